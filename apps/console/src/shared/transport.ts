@@ -1,0 +1,42 @@
+/** Where browser mode serves localRouter over HTTP (same origin as the page, 127.0.0.1 only). */
+export const LOCAL_TRPC_HTTP_PATH = "/local/trpc";
+
+/**
+ * Sent by the renderer on every browser-mode request and required by the host. A cross-site page
+ * cannot add a custom header without a CORS preflight, which the host never grants, so this (with
+ * the Origin and Host checks) keeps other web pages from driving the console.
+ */
+export const LOCAL_REQUEST_HEADER = "x-orderdeck-console";
+
+/**
+ * The wire format of localRouter over Electron IPC. Isomorphic (no DOM, no Node, no Electron):
+ * imported by main, preload and renderer so the three cannot drift apart.
+ *
+ * Responses use tRPC's own envelope (`{ result: { data } }` or `{ error: shape }`) so the renderer
+ * link can hand them to `TRPCClientError.from` exactly as tRPC's HTTP links do.
+ */
+export const LOCAL_TRPC_CHANNEL = "orderdeck:local-trpc";
+
+export interface LocalTrpcRequest {
+  type: "query" | "mutation";
+  path: string;
+  input: unknown;
+}
+
+export interface LocalTrpcErrorShape {
+  message: string;
+  code: number;
+  data?: unknown;
+}
+
+export type LocalTrpcResponse =
+  | { result: { type?: "data"; data: unknown } }
+  | { error: LocalTrpcErrorShape };
+
+/** What the preload script exposes on `window.orderdeck`: deliberately this small. */
+export interface OrderDeckBridge {
+  readonly shell: "electron";
+  invokeLocal(request: LocalTrpcRequest): Promise<LocalTrpcResponse>;
+}
+
+export const BRIDGE_KEY = "orderdeck";

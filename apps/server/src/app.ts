@@ -1,0 +1,106 @@
+import { randomUUID } from "node:crypto";
+import { appRouter, type AppRouter, type ServerDependencies } from "@orderdeck/api";
+import { withLogContext } from "@orderdeck/logging";
+import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
+import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
+import type pg from "pg";
+import { checkReadiness } from "./readiness.ts";
+
+export interface AppOptions extends ServerDependencies {
+  /** A small pool for health checks, kept apart so a saturated request pool cannot fail /readyz. */
+  opsPool: pg.Pool;
+  corsOrigins: string[];
+  metricsToken: string | undefined;
+}
+
+// Accept a caller's request id only if it is short and plain, so it cannot forge log lines.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+function requestIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {
+  const header = req.headers["x-request-id"];
+  return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+function routeOf(request: FastifyRequest): string {
+  const route = request.routeOptions.url ?? "unmatched";
+  // Batched tRPC calls name their procedures in the path: keep them, they are the useful label.
+  if (route.startsWith("/trpc/")) return `/trpc/${request.url.slice(6).split("?")[0] ?? ""}`;
+  return route;
+}
+
+export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
+  const { logger, metrics, opsPool } = options;
+  const app = Fastify({
+    logger: false,
+    genReqId: requestIdOf,
+    bodyLimit: 1_048_576,
+    routerOptions: { maxParamLength: 5_000 },
+  });
+
+  app.addHook("onRequest", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+    const origin = request.headers.origin;
+    if (origin && options.corsOrigins.includes(origin)) {
+      reply.header("access-control-allow-origin", origin);
+      reply.header("vary", "Origin");
+      reply.header("access-control-allow-headers", "authorization, content-type, x-request-id, x-station-token");
+      reply.header("access-control-allow-methods", "GET, POST, OPTIONS");
+    }
+  });
+
+  app.addHook("onResponse", async (request, reply) => {
+    const durationMs = reply.elapsedTime;
+    const route = routeOf(request);
+    metrics.httpRequestDuration.observe(
+      { method: request.method, route: route.length > 200 ? "long" : route, status: String(reply.statusCode) },
+      durationMs / 1000,
+    );
+    logger.info("request", {
+      requestId: request.id,
+      method: request.method,
+      route,
+      status: reply.statusCode,
+      durationMs: Math.round(durationMs * 10) / 10,
+    });
+  });
+
+  app.get("/healthz", async () => ({ ok: true }));
+
+  app.get("/readyz", async (_request, reply) => {
+    const readiness = await checkReadiness(opsPool, options.version);
+    return reply.code(readiness.ready ? 200 : 503).send(readiness);
+  });
+
+  app.get("/metrics", async (request, reply) => {
+    if (options.metricsToken && request.headers.authorization !== `Bearer ${options.metricsToken}`) {
+      return reply.code(401).send({ error: "metrics need the bearer token set in METRICS_TOKEN" });
+    }
+    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+
+  await app.register(fastifyTRPCPlugin, {
+    prefix: "/trpc",
+    trpcOptions: {
+      router: appRouter,
+      createContext: ({ req }) => ({
+        ...options,
+        requestId: req.id,
+        ip: req.ip,
+        userAgent: req.headers["user-agent"],
+        credentials: {
+          authorization: req.headers.authorization,
+          stationToken: typeof req.headers["x-station-token"] === "string" ? req.headers["x-station-token"] : undefined,
+        },
+      }),
+      onError: ({ error, path }) => {
+        if (error.code === "INTERNAL_SERVER_ERROR") {
+          withLogContext({ procedure: path ?? "unknown" }, () =>
+            logger.error("unexpected error", { error: error.message, stack: error.stack }),
+          );
+        }
+      },
+    } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
+  });
+
+  return app;
+}

@@ -1,0 +1,107 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { z } from "zod";
+
+const boolean = z
+  .enum(["true", "false", "1", "0", "yes", "no"])
+  .transform((v) => v === "true" || v === "1" || v === "yes");
+
+const port = z.coerce.number().int().min(0).max(65535);
+
+/** Every environment variable the server reads; the README's configuration table mirrors this. */
+const EnvSchema = z.object({
+  NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
+  HOST: z.string().min(1).default("127.0.0.1"),
+  PORT: port.default(4000),
+  DATABASE_URL: z
+    .string()
+    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
+    .optional(),
+  ORDERDECK_DATA_DIR: z.string().min(1).default(".data"),
+  ORDERDECK_SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
+  ORDERDECK_MIGRATE_ON_START: boolean.optional(),
+  ORDERDECK_SEED_DEMO: boolean.optional(),
+  ORDERDECK_DEMO_PASSWORD: z.string().min(8, "must be at least 8 characters").optional(),
+  LOG_LEVEL: z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]).default("info"),
+  LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
+  CORS_ORIGINS: z.string().default(""),
+  METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+});
+
+export type Env = z.infer<typeof EnvSchema>;
+
+export interface ServerConfig {
+  production: boolean;
+  host: string;
+  port: number;
+  /** Unset: run an embedded PostgreSQL under `dataDir` (development only). */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  secretKey: string;
+  migrateOnStart: boolean;
+  seedDemo: boolean;
+  demoPassword: string | undefined;
+  logLevel: string;
+  logFormat: "json" | "pretty";
+  corsOrigins: string[];
+  metricsToken: string | undefined;
+  dbPoolMax: number;
+  /** A session unused this long expires; each use extends it (rolling expiry). */
+  sessionIdleHours: number;
+}
+
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+// Development keeps a generated key beside its data so restarts keep sessions valid; production
+// must be given one, because a generated key would silently differ between instances.
+function developmentSecret(dataDir: string): string {
+  const file = path.join(dataDir, "secret-key");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  mkdirSync(dataDir, { recursive: true });
+  const key = randomBytes(32).toString("base64url");
+  writeFileSync(file, key, { mode: 0o600 });
+  return key;
+}
+
+/** Reads and validates the environment; a bad or missing value stops the start, naming the variable. */
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
+  const parsed = EnvSchema.safeParse(env);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((i) => `  ${i.path.join(".")}: ${i.message}`);
+    throw new ConfigError(`Invalid configuration:\n${lines.join("\n")}`);
+  }
+  const e = parsed.data;
+  const production = e.NODE_ENV === "production";
+  const dataDir = path.resolve(e.ORDERDECK_DATA_DIR);
+  if (production) {
+    const missing = [
+      e.DATABASE_URL ? null : "DATABASE_URL (production never runs the embedded database)",
+      e.ORDERDECK_SECRET_KEY ? null : "ORDERDECK_SECRET_KEY (at least 32 random characters)",
+    ].filter((m): m is string => m !== null);
+    if (missing.length > 0) {
+      throw new ConfigError(`Refusing to start in production without:\n${missing.map((m) => `  ${m}`).join("\n")}`);
+    }
+  }
+  return {
+    production,
+    host: e.HOST,
+    port: e.PORT,
+    databaseUrl: e.DATABASE_URL,
+    dataDir,
+    secretKey: e.ORDERDECK_SECRET_KEY ?? developmentSecret(dataDir),
+    migrateOnStart: e.ORDERDECK_MIGRATE_ON_START ?? true,
+    seedDemo: e.ORDERDECK_SEED_DEMO ?? !production,
+    demoPassword: e.ORDERDECK_DEMO_PASSWORD,
+    logLevel: e.LOG_LEVEL,
+    logFormat: e.LOG_FORMAT ?? (production ? "json" : "pretty"),
+    corsOrigins: e.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+    metricsToken: e.METRICS_TOKEN,
+    dbPoolMax: e.DB_POOL_MAX,
+    sessionIdleHours: e.SESSION_IDLE_HOURS,
+  };
+}

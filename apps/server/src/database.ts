@@ -1,0 +1,50 @@
+import { randomBytes } from "node:crypto";
+import { existsSync, readFileSync, writeFileSync } from "node:fs";
+import path from "node:path";
+import { startEmbeddedPostgres } from "@orderdeck/db";
+import type { Logger } from "@orderdeck/logging";
+import pg from "pg";
+
+const EMBEDDED_DATABASE = "orderdeck";
+
+export interface ResolvedDatabase {
+  url: string;
+  embedded: boolean;
+  stop(): Promise<void>;
+}
+
+/** DATABASE_URL when given; otherwise an embedded PostgreSQL kept under the data folder. */
+export async function resolveDatabase(
+  databaseUrl: string | undefined,
+  dataDir: string,
+  logger: Logger,
+): Promise<ResolvedDatabase> {
+  if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => undefined };
+  logger.info("DATABASE_URL is not set: starting the embedded PostgreSQL", { dataDir });
+  const cluster = await startEmbeddedPostgres({
+    dataDir: path.join(dataDir, "postgres"),
+    onLog: (line) => logger.debug(line.trim(), { component: "postgres" }),
+  });
+  const admin = new pg.Client({ connectionString: cluster.adminUrl });
+  await admin.connect();
+  try {
+    const exists = await admin.query("SELECT 1 FROM pg_database WHERE datname = $1", [EMBEDDED_DATABASE]);
+    if (exists.rowCount === 0) await admin.query(`CREATE DATABASE ${EMBEDDED_DATABASE}`);
+  } finally {
+    await admin.end();
+  }
+  return { url: cluster.urlFor(EMBEDDED_DATABASE), embedded: true, stop: () => cluster.stop() };
+}
+
+/**
+ * The demo site's password: the configured one, else one generated on first start and kept in
+ * the data folder (readable by its owner only), so no fixed password ships with the product.
+ */
+export function demoPassword(configured: string | undefined, dataDir: string): string {
+  if (configured) return configured;
+  const file = path.join(dataDir, "demo-password");
+  if (existsSync(file)) return readFileSync(file, "utf8").trim();
+  const generated = randomBytes(9).toString("base64url");
+  writeFileSync(file, generated, { mode: 0o600 });
+  return generated;
+}

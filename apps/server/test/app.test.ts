@@ -1,0 +1,126 @@
+import { createMetrics } from "@orderdeck/api";
+import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
+import { createLogger } from "@orderdeck/logging";
+import type { FastifyInstance } from "fastify";
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { buildApp } from "../src/app.ts";
+
+let db: TestDatabase;
+let app: FastifyInstance;
+let opsPool: pg.Pool;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  opsPool = new pg.Pool({ connectionString: db.url, max: 2 });
+  app = await buildApp({
+    prisma: db.prisma,
+    logger: createLogger({ silent: true }),
+    metrics: createMetrics(),
+    version: "test",
+    sessions: { secretKey: "test-secret-key-that-is-long-enough", idleMs: 3_600_000 },
+    opsPool,
+    corsOrigins: ["https://console.example"],
+    metricsToken: undefined,
+  });
+});
+
+afterAll(async () => {
+  await app.close();
+  await opsPool.end();
+  await db.drop();
+});
+
+describe("operations endpoints", () => {
+  it("answers /healthz while the process lives", async () => {
+    const res = await app.inject({ method: "GET", url: "/healthz" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json()).toEqual({ ok: true });
+  });
+
+  it("is ready when the database answers and every migration is applied", async () => {
+    const res = await app.inject({ method: "GET", url: "/readyz" });
+    const body = res.json<{ ready: boolean; checks: Array<{ name: string; ok: boolean }> }>();
+    expect(res.statusCode).toBe(200);
+    expect(body.ready).toBe(true);
+    expect(body.checks.map((c) => c.name)).toEqual(["database", "migrations"]);
+  });
+
+  it("is not ready while a migration is missing from the database", async () => {
+    await db.pool.query(`UPDATE "_prisma_migrations" SET rolled_back_at = now()`);
+    try {
+      const res = await app.inject({ method: "GET", url: "/readyz" });
+      expect(res.statusCode).toBe(503);
+      const migrations = res.json<{ checks: Array<{ name: string; ok: boolean; detail: string }> }>().checks[1];
+      expect(migrations?.ok).toBe(false);
+      expect(migrations?.detail).toMatch(/is not applied/);
+    } finally {
+      await db.pool.query(`UPDATE "_prisma_migrations" SET rolled_back_at = NULL`);
+    }
+  });
+
+  it("is not ready, quickly, when the database is unreachable", async () => {
+    const deadPool = new pg.Pool({ connectionString: "postgresql://nobody:x@127.0.0.1:1/none", connectionTimeoutMillis: 500 });
+    const deadApp = await buildApp({
+      prisma: db.prisma,
+      logger: createLogger({ silent: true }),
+      metrics: createMetrics(),
+      version: "test",
+      sessions: { secretKey: "test-secret-key-that-is-long-enough", idleMs: 3_600_000 },
+      opsPool: deadPool,
+      corsOrigins: [],
+      metricsToken: undefined,
+    });
+    const res = await deadApp.inject({ method: "GET", url: "/readyz" });
+    expect(res.statusCode).toBe(503);
+    expect(res.json<{ checks: Array<{ name: string; ok: boolean }> }>().checks[0]).toMatchObject({ name: "database", ok: false });
+    await deadApp.close();
+    await deadPool.end();
+  });
+
+  it("exports request and procedure latency histograms on /metrics", async () => {
+    await app.inject({ method: "GET", url: "/trpc/system.info" });
+    const res = await app.inject({ method: "GET", url: "/metrics" });
+    expect(res.statusCode).toBe(200);
+    expect(res.body).toMatch(/orderdeck_procedure_duration_seconds_count\{procedure="system.info",type="query",code="OK"\} 1/);
+    expect(res.body).toMatch(/orderdeck_http_request_duration_seconds_bucket\{.*route="\/trpc\/system.info"/);
+  });
+});
+
+describe("request ids", () => {
+  it("returns the caller's x-request-id", async () => {
+    const res = await app.inject({ method: "GET", url: "/healthz", headers: { "x-request-id": "scan-42.abc" } });
+    expect(res.headers["x-request-id"]).toBe("scan-42.abc");
+  });
+
+  it("generates one when none is given or the given one is unsafe", async () => {
+    const none = await app.inject({ method: "GET", url: "/healthz" });
+    const unsafe = await app.inject({ method: "GET", url: "/healthz", headers: { "x-request-id": "a\nforged log line" } });
+    for (const res of [none, unsafe]) expect(res.headers["x-request-id"]).toMatch(/^[0-9a-f-]{36}$/);
+  });
+});
+
+describe("tRPC", () => {
+  it("serves procedures under /trpc", async () => {
+    const res = await app.inject({ method: "GET", url: "/trpc/system.info" });
+    expect(res.statusCode).toBe(200);
+    expect(res.json<{ result: { data: { version: string } } }>().result.data.version).toBe("test");
+  });
+
+  it("answers an unknown procedure with 404, not 500", async () => {
+    const res = await app.inject({ method: "GET", url: "/trpc/no.such.procedure" });
+    expect(res.statusCode).toBe(404);
+  });
+});
+
+describe("CORS", () => {
+  it("is closed to origins not configured", async () => {
+    const res = await app.inject({ method: "GET", url: "/healthz", headers: { origin: "https://evil.example" } });
+    expect(res.headers["access-control-allow-origin"]).toBeUndefined();
+  });
+
+  it("allows a configured origin", async () => {
+    const res = await app.inject({ method: "GET", url: "/healthz", headers: { origin: "https://console.example" } });
+    expect(res.headers["access-control-allow-origin"]).toBe("https://console.example");
+  });
+});

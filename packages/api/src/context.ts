@@ -1,0 +1,31 @@
+import type { PrismaClient } from "@orderdeck/db";
+import type { Logger } from "@orderdeck/logging";
+import type { Principal, SessionPolicy } from "./auth/principal.ts";
+import type { Metrics } from "./observability/metrics.ts";
+
+/** What every service call may use; built once per process and shared by all requests. */
+export interface ServerDependencies {
+  prisma: PrismaClient;
+  logger: Logger;
+  metrics: Metrics;
+  version: string;
+  sessions: SessionPolicy;
+}
+
+/** The caller's credentials as sent, before they are checked. */
+export interface Credentials {
+  authorization: string | undefined;
+  stationToken: string | undefined;
+}
+
+/** Per-request context: the process's dependencies plus who is asking. */
+export interface Context extends ServerDependencies {
+  requestId: string;
+  ip: string;
+  userAgent: string | undefined;
+  credentials: Credentials;
+}
+
+export interface AuthedContext extends Context {
+  principal: Principal;
+}

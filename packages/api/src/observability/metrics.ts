@@ -1,0 +1,35 @@
+import { Counter, Histogram, Registry, collectDefaultMetrics } from "prom-client";
+
+/**
+ * The Prometheus metrics of one server process. A registry per process (not prom-client's global
+ * one) so tests can build several servers side by side without clashing names.
+ */
+export function createMetrics() {
+  const registry = new Registry();
+  collectDefaultMetrics({ register: registry, prefix: "orderdeck_" });
+  return {
+    registry,
+    httpRequestDuration: new Histogram({
+      name: "orderdeck_http_request_duration_seconds",
+      help: "HTTP request duration by route and status code",
+      labelNames: ["method", "route", "status"] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    procedureDuration: new Histogram({
+      name: "orderdeck_procedure_duration_seconds",
+      help: "tRPC procedure duration by procedure, type and result code",
+      labelNames: ["procedure", "type", "code"] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+      registers: [registry],
+    }),
+    procedureErrors: new Counter({
+      name: "orderdeck_procedure_errors_total",
+      help: "tRPC procedure errors by procedure and code",
+      labelNames: ["procedure", "code"] as const,
+      registers: [registry],
+    }),
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

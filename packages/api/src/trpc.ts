@@ -1,0 +1,86 @@
+import { DomainError, ERROR_CODES, type UserRole } from "@orderdeck/contracts";
+import { addLogContext, withLogContext } from "@orderdeck/logging";
+import { TRPCError, initTRPC } from "@trpc/server";
+import { ZodError } from "zod";
+import { resolvePrincipal } from "./auth/principal.ts";
+import { hasRole } from "./auth/roles.ts";
+import type { Context } from "./context.ts";
+
+/**
+ * Declared on each procedure: the least role that may call it, and whether it must come from an
+ * enrolled console. Checked in one place (the `authorized` middleware below), never in handlers.
+ */
+export interface ProcedureMeta {
+  role?: UserRole;
+  station?: boolean;
+}
+
+const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return {
+      ...shape,
+      data: {
+        ...shape.data,
+        // Stack traces stay in the server log, never in an answer.
+        stack: undefined,
+        reason: cause instanceof DomainError ? cause.reason : undefined,
+        details: cause instanceof DomainError ? cause.details : undefined,
+        fieldErrors: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined,
+      },
+    };
+  },
+});
+
+/** Turns the rules' DomainErrors into tRPC errors, so routers never map errors by hand. */
+const domainErrors = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof DomainError) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: ERROR_CODES[cause.reason], message: cause.message, cause });
+  }
+  return result;
+});
+
+const observed = t.middleware(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  // Every line logged while the procedure runs carries its request id and name.
+  const result = await withLogContext({ requestId: ctx.requestId, procedure: path }, () => next());
+  const code = result.ok ? "OK" : result.error.code;
+  const seconds = (performance.now() - started) / 1000;
+  ctx.metrics.procedureDuration.observe({ procedure: path, type, code }, seconds);
+  if (!result.ok) {
+    ctx.metrics.procedureErrors.inc({ procedure: path, code });
+    const level = result.error.code === "INTERNAL_SERVER_ERROR" ? "error" : "info";
+    ctx.logger.log(level, "procedure failed", {
+      procedure: path,
+      code,
+      error: result.error.message,
+      stack: level === "error" ? result.error.stack : undefined,
+    });
+  }
+  return result;
+});
+
+export const router = t.router;
+export const createCallerFactory = t.createCallerFactory;
+export const publicProcedure = t.procedure.use(observed).use(domainErrors);
+
+const authorized = t.middleware(async ({ ctx, meta, next }) => {
+  const principal = await resolvePrincipal(ctx.prisma, ctx.sessions, ctx.credentials);
+  if (!principal) {
+    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again: the session is missing, expired or revoked." });
+  }
+  addLogContext({ userId: principal.userId, stationId: principal.stationId ?? undefined, siteId: principal.siteId });
+  const required = meta?.role ?? "STAFF";
+  if (!hasRole(principal.role, required)) {
+    throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${required} role; you are signed in as ${principal.role}.` });
+  }
+  if (meta?.station && !principal.stationId) {
+    throw new TRPCError({ code: "FORBIDDEN", message: "This can only be done from an enrolled console station." });
+  }
+  return next({ ctx: { ...ctx, principal } });
+});
+
+/** Any signed-in user of the site (STAFF and up), unless `.meta({ role })` asks for more. */
+export const authedProcedure = publicProcedure.use(authorized);

@@ -1,0 +1,5 @@
+export * from "./enums.ts";
+export * from "./status-machine.ts";
+export * from "./pickup-code.ts";
+export * from "./errors.ts";
+export * from "./health.ts";

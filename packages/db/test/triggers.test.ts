@@ -1,0 +1,415 @@
+import {
+  canTransition,
+  Fulfilment,
+  isOpen,
+  JobStatus,
+  OPEN_STATUSES,
+  TRANSITIONS,
+  type Fulfilment as FulfilmentT,
+  type JobStatus as JobStatusT,
+} from "@orderdeck/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../src/testing/index.ts";
+import { createSite, expectRefused, freshPosition, insertJob, type JobRow } from "./helpers.ts";
+
+let db: TestDatabase;
+let siteId: string;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  siteId = await createSite(db.pool);
+});
+
+afterAll(async () => {
+  await db?.drop();
+});
+
+async function setStatus(job: JobRow, to: JobStatusT): Promise<void> {
+  const position = isOpen(to) ? (job.queue_position ?? freshPosition()) : null;
+  await db.pool.query(`UPDATE jobs SET status = $2::job_status, queue_position = $3 WHERE id = $1`, [job.id, to, position]);
+}
+
+describe("status machine", () => {
+  it("job_status_transitions holds exactly the contracts' TRANSITIONS", async () => {
+    const rows = await db.pool.query<{ from_status: string; to_status: string; fulfilment: string | null }>(
+      "SELECT from_status, to_status, fulfilment FROM job_status_transitions",
+    );
+    const key = (from: string, to: string, fulfilment: string | null | undefined) => `${from} -> ${to} [${fulfilment ?? "any"}]`;
+    const inDatabase = rows.rows.map((r) => key(r.from_status, r.to_status, r.fulfilment)).sort();
+    const inContracts = TRANSITIONS.map((t) => key(t.from, t.to, t.fulfilment)).sort();
+    expect(inDatabase).toEqual(inContracts);
+    expect(new Set(inDatabase).size).toBe(inDatabase.length);
+  });
+
+  it("the open-status list of the queue-position CHECK is the contracts' OPEN_STATUSES", async () => {
+    for (const status of JobStatus.options) {
+      // With a position: accepted exactly when open. Without: accepted exactly when closed.
+      const open = OPEN_STATUSES.includes(status);
+      const accepted = await insertJob(db.pool, siteId, { status, queuePosition: open ? freshPosition() : null });
+      expect(accepted.status).toBe(status);
+      await expectRefused(insertJob(db.pool, siteId, { status, queuePosition: open ? null : freshPosition() }), {
+        code: "23514",
+        constraint: "jobs_queue_position_check",
+      });
+    }
+  });
+
+  it("allows every transition of the table, by raw SQL", async () => {
+    for (const t of TRANSITIONS) {
+      const fulfilment = t.fulfilment ?? "PICKUP";
+      const job = await insertJob(db.pool, siteId, { status: t.from, fulfilment });
+      await setStatus(job, t.to);
+      const after = await db.pool.query<{ status: string }>("SELECT status FROM jobs WHERE id = $1", [job.id]);
+      expect(after.rows[0]?.status, `${t.from} -> ${t.to}`).toBe(t.to);
+    }
+  });
+
+  it("refuses every other status change, naming from and to", async () => {
+    let refused = 0;
+    for (const fulfilment of Fulfilment.options as FulfilmentT[]) {
+      for (const from of JobStatus.options) {
+        // A refused UPDATE changes nothing, so one job per starting status serves every attempt.
+        const job = await insertJob(db.pool, siteId, { status: from, fulfilment });
+        for (const to of JobStatus.options) {
+          if (to === from || canTransition(from, to, fulfilment)) continue;
+          const error = await expectRefused(setStatus(job, to), { code: "23514", constraint: "jobs_status_transition" });
+          expect(error.message).toBe(`job status transition ${from} -> ${to} is not allowed`);
+          refused++;
+        }
+      }
+    }
+    // 9 statuses × 8 targets × 2 fulfilments, less the 24 + 23 allowed ones (the two fulfilment
+    // rows each allow one fulfilment only).
+    expect(refused).toBe(9 * 8 * 2 - (TRANSITIONS.length * 2 - 2));
+  });
+
+  it("checks the fulfilment restriction: a SHIP job is never PICKED_UP, a PICKUP job never SHIPPED", async () => {
+    const ship = await insertJob(db.pool, siteId, { status: "READY_FOR_PICKUP", fulfilment: "SHIP" });
+    await expectRefused(setStatus(ship, "PICKED_UP"), { code: "23514", constraint: "jobs_status_transition" });
+    const pickup = await insertJob(db.pool, siteId, { status: "READY_FOR_PICKUP", fulfilment: "PICKUP" });
+    await expectRefused(setStatus(pickup, "SHIPPED"), { code: "23514", constraint: "jobs_status_transition" });
+  });
+
+  it("lets an INSERT use any status (imports and the seed create jobs already under way or closed)", async () => {
+    for (const status of JobStatus.options) {
+      const job = await insertJob(db.pool, siteId, { status });
+      expect(job.status).toBe(status);
+    }
+  });
+});
+
+describe("queue positions", () => {
+  it("refuses two open jobs of one site at one position, on insert and on update", async () => {
+    const site = await createSite(db.pool, "Positions");
+    await insertJob(db.pool, site, { queuePosition: 1 });
+    await expectRefused(insertJob(db.pool, site, { queuePosition: 1 }), {
+      code: "23505",
+      constraint: "jobs_site_id_queue_position_key",
+    });
+    const second = await insertJob(db.pool, site, { queuePosition: 2 });
+    await expectRefused(db.pool.query("UPDATE jobs SET queue_position = 1 WHERE id = $1", [second.id]), {
+      code: "23505",
+      constraint: "jobs_site_id_queue_position_key",
+    });
+    // Another site may use the same position, and closed jobs (no position) never collide.
+    await insertJob(db.pool, await createSite(db.pool, "Elsewhere"), { queuePosition: 1 });
+    await insertJob(db.pool, site, { status: "PICKED_UP" });
+    await insertJob(db.pool, site, { status: "CANCELLED" });
+  });
+
+  it("swaps two positions in one transaction when the constraint is deferred, and refuses it otherwise", async () => {
+    const site = await createSite(db.pool, "Swaps");
+    const a = await insertJob(db.pool, site, { queuePosition: 1 });
+    const b = await insertJob(db.pool, site, { queuePosition: 2 });
+    const client = await db.pool.connect();
+    try {
+      // Immediate (the default): the first half of the swap already collides.
+      await client.query("BEGIN");
+      await expectRefused(client.query("UPDATE jobs SET queue_position = 2 WHERE id = $1", [a.id]), {
+        code: "23505",
+        constraint: "jobs_site_id_queue_position_key",
+      });
+      await client.query("ROLLBACK");
+
+      // Deferred: checked at COMMIT, when the swap is complete.
+      await client.query("BEGIN");
+      await client.query("SET CONSTRAINTS jobs_site_id_queue_position_key DEFERRED");
+      await client.query("UPDATE jobs SET queue_position = 2 WHERE id = $1", [a.id]);
+      await client.query("UPDATE jobs SET queue_position = 1 WHERE id = $1", [b.id]);
+      await client.query("COMMIT");
+
+      // Deferred, but the transaction ends with a duplicate: COMMIT fails and nothing changes.
+      await client.query("BEGIN");
+      await client.query("SET CONSTRAINTS jobs_site_id_queue_position_key DEFERRED");
+      await client.query("UPDATE jobs SET queue_position = 1 WHERE id = $1", [a.id]);
+      await expectRefused(client.query("COMMIT"), { code: "23505", constraint: "jobs_site_id_queue_position_key" });
+    } finally {
+      client.release();
+    }
+    const rows = await db.pool.query<{ id: string; queue_position: number }>(
+      "SELECT id, queue_position FROM jobs WHERE site_id = $1 ORDER BY queue_position",
+      [site],
+    );
+    expect(rows.rows).toEqual([
+      { id: b.id, queue_position: 1 },
+      { id: a.id, queue_position: 2 },
+    ]);
+  });
+
+  it("a single-statement bulk reorder is checked at the end of the statement", async () => {
+    const site = await createSite(db.pool, "Bulk");
+    for (let p = 1; p <= 5; p++) await insertJob(db.pool, site, { queuePosition: p });
+    // Shifting everything down by one passes through duplicates row by row, never at statement end.
+    await db.pool.query("UPDATE jobs SET queue_position = queue_position + 1 WHERE site_id = $1", [site]);
+    const rows = await db.pool.query<{ queue_position: number }>(
+      "SELECT queue_position FROM jobs WHERE site_id = $1 ORDER BY queue_position",
+      [site],
+    );
+    expect(rows.rows.map((r) => r.queue_position)).toEqual([2, 3, 4, 5, 6]);
+  });
+
+  it("of two concurrent reorders to one position, the second is refused", async () => {
+    const site = await createSite(db.pool, "Race");
+    const a = await insertJob(db.pool, site, { queuePosition: 1 });
+    const b = await insertJob(db.pool, site, { queuePosition: 2 });
+    const first = await db.pool.connect();
+    const second = await db.pool.connect();
+    try {
+      await first.query("BEGIN");
+      await second.query("BEGIN");
+      await first.query("UPDATE jobs SET queue_position = 50 WHERE id = $1", [a.id]);
+      // Blocks on the first transaction's uncommitted entry, then fails once it commits.
+      const racing = second.query("UPDATE jobs SET queue_position = 50 WHERE id = $1", [b.id]);
+      racing.catch(() => undefined);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      await first.query("COMMIT");
+      await expectRefused(racing, { code: "23505", constraint: "jobs_site_id_queue_position_key" });
+      await second.query("ROLLBACK");
+    } finally {
+      first.release();
+      second.release();
+    }
+  });
+
+  it("refuses archiving an open job (archived jobs are terminal, hence without a position)", async () => {
+    const open = await insertJob(db.pool, siteId, { status: "QUEUED" });
+    await expectRefused(db.pool.query("UPDATE jobs SET archived_at = now() WHERE id = $1", [open.id]), {
+      code: "23514",
+      constraint: "jobs_archived_at_check",
+    });
+    const closed = await insertJob(db.pool, siteId, { status: "SHIPPED", fulfilment: "SHIP" });
+    await db.pool.query("UPDATE jobs SET archived_at = now() WHERE id = $1", [closed.id]);
+  });
+});
+
+describe("job bookkeeping", () => {
+  it("takes a new, larger change_seq on every write, and bumps version and updated_at on updates", async () => {
+    const job = await insertJob(db.pool, siteId);
+    expect(job.version).toBe(1);
+    let last = job;
+    for (const notes of ["first", "second", "third"]) {
+      await new Promise((resolve) => setTimeout(resolve, 5));
+      const result = await db.pool.query<JobRow>(
+        "UPDATE jobs SET notes = $2 WHERE id = $1 RETURNING id, number, status, queue_position, version, updated_at, change_seq",
+        [job.id, notes],
+      );
+      const row = result.rows[0] as JobRow;
+      expect(BigInt(row.change_seq)).toBeGreaterThan(BigInt(last.change_seq));
+      expect(row.version).toBe(last.version + 1);
+      expect(row.updated_at.getTime()).toBeGreaterThan(last.updated_at.getTime());
+      last = row;
+    }
+    // A writer cannot pick its own sequence value or version.
+    const forged = await db.pool.query<JobRow>(
+      "UPDATE jobs SET change_seq = 1, version = 1 WHERE id = $1 RETURNING version, change_seq",
+      [job.id],
+    );
+    expect(BigInt((forged.rows[0] as JobRow).change_seq)).toBeGreaterThan(BigInt(last.change_seq));
+    expect((forged.rows[0] as JobRow).version).toBe(last.version + 1);
+  });
+
+  it("works through Prisma Client: number and change_seq come back from create, version from update", async () => {
+    const site = await createSite(db.pool, "Through Prisma");
+    const created = await db.prisma.job.create({
+      data: { siteId: site, title: "Bracket", pickupCode: "23456789AB", queuePosition: freshPosition() },
+    });
+    expect(created).toMatchObject({ number: 1, version: 1, status: "QUEUED" });
+    expect(typeof created.changeSeq).toBe("bigint");
+    const updated = await db.prisma.job.update({ where: { id: created.id }, data: { status: "IN_PROGRESS" } });
+    expect(updated.version).toBe(2);
+    expect(updated.changeSeq).toBeGreaterThan(created.changeSeq);
+    await expect(db.prisma.job.update({ where: { id: created.id }, data: { status: "SHIPPED" } })).rejects.toThrow(
+      /job status transition IN_PROGRESS -> SHIPPED is not allowed/,
+    );
+  });
+
+  it("gives every row of a multi-row update its own change_seq", async () => {
+    const site = await createSite(db.pool, "Seq");
+    for (let i = 0; i < 4; i++) await insertJob(db.pool, site);
+    const result = await db.pool.query<{ change_seq: string }>(
+      "UPDATE jobs SET notes = 'bulk' WHERE site_id = $1 RETURNING change_seq",
+      [site],
+    );
+    expect(new Set(result.rows.map((r) => r.change_seq)).size).toBe(4);
+  });
+
+  it("numbers jobs consecutively per site, independently between sites, and never reuses a rolled-back number", async () => {
+    const a = await createSite(db.pool, "Numbers A");
+    const b = await createSite(db.pool, "Numbers B");
+    const numbers = async (site: string, n: number) => {
+      const out: number[] = [];
+      for (let i = 0; i < n; i++) out.push((await insertJob(db.pool, site)).number);
+      return out;
+    };
+    expect(await numbers(a, 3)).toEqual([1, 2, 3]);
+    expect(await numbers(b, 2)).toEqual([1, 2]);
+
+    // A rolled-back insert gives its number back: no gap.
+    const client = await db.pool.connect();
+    try {
+      await client.query("BEGIN");
+      expect((await insertJob(client, a)).number).toBe(4);
+      await client.query("ROLLBACK");
+    } finally {
+      client.release();
+    }
+    expect(await numbers(a, 1)).toEqual([4]);
+    const counter = await db.pool.query<{ value: number }>(
+      "SELECT value FROM counters WHERE site_id = $1 AND kind = 'JOB' AND year = 0",
+      [a],
+    );
+    expect(counter.rows[0]?.value).toBe(4);
+  });
+
+  it("gives 20 concurrent inserts 20 distinct consecutive numbers", async () => {
+    const site = await createSite(db.pool, "Concurrent");
+    const jobs = await Promise.all(Array.from({ length: 20 }, () => insertJob(db.pool, site)));
+    expect(jobs.map((j) => j.number).sort((x, y) => x - y)).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+  });
+
+  it("next_counter is gapless and safe under concurrency for invoices too, per year", async () => {
+    const site = await createSite(db.pool, "Invoices");
+    const draw = (year: number) =>
+      db.pool.query<{ n: number }>("SELECT next_counter($1, 'INVOICE', $2) AS n", [site, year]).then((r) => r.rows[0]?.n);
+    const numbers = await Promise.all(Array.from({ length: 20 }, () => draw(2026)));
+    expect(numbers.sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
+    expect(await draw(2027)).toBe(1);
+  });
+
+  it("refuses a supplied job number and a change of number or site", async () => {
+    await expectRefused(
+      db.pool.query(
+        `INSERT INTO jobs (id, site_id, number, title, pickup_code, queue_position)
+         VALUES (gen_random_uuid(), $1, 999, 'Numbered by hand', 'ABCDEFGHJK', $2)`,
+        [siteId, freshPosition()],
+      ),
+      { code: "23514", constraint: "jobs_number_assigned" },
+    );
+    const job = await insertJob(db.pool, siteId);
+    await expectRefused(db.pool.query("UPDATE jobs SET number = number + 100 WHERE id = $1", [job.id]), {
+      code: "23514",
+      constraint: "jobs_number_assigned",
+    });
+    const other = await createSite(db.pool, "Other");
+    await expectRefused(db.pool.query("UPDATE jobs SET site_id = $2 WHERE id = $1", [job.id, other]), {
+      code: "23514",
+      constraint: "jobs_number_assigned",
+    });
+  });
+});
+
+describe("CHECK constraints", () => {
+  it("refuse negative money, bad currencies, oversized or blank text and impossible quantities", async () => {
+    const job = await insertJob(db.pool, siteId);
+    const refuse = (set: string, constraint: string, value: unknown) =>
+      expectRefused(db.pool.query(`UPDATE jobs SET ${set} = $2 WHERE id = $1`, [job.id, value]), {
+        code: "23514",
+        constraint,
+      });
+    await refuse("price_cents", "jobs_price_cents_check", -1);
+    await refuse("currency", "jobs_currency_check", "eur");
+    await refuse("currency", "jobs_currency_check", "E1R");
+    await refuse("title", "jobs_title_check", "x".repeat(201));
+    await refuse("title", "jobs_title_check", "   ");
+    await refuse("quantity", "jobs_quantity_check", 0);
+    await refuse("estimated_minutes", "jobs_estimated_minutes_check", -5);
+    await refuse("notes", "jobs_notes_check", "n".repeat(4001));
+    await refuse("pickup_code", "jobs_pickup_code_check", "ABCDE-FGHJ");
+    // The limits themselves are allowed.
+    await db.pool.query("UPDATE jobs SET title = $2, price_cents = 0 WHERE id = $1", [job.id, "t".repeat(200)]);
+
+    await expectRefused(
+      db.pool.query(
+        `INSERT INTO users (id, site_id, email, name, role, password_hash)
+         VALUES (gen_random_uuid(), $1, 'Someone@Example.com', 'Someone', 'STAFF', 'x')`,
+        [siteId],
+      ),
+      { code: "23514", constraint: "users_email_check" },
+    );
+    await expectRefused(
+      db.pool.query(
+        `INSERT INTO payments (id, site_id, job_id, provider, provider_reference, amount_cents, currency)
+         VALUES (gen_random_uuid(), $1, $2, 'cash', 'r-1', -100, 'EUR')`,
+        [siteId, job.id],
+      ),
+      { code: "23514", constraint: "payments_amount_cents_check" },
+    );
+  });
+
+  it("keeps users' emails unique regardless of case, because they are stored lowercased", async () => {
+    await db.pool.query(
+      `INSERT INTO users (id, site_id, email, name, role, password_hash)
+       VALUES (gen_random_uuid(), $1, 'casey@example.com', 'Casey', 'STAFF', 'x')`,
+      [siteId],
+    );
+    await expectRefused(
+      db.pool.query(
+        `INSERT INTO users (id, site_id, email, name, role, password_hash)
+         VALUES (gen_random_uuid(), $1, 'CASEY@example.com', 'Casey again', 'STAFF', 'x')`,
+        [siteId],
+      ),
+      { code: "23514", constraint: "users_email_check" },
+    );
+    await expectRefused(
+      db.pool.query(
+        `INSERT INTO users (id, site_id, email, name, role, password_hash)
+         VALUES (gen_random_uuid(), $1, 'casey@example.com', 'Casey again', 'STAFF', 'x')`,
+        [siteId],
+      ),
+      { code: "23505", constraint: "users_email_key" },
+    );
+  });
+});
+
+describe("job events", () => {
+  it("are append-only, yet deleting a user keeps their events with the actor unknown", async () => {
+    const job = await insertJob(db.pool, siteId);
+    const user = await db.pool.query<{ id: string }>(
+      `INSERT INTO users (id, site_id, email, name, role, password_hash)
+       VALUES (gen_random_uuid(), $1, 'leaving@example.com', 'Leaving', 'STAFF', 'x') RETURNING id`,
+      [siteId],
+    );
+    const userId = user.rows[0]?.id;
+    const event = await db.pool.query<{ id: string }>(
+      `INSERT INTO job_events (id, site_id, job_id, actor_kind, actor_user_id, type, after)
+       VALUES (gen_random_uuid(), $1, $2, 'USER', $3, 'created', '{"status":"QUEUED"}') RETURNING id`,
+      [siteId, job.id, userId],
+    );
+    const eventId = event.rows[0]?.id;
+    await expectRefused(db.pool.query(`UPDATE job_events SET type = 'edited' WHERE id = $1`, [eventId]), {
+      code: "23001",
+    });
+    await expectRefused(db.pool.query(`UPDATE job_events SET actor_user_id = NULL, after = '{}' WHERE id = $1`, [eventId]), {
+      code: "23001",
+    });
+
+    await db.pool.query("DELETE FROM users WHERE id = $1", [userId]);
+    const after = await db.pool.query<{ actor_user_id: string | null; type: string }>(
+      "SELECT actor_user_id, type FROM job_events WHERE id = $1",
+      [eventId],
+    );
+    expect(after.rows[0]).toEqual({ actor_user_id: null, type: "created" });
+    // Retention may delete.
+    await db.pool.query("DELETE FROM job_events WHERE id = $1", [eventId]);
+  });
+});

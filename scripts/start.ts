@@ -1,0 +1,76 @@
+// `npm start`: the whole of OrderDeck on one machine — database (embedded unless DATABASE_URL
+// is set), API, and the console: the Electron shell where it can run, browser mode otherwise.
+import { spawn, type ChildProcess } from "node:child_process";
+import { existsSync } from "node:fs";
+import { createRequire } from "node:module";
+import { startBrowserConsole } from "@orderdeck/console";
+import { ConfigError, loadConfig, startServer } from "@orderdeck/server";
+import { z } from "zod";
+
+const consolePort = z.coerce.number().int().min(0).max(65535).default(4100).safeParse(process.env.CONSOLE_PORT);
+if (!consolePort.success) {
+  console.error(`CONSOLE_PORT: ${consolePort.error.issues[0]?.message ?? "invalid"}`);
+  process.exit(2);
+}
+
+/** The Electron binary, when it was downloaded and a display exists to show it on. */
+function electronBinary(): string | undefined {
+  if (process.env.ORDERDECK_CONSOLE === "browser") return undefined;
+  if (process.platform === "linux" && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return undefined;
+  try {
+    const binary = createRequire(import.meta.url)("electron") as unknown;
+    return typeof binary === "string" && existsSync(binary) ? binary : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+let server: Awaited<ReturnType<typeof startServer>>;
+try {
+  server = await startServer(loadConfig(), "all");
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
+  process.exit(1);
+}
+const apiUrl = server.url ?? "";
+
+let electron: ChildProcess | undefined;
+let browserConsole: { url: string; close(): Promise<void> } | undefined;
+const binary = electronBinary();
+if (binary) {
+  electron = spawn(binary, ["apps/console"], {
+    stdio: "inherit",
+    env: { ...process.env, ORDERDECK_SERVER_URL: apiUrl },
+  });
+  electron.on("exit", () => void shutdown("console closed"));
+} else {
+  browserConsole = await startBrowserConsole({ port: consolePort.data, serverUrl: apiUrl });
+}
+
+const lines = [
+  "",
+  "OrderDeck is running",
+  `  API      ${apiUrl}   (health: ${apiUrl}/readyz)`,
+  browserConsole
+    ? `  Console  ${browserConsole.url}   (browser mode: Electron cannot start here)`
+    : "  Console  Electron window",
+  ...(server.demo
+    ? [`  Sign in  ${server.demo.emails.join(", ")}`, `           password: ${server.demo.password}`]
+    : []),
+  "  Ctrl-C stops everything.",
+  "",
+];
+console.log(lines.join("\n"));
+
+let stopping = false;
+async function shutdown(reason: string): Promise<void> {
+  if (stopping) return;
+  stopping = true;
+  server.logger.info("stopping", { reason });
+  electron?.kill();
+  await browserConsole?.close();
+  await server.stop();
+  process.exit(0);
+}
+process.on("SIGINT", () => void shutdown("SIGINT"));
+process.on("SIGTERM", () => void shutdown("SIGTERM"));
