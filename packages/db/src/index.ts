@@ -8,6 +8,7 @@ export * from "./generated/prisma/client.ts";
 export * from "./embedded.ts";
 export * from "./migrate.ts";
 export * from "./seed/index.ts";
+export { inSite, type SiteScopeOptions } from "./site-scope.ts";
 
 import type { Prisma } from "./generated/prisma/client.ts";
 /** The client handed to `prisma.$transaction(async (tx) => …)`. */
