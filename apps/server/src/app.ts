@@ -11,6 +11,7 @@ export interface AppOptions extends ServerDependencies {
   opsPool: pg.Pool;
   corsOrigins: string[];
   metricsToken: string | undefined;
+  trustProxy?: boolean | number | string;
 }
 
 // Accept a caller's request id only if it is short and plain, so it cannot forge log lines.
@@ -19,6 +20,11 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function requestIdOf(req: { headers: Record<string, string | string[] | undefined> }): string {
   const header = req.headers["x-request-id"];
   return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+/** Believe X-Forwarded-For for this many proxies in front of the server, no further. */
+function trustHops(hops: number): (address: string, hop: number) => boolean {
+  return (_address, hop) => hop < hops;
 }
 
 function routeOf(request: FastifyRequest): string {
@@ -35,6 +41,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     genReqId: requestIdOf,
     bodyLimit: 1_048_576,
     routerOptions: { maxParamLength: 5_000 },
+    trustProxy: typeof options.trustProxy === "number" ? trustHops(options.trustProxy) : (options.trustProxy ?? false),
   });
 
   app.addHook("onRequest", async (request, reply) => {

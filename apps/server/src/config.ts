@@ -28,6 +28,10 @@ const EnvSchema = z.object({
   CORS_ORIGINS: z.string().default(""),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  TRUST_PROXY: z
+    .string()
+    .regex(/^(false|true|\d+|[0-9a-fA-F.:/, ]+)$/, "must be false, true, a hop count, or addresses/CIDRs of the proxies")
+    .default("false"),
   SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
 });
 
@@ -51,6 +55,11 @@ export interface ServerConfig {
   dbPoolMax: number;
   /** A session unused this long expires; each use extends it (rolling expiry). */
   sessionIdleHours: number;
+  /**
+   * Which proxies' X-Forwarded-For to believe for the client address (per-IP rate limits and
+   * the audit log need the real one behind a load balancer); false believes none.
+   */
+  trustProxy: boolean | number | string;
 }
 
 export class ConfigError extends Error {
@@ -103,5 +112,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     metricsToken: e.METRICS_TOKEN,
     dbPoolMax: e.DB_POOL_MAX,
     sessionIdleHours: e.SESSION_IDLE_HOURS,
+    trustProxy:
+      e.TRUST_PROXY === "false" ? false : e.TRUST_PROXY === "true" ? true : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
   };
 }

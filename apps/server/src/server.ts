@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createMetrics, hashPassword, hashToken } from "@orderdeck/api";
+import { createMetrics, createRateLimits, hashPassword, hashToken } from "@orderdeck/api";
 import { applyMigrations, createPrismaClient, seedDemoSite } from "@orderdeck/db";
 import { createLogger, type Logger } from "@orderdeck/logging";
 import pg from "pg";
@@ -69,15 +69,27 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
       // An idle connection dropped by the database is the pool's to replace, not a crash.
       opsPool.on("error", (error) => logger.warn("health-check connection lost", { error: error.message }));
       stops.push(() => opsPool.end());
+      // The rate limiters' own pool: its queries are tiny and time-boxed, so a stuck store
+      // refuses sign-ins quickly (they fail closed) instead of holding requests open.
+      const rateLimitPool = new pg.Pool({
+        connectionString: database.url,
+        max: 10,
+        connectionTimeoutMillis: 2_000,
+        statement_timeout: 2_000,
+      });
+      rateLimitPool.on("error", (error) => logger.warn("rate-limit connection lost", { error: error.message }));
+      stops.push(() => rateLimitPool.end());
       const app = await buildApp({
         prisma,
         logger,
         metrics: createMetrics(),
         version: VERSION,
         sessions: { secretKey: config.secretKey, idleMs: config.sessionIdleHours * 3_600_000 },
+        rateLimits: createRateLimits(rateLimitPool),
         opsPool,
         corsOrigins: config.corsOrigins,
         metricsToken: config.metricsToken,
+        trustProxy: config.trustProxy,
       });
       stops.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });

@@ -1,4 +1,4 @@
-import { createMetrics } from "@orderdeck/api";
+import { createMetrics, createRateLimits } from "@orderdeck/api";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { createLogger } from "@orderdeck/logging";
 import type { FastifyInstance } from "fastify";
@@ -19,6 +19,7 @@ beforeAll(async () => {
     metrics: createMetrics(),
     version: "test",
     sessions: { secretKey: "test-secret-key-that-is-long-enough", idleMs: 3_600_000 },
+    rateLimits: createRateLimits(db.pool),
     opsPool,
     corsOrigins: ["https://console.example"],
     metricsToken: undefined,
@@ -67,6 +68,7 @@ describe("operations endpoints", () => {
       metrics: createMetrics(),
       version: "test",
       sessions: { secretKey: "test-secret-key-that-is-long-enough", idleMs: 3_600_000 },
+      rateLimits: createRateLimits(deadPool),
       opsPool: deadPool,
       corsOrigins: [],
       metricsToken: undefined,

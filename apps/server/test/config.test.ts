@@ -49,3 +49,12 @@ describe("configuration", () => {
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
   });
 });
+
+describe("proxy trust", () => {
+  it("believes no proxy by default and reads hop counts and addresses", () => {
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir() }).trustProxy).toBe(false);
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), TRUST_PROXY: "1" }).trustProxy).toBe(1);
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), TRUST_PROXY: "10.0.0.0/8" }).trustProxy).toBe("10.0.0.0/8");
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), TRUST_PROXY: "everyone" })).toThrow(/TRUST_PROXY/);
+  });
+});

@@ -2,6 +2,7 @@ import type { PrismaClient } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
 import type { Principal, SessionPolicy } from "./auth/principal.ts";
 import type { Metrics } from "./observability/metrics.ts";
+import type { RateLimits } from "./rate-limits/limits.ts";
 
 /** What every service call may use; built once per process and shared by all requests. */
 export interface ServerDependencies {
@@ -10,6 +11,8 @@ export interface ServerDependencies {
   metrics: Metrics;
   version: string;
   sessions: SessionPolicy;
+  /** Login, enrollment and per-session limits, counted in Postgres and shared by every instance. */
+  rateLimits: RateLimits;
 }
 
 /** The caller's credentials as sent, before they are checked. */

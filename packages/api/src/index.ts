@@ -6,3 +6,11 @@ export { hashPassword, verifyPassword } from "./auth/passwords.ts";
 export { newToken, hashToken } from "./auth/tokens.ts";
 export type { Principal, SessionPolicy } from "./auth/principal.ts";
 export type { Credentials } from "./context.ts";
+export {
+  createRateLimits,
+  DEFAULT_RATE_LIMIT_POLICY,
+  type RateLimitPolicy,
+  type RateLimitRule,
+  type RateLimits,
+  type RateLimitStore,
+} from "./rate-limits/limits.ts";

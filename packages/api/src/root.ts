@@ -1,8 +1,24 @@
+import { moneyRouters } from "./money/router.ts";
 import { systemRouter } from "./system/router.ts";
+import { jobsRouters } from "./jobs/routers.ts";
 import { router } from "./trpc.ts";
+import { pickupRouter } from "./pickup/router.ts";
+import { labelsRouter } from "./labels/router.ts";
+import { handoffRouter } from "./handoff/router.ts";
+import { authRouter } from "./auth/router.ts";
+import { stationsRouter } from "./stations/router.ts";
+import { usersRouter } from "./users/router.ts";
 
 export const appRouter = router({
   system: systemRouter,
+  auth: authRouter,
+  stations: stationsRouter,
+  users: usersRouter,
+  ...moneyRouters,
+  ...jobsRouters,
+  pickup: pickupRouter,
+  labels: labelsRouter,
+  handoff: handoffRouter,
 });
 
 export type AppRouter = typeof appRouter;

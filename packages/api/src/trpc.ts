@@ -5,6 +5,8 @@ import { ZodError } from "zod";
 import { resolvePrincipal } from "./auth/principal.ts";
 import { hasRole } from "./auth/roles.ts";
 import type { Context } from "./context.ts";
+import { spendSessionBudget } from "./rate-limits/limits.ts";
+import { databaseRefusal } from "./database-refusals.ts";
 
 /**
  * Declared on each procedure: the least role that may call it, and whether it must come from an
@@ -32,13 +34,16 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   },
 });
 
-/** Turns the rules' DomainErrors into tRPC errors, so routers never map errors by hand. */
+/**
+ * Turns the rules' DomainErrors (and the database's own refusals) into tRPC errors, so routers
+ * never map errors by hand.
+ */
 const domainErrors = t.middleware(async ({ next }) => {
   const result = await next();
-  if (!result.ok && result.error.cause instanceof DomainError) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: ERROR_CODES[cause.reason], message: cause.message, cause });
-  }
+  if (result.ok) return result;
+  const original = result.error.cause;
+  const cause = original instanceof DomainError ? original : databaseRefusal(original);
+  if (cause) throw new TRPCError({ code: ERROR_CODES[cause.reason], message: cause.message, cause });
   return result;
 });
 
@@ -72,6 +77,8 @@ const authorized = t.middleware(async ({ ctx, meta, next }) => {
     throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again: the session is missing, expired or revoked." });
   }
   addLogContext({ userId: principal.userId, stationId: principal.stationId ?? undefined, siteId: principal.siteId });
+  // Counted before the role check, so calls refused for their role spend the budget too.
+  await spendSessionBudget(ctx, principal.sessionId);
   const required = meta?.role ?? "STAFF";
   if (!hasRole(principal.role, required)) {
     throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${required} role; you are signed in as ${principal.role}.` });

@@ -18,6 +18,8 @@ export const ERROR_CODES = {
   ALREADY_PICKED_UP: "CONFLICT",
   CANCELLED: "PRECONDITION_FAILED",
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  /** The change would leave a site without an enabled admin, or an admin locked out of their own account. */
+  WOULD_LOCK_OUT: "PRECONDITION_FAILED",
 } as const;
 
 export type DomainErrorCode = keyof typeof ERROR_CODES;

@@ -3,3 +3,5 @@ export * from "./status-machine.ts";
 export * from "./pickup-code.ts";
 export * from "./errors.ts";
 export * from "./health.ts";
+export * from "./numbers.ts";
+export * from "./jobs.ts";

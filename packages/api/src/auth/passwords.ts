@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import { hash, verify } from "@node-rs/argon2";
 
 // OWASP's argon2id baseline (19 MiB, 2 passes, 1 lane): slow enough to hurt a guesser, fast
@@ -16,4 +17,18 @@ export async function verifyPassword(passwordHash: string, plain: string): Promi
     // A malformed stored hash is a refusal, not a crash.
     return false;
   }
+}
+
+// A hash of a password nobody knows, made with the same parameters as real ones; made once per
+// process, on first need.
+let decoyHash: Promise<string> | undefined;
+
+/**
+ * Spends the time of a real verification and fails. Sign-in calls it when no account has the
+ * address given, so that an unknown address and a wrong password take about as long.
+ */
+export async function verifyAgainstDecoy(plain: string): Promise<false> {
+  decoyHash ??= hashPassword(randomBytes(32).toString("base64url"));
+  await verifyPassword(await decoyHash, plain);
+  return false;
 }

@@ -29,6 +29,18 @@ export function createMetrics() {
       labelNames: ["procedure", "code"] as const,
       registers: [registry],
     }),
+    rateLimitRejections: new Counter({
+      name: "orderdeck_rate_limit_rejections_total",
+      help: "Calls refused by a rate limiter (over the limit, or its store unavailable: it fails closed), by limiter",
+      labelNames: ["limiter"] as const,
+      registers: [registry],
+    }),
+    loginFailures: new Counter({
+      name: "orderdeck_login_failures_total",
+      help: "Refused sign-ins by reason (credentials, locked, unavailable)",
+      labelNames: ["reason"] as const,
+      registers: [registry],
+    }),
   };
 }
 

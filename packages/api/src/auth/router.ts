@@ -1,0 +1,15 @@
+import { z } from "zod";
+import { authedProcedure, publicProcedure, router } from "../trpc.ts";
+import { PasswordAttempt, SignInEmail } from "./inputs.ts";
+import { login, logout, me } from "./service.ts";
+
+export const authRouter = router({
+  /** Email and password → a session token. Send `X-Station-Token` to sign in at an enrolled console. */
+  login: publicProcedure
+    .input(z.object({ email: SignInEmail, password: PasswordAttempt }))
+    .mutation(({ ctx, input }) => login(ctx, input)),
+
+  logout: authedProcedure.meta({ role: "STAFF" }).mutation(({ ctx }) => logout(ctx)),
+
+  me: authedProcedure.meta({ role: "STAFF" }).query(({ ctx }) => me(ctx)),
+});

@@ -1,0 +1,71 @@
+import { DomainError } from "@orderdeck/contracts";
+
+interface PostgresFailure {
+  code: string;
+  constraint: string | undefined;
+}
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === "object" && value !== null;
+}
+
+/** The SQLSTATE (and constraint) behind an error from Prisma's pg adapter or from pg itself. */
+function postgresFailureOf(error: unknown): PostgresFailure | undefined {
+  if (!isRecord(error)) return undefined;
+  const meta = isRecord(error.meta) ? error.meta : undefined;
+  const adapterError = meta && isRecord(meta.driverAdapterError) ? meta.driverAdapterError : undefined;
+  const cause = adapterError && isRecord(adapterError.cause) ? adapterError.cause : undefined;
+  if (cause && typeof cause.originalCode === "string") {
+    const message = typeof cause.originalMessage === "string" ? cause.originalMessage : "";
+    const constraintInfo = isRecord(cause.constraint) ? cause.constraint : undefined;
+    const constraint =
+      (constraintInfo && typeof constraintInfo.index === "string" ? constraintInfo.index : undefined) ??
+      /constraint "([^"]+)"/.exec(message)?.[1];
+    return { code: cause.originalCode, constraint };
+  }
+  if (typeof error.code === "string" && /^[0-9A-Z]{5}$/.test(error.code)) {
+    return { code: error.code, constraint: typeof error.constraint === "string" ? error.constraint : undefined };
+  }
+  return undefined;
+}
+
+/**
+ * Turns a refusal by the database (a constraint, a trigger, a lost race) into a DomainError, so
+ * that the database's second line of defence answers 4xx like the first. Services check the
+ * rules first and give better messages; this only catches what slipped past them. Row contents
+ * in the database's message are never passed on.
+ */
+export function databaseRefusal(error: unknown): DomainError | undefined {
+  if (isRecord(error) && error.code === "P2025") return new DomainError("NOT_FOUND", "That record does not exist (or not at this site).");
+  const failure = postgresFailureOf(error);
+  if (!failure) return undefined;
+  const which = failure.constraint ? ` (${failure.constraint})` : "";
+  switch (failure.code) {
+    case "23505":
+      return new DomainError("DUPLICATE", `That already exists${which}.`);
+    case "23514":
+    case "23502":
+    case "23503":
+    case "22001":
+    case "22003":
+    case "22007":
+    case "22008":
+    case "22P02":
+    case "22023":
+      return new DomainError("VALIDATION_FAILED", `The database refused the values given${which}; check them and try again.`);
+    case "40001":
+    case "40P01":
+    case "55P03":
+      return new DomainError("VERSION_CONFLICT", "Someone else changed this at the same moment; try again.");
+    case "42501":
+      return new DomainError("NOT_FOUND", "That record does not exist (or not at this site).");
+    case "57P01":
+    case "57P03":
+    case "08000":
+    case "08003":
+    case "08006":
+      return new DomainError("SERVICE_UNAVAILABLE", "The database is not reachable right now; try again shortly.");
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,61 @@
+import { HandoffStatus, multiline } from "@orderdeck/contracts";
+import { z } from "zod";
+import { authedProcedure, router } from "../trpc.ts";
+import { acknowledgeHandoff, createHandoff, getHandoff, handoffSummary, listHandoffs, printHandoff } from "./service.ts";
+import { BOUNDARY_PATTERN } from "./zoned-time.ts";
+
+// A date, a wall time at the site or an instant with its offset; the service resolves it in the
+// site's timezone.
+const Boundary = z.string().max(40).regex(BOUNDARY_PATTERN, "a date (2026-03-29), a wall time (2026-03-29T06:00) or an instant with offset");
+const Period = { from: Boundary.optional(), to: Boundary.optional() };
+const ById = z.strictObject({ id: z.uuid() });
+
+export const handoffRouter = router({
+  /** Counts and lists for a period (default: since the last acknowledged handoff, or this shift). */
+  summary: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(z.strictObject(Period).default({}))
+    .query(({ ctx, input }) => handoffSummary({ prisma: ctx.prisma }, ctx.principal, input)),
+
+  /** The outgoing lead freezes the summary with their notes. */
+  create: authedProcedure
+    .meta({ role: "LEAD" })
+    .input(z.strictObject({ ...Period, notes: multiline(8000).default("") }))
+    .mutation(({ ctx, input }) => createHandoff({ prisma: ctx.prisma }, ctx.principal, input)),
+
+  /** The incoming lead (not the author) takes the shift over. */
+  acknowledge: authedProcedure
+    .meta({ role: "LEAD" })
+    .input(ById)
+    .mutation(({ ctx, input }) => acknowledgeHandoff({ prisma: ctx.prisma }, ctx.principal, input.id)),
+
+  list: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(
+      z
+        .strictObject({
+          limit: z.int().min(1).max(100).default(20),
+          cursor: z.string().max(200).optional(),
+          status: HandoffStatus.optional(),
+        })
+        .default({ limit: 20 }),
+    )
+    .query(({ ctx, input }) => listHandoffs({ prisma: ctx.prisma }, ctx.principal, input)),
+
+  get: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(ById)
+    .query(({ ctx, input }) => getHandoff({ prisma: ctx.prisma }, ctx.principal, input.id)),
+
+  /** Printable HTML or a PDF, for A4, Letter or 80 mm receipt paper; marks the handoff printed. */
+  print: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(
+      z.strictObject({
+        id: z.uuid(),
+        paper: z.enum(["a4", "letter", "receipt80"]).default("a4"),
+        format: z.enum(["html", "pdf"]).default("pdf"),
+      }),
+    )
+    .mutation(({ ctx, input }) => printHandoff({ prisma: ctx.prisma }, ctx.principal, input)),
+});

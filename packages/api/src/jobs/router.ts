@@ -1,0 +1,90 @@
+import {
+  JobBulkInput,
+  JobCreateInput,
+  JobListInput,
+  JobReorderInput,
+  JobTransitionInput,
+  JobUpdateInput,
+  JobVersionedRef,
+  Uuid,
+} from "@orderdeck/contracts";
+import { z } from "zod";
+import type { AuthedContext } from "../context.ts";
+import { issueInvoice } from "../money/invoices.ts";
+import { authedProcedure, router } from "../trpc.ts";
+import { bulkJobs } from "./bulk.ts";
+import { listJobs } from "./list.ts";
+import {
+  archiveJob,
+  createJob,
+  getJob,
+  reorderJob,
+  restoreJob,
+  transitionJob,
+  updateJob,
+  type JobServiceCall,
+} from "./service.ts";
+
+export function jobCall(ctx: AuthedContext): JobServiceCall {
+  return { prisma: ctx.prisma, principal: ctx.principal, requestId: ctx.requestId };
+}
+
+// STAFF runs the floor (read, create, edit, move along the machine, archive closed work);
+// LEAD also decides the order of the queue and edits many jobs at once.
+export const jobsRouter = router({
+  list: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(JobListInput)
+    .query(({ ctx, input }) => listJobs(ctx.prisma, ctx.principal.siteId, input)),
+
+  get: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(z.strictObject({ id: Uuid }))
+    .query(({ ctx, input }) => getJob(jobCall(ctx), input.id)),
+
+  create: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(JobCreateInput)
+    .mutation(({ ctx, input }) => createJob(jobCall(ctx), input)),
+
+  update: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(JobUpdateInput)
+    .mutation(({ ctx, input }) => updateJob(jobCall(ctx), input)),
+
+  transition: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(JobTransitionInput)
+    .mutation(({ ctx, input }) => transitionJob(jobCall(ctx), input)),
+
+  archive: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(JobVersionedRef)
+    .mutation(({ ctx, input }) => archiveJob(jobCall(ctx), input)),
+
+  restore: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(JobVersionedRef)
+    .mutation(({ ctx, input }) => restoreJob(jobCall(ctx), input)),
+
+  reorder: authedProcedure
+    .meta({ role: "LEAD" })
+    .input(JobReorderInput)
+    .mutation(({ ctx, input }) => reorderJob(jobCall(ctx), input)),
+
+  bulk: authedProcedure
+    .meta({ role: "LEAD" })
+    .input(JobBulkInput)
+    .mutation(({ ctx, input }) =>
+      bulkJobs(jobCall(ctx), input, {
+        issueInvoice,
+        onUnexpected: (error, jobId) =>
+          ctx.logger.error("bulk job action failed unexpectedly", {
+            jobId,
+            action: input.action.type,
+            error: error instanceof Error ? error.message : String(error),
+            stack: error instanceof Error ? error.stack : undefined,
+          }),
+      }),
+    ),
+});

@@ -1,0 +1,86 @@
+import PDFDocument from "pdfkit";
+import { printable } from "./format.ts";
+
+/** A labelled line of a document: "Job  J-000123". */
+export interface DocumentLine {
+  label: string;
+  value: string;
+}
+
+/**
+ * Everything a printed invoice or receipt says, already formatted (numbers, dates in the site's
+ * timezone, money): the renderer lays out text and decides nothing.
+ */
+export interface MoneyDocument {
+  /** "Invoice" or "Receipt". */
+  kind: string;
+  shopName: string;
+  number: string;
+  date: string;
+  /** Who it is for; empty when the job has no customer. */
+  customer: string[];
+  lines: DocumentLine[];
+  totalLabel: string;
+  total: string;
+  /** The line under the total that says where the money stands: "Unpaid", "Paid in full", … */
+  status: string;
+  /** Small print at the bottom, e.g. the pickup code to bring along. */
+  notes: string[];
+}
+
+const MARGIN = 56;
+const LABEL_WIDTH = 130;
+
+/** Renders a one-page A4 document with PDF's built-in Helvetica (nothing to install or embed). */
+export function renderMoneyDocument(document: MoneyDocument): Promise<Buffer> {
+  const doc = new PDFDocument({
+    size: "A4",
+    margin: MARGIN,
+    info: { Title: `${document.kind} ${document.number}`, Author: document.shopName, Creator: "OrderDeck" },
+  });
+  const chunks: Buffer[] = [];
+  const finished = new Promise<Buffer>((resolve, reject) => {
+    doc.on("data", (chunk: Buffer) => chunks.push(chunk));
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+
+  const width = doc.page.width - 2 * MARGIN;
+  doc.font("Helvetica-Bold").fontSize(20).text(printable(document.shopName), { width });
+  doc.moveDown(0.6);
+  doc.font("Helvetica-Bold").fontSize(14).text(`${printable(document.kind)} ${printable(document.number)}`, { width });
+  doc.font("Helvetica").fontSize(10).fillColor("#444444").text(printable(document.date), { width });
+  doc.fillColor("black").moveDown(1.2);
+
+  if (document.customer.length > 0) {
+    doc.font("Helvetica-Bold").fontSize(10).text(document.kind === "Receipt" ? "Received from" : "Bill to");
+    doc.font("Helvetica").fontSize(11);
+    for (const line of document.customer) doc.text(printable(line), { width });
+    doc.moveDown(1.2);
+  }
+
+  doc.fontSize(11);
+  for (const line of document.lines) {
+    const y = doc.y;
+    doc.font("Helvetica-Bold").text(printable(line.label, 40), MARGIN, y, { width: LABEL_WIDTH });
+    doc.font("Helvetica").text(printable(line.value), MARGIN + LABEL_WIDTH, y, { width: width - LABEL_WIDTH });
+    doc.moveDown(0.3);
+  }
+
+  doc.moveDown(1);
+  const ruleY = doc.y;
+  doc.moveTo(MARGIN, ruleY).lineTo(MARGIN + width, ruleY).strokeColor("#999999").stroke();
+  doc.moveDown(0.6);
+  const totalY = doc.y;
+  doc.font("Helvetica-Bold").fontSize(14).text(printable(document.totalLabel, 40), MARGIN, totalY, { width: width / 2 });
+  doc.text(printable(document.total), MARGIN + width / 2, totalY, { width: width / 2, align: "right" });
+  doc.font("Helvetica").fontSize(11).text(printable(document.status), MARGIN, doc.y + 4, { width, align: "right" });
+
+  if (document.notes.length > 0) {
+    doc.moveDown(2).fontSize(9).fillColor("#444444");
+    for (const note of document.notes) doc.text(printable(note, 400), MARGIN, doc.y, { width });
+  }
+
+  doc.end();
+  return finished;
+}

@@ -1,0 +1,34 @@
+import { z } from "zod";
+import { authedProcedure, router } from "../trpc.ts";
+import { confirmPickup, lookupPickup } from "./service.ts";
+
+// Codes are 10 symbols; scanners and people add dashes and spaces. Anything longer is not a code
+// but is still a scan to record, up to a bound that keeps junk out of the audit table.
+const ScannedCode = z.string().max(64);
+
+export const pickupRouter = router({
+  /** The job behind a scanned code: customer, status, payment and whether it can be handed over now. */
+  lookup: authedProcedure
+    .meta({ role: "STAFF" })
+    .input(z.strictObject({ code: ScannedCode }))
+    .query(({ ctx, input }) => lookupPickup({ prisma: ctx.prisma }, ctx.principal, input.code)),
+
+  /** Hands the job over (READY_FOR_PICKUP and paid or waived → PICKED_UP), or answers why not. */
+  confirm: authedProcedure
+    .meta({ role: "STAFF", station: true })
+    .input(
+      z.strictObject({
+        code: ScannedCode,
+        clientMutationId: z.uuid(),
+        scannedAt: z.iso.datetime({ offset: true }),
+      }),
+    )
+    .mutation(({ ctx, input }) =>
+      confirmPickup(
+        { prisma: ctx.prisma },
+        ctx.principal,
+        { code: input.code, clientMutationId: input.clientMutationId, scannedAt: new Date(input.scannedAt) },
+        ctx.requestId,
+      ),
+    ),
+});

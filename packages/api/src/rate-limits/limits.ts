@@ -1,0 +1,203 @@
+import { createHash } from "node:crypto";
+import { DomainError } from "@orderdeck/contracts";
+import type { Logger } from "@orderdeck/logging";
+import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import type { Metrics } from "../observability/metrics.ts";
+
+/** One limiter's budget: `points` per `durationSeconds`; when spent, the key is locked for `blockSeconds`. */
+export interface RateLimitRule {
+  points: number;
+  durationSeconds: number;
+  /** 0: no lock beyond the end of the window. */
+  blockSeconds: number;
+}
+
+export interface RateLimitPolicy {
+  /** Failed sign-ins from one address, whatever the account. */
+  loginPerIp: RateLimitRule;
+  /** Failed sign-ins to one account, from anywhere. */
+  loginPerEmail: RateLimitRule;
+  /** Station enrollment attempts from one address. */
+  enrollPerIp: RateLimitRule;
+  /** Every authenticated call of one session. */
+  sessionBudget: RateLimitRule;
+}
+
+export type LimiterName = keyof RateLimitPolicy;
+
+export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = {
+  // The per-address limit is looser than the per-account one: a shop's consoles usually share
+  // one public address, and a few typos on each must not lock the whole floor out.
+  loginPerIp: { points: 30, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
+  loginPerEmail: { points: 10, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
+  enrollPerIp: { points: 10, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
+  // Ten calls a second, sustained, is far beyond a person at a console and well below a runaway loop.
+  sessionBudget: { points: 600, durationSeconds: 60, blockSeconds: 0 },
+};
+
+/**
+ * What the limiter needs of its store: node-postgres's `Pool` (or `Client`) fits. Typed by shape
+ * so the API does not depend on a particular pg build.
+ */
+export interface RateLimitStore {
+  query(config: { text: string; values?: unknown[]; name?: string }): Promise<unknown>;
+}
+
+/** The process's limiters, all counting in the `rate_limits` table shared by every instance. */
+export interface RateLimits {
+  policy: RateLimitPolicy;
+  limiters: Record<LimiterName, RateLimiterPostgres>;
+}
+
+const KEY_PREFIX: Record<LimiterName, string> = {
+  loginPerIp: "login-ip",
+  loginPerEmail: "login-email",
+  enrollPerIp: "enroll-ip",
+  sessionBudget: "session",
+};
+
+const METRIC_LABEL: Record<LimiterName, string> = {
+  loginPerIp: "login_ip",
+  loginPerEmail: "login_email",
+  enrollPerIp: "enroll_ip",
+  sessionBudget: "session",
+};
+
+export function createRateLimits(store: RateLimitStore, policy: Partial<RateLimitPolicy> = {}): RateLimits {
+  const full: RateLimitPolicy = { ...DEFAULT_RATE_LIMIT_POLICY, ...policy };
+  const build = (name: LimiterName): RateLimiterPostgres =>
+    new RateLimiterPostgres({
+      storeClient: store,
+      // Named, so the library never guesses the client type from a constructor name.
+      storeType: "pool",
+      // The table comes from the migrations; the limiter must not try to create it.
+      tableCreated: true,
+      tableName: "rate_limits",
+      keyPrefix: KEY_PREFIX[name],
+      points: full[name].points,
+      duration: full[name].durationSeconds,
+      blockDuration: full[name].blockSeconds,
+      // Deliberately no insuranceLimiter and no in-memory blocking: a store that cannot be
+      // reached must refuse (fail closed), never fall back to a per-process count.
+    });
+  return {
+    policy: full,
+    limiters: {
+      loginPerIp: build("loginPerIp"),
+      loginPerEmail: build("loginPerEmail"),
+      enrollPerIp: build("enrollPerIp"),
+      sessionBudget: build("sessionBudget"),
+    },
+  };
+}
+
+/**
+ * The key a value is counted under. Hashed, so that an email address (up to 254 characters)
+ * fits the table's 255-character key with its prefix and is not kept in clear beside the count.
+ */
+export function limiterKey(value: string): string {
+  return createHash("sha256").update(value).digest("base64url");
+}
+
+interface LimiterDeps {
+  rateLimits: RateLimits;
+  metrics: Metrics;
+  logger: Logger;
+}
+
+/** How much is left after an allowed call. */
+export interface Spent {
+  remainingPoints: number;
+}
+
+export function retryAfterSeconds(res: RateLimiterRes): number {
+  return Math.max(1, Math.ceil(res.msBeforeNext / 1000));
+}
+
+export function rateLimitedError(name: LimiterName, res: RateLimiterRes, what: string): DomainError {
+  const seconds = retryAfterSeconds(res);
+  // Seconds, as the details carry them; minutes as well once that is easier to read.
+  const minutes = seconds >= 120 ? ` (about ${Math.ceil(seconds / 60)} minutes)` : "";
+  return new DomainError("RATE_LIMITED", `${what} Try again in ${seconds} seconds${minutes}.`, {
+    limiter: METRIC_LABEL[name],
+    retryAfterSeconds: seconds,
+  });
+}
+
+function storeUnavailable(deps: LimiterDeps, name: LimiterName, error: unknown): DomainError {
+  deps.metrics.rateLimitRejections.inc({ limiter: METRIC_LABEL[name] });
+  deps.logger.error("rate limiter store failed; refusing the call", {
+    limiter: METRIC_LABEL[name],
+    error: error instanceof Error ? error.message : String(error),
+  });
+  return new DomainError(
+    "SERVICE_UNAVAILABLE",
+    "The attempt counter cannot be reached right now, so this is refused for safety. Try again in a minute.",
+    { limiter: METRIC_LABEL[name] },
+  );
+}
+
+/**
+ * Counts one call against `name` for `key`. Over the limit: RATE_LIMITED with the seconds to
+ * wait. Store unreachable or failing: SERVICE_UNAVAILABLE (fail closed).
+ */
+export async function spend(deps: LimiterDeps, name: LimiterName, key: string, what: string): Promise<Spent> {
+  try {
+    const res = await deps.rateLimits.limiters[name].consume(key);
+    return { remainingPoints: res.remainingPoints };
+  } catch (error) {
+    if (error instanceof RateLimiterRes) {
+      deps.metrics.rateLimitRejections.inc({ limiter: METRIC_LABEL[name] });
+      throw rateLimitedError(name, error, what);
+    }
+    throw storeUnavailable(deps, name, error);
+  }
+}
+
+/**
+ * Locks `key` for the rule's block time starting now (the budget was just used up), and answers
+ * the seconds the lock lasts. Best effort: if the store fails here, the spent budget still
+ * refuses the next call.
+ */
+export async function lock(deps: LimiterDeps, name: LimiterName, key: string): Promise<number> {
+  const rule = deps.rateLimits.policy[name];
+  if (rule.blockSeconds <= 0) return rule.durationSeconds;
+  try {
+    await deps.rateLimits.limiters[name].block(key, rule.blockSeconds);
+  } catch (error) {
+    deps.logger.warn("could not lock a rate-limit key; the spent budget still refuses", {
+      limiter: METRIC_LABEL[name],
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+  return rule.blockSeconds;
+}
+
+/** Gives back a point spent by a call that turned out fine (best effort). */
+export async function refund(deps: LimiterDeps, name: LimiterName, key: string): Promise<void> {
+  try {
+    await deps.rateLimits.limiters[name].reward(key, 1);
+  } catch (error) {
+    deps.logger.warn("could not refund a rate-limit point", {
+      limiter: METRIC_LABEL[name],
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+/** Forgets a key's count (best effort). */
+export async function reset(deps: LimiterDeps, name: LimiterName, key: string): Promise<void> {
+  try {
+    await deps.rateLimits.limiters[name].delete(key);
+  } catch (error) {
+    deps.logger.warn("could not reset a rate-limit key", {
+      limiter: METRIC_LABEL[name],
+      error: error instanceof Error ? error.message : String(error),
+    });
+  }
+}
+
+/** The general budget of one session, spent by every authenticated call. */
+export function spendSessionBudget(deps: LimiterDeps, sessionId: string): Promise<Spent> {
+  return spend(deps, "sessionBudget", sessionId, "Too many requests from this session.");
+}

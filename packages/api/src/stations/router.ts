@@ -1,0 +1,29 @@
+import { z } from "zod";
+import { RecordId, StationName } from "../auth/inputs.ts";
+import { authedProcedure, publicProcedure, router } from "../trpc.ts";
+import { normalizeEnrollmentCode } from "./enrollment-code.ts";
+import { createEnrollment, enroll, list, revoke } from "./service.ts";
+
+const EnrollmentCode = z
+  .string()
+  .max(64)
+  .refine((typed) => normalizeEnrollmentCode(typed) !== undefined, "An enrollment code has 12 letters and digits, like 7K3M-Q9XD-2HTB.")
+  .transform((typed) => normalizeEnrollmentCode(typed) ?? "");
+
+export const stationsRouter = router({
+  /** A one-time code for a new console, valid 24 hours; the code is in this answer only. */
+  createEnrollment: authedProcedure
+    .meta({ role: "ADMIN" })
+    .input(z.object({ name: StationName }))
+    .mutation(({ ctx, input }) => createEnrollment(ctx, input)),
+
+  /** A console, not signed in yet, exchanges its code for a station token (once; rate-limited per address). */
+  enroll: publicProcedure.input(z.object({ code: EnrollmentCode })).mutation(({ ctx, input }) => enroll(ctx, input)),
+
+  revoke: authedProcedure
+    .meta({ role: "ADMIN" })
+    .input(z.object({ stationId: RecordId }))
+    .mutation(({ ctx, input }) => revoke(ctx, input)),
+
+  list: authedProcedure.meta({ role: "ADMIN" }).query(({ ctx }) => list(ctx)),
+});

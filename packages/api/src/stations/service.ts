@@ -1,0 +1,174 @@
+import { DomainError } from "@orderdeck/contracts";
+import { inSite } from "@orderdeck/db";
+import { writeAudit } from "../audit/log.ts";
+import { revokeSessionsAtStation } from "../auth/sessions.ts";
+import { hashToken, newToken } from "../auth/tokens.ts";
+import type { AuthedContext, Context } from "../context.ts";
+import { limiterKey, spend } from "../rate-limits/limits.ts";
+import { newEnrollmentCode, normalizeEnrollmentCode } from "./enrollment-code.ts";
+
+/** A code is a day's errand (an admin sets up a console), not a standing credential. */
+export const ENROLLMENT_TTL_MS = 24 * 3_600_000;
+
+// One answer whether the code never existed, was used or expired: a guesser learns nothing, and
+// the person at the console has one thing to do either way.
+const CODE_REFUSED = "That enrollment code is not valid: it may be mistyped, already used or expired. Ask an admin for a new one.";
+
+export interface EnrollmentCreated {
+  enrollmentId: string;
+  name: string;
+  /** Shown once, to the admin who asked; only its hash is stored. */
+  code: string;
+  expiresAt: Date;
+}
+
+export async function createEnrollment(ctx: AuthedContext, input: { name: string }): Promise<EnrollmentCreated> {
+  const { principal } = ctx;
+  const code = newEnrollmentCode();
+  const canonical = normalizeEnrollmentCode(code);
+  if (!canonical) throw new Error("a new enrollment code failed its own format");
+  const expiresAt = new Date(Date.now() + ENROLLMENT_TTL_MS);
+  const enrollment = await inSite(ctx.prisma, principal.siteId, async (tx) => {
+    const row = await tx.stationEnrollment.create({
+      data: {
+        siteId: principal.siteId,
+        name: input.name,
+        codeHash: hashToken(ctx.sessions.secretKey, canonical),
+        createdById: principal.userId,
+        expiresAt,
+      },
+    });
+    await writeAudit(tx, ctx, {
+      siteId: principal.siteId,
+      actorUserId: principal.userId,
+      actorStationId: principal.stationId,
+      action: "station.enrollment_created",
+      target: `enrollment:${row.id}`,
+      details: { name: input.name, expiresAt: expiresAt.toISOString() },
+    });
+    return row;
+  });
+  return { enrollmentId: enrollment.id, name: enrollment.name, code, expiresAt };
+}
+
+export interface Enrolled {
+  /** The console keeps this and sends it as `X-Station-Token`; it is shown only in this answer. */
+  stationToken: string;
+  station: { id: string; name: string };
+  site: { id: string; name: string; timezone: string };
+}
+
+/** A console exchanges a one-time code for its station token. */
+export async function enroll(ctx: Context, input: { code: string }): Promise<Enrolled> {
+  await spend(ctx, "enrollPerIp", limiterKey(ctx.ip), "Too many enrollment attempts from this address.");
+
+  const codeHash = hashToken(ctx.sessions.secretKey, input.code);
+  // Before the code is used its site is unknown, so this one lookup is not site-scoped.
+  const enrollment = await ctx.prisma.stationEnrollment.findUnique({ where: { codeHash } });
+  const now = new Date();
+  if (!enrollment) {
+    ctx.logger.warn("station enrollment with an unknown code", { ip: ctx.ip });
+    throw new DomainError("UNAUTHENTICATED", CODE_REFUSED);
+  }
+  if (enrollment.usedAt || enrollment.expiresAt <= now) {
+    await inSite(ctx.prisma, enrollment.siteId, (tx) =>
+      writeAudit(tx, ctx, {
+        siteId: enrollment.siteId,
+        action: "station.enroll_refused",
+        target: `enrollment:${enrollment.id}`,
+        details: { reason: enrollment.usedAt ? "already_used" : "expired" },
+      }),
+    );
+    throw new DomainError("UNAUTHENTICATED", CODE_REFUSED);
+  }
+
+  return inSite(ctx.prisma, enrollment.siteId, async (tx) => {
+    // The claim is one conditional update: of two consoles racing with one code, one wins.
+    const claimed = await tx.stationEnrollment.updateMany({
+      where: { id: enrollment.id, usedAt: null, expiresAt: { gt: now } },
+      data: { usedAt: now },
+    });
+    if (claimed.count !== 1) throw new DomainError("UNAUTHENTICATED", CODE_REFUSED);
+    const token = newToken();
+    const station = await tx.station.create({
+      data: { siteId: enrollment.siteId, name: enrollment.name, tokenHash: hashToken(ctx.sessions.secretKey, token), lastSeenAt: now },
+    });
+    await tx.stationEnrollment.update({ where: { id: enrollment.id }, data: { stationId: station.id } });
+    await writeAudit(tx, ctx, {
+      siteId: enrollment.siteId,
+      actorStationId: station.id,
+      action: "station.enrolled",
+      target: `station:${station.id}`,
+      details: { enrollmentId: enrollment.id, name: station.name, enrollmentCreatedBy: enrollment.createdById },
+    });
+    const site = await tx.site.findUniqueOrThrow({ where: { id: enrollment.siteId }, select: { id: true, name: true, timezone: true } });
+    return { stationToken: token, station: { id: station.id, name: station.name }, site };
+  });
+}
+
+export interface StationView {
+  id: string;
+  name: string;
+  createdAt: Date;
+  lastSeenAt: Date | null;
+  revokedAt: Date | null;
+}
+
+const STATION_FIELDS = { id: true, name: true, createdAt: true, lastSeenAt: true, revokedAt: true } as const;
+
+/** Revokes a station: its token stops working and every session opened at it ends. */
+export async function revoke(ctx: AuthedContext, input: { stationId: string }): Promise<{ station: StationView; sessionsRevoked: number }> {
+  const { principal } = ctx;
+  return inSite(ctx.prisma, principal.siteId, async (tx) => {
+    const station = await tx.station.findFirst({ where: { id: input.stationId, siteId: principal.siteId } });
+    if (!station) throw new DomainError("NOT_FOUND", "No such station at this site.");
+    const now = new Date();
+    const sessionsRevoked = await revokeSessionsAtStation(tx, station.id, now);
+    if (station.revokedAt) {
+      // Revoking twice is not an error and not a second audit row.
+      const { id, name, createdAt, lastSeenAt, revokedAt } = station;
+      return { station: { id, name, createdAt, lastSeenAt, revokedAt }, sessionsRevoked };
+    }
+    const updated = await tx.station.update({ where: { id: station.id }, data: { revokedAt: now }, select: STATION_FIELDS });
+    await writeAudit(tx, ctx, {
+      siteId: principal.siteId,
+      actorUserId: principal.userId,
+      actorStationId: principal.stationId,
+      action: "station.revoke",
+      target: `station:${station.id}`,
+      details: { name: station.name, sessionsRevoked },
+    });
+    return { station: updated, sessionsRevoked };
+  });
+}
+
+export interface PendingEnrollment {
+  id: string;
+  name: string;
+  createdAt: Date;
+  expiresAt: Date;
+  createdBy: { id: string; name: string } | null;
+}
+
+// A shop has a handful of consoles; the cap only keeps a runaway script from making this page huge.
+const LIST_CAP = 500;
+
+/** The site's stations (revoked ones too, for the record) and the codes not used yet. */
+export async function list(ctx: AuthedContext): Promise<{ stations: StationView[]; pendingEnrollments: PendingEnrollment[] }> {
+  const { principal } = ctx;
+  return inSite(ctx.prisma, principal.siteId, async (tx) => {
+    const stations = await tx.station.findMany({
+      where: { siteId: principal.siteId },
+      orderBy: [{ revokedAt: { sort: "desc", nulls: "first" } }, { name: "asc" }, { id: "asc" }],
+      select: STATION_FIELDS,
+      take: LIST_CAP,
+    });
+    const pendingEnrollments = await tx.stationEnrollment.findMany({
+      where: { siteId: principal.siteId, usedAt: null, expiresAt: { gt: new Date() } },
+      orderBy: [{ createdAt: "desc" }, { id: "asc" }],
+      select: { id: true, name: true, createdAt: true, expiresAt: true, createdBy: { select: { id: true, name: true } } },
+      take: LIST_CAP,
+    });
+    return { stations, pendingEnrollments };
+  });
+}

@@ -1,0 +1,138 @@
+// Every procedure, fed malformed, oversized and hostile input, answers a 4xx (never a 500) and a
+// refused call changes nothing. The procedure list is read from the router, so procedures added
+// later are covered without touching this file.
+import { generatePickupCode } from "@orderdeck/contracts";
+import { TRPCError } from "@trpc/server";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { z } from "zod";
+import { appRouter } from "../src/root.ts";
+import { createApiHarness, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+
+let harness: ApiHarness;
+let site: SiteFixture;
+let otherSite: SiteFixture;
+let otherJobId: string;
+
+const HOSTILE_STRINGS = [
+  "",
+  " ",
+  "x".repeat(100_000),
+  "'; DROP TABLE jobs; --",
+  "\" OR 1=1 --",
+  "<script>alert(1)</script>",
+  "../../etc/passwd",
+  "\u0000null\u0000byte",
+  "%00%27%22",
+  "${7*7}{{7*7}}",
+  "🧨".repeat(500),
+  "00000000-0000-0000-0000-000000000000",
+  "not-a-uuid",
+  "9999-99-99T99:99:99Z",
+];
+const HOSTILE_NUMBERS = [-1, 0, 1.5, -2_147_483_649, 2_147_483_648, Number.MAX_SAFE_INTEGER, 1e308, -1e308, Number.NaN, Number.POSITIVE_INFINITY];
+const HOSTILE_OTHERS: unknown[] = [null, true, [], {}, [1, 2, 3], { $gt: "" }, { __proto__: { admin: true } }, new Date(0)];
+const HOSTILE_VALUES: unknown[] = [...HOSTILE_STRINGS, ...HOSTILE_NUMBERS, ...HOSTILE_OTHERS];
+
+/** The top-level keys a procedure's input object accepts (zod object schemas), to aim values at them. */
+function inputKeys(procedure: unknown): string[] {
+  const inputs = (procedure as { _def?: { inputs?: unknown[] } })._def?.inputs ?? [];
+  const keys = new Set<string>();
+  for (const parser of inputs) {
+    if (parser instanceof z.ZodObject) for (const key of Object.keys(parser.shape)) keys.add(key);
+  }
+  return [...keys];
+}
+
+function inputsFor(procedure: unknown): unknown[] {
+  const keys = inputKeys(procedure);
+  const cases: unknown[] = [undefined, ...HOSTILE_VALUES];
+  // Aim each hostile value at each field, alone and with every other field hostile too.
+  for (const value of HOSTILE_VALUES) {
+    if (keys.length === 0) break;
+    cases.push(Object.fromEntries(keys.map((k) => [k, value])));
+    for (const key of keys) cases.push({ [key]: value });
+  }
+  // Another site's real id in every id-like field: must look exactly like a missing row.
+  const idKeys = keys.filter((k) => /id$/i.test(k));
+  if (idKeys.length > 0) cases.push(Object.fromEntries(idKeys.map((k) => [k, otherJobId])));
+  return cases;
+}
+
+function callByPath(caller: Caller, path: string, input: unknown): Promise<unknown> {
+  let target: unknown = caller;
+  for (const part of path.split(".")) target = (target as Record<string, unknown>)[part];
+  return (target as (input: unknown) => Promise<unknown>)(input);
+}
+
+/** A digest of everything a refused call must leave alone (not sessions, rate limits or audit rows). */
+async function fingerprint(): Promise<string> {
+  const rows = await harness.db.pool.query<{ digest: string }>(`
+    SELECT md5(string_agg(t, '|' ORDER BY t)) AS digest FROM (
+      SELECT 'sites:' || md5(COALESCE(string_agg(s::text, ',' ORDER BY s.id), '')) AS t FROM sites s
+      UNION ALL SELECT 'users:' || md5(COALESCE(string_agg(u::text, ',' ORDER BY u.id), '')) FROM users u
+      UNION ALL SELECT 'stations:' || md5(COALESCE(string_agg(st.id::text || st.revoked_at::text, ',' ORDER BY st.id), '')) FROM stations st
+      UNION ALL SELECT 'jobs:' || md5(COALESCE(string_agg(j::text, ',' ORDER BY j.id), '')) FROM jobs j
+      UNION ALL SELECT 'customers:' || md5(COALESCE(string_agg(c::text, ',' ORDER BY c.id), '')) FROM customers c
+      UNION ALL SELECT 'events:' || count(*)::text FROM job_events
+      UNION ALL SELECT 'invoices:' || count(*)::text FROM invoices
+      UNION ALL SELECT 'receipts:' || count(*)::text FROM receipts
+      UNION ALL SELECT 'payments:' || count(*)::text FROM payments
+      UNION ALL SELECT 'counters:' || md5(COALESCE(string_agg(k::text, ',' ORDER BY k.site_id, k.kind, k.year), '')) FROM counters k
+      UNION ALL SELECT 'views:' || count(*)::text FROM saved_views
+    ) parts`);
+  return rows.rows[0]?.digest ?? "";
+}
+
+async function addJob(fixture: SiteFixture, position: number, status: "QUEUED" | "READY_FOR_PICKUP" = "QUEUED"): Promise<string> {
+  const job = await harness.db.prisma.job.create({
+    data: { siteId: fixture.siteId, title: `Bracket ${position}`, queuePosition: position, status, pickupCode: generatePickupCode() },
+  });
+  return job.id;
+}
+
+beforeAll(async () => {
+  // A generous budget: this suite makes thousands of calls on one session on purpose.
+  harness = await createApiHarness();
+  site = await harness.createSite("Hostile A");
+  otherSite = await harness.createSite("Hostile B");
+  await addJob(site, 1);
+  await addJob(site, 2, "READY_FOR_PICKUP");
+  otherJobId = await addJob(otherSite, 1);
+});
+
+afterAll(async () => harness.drop());
+
+const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>).filter(
+  ([, p]) => p._def.type !== "subscription",
+);
+
+describe("hostile input to every procedure", () => {
+  it("covers the whole router", () => {
+    expect(procedures.length).toBeGreaterThan(0);
+  });
+
+  for (const [path, procedure] of procedures) {
+    it(`${path}: 4xx for every hostile input, and a refusal changes nothing`, { timeout: 120_000 }, async () => {
+      // A session of its own: a hostile call that is accepted (auth.logout, say) must not sign
+      // out the callers of the next procedure.
+      const callers: Array<[string, Caller]> = [
+        ["admin", await harness.signIn(site, "ADMIN")],
+        ["anonymous", harness.caller()],
+      ];
+      for (const [who, caller] of callers) {
+        for (const input of inputsFor(procedure)) {
+          const before = await fingerprint();
+          try {
+            await callByPath(caller, path, input);
+          } catch (error) {
+            const described = `${path} as ${who} with ${JSON.stringify(input)?.slice(0, 120)}`;
+            expect(error, described).toBeInstanceOf(TRPCError);
+            const trpcError = error as TRPCError;
+            expect(trpcError.code, `${described}: ${trpcError.message}`).not.toBe("INTERNAL_SERVER_ERROR");
+            expect(await fingerprint(), `${described} changed the database although refused`).toBe(before);
+          }
+        }
+      }
+    });
+  }
+});

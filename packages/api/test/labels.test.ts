@@ -1,0 +1,124 @@
+// labels.job: the label PNG, read back by a real barcode decoder (ZXing), gives exactly the
+// pickup code from both its Code 128 and its QR code; the HTML's and PDF's barcodes likewise; a
+// code with one symbol changed is refused as INVALID_CODE.
+import {
+  BarcodeFormat,
+  BinaryBitmap,
+  DecodeHintType,
+  HybridBinarizer,
+  MultiFormatReader,
+  NotFoundException,
+  RGBLuminanceSource,
+} from "@zxing/library";
+import { PICKUP_CODE_ALPHABET, formatJobNumber, formatPickupCode, isValidPickupCode } from "@orderdeck/contracts";
+import { PNG } from "pngjs";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { pdfText } from "./money-helpers.ts";
+import { addPickupJob, type PickupJob } from "./pickup-helpers.ts";
+
+let harness: ApiHarness;
+let site: SiteFixture;
+let job: PickupJob;
+
+beforeAll(async () => {
+  harness = await createApiHarness();
+  site = await harness.createSite("Labels & Co");
+  job = await addPickupJob(harness, site, {
+    status: "POST_PROCESSING",
+    customer: "Łukasz Müller <script>",
+    title: "Gear housing, PETG <b>black</b>",
+    dueAt: new Date("2026-03-29T12:00:00Z"),
+  });
+});
+
+afterAll(async () => harness.drop());
+
+/** What a scanner reads from the image: ZXing over the PNG's pixels, limited to one symbology. */
+function decode(png: Buffer, format: BarcodeFormat): string {
+  const image = PNG.sync.read(png);
+  const luminance = new Uint8ClampedArray(image.width * image.height);
+  for (let i = 0; i < luminance.length; i++) {
+    const alpha = (image.data[i * 4 + 3] ?? 255) / 255;
+    const grey = ((image.data[i * 4] ?? 255) + (image.data[i * 4 + 1] ?? 255) + (image.data[i * 4 + 2] ?? 255)) / 3;
+    luminance[i] = Math.round(grey * alpha + 255 * (1 - alpha));
+  }
+  const reader = new MultiFormatReader();
+  const hints = new Map<DecodeHintType, unknown>([
+    [DecodeHintType.POSSIBLE_FORMATS, [format]],
+    [DecodeHintType.TRY_HARDER, true],
+  ]);
+  return reader.decode(new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(luminance, image.width, image.height))), hints).getText();
+}
+
+describe("labels.job", () => {
+  it("PNG: both barcodes on the whole label decode to exactly the pickup code", async () => {
+    const label = await site.as.STAFF.labels.job({ jobId: job.id, format: "png" });
+    expect(label).toMatchObject({ format: "png", mimeType: "image/png", dpi: 300, widthPx: 732, heightPx: 1181 });
+    const png = Buffer.from(label.format === "png" ? label.base64 : "", "base64");
+    expect(decode(png, BarcodeFormat.CODE_128)).toBe(job.pickupCode);
+    expect(decode(png, BarcodeFormat.QR_CODE)).toBe(job.pickupCode);
+  });
+
+  it("HTML: a 62 x 100 mm page whose embedded barcodes decode to the code, with the text escaped", async () => {
+    const label = await site.as.STAFF.labels.job({ jobId: job.id, format: "html" });
+    const html = label.format === "html" ? label.html : "";
+    expect(html).toContain("@page { size: 62mm 100mm; margin: 0; }");
+    expect(html).toContain(formatJobNumber(job.number));
+    expect(html).toContain(formatPickupCode(job.pickupCode));
+    expect(html).toContain("Łukasz Müller &#60;script&#62;");
+    expect(html).not.toContain("<script>");
+    expect(html).not.toContain("<b>black</b>");
+    // Due in the site's time: 12:00 UTC on 29 March is 14:00 summer time in Berlin.
+    expect(html).toContain("Due Sun, 29 Mar 2026, 14:00");
+    const images = [...html.matchAll(/src="data:image\/png;base64,([^"]+)"/g)].map((m) => Buffer.from(m[1] ?? "", "base64"));
+    expect(images).toHaveLength(2);
+    const decoded = images.map((png) => {
+      try {
+        return decode(png, BarcodeFormat.QR_CODE);
+      } catch (error) {
+        if (!(error instanceof NotFoundException)) throw error;
+        return decode(png, BarcodeFormat.CODE_128);
+      }
+    });
+    expect(decoded).toEqual([job.pickupCode, job.pickupCode]);
+  });
+
+  it("PDF: one 62 x 100 mm page with number, customer, title, due and the grouped code as text", async () => {
+    const label = await site.as.STAFF.labels.job({ jobId: job.id, format: "pdf" });
+    const base64 = label.format === "pdf" ? label.base64 : "";
+    expect(Buffer.from(base64, "base64").subarray(0, 5).toString()).toBe("%PDF-");
+    const text = await pdfText(base64);
+    expect(text).toContain(formatJobNumber(job.number));
+    expect(text).toContain("Łukasz Müller <script>");
+    expect(text).toContain(formatPickupCode(job.pickupCode));
+    expect(text).toContain("Due Sun, 29 Mar 2026, 14:00");
+    expect((Buffer.from(base64, "base64").toString("latin1").match(/\/Type \/Page\b/g) ?? []).length).toBe(1);
+  });
+
+  it("another site's job is NOT_FOUND, like a missing one", async () => {
+    const other = await harness.createSite("Labels elsewhere");
+    const theirs = await addPickupJob(harness, other);
+    await expect(site.as.STAFF.labels.job({ jobId: theirs.id, format: "png" })).rejects.toMatchObject({ code: "NOT_FOUND" });
+  });
+});
+
+describe("a code with one symbol changed", () => {
+  it("is INVALID_CODE at every position, with every other symbol", async () => {
+    for (let position = 0; position < job.pickupCode.length; position++) {
+      for (const symbol of PICKUP_CODE_ALPHABET) {
+        if (symbol === job.pickupCode[position]) continue;
+        const typo = `${job.pickupCode.slice(0, position)}${symbol}${job.pickupCode.slice(position + 1)}`;
+        expect(isValidPickupCode(typo), typo).toBe(false);
+      }
+    }
+    // And the API says so (one per position through the whole stack).
+    for (let position = 0; position < job.pickupCode.length; position++) {
+      const symbol = [...PICKUP_CODE_ALPHABET].find((s) => s !== job.pickupCode[position]) ?? "2";
+      const typo = `${job.pickupCode.slice(0, position)}${symbol}${job.pickupCode.slice(position + 1)}`;
+      await expect(site.as.STAFF.pickup.lookup({ code: typo })).rejects.toMatchObject({ code: "BAD_REQUEST", cause: { reason: "INVALID_CODE" } });
+    }
+    // The decoded label text itself is valid and finds the job.
+    expect((await site.as.STAFF.pickup.lookup({ code: job.pickupCode })).job.id).toBe(job.id);
+  });
+});

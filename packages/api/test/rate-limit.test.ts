@@ -1,0 +1,183 @@
+// Rate limits on their Postgres store: login per address and per account with lockout and
+// retry-after, enrollment per address, the per-session budget, and failing closed when the
+// store cannot be used. A short policy stands in for the real 15-minute windows.
+import pg from "pg";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Metrics } from "../src/observability/metrics.ts";
+import { createRateLimits, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
+import { auditRows, bearer, detailsOf, refusalOf } from "./auth-helpers.ts";
+import { createApiHarness, TEST_PASSWORD, type ApiHarness, type SiteFixture } from "./harness.ts";
+
+const WINDOW_SECONDS = 2;
+const POLICY: Partial<RateLimitPolicy> = {
+  loginPerEmail: { points: 3, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
+  loginPerIp: { points: 5, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
+  enrollPerIp: { points: 3, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
+  sessionBudget: { points: 5, durationSeconds: 60, blockSeconds: 0 },
+};
+
+let harness: ApiHarness;
+let site: SiteFixture;
+let ipCounter = 0;
+const freshIp = () => `192.0.2.${++ipCounter}`;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+async function counterValue(counter: Metrics["rateLimitRejections"] | Metrics["loginFailures"], labels: Record<string, string>) {
+  const metric = await counter.get();
+  return metric.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k as never] === l))?.value ?? 0;
+}
+
+beforeAll(async () => {
+  harness = await createApiHarness({}, { rateLimitPolicy: POLICY });
+  site = await harness.createSite("Limits");
+});
+
+afterAll(async () => harness.drop());
+
+describe("login lockout", () => {
+  it("locks an account after the limit of failures from any mix of addresses, with a retry-after, then lets it in again", async () => {
+    const email = site.users.STAFF.email;
+    for (let i = 0; i < 3; i++) {
+      expect((await refusalOf(harness.caller({}, freshIp()).auth.login({ email, password: "wrong password" }))).code).toBe("UNAUTHORIZED");
+    }
+    // Locked now: even the right password, from yet another address, is refused.
+    const locked = await refusalOf(harness.caller({}, freshIp()).auth.login({ email, password: TEST_PASSWORD }));
+    expect(locked.code).toBe("TOO_MANY_REQUESTS");
+    const retryAfter = detailsOf(locked).retryAfterSeconds as number;
+    expect(retryAfter).toBeGreaterThanOrEqual(1);
+    expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
+    expect(locked.message).toContain(`Try again in ${retryAfter} seconds`);
+    expect(detailsOf(locked).limiter).toBe("login_email");
+    expect(await harness.db.prisma.session.count({ where: { userId: site.users.STAFF.id, ip: { startsWith: "192.0.2." } } })).toBe(0);
+
+    const lockouts = (await auditRows(harness, "auth.lockout")).filter((r) => r.target === `user:${site.users.STAFF.id}`);
+    expect(lockouts).toHaveLength(1);
+    expect(lockouts[0]).toMatchObject({ site_id: site.siteId, details: { limiter: "loginPerEmail", lockedForSeconds: WINDOW_SECONDS } });
+
+    await sleep(retryAfter * 1000 + 200);
+    const signedIn = await harness.caller({}, freshIp()).auth.login({ email, password: TEST_PASSWORD });
+    expect(signedIn.user.id).toBe(site.users.STAFF.id);
+  });
+
+  it("locks an address after the limit of failures across any accounts", async () => {
+    const ip = freshIp();
+    const from = harness.caller({}, ip);
+    for (let i = 0; i < 5; i++) {
+      expect((await refusalOf(from.auth.login({ email: `guess${i}@orderdeck.test`, password: "wrong password" }))).code).toBe("UNAUTHORIZED");
+    }
+    const locked = await refusalOf(from.auth.login({ email: site.users.LEAD.email, password: TEST_PASSWORD }));
+    expect(locked.code).toBe("TOO_MANY_REQUESTS");
+    expect(detailsOf(locked)).toMatchObject({ limiter: "login_ip" });
+    const lockouts = (await auditRows(harness, "auth.lockout")).filter((r) => r.target === `ip:${ip}`);
+    expect(lockouts).toHaveLength(1);
+
+    // The account itself is not locked: from elsewhere it signs in.
+    expect((await harness.caller({}, freshIp()).auth.login({ email: site.users.LEAD.email, password: TEST_PASSWORD })).user.id).toBe(
+      site.users.LEAD.id,
+    );
+    await sleep((detailsOf(locked).retryAfterSeconds as number) * 1000 + 200);
+    expect((await from.auth.login({ email: site.users.LEAD.email, password: TEST_PASSWORD })).user.id).toBe(site.users.LEAD.id);
+  });
+
+  it("does not count successful sign-ins against the address", async () => {
+    const from = harness.caller({}, freshIp());
+    for (let i = 0; i < 8; i++) await from.auth.login({ email: site.users.ADMIN.email, password: TEST_PASSWORD });
+  });
+
+  it("cannot be outrun by parallel guesses: no more than the limit are even checked", async () => {
+    const shop = await harness.createSite("Parallel");
+    const results = await Promise.allSettled(
+      Array.from({ length: 12 }, () => harness.caller({}, freshIp()).auth.login({ email: shop.users.STAFF.email, password: "wrong password" })),
+    );
+    const codes = results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "OK"));
+    expect(codes.filter((c) => c === "UNAUTHORIZED")).toHaveLength(3);
+    expect(codes.filter((c) => c === "TOO_MANY_REQUESTS")).toHaveLength(9);
+    await sleep(WINDOW_SECONDS * 1000 + 200);
+  });
+
+  it("counts failures and lockouts in the metrics", async () => {
+    expect(await counterValue(harness.deps.metrics.loginFailures, { reason: "credentials" })).toBeGreaterThanOrEqual(8);
+    expect(await counterValue(harness.deps.metrics.loginFailures, { reason: "locked" })).toBeGreaterThanOrEqual(2);
+    expect(await counterValue(harness.deps.metrics.rateLimitRejections, { limiter: "login_email" })).toBeGreaterThanOrEqual(1);
+    expect(await counterValue(harness.deps.metrics.rateLimitRejections, { limiter: "login_ip" })).toBeGreaterThanOrEqual(1);
+    const exposition = await harness.deps.metrics.registry.metrics();
+    expect(exposition).toMatch(/orderdeck_rate_limit_rejections_total\{limiter="login_email"\} \d+/);
+  });
+});
+
+describe("enrollment limit", () => {
+  it("refuses enrollment attempts from an address over its limit, even with a good code", async () => {
+    const admin = await harness.signIn(site, "ADMIN");
+    const { code } = await admin.stations.createEnrollment({ name: "Limited console" });
+    const from = harness.caller({}, freshIp());
+    for (let i = 0; i < 3; i++) {
+      expect((await refusalOf(from.stations.enroll({ code: "AAAA-BBBB-CCCC" }))).code).toBe("UNAUTHORIZED");
+    }
+    const limited = await refusalOf(from.stations.enroll({ code }));
+    expect(limited.code).toBe("TOO_MANY_REQUESTS");
+    expect(detailsOf(limited)).toMatchObject({ limiter: "enroll_ip" });
+    // The code was not spent by the refused attempt.
+    expect((await harness.caller({}, freshIp()).stations.enroll({ code })).station.name).toBe("Limited console");
+  });
+});
+
+describe("per-session budget", () => {
+  it("refuses a session's calls beyond its budget, without touching other sessions", async () => {
+    const spender = await harness.signIn(site, "STAFF");
+    for (let i = 0; i < 5; i++) await spender.auth.me();
+    const refused = await refusalOf(spender.auth.me());
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(detailsOf(refused)).toMatchObject({ limiter: "session" });
+    expect(detailsOf(refused).retryAfterSeconds).toBeGreaterThan(0);
+    // Another session is untouched.
+    const other = await harness.signIn(site, "STAFF");
+    expect((await other.auth.me()).user.id).toBe(site.users.STAFF.id);
+
+    // Calls refused for their role spend the budget as well.
+    const prober = await harness.signIn(site, "STAFF");
+    for (let i = 0; i < 5; i++) expect((await refusalOf(prober.users.list())).code).toBe("FORBIDDEN");
+    expect((await refusalOf(prober.users.list())).code).toBe("TOO_MANY_REQUESTS");
+    expect(await counterValue(harness.deps.metrics.rateLimitRejections, { limiter: "session" })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("failing closed", () => {
+  it("refuses sign-in, and creates no session, while the limiter's store is unreachable", async () => {
+    const deadPool = new pg.Pool({ connectionString: "postgresql://nobody:x@127.0.0.1:1/none", connectionTimeoutMillis: 500 });
+    const unreachable = await createApiHarness({ rateLimits: createRateLimits(deadPool) });
+    try {
+      const shop = await unreachable.createSite("Store down");
+      const refused = await refusalOf(unreachable.caller().auth.login({ email: shop.users.ADMIN.email, password: TEST_PASSWORD }));
+      expect(refused.code).toBe("SERVICE_UNAVAILABLE");
+      expect(refused.message).toMatch(/cannot be reached/);
+      // Only the fixture's own sessions exist.
+      expect(await unreachable.db.prisma.session.count({ where: { userId: shop.users.ADMIN.id } })).toBe(1);
+      expect(await unreachable.db.prisma.auditLog.count({ where: { action: "auth.sign_in" } })).toBe(0);
+      expect(await counterValue(unreachable.deps.metrics.loginFailures, { reason: "unavailable" })).toBe(1);
+
+      // Enrollment and the per-session budget fail closed as well.
+      expect((await refusalOf(unreachable.caller().stations.enroll({ code: "AAAA-BBBB-CCCC" }))).code).toBe("SERVICE_UNAVAILABLE");
+      expect((await refusalOf(shop.as.ADMIN.auth.me())).code).toBe("SERVICE_UNAVAILABLE");
+    } finally {
+      await unreachable.drop();
+      await deadPool.end();
+    }
+  });
+
+  it("refuses sign-in while the store's table fails, and recovers when it is back", async () => {
+    const broken = await createApiHarness({}, { rateLimitPolicy: POLICY });
+    try {
+      const shop = await broken.createSite("Table gone");
+      await broken.db.pool.query("ALTER TABLE rate_limits RENAME TO rate_limits_elsewhere");
+      const refused = await refusalOf(broken.caller().auth.login({ email: shop.users.LEAD.email, password: TEST_PASSWORD }));
+      expect(refused.code).toBe("SERVICE_UNAVAILABLE");
+      expect(await broken.db.prisma.session.count({ where: { userId: shop.users.LEAD.id } })).toBe(1);
+
+      await broken.db.pool.query("ALTER TABLE rate_limits_elsewhere RENAME TO rate_limits");
+      const signedIn = await broken.caller().auth.login({ email: shop.users.LEAD.email, password: TEST_PASSWORD });
+      expect(await broken.caller({ authorization: bearer(signedIn.token) }).auth.me()).toMatchObject({ user: { id: shop.users.LEAD.id } });
+    } finally {
+      await broken.drop();
+    }
+  });
+});
