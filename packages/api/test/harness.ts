@@ -59,7 +59,12 @@ export async function createApiHarness(
     metrics: createMetrics(),
     version: "test",
     sessions: { secretKey: TEST_SECRET, idleMs: 12 * 3_600_000 },
-    rateLimits: createRateLimits(db.pool, { sessionBudget: HARNESS_SESSION_BUDGET, ...options.rateLimitPolicy }),
+    rateLimits: createRateLimits(db.pool, {
+      sessionBudget: HARNESS_SESSION_BUDGET,
+      scanPerUser: HARNESS_SESSION_BUDGET,
+      scanPerIp: HARNESS_SESSION_BUDGET,
+      ...options.rateLimitPolicy,
+    }),
     ...overrides,
   };
   const passwordHash = await hashPassword(TEST_PASSWORD);

@@ -14,6 +14,7 @@ const POLICY: Partial<RateLimitPolicy> = {
   loginPerIp: { points: 5, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
   enrollPerIp: { points: 3, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
   sessionBudget: { points: 5, durationSeconds: 60, blockSeconds: 0 },
+  scanPerUser: { points: 3, durationSeconds: 60, blockSeconds: 60 },
 };
 
 let harness: ApiHarness;
@@ -138,6 +139,25 @@ describe("per-session budget", () => {
     for (let i = 0; i < 5; i++) expect((await refusalOf(prober.users.list())).code).toBe("FORBIDDEN");
     expect((await refusalOf(prober.users.list())).code).toBe("TOO_MANY_REQUESTS");
     expect(await counterValue(harness.deps.metrics.rateLimitRejections, { limiter: "session" })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("pickup scan limit", () => {
+  it("refuses an account's scans beyond its limit, from any of its sessions, with a retry-after", async () => {
+    const first = await harness.signIn(site, "LEAD");
+    // A code with a bad check symbol: refused without a lookup, but every scan still counts.
+    for (let i = 0; i < 3; i++) {
+      expect((await refusalOf(first.pickup.lookup({ code: "2345678923" }))).code).toBe("BAD_REQUEST");
+    }
+    const limited = await refusalOf(first.pickup.lookup({ code: "2345678923" }));
+    expect(limited.code).toBe("TOO_MANY_REQUESTS");
+    expect(limited.message).toMatch(/pickup scans from this account/);
+    expect(detailsOf(limited)).toMatchObject({ limiter: "scan_user" });
+
+    const second = await harness.signIn(site, "LEAD");
+    expect((await refusalOf(second.pickup.lookup({ code: "2345678923" }))).code).toBe("TOO_MANY_REQUESTS");
+    // Other accounts scan on.
+    expect((await refusalOf(site.as.ADMIN.pickup.lookup({ code: "2345678923" }))).code).toBe("BAD_REQUEST");
   });
 });
 

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { spendScanBudget } from "../rate-limits/limits.ts";
 import { authedProcedure, router } from "../trpc.ts";
 import { confirmPickup, lookupPickup } from "./service.ts";
 
@@ -6,15 +7,21 @@ import { confirmPickup, lookupPickup } from "./service.ts";
 // but is still a scan to record, up to a bound that keeps junk out of the audit table.
 const ScannedCode = z.string().max(64);
 
+/** Scans are rate-limited per account and per address, so pickup codes cannot be enumerated. */
+const scanProcedure = authedProcedure.use(async ({ ctx, next }) => {
+  await spendScanBudget(ctx, ctx.principal.userId, ctx.ip);
+  return next();
+});
+
 export const pickupRouter = router({
   /** The job behind a scanned code: customer, status, payment and whether it can be handed over now. */
-  lookup: authedProcedure
+  lookup: scanProcedure
     .meta({ role: "STAFF" })
     .input(z.strictObject({ code: ScannedCode }))
     .query(({ ctx, input }) => lookupPickup({ prisma: ctx.prisma }, ctx.principal, input.code)),
 
   /** Hands the job over (READY_FOR_PICKUP and paid or waived → PICKED_UP), or answers why not. */
-  confirm: authedProcedure
+  confirm: scanProcedure
     .meta({ role: "STAFF", station: true })
     .input(
       z.strictObject({

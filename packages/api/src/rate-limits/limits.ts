@@ -21,6 +21,10 @@ export interface RateLimitPolicy {
   enrollPerIp: RateLimitRule;
   /** Every authenticated call of one session. */
   sessionBudget: RateLimitRule;
+  /** Pickup scans (lookups and confirmations) by one account, from any station. */
+  scanPerUser: RateLimitRule;
+  /** Pickup scans from one address, whoever is signed in. */
+  scanPerIp: RateLimitRule;
 }
 
 export type LimiterName = keyof RateLimitPolicy;
@@ -33,6 +37,10 @@ export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = {
   enrollPerIp: { points: 10, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
   // Ten calls a second, sustained, is far beyond a person at a console and well below a runaway loop.
   sessionBudget: { points: 600, durationSeconds: 60, blockSeconds: 0 },
+  // A busy counter scans a few codes a minute; two a second for a minute is a code-guessing
+  // loop, and pickup codes must not be enumerable.
+  scanPerUser: { points: 120, durationSeconds: 60, blockSeconds: 5 * 60 },
+  scanPerIp: { points: 600, durationSeconds: 60, blockSeconds: 5 * 60 },
 };
 
 /**
@@ -54,6 +62,8 @@ const KEY_PREFIX: Record<LimiterName, string> = {
   loginPerEmail: "login-email",
   enrollPerIp: "enroll-ip",
   sessionBudget: "session",
+  scanPerUser: "scan-user",
+  scanPerIp: "scan-ip",
 };
 
 const METRIC_LABEL: Record<LimiterName, string> = {
@@ -61,6 +71,8 @@ const METRIC_LABEL: Record<LimiterName, string> = {
   loginPerEmail: "login_email",
   enrollPerIp: "enroll_ip",
   sessionBudget: "session",
+  scanPerUser: "scan_user",
+  scanPerIp: "scan_ip",
 };
 
 export function createRateLimits(store: RateLimitStore, policy: Partial<RateLimitPolicy> = {}): RateLimits {
@@ -87,6 +99,8 @@ export function createRateLimits(store: RateLimitStore, policy: Partial<RateLimi
       loginPerEmail: build("loginPerEmail"),
       enrollPerIp: build("enrollPerIp"),
       sessionBudget: build("sessionBudget"),
+      scanPerUser: build("scanPerUser"),
+      scanPerIp: build("scanPerIp"),
     },
   };
 }
@@ -200,4 +214,10 @@ export async function reset(deps: LimiterDeps, name: LimiterName, key: string): 
 /** The general budget of one session, spent by every authenticated call. */
 export function spendSessionBudget(deps: LimiterDeps, sessionId: string): Promise<Spent> {
   return spend(deps, "sessionBudget", sessionId, "Too many requests from this session.");
+}
+
+/** Every pickup scan counts against the account and the address it comes from. */
+export async function spendScanBudget(deps: LimiterDeps, userId: string, ip: string): Promise<void> {
+  await spend(deps, "scanPerUser", userId, "Too many pickup scans from this account.");
+  await spend(deps, "scanPerIp", limiterKey(ip), "Too many pickup scans from this address.");
 }
