@@ -1,4 +1,5 @@
 import type { Prisma, TransactionClient } from "@orderdeck/db";
+import type { Principal } from "../auth/principal.ts";
 
 /** Every action the audit log knows; the console and reports switch on these names. */
 export const AUDIT_ACTIONS = [
@@ -60,5 +61,20 @@ export async function writeAudit(
       ip: clip(origin.ip, 64),
       requestId: clip(origin.requestId, 128),
     },
+  });
+}
+
+/** Appends one audit row for an action a signed-in person took: site and actor come from them. */
+export function writeCallerAudit(
+  db: Pick<TransactionClient, "auditLog">,
+  caller: RequestOrigin & { principal: Principal },
+  entry: Omit<AuditEntry, "siteId" | "actorUserId" | "actorStationId">,
+): Promise<void> {
+  const { principal } = caller;
+  return writeAudit(db, caller, {
+    ...entry,
+    siteId: principal.siteId,
+    actorUserId: principal.userId,
+    actorStationId: principal.stationId,
   });
 }

@@ -1,6 +1,6 @@
 import { DomainError, type UserRole } from "@orderdeck/contracts";
 import { inSite, type Station } from "@orderdeck/db";
-import { writeAudit, type AuditEntry } from "../audit/log.ts";
+import { writeAudit, writeCallerAudit, type AuditEntry } from "../audit/log.ts";
 import type { AuthedContext, Context } from "../context.ts";
 import { limiterKey, lock, refund, reset, spend, type LimiterName } from "../rate-limits/limits.ts";
 import { verifyAgainstDecoy, verifyPassword } from "./passwords.ts";
@@ -159,10 +159,7 @@ export async function logout(ctx: AuthedContext): Promise<{ signedOut: true }> {
   const { principal } = ctx;
   await inSite(ctx.prisma, principal.siteId, async (tx) => {
     await tx.session.updateMany({ where: { id: principal.sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
-    await writeAudit(tx, ctx, {
-      siteId: principal.siteId,
-      actorUserId: principal.userId,
-      actorStationId: principal.stationId,
+    await writeCallerAudit(tx, ctx, {
       action: "auth.sign_out",
       target: `user:${principal.userId}`,
       details: { sessionId: principal.sessionId },

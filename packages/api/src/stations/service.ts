@@ -1,6 +1,6 @@
 import { DomainError } from "@orderdeck/contracts";
 import { inSite } from "@orderdeck/db";
-import { writeAudit } from "../audit/log.ts";
+import { writeAudit, writeCallerAudit } from "../audit/log.ts";
 import { revokeSessionsAtStation } from "../auth/sessions.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
 import type { AuthedContext, Context } from "../context.ts";
@@ -38,10 +38,7 @@ export async function createEnrollment(ctx: AuthedContext, input: { name: string
         expiresAt,
       },
     });
-    await writeAudit(tx, ctx, {
-      siteId: principal.siteId,
-      actorUserId: principal.userId,
-      actorStationId: principal.stationId,
+    await writeCallerAudit(tx, ctx, {
       action: "station.enrollment_created",
       target: `enrollment:${row.id}`,
       details: { name: input.name, expiresAt: expiresAt.toISOString() },
@@ -130,10 +127,7 @@ export async function revoke(ctx: AuthedContext, input: { stationId: string }): 
       return { station: { id, name, createdAt, lastSeenAt, revokedAt }, sessionsRevoked };
     }
     const updated = await tx.station.update({ where: { id: station.id }, data: { revokedAt: now }, select: STATION_FIELDS });
-    await writeAudit(tx, ctx, {
-      siteId: principal.siteId,
-      actorUserId: principal.userId,
-      actorStationId: principal.stationId,
+    await writeCallerAudit(tx, ctx, {
       action: "station.revoke",
       target: `station:${station.id}`,
       details: { name: station.name, sessionsRevoked },

@@ -1,6 +1,6 @@
 import { DomainError, type UserRole } from "@orderdeck/contracts";
 import { inSite, type TransactionClient, type User } from "@orderdeck/db";
-import { writeAudit } from "../audit/log.ts";
+import { writeCallerAudit } from "../audit/log.ts";
 import { hashPassword } from "../auth/passwords.ts";
 import { revokeSessionsOfUser } from "../auth/sessions.ts";
 import type { AuthedContext } from "../context.ts";
@@ -83,10 +83,7 @@ export async function create(
         data: { siteId: principal.siteId, email: input.email, name: input.name, role: input.role, passwordHash },
         select: USER_FIELDS,
       });
-      await writeAudit(tx, ctx, {
-        siteId: principal.siteId,
-        actorUserId: principal.userId,
-        actorStationId: principal.stationId,
+      await writeCallerAudit(tx, ctx, {
         action: "user.create",
         target: `user:${user.id}`,
         details: { email: user.email, name: user.name, role: user.role },
@@ -115,10 +112,7 @@ export async function disable(ctx: AuthedContext, input: { userId: string }): Pr
     refuseLastAdmin(admins, target, "disabling them");
     const user = await tx.user.update({ where: { id: target.id }, data: { disabled: true }, select: USER_FIELDS });
     const sessionsRevoked = await revokeSessionsOfUser(tx, target.id);
-    await writeAudit(tx, ctx, {
-      siteId: principal.siteId,
-      actorUserId: principal.userId,
-      actorStationId: principal.stationId,
+    await writeCallerAudit(tx, ctx, {
       action: "user.disable",
       target: `user:${target.id}`,
       details: { email: target.email, sessionsRevoked },
@@ -133,10 +127,7 @@ export async function enable(ctx: AuthedContext, input: { userId: string }): Pro
     const target = await targetOf(tx, principal.siteId, input.userId);
     if (!target.disabled) return viewOf(target);
     const user = await tx.user.update({ where: { id: target.id }, data: { disabled: false }, select: USER_FIELDS });
-    await writeAudit(tx, ctx, {
-      siteId: principal.siteId,
-      actorUserId: principal.userId,
-      actorStationId: principal.stationId,
+    await writeCallerAudit(tx, ctx, {
       action: "user.enable",
       target: `user:${target.id}`,
       details: { email: target.email },
@@ -153,10 +144,7 @@ export async function resetPassword(ctx: AuthedContext, input: { userId: string;
     const target = await targetOf(tx, principal.siteId, input.userId);
     const updated = await tx.user.update({ where: { id: target.id }, data: { passwordHash }, select: USER_FIELDS });
     const sessionsRevoked = await revokeSessionsOfUser(tx, target.id);
-    await writeAudit(tx, ctx, {
-      siteId: principal.siteId,
-      actorUserId: principal.userId,
-      actorStationId: principal.stationId,
+    await writeCallerAudit(tx, ctx, {
       action: "user.reset_password",
       target: `user:${target.id}`,
       details: { email: target.email, sessionsRevoked },
@@ -178,10 +166,7 @@ export async function changeRole(ctx: AuthedContext, input: { userId: string; ro
     const user = await tx.user.update({ where: { id: target.id }, data: { role: input.role }, select: USER_FIELDS });
     // A new role starts with a new sign-in, so no session carries what the old role was allowed.
     const sessionsRevoked = await revokeSessionsOfUser(tx, target.id);
-    await writeAudit(tx, ctx, {
-      siteId: principal.siteId,
-      actorUserId: principal.userId,
-      actorStationId: principal.stationId,
+    await writeCallerAudit(tx, ctx, {
       action: "user.change_role",
       target: `user:${target.id}`,
       details: { email: target.email, from: target.role, to: input.role, sessionsRevoked },
