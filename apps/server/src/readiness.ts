@@ -1,8 +1,11 @@
 import type { Readiness, ReadinessCheck } from "@orderdeck/contracts";
-import { migrationStatus } from "@orderdeck/db";
+import { migrationStatus, readMigrations, type MigrationFile } from "@orderdeck/db";
 import type pg from "pg";
 
 const CHECK_TIMEOUT_MS = 2_000;
+
+// The migrations this build ships: read and hashed once per process, not on every probe.
+let shippedMigrations: Promise<MigrationFile[]> | undefined;
 
 async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
@@ -24,7 +27,11 @@ export async function checkReadiness(pool: pg.Pool, version: string): Promise<Re
     client = await withTimeout(pool.connect(), CHECK_TIMEOUT_MS);
     await withTimeout(client.query("SELECT 1"), CHECK_TIMEOUT_MS);
     checks.push({ name: "database", ok: true });
-    const status = await withTimeout(migrationStatus(client), CHECK_TIMEOUT_MS);
+    shippedMigrations ??= readMigrations().catch((error: unknown) => {
+      shippedMigrations = undefined;
+      throw error;
+    });
+    const status = await withTimeout(migrationStatus(client, await shippedMigrations), CHECK_TIMEOUT_MS);
     const problems = [...status.problems, ...status.pending.map((p) => `${p} is not applied`)];
     checks.push({
       name: "migrations",

@@ -1,24 +1,5 @@
 // Helpers shared by the access tests (auth, stations, users, rate limits).
-import { DomainError } from "@orderdeck/contracts";
-import { TRPCError } from "@trpc/server";
-import { expect } from "vitest";
 import type { ApiHarness } from "./harness.ts";
-
-/** The tRPC error a call was refused with (fails the test if the call succeeded). */
-export async function refusalOf(call: Promise<unknown>): Promise<TRPCError> {
-  try {
-    await call;
-  } catch (error) {
-    expect(error).toBeInstanceOf(TRPCError);
-    return error as TRPCError;
-  }
-  throw new Error("expected the call to be refused, but it succeeded");
-}
-
-/** The details a DomainError carried (retry-after, limiter, …). */
-export function detailsOf(error: TRPCError): Record<string, unknown> {
-  return error.cause instanceof DomainError ? (error.cause.details ?? {}) : {};
-}
 
 export interface AuditRow {
   site_id: string | null;

@@ -2,8 +2,8 @@
 // bound to, against a real database.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { hashToken } from "../src/auth/tokens.ts";
-import { auditRows, bearer, refusalOf } from "./auth-helpers.ts";
-import { createApiHarness, TEST_PASSWORD, TEST_SECRET, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { auditRows, bearer } from "./auth-helpers.ts";
+import { createApiHarness, refusalOf, TEST_PASSWORD, TEST_SECRET, type ApiHarness, type SiteFixture } from "./harness.ts";
 
 let harness: ApiHarness;
 let site: SiteFixture;

@@ -1,8 +1,10 @@
 // Builds the API against a fresh real database for one test file: sites with a user per role,
 // a station, sessions, and tRPC callers acting as each of them.
-import type { UserRole } from "@orderdeck/contracts";
+import { DomainError, type UserRole } from "@orderdeck/contracts";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { createLogger } from "@orderdeck/logging";
+import { TRPCError } from "@trpc/server";
+import { expect } from "vitest";
 import { hashPassword } from "../src/auth/passwords.ts";
 import { hashToken, newToken } from "../src/auth/tokens.ts";
 import type { Context, Credentials, ServerDependencies } from "../src/context.ts";
@@ -118,4 +120,20 @@ export async function createApiHarness(
   }
 
   return { db, deps, caller, createSite, signIn, drop: () => db.drop() };
+}
+
+/** The tRPC error a call was refused with (fails the test if the call succeeded). */
+export async function refusalOf(call: Promise<unknown>): Promise<TRPCError> {
+  try {
+    await call;
+  } catch (error) {
+    expect(error).toBeInstanceOf(TRPCError);
+    return error as TRPCError;
+  }
+  throw new Error("expected the call to be refused, but it succeeded");
+}
+
+/** The details the DomainError behind a refusal carried (retry-after, current row, …). */
+export function detailsOf(error: TRPCError): Record<string, unknown> {
+  return error.cause instanceof DomainError ? (error.cause.details ?? {}) : {};
 }

@@ -1,8 +1,6 @@
 // Jobs put straight into the database (as an import or the seed would), for tests that need a
 // job in a given state without walking it there through the API.
 import { generatePickupCode, isOpen, type Fulfilment, type JobStatus, type PaymentStatus } from "@orderdeck/contracts";
-import { TRPCError } from "@trpc/server";
-import { expect } from "vitest";
 import type { ApiHarness, SiteFixture } from "./harness.ts";
 
 export interface FixtureJob {
@@ -47,23 +45,6 @@ export async function insertJob(harness: ApiHarness, site: SiteFixture, job: Fix
       ...(job.createdAt ? { createdAt: job.createdAt, updatedAt: job.createdAt } : {}),
     },
   });
-}
-
-/** The tRPC error a call was refused with (fails the test if it was not refused). */
-export async function refusal(promise: Promise<unknown>): Promise<TRPCError & { shape?: unknown }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(TRPCError);
-    return error as TRPCError;
-  }
-  throw new Error("expected the call to be refused, but it succeeded");
-}
-
-/** The DomainError details a refusal carries (tRPC keeps the DomainError as the cause). */
-export function detailsOf(error: TRPCError): Record<string, unknown> {
-  const cause = error.cause as { details?: Record<string, unknown> } | undefined;
-  return cause?.details ?? {};
 }
 
 /** Open jobs of a site in board order. */

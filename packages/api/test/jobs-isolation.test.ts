@@ -3,8 +3,8 @@
 // that do not exist, and lists never carry B's rows.
 import { inSite, type TransactionClient } from "@orderdeck/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertJob, refusal } from "./jobs-fixtures.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { insertJob } from "./jobs-fixtures.ts";
+import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
 
 let harness: ApiHarness;
 let a: SiteFixture;
@@ -54,8 +54,8 @@ afterAll(async () => harness.drop());
 
 /** Refused exactly as for an id that does not exist: same code, same message. */
 async function looksMissing(call: (id: string) => Promise<unknown>, foreignId: string) {
-  const missing = await refusal(call(MISSING));
-  const foreign = await refusal(call(foreignId));
+  const missing = await refusalOf(call(MISSING));
+  const foreign = await refusalOf(call(foreignId));
   expect(foreign.code).toBe("NOT_FOUND");
   expect(foreign.message).toBe(missing.message);
 }

@@ -2,8 +2,8 @@
 // job comes exactly once even while jobs are being added, and cursors cannot be forged.
 import { isOpen, type JobListItem, type JobListSort } from "@orderdeck/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { insertJob, refusal, type FixtureJob } from "./jobs-fixtures.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { insertJob, type FixtureJob } from "./jobs-fixtures.ts";
+import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
 
 let harness: ApiHarness;
 let site: SiteFixture;
@@ -188,7 +188,7 @@ describe("jobs.list keyset pagination", () => {
     const page = await site.as.STAFF.jobs.list({ sort: { field: "due", direction: "asc" }, limit: 2 });
     const cursor = page.nextCursor as string;
     expect(cursor).toBeTruthy();
-    const other = await refusal(site.as.STAFF.jobs.list({ sort: { field: "created", direction: "asc" }, cursor }));
+    const other = await refusalOf(site.as.STAFF.jobs.list({ sort: { field: "created", direction: "asc" }, cursor }));
     expect(other.code).toBe("BAD_REQUEST");
     for (const forged of [
       "not-base64!",
@@ -196,8 +196,8 @@ describe("jobs.list keyset pagination", () => {
       Buffer.from(JSON.stringify({ f: "due", d: "asc", s: 1, v: "x'; DROP TABLE jobs; --", i: "1" })).toString("base64url"),
       Buffer.from(JSON.stringify({ f: "due", d: "asc", s: 1, v: 5, i: "00000000-0000-4000-8000-000000000000" })).toString("base64url"),
     ]) {
-      expect((await refusal(site.as.STAFF.jobs.list({ sort: { field: "due", direction: "asc" }, cursor: forged }))).code).toBe("BAD_REQUEST");
+      expect((await refusalOf(site.as.STAFF.jobs.list({ sort: { field: "due", direction: "asc" }, cursor: forged }))).code).toBe("BAD_REQUEST");
     }
-    expect((await refusal(site.as.STAFF.jobs.list({ limit: 201 }))).code).toBe("BAD_REQUEST");
+    expect((await refusalOf(site.as.STAFF.jobs.list({ limit: 201 }))).code).toBe("BAD_REQUEST");
   });
 });

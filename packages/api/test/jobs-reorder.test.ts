@@ -1,8 +1,8 @@
 // Concurrent reorders of one site's queue: positions stay distinct, no job is lost, and the final
 // order is the one a serial replay of the same moves (in the order they took effect) produces.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { boardOrder, insertJob, refusal } from "./jobs-fixtures.ts";
-import { createApiHarness, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+import { boardOrder, insertJob } from "./jobs-fixtures.ts";
+import { createApiHarness, refusalOf, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
 
 let harness: ApiHarness;
 
@@ -140,14 +140,14 @@ describe("jobs.reorder rules", () => {
     expect(unchanged.renumbered).toBe(false);
     expect(await ids()).toEqual([a.id, b.id, c.id]);
 
-    expect((await refusal(site.as.LEAD.jobs.reorder({ id: a.id, before: a.id }))).code).toBe("BAD_REQUEST");
-    expect((await refusal(site.as.LEAD.jobs.reorder({ id: a.id }))).code).toBe("BAD_REQUEST");
+    expect((await refusalOf(site.as.LEAD.jobs.reorder({ id: a.id, before: a.id }))).code).toBe("BAD_REQUEST");
+    expect((await refusalOf(site.as.LEAD.jobs.reorder({ id: a.id }))).code).toBe("BAD_REQUEST");
     const closed = await insertJob(harness, site, { status: "SHIPPED", fulfilment: "SHIP" });
-    expect((await refusal(site.as.LEAD.jobs.reorder({ id: closed.id, before: a.id }))).code).toBe("PRECONDITION_FAILED");
-    expect((await refusal(site.as.LEAD.jobs.reorder({ id: a.id, after: closed.id }))).code).toBe("PRECONDITION_FAILED");
+    expect((await refusalOf(site.as.LEAD.jobs.reorder({ id: closed.id, before: a.id }))).code).toBe("PRECONDITION_FAILED");
+    expect((await refusalOf(site.as.LEAD.jobs.reorder({ id: a.id, after: closed.id }))).code).toBe("PRECONDITION_FAILED");
     const theirs = await other.as.STAFF.jobs.create({ title: "theirs" });
-    expect((await refusal(site.as.LEAD.jobs.reorder({ id: a.id, before: theirs.id }))).code).toBe("NOT_FOUND");
-    expect((await refusal(site.as.LEAD.jobs.reorder({ id: theirs.id, before: a.id }))).code).toBe("NOT_FOUND");
+    expect((await refusalOf(site.as.LEAD.jobs.reorder({ id: a.id, before: theirs.id }))).code).toBe("NOT_FOUND");
+    expect((await refusalOf(site.as.LEAD.jobs.reorder({ id: theirs.id, before: a.id }))).code).toBe("NOT_FOUND");
     expect(await ids()).toEqual([a.id, b.id, c.id]);
   });
 });

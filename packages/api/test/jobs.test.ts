@@ -2,8 +2,8 @@
 // optimistic locking, the status machine, archive / restore, bulk edits and who may do what.
 import { JobStatus, allowedNextStatuses, isOpen, type Fulfilment } from "@orderdeck/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { boardOrder, detailsOf, insertJob, refusal } from "./jobs-fixtures.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { boardOrder, insertJob } from "./jobs-fixtures.ts";
+import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
 
 let harness: ApiHarness;
 let site: SiteFixture;
@@ -46,9 +46,9 @@ describe("jobs.create", () => {
     expect(again.customer?.id).toBe(made.customer?.id);
 
     const foreign = await other.as.STAFF.jobs.create({ title: "Theirs", customer: { name: "Other customer" } });
-    const error = await refusal(site.as.STAFF.jobs.create({ title: "Sneaky", customerId: foreign.customer?.id }));
+    const error = await refusalOf(site.as.STAFF.jobs.create({ title: "Sneaky", customerId: foreign.customer?.id }));
     expect(error.code).toBe("NOT_FOUND");
-    const assignee = await refusal(site.as.STAFF.jobs.create({ title: "Sneaky", assigneeId: other.users.STAFF.id }));
+    const assignee = await refusalOf(site.as.STAFF.jobs.create({ title: "Sneaky", assigneeId: other.users.STAFF.id }));
     expect(assignee.code).toBe("NOT_FOUND");
   });
 });
@@ -76,7 +76,7 @@ describe("jobs.update", () => {
 
     const before = await harness.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } });
     const eventsBefore = (await eventsOf(job.id)).length;
-    const error = await refusal(site.as.STAFF.jobs.update({ id: job.id, version: job.version, title: "Bracket v2" }));
+    const error = await refusalOf(site.as.STAFF.jobs.update({ id: job.id, version: job.version, title: "Bracket v2" }));
     expect(error.code).toBe("CONFLICT");
     const current = detailsOf(error).current as { version: number; priceCents: number; title: string };
     expect(current).toMatchObject({ version: changed.version, priceCents: 1500, title: "Bracket" });
@@ -99,7 +99,7 @@ describe("jobs.update", () => {
 
   it("a closed job keeps everything but its notes", async () => {
     const job = await insertJob(harness, site, { status: "CANCELLED" });
-    const error = await refusal(site.as.STAFF.jobs.update({ id: job.id, version: job.version, priceCents: 10 }));
+    const error = await refusalOf(site.as.STAFF.jobs.update({ id: job.id, version: job.version, priceCents: 10 }));
     expect(error.code).toBe("PRECONDITION_FAILED");
     const noted = await site.as.STAFF.jobs.update({ id: job.id, version: job.version, notes: "Customer called, cancel confirmed" });
     expect(noted.notes).toBe("Customer called, cancel confirmed");
@@ -124,7 +124,7 @@ describe("jobs.transition: the full status machine", () => {
             const event = (await eventsOf(job.id)).at(-1);
             expect(event).toMatchObject({ type: "status_changed", before: { status: from }, after: { status: to } });
           } else {
-            const error = await refusal(call);
+            const error = await refusalOf(call);
             expect(error.code, `${from} → ${to}`).toBe("PRECONDITION_FAILED");
             expect(detailsOf(error).allowed, `${from} → ${to}`).toEqual(allowed);
             if (to === "PICKED_UP" && allowed.includes(to)) expect(error.message).toMatch(/pickup code/);
@@ -156,7 +156,7 @@ describe("jobs.transition: the full status machine", () => {
   it("a stale version is a CONFLICT, not a transition", async () => {
     const job = await site.as.STAFF.jobs.create({ title: "Knob" });
     await site.as.STAFF.jobs.update({ id: job.id, version: job.version, title: "Knob (large)" });
-    const error = await refusal(site.as.STAFF.jobs.transition({ id: job.id, version: job.version, to: "IN_PROGRESS" }));
+    const error = await refusalOf(site.as.STAFF.jobs.transition({ id: job.id, version: job.version, to: "IN_PROGRESS" }));
     expect(error.code).toBe("CONFLICT");
     expect((await harness.db.prisma.job.findUniqueOrThrow({ where: { id: job.id } })).status).toBe("QUEUED");
   });
@@ -165,7 +165,7 @@ describe("jobs.transition: the full status machine", () => {
 describe("jobs.archive / jobs.restore", () => {
   it("archives closed jobs only, and restores them", async () => {
     const open = await insertJob(harness, site, { status: "READY_FOR_PICKUP" });
-    const error = await refusal(site.as.STAFF.jobs.archive({ id: open.id }));
+    const error = await refusalOf(site.as.STAFF.jobs.archive({ id: open.id }));
     expect(error.code).toBe("PRECONDITION_FAILED");
 
     const closed = await insertJob(harness, site, { status: "PICKED_UP" });
@@ -185,12 +185,12 @@ describe("roles", () => {
   it("STAFF runs the floor; reorder and bulk need a LEAD; nobody signed out gets anything", async () => {
     const a = await site.as.STAFF.jobs.create({ title: "A" });
     const b = await site.as.STAFF.jobs.create({ title: "B" });
-    expect((await refusal(site.as.STAFF.jobs.reorder({ id: b.id, before: a.id }))).code).toBe("FORBIDDEN");
-    expect((await refusal(site.as.STAFF.jobs.bulk({ ids: [a.id], action: { type: "archive" } }))).code).toBe("FORBIDDEN");
+    expect((await refusalOf(site.as.STAFF.jobs.reorder({ id: b.id, before: a.id }))).code).toBe("FORBIDDEN");
+    expect((await refusalOf(site.as.STAFF.jobs.bulk({ ids: [a.id], action: { type: "archive" } }))).code).toBe("FORBIDDEN");
     await site.as.LEAD.jobs.reorder({ id: b.id, before: a.id });
     await site.as.ADMIN.jobs.reorder({ id: a.id, before: b.id });
-    expect((await refusal(harness.caller().jobs.list({}))).code).toBe("UNAUTHORIZED");
-    expect((await refusal(harness.caller().jobs.get({ id: a.id }))).code).toBe("UNAUTHORIZED");
+    expect((await refusalOf(harness.caller().jobs.list({}))).code).toBe("UNAUTHORIZED");
+    expect((await refusalOf(harness.caller().jobs.get({ id: a.id }))).code).toBe("UNAUTHORIZED");
   });
 });
 

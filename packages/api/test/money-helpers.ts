@@ -4,6 +4,7 @@ import { createRequire } from "node:module";
 import path from "node:path";
 import { generatePickupCode } from "@orderdeck/contracts";
 import { getDocument } from "pdfjs-dist/legacy/build/pdf.mjs";
+import { TRPCError } from "@trpc/server";
 import type { ApiHarness, SiteFixture } from "./harness.ts";
 
 const positions = new Map<string, number>();
@@ -64,4 +65,15 @@ export async function countRows(harness: ApiHarness, table: "invoices" | "receip
   const where = type ? `job_id = $1 AND type = $2` : `job_id = $1`;
   const result = await harness.db.pool.query<{ n: string }>(`SELECT count(*) AS n FROM ${table} WHERE ${where}`, type ? [jobId, type] : [jobId]);
   return Number(result.rows[0]?.n ?? 0);
+}
+
+/** The tRPC code a call answered with, or "OK" when it succeeded. */
+export async function codeOf(promise: Promise<unknown>): Promise<string> {
+  try {
+    await promise;
+  } catch (error) {
+    if (error instanceof TRPCError) return error.code;
+    throw error;
+  }
+  return "OK";
 }

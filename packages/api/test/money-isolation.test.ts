@@ -1,9 +1,9 @@
 // A user of site A can neither create, read nor learn of site B's invoices, receipts and
 // payments: every such request answers NOT_FOUND, exactly like a row that does not exist.
-import { TRPCError } from "@trpc/server";
+import type { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
-import { addJob, countRows } from "./money-helpers.ts";
+import { addJob, codeOf, countRows } from "./money-helpers.ts";
 
 let harness: ApiHarness;
 let siteA: SiteFixture;
@@ -22,16 +22,6 @@ beforeAll(async () => {
   receiptB = paid.receipt!.id;
 });
 afterAll(async () => harness.drop());
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return "OK";
-}
 
 describe("money across sites", () => {
   it("site A cannot create invoices or payments for site B's jobs, nor waive or refund them", async () => {

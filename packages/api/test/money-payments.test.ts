@@ -3,7 +3,7 @@
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
-import { addJob, countRows } from "./money-helpers.ts";
+import { addJob, codeOf, countRows } from "./money-helpers.ts";
 
 let harness: ApiHarness;
 let site: SiteFixture;
@@ -15,16 +15,6 @@ beforeAll(async () => {
   other = await harness.createSite("Payments B");
 });
 afterAll(async () => harness.drop());
-
-async function codeOf(promise: Promise<unknown>): Promise<string> {
-  try {
-    await promise;
-  } catch (error) {
-    if (error instanceof TRPCError) return error.code;
-    throw error;
-  }
-  return "OK";
-}
 
 async function moneyRows(jobId: string) {
   return {

@@ -5,8 +5,8 @@ import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Metrics } from "../src/observability/metrics.ts";
 import { createRateLimits, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
-import { auditRows, bearer, detailsOf, refusalOf } from "./auth-helpers.ts";
-import { createApiHarness, TEST_PASSWORD, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { auditRows, bearer } from "./auth-helpers.ts";
+import { createApiHarness, detailsOf, refusalOf, TEST_PASSWORD, type ApiHarness, type SiteFixture } from "./harness.ts";
 
 const WINDOW_SECONDS = 2;
 const POLICY: Partial<RateLimitPolicy> = {

@@ -1,8 +1,8 @@
 // Users admin: create, list, disable / enable, reset password, change role; the last-admin
 // guard (also under concurrency); ADMIN only; one site never reaches another's users.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { auditRows, refusalOf } from "./auth-helpers.ts";
-import { createApiHarness, TEST_PASSWORD, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { auditRows } from "./auth-helpers.ts";
+import { createApiHarness, refusalOf, TEST_PASSWORD, type ApiHarness, type SiteFixture } from "./harness.ts";
 
 let harness: ApiHarness;
 let site: SiteFixture;

@@ -1,8 +1,8 @@
 // Saved views: personal ones for their owner, site-wide ones for everyone at the site and
 // managed by a LEAD; filter and sort validated like jobs.list's own.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { refusal } from "./jobs-fixtures.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+
+import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
 
 let harness: ApiHarness;
 let site: SiteFixture;
@@ -26,8 +26,8 @@ describe("views", () => {
 
     expect((await site.as.STAFF.views.list()).map((v) => v.id)).toContain(mine.id);
     expect((await site.as.LEAD.views.list()).map((v) => v.id)).not.toContain(mine.id);
-    expect((await refusal(site.as.LEAD.views.update({ id: mine.id, name: "Taken" }))).code).toBe("NOT_FOUND");
-    expect((await refusal(site.as.ADMIN.views.delete({ id: mine.id }))).code).toBe("NOT_FOUND");
+    expect((await refusalOf(site.as.LEAD.views.update({ id: mine.id, name: "Taken" }))).code).toBe("NOT_FOUND");
+    expect((await refusalOf(site.as.ADMIN.views.delete({ id: mine.id }))).code).toBe("NOT_FOUND");
 
     const renamed = await site.as.STAFF.views.update({ id: mine.id, name: "Rush", sort: { field: "created", direction: "desc" } });
     expect(renamed).toMatchObject({ name: "Rush", sort: { field: "created", direction: "desc" } });
@@ -37,17 +37,17 @@ describe("views", () => {
   });
 
   it("site-wide views are seen by all and made or changed by a LEAD", async () => {
-    expect((await refusal(site.as.STAFF.views.create({ name: "Board", scope: "SITE" }))).code).toBe("FORBIDDEN");
+    expect((await refusalOf(site.as.STAFF.views.create({ name: "Board", scope: "SITE" }))).code).toBe("FORBIDDEN");
     const board = await site.as.LEAD.views.create({ name: "Board", scope: "SITE", filter: { overdue: true } });
     expect(board).toMatchObject({ scope: "SITE", ownerId: null });
 
     const seenByStaff = (await site.as.STAFF.views.list()).find((v) => v.id === board.id);
     expect(seenByStaff).toMatchObject({ mine: false, editable: false });
-    expect((await refusal(site.as.STAFF.views.update({ id: board.id, name: "Mine" }))).code).toBe("FORBIDDEN");
-    expect((await refusal(site.as.STAFF.views.delete({ id: board.id }))).code).toBe("FORBIDDEN");
+    expect((await refusalOf(site.as.STAFF.views.update({ id: board.id, name: "Mine" }))).code).toBe("FORBIDDEN");
+    expect((await refusalOf(site.as.STAFF.views.delete({ id: board.id }))).code).toBe("FORBIDDEN");
 
     const staffView = await site.as.STAFF.views.create({ name: "Mine to share" });
-    expect((await refusal(site.as.STAFF.views.update({ id: staffView.id, scope: "SITE" }))).code).toBe("FORBIDDEN");
+    expect((await refusalOf(site.as.STAFF.views.update({ id: staffView.id, scope: "SITE" }))).code).toBe("FORBIDDEN");
 
     await site.as.ADMIN.views.update({ id: board.id, name: "Overdue board" });
     // A lead taking a site view private makes it theirs.
@@ -66,7 +66,7 @@ describe("views", () => {
       { name: "", filter: {} },
       { name: "x\u0000y" },
     ]) {
-      expect((await refusal(site.as.STAFF.views.create(bad as never))).code, JSON.stringify(bad)).toBe("BAD_REQUEST");
+      expect((await refusalOf(site.as.STAFF.views.create(bad as never))).code, JSON.stringify(bad)).toBe("BAD_REQUEST");
     }
     expect(await harness.db.prisma.savedView.count()).toBe(before);
   });

@@ -81,9 +81,12 @@ function statusOf(files: MigrationFile[], rows: AppliedRow[]): MigrationStatus {
   return status;
 }
 
-/** What is applied and what is pending; used by /readyz ("migrations current"). */
-export async function migrationStatus(client: pg.ClientBase, dir = MIGRATIONS_DIR): Promise<MigrationStatus> {
-  return statusOf(await readMigrations(dir), await appliedRows(client));
+/**
+ * What is applied and what is pending; used by /readyz ("migrations current"). Takes the
+ * migration files read once (see readMigrations): they cannot change under a running process.
+ */
+export async function migrationStatus(client: pg.ClientBase, files: MigrationFile[]): Promise<MigrationStatus> {
+  return statusOf(files, await appliedRows(client));
 }
 
 /**

@@ -6,7 +6,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
 import { createLocalRouter } from "@orderdeck/console-core";
-import { loadStaticFile } from "../common-node/static-files.ts";
+import { loadStaticFile } from "../renderer-files/static-files.ts";
 import { SECURITY_HEADERS } from "../shared/csp.ts";
 import { LOCAL_REQUEST_HEADER, LOCAL_TRPC_HTTP_PATH } from "../shared/transport.ts";
 

@@ -1,7 +1,7 @@
 import path from "node:path";
 import { app, BrowserWindow, dialog, protocol, session, type WebContents } from "electron";
 import { createLocalRouter } from "@orderdeck/console-core";
-import { loadStaticFile } from "../common-node/static-files.ts";
+import { loadStaticFile } from "../renderer-files/static-files.ts";
 import { CSP_DEV, CSP_HEADER, SECURITY_HEADERS } from "../shared/csp.ts";
 import { serveRouterOverIpc } from "./ipc.ts";
 

@@ -123,39 +123,10 @@ export function presentDetail(row: JobDetailRow, now: Date, sla: SlaThresholds):
 }
 
 /** What Prisma returns for a job with its customer and assignee included. */
-export interface JobWithPeople {
-  id: string;
-  number: number;
-  title: string;
-  status: JobStatus;
-  queuePosition: number | null;
-  priority: Priority;
-  source: JobSource;
-  externalId: string | null;
-  customerId: string | null;
-  assigneeId: string | null;
-  machine: string | null;
-  material: string | null;
-  colour: string | null;
-  quantity: number;
-  estimatedMinutes: number | null;
-  dueAt: Date | null;
-  priceCents: number;
-  currency: string;
-  paymentStatus: PaymentStatus;
-  fulfilment: Fulfilment;
-  version: number;
-  createdAt: Date;
-  updatedAt: Date;
-  archivedAt: Date | null;
-  notes: string | null;
-  pickupCode: string;
-  pickedUpAt: Date | null;
-  pickedUpById: string | null;
-  pickedUpStationId: string | null;
+export type JobWithPeople = Omit<JobDetailRow, "customerName" | "customerEmail" | "customerPhone" | "assigneeName"> & {
   customer: { name: string; email: string | null; phone: string | null } | null;
   assignee: { name: string } | null;
-}
+};
 
 export function detailRowOf(job: JobWithPeople): JobDetailRow {
   return {
