@@ -14,3 +14,9 @@ export {
   type RateLimits,
   type RateLimitStore,
 } from "./rate-limits/limits.ts";
+export { startWorker, type RunningWorker, type WorkerSettings } from "./background/runner.ts";
+export type { WorkerDependencies } from "./background/task.ts";
+export type { RetryPolicy } from "./background/retry.ts";
+export { DEFAULT_OPERATIONS_POLICY, type OperationsPolicy } from "./background/operations.ts";
+export { createMailSender, type MailSender, type SmtpSettings } from "./mail/transport.ts";
+export { signPayload, verifySignature } from "./webhooks/signature.ts";

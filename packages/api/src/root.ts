@@ -8,6 +8,10 @@ import { handoffRouter } from "./handoff/router.ts";
 import { authRouter } from "./auth/router.ts";
 import { stationsRouter } from "./stations/router.ts";
 import { usersRouter } from "./users/router.ts";
+import { operationsRouter } from "./background/router.ts";
+import { mailRouter } from "./mail/router.ts";
+import { retentionRouter } from "./retention/router.ts";
+import { webhooksRouter } from "./webhooks/router.ts";
 
 export const appRouter = router({
   system: systemRouter,
@@ -19,6 +23,10 @@ export const appRouter = router({
   pickup: pickupRouter,
   labels: labelsRouter,
   handoff: handoffRouter,
+  operations: operationsRouter,
+  mail: mailRouter,
+  webhooks: webhooksRouter,
+  retention: retentionRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -77,6 +77,7 @@ export const ExceptionKind = z.enum([
   "FAILED_PRINT",
   "MAIL_FAILED",
   "WEBHOOK_FAILED",
+  "WEBHOOK_DISABLED",
   "INTAKE_DEAD_LETTER",
   "PICKUP_CONFLICT",
 ]);
@@ -84,3 +85,10 @@ export type ExceptionKind = z.infer<typeof ExceptionKind>;
 
 export const ViewScope = z.enum(["PERSONAL", "SITE"]);
 export type ViewScope = z.infer<typeof ViewScope>;
+
+/**
+ * What an outbound webhook endpoint can subscribe to (the `type` of each event it is sent):
+ * every status change of a job, a handover at the counter, an invoice issued.
+ */
+export const WebhookEventType = z.enum(["job.status_changed", "job.picked_up", "invoice.issued"]);
+export type WebhookEventType = z.infer<typeof WebhookEventType>;

@@ -3,6 +3,7 @@ import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { Logger as GraphileLogger, runMigrations as runWorkerMigrations } from "graphile-worker";
 import pg from "pg";
 
 /** prisma/migrations at the repository root, in Prisma's own layout. */
@@ -89,9 +90,22 @@ export async function migrationStatus(client: pg.ClientBase, files: MigrationFil
   return statusOf(files, await appliedRows(client));
 }
 
+/** graphile-worker's schema: its tables, functions and the jobs the application enqueues. */
+export const WORKER_SCHEMA = "graphile_worker";
+
+/** graphile-worker's log lines worth a person's attention (it logs every step at debug). */
+function workerMigrationLogger(log: (message: string) => void): GraphileLogger {
+  return new GraphileLogger(() => (level: string, message: string) => {
+    if (level === "error" || level === "warning") log(`graphile-worker: ${message}`);
+  });
+}
+
 /**
  * Applies pending migrations in name order, each in its own transaction, recording them in
  * `_prisma_migrations` exactly as `prisma migrate deploy` does, so either tool can take over.
+ * Then installs or upgrades graphile-worker's schema (its own migrator, which keeps its own
+ * bookkeeping in graphile_worker.migrations), still under the lock, so a database is either
+ * fully migrated or not at all ready.
  */
 export async function applyMigrations(
   databaseUrl: string,
@@ -131,6 +145,7 @@ export async function applyMigrations(
       log(`applied migration ${file.name}`);
       applied.push(file.name);
     }
+    await runWorkerMigrations({ connectionString: databaseUrl, schema: WORKER_SCHEMA, logger: workerMigrationLogger(log) });
     return applied;
   } finally {
     await client.query("SELECT pg_advisory_unlock($1)", [PRISMA_MIGRATE_LOCK]).catch(() => undefined);

@@ -16,6 +16,14 @@ export const AUDIT_ACTIONS = [
   "user.enable",
   "user.reset_password",
   "user.change_role",
+  "webhook.create",
+  "webhook.update",
+  "webhook.delete",
+  "webhook.rotate_secret",
+  "operations.retry",
+  "operations.reschedule",
+  "operations.give_up",
+  "retention.update",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -7,6 +7,8 @@ import { siteThresholds } from "../jobs/list.ts";
  * say what went wrong, so an exception disappears by itself when its cause is dealt with (the job
  * is collected, the delivery retried, the dead letter resolved).
  *
+ * A webhook endpoint disabled for failing is listed until an admin enables it again.
+ *
  * Pickup conflicts have no "resolved" state of their own; they are listed for
  * PICKUP_CONFLICT_DAYS after the scan.
  */
@@ -101,6 +103,13 @@ const QUERIES: Record<ExceptionKind, KindQuery> = {
      WHERE d.site_id = ${siteId}::uuid AND d.status = 'GAVE_UP'
      ORDER BY d.created_at, d.id LIMIT ${limit}`,
 
+  WEBHOOK_DISABLED: (tx, siteId, _now, limit) => tx.$queryRaw<Row[]>`
+    SELECT count(*) OVER ()::int AS total, e.id::text AS ref_id, NULL AS job_id, NULL::int AS job_number, NULL AS job_title,
+           e.disabled_at AS since, e.url AS detail, e.disabled_reason AS extra, e.consecutive_failures AS attempts
+      FROM webhook_endpoints e
+     WHERE e.site_id = ${siteId}::uuid AND NOT e.enabled AND e.disabled_at IS NOT NULL
+     ORDER BY e.disabled_at, e.id LIMIT ${limit}`,
+
   INTAKE_DEAD_LETTER: (tx, siteId, _now, limit) => tx.$queryRaw<Row[]>`
     SELECT count(*) OVER ()::int AS total, l.id::text AS ref_id, NULL AS job_id, NULL::int AS job_number, NULL AS job_title,
            l.created_at AS since, l.reason AS detail, concat_ws(' ', s.name, l.external_id) AS extra, l.attempts
@@ -139,6 +148,8 @@ function messageFor(kind: ExceptionKind, row: Row, now: Date, sla: { slaBreachHo
       return `Mail "${clip(row.detail, 80)}"${job ? ` for ${job}` : ""} was given up after ${row.attempts ?? 0} attempts: ${clip(row.extra) || "no error recorded"}.`;
     case "WEBHOOK_FAILED":
       return `Webhook ${row.detail} was given up after ${row.attempts ?? 0} attempts: ${clip(row.extra) || "no error recorded"}.`;
+    case "WEBHOOK_DISABLED":
+      return `Webhook endpoint ${clip(row.detail, 120)} was disabled: ${clip(row.extra) || "too many deliveries failed"}. Fix the receiver, then enable the endpoint again.`;
     case "INTAKE_DEAD_LETTER":
       return `An order from ${clip(row.extra, 120) || "the feed"} could not be taken in: ${clip(row.detail)}.`;
     case "PICKUP_CONFLICT":

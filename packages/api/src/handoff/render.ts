@@ -53,6 +53,7 @@ const EXCEPTION_WORDS: Record<string, string> = {
   FAILED_PRINT: "failed prints",
   MAIL_FAILED: "mail given up",
   WEBHOOK_FAILED: "webhooks given up",
+  WEBHOOK_DISABLED: "webhook endpoints disabled",
   INTAKE_DEAD_LETTER: "orders not taken in",
   PICKUP_CONFLICT: "pickup conflicts",
 };

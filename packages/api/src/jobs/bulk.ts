@@ -5,14 +5,14 @@ import { databaseRefusal } from "../database-refusals.ts";
 import { actorOf, type Actor } from "./events.ts";
 import { archiveInTx, assignInTx, transitionInTx, type JobServiceCall } from "./service.ts";
 
-/** Issues an invoice for one job inside the given transaction (the money service's issueInvoice). */
-export type InvoiceIssuer = (
+/** Issues an invoice for one job and mails it, inside the given transaction (money's sendInvoice). */
+export type InvoiceSender = (
   tx: TransactionClient,
   input: { siteId: string; jobId: string; actor: Actor; requestId?: string | undefined },
 ) => Promise<unknown>;
 
 export interface BulkDependencies {
-  issueInvoice: InvoiceIssuer;
+  sendInvoice: InvoiceSender;
   /** Told about a row that failed for a reason that is not a rule (a bug, the database going away). */
   onUnexpected?: (error: unknown, jobId: string) => void;
 }
@@ -29,7 +29,7 @@ async function applyToOne(call: JobServiceCall, tx: TransactionClient, id: strin
       await archiveInTx(call, tx, id);
       return;
     case "sendInvoice":
-      await deps.issueInvoice(tx, { siteId: call.principal.siteId, jobId: id, actor: actorOf(call.principal), requestId: call.requestId });
+      await deps.sendInvoice(tx, { siteId: call.principal.siteId, jobId: id, actor: actorOf(call.principal), requestId: call.requestId });
       return;
   }
 }

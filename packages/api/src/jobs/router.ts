@@ -10,7 +10,7 @@ import {
 } from "@orderdeck/contracts";
 import { z } from "zod";
 import type { AuthedContext } from "../context.ts";
-import { issueInvoice } from "../money/invoices.ts";
+import { sendInvoice } from "../money/send-invoice.ts";
 import { authedProcedure, router } from "../trpc.ts";
 import { bulkJobs } from "./bulk.ts";
 import { listJobs } from "./list.ts";
@@ -77,7 +77,7 @@ export const jobsRouter = router({
     .input(JobBulkInput)
     .mutation(({ ctx, input }) =>
       bulkJobs(jobCall(ctx), input, {
-        issueInvoice,
+        sendInvoice,
         onUnexpected: (error, jobId) =>
           ctx.logger.error("bulk job action failed unexpectedly", {
             jobId,

@@ -21,6 +21,7 @@ import type { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
 import { actorOf, recordJobEvent } from "./events.ts";
 import { siteThresholds } from "./list.ts";
+import { afterStatusChange } from "./notify.ts";
 import { detailRowOf, presentDetail, type JobWithPeople } from "./present.ts";
 import { appendPosition, lockSiteQueue, moveInQueue } from "./queue.ts";
 
@@ -323,6 +324,7 @@ export async function transitionInTx(call: JobServiceCall, tx: TransactionClient
     after: { status: input.to, queuePosition, ...(input.note ? { note: input.note } : {}) },
     requestId: call.requestId,
   });
+  await afterStatusChange(tx, { siteId, job: updated, from: job.status, at: now });
   return updated;
 }
 

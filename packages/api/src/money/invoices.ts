@@ -1,6 +1,7 @@
 import { DomainError, formatInvoiceNumber, formatJobNumber, type PaymentStatus } from "@orderdeck/contracts";
 import { inSite, type TransactionClient } from "@orderdeck/db";
 import { recordJobEvent, type Actor } from "../jobs/events.ts";
+import { emitWebhookEvent } from "../webhooks/events.ts";
 import {
   customerLines,
   findJob,
@@ -144,7 +145,18 @@ export async function issueInvoice(tx: TransactionClient, input: IssueInvoiceInp
     after: { invoiceId: invoice.id, invoice: formattedNumber, amountCents: invoice.amountCents, currency: invoice.currency },
     requestId: input.requestId,
   });
-  return toView(invoice, job.number, null);
+  const view = toView(invoice, job.number, null);
+  await emitWebhookEvent(tx, {
+    siteId: input.siteId,
+    type: "invoice.issued",
+    occurredAt: issuedAt,
+    data: {
+      invoice: { id: view.id, number: view.number, amountCents: view.amountCents, currency: view.currency, issuedAt: view.issuedAt },
+      job: { id: job.id, number: view.jobNumber },
+      ...(previous ? { supersedes: previous.formattedNumber } : {}),
+    },
+  });
+  return view;
 }
 
 export function createInvoice(caller: MoneyCaller, jobId: string): Promise<InvoiceView> {

@@ -35,6 +35,19 @@ export function createMetrics() {
       labelNames: ["limiter"] as const,
       registers: [registry],
     }),
+    taskDuration: new Histogram({
+      name: "orderdeck_task_duration_seconds",
+      help: "Background task duration by task and outcome (ok, failed)",
+      labelNames: ["task", "outcome"] as const,
+      buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+      registers: [registry],
+    }),
+    taskFailures: new Counter({
+      name: "orderdeck_task_failures_total",
+      help: "Background task attempts that failed, by task and whether it was the last attempt (final=true: given up)",
+      labelNames: ["task", "final"] as const,
+      registers: [registry],
+    }),
     loginFailures: new Counter({
       name: "orderdeck_login_failures_total",
       help: "Refused sign-ins by reason (credentials, locked, unavailable)",

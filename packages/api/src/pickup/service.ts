@@ -28,6 +28,7 @@ import { actorOf, recordJobEvent } from "../jobs/events.ts";
 import { paidCents } from "../money/common.ts";
 import { formatMoney } from "../money/format.ts";
 import type { ReceiptView } from "../money/receipts.ts";
+import { afterHandover } from "./notify.ts";
 import { ensurePickupReceipt } from "./receipt.ts";
 
 export interface PickupDependencies {
@@ -368,6 +369,15 @@ async function decideAndApply(tx: TransactionClient, deps: PickupDependencies, p
       receiptsIssued: receipts.issued,
     },
     requestId,
+  });
+  await afterHandover(tx, {
+    siteId: principal.siteId,
+    siteName: job.site.name,
+    job: handedOver,
+    from: job.status,
+    at: now,
+    receipts: receipts.receipts,
+    stationId: scan.stationId,
   });
   await recordScan(tx, scan, "HANDED_OVER", job.id, now);
   const answer: StoredAnswer = {

@@ -1,0 +1,71 @@
+// Handoff reminders (SPEC §3): when a shift ended and nobody wrote its handoff, the site's leads
+// get one mail each about it. "Its handoff" is any handoff made since the shift began; a shift
+// in which nothing happened to any job (the shop was closed) needs none. Each lead is mailed once
+// per shift, whatever how often this runs: the mail log's dedupe key is the shift and the lead.
+import { inSite } from "@orderdeck/db";
+import { CronPayload, defineTask, type WorkerDependencies } from "../background/task.ts";
+import { isMailAddress, queueMail } from "../mail/queue.ts";
+import { subjects } from "../mail/templates.ts";
+import { currentShiftStart, formatLocal, wallTimeAt } from "./zoned-time.ts";
+
+const SHIFT_NAMES: Record<number, string> = { 6: "early", 14: "late", 22: "night" };
+
+interface SiteToCheck {
+  id: string;
+  name: string;
+  timezone: string;
+}
+
+/** Queues the reminders of the site's last ended shift, if it is due one; answers how many. */
+export async function remindSite(deps: WorkerDependencies, site: SiteToCheck, now: Date): Promise<number> {
+  const shiftEnd = currentShiftStart(now, site.timezone);
+  if (now.getTime() < shiftEnd.getTime() + deps.handoffReminders.graceMs) return 0;
+  const shiftStart = currentShiftStart(new Date(shiftEnd.getTime() - 1), site.timezone);
+  return inSite(deps.prisma, site.id, async (tx) => {
+    const handoff = await tx.handoff.findFirst({ where: { siteId: site.id, createdAt: { gte: shiftStart } }, select: { id: true } });
+    if (handoff) return 0;
+    const activity = await tx.jobEvent.findFirst({ where: { siteId: site.id, at: { gte: shiftStart, lt: shiftEnd } }, select: { id: true } });
+    if (!activity) return 0;
+    let leads = await tx.user.findMany({ where: { siteId: site.id, role: "LEAD", disabled: false }, select: { id: true, email: true }, orderBy: { id: "asc" } });
+    // A shop without leads has its admins run the shifts.
+    if (leads.length === 0) {
+      leads = await tx.user.findMany({ where: { siteId: site.id, role: "ADMIN", disabled: false }, select: { id: true, email: true }, orderBy: { id: "asc" } });
+    }
+    const name = SHIFT_NAMES[wallTimeAt(shiftStart, site.timezone).hour] ?? "last";
+    const subject = subjects.handoffReminder(site.name, `${name} shift that began ${formatLocal(shiftStart, site.timezone)}`);
+    let queued = 0;
+    for (const lead of leads) {
+      if (!isMailAddress(lead.email)) continue;
+      const id = await queueMail(tx, {
+        siteId: site.id,
+        kind: "HANDOFF_REMINDER",
+        to: lead.email,
+        subject,
+        dedupeKey: `handoff-reminder:${shiftStart.toISOString()}:${lead.id}`,
+      });
+      if (id) queued += 1;
+    }
+    return queued;
+  });
+}
+
+/** Cron (every ten minutes): every site's last ended shift. One site's trouble does not stop the others. */
+export const handoffRemindersTask = defineTask({
+  payload: CronPayload,
+  async run(_payload, deps) {
+    const now = deps.now();
+    const sites = await deps.prisma.site.findMany({ select: { id: true, name: true, timezone: true }, orderBy: { id: "asc" } });
+    let queued = 0;
+    const failed: string[] = [];
+    for (const site of sites) {
+      try {
+        queued += await remindSite(deps, site, now);
+      } catch (error) {
+        failed.push(site.id);
+        deps.logger.warn("handoff reminder check failed for a site", { siteId: site.id, error: error instanceof Error ? error.message : String(error) });
+      }
+    }
+    if (queued > 0) deps.logger.info("handoff reminders queued", { queued });
+    if (failed.length > 0) throw new Error(`handoff reminders could not be checked for ${failed.length} site(s): ${failed.join(", ")}`);
+  },
+});

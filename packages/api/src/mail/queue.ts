@@ -1,0 +1,53 @@
+import { randomUUID } from "node:crypto";
+import type { MailKind } from "@orderdeck/contracts";
+import type { TransactionClient } from "@orderdeck/db";
+import { enqueue } from "../background/enqueue.ts";
+
+export interface QueuedMail {
+  siteId: string;
+  kind: MailKind;
+  to: string;
+  subject: string;
+  jobId?: string | null;
+  invoiceId?: string | null;
+  receiptId?: string | null;
+  /** Makes the mail one of a kind at the site: queueing the same key again queues nothing. */
+  dedupeKey?: string;
+}
+
+// The mail_log CHECKs: an address the column cannot hold is not an address.
+const ADDRESS = /^[^\s@]+@[^\s@]+$/;
+const SUBJECT_MAX = 300;
+
+export function isMailAddress(value: string | null | undefined): value is string {
+  return typeof value === "string" && value.length >= 3 && value.length <= 254 && ADDRESS.test(value);
+}
+
+/** Keeps a subject (built from job titles and site names) within the mail log's bound. */
+export function clipSubject(subject: string): string {
+  return subject.length > SUBJECT_MAX ? `${subject.slice(0, SUBJECT_MAX - 1)}…` : subject;
+}
+
+/** The graphile job key of a mail's send job: one waiting send per mail. */
+export function sendJobKey(mailLogId: string): string {
+  return `mail:${mailLogId}`;
+}
+
+/**
+ * Puts a mail in the mail log (PENDING) and enqueues its sending, both inside `tx`, the
+ * transaction of the change the mail is about: a rolled-back change leaves no row and no job.
+ * Returns the mail log id, or null when the dedupe key was taken (the mail exists already).
+ */
+export async function queueMail(tx: TransactionClient, mail: QueuedMail): Promise<string | null> {
+  const id = randomUUID();
+  const inserted = await tx.$queryRaw<Array<{ id: string }>>`
+    INSERT INTO mail_log (id, site_id, kind, "to", subject, job_id, invoice_id, receipt_id, status, attempts, dedupe_key)
+    VALUES (${id}::uuid, ${mail.siteId}::uuid, ${mail.kind}::mail_kind, ${mail.to}, ${clipSubject(mail.subject)},
+            ${mail.jobId ?? null}::uuid, ${mail.invoiceId ?? null}::uuid, ${mail.receiptId ?? null}::uuid,
+            'PENDING', 0, ${mail.dedupeKey ?? null})
+    ON CONFLICT (site_id, dedupe_key) DO NOTHING
+    RETURNING id::text AS id`;
+  if (inserted.length === 0) return null;
+  await enqueue(tx, "send_mail", { siteId: mail.siteId, mailLogId: id }, { jobKey: sendJobKey(id) });
+  return id;
+}

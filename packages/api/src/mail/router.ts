@@ -1,0 +1,20 @@
+import { DeliveryStatus, MailKind } from "@orderdeck/contracts";
+import { z } from "zod";
+import { RecordId } from "../auth/inputs.ts";
+import { authedProcedure, router } from "../trpc.ts";
+import { mailLog } from "./log.ts";
+
+const MailLogInput = z.strictObject({
+  status: DeliveryStatus.optional(),
+  kind: MailKind.optional(),
+  jobId: RecordId.optional(),
+  cursor: RecordId.optional(),
+  limit: z.int().min(1).max(200).default(50),
+});
+
+export const mailRouter = router({
+  log: authedProcedure
+    .meta({ role: "LEAD" })
+    .input(MailLogInput)
+    .query(({ ctx, input }) => mailLog(ctx, input)),
+});

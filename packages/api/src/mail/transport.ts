@@ -1,0 +1,81 @@
+import nodemailer from "nodemailer";
+
+/** Where outgoing mail goes (SMTP_* in the server's configuration). */
+export interface SmtpSettings {
+  host: string;
+  port: number;
+  /** TLS from the first byte (port 465); otherwise STARTTLS is used when the server offers it. */
+  secure: boolean;
+  user?: string | undefined;
+  password?: string | undefined;
+}
+
+export interface MailAttachment {
+  filename: string;
+  content: Buffer;
+  contentType: string;
+}
+
+export interface OutgoingMail {
+  from: string;
+  to: string;
+  subject: string;
+  text: string;
+  /** The Message-ID header: fixed per mail log row, so a resend after a crash carries the same id. */
+  messageId: string;
+  attachments: MailAttachment[];
+}
+
+export interface MailSender {
+  /** Hands the mail to the SMTP server; resolves with its Message-ID once the server accepted it. */
+  send(mail: OutgoingMail): Promise<{ messageId: string }>;
+  close(): void;
+}
+
+const SMTP_TIMEOUT_MS = 15_000;
+
+export function createMailSender(settings: SmtpSettings): MailSender {
+  const transport = nodemailer.createTransport({
+    host: settings.host,
+    port: settings.port,
+    secure: settings.secure,
+    auth: settings.user ? { user: settings.user, pass: settings.password ?? "" } : undefined,
+    connectionTimeout: SMTP_TIMEOUT_MS,
+    greetingTimeout: SMTP_TIMEOUT_MS,
+    socketTimeout: SMTP_TIMEOUT_MS,
+  });
+  return {
+    async send(mail) {
+      const info = await transport.sendMail({
+        from: mail.from,
+        to: mail.to,
+        subject: mail.subject,
+        text: mail.text,
+        messageId: mail.messageId,
+        attachments: mail.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+      });
+      return { messageId: info.messageId };
+    },
+    close() {
+      transport.close();
+    },
+  };
+}
+
+export interface MailFailure {
+  /** True when retrying cannot help: the server refused the message or recipient for good (5xx). */
+  permanent: boolean;
+  message: string;
+}
+
+/** What went wrong with a send, as the mail log records it. */
+export function describeMailFailure(error: unknown): MailFailure {
+  const details = error as { responseCode?: unknown; code?: unknown; message?: unknown };
+  const responseCode = typeof details.responseCode === "number" ? details.responseCode : undefined;
+  const code = typeof details.code === "string" ? details.code : undefined;
+  const message = typeof details.message === "string" ? details.message : String(error);
+  // EENVELOPE: nodemailer found no valid recipient; no server will ever take it.
+  const permanent = (responseCode !== undefined && responseCode >= 500) || code === "EENVELOPE";
+  const prefix = responseCode !== undefined ? `SMTP ${responseCode}: ` : code ? `${code}: ` : "";
+  return { permanent, message: `${prefix}${message}`.slice(0, 1000) };
+}

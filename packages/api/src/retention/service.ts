@@ -1,0 +1,161 @@
+// Retention (SPEC §3): closed jobs leave the board's lists after archiveAfterDays; job events,
+// scan records and audit rows are deleted after pruneEventsAfterDays; mail log and webhook
+// deliveries after pruneDeliveriesAfterDays. Every step runs in batches, each its own short
+// transaction acting for the site, so that a prune of a year's rows never holds locks for long
+// and a batch that fails loses only itself (the next run picks up where this one stopped).
+import { DomainError } from "@orderdeck/contracts";
+import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { writeCallerAudit } from "../audit/log.ts";
+import type { AuthedContext } from "../context.ts";
+
+const DAY_MS = 86_400_000;
+
+export interface RetentionSettings {
+  archiveAfterDays: number;
+  pruneEventsAfterDays: number;
+  pruneDeliveriesAfterDays: number;
+}
+
+export interface RetentionResult {
+  archivedJobs: number;
+  jobEvents: number;
+  scanRecords: number;
+  auditRows: number;
+  mailLog: number;
+  webhookDeliveries: number;
+}
+
+const settingsSelect = { archiveAfterDays: true, pruneEventsAfterDays: true, pruneDeliveriesAfterDays: true } as const;
+
+/** Runs `batch` until it handles fewer rows than a full batch; answers the total. */
+async function inBatches(batchSize: number, batch: () => Promise<number>): Promise<number> {
+  let total = 0;
+  for (;;) {
+    const handled = await batch();
+    total += handled;
+    if (handled < batchSize) return total;
+  }
+}
+
+/**
+ * Archives up to `limit` closed jobs last changed before `before`, each with its "archived" event
+ * (actor SYSTEM), in one statement. Jobs locked by someone right now are skipped, not waited for;
+ * the next run takes them.
+ */
+async function archiveBatch(tx: TransactionClient, siteId: string, before: Date, now: Date, limit: number, days: number): Promise<number> {
+  const rows = await tx.$queryRaw<Array<{ n: number }>>`
+    WITH picked AS (
+      SELECT id FROM jobs
+       WHERE site_id = ${siteId}::uuid AND archived_at IS NULL
+         AND status IN ('PICKED_UP', 'SHIPPED', 'CANCELLED') AND updated_at < ${before.toISOString()}::timestamptz
+       LIMIT ${limit}
+       FOR UPDATE SKIP LOCKED
+    ), archived AS (
+      UPDATE jobs j SET archived_at = ${now.toISOString()}::timestamptz
+        FROM picked WHERE j.id = picked.id AND j.site_id = ${siteId}::uuid
+      RETURNING j.id
+    ), events AS (
+      INSERT INTO job_events (id, site_id, job_id, actor_kind, at, type, before, after)
+      SELECT gen_random_uuid(), ${siteId}::uuid, archived.id, 'SYSTEM', ${now.toISOString()}::timestamptz, 'archived',
+             '{"archivedAt": null}'::jsonb,
+             jsonb_build_object('archivedAt', ${now.toISOString()}::text, 'by', 'retention', 'afterDays', ${days}::int)
+        FROM archived
+      RETURNING 1
+    )
+    SELECT count(*)::int AS n FROM events`;
+  return rows[0]?.n ?? 0;
+}
+
+/** Deletes up to `limit` rows that `doomed` selects (ids of `table`), skipping rows locked right now. */
+function deleteBatch(tx: TransactionClient, table: string, doomed: Prisma.Sql): Promise<number> {
+  return tx.$executeRaw`
+    WITH doomed AS (${doomed} FOR UPDATE SKIP LOCKED)
+    DELETE FROM ${Prisma.raw(`"${table}"`)} t USING doomed WHERE t.id = doomed.id`;
+}
+
+/** Archives and prunes one site's rows past their age (its own settings), batch by batch. */
+export async function applyRetention(
+  prisma: PrismaClient,
+  siteId: string,
+  options: { now: Date; batchSize: number },
+): Promise<RetentionResult> {
+  const { now, batchSize } = options;
+  const settings = await inSite(prisma, siteId, (tx) => tx.site.findFirst({ where: { id: siteId }, select: settingsSelect }));
+  if (!settings) throw new DomainError("NOT_FOUND", "That site does not exist.");
+  const cutoff = (days: number) => new Date(now.getTime() - days * DAY_MS).toISOString();
+  const archiveBefore = new Date(now.getTime() - settings.archiveAfterDays * DAY_MS);
+  const eventsBefore = cutoff(settings.pruneEventsAfterDays);
+  const deliveriesBefore = cutoff(settings.pruneDeliveriesAfterDays);
+  const batch = (work: (tx: TransactionClient) => Promise<number>) => inBatches(batchSize, () => inSite(prisma, siteId, work));
+
+  const archivedJobs = await batch((tx) => archiveBatch(tx, siteId, archiveBefore, now, batchSize, settings.archiveAfterDays));
+  const jobEvents = await batch((tx) =>
+    deleteBatch(tx, "job_events", Prisma.sql`SELECT id FROM job_events WHERE site_id = ${siteId}::uuid AND at < ${eventsBefore}::timestamptz LIMIT ${batchSize}`),
+  );
+  const scanRecords = await batch((tx) =>
+    deleteBatch(
+      tx,
+      "scan_records",
+      Prisma.sql`SELECT id FROM scan_records WHERE site_id = ${siteId}::uuid AND server_time < ${eventsBefore}::timestamptz LIMIT ${batchSize}`,
+    ),
+  );
+  const auditRows = await batch((tx) =>
+    deleteBatch(tx, "audit_log", Prisma.sql`SELECT id FROM audit_log WHERE site_id = ${siteId}::uuid AND at < ${eventsBefore}::timestamptz LIMIT ${batchSize}`),
+  );
+  // A mail or delivery still waiting for its first attempt is kept, whatever its age.
+  const mailLog = await batch((tx) =>
+    deleteBatch(
+      tx,
+      "mail_log",
+      Prisma.sql`SELECT id FROM mail_log WHERE site_id = ${siteId}::uuid AND created_at < ${deliveriesBefore}::timestamptz AND status <> 'PENDING' LIMIT ${batchSize}`,
+    ),
+  );
+  const webhookDeliveries = await batch((tx) =>
+    deleteBatch(
+      tx,
+      "webhook_deliveries",
+      Prisma.sql`SELECT id FROM webhook_deliveries WHERE site_id = ${siteId}::uuid AND created_at < ${deliveriesBefore}::timestamptz AND status <> 'PENDING' LIMIT ${batchSize}`,
+    ),
+  );
+  return { archivedJobs, jobEvents, scanRecords, auditRows, mailLog, webhookDeliveries };
+}
+
+/**
+ * Audit rows that belong to no site (sign-in attempts for addresses nobody has) are kept this
+ * long; no site's settings can reach them.
+ */
+export const UNSITED_AUDIT_DAYS = 365;
+
+/** Prunes the site-less audit rows, as the tables' owner (row-level security hides them from every site). */
+export async function pruneUnsitedAudit(prisma: PrismaClient, options: { now: Date; batchSize: number }): Promise<number> {
+  const before = new Date(options.now.getTime() - UNSITED_AUDIT_DAYS * DAY_MS).toISOString();
+  return inBatches(options.batchSize, () =>
+    prisma.$transaction((tx) =>
+      deleteBatch(
+        tx,
+        "audit_log",
+        Prisma.sql`SELECT id FROM audit_log WHERE site_id IS NULL AND at < ${before}::timestamptz LIMIT ${options.batchSize}`,
+      ),
+    ),
+  );
+}
+
+export async function retentionSettings(ctx: AuthedContext): Promise<RetentionSettings> {
+  const { siteId } = ctx.principal;
+  const settings = await inSite(ctx.prisma, siteId, (tx) => tx.site.findFirst({ where: { id: siteId }, select: settingsSelect }));
+  if (!settings) throw new DomainError("NOT_FOUND", "That site does not exist.");
+  return settings;
+}
+
+export async function updateRetentionSettings(ctx: AuthedContext, input: Partial<RetentionSettings>): Promise<RetentionSettings> {
+  const { siteId } = ctx.principal;
+  return inSite(ctx.prisma, siteId, async (tx) => {
+    const before = await tx.site.findFirst({ where: { id: siteId }, select: settingsSelect });
+    if (!before) throw new DomainError("NOT_FOUND", "That site does not exist.");
+    const data = Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined)) as Partial<RetentionSettings>;
+    if (Object.keys(data).length === 0) return before;
+    const after = await tx.site.update({ where: { id: siteId }, data, select: settingsSelect });
+    await writeCallerAudit(tx, ctx, { action: "retention.update", target: `site:${siteId}`, details: { before: { ...before }, after: { ...after } } });
+    return after;
+  });
+}

@@ -1,0 +1,129 @@
+import { inSite, type TransactionClient } from "@orderdeck/db";
+import { z } from "zod";
+import { enqueue } from "../background/enqueue.ts";
+import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
+import { defineTask, type WorkerDependencies } from "../background/task.ts";
+import { deliveryJobKey } from "./events.ts";
+import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signPayload } from "./signature.ts";
+
+const DeliverPayload = z.object({ siteId: z.uuid(), deliveryId: z.uuid() });
+type DeliverPayload = z.output<typeof DeliverPayload>;
+
+type Outcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
+
+function errorText(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return `no answer within ${timeoutMs} ms`;
+  }
+  // undici reports "fetch failed" and puts the reason (ECONNREFUSED, a DNS failure) in the cause.
+  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  const message = error instanceof Error ? error.message : String(error);
+  return (cause ? `${message}: ${cause}` : message).slice(0, 1000);
+}
+
+/** One POST: only a 2xx answer within the timeout counts; redirects are not followed. */
+async function post(deps: WorkerDependencies, url: string, headers: Record<string, string>, body: string): Promise<Outcome> {
+  const timeoutMs = deps.webhooks.timeoutMs;
+  try {
+    const response = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
+    await response.body?.cancel().catch(() => undefined);
+    if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
+    return { ok: false, status: response.status, error: `HTTP ${response.status} ${response.statusText}`.trim() };
+  } catch (error) {
+    return { ok: false, status: null, error: errorText(error, timeoutMs) };
+  }
+}
+
+/**
+ * A delivery was given up: count it against its endpoint, and disable the endpoint once
+ * `disableAfter` deliveries in a row were given up (any delivered one resets the count). The
+ * disabled endpoint is listed in the exceptions until an admin enables it again.
+ */
+async function countGivenUp(tx: TransactionClient, deps: WorkerDependencies, siteId: string, endpointId: string): Promise<void> {
+  const endpoint = await tx.webhookEndpoint.update({
+    where: { id: endpointId, siteId },
+    data: { consecutiveFailures: { increment: 1 } },
+    select: { consecutiveFailures: true, enabled: true, url: true },
+  });
+  if (!endpoint.enabled || endpoint.consecutiveFailures < deps.webhooks.disableAfter) return;
+  await tx.webhookEndpoint.update({
+    where: { id: endpointId, siteId },
+    data: {
+      enabled: false,
+      disabledAt: deps.now(),
+      disabledReason: `${endpoint.consecutiveFailures} deliveries in a row were given up after ${deps.webhooks.retry.maxAttempts} attempts each`,
+    },
+  });
+  deps.logger.warn("webhook endpoint disabled", { endpointId, url: endpoint.url, consecutiveFailures: endpoint.consecutiveFailures });
+}
+
+async function record(deps: WorkerDependencies, payload: DeliverPayload, endpointId: string, outcome: Outcome): Promise<void> {
+  const { siteId, deliveryId } = payload;
+  const now = deps.now();
+  await inSite(deps.prisma, siteId, async (tx) => {
+    if (outcome.ok) {
+      await tx.webhookDelivery.update({
+        where: { id: deliveryId, siteId },
+        data: { status: "SENT", attempts: { increment: 1 }, responseStatus: outcome.status, lastAttemptAt: now, deliveredAt: now },
+      });
+      await tx.webhookEndpoint.updateMany({ where: { id: endpointId, siteId, consecutiveFailures: { gt: 0 } }, data: { consecutiveFailures: 0 } });
+      return;
+    }
+    const delivery = await tx.webhookDelivery.update({
+      where: { id: deliveryId, siteId },
+      data: { attempts: { increment: 1 }, responseStatus: outcome.status, lastError: outcome.error, lastAttemptAt: now },
+      select: { attempts: true },
+    });
+    const retry = deps.webhooks.retry;
+    if (!hasAttemptsLeft(retry, delivery.attempts)) {
+      await tx.webhookDelivery.update({ where: { id: deliveryId, siteId }, data: { status: "GAVE_UP" } });
+      await countGivenUp(tx, deps, siteId, endpointId);
+      deps.logger.warn("webhook delivery given up", { deliveryId, attempts: delivery.attempts, error: outcome.error });
+      return;
+    }
+    await tx.webhookDelivery.update({ where: { id: deliveryId, siteId }, data: { status: "FAILED" } });
+    const runAt = new Date(now.getTime() + retryDelayMs(retry, delivery.attempts));
+    await enqueue(tx, "deliver_webhook", payload, { jobKey: deliveryJobKey(deliveryId), runAt });
+    deps.logger.info("webhook delivery failed, will retry", { deliveryId, attempts: delivery.attempts, retryAt: runAt.toISOString(), error: outcome.error });
+  });
+}
+
+/** Delivers one event to one endpoint (one attempt per job; see record() for what follows). */
+export const deliverWebhookTask = defineTask({
+  payload: DeliverPayload,
+  async run(payload: DeliverPayload, deps) {
+    const { siteId, deliveryId } = payload;
+    const delivery = await inSite(deps.prisma, siteId, (tx) =>
+      tx.webhookDelivery.findFirst({
+        where: { id: deliveryId, siteId },
+        select: { status: true, eventType: true, payload: true, endpoint: { select: { id: true, url: true, secret: true, enabled: true } } },
+      }),
+    );
+    // Deleted with its endpoint, or pruned: nobody is waiting for it any more.
+    if (!delivery || delivery.status === "SENT") return;
+    if (!delivery.endpoint.enabled) {
+      await inSite(deps.prisma, siteId, (tx) =>
+        tx.webhookDelivery.update({
+          where: { id: deliveryId, siteId },
+          data: { status: "FAILED", lastError: "not sent: the endpoint was disabled before this delivery's turn" },
+        }),
+      );
+      return;
+    }
+    const body = JSON.stringify(delivery.payload);
+    const timestamp = Math.floor(deps.now().getTime() / 1000);
+    const headers = {
+      "content-type": "application/json",
+      "user-agent": deps.webhooks.userAgent,
+      [EVENT_HEADER]: delivery.eventType,
+      [DELIVERY_HEADER]: deliveryId,
+      [TIMESTAMP_HEADER]: String(timestamp),
+      [SIGNATURE_HEADER]: signPayload(delivery.endpoint.secret, timestamp, body),
+    };
+    const outcome = await post(deps, delivery.endpoint.url, headers, body);
+    await record(deps, payload, delivery.endpoint.id, outcome);
+  },
+  async giveUp(tx, { siteId, deliveryId }, reason) {
+    await tx.webhookDelivery.updateMany({ where: { id: deliveryId, siteId, status: { not: "SENT" } }, data: { status: "GAVE_UP", lastError: reason.slice(0, 1000) } });
+  },
+});
