@@ -1,9 +1,12 @@
 // `npm start`: the whole of OrderDeck on one machine — database (embedded unless DATABASE_URL
-// is set), API, and the console: the Electron shell where it can run, browser mode otherwise.
+// is set), API and worker, a local mail sink (unless SMTP_HOST is set), and the console: the
+// Electron shell where it can run, browser mode otherwise.
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { startBrowserConsole } from "@orderdeck/console";
+import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
 import { ConfigError, loadConfig, startServer } from "@orderdeck/server";
 import { z } from "zod";
 
@@ -11,6 +14,12 @@ const consolePort = z.coerce.number().int().min(0).max(65535).default(4100).safe
 if (!consolePort.success) {
   console.error(`CONSOLE_PORT: ${consolePort.error.issues[0]?.message ?? "invalid"}`);
   process.exit(2);
+}
+
+/** A folder as a person would type it from here: relative inside the checkout, absolute outside it. */
+function shortPath(folder: string): string {
+  const relative = path.relative(process.cwd(), folder);
+  return relative && !relative.startsWith("..") && !path.isAbsolute(relative) ? relative : folder;
 }
 
 /** The Electron binary, when it was downloaded and a display exists to show it on. */
@@ -25,10 +34,27 @@ function electronBinary(): string | undefined {
   }
 }
 
+const smtpPort = z.coerce.number().int().min(0).max(65535).default(2525).safeParse(process.env.ORDERDECK_SMTP_PORT);
+if (!smtpPort.success) {
+  console.error(`ORDERDECK_SMTP_PORT: ${smtpPort.error.issues[0]?.message ?? "invalid"}`);
+  process.exit(2);
+}
+
+// Without a mail server of its own, development mail goes to a local SMTP sink that keeps every
+// message as an .eml file. Never in production: there, a missing SMTP_HOST stops the start.
+let mailSink: MailSink | undefined;
+const env = { ...process.env };
+const mailDir = path.resolve(env.ORDERDECK_DATA_DIR ?? ".data", "mail");
+if (!env.SMTP_HOST && env.NODE_ENV !== "production") {
+  mailSink = await startMailSink({ port: smtpPort.data, dir: mailDir });
+  Object.assign(env, { SMTP_HOST: mailSink.host, SMTP_PORT: String(mailSink.port), SMTP_SECURE: "false" });
+}
+
 let server: Awaited<ReturnType<typeof startServer>>;
 try {
-  server = await startServer(loadConfig(), "all");
+  server = await startServer(loadConfig(env), "all");
 } catch (error) {
+  await mailSink?.stop();
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 }
@@ -50,7 +76,10 @@ if (binary) {
 const lines = [
   "",
   "OrderDeck is running",
-  `  API      ${apiUrl}   (health: ${apiUrl}/readyz)`,
+  `  API      ${apiUrl}   (health: ${apiUrl}/readyz; the worker runs in the same process)`,
+  mailSink
+    ? `  Mail     smtp://${mailSink.host}:${mailSink.port}, kept as .eml files in ${shortPath(mailDir)}`
+    : `  Mail     ${env.SMTP_HOST ?? ""}`,
   browserConsole
     ? `  Console  ${browserConsole.url}   (browser mode: Electron cannot start here)`
     : "  Console  Electron window",
@@ -70,6 +99,7 @@ async function shutdown(reason: string): Promise<void> {
   electron?.kill();
   await browserConsole?.close();
   await server.stop();
+  await mailSink?.stop();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

@@ -12,6 +12,8 @@ export interface AppOptions extends ServerDependencies {
   corsOrigins: string[];
   metricsToken: string | undefined;
   trustProxy?: boolean | number | string;
+  /** /readyz fails when no worker's heartbeat is more recent than this. */
+  workerHeartbeatStaleMs: number;
 }
 
 // Accept a caller's request id only if it is short and plain, so it cannot forge log lines.
@@ -74,7 +76,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/healthz", async () => ({ ok: true }));
 
   app.get("/readyz", async (_request, reply) => {
-    const readiness = await checkReadiness(opsPool, options.version);
+    const readiness = await checkReadiness(opsPool, options.version, { workerStaleMs: options.workerHeartbeatStaleMs });
     return reply.code(readiness.ready ? 200 : 503).send(readiness);
   });
 

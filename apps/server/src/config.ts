@@ -33,6 +33,24 @@ const EnvSchema = z.object({
     .regex(/^(false|true|\d+|[0-9a-fA-F.:/, ]+)$/, "must be false, true, a hop count, or addresses/CIDRs of the proxies")
     .default("false"),
   SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  SMTP_HOST: z.string().trim().min(1).optional(),
+  SMTP_PORT: port.optional(),
+  SMTP_SECURE: boolean.optional(),
+  SMTP_USER: z.string().min(1).optional(),
+  SMTP_PASSWORD: z.string().min(1).optional(),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .regex(/^[^\r\n]*[^\s@<>]+@[^\s@<>]+>?$/, "must be an address, optionally with a name: Workshop <orders@example.com>")
+    .optional(),
+  WORKER_CONCURRENCY: z.coerce.number().int().min(1).max(100).default(4),
+  WORKER_HEARTBEAT_STALE_SECONDS: z.coerce.number().int().min(5).max(3600).default(30),
+  WORKER_METRICS_PORT: port.optional(),
+  RETRY_BASE_SECONDS: z.coerce.number().positive().max(3600).default(30),
+  MAIL_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
+  WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
+  WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -60,7 +78,24 @@ export interface ServerConfig {
    * the audit log need the real one behind a load balancer); false believes none.
    */
   trustProxy: boolean | number | string;
+  /** Where mail goes. Development defaults to the local mail sink `npm start` runs (127.0.0.1:2525). */
+  smtp: { host: string; port: number; secure: boolean; user: string | undefined; password: string | undefined };
+  mailFrom: string;
+  worker: {
+    concurrency: number;
+    /** A worker whose heartbeat is older than this is gone: /readyz fails, its jobs are released. */
+    heartbeatStaleMs: number;
+    /** A worker-only process (--role=worker) serves /healthz and /metrics on this port when set. */
+    metricsPort: number | undefined;
+  };
+  /** Backoff of mail and webhook retries: the first wait; each later one doubles, up to six hours. */
+  retryBaseMs: number;
+  mailMaxAttempts: number;
+  webhooks: { maxAttempts: number; timeoutMs: number; disableAfter: number };
 }
+
+/** Where `npm start` runs its local mail sink unless told otherwise (ORDERDECK_SMTP_PORT). */
+export const DEV_MAIL_SINK = { host: "127.0.0.1", port: 2525 } as const;
 
 export class ConfigError extends Error {
   override name = "ConfigError";
@@ -91,6 +126,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     const missing = [
       e.DATABASE_URL ? null : "DATABASE_URL (production never runs the embedded database)",
       e.ORDERDECK_SECRET_KEY ? null : "ORDERDECK_SECRET_KEY (at least 32 random characters)",
+      // Without a mail server the customers' mails would only pile up in the mail log.
+      e.SMTP_HOST ? null : "SMTP_HOST (the mail server for customer mail)",
+      e.MAIL_FROM ? null : "MAIL_FROM (the sender of customer mail, e.g. Workshop <orders@example.com>)",
     ].filter((m): m is string => m !== null);
     if (missing.length > 0) {
       throw new ConfigError(`Refusing to start in production without:\n${missing.map((m) => `  ${m}`).join("\n")}`);
@@ -114,5 +152,21 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     sessionIdleHours: e.SESSION_IDLE_HOURS,
     trustProxy:
       e.TRUST_PROXY === "false" ? false : e.TRUST_PROXY === "true" ? true : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    smtp: {
+      host: e.SMTP_HOST ?? DEV_MAIL_SINK.host,
+      port: e.SMTP_PORT ?? (e.SMTP_HOST ? (e.SMTP_SECURE ? 465 : 587) : DEV_MAIL_SINK.port),
+      secure: e.SMTP_SECURE ?? false,
+      user: e.SMTP_USER,
+      password: e.SMTP_PASSWORD,
+    },
+    mailFrom: e.MAIL_FROM ?? "OrderDeck <orderdeck@localhost>",
+    worker: {
+      concurrency: e.WORKER_CONCURRENCY,
+      heartbeatStaleMs: e.WORKER_HEARTBEAT_STALE_SECONDS * 1000,
+      metricsPort: e.WORKER_METRICS_PORT,
+    },
+    retryBaseMs: e.RETRY_BASE_SECONDS * 1000,
+    mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
+    webhooks: { maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, timeoutMs: e.WEBHOOK_TIMEOUT_MS, disableAfter: e.WEBHOOK_DISABLE_AFTER },
   };
 }

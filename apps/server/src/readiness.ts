@@ -19,8 +19,37 @@ async function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   }
 }
 
+/**
+ * Is some worker alive, anywhere? Background work (mail, webhooks) is enqueued by every request
+ * that changes something, so an instance with no worker behind it accepts promises nobody keeps.
+ */
+async function workerCheck(client: pg.PoolClient, staleMs: number): Promise<ReadinessCheck> {
+  const result = await withTimeout(
+    client.query<{ alive: number; age: number | null }>(
+      `SELECT count(*) FILTER (WHERE last_beat_at >= now() - $1 * interval '1 millisecond')::int AS alive,
+              extract(epoch FROM now() - max(last_beat_at))::float8 AS age
+         FROM worker_heartbeats`,
+      [staleMs],
+    ),
+    CHECK_TIMEOUT_MS,
+  );
+  const { alive, age } = result.rows[0] ?? { alive: 0, age: null };
+  if (alive > 0) return { name: "worker", ok: true, detail: `${alive} alive, last heartbeat ${(age ?? 0).toFixed(1)} s ago` };
+  const limit = `${Math.round(staleMs / 1000)} s`;
+  return {
+    name: "worker",
+    ok: false,
+    detail: age === null ? "no worker has ever sent a heartbeat" : `no worker heartbeat for ${Math.round(age)} s (limit ${limit})`,
+  };
+}
+
+export interface ReadinessOptions {
+  /** A worker heartbeat older than this does not count (WORKER_HEARTBEAT_STALE_SECONDS). */
+  workerStaleMs: number;
+}
+
 /** `GET /readyz`: can this instance serve requests right now? */
-export async function checkReadiness(pool: pg.Pool, version: string): Promise<Readiness> {
+export async function checkReadiness(pool: pg.Pool, version: string, options: ReadinessOptions): Promise<Readiness> {
   const checks: ReadinessCheck[] = [];
   let client: pg.PoolClient | undefined;
   try {
@@ -38,6 +67,13 @@ export async function checkReadiness(pool: pg.Pool, version: string): Promise<Re
       ok: problems.length === 0,
       detail: problems.length === 0 ? `${status.applied.length} applied` : problems.join("; "),
     });
+    checks.push(
+      await workerCheck(client, options.workerStaleMs).catch((error: unknown) => ({
+        name: "worker",
+        ok: false,
+        detail: error instanceof Error ? error.message : String(error),
+      })),
+    );
   } catch (error) {
     checks.push({ name: "database", ok: false, detail: error instanceof Error ? error.message : String(error) });
   } finally {

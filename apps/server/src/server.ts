@@ -1,14 +1,25 @@
 import { readFileSync } from "node:fs";
-import { createMetrics, createRateLimits, hashPassword, hashToken } from "@orderdeck/api";
+import {
+  createMailSender,
+  createMetrics,
+  createRateLimits,
+  hashPassword,
+  hashToken,
+  startWorker,
+  type Metrics,
+  type WorkerDependencies,
+} from "@orderdeck/api";
 import { applyMigrations, createPrismaClient, seedDemoSite } from "@orderdeck/db";
 import { createLogger, type Logger } from "@orderdeck/logging";
 import pg from "pg";
 import { buildApp } from "./app.ts";
+import { startWorkerHttp } from "./worker-http.ts";
 import type { ServerConfig } from "./config.ts";
 import { demoPassword, resolveDatabase } from "./database.ts";
 
-// "worker" joins when the background tasks land (graphile-worker); until then "all" is the API alone.
-export const ROLES = ["api", "all"] as const;
+// api: HTTP only; worker: background jobs only (graphile-worker, no HTTP unless WORKER_METRICS_PORT);
+// all: both in one process (the default, and what `npm start` runs).
+export const ROLES = ["api", "worker", "all"] as const;
 export type Role = (typeof ROLES)[number];
 
 const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
@@ -22,6 +33,10 @@ export interface DemoSignIn {
 export interface RunningServer {
   /** Where the API answers, e.g. http://127.0.0.1:4000 (undefined for a worker-only process). */
   url: string | undefined;
+  /** This process's worker id (graphile-worker's pool id), when it runs the worker. */
+  workerId: string | undefined;
+  /** Where a worker-only process serves /metrics (WORKER_METRICS_PORT), if it does. */
+  workerMetricsUrl: string | undefined;
   databaseUrl: string;
   demo: DemoSignIn | undefined;
   logger: Logger;
@@ -35,8 +50,13 @@ export interface RunningServer {
 export async function startServer(config: ServerConfig, role: Role = "all"): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
   const stops: Array<() => Promise<void>> = [];
-  const stopAll = async () => {
-    for (const stop of stops.reverse()) await stop().catch((e: unknown) => logger.error("stop failed", { error: String(e) }));
+  // Stops in the reverse order of starting, once: a second call (a signal during shutdown) waits for nothing.
+  let stopping: Promise<void> | undefined;
+  const stopAll = () => {
+    stopping ??= (async () => {
+      for (const stop of [...stops].reverse()) await stop().catch((e: unknown) => logger.error("stop failed", { error: String(e) }));
+    })();
+    return stopping;
   };
 
   try {
@@ -63,6 +83,25 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
       demo = { emails: seeded.signInEmails, password };
     }
 
+    const metrics = createMetrics();
+    let workerId: string | undefined;
+    let workerMetricsUrl: string | undefined;
+    if (role === "worker" || role === "all") {
+      const worker = await startWorker(workerDependencies(config, prisma, logger, metrics), {
+        databaseUrl: database.url,
+        concurrency: config.worker.concurrency,
+        staleAfterMs: config.worker.heartbeatStaleMs,
+      });
+      stops.push(() => worker.stop());
+      workerId = worker.id;
+      if (role === "worker" && config.worker.metricsPort !== undefined) {
+        const http = await startWorkerHttp(metrics, config.host, config.worker.metricsPort, config.metricsToken);
+        stops.push(http.close);
+        workerMetricsUrl = http.url;
+        logger.info("worker metrics listening", { url: http.url });
+      }
+    }
+
     let url: string | undefined;
     if (role === "api" || role === "all") {
       const opsPool = new pg.Pool({ connectionString: database.url, max: 2, connectionTimeoutMillis: 2_000 });
@@ -82,7 +121,7 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
       const app = await buildApp({
         prisma,
         logger,
-        metrics: createMetrics(),
+        metrics,
         version: VERSION,
         sessions: { secretKey: config.secretKey, idleMs: config.sessionIdleHours * 3_600_000 },
         rateLimits: createRateLimits(rateLimitPool),
@@ -90,15 +129,44 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
         corsOrigins: config.corsOrigins,
         metricsToken: config.metricsToken,
         trustProxy: config.trustProxy,
+        workerHeartbeatStaleMs: config.worker.heartbeatStaleMs,
+        background: { heartbeatStaleMs: config.worker.heartbeatStaleMs },
       });
       stops.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });
       logger.info("API listening", { url });
     }
 
-    return { url, databaseUrl: database.url, demo, logger, stop: stopAll };
+    return { url, workerId, workerMetricsUrl, databaseUrl: database.url, demo, logger, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
+}
+
+/** Retries wait at most this long, whatever the base and the attempt. */
+const MAX_RETRY_DELAY_MS = 6 * 3_600_000;
+const RETENTION_BATCH_SIZE = 1_000;
+const HANDOFF_REMINDER_GRACE_MS = 15 * 60_000;
+
+function workerDependencies(config: ServerConfig, prisma: WorkerDependencies["prisma"], logger: Logger, metrics: Metrics): WorkerDependencies {
+  return {
+    prisma,
+    logger,
+    metrics,
+    mail: {
+      sender: createMailSender(config.smtp),
+      from: config.mailFrom,
+      retry: { maxAttempts: config.mailMaxAttempts, baseDelayMs: config.retryBaseMs, maxDelayMs: MAX_RETRY_DELAY_MS },
+    },
+    webhooks: {
+      timeoutMs: config.webhooks.timeoutMs,
+      disableAfter: config.webhooks.disableAfter,
+      retry: { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.retryBaseMs, maxDelayMs: MAX_RETRY_DELAY_MS },
+      userAgent: `OrderDeck-Webhooks/${VERSION}`,
+    },
+    retention: { batchSize: RETENTION_BATCH_SIZE },
+    handoffReminders: { graceMs: HANDOFF_REMINDER_GRACE_MS },
+    now: () => new Date(),
+  };
 }

@@ -23,7 +23,9 @@ beforeAll(async () => {
     opsPool,
     corsOrigins: ["https://console.example"],
     metricsToken: undefined,
+    workerHeartbeatStaleMs: 30_000,
   });
+  await db.pool.query("INSERT INTO worker_heartbeats (worker_id) VALUES ('pool-test')");
 });
 
 afterAll(async () => {
@@ -39,12 +41,26 @@ describe("operations endpoints", () => {
     expect(res.json()).toEqual({ ok: true });
   });
 
-  it("is ready when the database answers and every migration is applied", async () => {
+  it("is ready when the database answers, every migration is applied and a worker beats", async () => {
+    await db.pool.query("UPDATE worker_heartbeats SET last_beat_at = now()");
     const res = await app.inject({ method: "GET", url: "/readyz" });
-    const body = res.json<{ ready: boolean; checks: Array<{ name: string; ok: boolean }> }>();
+    const body = res.json<{ ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> }>();
     expect(res.statusCode).toBe(200);
     expect(body.ready).toBe(true);
-    expect(body.checks.map((c) => c.name)).toEqual(["database", "migrations"]);
+    expect(body.checks.map((c) => c.name)).toEqual(["database", "migrations", "worker"]);
+    expect(body.checks[2]?.detail).toMatch(/^1 alive, last heartbeat \d+\.\d s ago$/);
+  });
+
+  it("is not ready when no worker has beaten within the threshold", async () => {
+    await db.pool.query("UPDATE worker_heartbeats SET last_beat_at = now() - interval '31 seconds'");
+    try {
+      const res = await app.inject({ method: "GET", url: "/readyz" });
+      expect(res.statusCode).toBe(503);
+      const worker = res.json<{ checks: Array<{ name: string; ok: boolean; detail: string }> }>().checks[2];
+      expect(worker).toEqual({ name: "worker", ok: false, detail: "no worker heartbeat for 31 s (limit 30 s)" });
+    } finally {
+      await db.pool.query("UPDATE worker_heartbeats SET last_beat_at = now()");
+    }
   });
 
   it("is not ready while a migration is missing from the database", async () => {
@@ -72,6 +88,7 @@ describe("operations endpoints", () => {
       opsPool: deadPool,
       corsOrigins: [],
       metricsToken: undefined,
+      workerHeartbeatStaleMs: 30_000,
     });
     const res = await deadApp.inject({ method: "GET", url: "/readyz" });
     expect(res.statusCode).toBe(503);

@@ -39,14 +39,48 @@ describe("configuration", () => {
       NODE_ENV: "production",
       DATABASE_URL: "postgresql://db/orderdeck",
       ORDERDECK_SECRET_KEY: "x".repeat(40),
+      SMTP_HOST: "smtp.example.com",
+      MAIL_FROM: "Workshop <orders@example.com>",
     });
     expect(config.logFormat).toBe("json");
     expect(config.seedDemo).toBe(false);
+    expect(config.smtp).toEqual({ host: "smtp.example.com", port: 587, secure: false, user: undefined, password: undefined });
+  });
+
+  it("refuses to start in production without a mail server, so no customer mail is silently lost", () => {
+    const base = { NODE_ENV: "production", DATABASE_URL: "postgresql://db/orderdeck", ORDERDECK_SECRET_KEY: "x".repeat(40) };
+    expect(() => loadConfig(base)).toThrow(/SMTP_HOST[\s\S]*MAIL_FROM/);
+    expect(() => loadConfig({ ...base, SMTP_HOST: "smtp.example.com" })).toThrow(/MAIL_FROM/);
   });
 
   it("reads CORS origins as a list", () => {
     const config = loadConfig({ ORDERDECK_DATA_DIR: dataDir(), CORS_ORIGINS: "https://a.example, https://b.example" });
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);
+  });
+});
+
+describe("background work", () => {
+  it("sends development mail to the local mail sink, and reads the worker and retry settings", () => {
+    const config = loadConfig({ ORDERDECK_DATA_DIR: dataDir() });
+    expect(config.smtp).toMatchObject({ host: "127.0.0.1", port: 2525, secure: false });
+    expect(config.worker).toEqual({ concurrency: 4, heartbeatStaleMs: 30_000, metricsPort: undefined });
+    expect(config.webhooks).toEqual({ maxAttempts: 8, timeoutMs: 5_000, disableAfter: 5 });
+    const tuned = loadConfig({
+      ORDERDECK_DATA_DIR: dataDir(),
+      SMTP_HOST: "mail.example.com",
+      SMTP_SECURE: "true",
+      WORKER_CONCURRENCY: "8",
+      WORKER_HEARTBEAT_STALE_SECONDS: "60",
+      RETRY_BASE_SECONDS: "5",
+      WEBHOOK_DISABLE_AFTER: "3",
+    });
+    expect(tuned.smtp).toMatchObject({ host: "mail.example.com", port: 465, secure: true });
+    expect(tuned.worker.concurrency).toBe(8);
+    expect(tuned.worker.heartbeatStaleMs).toBe(60_000);
+    expect(tuned.retryBaseMs).toBe(5_000);
+    expect(tuned.webhooks.disableAfter).toBe(3);
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), WORKER_CONCURRENCY: "0" })).toThrow(/WORKER_CONCURRENCY/);
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), MAIL_FROM: "nobody" })).toThrow(/MAIL_FROM/);
   });
 });
 

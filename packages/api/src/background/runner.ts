@@ -57,7 +57,10 @@ export async function startWorker(deps: WorkerDependencies, settings: WorkerSett
   const heartbeatIntervalMs = settings.heartbeatIntervalMs ?? 5_000;
   const recoveryIntervalMs = settings.recoveryIntervalMs ?? Math.max(1_000, Math.floor(settings.staleAfterMs / 2));
 
-  const utils = await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(deps.logger) });
+  const utils = await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(deps.logger) }).catch(async (error: unknown) => {
+    await pool.end().catch(() => undefined);
+    throw error;
+  });
   // A job whose worker died stays locked; once its worker's heartbeat is stale, it is unlocked and
   // runs again on a live worker (its attempt was counted when it was taken).
   const recover = async () => {
