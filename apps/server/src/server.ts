@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs";
-import { createMetrics, createRateLimits, hashPassword, hashToken } from "@orderdeck/api";
+import { createMetrics, createRateLimits, createSiteChangeListener, hashPassword, hashToken } from "@orderdeck/api";
 import { applyMigrations, createPrismaClient, seedDemoSite } from "@orderdeck/db";
 import { createLogger, type Logger } from "@orderdeck/logging";
 import pg from "pg";
@@ -79,10 +79,20 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
       });
       rateLimitPool.on("error", (error) => logger.warn("rate-limit connection lost", { error: error.message }));
       stops.push(() => rateLimitPool.end());
+      const metrics = createMetrics();
+      // One LISTEN connection per API process, fanned out to its consoles (sync.events).
+      const siteChanges = createSiteChangeListener({
+        connectionString: database.url,
+        logger,
+        onPoke: () => metrics.syncPokes.inc(),
+      });
+      await siteChanges.start();
+      stops.push(() => siteChanges.close());
       const app = await buildApp({
         prisma,
         logger,
-        metrics: createMetrics(),
+        metrics,
+        siteChanges,
         version: VERSION,
         sessions: { secretKey: config.secretKey, idleMs: config.sessionIdleHours * 3_600_000 },
         rateLimits: createRateLimits(rateLimitPool),

@@ -3,6 +3,7 @@ import type { Logger } from "@orderdeck/logging";
 import type { Principal, SessionPolicy } from "./auth/principal.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { RateLimits } from "./rate-limits/limits.ts";
+import type { SiteChangeFeed } from "./sync/events.ts";
 
 /** What every service call may use; built once per process and shared by all requests. */
 export interface ServerDependencies {
@@ -13,6 +14,8 @@ export interface ServerDependencies {
   sessions: SessionPolicy;
   /** Login, enrollment and per-session limits, counted in Postgres and shared by every instance. */
   rateLimits: RateLimits;
+  /** Pokes for sync.events: the process's one LISTEN connection, fanned out per site. */
+  siteChanges: SiteChangeFeed;
 }
 
 /** The caller's credentials as sent, before they are checked. */

@@ -14,3 +14,10 @@ export {
   type RateLimits,
   type RateLimitStore,
 } from "./rate-limits/limits.ts";
+export {
+  createSiteChangeListener,
+  SITE_CHANGES_CHANNEL,
+  type SiteChangeFeed,
+  type SiteChangeListener,
+  type SiteChangeListenerOptions,
+} from "./sync/events.ts";

@@ -8,6 +8,7 @@ import { handoffRouter } from "./handoff/router.ts";
 import { authRouter } from "./auth/router.ts";
 import { stationsRouter } from "./stations/router.ts";
 import { usersRouter } from "./users/router.ts";
+import { syncRouter } from "./sync/router.ts";
 
 export const appRouter = router({
   system: systemRouter,
@@ -19,6 +20,7 @@ export const appRouter = router({
   pickup: pickupRouter,
   labels: labelsRouter,
   handoff: handoffRouter,
+  sync: syncRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,7 +1,7 @@
 // Wall-clock arithmetic in a site's IANA timezone with nothing but Intl. Instants are UTC
 // (Date); a "wall time" is what the clock on the shop's wall shows. Every conversion goes through
 // the zone's real UTC offset at that instant, so days of 23 or 25 hours come out as they are.
-import { DomainError } from "@orderdeck/contracts";
+import { DomainError, HANDOFF_BOUNDARY_PATTERN } from "@orderdeck/contracts";
 
 export interface WallTime {
   year: number;
@@ -112,7 +112,7 @@ export function currentShiftStart(now: Date, timeZone: string): Date {
  * How callers write a period boundary: `2026-03-29`, `2026-03-29T06:00` (a wall time at the site)
  * or either with seconds, milliseconds and a zone (`Z`, `+02:00`: an instant).
  */
-export const BOUNDARY_PATTERN = /^(\d{4})-(\d{2})-(\d{2})(?:[T ](\d{2}):(\d{2})(?::(\d{2})(?:\.(\d{1,3}))?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+export const BOUNDARY_PATTERN = HANDOFF_BOUNDARY_PATTERN;
 
 /**
  * A period boundary as an instant: with a zone it is taken as is, without one it is read on the
