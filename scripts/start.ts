@@ -3,6 +3,7 @@
 import { spawn, type ChildProcess } from "node:child_process";
 import { existsSync } from "node:fs";
 import { createRequire } from "node:module";
+import path from "node:path";
 import { startBrowserConsole } from "@orderdeck/console";
 import { ConfigError, loadConfig, startServer } from "@orderdeck/server";
 import { z } from "zod";
@@ -26,8 +27,10 @@ function electronBinary(): string | undefined {
 }
 
 let server: Awaited<ReturnType<typeof startServer>>;
+let config: ReturnType<typeof loadConfig>;
 try {
-  server = await startServer(loadConfig(), "all");
+  config = loadConfig();
+  server = await startServer(config, "all");
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
@@ -44,7 +47,8 @@ if (binary) {
   });
   electron.on("exit", () => void shutdown("console closed"));
 } else {
-  browserConsole = await startBrowserConsole({ port: consolePort.data, serverUrl: apiUrl });
+  // The console's cache and outbox sit beside the server's data (a temporary folder in the e2e run).
+  browserConsole = await startBrowserConsole({ port: consolePort.data, serverUrl: apiUrl, dataDir: path.join(config.dataDir, "console") });
 }
 
 const lines = [

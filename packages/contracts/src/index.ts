@@ -9,3 +9,4 @@ export * from "./money.ts";
 export * from "./pickup-rules.ts";
 export * from "./handoff.ts";
 export * from "./sync.ts";
+export * from "./zoned-time.ts";
