@@ -51,8 +51,10 @@ if (!env.SMTP_HOST && env.NODE_ENV !== "production") {
 }
 
 let server: Awaited<ReturnType<typeof startServer>>;
+let config: ReturnType<typeof loadConfig>;
 try {
-  server = await startServer(loadConfig(env), "all");
+  config = loadConfig(env);
+  server = await startServer(config, "all");
 } catch (error) {
   await mailSink?.stop();
   console.error(error instanceof ConfigError ? error.message : error);
@@ -70,7 +72,8 @@ if (binary) {
   });
   electron.on("exit", () => void shutdown("console closed"));
 } else {
-  browserConsole = await startBrowserConsole({ port: consolePort.data, serverUrl: apiUrl });
+  // The console's cache and outbox sit beside the server's data (a temporary folder in the e2e run).
+  browserConsole = await startBrowserConsole({ port: consolePort.data, serverUrl: apiUrl, dataDir: path.join(config.dataDir, "console") });
 }
 
 const lines = [

@@ -13,6 +13,7 @@ let api: Server;
 let apiUrl: string;
 let rendererDir: string;
 let host: BrowserConsole;
+let dataDir: string;
 
 beforeAll(async () => {
   api = createServer((req, res) => {
@@ -28,13 +29,15 @@ beforeAll(async () => {
   await writeFile(path.join(rendererDir, "index.html"), "<!doctype html><title>stub</title>");
   await writeFile(path.join(rendererDir, "assets", "app-abc123.js"), "console.log('hi')");
 
-  host = await startBrowserConsole({ port: 0, serverUrl: apiUrl, rendererDir });
+  dataDir = await mkdtemp(path.join(tmpdir(), "orderdeck-console-data-"));
+  host = await startBrowserConsole({ port: 0, serverUrl: apiUrl, rendererDir, dataDir });
 });
 
 afterAll(async () => {
   await host?.close();
   await new Promise<void>((resolve) => api.close(() => resolve()));
   await rm(rendererDir, { recursive: true, force: true });
+  await rm(dataDir, { recursive: true, force: true });
 });
 
 /** Raw request, because fetch normalises paths and refuses to set Host. */
@@ -103,12 +106,12 @@ describe("browser-mode host", () => {
   });
 
   it("refuses to bind anything but loopback", async () => {
-    await expect(startBrowserConsole({ port: 0, host: "0.0.0.0", serverUrl: apiUrl, rendererDir })).rejects.toThrow(
+    await expect(startBrowserConsole({ port: 0, host: "0.0.0.0", serverUrl: apiUrl, rendererDir, dataDir })).rejects.toThrow(
       /loopback/,
     );
   });
 
   it("refuses a malformed server URL before binding", async () => {
-    await expect(startBrowserConsole({ port: 0, serverUrl: "ftp://x", rendererDir })).rejects.toThrow(/http or https/);
+    await expect(startBrowserConsole({ port: 0, serverUrl: "ftp://x", rendererDir, dataDir })).rejects.toThrow(/http or https/);
   });
 });

@@ -42,6 +42,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     logger: false,
     genReqId: requestIdOf,
     bodyLimit: 1_048_576,
+    // sync.events holds a stream open per console; closing the server must not wait for them.
+    forceCloseConnections: true,
     routerOptions: { maxParamLength: 5_000 },
     trustProxy: typeof options.trustProxy === "number" ? trustHops(options.trustProxy) : (options.trustProxy ?? false),
   });

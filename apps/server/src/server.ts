@@ -3,6 +3,7 @@ import {
   createMailSender,
   createMetrics,
   createRateLimits,
+  createSiteChangeListener,
   hashPassword,
   hashToken,
   startWorker,
@@ -118,10 +119,20 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
       });
       rateLimitPool.on("error", (error) => logger.warn("rate-limit connection lost", { error: error.message }));
       stops.push(() => rateLimitPool.end());
+      const metrics = createMetrics();
+      // One LISTEN connection per API process, fanned out to its consoles (sync.events).
+      const siteChanges = createSiteChangeListener({
+        connectionString: database.url,
+        logger,
+        onPoke: () => metrics.syncPokes.inc(),
+      });
+      await siteChanges.start();
+      stops.push(() => siteChanges.close());
       const app = await buildApp({
         prisma,
         logger,
         metrics,
+        siteChanges,
         version: VERSION,
         sessions: { secretKey: config.secretKey, idleMs: config.sessionIdleHours * 3_600_000 },
         rateLimits: createRateLimits(rateLimitPool),

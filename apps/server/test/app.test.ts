@@ -1,4 +1,4 @@
-import { createMetrics, createRateLimits } from "@orderdeck/api";
+import { createMetrics, createRateLimits, createSiteChangeListener } from "@orderdeck/api";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { createLogger } from "@orderdeck/logging";
 import type { FastifyInstance } from "fastify";
@@ -20,6 +20,7 @@ beforeAll(async () => {
     version: "test",
     sessions: { secretKey: "test-secret-key-that-is-long-enough", idleMs: 3_600_000 },
     rateLimits: createRateLimits(db.pool),
+    siteChanges: createSiteChangeListener({ connectionString: db.url, logger: createLogger({ silent: true }) }),
     opsPool,
     corsOrigins: ["https://console.example"],
     metricsToken: undefined,
@@ -85,6 +86,7 @@ describe("operations endpoints", () => {
       version: "test",
       sessions: { secretKey: "test-secret-key-that-is-long-enough", idleMs: 3_600_000 },
       rateLimits: createRateLimits(deadPool),
+      siteChanges: createSiteChangeListener({ connectionString: db.url, logger: createLogger({ silent: true }) }),
       opsPool: deadPool,
       corsOrigins: [],
       metricsToken: undefined,

@@ -4,6 +4,7 @@ import type { Principal, SessionPolicy } from "./auth/principal.ts";
 import type { OperationsPolicy } from "./background/operations.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { RateLimits } from "./rate-limits/limits.ts";
+import type { SiteChangeFeed } from "./sync/events.ts";
 
 /** What every service call may use; built once per process and shared by all requests. */
 export interface ServerDependencies {
@@ -16,6 +17,8 @@ export interface ServerDependencies {
   rateLimits: RateLimits;
   /** When the operations view calls a worker gone or a job stuck (defaults: DEFAULT_OPERATIONS_POLICY). */
   background?: Partial<OperationsPolicy>;
+  /** Pokes for sync.events: the process's one LISTEN connection, fanned out per site. */
+  siteChanges: SiteChangeFeed;
 }
 
 /** The caller's credentials as sent, before they are checked. */

@@ -20,3 +20,10 @@ export type { RetryPolicy } from "./background/retry.ts";
 export { DEFAULT_OPERATIONS_POLICY, type OperationsPolicy } from "./background/operations.ts";
 export { createMailSender, type MailSender, type SmtpSettings } from "./mail/transport.ts";
 export { signPayload, verifySignature } from "./webhooks/signature.ts";
+export {
+  createSiteChangeListener,
+  SITE_CHANGES_CHANNEL,
+  type SiteChangeFeed,
+  type SiteChangeListener,
+  type SiteChangeListenerOptions,
+} from "./sync/events.ts";

@@ -12,6 +12,7 @@ import { operationsRouter } from "./background/router.ts";
 import { mailRouter } from "./mail/router.ts";
 import { retentionRouter } from "./retention/router.ts";
 import { webhooksRouter } from "./webhooks/router.ts";
+import { syncRouter } from "./sync/router.ts";
 
 export const appRouter = router({
   system: systemRouter,
@@ -27,6 +28,7 @@ export const appRouter = router({
   mail: mailRouter,
   webhooks: webhooksRouter,
   retention: retentionRouter,
+  sync: syncRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -18,6 +18,9 @@ export interface ProcedureMeta {
 }
 
 const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
+  // sync.events streams over SSE: a comment every 15 s keeps proxies from closing an idle stream,
+  // and a client that hears nothing for 40 s reconnects.
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
   errorFormatter({ shape, error }) {
     const cause = error.cause;
     return {

@@ -10,6 +10,7 @@ import { hashToken, newToken } from "../src/auth/tokens.ts";
 import type { Context, Credentials, ServerDependencies } from "../src/context.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { createRateLimits, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
+import { createSiteChangeListener, type SiteChangeListener } from "../src/sync/events.ts";
 import { appRouter } from "../src/root.ts";
 import { createCallerFactory } from "../src/trpc.ts";
 
@@ -55,6 +56,8 @@ export async function createApiHarness(
   options: HarnessOptions = {},
 ): Promise<ApiHarness> {
   const db = await createTestDatabase();
+  // Connects on the first sync.events subscription only: most suites never subscribe.
+  const siteChanges: SiteChangeListener = createSiteChangeListener({ connectionString: db.url, logger: createLogger({ silent: true }) });
   const deps: ServerDependencies = {
     prisma: db.prisma,
     logger: createLogger({ silent: true }),
@@ -67,6 +70,7 @@ export async function createApiHarness(
       scanPerIp: HARNESS_SESSION_BUDGET,
       ...options.rateLimitPolicy,
     }),
+    siteChanges,
     ...overrides,
   };
   const passwordHash = await hashPassword(TEST_PASSWORD);
@@ -119,7 +123,17 @@ export async function createApiHarness(
     return caller({ authorization: `Bearer ${token}`, stationToken: site.stationToken });
   }
 
-  return { db, deps, caller, createSite, signIn, drop: () => db.drop() };
+  return {
+    db,
+    deps,
+    caller,
+    createSite,
+    signIn,
+    drop: async () => {
+      await siteChanges.close();
+      await db.drop();
+    },
+  };
 }
 
 /** The tRPC error a call was refused with (fails the test if the call succeeded). */

@@ -1,6 +1,23 @@
-import { initTRPC } from "@trpc/server";
+import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { Readiness, ReadinessCheck } from "@orderdeck/contracts";
+import { JobStatus, JobWithTimeline, Readiness, ReadinessCheck, SyncHandoff, multiline } from "@orderdeck/contracts";
+import {
+  ActionAnswer,
+  ConsoleRefusal,
+  HandoffSummaryAnswer,
+  LocalJob,
+  Notice,
+  PickupAnswer,
+  PickupConfirmAnswer,
+  QueueListInput,
+  QueuePage,
+  SetupState,
+  SyncState,
+  type ConsoleCoreApi,
+} from "./api.ts";
+
+// localRouter is the renderer's whole API. This module stays free of Node and Electron: the
+// renderer's typecheck reads its type, and the core it is given does the Node-side work.
 
 /**
  * What the console knows about its OrderDeck server. Plain JSON (ISO strings, no Dates) because the
@@ -24,8 +41,10 @@ export const ConsoleStatus = z.object({ server: ServerStatus });
 export type ConsoleStatus = z.infer<typeof ConsoleStatus>;
 
 export interface LocalRouterOptions {
-  /** Base URL of the OrderDeck API, e.g. `http://127.0.0.1:4000`. */
-  serverUrl: string;
+  /** Base URL of the OrderDeck API, e.g. `http://127.0.0.1:4000` (a function: the console's current setting). */
+  serverUrl: string | (() => string);
+  /** The console core (cache, outbox, sync). Without it only `status` answers. */
+  core?: ConsoleCoreApi;
   /** Injected for tests; defaults to the global fetch. */
   fetch?: typeof globalThis.fetch;
   /** Kept well under the renderer's refresh interval so a hung server never stacks up probes. */
@@ -35,34 +54,173 @@ export interface LocalRouterOptions {
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
 
-const t = initTRPC.create({ isServer: true });
+const t = initTRPC.create({
+  isServer: true,
+  errorFormatter({ shape, error }) {
+    const cause = error.cause;
+    return { ...shape, data: { ...shape.data, stack: undefined, reason: cause instanceof ConsoleRefusal ? cause.reason : undefined } };
+  },
+});
+
+/** The console's own refusals become tRPC errors with their code; the reason rides in data.reason. */
+const refusals = t.middleware(async ({ next }) => {
+  const result = await next();
+  if (!result.ok && result.error.cause instanceof ConsoleRefusal) {
+    const cause = result.error.cause;
+    throw new TRPCError({ code: cause.code, message: cause.message, cause });
+  }
+  return result;
+});
+
+const procedure = t.procedure.use(refusals);
 
 export function createLocalRouter(options: LocalRouterOptions) {
-  const serverUrl = normaliseServerUrl(options.serverUrl);
+  const urlOf = typeof options.serverUrl === "function" ? options.serverUrl : () => normaliseServerUrl(options.serverUrl as string);
+  // Fails fast on a malformed server URL, before anything is built.
+  normaliseServerUrl(urlOf());
   const doFetch = options.fetch ?? globalThis.fetch;
   const timeoutMs = options.readinessTimeoutMs ?? DEFAULT_READINESS_TIMEOUT_MS;
   const now = options.now ?? (() => new Date());
-  // Resolve against the base with a trailing slash so a server mounted under a path prefix keeps it.
-  const readyzUrl = new URL("readyz", serverUrl.endsWith("/") ? serverUrl : `${serverUrl}/`).href;
 
   // Several windows (or a fast poller) asking at once share one probe instead of multiplying load
   // on a server that may already be struggling.
   let inFlight: Promise<ServerStatus> | null = null;
   const probe = (): Promise<ServerStatus> => {
+    const serverUrl = normaliseServerUrl(urlOf());
+    // Resolve against the base with a trailing slash so a server mounted under a path prefix keeps it.
+    const readyzUrl = new URL("readyz", serverUrl.endsWith("/") ? serverUrl : `${serverUrl}/`).href;
     inFlight ??= probeServer(doFetch, serverUrl, readyzUrl, timeoutMs, now).finally(() => {
       inFlight = null;
     });
     return inFlight;
   };
+  const core = (): ConsoleCoreApi => {
+    if (!options.core) throw new ConsoleRefusal("PRECONDITION_FAILED", "NOT_SET_UP", "The console has no local data folder open.");
+    return options.core;
+  };
 
   return t.router({
-    status: t.procedure.output(ConsoleStatus).query(async () => ({ server: await probe() })),
+    status: procedure.output(ConsoleStatus).query(async () => ({ server: await probe() })),
+
+    setup: t.router({
+      state: procedure.output(SetupState).query(() => core().setup.state()),
+      setServerUrl: procedure
+        .input(z.strictObject({ url: z.string().min(1).max(2000) }))
+        .output(SetupState)
+        .mutation(({ input }) => core().setup.setServerUrl(input.url)),
+      enroll: procedure
+        .input(z.strictObject({ code: z.string().min(1).max(40) }))
+        .output(SetupState)
+        .mutation(({ input }) => core().setup.enroll(input.code)),
+      signIn: procedure
+        .input(z.strictObject({ email: z.string().min(3).max(254), password: z.string().min(1).max(1024) }))
+        .output(SetupState)
+        .mutation(({ input }) => core().setup.signIn(input.email, input.password)),
+      signOut: procedure.output(SetupState).mutation(() => core().setup.signOut()),
+    }),
+
+    queue: t.router({
+      list: procedure
+        .input(QueueListInput.default({ includeClosed: false, limit: 100 }))
+        .output(QueuePage)
+        .query(({ input }) => core().queue.list(input)),
+      get: procedure
+        .input(z.strictObject({ id: z.uuid() }))
+        .output(LocalJob.nullable())
+        .query(({ input }) => core().queue.get(input.id)),
+      /** Online only: the cache keeps no job timelines. */
+      timeline: procedure
+        .input(z.strictObject({ id: z.uuid() }))
+        .output(JobWithTimeline)
+        .query(({ input }) => core().queue.timeline(input.id)),
+    }),
+
+    pickup: t.router({
+      lookup: procedure
+        .input(z.strictObject({ code: z.string().max(64) }))
+        .output(PickupAnswer)
+        .query(({ input }) => core().pickup.lookup(input.code)),
+      confirm: procedure
+        .input(z.strictObject({ code: z.string().max(64) }))
+        .output(PickupConfirmAnswer)
+        .mutation(({ input }) => core().pickup.confirm(input.code)),
+    }),
+
+    jobs: t.router({
+      note: procedure
+        .input(z.strictObject({ id: z.uuid(), notes: multiline(4000).nullable() }))
+        .output(ActionAnswer)
+        .mutation(({ input }) => core().jobs.note(input.id, input.notes)),
+      transition: procedure
+        .input(z.strictObject({ id: z.uuid(), to: JobStatus, note: multiline(500).optional() }))
+        .output(ActionAnswer)
+        .mutation(({ input }) => core().jobs.transition(input.id, input.to, input.note)),
+    }),
+
+    handoff: t.router({
+      /** The server's summary when online; computed from the cache, stamped with the last sync, when not. */
+      summary: procedure.output(HandoffSummaryAnswer).query(() => core().handoff.summary()),
+      list: procedure.output(z.array(SyncHandoff)).query(() => core().handoff.list()),
+      create: procedure
+        .input(z.strictObject({ notes: multiline(8000).default("") }))
+        .output(ActionAnswer)
+        .mutation(({ input }) => core().handoff.create(input.notes)),
+      acknowledge: procedure
+        .input(z.strictObject({ id: z.uuid() }))
+        .output(ActionAnswer)
+        .mutation(({ input }) => core().handoff.acknowledge(input.id)),
+    }),
+
+    sync: t.router({
+      state: procedure.output(SyncState).query(() => core().sync.state()),
+      /** The state now, then every change of it (online / offline / syncing, last sync, outbox size). */
+      onState: procedure.subscription(({ signal }) => syncStates(core(), signal)),
+      now: procedure.output(SyncState).mutation(() => core().sync.now()),
+    }),
+
+    notices: t.router({
+      list: procedure.output(z.array(Notice)).query(() => core().notices.list()),
+      dismiss: procedure
+        .input(z.strictObject({ id: z.int().min(1) }))
+        .mutation(({ input }) => {
+          core().notices.dismiss(input.id);
+          return { dismissed: true };
+        }),
+    }),
   });
+}
+
+async function* syncStates(core: ConsoleCoreApi, signal: AbortSignal | undefined): AsyncGenerator<SyncState> {
+  let latest: SyncState | null = core.sync.state();
+  let wake: (() => void) | null = null;
+  const unsubscribe = core.sync.subscribe((state) => {
+    latest = state;
+    wake?.();
+  });
+  const onAbort = () => wake?.();
+  signal?.addEventListener("abort", onAbort);
+  try {
+    while (!signal?.aborted) {
+      if (latest) {
+        const next: SyncState = latest;
+        latest = null;
+        yield next;
+        continue;
+      }
+      await new Promise<void>((resolve) => {
+        wake = resolve;
+      });
+      wake = null;
+    }
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    unsubscribe();
+  }
 }
 
 export type LocalRouter = ReturnType<typeof createLocalRouter>;
 
-function normaliseServerUrl(raw: string): string {
+export function normaliseServerUrl(raw: string): string {
   let url: URL;
   try {
     url = new URL(raw);

@@ -5,3 +5,8 @@ export * from "./errors.ts";
 export * from "./health.ts";
 export * from "./numbers.ts";
 export * from "./jobs.ts";
+export * from "./money.ts";
+export * from "./pickup-rules.ts";
+export * from "./handoff.ts";
+export * from "./sync.ts";
+export * from "./zoned-time.ts";

@@ -4,12 +4,13 @@ import { startBrowserConsole, type BrowserConsoleLogger } from "./host.ts";
 // Runs the console alone in browser mode, against an API started elsewhere:
 //   npx tsx apps/console/src/browser-mode/cli.ts --port 4100 --server-url http://127.0.0.1:4000
 
-const USAGE = "Usage: cli.ts [--port <n>] [--server-url <url>]  (env: CONSOLE_PORT, ORDERDECK_SERVER_URL)";
+const USAGE = "Usage: cli.ts [--port <n>] [--server-url <url>] [--data-dir <dir>]  (env: CONSOLE_PORT, ORDERDECK_SERVER_URL, ORDERDECK_CONSOLE_DATA_DIR)";
 
 const { values } = parseArgs({
   options: {
     port: { type: "string" },
     "server-url": { type: "string" },
+    "data-dir": { type: "string" },
     help: { type: "boolean", short: "h" },
   },
 });
@@ -26,6 +27,7 @@ if (!Number.isInteger(port) || port < 0 || port > 65_535) {
   process.exit(2);
 }
 const serverUrl = values["server-url"] ?? process.env["ORDERDECK_SERVER_URL"] ?? "http://127.0.0.1:4000";
+const dataDir = values["data-dir"] ?? process.env["ORDERDECK_CONSOLE_DATA_DIR"] ?? ".data/console";
 
 const log: BrowserConsoleLogger = {
   info: (message, meta) => console.log(message, meta ?? ""),
@@ -34,7 +36,7 @@ const log: BrowserConsoleLogger = {
 };
 
 try {
-  const consoleHost = await startBrowserConsole({ port, serverUrl, log });
+  const consoleHost = await startBrowserConsole({ port, serverUrl, dataDir, log });
   console.log(`OrderDeck console: ${consoleHost.url}  (server ${serverUrl})`);
   const stop = () => {
     consoleHost.close().then(

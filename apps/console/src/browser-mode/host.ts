@@ -5,7 +5,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { createLocalRouter } from "@orderdeck/console-core";
+import { createConsoleCore, createLocalRouter, normaliseServerUrl } from "@orderdeck/console-core";
 import { loadStaticFile } from "../renderer-files/static-files.ts";
 import { SECURITY_HEADERS } from "../shared/csp.ts";
 import { LOCAL_REQUEST_HEADER, LOCAL_TRPC_HTTP_PATH } from "../shared/transport.ts";
@@ -21,8 +21,10 @@ export interface StartBrowserConsoleOptions {
   port: number;
   /** Loopback only (127.0.0.0/8, ::1, localhost): localRouter will hold station credentials. */
   host?: string;
-  /** The OrderDeck API the console's localRouter talks to. */
+  /** The OrderDeck API the console's localRouter talks to (until the console is enrolled elsewhere). */
   serverUrl: string;
+  /** The console's data folder: its SQLite cache, outbox and credentials. */
+  dataDir: string;
   log?: BrowserConsoleLogger;
   /**
    * Serve this directory instead of apps/console/out/renderer, as is, without building it
@@ -58,11 +60,17 @@ export async function startBrowserConsole(options: StartBrowserConsoleOptions): 
   const host = options.host ?? "127.0.0.1";
   const log = options.log ?? silentLogger;
   assertLoopback(host);
-  // Fails fast on a malformed server URL, before anything is built or bound.
-  const router = createLocalRouter({ serverUrl: options.serverUrl });
+  // Fails fast on a malformed server URL, before anything is built, opened or bound.
+  normaliseServerUrl(options.serverUrl);
+  const core = createConsoleCore({ dataDir: options.dataDir, defaultServerUrl: options.serverUrl });
+  const router = createLocalRouter({ serverUrl: () => core.serverUrl, core });
+  core.start();
 
   const rendererDir = options.rendererDir ?? DEFAULT_RENDERER_DIR;
-  if (!options.rendererDir) await ensureRendererBuilt(log);
+  if (!options.rendererDir) await ensureRendererBuilt(log).catch(async (error: unknown) => {
+    await core.close();
+    throw error;
+  });
 
   const trpcHandler = createHTTPHandler({
     router,
@@ -97,7 +105,10 @@ export async function startBrowserConsole(options: StartBrowserConsoleOptions): 
     if (pathname === LOCAL_TRPC_HTTP_PATH || pathname.startsWith(`${LOCAL_TRPC_HTTP_PATH}/`)) {
       const origin = req.headers.origin;
       const sameOrigin = origin === undefined || allowedHosts.has(originHost(origin) ?? "");
-      if (!sameOrigin || req.headers[LOCAL_REQUEST_HEADER] !== "1") {
+      // EventSource (subscriptions) cannot send a custom header; a stream only reads, and the
+      // Origin and Host checks still keep other pages from reading it.
+      const stream = req.method === "GET" && (req.headers.accept ?? "").includes("text/event-stream");
+      if (!sameOrigin || (req.headers[LOCAL_REQUEST_HEADER] !== "1" && !stream)) {
         return send(res, 403, "Forbidden");
       }
       res.setHeader("Cache-Control", "no-store");
@@ -120,13 +131,18 @@ export async function startBrowserConsole(options: StartBrowserConsoleOptions): 
     res.end(req.method === "HEAD" ? undefined : file.body);
   }
 
-  await new Promise<void>((resolve, reject) => {
-    server.once("error", reject);
-    server.listen(options.port, host, () => {
-      server.off("error", reject);
-      resolve();
+  try {
+    await new Promise<void>((resolve, reject) => {
+      server.once("error", reject);
+      server.listen(options.port, host, () => {
+        server.off("error", reject);
+        resolve();
+      });
     });
-  });
+  } catch (error) {
+    await core.close();
+    throw error;
+  }
   const { port } = server.address() as AddressInfo;
   allowedHosts = new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`, `${formatHost(host)}:${port}`]);
   const url = `http://${formatHost(host)}:${port}`;
@@ -134,12 +150,14 @@ export async function startBrowserConsole(options: StartBrowserConsoleOptions): 
 
   return {
     url,
-    close: () =>
-      new Promise<void>((resolve, reject) => {
+    close: async () => {
+      await new Promise<void>((resolve, reject) => {
         server.close((error) => (error ? reject(error) : resolve()));
-        // Keep-alive sockets from the page would otherwise hold close() open indefinitely.
+        // Keep-alive sockets (and event streams) from the page would otherwise hold close() open.
         server.closeAllConnections();
-      }),
+      });
+      await core.close();
+    },
   };
 }
 

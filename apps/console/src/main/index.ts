@@ -1,6 +1,6 @@
 import path from "node:path";
 import { app, BrowserWindow, dialog, protocol, session, type WebContents } from "electron";
-import { createLocalRouter } from "@orderdeck/console-core";
+import { createConsoleCore, createLocalRouter, type ConsoleCore } from "@orderdeck/console-core";
 import { loadStaticFile } from "../renderer-files/static-files.ts";
 import { CSP_DEV, CSP_HEADER, SECURITY_HEADERS } from "../shared/csp.ts";
 import { serveRouterOverIpc } from "./ipc.ts";
@@ -29,6 +29,7 @@ protocol.registerSchemesAsPrivileged([
 ]);
 
 let mainWindow: BrowserWindow | null = null;
+let core: ConsoleCore | null = null;
 
 // A second console on the same machine would fight the first over the local cache and outbox
 // (issue 7), so the second launch only brings the first window forward.
@@ -42,6 +43,15 @@ if (!app.requestSingleInstanceLock()) {
   });
   app.on("web-contents-created", (_event, contents) => lockDownContents(contents));
   app.on("window-all-closed", () => app.quit());
+  // Everything confirmed on screen is already on disk (each action commits before it answers);
+  // closing only stops the sync loop and the database cleanly.
+  app.on("will-quit", (event) => {
+    if (!core) return;
+    event.preventDefault();
+    const closing = core;
+    core = null;
+    void closing.close().finally(() => app.quit());
+  });
   app.whenReady().then(start).catch((error: unknown) => {
     dialog.showErrorBox("OrderDeck console could not start", errorMessage(error));
     app.exit(1);
@@ -53,7 +63,11 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, serveRenderer);
 
   const serverUrl = process.env["ORDERDECK_SERVER_URL"] ?? DEFAULT_SERVER_URL;
-  const router = createLocalRouter({ serverUrl });
+  // The cache, outbox and credentials live in the app's own data folder. Credentials use the
+  // default 0600 file store; wrapping them with safeStorage is the shell's next step.
+  core = createConsoleCore({ dataDir: path.join(app.getPath("userData"), "console"), defaultServerUrl: serverUrl });
+  core.start();
+  const router = createLocalRouter({ serverUrl: () => core?.serverUrl ?? serverUrl, core });
   serveRouterOverIpc(router, {
     isTrustedSender: (event) => {
       const frameUrl = event.senderFrame?.url;

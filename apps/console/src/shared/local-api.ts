@@ -2,4 +2,17 @@
  * The renderer's only view of console-core: types, which `export type` guarantees are erased, so
  * no console-core code (and nothing Node-side it will grow) can reach the renderer bundle.
  */
-export type { ConsoleStatus, LocalRouter, ServerStatus } from "@orderdeck/console-core";
+export type {
+  ActionAnswer,
+  ConsoleStatus,
+  HandoffSummaryAnswer,
+  LocalJob,
+  LocalRouter,
+  Notice,
+  PickupAnswer,
+  PickupConfirmAnswer,
+  QueuePage,
+  ServerStatus,
+  SetupState,
+  SyncState,
+} from "@orderdeck/console-core/types";

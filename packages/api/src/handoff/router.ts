@@ -1,26 +1,23 @@
-import { HandoffStatus, multiline } from "@orderdeck/contracts";
+import { HandoffAcknowledgeInput, HandoffCreateInput, HandoffPeriodInput, HandoffStatus } from "@orderdeck/contracts";
 import { z } from "zod";
 import { authedProcedure, router } from "../trpc.ts";
 import { acknowledgeHandoff, createHandoff, getHandoff, handoffSummary, listHandoffs, printHandoff } from "./service.ts";
-import { BOUNDARY_PATTERN } from "./zoned-time.ts";
 
-// A date, a wall time at the site or an instant with its offset; the service resolves it in the
-// site's timezone.
-const Boundary = z.string().max(40).regex(BOUNDARY_PATTERN, "a date (2026-03-29), a wall time (2026-03-29T06:00) or an instant with offset");
-const Period = { from: Boundary.optional(), to: Boundary.optional() };
-const ById = z.strictObject({ id: z.uuid() });
+// Boundaries are a date, a wall time at the site or an instant with its offset; the service
+// resolves them in the site's timezone. The inputs live in contracts: a console replays them.
+const ById = HandoffAcknowledgeInput;
 
 export const handoffRouter = router({
   /** Counts and lists for a period (default: since the last acknowledged handoff, or this shift). */
   summary: authedProcedure
     .meta({ role: "STAFF" })
-    .input(z.strictObject(Period).default({}))
+    .input(HandoffPeriodInput.default({}))
     .query(({ ctx, input }) => handoffSummary({ prisma: ctx.prisma }, ctx.principal, input)),
 
   /** The outgoing lead freezes the summary with their notes. */
   create: authedProcedure
     .meta({ role: "LEAD" })
-    .input(z.strictObject({ ...Period, notes: multiline(8000).default("") }))
+    .input(HandoffCreateInput)
     .mutation(({ ctx, input }) => createHandoff({ prisma: ctx.prisma }, ctx.principal, input)),
 
   /** The incoming lead (not the author) takes the shift over. */

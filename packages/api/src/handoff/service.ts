@@ -3,7 +3,7 @@ import { inSite, type Prisma, type PrismaClient, type TransactionClient } from "
 import type { Principal } from "../auth/principal.ts";
 import { renderHandoffHtml, renderHandoffPdf, type Paper } from "./render.ts";
 import { HandoffSummary } from "./snapshot.ts";
-import { computeSummary, floorState, resolvePeriod, type PeriodInput } from "./summary.ts";
+import { computeSummary, floorState, resolvePeriod, type FloorState, type PeriodInput } from "./summary.ts";
 import { formatLocal } from "./zoned-time.ts";
 
 export interface HandoffDependencies {
@@ -107,24 +107,36 @@ export async function createHandoff(
 ): Promise<HandoffView> {
   const now = clock(deps);
   const floor = await floorState(deps.prisma, principal.siteId, now);
-  return inSite(deps.prisma, principal.siteId, async (tx) => {
-    const period = await resolvePeriod(tx, principal.siteId, await siteTimeZone(tx, principal.siteId), input, now);
-    const summary = await computeSummary(tx, principal.siteId, period, now, floor);
-    const notes = input.notes.trim();
-    const created = await tx.handoff.create({
-      data: {
-        siteId: principal.siteId,
-        periodFrom: period.from,
-        periodTo: period.to,
-        notes: notes === "" ? null : notes,
-        snapshot: summary as unknown as Prisma.InputJsonValue,
-        createdById: principal.userId,
-        createdAt: now,
-      },
-      select: handoffSelect,
-    });
-    return toView(created);
+  return inSite(deps.prisma, principal.siteId, (tx) => createHandoffInTx(tx, principal, input, now, floor));
+}
+
+/**
+ * Creates the handoff in the caller's transaction. `floor` is read beforehand (floorState runs
+ * transactions of its own and must not be called inside this one).
+ */
+export async function createHandoffInTx(
+  tx: TransactionClient,
+  principal: Principal,
+  input: PeriodInput & { notes: string },
+  now: Date,
+  floor: FloorState,
+): Promise<HandoffView> {
+  const period = await resolvePeriod(tx, principal.siteId, await siteTimeZone(tx, principal.siteId), input, now);
+  const summary = await computeSummary(tx, principal.siteId, period, now, floor);
+  const notes = input.notes.trim();
+  const created = await tx.handoff.create({
+    data: {
+      siteId: principal.siteId,
+      periodFrom: period.from,
+      periodTo: period.to,
+      notes: notes === "" ? null : notes,
+      snapshot: summary as unknown as Prisma.InputJsonValue,
+      createdById: principal.userId,
+      createdAt: now,
+    },
+    select: handoffSelect,
   });
+  return toView(created);
 }
 
 /**
@@ -133,27 +145,30 @@ export async function createHandoff(
  */
 export function acknowledgeHandoff(deps: HandoffDependencies, principal: Principal, id: string): Promise<HandoffView> {
   const now = clock(deps);
-  return inSite(deps.prisma, principal.siteId, async (tx) => {
-    const row = await loadHandoff(tx, principal.siteId, id);
-    if (row.createdBy.id === principal.userId) {
-      throw new DomainError("FORBIDDEN", "The incoming lead acknowledges a handoff; you wrote this one, so someone else must take it over.");
-    }
-    // Conditional on "not yet acknowledged", so that of two leads acknowledging at once one wins.
-    const updated = await tx.handoff.updateMany({
-      where: { id, siteId: principal.siteId, acknowledgedAt: null },
-      data: { status: "ACKNOWLEDGED", acknowledgedById: principal.userId, acknowledgedAt: now },
-    });
-    const current = await loadHandoff(tx, principal.siteId, id);
-    if (updated.count === 0) {
-      const who = current.acknowledgedBy?.name ?? "someone";
-      const when = current.acknowledgedAt ? formatLocal(current.acknowledgedAt, parseSnapshot(current).site.timezone) : "earlier";
-      throw new DomainError("DUPLICATE", `This handoff was already acknowledged by ${who} (${when}).`, {
-        acknowledgedBy: current.acknowledgedBy?.name ?? null,
-        acknowledgedAt: current.acknowledgedAt?.toISOString() ?? null,
-      });
-    }
-    return toView(current);
+  return inSite(deps.prisma, principal.siteId, (tx) => acknowledgeHandoffInTx(tx, principal, id, now));
+}
+
+/** The acknowledgement in the caller's transaction. */
+export async function acknowledgeHandoffInTx(tx: TransactionClient, principal: Principal, id: string, now: Date): Promise<HandoffView> {
+  const row = await loadHandoff(tx, principal.siteId, id);
+  if (row.createdBy.id === principal.userId) {
+    throw new DomainError("FORBIDDEN", "The incoming lead acknowledges a handoff; you wrote this one, so someone else must take it over.");
+  }
+  // Conditional on "not yet acknowledged", so that of two leads acknowledging at once one wins.
+  const updated = await tx.handoff.updateMany({
+    where: { id, siteId: principal.siteId, acknowledgedAt: null },
+    data: { status: "ACKNOWLEDGED", acknowledgedById: principal.userId, acknowledgedAt: now },
   });
+  const current = await loadHandoff(tx, principal.siteId, id);
+  if (updated.count === 0) {
+    const who = current.acknowledgedBy?.name ?? "someone";
+    const when = current.acknowledgedAt ? formatLocal(current.acknowledgedAt, parseSnapshot(current).site.timezone) : "earlier";
+    throw new DomainError("DUPLICATE", `This handoff was already acknowledged by ${who} (${when}).`, {
+      acknowledgedBy: current.acknowledgedBy?.name ?? null,
+      acknowledgedAt: current.acknowledgedAt?.toISOString() ?? null,
+    });
+  }
+  return toView(current);
 }
 
 export function getHandoff(deps: HandoffDependencies, principal: Principal, id: string): Promise<HandoffView> {

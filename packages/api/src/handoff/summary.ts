@@ -4,7 +4,7 @@
 // adjacent periods never count a row twice or drop one, and the daylight-saving hour is simply
 // an hour more or less of instants. Only the boundaries are wall times, resolved in the site's
 // timezone (zoned-time.ts).
-import { DomainError, formatJobNumber, type ExceptionList, type Forecast, type ScanOutcome } from "@orderdeck/contracts";
+import { DomainError, HANDOFF_MAX_PERIOD_DAYS, formatJobNumber, type ExceptionList, type Forecast, type ScanOutcome } from "@orderdeck/contracts";
 import { Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { listExceptions } from "../exceptions/service.ts";
 import { forecastCapacity } from "../forecast/service.ts";
@@ -15,8 +15,7 @@ import { currentShiftStart, formatLocal, parseBoundary } from "./zoned-time.ts";
 /** Jobs listed per category; counts are complete regardless. */
 export const LIST_LIMIT = 50;
 export const NEXT_IN_QUEUE = 10;
-/** Longest period a summary covers: a month of rows is still one page of SQL, more is a report. */
-export const MAX_PERIOD_DAYS = 31;
+export const MAX_PERIOD_DAYS = HANDOFF_MAX_PERIOD_DAYS;
 const HOUR_MS = 3_600_000;
 
 export interface PeriodInput {

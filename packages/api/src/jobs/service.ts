@@ -188,56 +188,62 @@ function comparable(value: unknown): unknown {
 
 export async function updateJob(call: JobServiceCall, input: UpdateInput): Promise<JobDetail> {
   const { siteId } = call.principal;
-  const now = nowOf(call);
   return inSite(call.prisma, siteId, async (tx) => {
-    const job = await lockJob(tx, siteId, input.id);
-    await checkVersion(tx, siteId, job, input.version, now);
+    await updateInTx(call, tx, input);
+    return reload(tx, siteId, input.id, nowOf(call));
+  });
+}
 
-    const wanted: Partial<Record<EditableField, unknown>> = {};
-    for (const [key, value] of Object.entries(input) as Array<[keyof UpdateInput, unknown]>) {
-      if (key === "id" || key === "version" || value === undefined) continue;
-      wanted[key] = key === "dueAt" && typeof value === "string" ? new Date(value) : value;
-    }
-    const before: Record<string, unknown> = {};
-    const after: Record<string, unknown> = {};
-    for (const [key, value] of Object.entries(wanted) as Array<[EditableField, unknown]>) {
-      const current = (job as unknown as Record<string, unknown>)[key];
-      if (comparable(current) === comparable(value)) continue;
-      before[key] = comparable(current) ?? null;
-      after[key] = comparable(value) ?? null;
-    }
-    const changed = Object.keys(after) as EditableField[];
-    if (changed.length === 0) return detailOf(tx, siteId, job, now);
+/** Edits a job inside the caller's transaction (jobs.update's, or a console's replayed note). */
+export async function updateInTx(call: JobServiceCall, tx: TransactionClient, input: UpdateInput): Promise<void> {
+  const { siteId } = call.principal;
+  const now = nowOf(call);
+  const job = await lockJob(tx, siteId, input.id);
+  await checkVersion(tx, siteId, job, input.version, now);
 
-    if (job.archivedAt) {
-      throw new DomainError("INVALID_TRANSITION", `${formatJobNumber(job.number)} is archived; restore it before changing it.`);
-    }
-    if (isTerminal(job.status)) {
-      const frozen = changed.filter((k) => !EDITABLE_WHEN_CLOSED.has(k));
-      if (frozen.length > 0) {
-        throw new DomainError(
-          "INVALID_TRANSITION",
-          `${formatJobNumber(job.number)} is ${job.status}; only its notes can change now (not ${frozen.join(", ")}).`,
-          { status: job.status, fields: frozen },
-        );
-      }
-    }
-    if (typeof wanted.customerId === "string" && "customerId" in after) await requireCustomer(tx, siteId, wanted.customerId);
-    if (typeof wanted.assigneeId === "string" && "assigneeId" in after) await requireAssignee(tx, siteId, wanted.assigneeId);
+  const wanted: Partial<Record<EditableField, unknown>> = {};
+  for (const [key, value] of Object.entries(input) as Array<[keyof UpdateInput, unknown]>) {
+    if (key === "id" || key === "version" || value === undefined) continue;
+    wanted[key] = key === "dueAt" && typeof value === "string" ? new Date(value) : value;
+  }
+  const before: Record<string, unknown> = {};
+  const after: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(wanted) as Array<[EditableField, unknown]>) {
+    const current = (job as unknown as Record<string, unknown>)[key];
+    if (comparable(current) === comparable(value)) continue;
+    before[key] = comparable(current) ?? null;
+    after[key] = comparable(value) ?? null;
+  }
+  const changed = Object.keys(after) as EditableField[];
+  if (changed.length === 0) return;
 
-    const data: Prisma.JobUncheckedUpdateInput = {};
-    for (const key of changed) (data as Record<string, unknown>)[key] = wanted[key];
-    await tx.job.update({ where: { id: job.id, siteId, version: job.version }, data });
-    await recordJobEvent(tx, {
-      siteId,
-      jobId: job.id,
-      actor: actorOf(call.principal),
-      type: "updated",
-      before: before as Prisma.InputJsonObject,
-      after: after as Prisma.InputJsonObject,
-      requestId: call.requestId,
-    });
-    return reload(tx, siteId, job.id, now);
+  if (job.archivedAt) {
+    throw new DomainError("INVALID_TRANSITION", `${formatJobNumber(job.number)} is archived; restore it before changing it.`);
+  }
+  if (isTerminal(job.status)) {
+    const frozen = changed.filter((k) => !EDITABLE_WHEN_CLOSED.has(k));
+    if (frozen.length > 0) {
+      throw new DomainError(
+        "INVALID_TRANSITION",
+        `${formatJobNumber(job.number)} is ${job.status}; only its notes can change now (not ${frozen.join(", ")}).`,
+        { status: job.status, fields: frozen },
+      );
+    }
+  }
+  if (typeof wanted.customerId === "string" && "customerId" in after) await requireCustomer(tx, siteId, wanted.customerId);
+  if (typeof wanted.assigneeId === "string" && "assigneeId" in after) await requireAssignee(tx, siteId, wanted.assigneeId);
+
+  const data: Prisma.JobUncheckedUpdateInput = {};
+  for (const key of changed) (data as Record<string, unknown>)[key] = wanted[key];
+  await tx.job.update({ where: { id: job.id, siteId, version: job.version }, data });
+  await recordJobEvent(tx, {
+    siteId,
+    jobId: job.id,
+    actor: actorOf(call.principal),
+    type: "updated",
+    before: before as Prisma.InputJsonObject,
+    after: after as Prisma.InputJsonObject,
+    requestId: call.requestId,
   });
 }
 

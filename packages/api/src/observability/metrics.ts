@@ -48,6 +48,17 @@ export function createMetrics() {
       labelNames: ["task", "final"] as const,
       registers: [registry],
     }),
+    syncMutations: new Counter({
+      name: "orderdeck_sync_mutations_total",
+      help: "Console outbox replays: mutations received by sync.push, by type, outcome (applied, rejected, conflict) and whether it was a repeat",
+      labelNames: ["type", "outcome", "replayed"] as const,
+      registers: [registry],
+    }),
+    syncPokes: new Counter({
+      name: "orderdeck_sync_pokes_total",
+      help: "Pokes sent to subscribed consoles (sync.events) after their site's rows changed",
+      registers: [registry],
+    }),
     loginFailures: new Counter({
       name: "orderdeck_login_failures_total",
       help: "Refused sign-ins by reason (credentials, locked, unavailable)",

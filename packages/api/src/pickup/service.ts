@@ -10,18 +10,21 @@
 import {
   DomainError,
   ScanOutcome,
+  amountDueCents,
   formatJobNumber,
   formatPickupCode,
   isValidPickupCode,
   normalizePickupCode,
+  pickupRefusal,
   type DomainErrorCode,
   type Fulfilment,
   type JobStatus,
   type PaymentStatus,
+  type PickupRefusal,
 } from "@orderdeck/contracts";
 import { inSite, type Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
-import { randomUUID } from "node:crypto";
 import type { Principal } from "../auth/principal.ts";
+import { claimMutation as claimLedger, settleMutation as settleLedger, type MutationKey } from "../client-mutations/ledger.ts";
 import { databaseRefusal } from "../database-refusals.ts";
 import { formatLocal } from "../handoff/zoned-time.ts";
 import { actorOf, recordJobEvent } from "../jobs/events.ts";
@@ -37,11 +40,7 @@ export interface PickupDependencies {
   now?: () => Date;
 }
 
-export interface PickupRefusal {
-  reason: DomainErrorCode;
-  message: string;
-  details: Record<string, unknown>;
-}
+export type { PickupRefusal } from "@orderdeck/contracts";
 
 export interface PickupView {
   job: {
@@ -103,18 +102,6 @@ const pickupJobSelect = {
 
 type PickupJob = Prisma.JobGetPayload<{ select: typeof pickupJobSelect }>;
 
-const STATUS_WORDS: Record<JobStatus, string> = {
-  QUEUED: "still queued",
-  IN_PROGRESS: "still being made",
-  POST_PROCESSING: "still in post-processing",
-  READY_FOR_PICKUP: "ready for pickup",
-  PICKED_UP: "picked up",
-  SHIPPED: "shipped",
-  ON_HOLD: "on hold",
-  FAILED: "a failed print waiting for its reprint",
-  CANCELLED: "cancelled",
-};
-
 function invalidCode(): DomainError {
   return new DomainError("INVALID_CODE", "That is not a valid pickup code (a misread or a typo): scan it again or type it from the label.");
 }
@@ -124,58 +111,26 @@ function unknownCode(code: string): DomainError {
 }
 
 function amountDue(job: PickupJob, paid: number): number {
-  if (job.paymentStatus === "PAID" || job.paymentStatus === "WAIVED") return 0;
-  // A refund gave the money back: the whole price is owed again.
-  if (job.paymentStatus === "REFUNDED") return job.priceCents;
-  return Math.max(0, job.priceCents - paid);
+  return amountDueCents({ paymentStatus: job.paymentStatus, priceCents: job.priceCents, paidCents: paid });
 }
 
-/** Why this job cannot be handed over now, or null when it can. The one place these rules live. */
+/** Why this job cannot be handed over now, or null when it can (the rules: contracts' pickupRefusal). */
 export function refusalFor(job: PickupJob, paid: number): PickupRefusal | null {
-  const label = formatJobNumber(job.number);
-  const status = job.status;
-  if (status === "CANCELLED") {
-    return { reason: "CANCELLED", message: `${label} was cancelled; there is nothing to hand over.`, details: { jobNumber: label, status } };
-  }
-  if (status === "PICKED_UP") {
-    const at = job.pickedUpAt ? formatLocal(job.pickedUpAt, job.site.timezone) : "an unknown time";
-    const by = job.pickedUpBy?.name ?? "someone no longer on staff";
-    const station = job.pickedUpStation?.name ?? "a station since removed";
-    return {
-      reason: "ALREADY_PICKED_UP",
-      message: `${label} was already picked up on ${at}, handed over by ${by} at ${station}.`,
-      details: {
-        jobNumber: label,
-        status,
-        pickedUpAt: job.pickedUpAt?.toISOString() ?? null,
-        pickedUpBy: job.pickedUpBy?.name ?? null,
-        station: job.pickedUpStation?.name ?? null,
-      },
-    };
-  }
-  if (status === "SHIPPED") {
-    return { reason: "NOT_READY", message: `${label} was shipped to the customer; it is not collected here.`, details: { jobNumber: label, status } };
-  }
-  if (status !== "READY_FOR_PICKUP") {
-    return { reason: "NOT_READY", message: `${label} is not ready yet: it is ${STATUS_WORDS[status]}.`, details: { jobNumber: label, status } };
-  }
-  if (job.fulfilment !== "PICKUP") {
-    return {
-      reason: "NOT_READY",
-      message: `${label} is to be shipped, not collected; change its fulfilment before handing it over.`,
-      details: { jobNumber: label, status, fulfilment: job.fulfilment },
-    };
-  }
-  if (job.paymentStatus !== "PAID" && job.paymentStatus !== "WAIVED") {
-    const due = amountDue(job, paid);
-    const what = job.paymentStatus === "REFUNDED" ? `${label} was refunded` : `${label} is not paid`;
-    return {
-      reason: "UNPAID",
-      message: `${what}: collect ${formatMoney(due, job.currency)} first, then scan again.`,
-      details: { jobNumber: label, paymentStatus: job.paymentStatus, amountDueCents: due, currency: job.currency, amountDue: formatMoney(due, job.currency) },
-    };
-  }
-  return null;
+  return pickupRefusal(
+    {
+      number: job.number,
+      status: job.status,
+      fulfilment: job.fulfilment,
+      paymentStatus: job.paymentStatus,
+      priceCents: job.priceCents,
+      currency: job.currency,
+      paidCents: paid,
+      pickedUpAt: job.pickedUpAt?.toISOString() ?? null,
+      pickedUpBy: job.pickedUpBy?.name ?? null,
+      pickedUpStation: job.pickedUpStation?.name ?? null,
+    },
+    (iso) => formatLocal(new Date(iso), job.site.timezone),
+  );
 }
 
 function viewOf(job: PickupJob, paid: number): PickupView {
@@ -232,20 +187,30 @@ export interface ConfirmPickupInput {
 /** The answer as stored with the client mutation, so that a repeat gets it back unchanged. */
 type StoredAnswer = { ok: true; confirmation: PickupConfirmation } | { ok: false; refusal: PickupRefusal };
 
+/** A scan decided inside the caller's transaction: the answer, and the job it was about (if known). */
+export type ScanDecision = StoredAnswer & { jobId: string | null };
+
 const MUTATION_TYPE = "pickup.confirm";
 // The scan record keeps what was scanned, even junk, up to the column's CHECK.
 const SCAN_CODE_MAX = 200;
 
-interface ScanContext {
+export interface ScanContext {
   siteId: string;
   stationId: string;
   userId: string;
+  /** Normalised (normalizePickupCode). */
   code: string;
   clientMutationId: string;
   scannedAt: Date;
+  /**
+   * Replayed from a console that already answered "handed over, pending sync": any refusal now is
+   * a conflict with what happened at the counter, recorded as such so it reaches the exceptions list.
+   */
+  offline?: boolean;
 }
 
-async function recordScan(tx: TransactionClient, scan: ScanContext, outcome: ScanOutcome, jobId: string | null, serverTime: Date): Promise<void> {
+/** Every attempt leaves a scan record (refused and failed ones included). */
+export async function recordScan(tx: TransactionClient, scan: ScanContext, outcome: ScanOutcome, jobId: string | null, serverTime: Date): Promise<void> {
   await tx.scanRecord.create({
     data: {
       siteId: scan.siteId,
@@ -265,32 +230,23 @@ function isStoredAnswer(value: unknown): value is StoredAnswer {
   return typeof value === "object" && value !== null && "ok" in value && typeof value.ok === "boolean";
 }
 
-/**
- * Claims (station, mutation id) in the ledger. Null when this request is the first; otherwise the
- * stored first answer. A concurrent first attempt holds the unique key until it commits, so the
- * repeat waits here and then reads that attempt's answer.
- */
+function ledgerKey(scan: ScanContext): MutationKey {
+  return { siteId: scan.siteId, stationId: scan.stationId, userId: scan.userId, mutationId: scan.clientMutationId };
+}
+
+/** Claims the scan's mutation id in the ledger: null when first, else the stored first answer. */
 async function claimMutation(tx: TransactionClient, scan: ScanContext): Promise<StoredAnswer | null> {
   const args = { code: scan.code.slice(0, SCAN_CODE_MAX), scannedAt: scan.scannedAt.toISOString() };
-  const claimed = await tx.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO client_mutations (id, site_id, station_id, user_id, mutation_id, type, args)
-    VALUES (${randomUUID()}::uuid, ${scan.siteId}::uuid, ${scan.stationId}::uuid, ${scan.userId}::uuid,
-            ${scan.clientMutationId}, ${MUTATION_TYPE}, ${JSON.stringify(args)}::jsonb)
-    ON CONFLICT (station_id, mutation_id) DO NOTHING
-    RETURNING id`;
-  if (claimed.length > 0) return null;
-  const first = await tx.clientMutation.findFirst({
-    where: { siteId: scan.siteId, stationId: scan.stationId, mutationId: scan.clientMutationId },
-    select: { type: true, args: true, result: true },
-  });
-  const firstArgs = first?.args;
+  const first = await claimLedger(tx, ledgerKey(scan), MUTATION_TYPE, args);
+  if (!first) return null;
+  const firstArgs = first.args;
   const sameScan =
-    first?.type === MUTATION_TYPE &&
+    first.type === MUTATION_TYPE &&
     typeof firstArgs === "object" &&
     firstArgs !== null &&
     !Array.isArray(firstArgs) &&
     firstArgs.code === args.code;
-  if (!first || !sameScan || !isStoredAnswer(first.result)) {
+  if (!sameScan || !isStoredAnswer(first.result)) {
     throw new DomainError(
       "VERSION_CONFLICT",
       "This station already used that client mutation id for something else; send the scan with a new id.",
@@ -300,24 +256,22 @@ async function claimMutation(tx: TransactionClient, scan: ScanContext): Promise<
   return first.result;
 }
 
-async function settleMutation(tx: TransactionClient, scan: ScanContext, answer: StoredAnswer, at: Date): Promise<void> {
-  await tx.clientMutation.update({
-    where: { stationId_mutationId: { stationId: scan.stationId, mutationId: scan.clientMutationId } },
-    data: { outcome: answer.ok ? "APPLIED" : "REJECTED", result: answer as unknown as Prisma.InputJsonValue, appliedAt: at },
-  });
-}
-
-/** Decides the scan and, when it is a handover, makes it; refusals are returned, not thrown, so they commit. */
-async function decideAndApply(tx: TransactionClient, deps: PickupDependencies, principal: Principal, scan: ScanContext, requestId: string): Promise<StoredAnswer> {
-  const replay = await claimMutation(tx, scan);
-  if (replay) return replay.ok ? { ok: true, confirmation: { ...replay.confirmation, replayed: true } } : replay;
-
+/**
+ * Decides the scan and, when it is a handover, makes it, in the caller's transaction. Refusals are
+ * returned, not thrown, with their scan record written, so they commit. The caller owns the
+ * ledger: it claims the mutation id before and stores the answer after, in the same transaction.
+ */
+export async function decideScanInTx(
+  tx: TransactionClient,
+  deps: PickupDependencies,
+  principal: Principal,
+  scan: ScanContext,
+  requestId: string,
+): Promise<ScanDecision> {
   const now = deps.now?.() ?? new Date();
-  const refuse = async (error: DomainError, jobId: string | null): Promise<StoredAnswer> => {
-    const answer: StoredAnswer = { ok: false, refusal: { reason: error.reason, message: error.message, details: error.details ?? {} } };
-    await recordScan(tx, scan, scanOutcomeOf(error.reason), jobId, now);
-    await settleMutation(tx, scan, answer, now);
-    return answer;
+  const refuse = async (error: DomainError, jobId: string | null): Promise<ScanDecision> => {
+    await recordScan(tx, scan, scan.offline ? "CONFLICT" : scanOutcomeOf(error.reason), jobId, now);
+    return { ok: false, refusal: { reason: error.reason, message: error.message, details: error.details ?? {} }, jobId };
   };
 
   if (!isValidPickupCode(scan.code)) return refuse(invalidCode(), null);
@@ -367,6 +321,7 @@ async function decideAndApply(tx: TransactionClient, deps: PickupDependencies, p
       clientMutationId: scan.clientMutationId,
       receiptIds: receipts.receipts.map((r) => r.id),
       receiptsIssued: receipts.issued,
+      ...(scan.offline ? { offline: true } : {}),
     },
     requestId,
   });
@@ -380,15 +335,24 @@ async function decideAndApply(tx: TransactionClient, deps: PickupDependencies, p
     stationId: scan.stationId,
   });
   await recordScan(tx, scan, "HANDED_OVER", job.id, now);
-  const answer: StoredAnswer = {
+  return {
     ok: true,
     confirmation: { ...jobFacts(handedOver, paid), outcome: "HANDED_OVER", receipts: receipts.receipts, receiptsIssued: receipts.issued, replayed: false },
+    jobId: job.id,
   };
-  await settleMutation(tx, scan, answer, now);
-  return answer;
 }
 
-function scanOutcomeOf(reason: DomainErrorCode): ScanOutcome {
+/** The online scan: claim the mutation id, decide, store the answer, all in one transaction. */
+async function decideAndApply(tx: TransactionClient, deps: PickupDependencies, principal: Principal, scan: ScanContext, requestId: string): Promise<StoredAnswer> {
+  const replay = await claimMutation(tx, scan);
+  if (replay) return replay.ok ? { ok: true, confirmation: { ...replay.confirmation, replayed: true } } : replay;
+  const { jobId: _jobId, ...answer } = await decideScanInTx(tx, deps, principal, scan, requestId);
+  const stored = answer as StoredAnswer;
+  await settleLedger(tx, ledgerKey(scan), stored.ok ? "APPLIED" : "REJECTED", stored as unknown as Prisma.InputJsonValue, deps.now?.() ?? new Date());
+  return stored;
+}
+
+export function scanOutcomeOf(reason: DomainErrorCode): ScanOutcome {
   const parsed = ScanOutcome.safeParse(reason);
   return parsed.success ? parsed.data : "CONFLICT";
 }

@@ -1,0 +1,167 @@
+// A real API (Fastify, tRPC, SSE, LISTEN/NOTIFY) on 127.0.0.1 over a test database, that can be
+// stopped and started again on the same port, and a site with users and enrollment codes for
+// consoles to set themselves up against it, exactly as a shop's would.
+import { randomBytes, randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { createMetrics, createRateLimits, createSiteChangeListener, hashPassword, hashToken } from "@orderdeck/api";
+import { createConsoleCore, type ConsoleCore, type ConsoleCoreOptions, type SyncState } from "@orderdeck/console-core";
+import { generatePickupCode } from "@orderdeck/contracts";
+import type { TestDatabase } from "@orderdeck/db/testing";
+import { createLogger } from "@orderdeck/logging";
+import type { AddressInfo } from "node:net";
+import pg from "pg";
+import { buildApp } from "../src/app.ts";
+
+export const SECRET = "console-sync-test-secret-0123456789abcdef";
+export const PASSWORD = "offline pickups never get lost";
+
+export interface RunningApi {
+  url: string;
+  port: number;
+  stop(): Promise<void>;
+}
+
+/** Starts the API on `port` (0: any free one). */
+export async function startApi(db: TestDatabase, port = 0): Promise<RunningApi> {
+  const logger = createLogger({ silent: true });
+  const opsPool = new pg.Pool({ connectionString: db.url, max: 2 });
+  const siteChanges = createSiteChangeListener({ connectionString: db.url, logger, reconnect: { minMs: 100, maxMs: 1_000 } });
+  await siteChanges.start();
+  const generous = { points: 100_000, durationSeconds: 60, blockSeconds: 0 };
+  const app = await buildApp({
+    prisma: db.prisma,
+    logger,
+    metrics: createMetrics(),
+    version: "test",
+    sessions: { secretKey: SECRET, idleMs: 3_600_000 },
+    rateLimits: createRateLimits(db.pool, { enrollPerIp: generous, sessionBudget: generous, scanPerIp: generous, scanPerUser: generous }),
+    siteChanges,
+    opsPool,
+    corsOrigins: [],
+    metricsToken: undefined,
+    workerHeartbeatStaleMs: 30_000,
+  });
+  await app.listen({ host: "127.0.0.1", port });
+  const bound = (app.server.address() as AddressInfo).port;
+  return {
+    url: `http://127.0.0.1:${bound}`,
+    port: bound,
+    async stop() {
+      await app.close();
+      await siteChanges.close();
+      await opsPool.end();
+    },
+  };
+}
+
+export interface SiteSetup {
+  siteId: string;
+  users: Record<"STAFF" | "LEAD", { id: string; email: string }>;
+  /** A fresh one-time enrollment code for another console of the site. */
+  enrollmentCode(name?: string): Promise<string>;
+}
+
+const ENROLLMENT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
+
+export async function createSiteSetup(db: TestDatabase, name: string): Promise<SiteSetup> {
+  const site = await db.prisma.site.create({ data: { name, timezone: "Europe/Berlin" } });
+  const passwordHash = await hashPassword(PASSWORD);
+  const users = {} as SiteSetup["users"];
+  for (const role of ["STAFF", "LEAD"] as const) {
+    const email = `${role.toLowerCase()}.${site.id.slice(0, 8)}@orderdeck.test`;
+    const user = await db.prisma.user.create({ data: { siteId: site.id, email, name: `${role} of ${name}`, role, passwordHash } });
+    users[role] = { id: user.id, email };
+  }
+  let stations = 0;
+  return {
+    siteId: site.id,
+    users,
+    async enrollmentCode(stationName = `${name} counter ${++stations}`) {
+      const code = [...randomBytes(12)].map((b) => ENROLLMENT_ALPHABET[b % 32]).join("");
+      await db.prisma.stationEnrollment.create({
+        data: { siteId: site.id, name: stationName, codeHash: hashToken(SECRET, code), expiresAt: new Date(Date.now() + 3_600_000) },
+      });
+      return code;
+    },
+  };
+}
+
+export async function tempDir(prefix: string): Promise<{ dir: string; remove(): Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), prefix));
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) };
+}
+
+/** A console enrolled and signed in at the site, syncing. */
+export async function enrolledConsole(
+  api: RunningApi,
+  setup: SiteSetup,
+  dataDir: string,
+  role: "STAFF" | "LEAD" = "STAFF",
+  options: Partial<ConsoleCoreOptions> = {},
+): Promise<ConsoleCore> {
+  const core = createConsoleCore({
+    dataDir,
+    defaultServerUrl: api.url,
+    pollIntervalMs: 60_000,
+    backoff: { minMs: 100, maxMs: 500 },
+    liveAnswerTimeoutMs: 5_000,
+    requestTimeoutMs: 5_000,
+    ...options,
+  });
+  await core.setup.enroll(await setup.enrollmentCode());
+  await core.setup.signIn(setup.users[role].email, PASSWORD);
+  core.start();
+  return core;
+}
+
+/** Waits until the console's sync state satisfies `ready` (or fails after `timeoutMs`). */
+export function until(core: ConsoleCore, ready: (state: SyncState) => boolean, timeoutMs = 20_000): Promise<SyncState> {
+  if (ready(core.sync.state())) return Promise.resolve(core.sync.state());
+  return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error(`sync state never got there; last: ${JSON.stringify(core.sync.state())}`));
+    }, timeoutMs);
+    const stop = core.sync.subscribe((state) => {
+      if (!ready(state)) return;
+      clearTimeout(timer);
+      stop();
+      resolve(state);
+    });
+  });
+}
+
+/** Polls until `check` holds. */
+export async function eventually<T>(check: () => T | Promise<T>, ok: (value: T) => boolean, timeoutMs = 20_000, everyMs = 20): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await check();
+    if (ok(value)) return value;
+    if (Date.now() > deadline) throw new Error(`condition not met in ${timeoutMs} ms; last value: ${JSON.stringify(value)?.slice(0, 500)}`);
+    await new Promise((resolve) => setTimeout(resolve, everyMs));
+  }
+}
+
+/** A job in any state, straight into the database (as an import would). */
+export async function addJob(
+  db: TestDatabase,
+  siteId: string,
+  options: { status?: "QUEUED" | "READY_FOR_PICKUP"; paymentStatus?: "PAID" | "UNPAID"; title?: string } = {},
+): Promise<{ id: string; pickupCode: string; number: number }> {
+  const status = options.status ?? "QUEUED";
+  const position = await db.pool.query<{ next: number }>("SELECT COALESCE(max(queue_position), 0) + 1024 AS next FROM jobs WHERE site_id = $1", [siteId]);
+  const job = await db.prisma.job.create({
+    data: {
+      siteId,
+      title: options.title ?? `Bracket ${randomUUID().slice(0, 6)}`,
+      status,
+      queuePosition: position.rows[0]?.next ?? 1024,
+      paymentStatus: options.paymentStatus ?? "PAID",
+      priceCents: 1_500,
+      pickupCode: generatePickupCode(),
+    },
+  });
+  return { id: job.id, pickupCode: job.pickupCode, number: job.number };
+}

@@ -1,0 +1,355 @@
+// console-core against a real API server and PostgreSQL, with real SQLite files (issue 7's
+// "done when"): a 20 000-job first pull and a poke that brings a change within a second; 200
+// changes made with the server down, the console killed with SIGKILL and started again, replayed
+// once each and in order; an offline handover of a job cancelled meanwhile ending as a conflict
+// exception; an outbox pushed twice (a lost response) changing nothing the second time; two
+// consoles handing over one job offline: one handover, one conflict.
+import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { openDatabase, type ConsoleCore } from "@orderdeck/console-core";
+import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  PASSWORD,
+  addJob,
+  createSiteSetup,
+  enrolledConsole,
+  eventually,
+  startApi,
+  tempDir,
+  until,
+  type RunningApi,
+  type SiteSetup,
+} from "./console-helpers.ts";
+
+let db: TestDatabase;
+let api: RunningApi;
+const cleanups: Array<() => Promise<void>> = [];
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  api = await startApi(db);
+});
+
+afterAll(async () => {
+  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+  await api.stop().catch(() => undefined);
+  await db.drop();
+});
+
+async function consoleAt(setup: SiteSetup, role: "STAFF" | "LEAD" = "STAFF", options = {}): Promise<{ core: ConsoleCore; dir: string }> {
+  const data = await tempDir("orderdeck-console-");
+  const core = await enrolledConsole(api, setup, data.dir, role, options);
+  cleanups.push(async () => {
+    await core.close();
+    await data.remove();
+  });
+  return { core, dir: data.dir };
+}
+
+/** Stops the API (the consoles' server is "down") and starts it again on the same port. */
+async function serverDown<T>(whileDown: () => Promise<T>): Promise<T> {
+  const port = api.port;
+  await api.stop();
+  try {
+    return await whileDown();
+  } finally {
+    api = await startApi(db, port);
+  }
+}
+
+const synced = (core: ConsoleCore) => until(core, (s) => s.connection === "online" && s.outboxSize === 0 && s.lastSyncAt !== null, 30_000);
+
+describe("a console's first pull and live updates", () => {
+  it("fills the cache with 20 000 jobs, then a change on the server reaches it within a second through the poke", { timeout: 90_000 }, async () => {
+    const setup = await createSiteSetup(db, "Bulk Works");
+    // Set-based, as an import would: the bookkeeping trigger is switched off for the load (it
+    // numbers rows one counter update at a time) and its columns are filled here instead.
+    const client = await db.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
+      await client.query(
+        `INSERT INTO jobs (id, site_id, number, change_seq, title, status, queue_position, payment_status, pickup_code)
+         SELECT gen_random_uuid(), $1::uuid, i, nextval('job_change_seq'), 'Part ' || i, 'QUEUED', i * 1024, 'UNPAID',
+                translate(upper(substr(md5($1::text || ':' || i), 1, 10)), '01', 'GH')
+           FROM generate_series(1, 20000) AS i`,
+        [setup.siteId],
+      );
+      await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
+      await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, 20000)", [setup.siteId]);
+      await client.query("COMMIT");
+      await client.query("ANALYZE jobs");
+    } catch (error) {
+      await client.query("ROLLBACK");
+      throw error;
+    } finally {
+      client.release();
+    }
+    const { core, dir } = await consoleAt(setup, "STAFF", { pullLimit: 1_000 });
+    await synced(core);
+    const cache = openDatabase(dir);
+    try {
+      const cached = cache.prepare<[], { n: number }>("SELECT count(*) AS n FROM jobs").get()?.n;
+      expect(cached).toBe(20_000);
+      expect(core.queue.list({ includeClosed: false, limit: 3 }).items.map((j) => j.title)).toEqual(["Part 1", "Part 2", "Part 3"]);
+
+      // Another client of the server changes a job; the console hears of it through sync.events.
+      const target = await db.pool.query<{ id: string }>("SELECT id::text FROM jobs WHERE site_id = $1 AND title = 'Part 777'", [setup.siteId]);
+      const id = target.rows[0]?.id as string;
+      const started = Date.now();
+      await db.pool.query("UPDATE jobs SET title = 'Part 777 (reprinted in PETG)' WHERE id = $1", [id]);
+      await eventually(
+        () => core.queue.get(id)?.title,
+        (title) => title === "Part 777 (reprinted in PETG)",
+        5_000,
+        5,
+      );
+      expect(Date.now() - started).toBeLessThan(1_000);
+    } finally {
+      cache.close();
+      // Its 20 000 rows have nothing more to prove; the suites after it run without it.
+      await core.close();
+    }
+  });
+});
+
+describe("changes made while the server is down", () => {
+  it("survive SIGKILL of the console and replay once each, in order, when the server is back", { timeout: 90_000 }, async () => {
+    const setup = await createSiteSetup(db, "Crash Works");
+    const ready = [];
+    for (let i = 0; i < 70; i++) ready.push(await addJob(db, setup.siteId, { status: "READY_FOR_PICKUP" }));
+    const queued = [];
+    for (let i = 0; i < 65; i++) queued.push(await addJob(db, setup.siteId));
+    const plan: Array<Record<string, string>> = [];
+    for (let i = 0; i < 70; i++) {
+      plan.push({ kind: "pickup", code: ready[i]?.pickupCode as string });
+      const job = queued[i];
+      if (job) {
+        plan.push({ kind: "note", jobId: job.id, notes: `Offline note ${i}` });
+        plan.push({ kind: "transition", jobId: job.id, to: "IN_PROGRESS" });
+      }
+    }
+    expect(plan).toHaveLength(200);
+    const data = await tempDir("orderdeck-crash-console-");
+    cleanups.push(data.remove);
+    const planFile = path.join(data.dir, "plan.json");
+    await writeFile(planFile, JSON.stringify(plan));
+
+    const setupRun = await runConsole(data.dir, ["setup", await setup.enrollmentCode(), setup.users.STAFF.email, PASSWORD]);
+    expect(setupRun.lines[0]).toMatchObject({ ready: true, jobs: 135 });
+
+    const made = await serverDown(async () => {
+      const actor = startConsole(data.dir, ["act", planFile]);
+      const lines = await actor.readUntil((line) => line.done === true);
+      actor.child.kill("SIGKILL");
+      await actor.exited;
+      return lines;
+    });
+    const steps = made.filter((line) => typeof line.step === "string");
+    expect(steps).toHaveLength(200);
+    expect(steps.every((s) => s.outcome === "pending_sync" || s.outcome === "pending")).toBe(true);
+    expect(made.at(-1)).toMatchObject({ done: true, outboxSize: 200 });
+
+    // The server is back (serverDown restarted it); a new console process finds the outbox intact.
+    const replay = await runConsole(data.dir, ["replay"]);
+    expect(replay.lines[0]).toMatchObject({ started: true, outboxSize: 200 });
+    expect(replay.lines.at(-1)).toMatchObject({ synced: true, notices: 0 });
+
+    const ledger = await db.pool.query<{ mutation_id: string; outcome: string; received_at: Date }>(
+      "SELECT mutation_id, outcome::text, received_at FROM client_mutations WHERE site_id = $1",
+      [setup.siteId],
+    );
+    const byId = new Map(ledger.rows.map((row) => [row.mutation_id, row]));
+    expect(ledger.rows).toHaveLength(200);
+    const inOrder = steps.map((s) => byId.get(s.mutationId as string));
+    expect(inOrder.every((row) => row?.outcome === "APPLIED")).toBe(true);
+    const times = inOrder.map((row) => row?.received_at.getTime() ?? 0);
+    expect(times).toEqual([...times].sort((a, b) => a - b));
+
+    for (const job of ready) {
+      const events = await db.pool.query<{ type: string }>("SELECT type FROM job_events WHERE job_id = $1", [job.id]);
+      expect(events.rows.map((e) => e.type)).toEqual(["picked_up"]);
+    }
+    for (const [i, job] of queued.entries()) {
+      const row = await db.pool.query<{ status: string; notes: string; version: number }>("SELECT status::text, notes, version FROM jobs WHERE id = $1", [job.id]);
+      expect(row.rows[0]).toEqual({ status: "IN_PROGRESS", notes: `Offline note ${i}`, version: 3 });
+      const events = await db.pool.query<{ type: string }>("SELECT type FROM job_events WHERE job_id = $1 ORDER BY at, type DESC", [job.id]);
+      expect(events.rows.map((e) => e.type)).toEqual(["updated", "status_changed"]);
+    }
+  });
+});
+
+describe("offline handovers the server cannot accept", () => {
+  it("a job cancelled on the server while a console handed it over offline ends as a conflict exception, not a handover", { timeout: 30_000 }, async () => {
+    const setup = await createSiteSetup(db, "Cancel Works");
+    const job = await addJob(db, setup.siteId, { status: "READY_FOR_PICKUP" });
+    const { core } = await consoleAt(setup);
+    await synced(core);
+
+    const answer = await serverDown(async () => {
+      await until(core, (s) => s.connection === "offline");
+      const confirmed = await core.pickup.confirm(job.pickupCode);
+      // Cancelled at the server (by someone at another till) while this console could not tell.
+      await db.pool.query("UPDATE jobs SET status = 'CANCELLED', queue_position = NULL WHERE id = $1", [job.id]);
+      // A second scan at this station while offline is answered from the outbox, not queued again.
+      const again = await core.pickup.confirm(job.pickupCode);
+      expect(again).toMatchObject({ outcome: "pending_sync", mutationId: confirmed.mutationId });
+      expect(core.pickup.lookup(job.pickupCode).pendingHandover?.mutationId).toBe(confirmed.mutationId);
+      return confirmed;
+    });
+    expect(answer).toMatchObject({ outcome: "pending_sync", job: { status: "PICKED_UP", pendingChanges: 1 } });
+
+    await synced(core);
+    // Rolled back to the server's truth, with a notice; on the server a conflict, never a handover.
+    expect(core.queue.get(job.id)).toMatchObject({ status: "CANCELLED", pendingChanges: 0 });
+    expect(core.notices.list()[0]?.message).toMatch(/handover conflicted .*cancelled/);
+    const events = await db.pool.query("SELECT 1 FROM job_events WHERE job_id = $1 AND type = 'picked_up'", [job.id]);
+    expect(events.rowCount).toBe(0);
+    const exceptions = await db.pool.query<{ outcome: string }>("SELECT outcome::text FROM scan_records WHERE job_id = $1", [job.id]);
+    expect(exceptions.rows).toEqual([{ outcome: "CONFLICT" }]);
+  });
+
+  it("two consoles hand over the same job offline: one handover, the other a conflict", { timeout: 30_000 }, async () => {
+    const setup = await createSiteSetup(db, "Race Works");
+    const job = await addJob(db, setup.siteId, { status: "READY_FOR_PICKUP" });
+    const a = await consoleAt(setup);
+    const b = await consoleAt(setup);
+    await Promise.all([synced(a.core), synced(b.core)]);
+
+    await serverDown(async () => {
+      await Promise.all([until(a.core, (s) => s.connection === "offline"), until(b.core, (s) => s.connection === "offline")]);
+      const [ra, rb] = await Promise.all([a.core.pickup.confirm(job.pickupCode), b.core.pickup.confirm(job.pickupCode)]);
+      expect([ra.outcome, rb.outcome]).toEqual(["pending_sync", "pending_sync"]);
+    });
+    await Promise.all([synced(a.core), synced(b.core)]);
+
+    const handovers = await db.pool.query<{ station: string }>(
+      "SELECT picked_up_station_id::text AS station FROM jobs WHERE id = $1 AND status = 'PICKED_UP'",
+      [job.id],
+    );
+    expect(handovers.rowCount).toBe(1);
+    const outcomes = await db.pool.query<{ outcome: string }>("SELECT outcome::text FROM client_mutations WHERE site_id = $1 ORDER BY outcome", [setup.siteId]);
+    expect(outcomes.rows.map((r) => r.outcome)).toEqual(["APPLIED", "CONFLICT"]);
+    const scans = await db.pool.query<{ outcome: string }>("SELECT outcome::text FROM scan_records WHERE job_id = $1 ORDER BY outcome", [job.id]);
+    expect(scans.rows.map((r) => r.outcome).sort()).toEqual(["CONFLICT", "HANDED_OVER"]);
+    // Both consoles now show the one real handover; the loser has a notice saying so.
+    for (const { core } of [a, b]) expect(core.queue.get(job.id)).toMatchObject({ status: "PICKED_UP", pendingChanges: 0 });
+    const notices = [...a.core.notices.list(), ...b.core.notices.list()];
+    expect(notices).toHaveLength(1);
+    expect(notices[0]?.message).toMatch(/already picked up/);
+  });
+});
+
+describe("a lost response", () => {
+  it("sends the same outbox again, and the second time changes nothing", { timeout: 30_000 }, async () => {
+    const setup = await createSiteSetup(db, "Lost Works");
+    const jobs = [await addJob(db, setup.siteId), await addJob(db, setup.siteId, { status: "READY_FOR_PICKUP" })];
+    let dropNextPush = false;
+    let pushes = 0;
+    // The answer to a push is lost on the way back (the server did apply it): the console only
+    // sees a failed request.
+    const lossyFetch: typeof fetch = async (input, init) => {
+      const response = await fetch(input, init);
+      if (String(input).includes("sync.push")) {
+        pushes++;
+        if (dropNextPush) {
+          dropNextPush = false;
+          throw new TypeError("fetch failed: connection reset");
+        }
+      }
+      return response;
+    };
+    const { core } = await consoleAt(setup, "STAFF", { fetch: lossyFetch, liveAnswerTimeoutMs: 300 });
+    await synced(core);
+
+    const snapshot = async () =>
+      (
+        await db.pool.query<{ digest: string }>(
+          `SELECT md5(string_agg(x, '|' ORDER BY x)) AS digest FROM (
+             SELECT j::text AS x FROM jobs j WHERE site_id = $1
+             UNION ALL SELECT e.id::text FROM job_events e WHERE site_id = $1
+             UNION ALL SELECT r.id::text FROM receipts r WHERE site_id = $1
+             UNION ALL SELECT m.id::text || m.outcome::text FROM client_mutations m WHERE site_id = $1) parts`,
+          [setup.siteId],
+        )
+      ).rows[0]?.digest;
+
+    dropNextPush = true;
+    const pushesBefore = pushes;
+    const queuedJob = jobs[0] as { id: string };
+    await core.jobs.note(queuedJob.id, "Sanded twice");
+    await core.jobs.transition(queuedJob.id, "IN_PROGRESS");
+    await core.pickup.confirm((jobs[1] as { pickupCode: string }).pickupCode);
+    await synced(core);
+    expect(pushes).toBeGreaterThan(pushesBefore + 1);
+    const afterFirst = await snapshot();
+
+    const ledger = await db.pool.query<{ outcome: string }>("SELECT outcome::text FROM client_mutations WHERE site_id = $1", [setup.siteId]);
+    expect(ledger.rows.map((r) => r.outcome)).toEqual(["APPLIED", "APPLIED", "APPLIED"]);
+    expect(await db.pool.query("SELECT 1 FROM job_events WHERE job_id = $1", [queuedJob.id]).then((r) => r.rowCount)).toBe(2);
+    expect(core.queue.get(queuedJob.id)).toMatchObject({ status: "IN_PROGRESS", notes: "Sanded twice", pendingChanges: 0 });
+    await core.sync.now();
+    expect(await snapshot()).toBe(afterFirst);
+  });
+});
+
+// ---- child processes ----------------------------------------------------------------------------
+
+const ACTOR = fileURLToPath(new URL("./fixtures/console-actor.ts", import.meta.url));
+
+interface ConsoleProcess {
+  child: ChildProcessWithoutNullStreams;
+  exited: Promise<number | null>;
+  readUntil(done: (line: Record<string, unknown>) => boolean): Promise<Array<Record<string, unknown>>>;
+}
+
+function startConsole(dataDir: string, args: string[]): ConsoleProcess {
+  const child = spawn(process.execPath, ["--import", "tsx", ACTOR, ...args], {
+    env: { ...process.env, CONSOLE_DATA_DIR: dataDir, CONSOLE_SERVER_URL: api.url },
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  const lines: Array<Record<string, unknown>> = [];
+  const waiting: Array<{ done: (line: Record<string, unknown>) => boolean; resolve: () => void }> = [];
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  createInterface({ input: child.stdout }).on("line", (text) => {
+    let line: Record<string, unknown>;
+    try {
+      line = JSON.parse(text) as Record<string, unknown>;
+    } catch {
+      return;
+    }
+    lines.push(line);
+    for (const w of [...waiting]) {
+      if (w.done(line)) {
+        waiting.splice(waiting.indexOf(w), 1);
+        w.resolve();
+      }
+    }
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return {
+    child,
+    exited,
+    readUntil: (done) =>
+      new Promise((resolve, reject) => {
+        if (lines.some(done)) return resolve(lines);
+        waiting.push({ done, resolve: () => resolve(lines) });
+        void exited.then((code) => reject(new Error(`console process exited (${code}) early: ${stderr.slice(-2000)}`)));
+      }),
+  };
+}
+
+async function runConsole(dataDir: string, args: string[]): Promise<{ lines: Array<Record<string, unknown>> }> {
+  const run = startConsole(dataDir, args);
+  const code = await run.exited;
+  const lines = await run.readUntil(() => true).catch(() => [] as Array<Record<string, unknown>>);
+  if (code !== 0) throw new Error(`console process ${args[0]} exited with ${code}`);
+  return { lines };
+}

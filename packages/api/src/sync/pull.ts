@@ -1,0 +1,208 @@
+// sync.pull: a console's cache, filled and kept current a page at a time.
+//
+// The cursor is the crux. change_seq is taken in statement order, not commit order, so "rows with
+// change_seq > cursor" would skip a row whose transaction took a smaller seq but committed later.
+// Instead every write stamps its transaction id (change_xid) and a round of pages works between
+// two database snapshots:
+//   prev    the snapshot the previous round ended at (none: a full snapshot for a fresh console);
+//   target  taken when this round starts (pg_current_snapshot() in a REPEATABLE READ transaction).
+// The round owes exactly the rows written by transactions that target saw and prev did not
+// (pg_visible_in_snapshot), whatever their commit order. Within the round, pages go by
+// (change_seq, id). A row written again during the round, by a transaction target does not see,
+// is left to the next round, which starts at prev = target: nothing is skipped, a row may come
+// twice, and the console's upsert makes that harmless.
+import {
+  DomainError,
+  SYNC_CURSOR_MAX_LENGTH,
+  type SyncCustomer,
+  type SyncJob,
+  type SyncPullPage,
+  type SyncTombstone,
+} from "@orderdeck/contracts";
+import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { z } from "zod";
+import { changedCustomers, customersById, inScope, jobColumns, recentHandoffs, siteOf, syncJobOf, windowStart, type JobRow } from "./rows.ts";
+
+export interface PullCall {
+  prisma: PrismaClient;
+  siteId: string;
+  now?: () => Date;
+}
+
+// xmin:xmax:xip,xip,… (pg_snapshot's text form), each a 64-bit transaction id.
+const SNAPSHOT = /^(\d{1,19}):(\d{1,19}):((?:\d{1,19})(?:,\d{1,19})*)?$/;
+const Snapshot = z.string().max(SYNC_CURSOR_MAX_LENGTH).regex(SNAPSHOT).refine(isCoherentSnapshot);
+
+function isCoherentSnapshot(text: string): boolean {
+  const match = SNAPSHOT.exec(text);
+  if (!match) return false;
+  const xmin = BigInt(match[1] ?? "0");
+  const xmax = BigInt(match[2] ?? "0");
+  const xip = match[3] ? match[3].split(",").map(BigInt) : [];
+  // pg_snapshot's own rules: 1 <= xmin <= xmax, in-progress ids ascending within [xmin, xmax).
+  if (xmin < 1n || xmin > xmax || xmax > 9_223_372_036_854_775_807n) return false;
+  return xip.every((x, i) => x >= xmin && x < xmax && (i === 0 || x > (xip[i - 1] ?? 0n)));
+}
+
+const CursorState = z.strictObject({
+  v: z.literal(1),
+  site: z.uuid(),
+  /** Where the previous round ended; null: this round is a full snapshot. */
+  prev: Snapshot.nullable(),
+  /** This round's snapshot; null: the round is over and the next starts at `prev`. */
+  target: Snapshot.nullable(),
+  phase: z.enum(["jobs", "customers"]),
+  /** Keyset position within the phase: the last row sent. */
+  lastSeq: z.string().regex(/^\d{1,19}$/).nullable(),
+  lastId: z.uuid().nullable(),
+});
+type CursorState = z.infer<typeof CursorState>;
+
+function badCursor(): DomainError {
+  return new DomainError(
+    "VALIDATION_FAILED",
+    "This sync cursor was not handed out by this server (or its database was replaced): drop it and pull again without a cursor for a full snapshot.",
+  );
+}
+
+export function encodeCursor(state: CursorState): string {
+  return Buffer.from(JSON.stringify(state)).toString("base64url");
+}
+
+export function decodeCursor(cursor: string, siteId: string): CursorState {
+  let json: unknown;
+  try {
+    json = JSON.parse(Buffer.from(cursor, "base64url").toString("utf8"));
+  } catch {
+    throw badCursor();
+  }
+  const parsed = CursorState.safeParse(json);
+  // A cursor from another site would page that site's snapshot bookkeeping against this one's rows.
+  if (!parsed.success || parsed.data.site !== siteId) throw badCursor();
+  if ((parsed.data.lastSeq === null) !== (parsed.data.lastId === null)) throw badCursor();
+  if (parsed.data.target === null && (parsed.data.prev === null || parsed.data.lastSeq !== null)) throw badCursor();
+  return parsed.data;
+}
+
+/** A snapshot this database has not reached yet was not taken here (a restored or replaced database). */
+async function assertTakenHere(tx: TransactionClient, state: CursorState | null): Promise<void> {
+  if (!state) return;
+  const snapshots = [state.prev, state.target].filter((s): s is string => s !== null);
+  for (const snapshot of snapshots) {
+    const rows = await tx.$queryRaw<Array<{ ok: boolean }>>`
+      SELECT pg_snapshot_xmax(${snapshot}::pg_snapshot) <= pg_snapshot_xmax(pg_current_snapshot()) AS ok`;
+    if (!rows[0]?.ok) throw badCursor();
+  }
+}
+
+async function jobsPage(tx: TransactionClient, siteId: string, state: CursorState, target: string, since: Date, limit: number): Promise<JobRow[]> {
+  const after =
+    state.lastSeq !== null && state.lastId !== null
+      ? // The plain bound lets the (site_id, change_seq) index start at the page; the pair breaks ties.
+        Prisma.sql`AND j.change_seq >= ${state.lastSeq}::bigint AND (j.change_seq, j.id) > (${state.lastSeq}::bigint, ${state.lastId}::uuid)`
+      : Prisma.empty;
+  const visibleInTarget = Prisma.sql`pg_visible_in_snapshot(j.change_xid::text::xid8, ${target}::pg_snapshot)`;
+  if (state.prev === null) {
+    // A full snapshot: every job in scope, as the target snapshot saw it. The page's ids are chosen
+  // first, so that names and payments are looked up for the page only.
+    return tx.$queryRaw<JobRow[]>`
+      SELECT ${jobColumns(since)}
+       WHERE j.id IN (
+         SELECT j.id FROM site_jobs j
+          WHERE j.site_id = ${siteId}::uuid AND ${inScope(since)} AND ${visibleInTarget} ${after}
+          ORDER BY j.change_seq, j.id
+          LIMIT ${limit})
+       ORDER BY j.change_seq, j.id`;
+  }
+  // An increment: jobs written by transactions prev did not see and target did. Transaction ids
+  // below prev's xmin were all visible to prev, so the index on change_xid bounds the search.
+  return tx.$queryRaw<JobRow[]>`
+    SELECT ${jobColumns(since)}
+     WHERE j.id IN (
+       SELECT j.id FROM site_jobs j
+        WHERE j.site_id = ${siteId}::uuid
+          AND j.change_xid >= pg_snapshot_xmin(${state.prev}::pg_snapshot)::text::bigint
+          AND NOT pg_visible_in_snapshot(j.change_xid::text::xid8, ${state.prev}::pg_snapshot)
+          AND ${visibleInTarget} ${after}
+        ORDER BY j.change_seq, j.id
+        LIMIT ${limit})
+     ORDER BY j.change_seq, j.id`;
+}
+
+/** One page of the site's changes since the cursor (or of the full snapshot). */
+export async function pullPage(call: PullCall, input: { cursor?: string | undefined; limit: number }): Promise<SyncPullPage> {
+  const { siteId } = call;
+  const now = call.now?.() ?? new Date();
+  const since = windowStart(now);
+  const incoming = input.cursor !== undefined ? decodeCursor(input.cursor, siteId) : null;
+
+  return inSite(
+    call.prisma,
+    siteId,
+    async (tx) => {
+      await assertTakenHere(tx, incoming);
+      const roundStart = incoming === null || incoming.target === null;
+      const state: CursorState = roundStart
+        ? { v: 1, site: siteId, prev: incoming?.prev ?? null, target: null, phase: "jobs", lastSeq: null, lastId: null }
+        : incoming;
+      const target =
+        state.target ?? (await tx.$queryRaw<Array<{ snapshot: string }>>`SELECT pg_current_snapshot()::text AS snapshot`)[0]?.snapshot;
+      if (!target) throw new Error("pg_current_snapshot() answered nothing");
+      const full = state.prev === null;
+
+      let jobs: SyncJob[] = [];
+      let tombstones: SyncTombstone[] = [];
+      let customers: SyncCustomer[];
+      let next: CursorState;
+      let hasMore: boolean;
+
+      if (state.phase === "jobs") {
+        const rows = await jobsPage(tx, siteId, state, target, since, input.limit + 1);
+        const page = rows.slice(0, input.limit);
+        jobs = page.filter((r) => r.in_scope).map(syncJobOf);
+        tombstones = page.filter((r) => !r.in_scope).map((r) => ({ id: r.id }));
+        const referenced = [...new Set(jobs.flatMap((j) => (j.customerId ? [j.customerId] : [])))];
+        customers = await customersById(tx, siteId, referenced);
+        const last = page[page.length - 1];
+        if (rows.length > input.limit && last) {
+          next = { ...state, target, lastSeq: last.change_seq, lastId: last.id };
+          hasMore = true;
+        } else if (!full) {
+          // Jobs done; customers edited in this round's window follow (an edit changes no job).
+          next = { ...state, target, phase: "customers", lastSeq: null, lastId: null };
+          hasMore = true;
+        } else {
+          next = { v: 1, site: siteId, prev: target, target: null, phase: "jobs", lastSeq: null, lastId: null };
+          hasMore = false;
+        }
+      } else {
+        const rows = await changedCustomers(tx, siteId, state.prev ?? target, target, state.lastId, input.limit + 1);
+        customers = rows.slice(0, input.limit);
+        const last = customers[customers.length - 1];
+        if (rows.length > input.limit && last) {
+          // Customers page by id alone; lastSeq keeps the cursor's pair rule (both or neither).
+          next = { ...state, target, lastSeq: "0", lastId: last.id };
+          hasMore = true;
+        } else {
+          next = { v: 1, site: siteId, prev: target, target: null, phase: "jobs", lastSeq: null, lastId: null };
+          hasMore = false;
+        }
+      }
+
+      return {
+        jobs,
+        customers,
+        tombstones,
+        site: roundStart ? await siteOf(tx, siteId) : null,
+        handoffs: roundStart ? await recentHandoffs(tx, siteId, now) : null,
+        full,
+        cursor: encodeCursor(next),
+        hasMore,
+        serverTime: now.toISOString(),
+      };
+    },
+    // The first statement fixes the snapshot the page is read with, and pg_current_snapshot()
+    // answers that same snapshot: the target and the rows read agree exactly.
+    { isolationLevel: "RepeatableRead" },
+  );
+}

@@ -1,0 +1,303 @@
+// sync.push: a console's outbox, replayed in order. Each mutation runs in its own transaction
+// through the same service functions as the online procedures, claimed in the client-mutation
+// ledger by (station, mutation id) first, so it is applied at most once and a repeat (a lost
+// response, a console that crashed before marking it sent) gets the stored answer again.
+import {
+  DomainError,
+  SYNC_MUTATION_ARGS,
+  SyncMutationStatus,
+  normalizePickupCode,
+  type DomainErrorCode,
+  type MutationOutcome,
+  type SyncMutationArgs,
+  type SyncMutationEnvelope,
+  type SyncMutationResult,
+  type SyncMutationType,
+  type SyncPushResult,
+} from "@orderdeck/contracts";
+import { inSite, type Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import type { Logger } from "@orderdeck/logging";
+import { z } from "zod";
+import type { Principal } from "../auth/principal.ts";
+import { hasRole } from "../auth/roles.ts";
+import { claimMutation, settleMutation, type LedgerEntry, type MutationKey } from "../client-mutations/ledger.ts";
+import { databaseRefusal } from "../database-refusals.ts";
+import { acknowledgeHandoffInTx, createHandoffInTx } from "../handoff/service.ts";
+import { floorState, type FloorState } from "../handoff/summary.ts";
+import { transitionInTx, updateInTx, type JobServiceCall } from "../jobs/service.ts";
+import type { Metrics } from "../observability/metrics.ts";
+import { decideScanInTx, recordScan, scanOutcomeOf } from "../pickup/service.ts";
+import { spendScanBudget, type RateLimits } from "../rate-limits/limits.ts";
+import { currentHandoff, currentJob } from "./rows.ts";
+
+export interface PushCall {
+  prisma: PrismaClient;
+  principal: Principal;
+  requestId: string;
+  ip: string;
+  metrics: Metrics;
+  logger: Logger;
+  rateLimits: RateLimits;
+  now?: () => Date;
+}
+
+/** What the ledger keeps for a sync mutation; the rows it names are read afresh for every answer. */
+const StoredAnswer = z.object({
+  v: z.literal(1),
+  status: SyncMutationStatus,
+  reason: z.string().nullable(),
+  message: z.string().nullable(),
+  details: z.record(z.string(), z.unknown()).nullable(),
+  receipts: z.array(z.string()),
+  jobId: z.string().nullable(),
+  handoffId: z.string().nullable(),
+});
+type StoredAnswer = z.infer<typeof StoredAnswer>;
+
+// What the online pickup.confirm stores for the same ledger: read as such if the ids ever meet.
+const OnlinePickupAnswer = z.union([
+  z.object({ ok: z.literal(true), confirmation: z.object({ job: z.object({ id: z.string() }), receipts: z.array(z.object({ number: z.string() })) }) }),
+  z.object({ ok: z.literal(false), refusal: z.object({ reason: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) }),
+]);
+
+const OUTCOME: Record<SyncMutationStatus, MutationOutcome> = { applied: "APPLIED", rejected: "REJECTED", conflict: "CONFLICT" };
+
+/** Refusals of an offline handover that mean "the job is no longer what the console saw". */
+const PICKUP_STATE_REASONS: ReadonlySet<DomainErrorCode> = new Set(["CANCELLED", "ALREADY_PICKED_UP", "NOT_READY", "UNPAID"]);
+
+/** Refusals that say nothing about the mutation, only about now: the console sends it again later. */
+const TRANSIENT_REASONS: ReadonlySet<DomainErrorCode> = new Set(["RATE_LIMITED", "SERVICE_UNAVAILABLE"]);
+
+interface ApplyContext {
+  call: PushCall;
+  jobCall: JobServiceCall;
+  mutation: SyncMutationEnvelope;
+  now: Date;
+  /** Read before the mutation's transaction (handoff.create only). */
+  floor: FloorState | null;
+}
+
+type Applier<K extends SyncMutationType> = (tx: TransactionClient, ctx: ApplyContext, args: SyncMutationArgs[K]) => Promise<StoredAnswer>;
+
+function answer(status: SyncMutationStatus, fields: Partial<StoredAnswer> = {}): StoredAnswer {
+  return { v: 1, status, reason: null, message: null, details: null, receipts: [], jobId: null, handoffId: null, ...fields };
+}
+
+function requireLead(principal: Principal, what: string): void {
+  if (!hasRole(principal.role, "LEAD")) {
+    throw new DomainError("FORBIDDEN", `${what} needs the LEAD role; you are signed in as ${principal.role}.`);
+  }
+}
+
+const APPLY: { [K in SyncMutationType]: Applier<K> } = {
+  "pickup.confirm": async (tx, ctx, args) => {
+    const { principal } = ctx.call;
+    const decision = await decideScanInTx(
+      tx,
+      { prisma: ctx.call.prisma, now: () => ctx.now },
+      principal,
+      {
+        siteId: principal.siteId,
+        stationId: principal.stationId ?? "",
+        userId: principal.userId,
+        code: normalizePickupCode(args.code),
+        clientMutationId: ctx.mutation.id,
+        scannedAt: new Date(args.scannedAt),
+        offline: args.offline,
+      },
+      ctx.call.requestId,
+    );
+    if (decision.ok) return answer("applied", { jobId: decision.jobId, receipts: decision.confirmation.receipts.map((r) => r.number) });
+    const { reason, message, details } = decision.refusal;
+    // The person was told "handed over": the job changed under the console, and someone must look.
+    const conflict = args.offline && PICKUP_STATE_REASONS.has(reason);
+    return answer(conflict ? "conflict" : "rejected", { reason, message, details, jobId: decision.jobId });
+  },
+
+  "job.note": async (tx, ctx, args) => {
+    await updateInTx(ctx.jobCall, tx, { id: args.id, version: args.version, notes: args.notes });
+    return answer("applied", { jobId: args.id });
+  },
+
+  "job.transition": async (tx, ctx, args) => {
+    await transitionInTx(ctx.jobCall, tx, args);
+    return answer("applied", { jobId: args.id });
+  },
+
+  "handoff.create": async (tx, ctx, args) => {
+    requireLead(ctx.call.principal, "Writing a handoff");
+    if (!ctx.floor) throw new Error("handoff.create needs the floor state read before its transaction");
+    const view = await createHandoffInTx(tx, ctx.call.principal, args, ctx.now, ctx.floor);
+    return answer("applied", { handoffId: view.id });
+  },
+
+  "handoff.acknowledge": async (tx, ctx, args) => {
+    requireLead(ctx.call.principal, "Acknowledging a handoff");
+    const view = await acknowledgeHandoffInTx(tx, ctx.call.principal, args.id, ctx.now);
+    return answer("applied", { handoffId: view.id });
+  },
+};
+
+function applyOne<K extends SyncMutationType>(tx: TransactionClient, ctx: ApplyContext, type: K, args: SyncMutationArgs[K]): Promise<StoredAnswer> {
+  return (APPLY[type] as Applier<K>)(tx, ctx, args);
+}
+
+/** A refusal thrown by a rule: a conflict when the row moved on under the console, else a rejection. */
+function refusalAnswer(type: SyncMutationType, error: DomainError, args: Record<string, unknown>): StoredAnswer {
+  const conflict = error.reason === "VERSION_CONFLICT" || (type === "handoff.acknowledge" && error.reason === "DUPLICATE");
+  // The current row comes with every answer, read afresh; the copy in the details is not kept.
+  const { current: _current, ...details } = error.details ?? {};
+  const id = typeof args.id === "string" ? args.id : null;
+  return answer(conflict ? "conflict" : "rejected", {
+    reason: error.reason,
+    message: error.message,
+    details,
+    jobId: type.startsWith("job.") ? id : null,
+    handoffId: type === "handoff.acknowledge" ? id : null,
+  });
+}
+
+/** The stored first answer to this mutation id, as a sync answer. */
+function replayOf(entry: LedgerEntry, type: SyncMutationType): StoredAnswer {
+  if (entry.type === type) {
+    const stored = StoredAnswer.safeParse(entry.result);
+    if (stored.success) return stored.data;
+    const online = OnlinePickupAnswer.safeParse(entry.result);
+    if (type === "pickup.confirm" && online.success) {
+      return online.data.ok
+        ? answer("applied", { jobId: online.data.confirmation.job.id, receipts: online.data.confirmation.receipts.map((r) => r.number) })
+        : answer("rejected", {
+            reason: online.data.refusal.reason,
+            message: online.data.refusal.message,
+            details: online.data.refusal.details,
+          });
+    }
+  }
+  return answer("rejected", {
+    reason: "VERSION_CONFLICT",
+    message: "This station already used that mutation id for a different change; the console must send the change with a new id.",
+  });
+}
+
+async function present(tx: TransactionClient, call: PushCall, id: string, type: SyncMutationType, stored: StoredAnswer, replayed: boolean, now: Date): Promise<SyncMutationResult> {
+  const { siteId } = call.principal;
+  return {
+    id,
+    type,
+    status: stored.status,
+    reason: (stored.reason as DomainErrorCode | null) ?? null,
+    message: stored.message,
+    details: stored.details,
+    replayed,
+    job: stored.jobId ? await currentJob(tx, siteId, stored.jobId, now) : null,
+    handoff: stored.handoffId ? await currentHandoff(tx, siteId, stored.handoffId) : null,
+    receipts: stored.receipts,
+  };
+}
+
+class Halt extends Error {}
+
+/** Applies one mutation; a thrown Halt means it was left untouched and the batch stops there. */
+async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<SyncMutationResult> {
+  const { principal } = call;
+  const now = call.now?.() ?? new Date();
+  const type = mutation.type;
+  const parsed = SYNC_MUTATION_ARGS[type].safeParse(mutation.args);
+  if (!parsed.success) {
+    // Deterministic, so nothing needs storing: the same bytes are refused the same way again.
+    const fields = parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ");
+    return {
+      id: mutation.id,
+      type,
+      status: "rejected",
+      reason: "VALIDATION_FAILED",
+      message: `This change cannot be applied as sent (${fields}).`,
+      details: null,
+      replayed: false,
+      job: null,
+      handoff: null,
+      receipts: [],
+    };
+  }
+  const args = parsed.data as Record<string, unknown>;
+  const key: MutationKey = { siteId: principal.siteId, stationId: principal.stationId ?? "", userId: principal.userId, mutationId: mutation.id };
+  const ledgerArgs = args as Prisma.InputJsonValue;
+  const jobCall: JobServiceCall = { prisma: call.prisma, principal, requestId: call.requestId, now: () => now };
+
+  // A live scan (the person waits for the answer) counts against the scan budget like
+  // pickup.confirm; an offline one was already made at the counter and must get through.
+  if (type === "pickup.confirm" && args.offline === false) {
+    try {
+      await spendScanBudget(call, principal.userId, call.ip);
+    } catch (error) {
+      throw new Halt(error instanceof Error ? error.message : String(error));
+    }
+  }
+  const floor = type === "handoff.create" ? await floorState(call.prisma, principal.siteId, now) : null;
+  const ctx: ApplyContext = { call, jobCall, mutation, now, floor };
+
+  try {
+    return await inSite(call.prisma, principal.siteId, async (tx) => {
+      const first = await claimMutation(tx, key, type, ledgerArgs);
+      if (first) return present(tx, call, mutation.id, type, replayOf(first, type), true, now);
+      const stored = await applyOne(tx, ctx, type, parsed.data as SyncMutationArgs[typeof type]);
+      await settleMutation(tx, key, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
+      return present(tx, call, mutation.id, type, stored, false, now);
+    });
+  } catch (error) {
+    const refusal = error instanceof DomainError ? error : databaseRefusal(error);
+    // The database failing (or a lost race it reports) says nothing about the change itself.
+    const transient = !refusal || TRANSIENT_REASONS.has(refusal.reason) || (!(error instanceof DomainError) && refusal.reason === "VERSION_CONFLICT");
+    if (transient) throw new Halt(refusal?.message ?? (error instanceof Error ? error.message : String(error)));
+    // The rule refused: its transaction rolled back whole. Store the refusal on its own, unless
+    // a concurrent delivery of the same mutation got there first.
+    const stored = refusalAnswer(type, refusal, args);
+    return inSite(call.prisma, principal.siteId, async (tx) => {
+      const first = await claimMutation(tx, key, type, ledgerArgs);
+      if (first) return present(tx, call, mutation.id, type, replayOf(first, type), true, now);
+      if (type === "pickup.confirm") {
+        const scan = {
+          siteId: principal.siteId,
+          stationId: key.stationId,
+          userId: principal.userId,
+          code: normalizePickupCode(String(args.code)),
+          clientMutationId: mutation.id,
+          scannedAt: new Date(String(args.scannedAt)),
+        };
+        await recordScan(tx, scan, args.offline ? "CONFLICT" : scanOutcomeOf(refusal.reason), null, now);
+      }
+      await settleMutation(tx, key, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
+      return present(tx, call, mutation.id, type, stored, false, now);
+    });
+  }
+}
+
+/**
+ * Applies the batch in order. Every mutation is independent: a rejection or conflict does not stop
+ * the ones after it. A failure that is not an answer (the database unreachable, a rate limit) stops
+ * the batch at that mutation, so that nothing is applied out of order; the console sends the rest
+ * again.
+ */
+export async function pushMutations(call: PushCall, mutations: readonly SyncMutationEnvelope[]): Promise<SyncPushResult> {
+  if (!call.principal.stationId) throw new DomainError("FORBIDDEN", "Only an enrolled console station replays an outbox.");
+  const results: SyncMutationResult[] = [];
+  for (const mutation of mutations) {
+    try {
+      const result = await pushOne(call, mutation);
+      call.metrics.syncMutations.inc({ type: mutation.type, outcome: result.status, replayed: String(result.replayed) });
+      results.push(result);
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error);
+      if (!(error instanceof Halt)) {
+        call.logger.error("sync.push stopped on an unexpected error", { mutationId: mutation.id, type: mutation.type, error: message });
+      } else {
+        call.logger.warn("sync.push stopped; the console will send the rest again", { mutationId: mutation.id, type: mutation.type, error: message });
+      }
+      return {
+        results,
+        halted: { id: mutation.id, message: error instanceof Halt ? message : "The server could not apply this change just now; it will be sent again." },
+      };
+    }
+  }
+  return { results, halted: null };
+}

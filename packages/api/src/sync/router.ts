@@ -1,0 +1,39 @@
+import { SyncPullInput, SyncPushInput } from "@orderdeck/contracts";
+import { authedProcedure, router } from "../trpc.ts";
+import { sitePokes } from "./events.ts";
+import { pullPage } from "./pull.ts";
+import { pushMutations } from "./push.ts";
+
+// Consoles sync as a signed-in user at an enrolled station: the station is what the outbox's
+// mutation ids are unique to.
+export const syncRouter = router({
+  /** One page of the site's rows changed since the cursor (none: the full snapshot, page by page). */
+  pull: authedProcedure
+    .meta({ role: "STAFF", station: true })
+    .input(SyncPullInput)
+    .query(({ ctx, input }) => pullPage({ prisma: ctx.prisma, siteId: ctx.principal.siteId }, input)),
+
+  /** The outbox, in order: each mutation applied at most once, answered applied / rejected / conflict. */
+  push: authedProcedure
+    .meta({ role: "STAFF", station: true })
+    .input(SyncPushInput)
+    .mutation(({ ctx, input }) =>
+      pushMutations(
+        {
+          prisma: ctx.prisma,
+          principal: ctx.principal,
+          requestId: ctx.requestId,
+          ip: ctx.ip,
+          metrics: ctx.metrics,
+          logger: ctx.logger,
+          rateLimits: ctx.rateLimits,
+        },
+        input.mutations,
+      ),
+    ),
+
+  /** Server-sent events: a poke whenever the site's rows change ("pull now"), plus keep-alive pings. */
+  events: authedProcedure
+    .meta({ role: "STAFF", station: true })
+    .subscription(({ ctx, signal }) => sitePokes(ctx.siteChanges, ctx.principal.siteId, signal)),
+});

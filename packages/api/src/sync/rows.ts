@@ -1,0 +1,239 @@
+// How the sync procedures read jobs, customers and handoffs: the console's copy of a row, as
+// plain JSON. Shared by pull (pages) and push (the current row after a mutation).
+import {
+  SYNC_HANDOFFS_LIMIT,
+  SYNC_WINDOW_DAYS,
+  type Fulfilment,
+  type HandoffStatus,
+  type JobSource,
+  type JobStatus,
+  type PaymentStatus,
+  type Priority,
+  type SyncCustomer,
+  type SyncHandoff,
+  type SyncJob,
+  type SyncSite,
+} from "@orderdeck/contracts";
+import { Prisma, type TransactionClient } from "@orderdeck/db";
+
+const DAY_MS = 86_400_000;
+
+/** Closed jobs older than this (by their last change) are out of a console's scope. */
+export function windowStart(now: Date): Date {
+  return new Date(now.getTime() - SYNC_WINDOW_DAYS * DAY_MS);
+}
+
+export interface JobRow {
+  id: string;
+  number: number;
+  title: string;
+  status: JobStatus;
+  queue_position: number | null;
+  priority: Priority;
+  source: JobSource;
+  external_id: string | null;
+  customer_id: string | null;
+  assignee_id: string | null;
+  assignee_name: string | null;
+  machine: string | null;
+  material: string | null;
+  colour: string | null;
+  quantity: number;
+  estimated_minutes: number | null;
+  due_at: Date | null;
+  price_cents: number;
+  currency: string;
+  payment_status: PaymentStatus;
+  paid_cents: number;
+  fulfilment: Fulfilment;
+  pickup_code: string;
+  picked_up_at: Date | null;
+  picked_up_by_id: string | null;
+  picked_up_by_name: string | null;
+  picked_up_station_id: string | null;
+  picked_up_station_name: string | null;
+  notes: string | null;
+  version: number;
+  created_at: Date;
+  updated_at: Date;
+  archived_at: Date | null;
+  change_seq: string;
+  /** Whether the row belongs in a console's cache (open, or closed within the window, and not archived). */
+  in_scope: boolean;
+}
+
+/** In the cache: not archived, and open or closed within the window. */
+export function inScope(since: Date): Prisma.Sql {
+  return Prisma.sql`(j.archived_at IS NULL AND (j.status NOT IN ('PICKED_UP', 'SHIPPED', 'CANCELLED') OR j.updated_at >= ${since}::timestamptz))`;
+}
+
+/**
+ * The columns of a job row. Reads the view site_jobs (the transaction's site only), where the
+ * change_xid and change_seq conditions can use their indexes beneath row-level security.
+ */
+export function jobColumns(since: Date): Prisma.Sql {
+  return Prisma.sql`
+    j.id::text AS id, j.number, j.title, j.status::text AS status, j.queue_position, j.priority::text AS priority,
+    j.source::text AS source, j.external_id, j.customer_id::text AS customer_id, j.assignee_id::text AS assignee_id,
+    a.name AS assignee_name, j.machine, j.material, j.colour, j.quantity, j.estimated_minutes, j.due_at, j.price_cents,
+    j.currency::text AS currency, j.payment_status::text AS payment_status,
+    COALESCE((SELECT sum(p.amount_cents) FROM payments p WHERE p.job_id = j.id AND p.site_id = j.site_id), 0)::float8 AS paid_cents,
+    j.fulfilment::text AS fulfilment, j.pickup_code, j.picked_up_at, j.picked_up_by_id::text AS picked_up_by_id,
+    pu.name AS picked_up_by_name, j.picked_up_station_id::text AS picked_up_station_id, ps.name AS picked_up_station_name,
+    j.notes, j.version, j.created_at, j.updated_at, j.archived_at, j.change_seq::text AS change_seq,
+    ${inScope(since)} AS in_scope
+  FROM site_jobs j
+  LEFT JOIN users a ON a.id = j.assignee_id AND a.site_id = j.site_id
+  LEFT JOIN users pu ON pu.id = j.picked_up_by_id AND pu.site_id = j.site_id
+  LEFT JOIN stations ps ON ps.id = j.picked_up_station_id AND ps.site_id = j.site_id`;
+}
+
+const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+export function syncJobOf(row: JobRow): SyncJob {
+  return {
+    id: row.id,
+    number: row.number,
+    title: row.title,
+    status: row.status,
+    queuePosition: row.queue_position,
+    priority: row.priority,
+    source: row.source,
+    externalId: row.external_id,
+    customerId: row.customer_id,
+    assigneeId: row.assignee_id,
+    assigneeName: row.assignee_name,
+    machine: row.machine,
+    material: row.material,
+    colour: row.colour,
+    quantity: row.quantity,
+    estimatedMinutes: row.estimated_minutes,
+    dueAt: iso(row.due_at),
+    priceCents: row.price_cents,
+    currency: row.currency,
+    paymentStatus: row.payment_status,
+    paidCents: Number(row.paid_cents),
+    fulfilment: row.fulfilment,
+    pickupCode: row.pickup_code,
+    pickedUpAt: iso(row.picked_up_at),
+    pickedUpById: row.picked_up_by_id,
+    pickedUpByName: row.picked_up_by_name,
+    pickedUpStationId: row.picked_up_station_id,
+    pickedUpStationName: row.picked_up_station_name,
+    notes: row.notes,
+    version: row.version,
+    createdAt: row.created_at.toISOString(),
+    updatedAt: row.updated_at.toISOString(),
+    archivedAt: iso(row.archived_at),
+    changeSeq: row.change_seq,
+  };
+}
+
+/** One job as it is now, or null (another site's, or gone). */
+export async function currentJob(tx: TransactionClient, siteId: string, id: string, now: Date): Promise<SyncJob | null> {
+  const rows = await tx.$queryRaw<JobRow[]>`
+    SELECT ${jobColumns(windowStart(now))} WHERE j.site_id = ${siteId}::uuid AND j.id = ${id}::uuid`;
+  return rows[0] ? syncJobOf(rows[0]) : null;
+}
+
+interface CustomerRow {
+  id: string;
+  name: string;
+  email: string | null;
+  phone: string | null;
+  updated_at: Date;
+}
+
+function syncCustomerOf(row: CustomerRow): SyncCustomer {
+  return { id: row.id, name: row.name, email: row.email, phone: row.phone, updatedAt: row.updated_at.toISOString() };
+}
+
+export async function customersById(tx: TransactionClient, siteId: string, ids: string[]): Promise<SyncCustomer[]> {
+  if (ids.length === 0) return [];
+  const rows = await tx.$queryRaw<CustomerRow[]>`
+    SELECT c.id::text AS id, c.name, c.email, c.phone, c.updated_at FROM site_customers c
+     WHERE c.site_id = ${siteId}::uuid AND c.id IN (${Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`))})`;
+  return rows.map(syncCustomerOf);
+}
+
+/** Customers changed between two snapshots, after `afterId`, by id. */
+export async function changedCustomers(
+  tx: TransactionClient,
+  siteId: string,
+  prev: string,
+  target: string,
+  afterId: string | null,
+  limit: number,
+): Promise<SyncCustomer[]> {
+  const rows = await tx.$queryRaw<CustomerRow[]>`
+    SELECT c.id::text AS id, c.name, c.email, c.phone, c.updated_at FROM site_customers c
+     WHERE c.site_id = ${siteId}::uuid
+       AND c.change_xid >= pg_snapshot_xmin(${prev}::pg_snapshot)::text::bigint
+       AND NOT pg_visible_in_snapshot(c.change_xid::text::xid8, ${prev}::pg_snapshot)
+       AND pg_visible_in_snapshot(c.change_xid::text::xid8, ${target}::pg_snapshot)
+       ${afterId ? Prisma.sql`AND c.id > ${afterId}::uuid` : Prisma.empty}
+     ORDER BY c.id
+     LIMIT ${limit}`;
+  return rows.map(syncCustomerOf);
+}
+
+const handoffSelect = {
+  id: true,
+  periodFrom: true,
+  periodTo: true,
+  status: true,
+  notes: true,
+  createdAt: true,
+  acknowledgedAt: true,
+  createdBy: { select: { id: true, name: true } },
+  acknowledgedBy: { select: { id: true, name: true } },
+} satisfies Prisma.HandoffSelect;
+
+type HandoffRow = Prisma.HandoffGetPayload<{ select: typeof handoffSelect }>;
+
+function syncHandoffOf(row: HandoffRow): SyncHandoff {
+  return {
+    id: row.id,
+    periodFrom: row.periodFrom.toISOString(),
+    periodTo: row.periodTo.toISOString(),
+    status: row.status as HandoffStatus,
+    notes: row.notes,
+    createdAt: row.createdAt.toISOString(),
+    createdBy: row.createdBy,
+    acknowledgedAt: iso(row.acknowledgedAt),
+    acknowledgedBy: row.acknowledgedBy,
+  };
+}
+
+export async function currentHandoff(tx: TransactionClient, siteId: string, id: string): Promise<SyncHandoff | null> {
+  const row = await tx.handoff.findFirst({ where: { id, siteId }, select: handoffSelect });
+  return row ? syncHandoffOf(row) : null;
+}
+
+/**
+ * What an offline console needs of the handoffs: the recent ones (to acknowledge), and the last
+ * acknowledged one however old (where the next summary's period starts).
+ */
+export async function recentHandoffs(tx: TransactionClient, siteId: string, now: Date): Promise<SyncHandoff[]> {
+  const recent = await tx.handoff.findMany({
+    where: { siteId, OR: [{ createdAt: { gte: windowStart(now) } }, { acknowledgedAt: null }] },
+    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
+    take: SYNC_HANDOFFS_LIMIT,
+    select: handoffSelect,
+  });
+  const lastAcknowledged = await tx.handoff.findFirst({
+    where: { siteId, status: "ACKNOWLEDGED" },
+    orderBy: [{ periodTo: "desc" }, { id: "desc" }],
+    select: handoffSelect,
+  });
+  if (lastAcknowledged && !recent.some((h) => h.id === lastAcknowledged.id)) recent.push(lastAcknowledged);
+  return recent.map(syncHandoffOf);
+}
+
+export async function siteOf(tx: TransactionClient, siteId: string): Promise<SyncSite | null> {
+  const site = await tx.site.findFirst({
+    where: { id: siteId },
+    select: { id: true, name: true, timezone: true, defaultCurrency: true, slaWarnHours: true, slaBreachHours: true },
+  });
+  return site;
+}

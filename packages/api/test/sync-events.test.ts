@@ -1,0 +1,129 @@
+// sync.events: a change committed through any connection (another API instance's included) pokes
+// the consoles of that site, through Postgres NOTIFY and each process's one LISTEN connection;
+// bursts are coalesced, other sites hear nothing, a rolled-back change pokes nobody.
+import type { SyncPoke } from "@orderdeck/contracts";
+import { createPrismaClient } from "@orderdeck/db";
+import { createLogger } from "@orderdeck/logging";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createSiteChangeListener, type SiteChangeListener } from "../src/sync/events.ts";
+import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { insertJob } from "./jobs-fixtures.ts";
+
+let harness: ApiHarness;
+let site: SiteFixture;
+let otherSite: SiteFixture;
+const listeners: SiteChangeListener[] = [];
+
+beforeAll(async () => {
+  harness = await createApiHarness();
+  site = await harness.createSite("Events Köln");
+  otherSite = await harness.createSite("Events Bonn");
+});
+
+afterAll(async () => {
+  for (const listener of listeners) await listener.close();
+  await harness.drop();
+});
+
+function instance(coalesceMs = 100): SiteChangeListener {
+  const listener = createSiteChangeListener({ connectionString: harness.db.url, logger: createLogger({ silent: true }), coalesceMs });
+  listeners.push(listener);
+  return listener;
+}
+
+/** Collects the pokes a site's subscriber receives. */
+function collect(listener: SiteChangeListener, siteId: string): { pokes: SyncPoke[]; next(timeoutMs?: number): Promise<SyncPoke>; stop(): void } {
+  const pokes: SyncPoke[] = [];
+  const waiting: Array<(poke: SyncPoke) => void> = [];
+  const stop = listener.subscribe(siteId, (poke) => {
+    pokes.push(poke);
+    waiting.shift()?.(poke);
+  });
+  return {
+    pokes,
+    stop,
+    next: (timeoutMs = 5_000) =>
+      new Promise<SyncPoke>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error("no poke arrived")), timeoutMs);
+        waiting.push((poke) => {
+          clearTimeout(timer);
+          resolve(poke);
+        });
+      }),
+  };
+}
+
+const settle = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+describe("site change pokes", () => {
+  it("reach a subscriber when another connection commits a change to the site's jobs", async () => {
+    const listener = instance();
+    await listener.start();
+    const mine = collect(listener, site.siteId);
+    const theirs = collect(listener, otherSite.siteId);
+    const arrived = mine.next();
+    await insertJob(harness, site);
+    expect(await arrived).toMatchObject({ siteId: site.siteId });
+    await settle(300);
+    expect(theirs.pokes).toEqual([]);
+    mine.stop();
+    theirs.stop();
+  });
+
+  it("reach the consoles of every API instance, whichever instance made the change", async () => {
+    const a = instance();
+    const b = instance();
+    await Promise.all([a.start(), b.start()]);
+    const onA = collect(a, site.siteId);
+    const onB = collect(b, site.siteId);
+    const both = Promise.all([onA.next(), onB.next()]);
+    // The change is made through a third process's own client, as another API instance would.
+    const otherInstance = createPrismaClient(harness.db.url);
+    try {
+      await otherInstance.customer.create({ data: { siteId: site.siteId, name: "Katherine Johnson" } });
+    } finally {
+      await otherInstance.$disconnect();
+    }
+    await both;
+    onA.stop();
+    onB.stop();
+  });
+
+  it("fold a burst of changes into a few pokes, and say nothing for a rolled-back change", async () => {
+    const listener = instance(200);
+    await listener.start();
+    const mine = collect(listener, site.siteId);
+    const first = mine.next();
+    for (let i = 0; i < 30; i++) await insertJob(harness, site);
+    await first;
+    await settle(600);
+    // Leading poke plus at most one per 200 ms window while the burst lasted.
+    expect(mine.pokes.length).toBeGreaterThanOrEqual(1);
+    expect(mine.pokes.length).toBeLessThan(15);
+
+    const before = mine.pokes.length;
+    const client = await harness.db.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("UPDATE jobs SET machine = 'never' WHERE site_id = $1", [site.siteId]);
+      await client.query("ROLLBACK");
+    } finally {
+      client.release();
+    }
+    await settle(400);
+    expect(mine.pokes.length).toBe(before);
+    mine.stop();
+  });
+
+  it("arrive through the sync.events subscription: one at once, then one per change", async () => {
+    const stream = await site.as.STAFF.sync.events();
+    const iterator = stream[Symbol.asyncIterator]();
+    const initial = await iterator.next();
+    expect(initial.value).toMatchObject({ siteId: site.siteId });
+    const later = iterator.next();
+    await settle(150);
+    await site.as.STAFF.jobs.create({ title: "Poked" });
+    expect((await later).value).toMatchObject({ siteId: site.siteId });
+    await iterator.return?.(undefined);
+  });
+});

@@ -1,0 +1,174 @@
+// sync.pull against a real database: a full snapshot paged out, increments after changes, tombstones
+// for jobs leaving the console's scope, customers edited on their own, a cursor that never skips a
+// row whose transaction committed after a later one, and cursors the server did not hand out.
+import { type SyncPullPage } from "@orderdeck/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createApiHarness, refusalOf, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+import { insertJob } from "./jobs-fixtures.ts";
+
+let harness: ApiHarness;
+let site: SiteFixture;
+let otherSite: SiteFixture;
+
+beforeAll(async () => {
+  harness = await createApiHarness();
+  site = await harness.createSite("Sync Leipzig");
+  otherSite = await harness.createSite("Sync Dresden");
+});
+
+afterAll(async () => harness.drop());
+
+/** Pages through one round; returns every page and the cursor the round ended with. */
+async function round(caller: Caller, cursor: string | undefined, limit = 10): Promise<{ pages: SyncPullPage[]; cursor: string }> {
+  const pages: SyncPullPage[] = [];
+  let next = cursor;
+  for (let i = 0; i < 1000; i++) {
+    const page = await caller.sync.pull({ cursor: next, limit });
+    pages.push(page);
+    next = page.cursor;
+    if (!page.hasMore) return { pages, cursor: page.cursor };
+  }
+  throw new Error("the round never ended");
+}
+
+const jobIds = (pages: SyncPullPage[]) => pages.flatMap((p) => p.jobs.map((j) => j.id));
+const tombstoneIds = (pages: SyncPullPage[]) => pages.flatMap((p) => p.tombstones.map((t) => t.id));
+
+describe("sync.pull", () => {
+  let cursor: string;
+  const open: string[] = [];
+  let recentlyClosed: string;
+  let longClosed: string;
+  let archived: string;
+  let customerId: string;
+
+  it("pages a fresh console through the full snapshot: open jobs, recently closed ones, their customers", async () => {
+    const customer = await harness.db.prisma.customer.create({ data: { siteId: site.siteId, name: "Grace Hopper", email: "grace@example.test" } });
+    customerId = customer.id;
+    for (let i = 0; i < 23; i++) open.push((await insertJob(harness, site, { customerId: i % 5 === 0 ? customer.id : null })).id);
+    recentlyClosed = (await insertJob(harness, site, { status: "PICKED_UP" })).id;
+    const longAgo = new Date(Date.now() - 40 * 86_400_000);
+    longClosed = (await insertJob(harness, site, { status: "CANCELLED", createdAt: longAgo })).id;
+    archived = (await insertJob(harness, site, { status: "SHIPPED", fulfilment: "SHIP", archivedAt: new Date() })).id;
+    await insertJob(harness, otherSite);
+
+    const { pages, cursor: end } = await round(site.as.STAFF, undefined, 10);
+    cursor = end;
+    expect(pages.length).toBe(3);
+    expect(pages.every((p) => p.full)).toBe(true);
+    const ids = jobIds(pages);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(new Set(ids)).toEqual(new Set([...open, recentlyClosed]));
+    expect(ids).not.toContain(longClosed);
+    expect(ids).not.toContain(archived);
+    expect(tombstoneIds(pages)).toEqual([]);
+    // Customers come with the jobs that reference them; site and handoffs with the first page only.
+    expect(pages.flatMap((p) => p.customers.map((c) => c.id))).toContain(customer.id);
+    expect(pages[0]?.site).toMatchObject({ id: site.siteId, timezone: "Europe/Berlin" });
+    expect(pages[0]?.handoffs).toEqual([]);
+    expect(pages[1]?.site).toBeNull();
+    const job = pages.flatMap((p) => p.jobs).find((j) => j.id === open[0]);
+    expect(job).toMatchObject({ status: "QUEUED", customerId: customer.id, version: 1, paymentStatus: "UNPAID", paidCents: 0 });
+  });
+
+  it("answers an increment with only what changed since, and an empty one when nothing did", async () => {
+    const quiet = await round(site.as.STAFF, cursor);
+    expect(jobIds(quiet.pages)).toEqual([]);
+    expect(quiet.pages[0]?.full).toBe(false);
+
+    const target = open[3] as string;
+    const moved = await site.as.STAFF.jobs.transition({ id: target, to: "IN_PROGRESS" });
+    const created = await site.as.STAFF.jobs.create({ title: "New bracket" });
+    await site.as.STAFF.jobs.archive({ id: recentlyClosed });
+
+    const { pages, cursor: end } = await round(site.as.STAFF, quiet.cursor);
+    cursor = end;
+    expect(new Set(jobIds(pages))).toEqual(new Set([target, created.id]));
+    expect(pages.flatMap((p) => p.jobs).find((j) => j.id === target)).toMatchObject({ status: "IN_PROGRESS", version: moved.version });
+    // Archived: out of scope, so a tombstone tells the console to drop it.
+    expect(tombstoneIds(pages)).toEqual([recentlyClosed]);
+  });
+
+  it("sends a customer edited on its own (no job changed) in the increment", async () => {
+    await harness.db.prisma.customer.update({ where: { id: customerId }, data: { phone: "+49 30 1234567" } });
+    const { pages, cursor: end } = await round(site.as.STAFF, cursor);
+    cursor = end;
+    expect(jobIds(pages)).toEqual([]);
+    expect(pages.flatMap((p) => p.customers)).toEqual([expect.objectContaining({ id: customerId, phone: "+49 30 1234567" })]);
+  });
+
+  it("never skips a row whose transaction took an earlier change_seq but committed later", async () => {
+    const [first, second] = [open[5] as string, open[6] as string];
+    const slow = await harness.db.pool.connect();
+    const fast = await harness.db.pool.connect();
+    try {
+      await slow.query("BEGIN");
+      const a = await slow.query<{ change_seq: string }>("UPDATE jobs SET machine = 'Prusa 1' WHERE id = $1 RETURNING change_seq::text", [first]);
+      await fast.query("BEGIN");
+      const b = await fast.query<{ change_seq: string }>("UPDATE jobs SET machine = 'Prusa 2' WHERE id = $1 RETURNING change_seq::text", [second]);
+      await fast.query("COMMIT");
+      // The premise: the later commit has the larger sequence number.
+      expect(BigInt(a.rows[0]?.change_seq ?? "0")).toBeLessThan(BigInt(b.rows[0]?.change_seq ?? "0"));
+
+      const during = await round(site.as.STAFF, cursor);
+      expect(jobIds(during.pages)).toEqual([second]);
+      cursor = during.cursor;
+
+      await slow.query("COMMIT");
+    } finally {
+      slow.release();
+      fast.release();
+    }
+    // A cursor of "highest change_seq seen" would now be past the first job's seq and miss it.
+    const after = await round(site.as.STAFF, cursor);
+    cursor = after.cursor;
+    expect(jobIds(after.pages)).toEqual([first]);
+    expect(after.pages.flatMap((p) => p.jobs)[0]?.machine).toBe("Prusa 1");
+  });
+
+  it("keeps paging correctly while rows change between pages of one round", async () => {
+    // A fresh console pages the snapshot 5 at a time; halfway, jobs it already got change again.
+    const first = await site.as.STAFF.sync.pull({ limit: 5 });
+    const seen = new Set(first.jobs.map((j) => j.id));
+    const early = first.jobs[0]?.id as string;
+    await harness.db.pool.query("UPDATE jobs SET machine = 'Bambu X1' WHERE id = $1", [early]);
+    let next = first.cursor;
+    let more = first.hasMore;
+    while (more) {
+      const page = await site.as.STAFF.sync.pull({ cursor: next, limit: 5 });
+      for (const job of page.jobs) seen.add(job.id);
+      next = page.cursor;
+      more = page.hasMore;
+    }
+    const expected = await harness.db.pool.query<{ id: string }>(
+      "SELECT id::text FROM jobs WHERE site_id = $1 AND archived_at IS NULL AND (status NOT IN ('PICKED_UP','SHIPPED','CANCELLED') OR updated_at > now() - interval '14 days')",
+      [site.siteId],
+    );
+    expect(seen).toEqual(new Set(expected.rows.map((r) => r.id)));
+    // The change made during the round arrives with the next one.
+    const following = await round(site.as.STAFF, next);
+    expect(following.pages.flatMap((p) => p.jobs).find((j) => j.id === early)?.machine).toBe("Bambu X1");
+  });
+
+  it("refuses a cursor it did not hand out, telling the console to start over", async () => {
+    for (const bad of ["not-a-cursor", Buffer.from("{}").toString("base64url"), Buffer.from('{"v":1}').toString("base64url")]) {
+      const refusal = await refusalOf(site.as.STAFF.sync.pull({ cursor: bad }));
+      expect(refusal.code).toBe("BAD_REQUEST");
+      expect(refusal.message).toMatch(/pull again without a cursor/);
+    }
+    // Another site's cursor is not this site's.
+    const theirs = await otherSite.as.STAFF.sync.pull({});
+    expect((await refusalOf(site.as.STAFF.sync.pull({ cursor: theirs.cursor }))).code).toBe("BAD_REQUEST");
+    // A snapshot from a future this database has not reached (a replaced database).
+    const future = Buffer.from(
+      JSON.stringify({ v: 1, site: site.siteId, prev: "900000000:900000000:", target: null, phase: "jobs", lastSeq: null, lastId: null }),
+    ).toString("base64url");
+    expect((await refusalOf(site.as.STAFF.sync.pull({ cursor: future }))).code).toBe("BAD_REQUEST");
+  });
+
+  it("is for enrolled console stations only", async () => {
+    const { signInWithoutStation } = await import("./pickup-helpers.ts");
+    const browser = await signInWithoutStation(harness, site);
+    expect((await refusalOf(browser.sync.pull({}))).code).toBe("FORBIDDEN");
+  });
+});

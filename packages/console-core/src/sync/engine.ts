@@ -1,0 +1,348 @@
+// The sync engine: pushes the outbox in order whenever the server is there, pulls on start, on
+// every poke from sync.events and on a timer, backs off exponentially (with jitter) while the
+// server is unreachable, and publishes { connection, lastSyncAt, outboxSize, lastError } to
+// whoever listens. One loop, one cycle at a time: a push and a pull never overlap, and nothing
+// else writes the cursor.
+import { SYNC_PUSH_MAX_BATCH, SyncPullPage, SyncPushResult, formatJobNumber, type SyncMutationResult } from "@orderdeck/contracts";
+import type { SyncState } from "../api.ts";
+import { applyPullPage, readSyncState, refreshJob, resetCursor, storeHandoff, storeServerJob } from "../store/cache.ts";
+import type { SqliteDatabase } from "../store/database.ts";
+import { getOutboxRow, markSent, nextBatch, outboxSize, settle, toMutation, type OutboxRow } from "../store/outbox.ts";
+import { addNotice, logSync } from "../store/journal.ts";
+import type { Actor } from "./optimistic.ts";
+import { classify, ServerCallError, type ServerClient } from "./server-client.ts";
+
+export interface SyncEngineOptions {
+  db: SqliteDatabase;
+  /** The server, when the console knows one and holds a station and a session; null otherwise. */
+  client: () => ServerClient | null;
+  actor: () => Actor;
+  enrolled: () => boolean;
+  signedIn: () => boolean;
+  /** The server no longer accepts the session: forget it (the person signs in again). */
+  onSignedOut: (message: string) => void;
+  /** A timer pull while online (pokes bring changes sooner). */
+  pollIntervalMs?: number;
+  /** Retry delays while offline: doubling from minMs to maxMs, with jitter. */
+  backoff?: { minMs: number; maxMs: number };
+  pullLimit?: number;
+  now?: () => Date;
+}
+
+type Waiter = { mutationId: string; resolve: (row: OutboxRow | null) => void };
+
+export class SyncEngine {
+  private readonly options: SyncEngineOptions;
+  private readonly listeners = new Set<(state: SyncState) => void>();
+  private current: SyncState;
+  private running = false;
+  private stopped = false;
+  private wakeUp: (() => void) | null = null;
+  private again = false;
+  private failures = 0;
+  private loopDone: Promise<void> = Promise.resolve();
+  private waiters: Waiter[] = [];
+  private unsubscribeEvents: (() => void) | null = null;
+  private lastContactOk = false;
+  private eventsClient: ServerClient | null = null;
+
+  constructor(options: SyncEngineOptions) {
+    this.options = options;
+    const stored = readSyncState(options.db);
+    this.current = {
+      connection: "offline",
+      signedIn: options.signedIn(),
+      enrolled: options.enrolled(),
+      lastSyncAt: stored.last_sync_at,
+      outboxSize: outboxSize(options.db),
+      lastError: null,
+    };
+  }
+
+  private now(): Date {
+    return this.options.now?.() ?? new Date();
+  }
+
+  get state(): SyncState {
+    return this.current;
+  }
+
+  /** The last attempt reached the server (a "syncing" after an outage does not count until it succeeds). */
+  get reachable(): boolean {
+    return this.lastContactOk;
+  }
+
+  subscribe(listener: (state: SyncState) => void): () => void {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  }
+
+  private publish(change: Partial<SyncState>): void {
+    const next: SyncState = {
+      ...this.current,
+      ...change,
+      signedIn: this.options.signedIn(),
+      enrolled: this.options.enrolled(),
+      outboxSize: outboxSize(this.options.db),
+    };
+    if (JSON.stringify(next) === JSON.stringify(this.current)) return;
+    this.current = next;
+    for (const listener of this.listeners) listener(next);
+  }
+
+  /** The outbox changed (an action was queued): show its size now. */
+  touched(): void {
+    this.publish({});
+  }
+
+  start(): void {
+    if (this.running) return;
+    this.running = true;
+    this.stopped = false;
+    this.loopDone = this.loop();
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    this.wakeUp?.();
+    this.closeEvents();
+    await this.loopDone;
+    this.running = false;
+    for (const waiter of this.waiters.splice(0)) waiter.resolve(null);
+  }
+
+  /** Sync as soon as possible (an action was queued, a poke arrived, someone pressed "sync now"). */
+  kick(): void {
+    this.again = true;
+    this.wakeUp?.();
+  }
+
+  /** Resolves with the outbox row once the server answered it, or null after `timeoutMs`. */
+  waitFor(mutationId: string, timeoutMs: number): Promise<OutboxRow | null> {
+    const settled = getOutboxRow(this.options.db, mutationId);
+    if (settled && settled.status !== "pending" && settled.status !== "sent") return Promise.resolve(settled);
+    return new Promise((resolve) => {
+      const waiter: Waiter = {
+        mutationId,
+        resolve: (row) => {
+          clearTimeout(timer);
+          resolve(row);
+        },
+      };
+      const timer = setTimeout(() => {
+        this.waiters = this.waiters.filter((w) => w !== waiter);
+        resolve(null);
+      }, timeoutMs);
+      this.waiters.push(waiter);
+    });
+  }
+
+  /** Runs one cycle now and answers the state after it (the "sync now" button). */
+  async syncNow(): Promise<SyncState> {
+    const done = new Promise<void>((resolve) => {
+      const stop = this.subscribe(() => {
+        if (this.current.connection !== "syncing") {
+          stop();
+          resolve();
+        }
+      });
+      setTimeout(() => {
+        stop();
+        resolve();
+      }, 30_000).unref?.();
+    });
+    this.kick();
+    await done;
+    return this.current;
+  }
+
+  private async loop(): Promise<void> {
+    while (!this.stopped) {
+      this.again = false;
+      const ok = await this.cycle();
+      if (this.stopped) break;
+      if (this.again) continue;
+      await this.sleep(ok ? (this.options.pollIntervalMs ?? 30_000) : this.backoffDelay());
+    }
+  }
+
+  private sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const timer = setTimeout(() => {
+        this.wakeUp = null;
+        resolve();
+      }, ms);
+      this.wakeUp = () => {
+        clearTimeout(timer);
+        this.wakeUp = null;
+        resolve();
+      };
+    });
+  }
+
+  private backoffDelay(): number {
+    const { minMs, maxMs } = this.options.backoff ?? { minMs: 1_000, maxMs: 60_000 };
+    const base = Math.min(maxMs, minMs * 2 ** Math.min(this.failures - 1, 20));
+    // Full jitter on the upper half: consoles that lost the server together do not return together.
+    return Math.round(base / 2 + Math.random() * (base / 2));
+  }
+
+  /** One push-then-pull; true when the server was reached and everything went through. */
+  private async cycle(): Promise<boolean> {
+    const client = this.options.client();
+    if (!client || !this.options.signedIn()) {
+      this.closeEvents();
+      this.publish({ connection: "offline", lastError: this.options.enrolled() ? "Signed out: sign in to sync." : "This console is not enrolled yet." });
+      return true;
+    }
+    this.publish({ connection: "syncing" });
+    try {
+      await this.pushAll(client);
+      await this.pullAll(client);
+      this.failures = 0;
+      this.lastContactOk = true;
+      this.openEvents(client);
+      this.publish({ connection: "online", lastSyncAt: readSyncState(this.options.db).last_sync_at, lastError: null });
+      return true;
+    } catch (error) {
+      const failure = classify(error);
+      logSync(this.options.db, "error", failure.message, this.now());
+      if (failure.kind === "signed-out") {
+        this.closeEvents();
+        this.options.onSignedOut(failure.message);
+        this.publish({ connection: "offline", lastError: "The server signed this console out: sign in again." });
+        return true;
+      }
+      if (failure.kind === "offline") {
+        this.lastContactOk = false;
+        this.failures++;
+        this.publish({ connection: "offline", lastError: failure.message });
+        return false;
+      }
+      // The server answered "no" to the sync itself (not to a change): say so, try again later.
+      this.failures++;
+      this.publish({ connection: "online", lastError: failure.message });
+      return false;
+    }
+  }
+
+  private async pushAll(client: ServerClient): Promise<void> {
+    const { db } = this.options;
+    for (;;) {
+      const batch = nextBatch(db, SYNC_PUSH_MAX_BATCH);
+      if (batch.length === 0) return;
+      markSent(
+        db,
+        batch.map((row) => row.mutation_id),
+      );
+      const answer = await client.mutation("sync.push", { mutations: batch.map(toMutation) }, SyncPushResult);
+      const now = this.now();
+      db.transaction(() => {
+        for (const result of answer.results) this.land(result, now);
+      })();
+      logSync(db, "push", `${answer.results.length} answered${answer.halted ? `, halted at ${answer.halted.id}` : ""}`, now);
+      this.release(answer.results.map((r) => r.id));
+      this.publish({});
+      if (answer.halted) throw new ServerCallError(answer.halted.message, "offline");
+    }
+  }
+
+  /** The server's answer to one change: the row goes to the server's truth (plus what still waits). */
+  private land(result: SyncMutationResult, now: Date): void {
+    const { db } = this.options;
+    const row = getOutboxRow(db, result.id);
+    settle(db, result, now);
+    const actor = this.options.actor();
+    if (result.job) storeServerJob(db, result.job, actor);
+    else if (row?.job_id) refreshJob(db, row.job_id, actor);
+    if (result.handoff) storeHandoff(db, result.handoff);
+    if (result.status === "applied" || !row) return;
+    const label = result.job ? `${formatJobNumber(result.job.number)}: ` : "";
+    const what = describeChange(row);
+    const verdict = result.status === "conflict" ? "conflicted with a change made elsewhere" : "was refused";
+    addNotice(db, {
+      level: result.status === "conflict" ? "warning" : "error",
+      message: `${label}${what} ${verdict}: ${result.message ?? result.reason ?? "no reason given"}`,
+      jobId: result.job?.id ?? row.job_id,
+      mutationId: result.id,
+      at: now,
+    });
+  }
+
+  private release(ids: readonly string[]): void {
+    const done = new Set(ids);
+    const { db } = this.options;
+    const remaining: Waiter[] = [];
+    for (const waiter of this.waiters) {
+      if (done.has(waiter.mutationId)) waiter.resolve(getOutboxRow(db, waiter.mutationId));
+      else remaining.push(waiter);
+    }
+    this.waiters = remaining;
+  }
+
+  private async pullAll(client: ServerClient): Promise<void> {
+    const { db } = this.options;
+    let retriedFresh = false;
+    for (let pages = 0; pages < 100_000; pages++) {
+      const cursor = readSyncState(db).cursor;
+      let page: SyncPullPage;
+      try {
+        page = await client.query("sync.pull", { cursor: cursor ?? undefined, limit: this.options.pullLimit ?? 500 }, SyncPullPage);
+      } catch (error) {
+        const failure = classify(error);
+        // The server does not know this cursor (its database was replaced): start over, once.
+        if (failure.kind === "refused" && failure.code === "BAD_REQUEST" && cursor && !retriedFresh) {
+          retriedFresh = true;
+          resetCursor(db);
+          logSync(db, "pull", "cursor refused; starting a full snapshot", this.now());
+          continue;
+        }
+        throw failure;
+      }
+      applyPullPage(db, page, this.options.actor(), this.now());
+      if (!page.hasMore) {
+        logSync(db, "pull", page.full ? "full snapshot complete" : "up to date", this.now());
+        return;
+      }
+    }
+  }
+
+  private openEvents(client: ServerClient): void {
+    if (this.unsubscribeEvents && this.eventsClient === client) return;
+    this.closeEvents();
+    this.eventsClient = client;
+    this.unsubscribeEvents = client.subscribe("sync.events", {
+      onData: () => this.kick(),
+      onError: () => {
+        // The stream is gone: find out now whether the server is (offline state, backoff); the
+        // next successful cycle opens the stream again.
+        if (this.eventsClient !== client) return;
+        this.closeEvents();
+        this.kick();
+      },
+    });
+  }
+
+  private closeEvents(): void {
+    const stop = this.unsubscribeEvents;
+    this.unsubscribeEvents = null;
+    this.eventsClient = null;
+    stop?.();
+  }
+}
+
+function describeChange(row: OutboxRow): string {
+  const args = JSON.parse(row.args) as Record<string, unknown>;
+  switch (row.type) {
+    case "pickup.confirm":
+      return "the handover";
+    case "job.note":
+      return `your note “${typeof args.notes === "string" ? args.notes.slice(0, 200) : ""}”`;
+    case "job.transition":
+      return `the move to ${String(args.to)}`;
+    case "handoff.create":
+      return "the shift handoff";
+    case "handoff.acknowledge":
+      return "the handoff acknowledgement";
+  }
+}

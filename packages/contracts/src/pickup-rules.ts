@@ -1,0 +1,94 @@
+import type { Fulfilment, JobStatus, PaymentStatus } from "./enums.ts";
+import type { DomainErrorCode } from "./errors.ts";
+import { formatMoney } from "./money.ts";
+import { formatJobNumber } from "./numbers.ts";
+
+// Whether a job can be handed over at the counter, and if not, the answer the person gets. The
+// server decides with it under the job's row lock; the console decides with it against its cache
+// while offline. One text for both, so a scan reads the same whichever side answered it.
+
+/** What the decision needs to know about a job (dates as ISO strings). */
+export interface PickupFacts {
+  number: number;
+  status: JobStatus;
+  fulfilment: Fulfilment;
+  paymentStatus: PaymentStatus;
+  priceCents: number;
+  currency: string;
+  /** Sum of the job's recorded payments. */
+  paidCents: number;
+  pickedUpAt: string | null;
+  pickedUpBy: string | null;
+  pickedUpStation: string | null;
+}
+
+export interface PickupRefusal {
+  reason: DomainErrorCode;
+  message: string;
+  details: Record<string, unknown>;
+}
+
+const STATUS_WORDS: Record<JobStatus, string> = {
+  QUEUED: "still queued",
+  IN_PROGRESS: "still being made",
+  POST_PROCESSING: "still in post-processing",
+  READY_FOR_PICKUP: "ready for pickup",
+  PICKED_UP: "picked up",
+  SHIPPED: "shipped",
+  ON_HOLD: "on hold",
+  FAILED: "a failed print waiting for its reprint",
+  CANCELLED: "cancelled",
+};
+
+/** What must be collected before the handover; 0 when paid or waived. */
+export function amountDueCents(job: Pick<PickupFacts, "paymentStatus" | "priceCents" | "paidCents">): number {
+  if (job.paymentStatus === "PAID" || job.paymentStatus === "WAIVED") return 0;
+  // A refund gave the money back: the whole price is owed again.
+  if (job.paymentStatus === "REFUNDED") return job.priceCents;
+  return Math.max(0, job.priceCents - job.paidCents);
+}
+
+/**
+ * Why this job cannot be handed over now, or null when it can. `moment` writes a pickup time as
+ * people at the site read it (the server and the console each know the site's timezone).
+ */
+export function pickupRefusal(job: PickupFacts, moment: (iso: string) => string): PickupRefusal | null {
+  const label = formatJobNumber(job.number);
+  const status = job.status;
+  if (status === "CANCELLED") {
+    return { reason: "CANCELLED", message: `${label} was cancelled; there is nothing to hand over.`, details: { jobNumber: label, status } };
+  }
+  if (status === "PICKED_UP") {
+    const at = job.pickedUpAt ? moment(job.pickedUpAt) : "an unknown time";
+    const by = job.pickedUpBy ?? "someone no longer on staff";
+    const station = job.pickedUpStation ?? "a station since removed";
+    return {
+      reason: "ALREADY_PICKED_UP",
+      message: `${label} was already picked up on ${at}, handed over by ${by} at ${station}.`,
+      details: { jobNumber: label, status, pickedUpAt: job.pickedUpAt, pickedUpBy: job.pickedUpBy, station: job.pickedUpStation },
+    };
+  }
+  if (status === "SHIPPED") {
+    return { reason: "NOT_READY", message: `${label} was shipped to the customer; it is not collected here.`, details: { jobNumber: label, status } };
+  }
+  if (status !== "READY_FOR_PICKUP") {
+    return { reason: "NOT_READY", message: `${label} is not ready yet: it is ${STATUS_WORDS[status]}.`, details: { jobNumber: label, status } };
+  }
+  if (job.fulfilment !== "PICKUP") {
+    return {
+      reason: "NOT_READY",
+      message: `${label} is to be shipped, not collected; change its fulfilment before handing it over.`,
+      details: { jobNumber: label, status, fulfilment: job.fulfilment },
+    };
+  }
+  if (job.paymentStatus !== "PAID" && job.paymentStatus !== "WAIVED") {
+    const due = amountDueCents(job);
+    const what = job.paymentStatus === "REFUNDED" ? `${label} was refunded` : `${label} is not paid`;
+    return {
+      reason: "UNPAID",
+      message: `${what}: collect ${formatMoney(due, job.currency)} first, then scan again.`,
+      details: { jobNumber: label, paymentStatus: job.paymentStatus, amountDueCents: due, currency: job.currency, amountDue: formatMoney(due, job.currency) },
+    };
+  }
+  return null;
+}
