@@ -65,7 +65,10 @@ const JOBS = Prisma.raw(`${WORKER_SCHEMA}._private_jobs`);
 const TASKS_TABLE = Prisma.raw(`${WORKER_SCHEMA}._private_tasks`);
 
 function policyOf(ctx: AuthedContext): OperationsPolicy {
-  return { ...DEFAULT_OPERATIONS_POLICY, ...ctx.background };
+  return {
+    heartbeatStaleMs: ctx.background?.heartbeatStaleMs ?? DEFAULT_OPERATIONS_POLICY.heartbeatStaleMs,
+    stuckAfterMs: ctx.background?.stuckAfterMs ?? DEFAULT_OPERATIONS_POLICY.stuckAfterMs,
+  };
 }
 
 /**

@@ -50,9 +50,10 @@ function graphileLogger(logger: Logger): GraphileLogger {
 export async function startWorker(deps: WorkerDependencies, settings: WorkerSettings): Promise<RunningWorker> {
   const pool = new pg.Pool({ connectionString: settings.databaseUrl, max: settings.concurrency + 4 });
   // pg raises errors of idle and of checked-out connections as events; unheard, they end the process.
+  // A checked-out connection's error also fails the query running on it, which reports it there.
   pool.on("error", (error) => deps.logger.warn("worker database connection lost", { error: error.message }));
   pool.on("connect", (client) => {
-    client.on("error", (error) => deps.logger.warn("worker database connection failed", { error: error.message }));
+    client.on("error", (error) => deps.logger.debug("worker database connection failed", { error: error.message }));
   });
   const heartbeatIntervalMs = settings.heartbeatIntervalMs ?? 5_000;
   const recoveryIntervalMs = settings.recoveryIntervalMs ?? Math.max(1_000, Math.floor(settings.staleAfterMs / 2));
