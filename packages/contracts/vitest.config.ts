@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config";
 
+// The root config's timeouts do not reach a project config; a loaded two-core machine needs them.
 export default defineProject({
-  test: { name: "@orderdeck/contracts", include: ["test/**/*.test.ts", "src/**/*.test.ts"] },
+  test: { testTimeout: 30_000, hookTimeout: 60_000, name: "@orderdeck/contracts", include: ["test/**/*.test.ts", "src/**/*.test.ts"] },
 });

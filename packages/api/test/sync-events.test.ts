@@ -115,6 +115,29 @@ describe("site change pokes", () => {
     mine.stop();
   });
 
+  it("keep coming after the LISTEN connection is cut: the listener reconnects and pokes everyone once", async () => {
+    const listener = createSiteChangeListener({
+      connectionString: harness.db.url,
+      logger: createLogger({ silent: true }),
+      reconnect: { minMs: 50, maxMs: 200 },
+    });
+    listeners.push(listener);
+    await listener.start();
+    const mine = collect(listener, site.siteId);
+    const afterReconnect = mine.next();
+    await harness.db.pool.query(
+      "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND query = 'LISTEN orderdeck_site_changes' AND pid <> pg_backend_pid()",
+    );
+    // Changes made while nobody listened were not announced: the reconnect itself pokes.
+    await afterReconnect;
+    expect(listener.listening).toBe(true);
+    const afterChange = mine.next();
+    await settle(150);
+    await insertJob(harness, site);
+    await afterChange;
+    mine.stop();
+  });
+
   it("arrive through the sync.events subscription: one at once, then one per change", async () => {
     const stream = await site.as.STAFF.sync.events();
     const iterator = stream[Symbol.asyncIterator]();

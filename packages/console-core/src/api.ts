@@ -1,15 +1,7 @@
 // What localRouter answers the renderer, and the console core it is built on, as types and zod
 // schemas only. Node-free on purpose: the renderer's typecheck reads this module (through
 // localRouter's type), and it must not see better-sqlite3, node:* or Electron.
-import type {
-  JobWithTimeline} from "@orderdeck/contracts";
-import {
-  JobStatus,
-  PaymentStatus,
-  SyncHandoff,
-  SyncJob,
-  type DomainErrorCode,
-} from "@orderdeck/contracts";
+import { JobStatus, PaymentStatus, SyncHandoff, SyncJob, type DomainErrorCode, type JobWithTimeline } from "@orderdeck/contracts";
 import { z } from "zod";
 
 export const ConnectionState = z.enum(["online", "offline", "syncing"]);

@@ -139,6 +139,7 @@ export class SyncEngine {
 
   /** Runs one cycle now and answers the state after it (the "sync now" button). */
   async syncNow(): Promise<SyncState> {
+    if (!this.options.signedIn() || !this.running) return this.current;
     const done = new Promise<void>((resolve) => {
       const stop = this.subscribe(() => {
         if (this.current.connection !== "syncing") {

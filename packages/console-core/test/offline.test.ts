@@ -1,0 +1,240 @@
+// console-core on its own, with real SQLite files and no server to talk to (its URL points at a
+// port nothing listens on): the schema is versioned and durable, pulled pages land with their
+// cursor, and every action made offline is answered from the cache and kept in the outbox.
+import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
+import { generatePickupCode, type SyncJob, type SyncPullPage } from "@orderdeck/contracts";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { createConsoleCore, createLocalRouter, memorySecretStore, openDatabase, SCHEMA_VERSION, type ConsoleCore } from "../src/index.ts";
+import { applyPullPage } from "../src/store/cache.ts";
+
+let dir: string;
+let deadUrl: string;
+const open: ConsoleCore[] = [];
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const address = server.address();
+  await new Promise<void>((resolve) => server.close(() => resolve()));
+  return typeof address === "object" && address ? address.port : 0;
+}
+
+beforeEach(async () => {
+  dir = await mkdtemp(path.join(tmpdir(), "orderdeck-core-"));
+  deadUrl = `http://127.0.0.1:${await freePort()}`;
+});
+
+afterEach(async () => {
+  for (const core of open.splice(0)) await core.close();
+  await rm(dir, { recursive: true, force: true });
+});
+
+const SITE = { id: randomUUID(), name: "Offline Werkstatt", timezone: "Europe/Berlin", defaultCurrency: "EUR", slaWarnHours: 48, slaBreachHours: 96 };
+const USER = { id: randomUUID(), name: "Sam Staff", email: "sam@orderdeck.test", role: "LEAD" };
+const STATION = { id: randomUUID(), name: "Counter 1" };
+
+let seq = 1000;
+function job(overrides: Partial<SyncJob> = {}): SyncJob {
+  const now = new Date().toISOString();
+  seq++;
+  return {
+    id: randomUUID(),
+    number: seq,
+    title: `Bracket ${seq}`,
+    status: "READY_FOR_PICKUP",
+    queuePosition: seq,
+    priority: "NORMAL",
+    source: "MANUAL",
+    externalId: null,
+    customerId: null,
+    assigneeId: null,
+    assigneeName: null,
+    machine: null,
+    material: null,
+    colour: null,
+    quantity: 1,
+    estimatedMinutes: null,
+    dueAt: null,
+    priceCents: 2_000,
+    currency: "EUR",
+    paymentStatus: "PAID",
+    paidCents: 2_000,
+    fulfilment: "PICKUP",
+    pickupCode: generatePickupCode(),
+    pickedUpAt: null,
+    pickedUpById: null,
+    pickedUpByName: null,
+    pickedUpStationId: null,
+    pickedUpStationName: null,
+    notes: null,
+    version: 1,
+    createdAt: now,
+    updatedAt: now,
+    archivedAt: null,
+    changeSeq: String(seq),
+    ...overrides,
+  };
+}
+
+function page(jobs: SyncJob[], extra: Partial<SyncPullPage> = {}): SyncPullPage {
+  return {
+    jobs,
+    customers: [],
+    tombstones: [],
+    site: SITE,
+    handoffs: [],
+    full: true,
+    cursor: `cursor-${randomUUID()}`,
+    hasMore: false,
+    serverTime: new Date().toISOString(),
+    ...extra,
+  };
+}
+
+const actor = { userId: USER.id, userName: USER.name, stationId: STATION.id, stationName: STATION.name };
+
+/** A console that was enrolled and signed in and has synced these jobs, now without its server. */
+function offlineConsole(jobs: SyncJob[]): ConsoleCore {
+  const db = openDatabase(dir);
+  const set = db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  set.run("server_url", deadUrl);
+  set.run("station", JSON.stringify(STATION));
+  set.run("user", JSON.stringify(USER));
+  applyPullPage(db, page(jobs), actor, new Date());
+  db.close();
+  const core = createConsoleCore({
+    dataDir: dir,
+    secrets: memorySecretStore({ stationToken: "station-token-xxxxxxxxxxxx", sessionToken: "session-token-xxxxxxxxxxxx" }),
+    backoff: { minMs: 50, maxMs: 200 },
+    requestTimeoutMs: 500,
+  });
+  open.push(core);
+  core.start();
+  return core;
+}
+
+describe("the local database", () => {
+  it("is created in WAL mode at the current schema version, keeps what it holds, and refuses a newer schema", () => {
+    const db = openDatabase(dir);
+    expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
+    expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    applyPullPage(db, page([job()]), actor, new Date());
+    db.close();
+
+    const again = openDatabase(dir);
+    expect(again.prepare("SELECT count(*) AS n FROM jobs").get()).toEqual({ n: 1 });
+    again.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
+    again.close();
+    expect(() => openDatabase(dir)).toThrow(/newer OrderDeck/);
+  });
+
+  it("lands pages with their cursor, drops tombstoned jobs, and never rolls a row back to an older version", () => {
+    const db = openDatabase(dir);
+    const [a, b] = [job(), job()];
+    applyPullPage(db, page([a as SyncJob, b as SyncJob]), actor, new Date());
+    const newer = { ...(a as SyncJob), title: "Newer", version: 2, changeSeq: String(Number(a?.changeSeq) + 500) };
+    applyPullPage(db, page([newer], { full: false, site: null, handoffs: null, tombstones: [{ id: (b as SyncJob).id }], cursor: "c2" }), actor, new Date());
+    // An older copy arriving late (a page that crossed an answer on the way) is ignored.
+    applyPullPage(db, page([{ ...(a as SyncJob), title: "Stale" }], { full: false, site: null, handoffs: null, cursor: "c3" }), actor, new Date());
+    const rows = db.prepare<[], { title: string }>("SELECT title FROM jobs").all();
+    expect(rows).toEqual([{ title: "Newer" }]);
+    expect(db.prepare("SELECT cursor FROM sync_state").get()).toEqual({ cursor: "c3" });
+    db.close();
+  });
+});
+
+describe("working offline", () => {
+  it("hands a job over against the cache, answers a second scan from the outbox, and keeps both for the server", async () => {
+    const ready = job();
+    const core = offlineConsole([ready]);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(core.sync.state()).toMatchObject({ connection: "offline", signedIn: true, outboxSize: 0 });
+
+    expect(core.pickup.lookup(ready.pickupCode)).toMatchObject({ canHandOver: true, refusal: null, pendingHandover: null });
+    const first = await core.pickup.confirm(ready.pickupCode);
+    expect(first).toMatchObject({ outcome: "pending_sync", job: { status: "PICKED_UP", pickedUpStationName: "Counter 1", pendingChanges: 1 } });
+    const second = await core.pickup.confirm(ready.pickupCode.toLowerCase());
+    expect(second).toMatchObject({ outcome: "pending_sync", mutationId: first.mutationId });
+    expect(second.message).toMatch(/already handed over at this station/);
+    expect(core.pickup.lookup(ready.pickupCode).pendingHandover?.mutationId).toBe(first.mutationId);
+    expect(core.sync.state().outboxSize).toBe(1);
+
+    // Durable: a new process on the same folder finds the queued handover and the shown state.
+    await core.close();
+    const reopened = offlineConsoleReopen();
+    expect(reopened.sync.state().outboxSize).toBe(1);
+    expect(reopened.queue.get(ready.id)).toMatchObject({ status: "PICKED_UP", pendingChanges: 1 });
+  });
+
+  it("refuses at the counter what the server would refuse, with the same words, and queues nothing", async () => {
+    const unpaid = job({ paymentStatus: "UNPAID", paidCents: 500, priceCents: 2_000 });
+    const cancelled = job({ status: "CANCELLED", queuePosition: null });
+    const core = offlineConsole([unpaid, cancelled]);
+    expect(await core.pickup.confirm(unpaid.pickupCode)).toMatchObject({
+      outcome: "refused",
+      refusal: { reason: "UNPAID", message: `J-00${unpaid.number} is not paid: collect €15.00 first, then scan again.` },
+    });
+    expect((await core.pickup.confirm(cancelled.pickupCode)).refusal?.reason).toBe("CANCELLED");
+    expect((await core.pickup.confirm("ABCDE-FGHJK")).refusal?.reason).toBe("INVALID_CODE");
+    expect((await core.pickup.confirm(generatePickupCode())).refusal?.reason).toBe("UNKNOWN_CODE");
+    expect(core.sync.state().outboxSize).toBe(0);
+  });
+
+  it("chains notes and moves on one job, each against the version the server will have by then", async () => {
+    const queued = job({ status: "QUEUED", version: 4 });
+    const core = offlineConsole([queued]);
+    await core.jobs.note(queued.id, "Use the matte PLA");
+    await core.jobs.transition(queued.id, "IN_PROGRESS");
+    await expect(core.jobs.transition(queued.id, "SHIPPED")).rejects.toThrow(/cannot become SHIPPED/);
+    expect(core.queue.get(queued.id)).toMatchObject({ status: "IN_PROGRESS", notes: "Use the matte PLA", version: 6, pendingChanges: 2 });
+    const db = openDatabase(dir);
+    const rows = db.prepare<[], { type: string; args: string }>("SELECT type, args FROM outbox ORDER BY seq").all();
+    db.close();
+    expect(rows.map((r) => [r.type, (JSON.parse(r.args) as { version: number }).version])).toEqual([
+      ["job.note", 4],
+      ["job.transition", 5],
+    ]);
+  });
+
+  it("builds the handoff summary from the cache, stamped with the last sync", async () => {
+    const ready = job({ paymentStatus: "UNPAID", paidCents: 0 });
+    const overdue = job({ status: "IN_PROGRESS", dueAt: new Date(Date.now() - 3_600_000).toISOString() });
+    const core = offlineConsole([ready, overdue]);
+    const summary = await core.handoff.summary();
+    expect(summary).toMatchObject({
+      source: "cache",
+      counts: { readyWaiting: 1, readyUnpaid: 1, overdue: 1, started: null },
+      readyWaiting: [{ jobId: ready.id, unpaid: true, amountDue: "€20.00" }],
+    });
+    expect(summary.source === "cache" && summary.asOf).toBeTruthy();
+    const created = await core.handoff.create("Printer 2 jams on PETG");
+    expect(created).toMatchObject({ status: "pending" });
+  });
+
+  it("answers the renderer through localRouter, and says 'offline' where only the server can answer", async () => {
+    const ready = job();
+    const core = offlineConsole([ready]);
+    const caller = createLocalRouter({ serverUrl: deadUrl, core }).createCaller({});
+    expect((await caller.queue.list({ limit: 10 })).items.map((j) => j.id)).toEqual([ready.id]);
+    expect((await caller.queue.list({ search: `J-${ready.number}` })).items).toHaveLength(1);
+    const refusal = await caller.queue.timeline({ id: ready.id }).catch((error: unknown) => error);
+    expect(refusal).toMatchObject({ code: "PRECONDITION_FAILED", message: expect.stringMatching(/cannot be reached/) });
+    const stream = await caller.sync.onState();
+    const first = await stream[Symbol.asyncIterator]().next();
+    expect(first.value).toMatchObject({ signedIn: true, outboxSize: 0 });
+  });
+});
+
+function offlineConsoleReopen(): ConsoleCore {
+  const core = createConsoleCore({
+    dataDir: dir,
+    secrets: memorySecretStore({ stationToken: "station-token-xxxxxxxxxxxx", sessionToken: "session-token-xxxxxxxxxxxx" }),
+    requestTimeoutMs: 500,
+  });
+  open.push(core);
+  return core;
+}
