@@ -29,6 +29,28 @@ function postgresFailureOf(error: unknown): PostgresFailure | undefined {
   return undefined;
 }
 
+// How each layer says "the database cannot be talked to right now" (stopped, restarting,
+// unreachable, out of connections, or too slow to hand out a connection): Prisma's own codes, the
+// kinds of its pg driver adapter, node-postgres's errors (no SQLSTATE, only a message) and Node's
+// socket errors. Each of these is an outage to wait out, never a fault of the request.
+const UNAVAILABLE_PRISMA_CODES = new Set(["P1001", "P1002", "P1008", "P1017", "P2024", "P2028"]);
+const UNAVAILABLE_ADAPTER_KINDS = new Set(["DatabaseNotReachable", "ConnectionClosed", "SocketTimeout", "TooManyConnections", "TransactionAlreadyClosed"]);
+const UNAVAILABLE_SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
+const UNAVAILABLE_PG_MESSAGES = /^(Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error)/;
+
+function isConnectionFailure(error: unknown, depth = 0): boolean {
+  if (!isRecord(error) || depth > 4) return false;
+  if (typeof error.code === "string" && (UNAVAILABLE_PRISMA_CODES.has(error.code) || UNAVAILABLE_SOCKET_CODES.has(error.code))) return true;
+  const meta = isRecord(error.meta) ? error.meta : undefined;
+  const adapterError = meta && isRecord(meta.driverAdapterError) ? meta.driverAdapterError : undefined;
+  const kind = adapterError && isRecord(adapterError.cause) ? adapterError.cause.kind : undefined;
+  if (typeof kind === "string" && UNAVAILABLE_ADAPTER_KINDS.has(kind)) return true;
+  if (error instanceof Error && !("code" in error) && UNAVAILABLE_PG_MESSAGES.test(error.message)) return true;
+  return isConnectionFailure(error.cause, depth + 1);
+}
+
+const UNAVAILABLE_MESSAGE = "The database is not reachable right now; try again in a few seconds.";
+
 /**
  * Turns a refusal by the database (a constraint, a trigger, a lost race) into a DomainError, so
  * that the database's second line of defence answers 4xx like the first. Services check the
@@ -36,6 +58,7 @@ function postgresFailureOf(error: unknown): PostgresFailure | undefined {
  * in the database's message are never passed on.
  */
 export function databaseRefusal(error: unknown): DomainError | undefined {
+  if (isConnectionFailure(error)) return new DomainError("SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE);
   if (isRecord(error) && error.code === "P2025") return new DomainError("NOT_FOUND", "That record does not exist (or not at this site).");
   const failure = postgresFailureOf(error);
   if (!failure) return undefined;
@@ -60,12 +83,12 @@ export function databaseRefusal(error: unknown): DomainError | undefined {
     case "42501":
       return new DomainError("NOT_FOUND", "That record does not exist (or not at this site).");
     case "57P01":
+    case "57P02":
     case "57P03":
-    case "08000":
-    case "08003":
-    case "08006":
-      return new DomainError("SERVICE_UNAVAILABLE", "The database is not reachable right now; try again shortly.");
+    case "53300":
+      return new DomainError("SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE);
     default:
-      return undefined;
+      // Class 08: connection exceptions of every kind.
+      return failure.code.startsWith("08") ? new DomainError("SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE) : undefined;
   }
 }
