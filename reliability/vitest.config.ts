@@ -1,0 +1,7 @@
+import { defineProject } from "vitest/config";
+
+// The reliability suite (issue 9): real HTTP servers on 127.0.0.1, real PostgreSQL, real process
+// kills. Each file bounds its own run time; the hammer's length is RELIABILITY_HAMMER_SECONDS.
+export default defineProject({
+  test: { name: "reliability", include: ["*.test.ts"], testTimeout: 120_000, hookTimeout: 120_000 },
+});
