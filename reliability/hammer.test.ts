@@ -65,7 +65,7 @@ describe("200 consoles at once", () => {
     const replayMismatches: string[] = [];
     const done = { handovers: 0, transitions: 0, reorders: 0, creates: 0, payments: 0, invoices: 0 };
 
-    const note = (what: string, answer: ApiAnswer) => {
+    const note = <T>(what: string, answer: ApiAnswer<T>): ApiAnswer<T> => {
       statusCounts.set(answer.status, (statusCounts.get(answer.status) ?? 0) + 1);
       if (answer.status === 0 || answer.status >= 500) {
         failures.push(`${what}: ${answer.status} ${answer.networkError ?? `${answer.error?.code} ${answer.error?.message}`}`);
