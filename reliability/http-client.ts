@@ -46,7 +46,9 @@ export class ApiClient {
   private async send<T>(method: string, pathAndQuery: string, body: string | undefined, options: CallOptions): Promise<ApiAnswer<T>> {
     const started = performance.now();
     const headers: Record<string, string> = { ...this.headers, ...options.headers };
-    if (body !== undefined) headers["content-type"] = "application/json";
+    // tRPC reads a mutation's body as JSON, and refuses a POST without that content type (415)
+    // even when the procedure takes no input.
+    if (method === "POST") headers["content-type"] = "application/json";
     if (options.requestId) headers["x-request-id"] = options.requestId;
     try {
       const response = await fetch(`${this.baseUrl}/trpc/${pathAndQuery}`, {
