@@ -15,16 +15,23 @@ describe("database outages", () => {
     ["a connection reset mid-query", adapterError({ kind: "ConnectionClosed" }, "P2010")],
     ["a server shutting down under a running query", adapterError({ kind: "postgres", originalCode: "57P01", originalMessage: "terminating connection due to administrator command" }, "P2010")],
     ["a server still starting up", adapterError({ kind: "postgres", originalCode: "57P03", originalMessage: "the database system is starting up" }, "P2010")],
-    ["no connection slot left", adapterError({ kind: "postgres", originalCode: "53300", originalMessage: "sorry, too many clients already" }, "P2010")],
     ["a connection exception", Object.assign(new Error("connection failure"), { code: "08006" })],
     ["a silent server (connect timeout)", new Error("Connection terminated due to connection timeout", { cause: new Error("Connection terminated unexpectedly") })],
-    ["a full pool that stays full", new Error("timeout exceeded when trying to connect")],
     ["a refused socket", Object.assign(new Error("connect ECONNREFUSED 127.0.0.1:5432"), { code: "ECONNREFUSED" })],
-    ["a transaction that could not start in time", Object.assign(new Error("Transaction API error: Unable to start a transaction in the given time."), { code: "P2028" })],
-  ])("answers SERVICE_UNAVAILABLE for %s", (_what, error) => {
+  ])("answers SERVICE_UNAVAILABLE for %s: the database is not reachable", (_what, error) => {
     const refusal = databaseRefusal(error);
     expect(refusal?.reason).toBe("SERVICE_UNAVAILABLE");
     expect(refusal?.message).toMatch(/database is not reachable right now; try again/);
+  });
+
+  it.each([
+    ["no connection slot left at the server", adapterError({ kind: "postgres", originalCode: "53300", originalMessage: "sorry, too many clients already" }, "P2010")],
+    ["a full pool that stays full", new Error("timeout exceeded when trying to connect")],
+    ["a transaction that could not start in time", Object.assign(new Error("Transaction API error: Unable to start a transaction in the given time."), { code: "P2028" })],
+  ])("answers SERVICE_UNAVAILABLE for %s: the server is busy", (_what, error) => {
+    const refusal = databaseRefusal(error);
+    expect(refusal?.reason).toBe("SERVICE_UNAVAILABLE");
+    expect(refusal?.message).toMatch(/too busy to take this right now; try again/);
   });
 
   it("leaves other errors alone: a bug stays a 500 and is logged as one", () => {
