@@ -6,7 +6,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     globalSetup: ["./packages/db/src/testing/global-setup.ts"],
-    projects: ["packages/*", "apps/*"],
+    projects: ["packages/*", "apps/*", "reliability"],
     testTimeout: 30_000,
     hookTimeout: 60_000,
   },

@@ -29,6 +29,60 @@ function postgresFailureOf(error: unknown): PostgresFailure | undefined {
   return undefined;
 }
 
+// How each layer says "the database cannot serve this right now": Prisma's own codes, the kinds
+// of its pg driver adapter, node-postgres's errors (no SQLSTATE, only a message) and Node's socket
+// errors. Either the database is out of reach (stopped, restarting, unreachable) or every
+// connection stayed busy past the wait (overload). Both are to be waited out and retried, never a
+// fault of the request; the message tells them apart for whoever reads it.
+type Unavailable = "unreachable" | "busy";
+
+const PRISMA_CODES: Record<string, Unavailable> = {
+  P1001: "unreachable",
+  P1002: "unreachable",
+  P1008: "unreachable",
+  P1017: "unreachable",
+  // Pool timeout; transaction could not start (or outlived its time) while connections were busy.
+  P2024: "busy",
+  P2028: "busy",
+};
+const ADAPTER_KINDS: Record<string, Unavailable> = {
+  DatabaseNotReachable: "unreachable",
+  ConnectionClosed: "unreachable",
+  SocketTimeout: "unreachable",
+  TooManyConnections: "busy",
+  TransactionAlreadyClosed: "busy",
+};
+const SOCKET_CODES = new Set(["ECONNREFUSED", "ECONNRESET", "ETIMEDOUT", "EPIPE", "ENOTFOUND", "EHOSTUNREACH"]);
+const PG_MESSAGES: Array<[RegExp, Unavailable]> = [
+  // pg-pool: no pooled connection came free in time.
+  [/^timeout exceeded when trying to connect/, "busy"],
+  // pg: a new connection was not established in time, or dropped.
+  [/^(Connection terminated|Client has encountered a connection error)/, "unreachable"],
+];
+
+function unavailability(error: unknown, depth = 0): Unavailable | undefined {
+  if (!isRecord(error) || depth > 4) return undefined;
+  if (typeof error.code === "string") {
+    const byPrisma = PRISMA_CODES[error.code];
+    if (byPrisma) return byPrisma;
+    if (SOCKET_CODES.has(error.code)) return "unreachable";
+  }
+  const meta = isRecord(error.meta) ? error.meta : undefined;
+  const adapterError = meta && isRecord(meta.driverAdapterError) ? meta.driverAdapterError : undefined;
+  const kind = adapterError && isRecord(adapterError.cause) ? adapterError.cause.kind : undefined;
+  if (typeof kind === "string" && ADAPTER_KINDS[kind]) return ADAPTER_KINDS[kind];
+  if (error instanceof Error && !("code" in error)) {
+    const match = PG_MESSAGES.find(([pattern]) => pattern.test(error.message));
+    if (match) return match[1];
+  }
+  return unavailability(error.cause, depth + 1);
+}
+
+const UNAVAILABLE_MESSAGE: Record<Unavailable, string> = {
+  unreachable: "The database is not reachable right now; try again in a few seconds.",
+  busy: "The server is too busy to take this right now; try again in a few seconds.",
+};
+
 /**
  * Turns a refusal by the database (a constraint, a trigger, a lost race) into a DomainError, so
  * that the database's second line of defence answers 4xx like the first. Services check the
@@ -36,6 +90,8 @@ function postgresFailureOf(error: unknown): PostgresFailure | undefined {
  * in the database's message are never passed on.
  */
 export function databaseRefusal(error: unknown): DomainError | undefined {
+  const unavailable = unavailability(error);
+  if (unavailable) return new DomainError("SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE[unavailable]);
   if (isRecord(error) && error.code === "P2025") return new DomainError("NOT_FOUND", "That record does not exist (or not at this site).");
   const failure = postgresFailureOf(error);
   if (!failure) return undefined;
@@ -60,12 +116,13 @@ export function databaseRefusal(error: unknown): DomainError | undefined {
     case "42501":
       return new DomainError("NOT_FOUND", "That record does not exist (or not at this site).");
     case "57P01":
+    case "57P02":
     case "57P03":
-    case "08000":
-    case "08003":
-    case "08006":
-      return new DomainError("SERVICE_UNAVAILABLE", "The database is not reachable right now; try again shortly.");
+      return new DomainError("SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE.unreachable);
+    case "53300":
+      return new DomainError("SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE.busy);
     default:
-      return undefined;
+      // Class 08: connection exceptions of every kind.
+      return failure.code.startsWith("08") ? new DomainError("SERVICE_UNAVAILABLE", UNAVAILABLE_MESSAGE.unreachable) : undefined;
   }
 }

@@ -4,8 +4,7 @@
 import { generatePickupCode } from "@orderdeck/contracts";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { z } from "zod";
-import { appRouter } from "../src/root.ts";
+import { callByPath, listProcedures, type ProcedureEntry } from "../src/testing/index.ts";
 import { createApiHarness, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
 
 let harness: ApiHarness;
@@ -33,18 +32,8 @@ const HOSTILE_NUMBERS = [-1, 0, 1.5, -2_147_483_649, 2_147_483_648, Number.MAX_S
 const HOSTILE_OTHERS: unknown[] = [null, true, [], {}, [1, 2, 3], { $gt: "" }, { __proto__: { admin: true } }, new Date(0)];
 const HOSTILE_VALUES: unknown[] = [...HOSTILE_STRINGS, ...HOSTILE_NUMBERS, ...HOSTILE_OTHERS];
 
-/** The top-level keys a procedure's input object accepts (zod object schemas), to aim values at them. */
-function inputKeys(procedure: unknown): string[] {
-  const inputs = (procedure as { _def?: { inputs?: unknown[] } })._def?.inputs ?? [];
-  const keys = new Set<string>();
-  for (const parser of inputs) {
-    if (parser instanceof z.ZodObject) for (const key of Object.keys(parser.shape)) keys.add(key);
-  }
-  return [...keys];
-}
-
-function inputsFor(procedure: unknown): unknown[] {
-  const keys = inputKeys(procedure);
+function inputsFor(procedure: ProcedureEntry): unknown[] {
+  const keys = procedure.inputKeys;
   const cases: unknown[] = [undefined, ...HOSTILE_VALUES];
   // Aim each hostile value at each field, alone and with every other field hostile too.
   for (const value of HOSTILE_VALUES) {
@@ -56,12 +45,6 @@ function inputsFor(procedure: unknown): unknown[] {
   const idKeys = keys.filter((k) => /id$/i.test(k));
   if (idKeys.length > 0) cases.push(Object.fromEntries(idKeys.map((k) => [k, otherJobId])));
   return cases;
-}
-
-function callByPath(caller: Caller, path: string, input: unknown): Promise<unknown> {
-  let target: unknown = caller;
-  for (const part of path.split(".")) target = (target as Record<string, unknown>)[part];
-  return (target as (input: unknown) => Promise<unknown>)(input);
 }
 
 /** A digest of everything a refused call must leave alone (not sessions, rate limits or audit rows). */
@@ -102,16 +85,15 @@ beforeAll(async () => {
 
 afterAll(async () => harness.drop());
 
-const procedures = Object.entries(appRouter._def.procedures as unknown as Record<string, { _def: { type: string } }>).filter(
-  ([, p]) => p._def.type !== "subscription",
-);
+const procedures = listProcedures();
 
 describe("hostile input to every procedure", () => {
   it("covers the whole router", () => {
     expect(procedures.length).toBeGreaterThan(0);
   });
 
-  for (const [path, procedure] of procedures) {
+  for (const procedure of procedures) {
+    const { path } = procedure;
     it(`${path}: 4xx for every hostile input, and a refusal changes nothing`, { timeout: 120_000 }, async () => {
       // A session of its own: a hostile call that is accepted (auth.logout, say) must not sign
       // out the callers of the next procedure.

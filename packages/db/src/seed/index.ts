@@ -15,7 +15,9 @@ import type { Prisma, PrismaClient } from "../generated/prisma/client.ts";
 import { COMPANIES, FIRST_NAMES, LAST_NAMES, MACHINES, MATERIALS, NOTES, TITLES, type Process } from "./catalog.ts";
 import { createRandom, Dice, type Random } from "./random.ts";
 
-export { createRandom, type Random } from "./random.ts";
+export { createRandom, Dice, type Random } from "./random.ts";
+// The word lists, for other generators of realistic data (the benchmark seed).
+export { COMPANIES, FIRST_NAMES, LAST_NAMES, MACHINES, MATERIALS, NOTES, TITLES, type MaterialSpec, type Process } from "./catalog.ts";
 
 export const DEMO_SITE_NAME = "OrderDeck Demo Workshop";
 export const DEMO_TIMEZONE = "Europe/Berlin";

@@ -1,0 +1,43 @@
+// jobs.list, a page of 50 with a status filter and a text search, against exactly the SQL the
+// list service runs (captured from one real call) replayed through node-postgres alone.
+import { bareLoad, httpLoad, type LoadShape } from "../load.ts";
+import { captureProcedure, replay } from "../capture.ts";
+import type { BenchEnvironment } from "../environment.ts";
+import type { BenchResult } from "../report.ts";
+import { seatHeaders } from "./seats.ts";
+
+export const LIST_INPUT = { filter: { statuses: ["QUEUED", "IN_PROGRESS"], search: "bracket" }, limit: 50 } as const;
+
+export async function benchJobsList(env: BenchEnvironment, shape: LoadShape, log: (line: string) => void): Promise<BenchResult> {
+  const captured = await captureProcedure(env.databaseUrl, env.pool, env.secretKey, env.shop.seats[0]?.headers ?? {}, (caller) =>
+    caller.jobs.list({ filter: { statuses: [...LIST_INPUT.filter.statuses], search: LIST_INPUT.filter.search }, limit: LIST_INPUT.limit }),
+  );
+  const rows = captured.result.items.length;
+  if (rows !== LIST_INPUT.limit) throw new Error(`the list benchmark's query should fill a page of ${LIST_INPUT.limit}, it answered ${rows}`);
+  log(`jobs.list: ${captured.statements.length} statements per request; API under load`);
+  const path = `/trpc/jobs.list?input=${encodeURIComponent(JSON.stringify(LIST_INPUT))}`;
+  const api = await httpLoad({ url: env.api.url, request: (n) => ({ method: "GET", path, headers: seatHeaders(env.shop.seats, n) }) }, shape);
+  log("jobs.list: the same SQL through pg alone");
+  const bare = await bareLoad(() => replay(env.pool, captured.statements), shape);
+  return {
+    id: "jobs-list",
+    title: "jobs.list — page of 50, status filter and text search",
+    about:
+      `\`jobs.list\` with \`${JSON.stringify(LIST_INPUT)}\` (a page of ${LIST_INPUT.limit} of the ~11 000 queued and in-progress jobs, searched for a word in the title or customer name), ` +
+      `${shape.connections} connections, credentials spread over the shop's seats. The bare floor replays the ${captured.statements.length} statements of the list's transaction ` +
+      "(captured from one real call: site scope, customer lookup, SLA thresholds, the page) through node-postgres with the same pool size and concurrency.",
+    runs: [
+      { label: "API `jobs.list` over HTTP", figures: api },
+      { label: "bare floor: the same SQL through `pg`", figures: bare },
+    ],
+    ratios: [
+      { what: "p50, API ÷ bare floor", value: api.p50 / bare.p50 },
+      { what: "p99, API ÷ bare floor", value: api.p99 / bare.p99 },
+      { what: "throughput, API ÷ bare floor", value: api.throughput / bare.throughput },
+    ],
+    targets: [
+      { what: "API p99 under 25 ms", value: api.p99, limit: 25, unit: "ms" },
+      { what: "API p50 at most 1.5× the bare query's p50", value: api.p50 / bare.p50, limit: 1.5, unit: "×" },
+    ],
+  };
+}

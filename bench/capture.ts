@@ -1,0 +1,74 @@
+// The bare floor runs exactly the SQL a procedure runs: one call is made through the product's
+// own router and services with a Prisma client that reports every statement, and the statements
+// of its site-scoped transaction (from the set_config that opens it to its COMMIT) are kept with
+// their parameters, to be replayed through node-postgres alone.
+import { createCallerFactory, createMetrics, createRateLimits, appRouter, type Context } from "@orderdeck/api";
+import { PrismaClient } from "@orderdeck/db";
+import { createLogger } from "@orderdeck/logging";
+import { PrismaPg } from "@prisma/adapter-pg";
+import type pg from "pg";
+
+const createCaller = createCallerFactory(appRouter);
+export type Caller = ReturnType<typeof createCaller>;
+
+export interface Statement {
+  text: string;
+  params: unknown[];
+}
+
+export interface Captured<T> {
+  result: T;
+  statements: Statement[];
+}
+
+/** Calls `path` once with a seat's credentials and answers its result and its transaction's statements. */
+export async function captureProcedure<T>(
+  databaseUrl: string,
+  pool: pg.Pool,
+  secretKey: string,
+  headers: Record<string, string>,
+  call: (caller: Caller) => Promise<T>,
+): Promise<Captured<T>> {
+  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }), log: [{ emit: "event", level: "query" }] });
+  const seen: Statement[] = [];
+  prisma.$on("query", (event) => {
+    const params: unknown = typeof event.params === "string" ? JSON.parse(event.params) : event.params;
+    seen.push({ text: event.query, params: Array.isArray(params) ? params : [] });
+  });
+  try {
+    const ctx: Context = {
+      prisma,
+      logger: createLogger({ silent: true }),
+      metrics: createMetrics(),
+      version: "bench",
+      sessions: { secretKey, idleMs: 12 * 3_600_000 },
+      rateLimits: createRateLimits(pool),
+      requestId: "bench-capture",
+      ip: "127.0.0.1",
+      userAgent: "bench",
+      credentials: { authorization: headers.authorization, stationToken: headers["x-station-token"] },
+    };
+    const result = await call(createCaller(ctx));
+    const start = seen.findIndex((s) => s.text.includes("set_config('app.site_id'"));
+    const end = seen.findIndex((s, i) => i > start && s.text.trim().toUpperCase() === "COMMIT");
+    if (start < 0 || end < 0) throw new Error("no site-scoped transaction was seen");
+    return { result, statements: seen.slice(start, end) };
+  } finally {
+    await prisma.$disconnect();
+  }
+}
+
+/** One transaction of the captured statements on a pooled connection. */
+export async function replay(pool: pg.Pool, statements: Statement[]): Promise<void> {
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    for (const s of statements) await client.query(s.text, s.params);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}

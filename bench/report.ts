@@ -1,0 +1,88 @@
+// What a benchmark answers, how it is printed, and how docs/benchmarks.md is kept: each benchmark
+// owns one section between `<!-- bench:<id>:start -->` and `<!-- bench:<id>:end -->`, rewritten
+// on every run; everything outside the markers is written by hand and left alone.
+import { existsSync } from "node:fs";
+import { readFile, writeFile } from "node:fs/promises";
+import type { LoadFigures } from "./load.ts";
+
+export interface Target {
+  what: string;
+  /** The figure measured and the limit it is held to (same unit). */
+  value: number;
+  limit: number;
+  unit: string;
+}
+
+export interface BenchResult {
+  id: string;
+  title: string;
+  /** What was measured, in a sentence or two (shown above the table). */
+  about: string;
+  runs: Array<{ label: string; figures: LoadFigures }>;
+  /** Ratios of the API to the bare floor measured in the same run. */
+  ratios: Array<{ what: string; value: number }>;
+  targets: Target[];
+  /** Other figures (memory, sizes), as label → text. */
+  facts?: Array<[string, string]>;
+  notes?: string[];
+}
+
+const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "–");
+
+export function targetLine(t: Target): string {
+  if (!Number.isFinite(t.value)) return `${t.what}: **not measured** (no answers in the measured run)`;
+  const met = t.value <= t.limit;
+  const verdict = met ? "**met**" : `**missed** by ${(t.value - t.limit).toFixed(2)} ${t.unit} (${((t.value / t.limit - 1) * 100).toFixed(0)} % over)`;
+  return `${t.what}: ${t.value.toFixed(2)} ${t.unit} against ${t.limit} ${t.unit}, ${verdict}`;
+}
+
+export function renderResult(r: BenchResult): string {
+  const lines = [`### ${r.title}`, "", r.about, ""];
+  if (r.runs.length > 0) {
+    lines.push("| run | requests | req/s | p50 ms | p90 ms | p99 ms | max ms | answers | no answer |", "|---|---:|---:|---:|---:|---:|---:|---|---:|");
+    for (const { label, figures: f } of r.runs) {
+      const answers = Object.entries(f.statuses).map(([status, n]) => `${status}: ${n}`).join(", ");
+      lines.push(`| ${label} | ${f.requests} | ${f.throughput.toFixed(0)} | ${ms(f.p50)} | ${ms(f.p90)} | ${ms(f.p99)} | ${ms(f.max)} | ${answers} | ${f.errors} |`);
+    }
+    lines.push("");
+  }
+  for (const [label, text] of r.facts ?? []) lines.push(`- ${label}: ${text}`);
+  for (const ratio of r.ratios) lines.push(`- ${ratio.what}: **${ratio.value.toFixed(2)}×**`);
+  for (const target of r.targets) lines.push(`- Target — ${targetLine(target)}`);
+  for (const note of r.notes ?? []) lines.push(`- ${note}`);
+  return lines.join("\n");
+}
+
+/** The same, for the terminal. */
+export function printResult(r: BenchResult, print: (line: string) => void): void {
+  print(`\n== ${r.title}`);
+  for (const { label, figures: f } of r.runs) {
+    print(
+      `  ${label.padEnd(44)} ${f.throughput.toFixed(0).padStart(7)} req/s  p50 ${ms(f.p50).padStart(7)} ms  p99 ${ms(f.p99).padStart(7)} ms  ${JSON.stringify(f.statuses)}${f.errors ? `  no answer: ${f.errors}` : ""}`,
+    );
+  }
+  for (const [label, text] of r.facts ?? []) print(`  ${label}: ${text}`);
+  for (const ratio of r.ratios) print(`  ${ratio.what}: ${ratio.value.toFixed(2)}x`);
+  for (const target of r.targets) print(`  target: ${targetLine(target).replaceAll("**", "")}`);
+}
+
+const NEW_SECTIONS = "<!-- bench:new-sections-above -->";
+
+/** Rewrites one section of the document (adding it before the new-sections marker when missing). */
+export function withSection(document: string, id: string, body: string): string {
+  const start = `<!-- bench:${id}:start -->`;
+  const end = `<!-- bench:${id}:end -->`;
+  const block = `${start}\n${body.trim()}\n${end}`;
+  const from = document.indexOf(start);
+  const to = document.indexOf(end);
+  if (from >= 0 && to > from) return `${document.slice(0, from)}${block}${document.slice(to + end.length)}`;
+  const at = document.indexOf(NEW_SECTIONS);
+  if (at >= 0) return `${document.slice(0, at)}${block}\n\n${document.slice(at)}`;
+  return `${document.trimEnd()}\n\n${block}\n`;
+}
+
+export async function updateDocument(file: string, sections: Array<[string, string]>): Promise<void> {
+  let document = existsSync(file) ? await readFile(file, "utf8") : `# Benchmarks\n\n${NEW_SECTIONS}\n`;
+  for (const [id, body] of sections) document = withSection(document, id, body);
+  await writeFile(file, document);
+}

@@ -1,0 +1,153 @@
+// Property-based fuzz of every procedure over real HTTP (fast-check, fixed seed): a few thousand
+// generated inputs aimed at each procedure's own fields, from an admin at a console, a floor
+// user and an anonymous caller. No answer may be 5xx (or missing), and a refused call changes
+// nothing in the shop. Complements packages/api/test/hostile-input.test.ts, which walks a fixed
+// list of hostile values through every procedure in-process; both read the procedure list from
+// the router (@orderdeck/api/testing).
+import { hashToken, newToken } from "@orderdeck/api";
+import { listProcedures } from "@orderdeck/api/testing";
+import { JobStatus, PaymentStatus, generatePickupCode } from "@orderdeck/contracts";
+import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
+import fc from "fast-check";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { newSecretKey, startApiHere } from "./api-process.ts";
+import { ApiClient } from "./http-client.ts";
+import { addJobs, createShop, type Shop, type ShopJob } from "./shop.ts";
+
+const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 2_000);
+const SEED = 20_261_123;
+
+let db: TestDatabase;
+let secretKey: string;
+let shop: Shop;
+let other: Shop;
+let jobs: ShopJob[];
+let otherJobs: ShopJob[];
+let api: Awaited<ReturnType<typeof startApiHere>>;
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  secretKey = newSecretKey();
+  shop = await createShop(db.pool, secretKey, { name: "Fuzzed", stations: 1, seats: ["ADMIN", "STAFF"] });
+  other = await createShop(db.pool, secretKey, { name: "Bystander", stations: 1, seats: ["ADMIN"] });
+  jobs = await addJobs(db.pool, shop.siteId, [
+    { status: "QUEUED" },
+    { status: "IN_PROGRESS" },
+    { status: "READY_FOR_PICKUP", paymentStatus: "PAID" },
+    { status: "READY_FOR_PICKUP", paymentStatus: "UNPAID" },
+    { status: "PICKED_UP", paymentStatus: "PAID" },
+  ]);
+  otherJobs = await addJobs(db.pool, other.siteId, [{ status: "READY_FOR_PICKUP", paymentStatus: "PAID" }]);
+  api = await startApiHere(db.url, secretKey);
+});
+
+afterAll(async () => {
+  await api?.stop();
+  await db?.drop();
+});
+
+/** Everything a refused call must leave alone (not sessions, rate limits, audit rows or scan records). */
+async function fingerprint(): Promise<string> {
+  const rows = await db.pool.query<{ digest: string }>(`
+    SELECT md5(string_agg(t, '|' ORDER BY t)) AS digest FROM (
+      SELECT 'sites:' || md5(COALESCE(string_agg(s::text, ',' ORDER BY s.id), '')) AS t FROM sites s
+      UNION ALL SELECT 'users:' || md5(COALESCE(string_agg(u::text, ',' ORDER BY u.id), '')) FROM users u
+      UNION ALL SELECT 'stations:' || md5(COALESCE(string_agg(st.id::text || st.name || COALESCE(st.revoked_at::text, ''), ',' ORDER BY st.id), '')) FROM stations st
+      UNION ALL SELECT 'jobs:' || md5(COALESCE(string_agg(j::text, ',' ORDER BY j.id), '')) FROM jobs j
+      UNION ALL SELECT 'customers:' || md5(COALESCE(string_agg(c::text, ',' ORDER BY c.id), '')) FROM customers c
+      UNION ALL SELECT 'events:' || count(*)::text FROM job_events
+      UNION ALL SELECT 'invoices:' || count(*)::text FROM invoices
+      UNION ALL SELECT 'receipts:' || count(*)::text FROM receipts
+      UNION ALL SELECT 'payments:' || count(*)::text FROM payments
+      UNION ALL SELECT 'counters:' || md5(COALESCE(string_agg(k::text, ',' ORDER BY k.site_id, k.kind, k.year), '')) FROM counters k
+      UNION ALL SELECT 'views:' || md5(COALESCE(string_agg(v::text, ',' ORDER BY v.id), '')) FROM saved_views v
+      UNION ALL SELECT 'handoffs:' || md5(COALESCE(string_agg(h::text, ',' ORDER BY h.id), '')) FROM handoffs h
+      UNION ALL SELECT 'enrollments:' || count(*)::text FROM station_enrollments
+    ) parts`);
+  return rows.rows[0]?.digest ?? "";
+}
+
+/** A session of its own for one case, so an accepted auth.logout cannot sign out the next case. */
+async function freshSession(seat: Shop["seats"][number]): Promise<Record<string, string>> {
+  const token = newToken();
+  await db.pool.query(
+    `INSERT INTO sessions (id, site_id, user_id, station_id, token_hash, expires_at)
+     SELECT gen_random_uuid(), site_id, id, $2, $3, now() + interval '1 hour' FROM users WHERE id = $1`,
+    [seat.userId, seat.stationId, hashToken(secretKey, token)],
+  );
+  return { ...seat.headers, authorization: `Bearer ${token}` };
+}
+
+/** Values worth aiming at a field: hostile text and numbers, structure where a scalar belongs, and real ids of this and the other shop. */
+function valueArbitrary(): fc.Arbitrary<unknown> {
+  const realIds = () => [...jobs.map((j) => j.id), ...otherJobs.map((j) => j.id), other.seats[0]?.userId, other.stations[0]?.id].filter(Boolean);
+  const realCodes = () => [...jobs, ...otherJobs].map((j) => j.pickupCode);
+  const scalar = fc.oneof(
+    fc.string({ maxLength: 40 }),
+    fc.string({ unit: "binary", maxLength: 40 }),
+    fc.constantFrom("", " ", "'; DROP TABLE jobs; --", "<script>x</script>", "\u0000", "../../etc/passwd", "x".repeat(5_000), "%27%22", "{{7*7}}"),
+    fc.uuid(),
+    fc.constantFrom(...realIds()),
+    fc.constantFrom(...realCodes()),
+    fc.constant(generatePickupCode()),
+    fc.date({ noInvalidDate: true }).map((d) => d.toISOString()),
+    fc.constantFrom(...JobStatus.options, ...PaymentStatus.options, "asc", "desc", "queue", "due", "created", "exclude", "only"),
+    fc.integer(),
+    fc.double(),
+    fc.constantFrom(-1, 0, 1, 2_147_483_648, Number.MAX_SAFE_INTEGER, 1e308),
+    fc.boolean(),
+    fc.constant(null),
+  );
+  return fc.oneof(
+    { arbitrary: scalar, weight: 6 },
+    { arbitrary: fc.array(scalar, { maxLength: 5 }), weight: 2 },
+    { arbitrary: fc.dictionary(fc.string({ maxLength: 8 }), scalar, { maxKeys: 4 }), weight: 1 },
+  );
+}
+
+describe("fuzzing every procedure over HTTP", () => {
+  it(`answers 2xx or 4xx to ${RUNS} generated calls, and a refused call changes nothing`, { timeout: 600_000 }, async () => {
+    const procedures = listProcedures();
+    expect(procedures.length).toBeGreaterThan(30);
+    const value = valueArbitrary();
+    const callCase = fc
+      .constantFrom(...procedures)
+      .chain((procedure) =>
+        fc.record({
+          procedure: fc.constant(procedure),
+          who: fc.constantFrom("admin", "staff", "anonymous"),
+          input: fc.oneof(
+            { arbitrary: fc.constant(undefined), weight: 1 },
+            { arbitrary: fc.anything({ maxDepth: 2 }), weight: 1 },
+            {
+              arbitrary:
+                procedure.inputKeys.length > 0
+                  ? fc.record(Object.fromEntries(procedure.inputKeys.map((k) => [k, value])), { requiredKeys: [] })
+                  : fc.dictionary(fc.string({ maxLength: 8 }), value, { maxKeys: 3 }),
+              weight: 6,
+            },
+          ),
+        }),
+      );
+
+    const seen = new Map<number, number>();
+    let baseline = await fingerprint();
+    await fc.assert(
+      fc.asyncProperty(callCase, async ({ procedure, who, input }) => {
+        const seat = who === "admin" ? shop.seats[0] : who === "staff" ? shop.seats[1] : undefined;
+        const client = new ApiClient(api.url, seat ? await freshSession(seat) : {});
+        const answer =
+          procedure.type === "query" ? await client.query(procedure.path, input, { timeoutMs: 20_000 }) : await client.mutate(procedure.path, input, { timeoutMs: 20_000 });
+        seen.set(answer.status, (seen.get(answer.status) ?? 0) + 1);
+        const described = `${procedure.path} as ${who} with ${JSON.stringify(input)?.slice(0, 200)}`;
+        expect(answer.status, `${described}: ${answer.networkError ?? answer.error?.message}`).toBeGreaterThanOrEqual(200);
+        expect(answer.status, `${described}: ${answer.error?.code} ${answer.error?.message}`).toBeLessThan(500);
+        const now = await fingerprint();
+        if (answer.status >= 400) expect(now, `${described} was refused (${answer.status}) but changed the shop`).toBe(baseline);
+        baseline = now;
+      }),
+      { seed: SEED, numRuns: RUNS, endOnFailure: true },
+    );
+    console.info(`fuzz: ${RUNS} calls over ${procedures.length} procedures, answers ${JSON.stringify(Object.fromEntries([...seen].sort(([a], [b]) => a - b)))}`);
+  });
+});
