@@ -1,6 +1,7 @@
 import type { PrismaClient } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
 import type { Principal, SessionPolicy } from "./auth/principal.ts";
+import type { IntakeEnvironment } from "./intake/sync-run.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { RateLimits } from "./rate-limits/limits.ts";
 
@@ -13,6 +14,8 @@ export interface ServerDependencies {
   sessions: SessionPolicy;
   /** Login, enrollment and per-session limits, counted in Postgres and shared by every instance. */
   rateLimits: RateLimits;
+  /** The storefront feed's connection for its advisory lock, HTTP client and settings. */
+  intake: IntakeEnvironment;
 }
 
 /** The caller's credentials as sent, before they are checked. */

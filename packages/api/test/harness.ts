@@ -8,6 +8,7 @@ import { expect } from "vitest";
 import { hashPassword } from "../src/auth/passwords.ts";
 import { hashToken, newToken } from "../src/auth/tokens.ts";
 import type { Context, Credentials, ServerDependencies } from "../src/context.ts";
+import { poolConnection } from "../src/intake/source-lock.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { createRateLimits, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
 import { appRouter } from "../src/root.ts";
@@ -67,6 +68,8 @@ export async function createApiHarness(
       scanPerIp: HARNESS_SESSION_BUDGET,
       ...options.rateLimitPolicy,
     }),
+    // Retries of a failing feed wait a moment only: the fake storefront fails on purpose.
+    intake: { withConnection: poolConnection(db.pool), settings: { retryDelayMs: 10 } },
     ...overrides,
   };
   const passwordHash = await hashPassword(TEST_PASSWORD);

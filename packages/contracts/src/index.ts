@@ -5,3 +5,4 @@ export * from "./errors.ts";
 export * from "./health.ts";
 export * from "./numbers.ts";
 export * from "./jobs.ts";
+export * from "./intake.ts";

@@ -16,6 +16,12 @@ export const AUDIT_ACTIONS = [
   "user.enable",
   "user.reset_password",
   "user.change_role",
+  "intake.source_create",
+  "intake.source_update",
+  "intake.source_delete",
+  "intake.dead_letter_retry",
+  "intake.dead_letter_resolve",
+  "jobs.csv_import",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 
