@@ -9,6 +9,9 @@ const boolean = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+// Five crontab fields (minute hour day-of-month month day-of-week), as the worker's scheduler reads them.
+const cron = z.string().trim().regex(/^(\S+\s+){4}\S+$/, "must be five crontab fields, e.g. \"* * * * *\"");
+
 /** Every environment variable the server reads; the README's configuration table mirrors this. */
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -33,6 +36,11 @@ const EnvSchema = z.object({
     .regex(/^(false|true|\d+|[0-9a-fA-F.:/, ]+)$/, "must be false, true, a hop count, or addresses/CIDRs of the proxies")
     .default("false"),
   SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  INTAKE_LAG_ALERT_SECONDS: z.coerce.number().int().min(1).default(900),
+  INTAKE_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  INTAKE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  INTAKE_SYNC_CRON: cron.default("* * * * *"),
+  INTAKE_FULL_SYNC_CRON: cron.default("30 2 * * *"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -60,6 +68,14 @@ export interface ServerConfig {
    * the audit log need the real one behind a load balancer); false believes none.
    */
   trustProxy: boolean | number | string;
+  intake: {
+    /** /readyz fails while an enabled feed source lags more than this. */
+    lagAlertSeconds: number;
+    chunkSize: number;
+    fetchTimeoutMs: number;
+    /** When the worker runs incremental syncs and the nightly full reconciliation. */
+    schedule: { incrementalCron: string; fullCron: string };
+  };
 }
 
 export class ConfigError extends Error {
@@ -114,5 +130,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     sessionIdleHours: e.SESSION_IDLE_HOURS,
     trustProxy:
       e.TRUST_PROXY === "false" ? false : e.TRUST_PROXY === "true" ? true : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
+    intake: {
+      lagAlertSeconds: e.INTAKE_LAG_ALERT_SECONDS,
+      chunkSize: e.INTAKE_CHUNK_SIZE,
+      fetchTimeoutMs: e.INTAKE_FETCH_TIMEOUT_MS,
+      schedule: { incrementalCron: e.INTAKE_SYNC_CRON, fullCron: e.INTAKE_FULL_SYNC_CRON },
+    },
   };
 }

@@ -1,6 +1,14 @@
 import { readFileSync } from "node:fs";
-import { createMetrics, createRateLimits, hashPassword, hashToken } from "@orderdeck/api";
-import { applyMigrations, createPrismaClient, seedDemoSite } from "@orderdeck/db";
+import {
+  createMetrics,
+  createRateLimits,
+  hashPassword,
+  hashToken,
+  poolConnection,
+  readIntakeStatus,
+  type IntakeDependencies,
+} from "@orderdeck/api";
+import { applyMigrations, createPrismaClient, seedDemoSite, type PrismaClient } from "@orderdeck/db";
 import { createLogger, type Logger } from "@orderdeck/logging";
 import pg from "pg";
 import { buildApp } from "./app.ts";
@@ -17,6 +25,8 @@ const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", impo
 export interface DemoSignIn {
   emails: string[];
   password: string;
+  /** The demo site (the first site when the database was seeded before). */
+  siteId: string | null;
 }
 
 export interface RunningServer {
@@ -25,6 +35,9 @@ export interface RunningServer {
   databaseUrl: string;
   demo: DemoSignIn | undefined;
   logger: Logger;
+  prisma: PrismaClient;
+  /** What the intake's sync runs need in this process (the demo feed's first sync uses it). */
+  intake: IntakeDependencies;
   stop(): Promise<void>;
 }
 
@@ -51,6 +64,15 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
     const prisma = createPrismaClient(database.url, { max: config.dbPoolMax });
     stops.push(() => prisma.$disconnect());
 
+    // A run holds its source's advisory lock on a connection of its own for as long as it runs.
+    const intakeLockPool = new pg.Pool({ connectionString: database.url, max: 5, connectionTimeoutMillis: 5_000 });
+    intakeLockPool.on("error", (error) => logger.warn("intake lock connection lost", { error: error.message }));
+    stops.push(() => intakeLockPool.end());
+    const intakeEnvironment = {
+      withConnection: poolConnection(intakeLockPool),
+      settings: { chunkSize: config.intake.chunkSize, timeoutMs: config.intake.fetchTimeoutMs },
+    };
+
     let demo: DemoSignIn | undefined;
     if (config.seedDemo) {
       const password = demoPassword(config.demoPassword, config.dataDir);
@@ -60,7 +82,7 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
         password,
       });
       if (seeded.created) logger.info("seeded the demo site", { jobs: seeded.jobs, customers: seeded.customers });
-      demo = { emails: seeded.signInEmails, password };
+      demo = { emails: seeded.signInEmails, password, siteId: seeded.siteId };
     }
 
     let url: string | undefined;
@@ -82,7 +104,7 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
       const app = await buildApp({
         prisma,
         logger,
-        metrics: createMetrics(),
+        metrics: createMetrics({ intakeStatus: () => readIntakeStatus(opsPool) }),
         version: VERSION,
         sessions: { secretKey: config.secretKey, idleMs: config.sessionIdleHours * 3_600_000 },
         rateLimits: createRateLimits(rateLimitPool),
@@ -90,13 +112,15 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
         corsOrigins: config.corsOrigins,
         metricsToken: config.metricsToken,
         trustProxy: config.trustProxy,
+        intake: intakeEnvironment,
+        intakeLagAlertSeconds: config.intake.lagAlertSeconds,
       });
       stops.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });
       logger.info("API listening", { url });
     }
 
-    return { url, databaseUrl: database.url, demo, logger, stop: stopAll };
+    return { url, databaseUrl: database.url, demo, logger, prisma, intake: { prisma, logger, ...intakeEnvironment }, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

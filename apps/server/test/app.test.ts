@@ -1,4 +1,4 @@
-import { createMetrics, createRateLimits } from "@orderdeck/api";
+import { createMetrics, createRateLimits, poolConnection } from "@orderdeck/api";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { createLogger } from "@orderdeck/logging";
 import type { FastifyInstance } from "fastify";
@@ -23,6 +23,7 @@ beforeAll(async () => {
     opsPool,
     corsOrigins: ["https://console.example"],
     metricsToken: undefined,
+    intake: { withConnection: poolConnection(db.pool) },
   });
 });
 
@@ -44,7 +45,7 @@ describe("operations endpoints", () => {
     const body = res.json<{ ready: boolean; checks: Array<{ name: string; ok: boolean }> }>();
     expect(res.statusCode).toBe(200);
     expect(body.ready).toBe(true);
-    expect(body.checks.map((c) => c.name)).toEqual(["database", "migrations"]);
+    expect(body.checks.map((c) => c.name)).toEqual(["database", "migrations", "intake"]);
   });
 
   it("is not ready while a migration is missing from the database", async () => {
@@ -72,6 +73,7 @@ describe("operations endpoints", () => {
       opsPool: deadPool,
       corsOrigins: [],
       metricsToken: undefined,
+      intake: { withConnection: poolConnection(deadPool) },
     });
     const res = await deadApp.inject({ method: "GET", url: "/readyz" });
     expect(res.statusCode).toBe(503);

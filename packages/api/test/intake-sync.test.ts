@@ -25,7 +25,7 @@ function lastCursor(orders: Array<{ id: string; updated_at: string }>): string {
   return cursorToken({ updatedAt: last.updated_at, id: last.id });
 }
 
-describe("chunk boundaries: every row lands exactly once", () => {
+describe("chunk boundaries: every row lands exactly once", { timeout: 60_000 }, () => {
   const cases = [
     { orders: 12, pageSize: 1, chunkSize: 4 },
     { orders: 12, pageSize: 3, chunkSize: 4 },
@@ -83,7 +83,7 @@ describe("chunk boundaries: every row lands exactly once", () => {
   });
 });
 
-describe("reruns", () => {
+describe("reruns", { timeout: 60_000 }, () => {
   let site: SiteFixture;
   let feed: Awaited<ReturnType<typeof addFeed>>;
 
@@ -145,7 +145,7 @@ describe("reruns", () => {
   });
 });
 
-describe("the feed failing mid-run", () => {
+describe("the feed failing mid-run", { timeout: 60_000 }, () => {
   it("leaves the checkpoint at the last committed chunk, and the next run resumes there", async () => {
     const site = await harness.createSite();
     const feed = await addFeed(harness, site, { orders: 12, pageSize: 2 });
@@ -232,7 +232,7 @@ describe("the feed failing mid-run", () => {
   });
 });
 
-describe("never two runs of a source at once", () => {
+describe("never two runs of a source at once", { timeout: 60_000 }, () => {
   it("two runs started together: one runs, one reports the lock, no duplicate jobs", async () => {
     const site = await harness.createSite();
     const feed = await addFeed(harness, site, { orders: 6, pageSize: 2 });
@@ -283,7 +283,7 @@ describe("never two runs of a source at once", () => {
   });
 });
 
-describe("a row the database refuses", () => {
+describe("a row the database refuses", { timeout: 60_000 }, () => {
   it("goes to the dead-letter table on its own; the rest of the chunk lands and job numbers stay gapless", async () => {
     const site = await harness.createSite();
     const feed = await addFeed(harness, site, { orders: 5, pageSize: 10 });
@@ -306,7 +306,7 @@ describe("a row the database refuses", () => {
   });
 });
 
-describe("sync lag and health", () => {
+describe("sync lag and health", { timeout: 60_000 }, () => {
   it("is behind from when a source is added until a run catches up, and again when the storefront has more than was taken", async () => {
     const site = await harness.createSite();
     const feed = await addFeed(harness, site, { orders: 6, pageSize: 2 });

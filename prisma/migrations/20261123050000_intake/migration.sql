@@ -79,6 +79,9 @@ ALTER TABLE "intake_runs"
     ADD CONSTRAINT "intake_runs_cursor_check" CHECK (char_length("cursor_from") <= 500 AND char_length("cursor_to") <= 500),
     ADD CONSTRAINT "intake_runs_error_check" CHECK (char_length("error") <= 2000);
 
+-- Letters closed before resolved_at existed get their last change as the moment they closed.
+UPDATE "intake_dead_letters" SET "resolved_at" = "updated_at" WHERE "status" <> 'OPEN' AND "resolved_at" IS NULL;
+
 ALTER TABLE "intake_dead_letters"
     ADD CONSTRAINT "intake_dead_letters_resolution_note_check" CHECK (char_length("resolution_note") <= 1000),
     ADD CONSTRAINT "intake_dead_letters_resolved_check" CHECK (("status" = 'OPEN') = ("resolved_at" IS NULL));

@@ -131,19 +131,33 @@ interface ParsedFile {
   errors: CsvRowError[];
 }
 
+type Records = Array<{ record: string[]; raw: string; info: { lines: number } }>;
+
+function parseRecords(text: string): Records {
+  // With `info` and `raw` each record comes wrapped; the library's overloads type only the plain form.
+  return parse(text, { bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true }) as unknown as Records;
+}
+
 function readFile(text: string): ParsedFile {
-  // csv-parse counts a CRLF inside a quoted field as two lines; with LF only, its line numbers are exact.
-  const normalized = text.replace(/\r\n?/g, "\n");
-  let records: Array<{ record: string[]; raw: string; info: { lines: number } }>;
+  // csv-parse counts a CRLF inside a quoted field as two lines, so line numbers come from a copy
+  // with LF line ends (where they are exact), and the cells from the file as it is (a CRLF in a
+  // cell stays a CRLF). Both have the same records.
+  let lined: Records;
   try {
-    // With `info` and `raw` each record comes wrapped; the library's overloads type only the plain form.
-    records = parse(normalized, { bom: true, info: true, raw: true, relax_column_count: true, skip_empty_lines: true }) as unknown as typeof records;
+    lined = parseRecords(text.replace(/\r\n?/g, "\n"));
   } catch (error) {
     if (!(error instanceof CsvError)) throw error;
     const at = (error as CsvError & { lines?: unknown }).lines;
     return { header: [], rows: [], errors: [{ line: typeof at === "number" ? at : 1, column: null, message: `This is not valid CSV: ${error.message}` }] };
   }
-  const [first, ...rest] = records;
+  let cells: Records = lined;
+  try {
+    const original = parseRecords(text);
+    if (original.length === lined.length) cells = original;
+  } catch {
+    // Only the LF copy parses: its cells are the best there are.
+  }
+  const [first, ...rest] = cells;
   if (!first) return { header: [], rows: [], errors: [{ line: 1, column: null, message: "The file is empty; it needs a header line and a row per job." }] };
   const startLine = (r: { raw: string; info: { lines: number } }) => {
     const body = r.raw.replace(/^\n+/, "").replace(/\n$/, "");
@@ -151,18 +165,19 @@ function readFile(text: string): ParsedFile {
   };
   return {
     header: first.record.map((h) => h.trim().toLowerCase()),
-    rows: rest.map((r) => ({ line: startLine(r), values: r.record })),
+    rows: rest.map((r, i) => ({ line: startLine(lined[i + 1] ?? r), values: r.record })),
     errors: [],
   };
 }
 
 // ---- Checking a row --------------------------------------------------------------------------------------
 
+/** The export's apostrophe before a would-be formula comes off again. */
+const unguarded = (v: string): string => (v.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v);
 const present = (v: unknown): unknown => {
   if (typeof v !== "string") return v;
   const trimmed = v.trim();
-  if (trimmed === "") return undefined;
-  return trimmed.startsWith("'") && FORMULA_START.test(trimmed.slice(1)) ? trimmed.slice(1) : trimmed;
+  return trimmed === "" ? undefined : unguarded(trimmed);
 };
 const text = <T extends z.ZodType>(schema: T) => z.preprocess(present, schema.optional());
 const whole = (min: number, max: number) =>
@@ -176,7 +191,7 @@ const choice = <T extends z.ZodEnum>(schema: T) =>
     return typeof value === "string" ? value.toUpperCase() : value;
   }, schema.optional());
 // Notes keep their spacing; only a cell with nothing in it is no notes.
-const notes = z.preprocess((v) => (typeof v === "string" && v.trim() === "" ? undefined : v), multiline(4000).optional());
+const notes = z.preprocess((v) => (typeof v !== "string" ? v : v.trim() === "" ? undefined : unguarded(v)), multiline(4000).optional());
 
 const CsvJobRow = z
   .object({

@@ -18,7 +18,8 @@
  *       exception) and an `intake_conflict` event on the job, for a person to decide.
  *     - a cancellation at the storefront never cancels the job; it is flagged the same way.
  *   Closed (picked up, shipped, cancelled) or archived: nothing changes; only a cancellation at the
- *   storefront of a job that is not cancelled is flagged (a refund to look at).
+ *   storefront of a job that is not cancelled (a refund to look at), or a reopening of an order
+ *   whose job the storefront had cancelled, is flagged.
  *
  *   The order's status never moves a job along the workflow in any other way, and never back.
  *   The customer's contact details (name, phone) belong to the person, not the job: they follow

@@ -13,25 +13,24 @@ const INTAKE_LABELS = ["site_id", "source_id", "source"] as const;
 
 /** Per-source intake gauges, filled from one read of the database per scrape. */
 function intakeGauges(registry: Registry, read: () => Promise<IntakeSourceStatus[]>) {
-  const readFailures = new Counter({
-    name: "orderdeck_intake_status_read_failures_total",
-    help: "Scrapes that could not read the intake sources' state from the database (the intake gauges are then empty)",
-    registers: [registry],
-  });
-  // The three gauges collect one after another within a scrape: they share one read.
-  let pending: { at: number; rows: Promise<IntakeSourceStatus[] | null> } | null = null;
+  // A scrape collects every metric at once: the gauges below share the read in flight.
+  let pending: Promise<IntakeSourceStatus[] | null> | null = null;
   const current = () => {
-    if (!pending || Date.now() - pending.at > 1_000) {
-      pending = {
-        at: Date.now(),
-        rows: read().catch(() => {
-          readFailures.inc();
-          return null;
-        }),
-      };
-    }
-    return pending.rows;
+    pending ??= read()
+      .catch(() => null)
+      .finally(() => {
+        pending = null;
+      });
+    return pending;
   };
+  new Gauge({
+    name: "orderdeck_intake_status_up",
+    help: "1 when this scrape could read the intake sources' state from the database, 0 when not (the intake gauges are then empty)",
+    registers: [registry],
+    async collect() {
+      this.set((await current()) ? 1 : 0);
+    },
+  });
   const labelsOf = (s: IntakeSourceStatus) => ({ site_id: s.siteId, source_id: s.sourceId, source: s.name });
   const gauge = <L extends string>(name: string, help: string, labelNames: readonly L[], fill: (g: Gauge<L>, rows: IntakeSourceStatus[]) => void) =>
     new Gauge<L>({
