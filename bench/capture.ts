@@ -2,7 +2,7 @@
 // own router and services with a Prisma client that reports every statement, and the statements
 // of its site-scoped transaction (from the set_config that opens it to its COMMIT) are kept with
 // their parameters, to be replayed through node-postgres alone.
-import { createCallerFactory, createMetrics, createRateLimits, createSiteChangeListener, appRouter, type Context } from "@orderdeck/api";
+import { createCallerFactory, createMetrics, createRateLimits, createSiteChangeListener, poolConnection, appRouter, type Context } from "@orderdeck/api";
 import { PrismaClient } from "@orderdeck/db";
 import { createLogger } from "@orderdeck/logging";
 import { PrismaPg } from "@prisma/adapter-pg";
@@ -45,6 +45,7 @@ export async function captureProcedure<T>(
       rateLimits: createRateLimits(pool),
       // Never started: the captured procedures don't subscribe to site changes.
       siteChanges: createSiteChangeListener({ connectionString: databaseUrl, logger: createLogger({ silent: true }) }),
+      intake: { withConnection: poolConnection(pool) },
       requestId: "bench-capture",
       ip: "127.0.0.1",
       userAgent: "bench",

@@ -9,6 +9,7 @@ import { startBrowserConsole } from "@orderdeck/console";
 import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
 import { ConfigError, loadConfig, startServer } from "@orderdeck/server";
 import { z } from "zod";
+import { startDemoFeed, type DemoFeed } from "./demo-feed.ts";
 
 const consolePort = z.coerce.number().int().min(0).max(65535).default(4100).safeParse(process.env.CONSOLE_PORT);
 if (!consolePort.success) {
@@ -62,6 +63,16 @@ try {
 }
 const apiUrl = server.url ?? "";
 
+let demoFeed: DemoFeed | null = null;
+if (server.demo?.siteId) {
+  try {
+    demoFeed = await startDemoFeed(server.intake, server.demo.siteId);
+  } catch (error) {
+    // The product runs without its demo feed; say why and go on.
+    server.logger.error("the demo storefront feed could not start", { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+
 let electron: ChildProcess | undefined;
 let browserConsole: { url: string; close(): Promise<void> } | undefined;
 const binary = electronBinary();
@@ -89,6 +100,7 @@ const lines = [
   ...(server.demo
     ? [`  Sign in  ${server.demo.emails.join(", ")}`, `           password: ${server.demo.password}`]
     : []),
+  ...(demoFeed ? [`  Feed     ${demoFeed.url}   (demo storefront: ${demoFeed.summary})`] : []),
   "  Ctrl-C stops everything.",
   "",
 ];
@@ -101,6 +113,7 @@ async function shutdown(reason: string): Promise<void> {
   server.logger.info("stopping", { reason });
   electron?.kill();
   await browserConsole?.close();
+  await demoFeed?.stop();
   await server.stop();
   await mailSink?.stop();
   process.exit(0);

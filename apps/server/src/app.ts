@@ -1,9 +1,10 @@
 import { randomUUID } from "node:crypto";
-import { appRouter, type AppRouter, type ServerDependencies } from "@orderdeck/api";
+import { appRouter, type AppRouter, type Context, type ServerDependencies } from "@orderdeck/api";
 import { withLogContext } from "@orderdeck/logging";
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type pg from "pg";
+import { registerExportRoutes } from "./exports.ts";
 import { checkReadiness } from "./readiness.ts";
 
 export interface AppOptions extends ServerDependencies {
@@ -14,6 +15,8 @@ export interface AppOptions extends ServerDependencies {
   trustProxy?: boolean | number | string;
   /** /readyz fails when no worker's heartbeat is more recent than this. */
   workerHeartbeatStaleMs: number;
+  /** /readyz fails while an enabled feed source lags more than this (default 900). */
+  intakeLagAlertSeconds?: number;
 }
 
 // Accept a caller's request id only if it is short and plain, so it cannot forge log lines.
@@ -38,6 +41,17 @@ function routeOf(request: FastifyRequest): string {
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const { logger, metrics, opsPool } = options;
+  // What a procedure or route sees: the process's dependencies plus who is asking.
+  const contextOf = (req: FastifyRequest): Context => ({
+    ...options,
+    requestId: req.id,
+    ip: req.ip,
+    userAgent: req.headers["user-agent"],
+    credentials: {
+      authorization: req.headers.authorization,
+      stationToken: typeof req.headers["x-station-token"] === "string" ? req.headers["x-station-token"] : undefined,
+    },
+  });
   const app = Fastify({
     logger: false,
     genReqId: requestIdOf,
@@ -78,7 +92,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   app.get("/healthz", async () => ({ ok: true }));
 
   app.get("/readyz", async (_request, reply) => {
-    const readiness = await checkReadiness(opsPool, options.version, { workerStaleMs: options.workerHeartbeatStaleMs });
+    const readiness = await checkReadiness(opsPool, options.version, {
+      workerStaleMs: options.workerHeartbeatStaleMs,
+      intakeLagAlertSeconds: options.intakeLagAlertSeconds ?? 900,
+    });
     return reply.code(readiness.ready ? 200 : 503).send(readiness);
   });
 
@@ -93,16 +110,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
-      createContext: ({ req }) => ({
-        ...options,
-        requestId: req.id,
-        ip: req.ip,
-        userAgent: req.headers["user-agent"],
-        credentials: {
-          authorization: req.headers.authorization,
-          stationToken: typeof req.headers["x-station-token"] === "string" ? req.headers["x-station-token"] : undefined,
-        },
-      }),
+      createContext: ({ req }) => contextOf(req),
       onError: ({ error, path }) => {
         if (error.code === "INTERNAL_SERVER_ERROR") {
           withLogContext({ procedure: path ?? "unknown" }, () =>
@@ -112,6 +120,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
       },
     } satisfies FastifyTRPCPluginOptions<AppRouter>["trpcOptions"],
   });
+
+  registerExportRoutes(app, contextOf);
 
   return app;
 }

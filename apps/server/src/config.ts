@@ -9,6 +9,9 @@ const boolean = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+// Five crontab fields (minute hour day-of-month month day-of-week), as the worker's scheduler reads them.
+const cron = z.string().trim().regex(/^(\S+\s+){4}\S+$/, "must be five crontab fields, e.g. \"* * * * *\"");
+
 /** Every environment variable the server reads; the README's configuration table mirrors this. */
 const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
@@ -51,6 +54,11 @@ const EnvSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
+  INTAKE_LAG_ALERT_SECONDS: z.coerce.number().int().min(1).default(900),
+  INTAKE_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  INTAKE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
+  INTAKE_SYNC_CRON: cron.default("* * * * *"),
+  INTAKE_FULL_SYNC_CRON: cron.default("30 2 * * *"),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -92,6 +100,14 @@ export interface ServerConfig {
   retryBaseMs: number;
   mailMaxAttempts: number;
   webhooks: { maxAttempts: number; timeoutMs: number; disableAfter: number };
+  intake: {
+    /** /readyz fails while an enabled feed source lags more than this. */
+    lagAlertSeconds: number;
+    chunkSize: number;
+    fetchTimeoutMs: number;
+    /** When the worker runs incremental syncs and the nightly full reconciliation. */
+    schedule: { incrementalCron: string; fullCron: string };
+  };
 }
 
 /** Where `npm start` runs its local mail sink unless told otherwise (ORDERDECK_SMTP_PORT). */
@@ -168,5 +184,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     retryBaseMs: e.RETRY_BASE_SECONDS * 1000,
     mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
     webhooks: { maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, timeoutMs: e.WEBHOOK_TIMEOUT_MS, disableAfter: e.WEBHOOK_DISABLE_AFTER },
+    intake: {
+      lagAlertSeconds: e.INTAKE_LAG_ALERT_SECONDS,
+      chunkSize: e.INTAKE_CHUNK_SIZE,
+      fetchTimeoutMs: e.INTAKE_FETCH_TIMEOUT_MS,
+      schedule: { incrementalCron: e.INTAKE_SYNC_CRON, fullCron: e.INTAKE_FULL_SYNC_CRON },
+    },
   };
 }

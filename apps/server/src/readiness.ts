@@ -1,3 +1,4 @@
+import { readIntakeStatus } from "@orderdeck/api";
 import type { Readiness, ReadinessCheck } from "@orderdeck/contracts";
 import { migrationStatus, readMigrations, type MigrationFile } from "@orderdeck/db";
 import type pg from "pg";
@@ -46,6 +47,27 @@ async function workerCheck(client: pg.PoolClient, staleMs: number): Promise<Read
 export interface ReadinessOptions {
   /** A worker heartbeat older than this does not count (WORKER_HEARTBEAT_STALE_SECONDS). */
   workerStaleMs: number;
+  /** The intake check fails while an enabled feed source lags more than this. */
+  intakeLagAlertSeconds: number;
+}
+
+/**
+ * The feed's sync lag, read from the database (runs may happen in any process). Only source ids
+ * are named: /readyz answers anyone who can reach it.
+ */
+async function intakeCheck(client: pg.PoolClient, options: ReadinessOptions): Promise<ReadinessCheck> {
+  const sources = (await withTimeout(readIntakeStatus(client), CHECK_TIMEOUT_MS)).filter((s) => s.enabled);
+  if (sources.length === 0) return { name: "intake", ok: true, detail: "no enabled feed source" };
+  const limit = options.intakeLagAlertSeconds;
+  const lag = Math.max(...sources.map((s) => s.lagSeconds));
+  const failures = Math.max(...sources.map((s) => s.consecutiveFailures));
+  const lagging = sources.filter((s) => s.lagSeconds > limit);
+  const summary = `${sources.length} enabled feed source${sources.length === 1 ? "" : "s"}; largest lag ${lag} s (limit ${limit} s); most consecutive failures ${failures}`;
+  return {
+    name: "intake",
+    ok: lagging.length === 0,
+    detail: lagging.length === 0 ? summary : `${summary}; behind the limit: ${lagging.map((s) => `source ${s.sourceId} (${s.lagSeconds} s)`).join(", ")}`,
+  };
 }
 
 /** `GET /readyz`: can this instance serve requests right now? */
@@ -74,6 +96,16 @@ export async function checkReadiness(pool: pg.Pool, version: string, options: Re
         detail: error instanceof Error ? error.message : String(error),
       })),
     );
+    // The intake's tables come with the migrations: ask only once they are all there.
+    if (problems.length === 0) {
+      checks.push(
+        await intakeCheck(client, options).catch((error: unknown) => ({
+          name: "intake",
+          ok: false,
+          detail: `could not read the feed sources: ${error instanceof Error ? error.message : String(error)}`,
+        })),
+      );
+    }
   } catch (error) {
     checks.push({ name: "database", ok: false, detail: error instanceof Error ? error.message : String(error) });
   } finally {

@@ -6,11 +6,14 @@ import {
   createSiteChangeListener,
   hashPassword,
   hashToken,
+  poolConnection,
+  readIntakeStatus,
   startWorker,
+  type IntakeDependencies,
   type Metrics,
   type WorkerDependencies,
 } from "@orderdeck/api";
-import { applyMigrations, createPrismaClient, seedDemoSite } from "@orderdeck/db";
+import { applyMigrations, createPrismaClient, seedDemoSite, type PrismaClient } from "@orderdeck/db";
 import { createLogger, type Logger } from "@orderdeck/logging";
 import pg from "pg";
 import { buildApp } from "./app.ts";
@@ -29,6 +32,8 @@ const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", impo
 export interface DemoSignIn {
   emails: string[];
   password: string;
+  /** The demo site (the first site when the database was seeded before). */
+  siteId: string | null;
 }
 
 export interface RunningServer {
@@ -41,6 +46,9 @@ export interface RunningServer {
   databaseUrl: string;
   demo: DemoSignIn | undefined;
   logger: Logger;
+  prisma: PrismaClient;
+  /** What the intake's sync runs need in this process (the demo feed's first sync uses it). */
+  intake: IntakeDependencies;
   stop(): Promise<void>;
 }
 
@@ -72,6 +80,15 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
     const prisma = createPrismaClient(database.url, { max: config.dbPoolMax });
     stops.push(() => prisma.$disconnect());
 
+    // A run holds its source's advisory lock on a connection of its own for as long as it runs.
+    const intakeLockPool = new pg.Pool({ connectionString: database.url, max: 5, connectionTimeoutMillis: 5_000 });
+    intakeLockPool.on("error", (error) => logger.warn("intake lock connection lost", { error: error.message }));
+    stops.push(() => intakeLockPool.end());
+    const intakeEnvironment = {
+      withConnection: poolConnection(intakeLockPool),
+      settings: { chunkSize: config.intake.chunkSize, timeoutMs: config.intake.fetchTimeoutMs },
+    };
+
     let demo: DemoSignIn | undefined;
     if (config.seedDemo) {
       const password = demoPassword(config.demoPassword, config.dataDir);
@@ -81,10 +98,11 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
         password,
       });
       if (seeded.created) logger.info("seeded the demo site", { jobs: seeded.jobs, customers: seeded.customers });
-      demo = { emails: seeded.signInEmails, password };
+      demo = { emails: seeded.signInEmails, password, siteId: seeded.siteId };
     }
 
-    const metrics = createMetrics();
+    // One registry per process: /metrics of the API (or of a worker-only process) shows it all.
+    const metrics = createMetrics({ intakeStatus: () => readIntakeStatus(intakeLockPool) });
     let workerId: string | undefined;
     let workerMetricsUrl: string | undefined;
     if (role === "worker" || role === "all") {
@@ -119,7 +137,6 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
       });
       rateLimitPool.on("error", (error) => logger.warn("rate-limit connection lost", { error: error.message }));
       stops.push(() => rateLimitPool.end());
-      const metrics = createMetrics();
       // One LISTEN connection per API process, fanned out to its consoles (sync.events).
       const siteChanges = createSiteChangeListener({
         connectionString: database.url,
@@ -142,13 +159,15 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
         trustProxy: config.trustProxy,
         workerHeartbeatStaleMs: config.worker.heartbeatStaleMs,
         background: { heartbeatStaleMs: config.worker.heartbeatStaleMs },
+        intake: intakeEnvironment,
+        intakeLagAlertSeconds: config.intake.lagAlertSeconds,
       });
       stops.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });
       logger.info("API listening", { url });
     }
 
-    return { url, workerId, workerMetricsUrl, databaseUrl: database.url, demo, logger, stop: stopAll };
+    return { url, workerId, workerMetricsUrl, databaseUrl: database.url, demo, logger, prisma, intake: { prisma, logger, ...intakeEnvironment }, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -1,4 +1,4 @@
-import { createMetrics, createRateLimits, createSiteChangeListener } from "@orderdeck/api";
+import { createMetrics, createRateLimits, createSiteChangeListener, poolConnection } from "@orderdeck/api";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { createLogger } from "@orderdeck/logging";
 import type { FastifyInstance } from "fastify";
@@ -25,6 +25,7 @@ beforeAll(async () => {
     corsOrigins: ["https://console.example"],
     metricsToken: undefined,
     workerHeartbeatStaleMs: 30_000,
+    intake: { withConnection: poolConnection(db.pool) },
   });
   await db.pool.query("INSERT INTO worker_heartbeats (worker_id) VALUES ('pool-test')");
 });
@@ -48,7 +49,7 @@ describe("operations endpoints", () => {
     const body = res.json<{ ready: boolean; checks: Array<{ name: string; ok: boolean; detail: string }> }>();
     expect(res.statusCode).toBe(200);
     expect(body.ready).toBe(true);
-    expect(body.checks.map((c) => c.name)).toEqual(["database", "migrations", "worker"]);
+    expect(body.checks.map((c) => c.name)).toEqual(["database", "migrations", "worker", "intake"]);
     expect(body.checks[2]?.detail).toMatch(/^1 alive, last heartbeat \d+\.\d s ago$/);
   });
 
@@ -91,6 +92,7 @@ describe("operations endpoints", () => {
       corsOrigins: [],
       metricsToken: undefined,
       workerHeartbeatStaleMs: 30_000,
+      intake: { withConnection: poolConnection(deadPool) },
     });
     const res = await deadApp.inject({ method: "GET", url: "/readyz" });
     expect(res.statusCode).toBe(503);

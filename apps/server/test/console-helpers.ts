@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createMetrics, createRateLimits, createSiteChangeListener, hashPassword, hashToken } from "@orderdeck/api";
+import { createMetrics, createRateLimits, createSiteChangeListener, hashPassword, hashToken, poolConnection } from "@orderdeck/api";
 import { createConsoleCore, type ConsoleCore, type ConsoleCoreOptions, type SyncState } from "@orderdeck/console-core";
 import { generatePickupCode } from "@orderdeck/contracts";
 import type { TestDatabase } from "@orderdeck/db/testing";
@@ -42,6 +42,7 @@ export async function startApi(db: TestDatabase, port = 0): Promise<RunningApi> 
     corsOrigins: [],
     metricsToken: undefined,
     workerHeartbeatStaleMs: 30_000,
+    intake: { withConnection: poolConnection(db.pool) },
   });
   await app.listen({ host: "127.0.0.1", port });
   const bound = (app.server.address() as AddressInfo).port;

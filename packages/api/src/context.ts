@@ -2,6 +2,7 @@ import type { PrismaClient } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
 import type { Principal, SessionPolicy } from "./auth/principal.ts";
 import type { OperationsPolicy } from "./background/operations.ts";
+import type { IntakeEnvironment } from "./intake/sync-run.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { RateLimits } from "./rate-limits/limits.ts";
 import type { SiteChangeFeed } from "./sync/events.ts";
@@ -19,6 +20,8 @@ export interface ServerDependencies {
   background?: Partial<OperationsPolicy>;
   /** Pokes for sync.events: the process's one LISTEN connection, fanned out per site. */
   siteChanges: SiteChangeFeed;
+  /** The storefront feed's connection for its advisory lock, HTTP client and settings. */
+  intake: IntakeEnvironment;
 }
 
 /** The caller's credentials as sent, before they are checked. */

@@ -27,3 +27,21 @@ export {
   type SiteChangeListener,
   type SiteChangeListenerOptions,
 } from "./sync/events.ts";
+export { authorize, type Requirement } from "./auth/authorize.ts";
+export type { MetricsOptions } from "./observability/metrics.ts";
+// Intake: the sync's task handlers and schedule (for the worker), its status (for /readyz and
+// /metrics), the CSV export (an HTTP route) and what a process gives the intake.
+export {
+  runIncrementalSync,
+  runFullReconciliation,
+  DEFAULT_INTAKE_SETTINGS,
+  type IntakeDependencies,
+  type IntakeEnvironment,
+  type IntakeSettings,
+  type SyncOutcome,
+  type SyncTarget,
+} from "./intake/sync-run.ts";
+export { poolConnection, type LockConnection, type WithConnection } from "./intake/source-lock.ts";
+export { DEFAULT_INTAKE_SCHEDULE, INTAKE_TASKS, enabledSources, intakeJobKey, type IntakeSchedule } from "./intake/tasks.ts";
+export { readIntakeStatus, lagSecondsOf, type IntakeSourceStatus, type StatusQueryable } from "./intake/status.ts";
+export { exportJobsCsv } from "./intake/csv.ts";

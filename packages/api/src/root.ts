@@ -5,6 +5,7 @@ import { router } from "./trpc.ts";
 import { pickupRouter } from "./pickup/router.ts";
 import { labelsRouter } from "./labels/router.ts";
 import { handoffRouter } from "./handoff/router.ts";
+import { intakeRouter } from "./intake/router.ts";
 import { authRouter } from "./auth/router.ts";
 import { stationsRouter } from "./stations/router.ts";
 import { usersRouter } from "./users/router.ts";
@@ -29,6 +30,7 @@ export const appRouter = router({
   webhooks: webhooksRouter,
   retention: retentionRouter,
   sync: syncRouter,
+  intake: intakeRouter,
 });
 
 export type AppRouter = typeof appRouter;

@@ -1,21 +1,16 @@
-import { DomainError, ERROR_CODES, type UserRole } from "@orderdeck/contracts";
-import { addLogContext, withLogContext } from "@orderdeck/logging";
+import { DomainError, ERROR_CODES } from "@orderdeck/contracts";
+import { withLogContext } from "@orderdeck/logging";
 import { TRPCError, initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
-import { resolvePrincipal } from "./auth/principal.ts";
-import { hasRole } from "./auth/roles.ts";
+import { authorize, type Requirement } from "./auth/authorize.ts";
 import type { Context } from "./context.ts";
-import { spendSessionBudget } from "./rate-limits/limits.ts";
 import { databaseRefusal } from "./database-refusals.ts";
 
 /**
  * Declared on each procedure: the least role that may call it, and whether it must come from an
  * enrolled console. Checked in one place (the `authorized` middleware below), never in handlers.
  */
-export interface ProcedureMeta {
-  role?: UserRole;
-  station?: boolean;
-}
+export type ProcedureMeta = Requirement;
 
 const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
   // sync.events streams over SSE: a comment every 15 s keeps proxies from closing an idle stream,
@@ -75,20 +70,7 @@ export const createCallerFactory = t.createCallerFactory;
 export const publicProcedure = t.procedure.use(observed).use(domainErrors);
 
 const authorized = t.middleware(async ({ ctx, meta, next }) => {
-  const principal = await resolvePrincipal(ctx.prisma, ctx.sessions, ctx.credentials);
-  if (!principal) {
-    throw new TRPCError({ code: "UNAUTHORIZED", message: "Sign in again: the session is missing, expired or revoked." });
-  }
-  addLogContext({ userId: principal.userId, stationId: principal.stationId ?? undefined, siteId: principal.siteId });
-  // Counted before the role check, so calls refused for their role spend the budget too.
-  await spendSessionBudget(ctx, principal.sessionId);
-  const required = meta?.role ?? "STAFF";
-  if (!hasRole(principal.role, required)) {
-    throw new TRPCError({ code: "FORBIDDEN", message: `This needs the ${required} role; you are signed in as ${principal.role}.` });
-  }
-  if (meta?.station && !principal.stationId) {
-    throw new TRPCError({ code: "FORBIDDEN", message: "This can only be done from an enrolled console station." });
-  }
+  const principal = await authorize(ctx, meta ?? {});
   return next({ ctx: { ...ctx, principal } });
 });
 

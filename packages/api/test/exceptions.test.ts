@@ -48,7 +48,7 @@ beforeAll(async () => {
   ids.deadLetter = (
     await prisma.intakeDeadLetter.create({ data: { siteId: site.siteId, sourceId: source.id, externalId: "order-77", payload: {}, reason: "quantity is not a number" } })
   ).id;
-  await prisma.intakeDeadLetter.create({ data: { siteId: site.siteId, sourceId: source.id, payload: {}, reason: "fixed", status: "RESOLVED" } });
+  await prisma.intakeDeadLetter.create({ data: { siteId: site.siteId, sourceId: source.id, payload: {}, reason: "fixed", status: "RESOLVED", resolvedAt: new Date(now) } });
   ids.conflict = (
     await prisma.scanRecord.create({ data: { siteId: site.siteId, stationId: site.stationId, code: "ABCDE23456", outcome: "CONFLICT", jobId: ids.closedLate } })
   ).id;

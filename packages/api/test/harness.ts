@@ -8,6 +8,7 @@ import { expect } from "vitest";
 import { hashPassword } from "../src/auth/passwords.ts";
 import { hashToken, newToken } from "../src/auth/tokens.ts";
 import type { Context, Credentials, ServerDependencies } from "../src/context.ts";
+import { poolConnection } from "../src/intake/source-lock.ts";
 import { createMetrics } from "../src/observability/metrics.ts";
 import { createRateLimits, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
 import { createSiteChangeListener, type SiteChangeListener } from "../src/sync/events.ts";
@@ -71,6 +72,8 @@ export async function createApiHarness(
       ...options.rateLimitPolicy,
     }),
     siteChanges,
+    // Retries of a failing feed wait a moment only: the fake storefront fails on purpose.
+    intake: { withConnection: poolConnection(db.pool), settings: { retryDelayMs: 10 } },
     ...overrides,
   };
   const passwordHash = await hashPassword(TEST_PASSWORD);

@@ -11,6 +11,8 @@ let harness: ApiHarness;
 let site: SiteFixture;
 let otherSite: SiteFixture;
 let otherJobId: string;
+/** Real ids of another site's rows of every kind a procedure takes an id of. */
+let otherIds: string[] = [];
 
 const HOSTILE_STRINGS = [
   "",
@@ -41,9 +43,9 @@ function inputsFor(procedure: ProcedureEntry): unknown[] {
     cases.push(Object.fromEntries(keys.map((k) => [k, value])));
     for (const key of keys) cases.push({ [key]: value });
   }
-  // Another site's real id in every id-like field: must look exactly like a missing row.
+  // Another site's real ids in every id-like field: must look exactly like a missing row.
   const idKeys = keys.filter((k) => /id$/i.test(k));
-  if (idKeys.length > 0) cases.push(Object.fromEntries(idKeys.map((k) => [k, otherJobId])));
+  if (idKeys.length > 0) for (const id of otherIds) cases.push(Object.fromEntries(idKeys.map((k) => [k, id])));
   return cases;
 }
 
@@ -62,6 +64,9 @@ async function fingerprint(): Promise<string> {
       UNION ALL SELECT 'payments:' || count(*)::text FROM payments
       UNION ALL SELECT 'counters:' || md5(COALESCE(string_agg(k::text, ',' ORDER BY k.site_id, k.kind, k.year), '')) FROM counters k
       UNION ALL SELECT 'views:' || count(*)::text FROM saved_views
+      UNION ALL SELECT 'intake_sources:' || md5(COALESCE(string_agg(s::text, ',' ORDER BY s.id), '')) FROM intake_sources s
+      UNION ALL SELECT 'intake_runs:' || count(*)::text FROM intake_runs
+      UNION ALL SELECT 'dead_letters:' || md5(COALESCE(string_agg(l::text, ',' ORDER BY l.id), '')) FROM intake_dead_letters l
     ) parts`);
   return rows.rows[0]?.digest ?? "";
 }
@@ -81,6 +86,13 @@ beforeAll(async () => {
   await addJob(site, 1);
   await addJob(site, 2, "READY_FOR_PICKUP");
   otherJobId = await addJob(otherSite, 1);
+  const otherSource = await harness.db.prisma.intakeSource.create({
+    data: { siteId: otherSite.siteId, name: "Their storefront", kind: "storefront-json", baseUrl: "http://127.0.0.1:9/" },
+  });
+  const otherLetter = await harness.db.prisma.intakeDeadLetter.create({
+    data: { siteId: otherSite.siteId, sourceId: otherSource.id, externalId: "SO-1", payload: { id: "SO-1" }, reason: "quantity: expected number" },
+  });
+  otherIds = [otherJobId, otherSource.id, otherLetter.id];
 });
 
 afterAll(async () => harness.drop());

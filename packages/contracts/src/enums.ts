@@ -64,6 +64,9 @@ export type IntakeRunMode = z.infer<typeof IntakeRunMode>;
 export const DeadLetterStatus = z.enum(["OPEN", "RETRIED", "RESOLVED"]);
 export type DeadLetterStatus = z.infer<typeof DeadLetterStatus>;
 
+export const DeadLetterKind = z.enum(["INVALID", "CONFLICT"]);
+export type DeadLetterKind = z.infer<typeof DeadLetterKind>;
+
 export const CounterKind = z.enum(["JOB", "INVOICE", "RECEIPT"]);
 export type CounterKind = z.infer<typeof CounterKind>;
 

@@ -10,3 +10,4 @@ export * from "./pickup-rules.ts";
 export * from "./handoff.ts";
 export * from "./sync.ts";
 export * from "./zoned-time.ts";
+export * from "./intake.ts";

@@ -24,6 +24,12 @@ export const AUDIT_ACTIONS = [
   "operations.reschedule",
   "operations.give_up",
   "retention.update",
+  "intake.source_create",
+  "intake.source_update",
+  "intake.source_delete",
+  "intake.dead_letter_retry",
+  "intake.dead_letter_resolve",
+  "jobs.csv_import",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

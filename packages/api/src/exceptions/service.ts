@@ -111,10 +111,12 @@ const QUERIES: Record<ExceptionKind, KindQuery> = {
      ORDER BY e.disabled_at, e.id LIMIT ${limit}`,
 
   INTAKE_DEAD_LETTER: (tx, siteId, _now, limit) => tx.$queryRaw<Row[]>`
-    SELECT count(*) OVER ()::int AS total, l.id::text AS ref_id, NULL AS job_id, NULL::int AS job_number, NULL AS job_title,
+    SELECT count(*) OVER ()::int AS total, l.id::text AS ref_id, j.id::text AS job_id, j.number AS job_number, j.title AS job_title,
            l.created_at AS since, l.reason AS detail, concat_ws(' ', s.name, l.external_id) AS extra, l.attempts
       FROM intake_dead_letters l
       JOIN intake_sources s ON s.id = l.source_id AND s.site_id = l.site_id
+      -- The order's job, when it has one (always for a change to a started job).
+      LEFT JOIN jobs j ON j.site_id = l.site_id AND j.source = 'FEED' AND j.external_id = l.external_id
      WHERE l.site_id = ${siteId}::uuid AND l.status = 'OPEN'
      ORDER BY l.created_at, l.id LIMIT ${limit}`,
 

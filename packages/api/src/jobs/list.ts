@@ -159,6 +159,7 @@ function segmentQuery(
   limit: number,
   now: Date,
   customerIds: string[] | null,
+  extraColumns: Prisma.Sql,
 ): SegmentQuery {
   const where = filterConditions(siteId, filter, now, customerIds);
   const desc = sort.direction === "desc";
@@ -185,7 +186,7 @@ function segmentQuery(
     order = Prisma.sql`${unarchivedFirst}j.created_at ${dir}, j.id ${dir}`;
   }
   const sql = Prisma.sql`
-    SELECT ${LIST_COLUMNS}
+    SELECT ${LIST_COLUMNS}${extraColumns}
       FROM site_jobs j
       LEFT JOIN site_customers c ON c.id = j.customer_id
       LEFT JOIN users u ON u.id = j.assignee_id AND u.site_id = j.site_id
@@ -198,14 +199,32 @@ function segmentQuery(
 /**
  * The statements one page runs, in order; a statement after the first only runs while the page
  * is not full. Exported so that a test can EXPLAIN exactly what the list executes.
+ * `extraColumns` (starting with a comma) adds columns for a caller that needs more than the list
+ * shows (the CSV export).
  */
-export async function listQueries(tx: TransactionClient, siteId: string, input: JobListQuery, now: Date): Promise<SegmentQuery[]> {
+export async function listQueries(
+  tx: TransactionClient,
+  siteId: string,
+  input: JobListQuery,
+  now: Date,
+  extraColumns: Prisma.Sql = Prisma.empty,
+): Promise<SegmentQuery[]> {
   const after = input.cursor ? decodeCursor(input.cursor, input.sort) : null;
   const segments = segmentsFor(input.sort, input.filter).filter((s) => !after || s >= after.s);
   const customerIds = input.filter.search ? await customersMatching(tx, siteId, input.filter.search) : null;
   // One row more than the page tells whether another page follows.
   return segments.map((segment) =>
-    segmentQuery(siteId, input.filter, input.sort, segment, after && after.s === segment ? after : null, input.limit + 1, now, customerIds),
+    segmentQuery(
+      siteId,
+      input.filter,
+      input.sort,
+      segment,
+      after && after.s === segment ? after : null,
+      input.limit + 1,
+      now,
+      customerIds,
+      extraColumns,
+    ),
   );
 }
 
@@ -223,21 +242,33 @@ export async function siteThresholds(tx: TransactionClient, siteId: string): Pro
   return site;
 }
 
+/** One page of rows, in the caller's transaction (which acts for the site). */
+export async function listRowsPage<R extends JobListRow = JobListRow>(
+  tx: TransactionClient,
+  siteId: string,
+  input: JobListQuery,
+  now: Date,
+  extraColumns: Prisma.Sql = Prisma.empty,
+): Promise<{ rows: R[]; nextCursor: string | null }> {
+  const queries = await listQueries(tx, siteId, input, now, extraColumns);
+  const rows: Array<{ row: R; segment: Segment }> = [];
+  for (const query of queries) {
+    const wanted = input.limit + 1 - rows.length;
+    if (wanted <= 0) break;
+    const found = await tx.$queryRaw<R[]>(query.sql);
+    for (const row of found.slice(0, wanted)) rows.push({ row, segment: query.segment });
+  }
+  const page = rows.slice(0, input.limit);
+  const last = page.at(-1);
+  const nextCursor = rows.length > input.limit && last ? cursorAfter(last.row, input.sort, last.segment) : null;
+  return { rows: page.map(({ row }) => row), nextCursor };
+}
+
 export async function listJobs(prisma: PrismaClient, siteId: string, input: JobListQuery, now = new Date()): Promise<JobListPage> {
   if (input.cursor) decodeCursor(input.cursor, input.sort);
   return inSite(prisma, siteId, async (tx) => {
-    const queries = await listQueries(tx, siteId, input, now);
+    const { rows, nextCursor } = await listRowsPage(tx, siteId, input, now);
     const sla = await siteThresholds(tx, siteId);
-    const rows: Array<{ row: JobListRow; segment: Segment }> = [];
-    for (const query of queries) {
-      const wanted = input.limit + 1 - rows.length;
-      if (wanted <= 0) break;
-      const found = await tx.$queryRaw<JobListRow[]>(query.sql);
-      for (const row of found.slice(0, wanted)) rows.push({ row, segment: query.segment });
-    }
-    const page = rows.slice(0, input.limit);
-    const last = page.at(-1);
-    const nextCursor = rows.length > input.limit && last ? cursorAfter(last.row, input.sort, last.segment) : null;
-    return { items: page.map(({ row }) => presentListItem(row, now, sla)), nextCursor };
+    return { items: rows.map((row) => presentListItem(row, now, sla)), nextCursor };
   });
 }

@@ -27,12 +27,24 @@ export async function lockSiteQueue(tx: TransactionClient, siteId: string): Prom
 
 /** A position after every job on the board; takes the site's queue lock. */
 export async function appendPosition(tx: TransactionClient, siteId: string): Promise<number> {
+  const [position] = await appendPositions(tx, siteId, 1);
+  return position as number;
+}
+
+/**
+ * `count` positions after every job on the board, in order, for jobs the caller is about to add
+ * (an import or an intake chunk): the site's queue lock is taken once for all of them.
+ */
+export async function appendPositions(tx: TransactionClient, siteId: string, count: number): Promise<number[]> {
+  if (count <= 0) return [];
   await lockSiteQueue(tx, siteId);
   const last = await lastPosition(tx, siteId);
-  if (last === null) return QUEUE_GAP;
-  if (last <= MAX_POSITION - QUEUE_GAP) return last + QUEUE_GAP;
-  const count = await layOut(tx, siteId, null);
-  return (count + 1) * QUEUE_GAP;
+  let start = last ?? 0;
+  if (start > MAX_POSITION - count * QUEUE_GAP) start = (await layOut(tx, siteId, null)) * QUEUE_GAP;
+  if (start > MAX_POSITION - count * QUEUE_GAP) {
+    throw new DomainError("VALIDATION_FAILED", `The queue has no room for ${count} more jobs; close or archive some first.`);
+  }
+  return Array.from({ length: count }, (_, i) => start + (i + 1) * QUEUE_GAP);
 }
 
 async function lastPosition(tx: TransactionClient, siteId: string): Promise<number | null> {

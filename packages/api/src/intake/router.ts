@@ -1,0 +1,58 @@
+import {
+  CsvImportInput,
+  DeadLetterListInput,
+  DeadLetterRef,
+  DeadLetterResolveInput,
+  IntakeRunNowInput,
+  IntakeRunsListInput,
+  IntakeSourceCreateInput,
+  IntakeSourceUpdateInput,
+  Uuid,
+} from "@orderdeck/contracts";
+import { z } from "zod";
+import type { AuthedContext } from "../context.ts";
+import { authedProcedure, router } from "../trpc.ts";
+import { importJobsCsv } from "./csv.ts";
+import { listDeadLetters, resolveDeadLetter, retryDeadLetter } from "./dead-letters.ts";
+import { createSource, deleteSource, listRuns, listSources, runNow, updateSource, type IntakeCall } from "./service.ts";
+
+export function intakeCall(ctx: AuthedContext): IntakeCall {
+  return {
+    deps: { prisma: ctx.prisma, logger: ctx.logger, ...ctx.intake },
+    principal: ctx.principal,
+    requestId: ctx.requestId,
+    ip: ctx.ip,
+  };
+}
+
+// ADMIN manages the feed sources (a credentialsRef names where the secret lives, never the
+// secret); LEAD runs them, reads their history and deals with what they could not take in,
+// and imports CSV. The CSV export (any signed-in user) is an HTTP route: see apps/server.
+const admin = authedProcedure.meta({ role: "ADMIN" });
+const lead = authedProcedure.meta({ role: "LEAD" });
+
+export const intakeRouter = router({
+  sources: router({
+    list: lead.query(({ ctx }) => listSources(ctx.prisma, ctx.principal.siteId)),
+    create: admin.input(IntakeSourceCreateInput).mutation(({ ctx, input }) => createSource(intakeCall(ctx), input)),
+    update: admin.input(IntakeSourceUpdateInput).mutation(({ ctx, input }) => updateSource(intakeCall(ctx), input)),
+    delete: admin.input(z.strictObject({ id: Uuid })).mutation(({ ctx, input }) => deleteSource(intakeCall(ctx), input.id)),
+  }),
+
+  /** Syncs a source now (in this request until the background worker takes it over). */
+  runNow: lead.input(IntakeRunNowInput).mutation(({ ctx, input }) => runNow(intakeCall(ctx), input)),
+
+  runs: lead.input(IntakeRunsListInput).query(({ ctx, input }) => listRuns(ctx.prisma, ctx.principal.siteId, input)),
+
+  deadLetters: router({
+    list: lead.input(DeadLetterListInput).query(({ ctx, input }) => listDeadLetters(ctx.prisma, ctx.principal.siteId, input)),
+    retry: lead.input(DeadLetterRef).mutation(({ ctx, input }) => retryDeadLetter(intakeCall(ctx), input.id)),
+    resolve: lead.input(DeadLetterResolveInput).mutation(({ ctx, input }) => resolveDeadLetter(intakeCall(ctx), input)),
+  }),
+
+  importCsv: lead
+    .input(CsvImportInput)
+    .mutation(({ ctx, input }) =>
+      importJobsCsv({ prisma: ctx.prisma, principal: ctx.principal, requestId: ctx.requestId, ip: ctx.ip }, input),
+    ),
+});

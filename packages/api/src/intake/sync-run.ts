@@ -1,0 +1,314 @@
+import { DomainError, type IntakeRunMode, type IntakeRunView } from "@orderdeck/contracts";
+import { Prisma, inSite, type IntakeRun, type PrismaClient } from "@orderdeck/db";
+import { withLogContext, type Logger } from "@orderdeck/logging";
+import { LOCKED, withSourceLock, type WithConnection } from "./source-lock.ts";
+import {
+  DEFAULT_FEED_SETTINGS,
+  FeedError,
+  cursorInstant,
+  laterCursor,
+  positionOfRow,
+  storefrontFeed,
+  type FeedAccess,
+  type FeedSettings,
+} from "./storefront-feed.ts";
+import { addCounts, emptyCounts, takeRows, type TakeCounts } from "./take.ts";
+
+/*
+ * One sync run of one source:
+ *
+ *   1. take the source's advisory lock (source-lock.ts); a run that finds it held records a
+ *      SKIPPED_LOCKED run and returns LOCKED at once;
+ *   2. in one transaction: mark runs a dead process left RUNNING as FAILED, record this run
+ *      (RUNNING) and read where to start: the cursor (INCREMENTAL), or the full reconciliation's
+ *      own checkpoint (FULL: from the first order, or where an interrupted one stopped);
+ *   3. read pages from the storefront and take the rows in chunks of `chunkSize`, each chunk in
+ *      one transaction that also moves the cursor / checkpoint to the chunk's last row and adds
+ *      the chunk's counts to the run record: a crash or a feed failure leaves the checkpoint at
+ *      the last committed chunk, and the next run resumes from there;
+ *   4. finish the run record (SUCCEEDED or FAILED with the error) and the source's health:
+ *      last success, consecutive failures, and the newest updated-at the storefront reported.
+ *
+ * A full reconciliation reads every order again, which finds rows the cursor missed (a change
+ * the storefront committed with an updated-at older than the cursor): unchanged rows cost a hash
+ * comparison and write nothing. It moves the incremental cursor only forward.
+ */
+
+export interface IntakeSettings extends FeedSettings {
+  /** Rows taken per transaction (and per checkpoint). */
+  chunkSize: number;
+  /** A run stops (FAILED) after this many pages: a storefront that never says "no more". */
+  maxPagesPerRun: number;
+  /** Longest a chunk's transaction may take. */
+  chunkTimeoutMs: number;
+}
+
+export const DEFAULT_INTAKE_SETTINGS: IntakeSettings = {
+  ...DEFAULT_FEED_SETTINGS,
+  chunkSize: 100,
+  maxPagesPerRun: 10_000,
+  chunkTimeoutMs: 60_000,
+};
+
+/** What a process gives the intake beyond its database client and logger. */
+export interface IntakeEnvironment extends FeedAccess {
+  /** A connection of its own for the source's advisory lock, held for the whole run. */
+  withConnection: WithConnection;
+  settings?: Partial<IntakeSettings>;
+}
+
+export interface IntakeDependencies extends IntakeEnvironment {
+  prisma: PrismaClient;
+  logger: Logger;
+  now?: () => Date;
+}
+
+export interface SyncTarget {
+  siteId: string;
+  sourceId: string;
+  /** The person who asked for the run from the console (null for scheduled runs). */
+  requestedById?: string | null;
+  /** The request it was asked for in, for the job events' request id. */
+  requestId?: string | null;
+}
+
+export type SyncOutcome =
+  | { status: "SUCCEEDED" | "FAILED" | "LOCKED"; run: IntakeRunView }
+  /** The source is disabled: nothing ran and nothing was recorded. */
+  | { status: "DISABLED" };
+
+export function settingsOf(deps: Pick<IntakeEnvironment, "settings">): IntakeSettings {
+  return { ...DEFAULT_INTAKE_SETTINGS, ...deps.settings };
+}
+
+const nowOf = (deps: IntakeDependencies) => (deps.now ? deps.now() : new Date());
+
+export function presentRun(run: IntakeRun): IntakeRunView {
+  return {
+    id: run.id,
+    sourceId: run.sourceId,
+    mode: run.mode,
+    status: run.status,
+    startedAt: run.startedAt.toISOString(),
+    finishedAt: run.finishedAt?.toISOString() ?? null,
+    durationMs: run.finishedAt ? run.finishedAt.getTime() - run.startedAt.getTime() : null,
+    rowsSeen: run.rowsSeen,
+    rowsInserted: run.rowsInserted,
+    rowsUpdated: run.rowsUpdated,
+    rowsUnchanged: run.rowsUnchanged,
+    rowsRejected: run.rowsRejected,
+    rowsFlagged: run.rowsFlagged,
+    cursorFrom: run.cursorFrom,
+    cursorTo: run.cursorTo,
+    error: run.error,
+    requestedById: run.requestedById,
+  };
+}
+
+/** Where an interrupted full reconciliation stopped (intake_sources.checkpoint). */
+interface FullCheckpoint {
+  full: { after: string | null; runId: string };
+}
+
+function fullCheckpointOf(checkpoint: Prisma.JsonValue | null): FullCheckpoint | null {
+  if (typeof checkpoint !== "object" || checkpoint === null || Array.isArray(checkpoint)) return null;
+  const full = (checkpoint as Record<string, unknown>).full;
+  if (typeof full !== "object" || full === null) return null;
+  const { after, runId } = full as Record<string, unknown>;
+  if (typeof runId !== "string" || (after !== null && typeof after !== "string")) return null;
+  return { full: { after, runId } };
+}
+
+function errorText(error: unknown): string {
+  const text = error instanceof FeedError ? `The storefront feed failed: ${error.message}` : error instanceof Error ? error.message : String(error);
+  return text.length > 2000 ? `${text.slice(0, 1999)}…` : text;
+}
+
+function maxDate(a: Date | null, b: Date | null): Date | null {
+  if (!a) return b;
+  if (!b) return a;
+  return a.getTime() >= b.getTime() ? a : b;
+}
+
+async function recordSkipped(deps: IntakeDependencies, target: SyncTarget, mode: IntakeRunMode): Promise<IntakeRunView> {
+  const now = nowOf(deps);
+  const run = await inSite(deps.prisma, target.siteId, async (tx) => {
+    const source = await tx.intakeSource.findFirst({ where: { id: target.sourceId, siteId: target.siteId }, select: { id: true } });
+    if (!source) throw new DomainError("NOT_FOUND", "That intake source does not exist (or not at this site).");
+    return tx.intakeRun.create({
+      data: {
+        siteId: target.siteId,
+        sourceId: target.sourceId,
+        mode,
+        status: "SKIPPED_LOCKED",
+        startedAt: now,
+        finishedAt: now,
+        error: "Another run of this source was in progress; this one did not start.",
+        requestedById: target.requestedById ?? null,
+      },
+    });
+  });
+  return presentRun(run);
+}
+
+/** Runs one sync of the source; see the header. Throws NOT_FOUND for a source that is not the site's. */
+export async function runSync(deps: IntakeDependencies, target: SyncTarget, mode: IntakeRunMode): Promise<SyncOutcome> {
+  return withLogContext({ task: `intake.${mode.toLowerCase()}`, siteId: target.siteId }, async () => {
+    const result = await withSourceLock(deps.withConnection, target.sourceId, () => runLocked(deps, target, mode));
+    if (result !== LOCKED) return result;
+    deps.logger.info("intake run skipped: another run of the source holds its lock", { sourceId: target.sourceId, mode });
+    return { status: "LOCKED", run: await recordSkipped(deps, target, mode) };
+  });
+}
+
+async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: IntakeRunMode): Promise<SyncOutcome> {
+  const { prisma, logger } = deps;
+  const { siteId, sourceId } = target;
+  const settings = settingsOf(deps);
+  const startedAt = nowOf(deps);
+
+  const begun = await inSite(prisma, siteId, async (tx) => {
+    const source = await tx.intakeSource.findFirst({ where: { id: sourceId, siteId } });
+    if (!source) throw new DomainError("NOT_FOUND", "That intake source does not exist (or not at this site).");
+    if (!source.enabled) return null;
+    // Holding the lock, no other run of this source can be alive: a RUNNING one died with its process.
+    await tx.$executeRaw`
+      UPDATE intake_runs
+         SET status = 'FAILED', finished_at = GREATEST(started_at, ${startedAt}::timestamptz),
+             error = 'Interrupted: the process running it ended before it finished.'
+       WHERE site_id = ${siteId}::uuid AND source_id = ${sourceId}::uuid AND status = 'RUNNING'`;
+    const resume = mode === "FULL" ? fullCheckpointOf(source.checkpoint) : null;
+    const from = mode === "INCREMENTAL" ? source.cursor : (resume?.full.after ?? null);
+    const run = await tx.intakeRun.create({
+      data: { siteId, sourceId, mode, status: "RUNNING", startedAt, cursorFrom: from, requestedById: target.requestedById ?? null },
+    });
+    return { source, run, from };
+  });
+  if (!begun) return { status: "DISABLED" };
+  const { source, run, from } = begun;
+  logger.info("intake run started", { sourceId, runId: run.id, mode, from });
+
+  const feed = storefrontFeed(source, deps, settings);
+  let committed = from;
+  let cursorNow = source.cursor;
+  let counts = emptyCounts();
+  let sourceNewest = source.sourceNewestAt;
+
+  const commit = async (rows: Array<{ raw: unknown; after: string | null }>) => {
+    let end = committed;
+    for (const row of rows) end = laterCursor(end, row.after);
+    const chunkCounts: TakeCounts = await inSite(
+      prisma,
+      siteId,
+      async (tx) => {
+        const taken = await takeRows(
+          tx,
+          { siteId, sourceId, runId: run.id, requestId: target.requestId ?? null, now: nowOf(deps), retry: false },
+          rows.map((r) => r.raw),
+        );
+        // The checkpoint moves in the transaction that took the rows, never before it.
+        const cursor = laterCursor(cursorNow, end);
+        await tx.intakeSource.update({
+          where: { id: sourceId, siteId },
+          data: {
+            cursor,
+            syncedThroughAt: cursorInstant(cursor),
+            ...(mode === "FULL" ? { checkpoint: { full: { after: end, runId: run.id } } } : {}),
+          },
+        });
+        await tx.intakeRun.update({
+          where: { id: run.id },
+          data: {
+            rowsSeen: { increment: taken.seen },
+            rowsInserted: { increment: taken.inserted },
+            rowsUpdated: { increment: taken.updated },
+            rowsUnchanged: { increment: taken.unchanged },
+            rowsRejected: { increment: taken.rejected },
+            rowsFlagged: { increment: taken.flagged },
+            cursorTo: end,
+          },
+        });
+        cursorNow = cursor;
+        return taken;
+      },
+      { timeout: settings.chunkTimeoutMs },
+    );
+    committed = end;
+    counts = addCounts(counts, chunkCounts);
+  };
+
+  let failure: unknown = null;
+  try {
+    const buffer: Array<{ raw: unknown; after: string | null }> = [];
+    let cursor = from;
+    for (let pages = 1; ; pages++) {
+      if (pages > settings.maxPagesPerRun) {
+        throw new FeedError(`the storefront still had more after ${settings.maxPagesPerRun} pages; the next run goes on from here`, false);
+      }
+      const page = await feed.page(cursor);
+      sourceNewest = maxDate(sourceNewest, page.newestUpdatedAt);
+      page.rows.forEach((raw, i) => {
+        const after = positionOfRow(raw);
+        if (after) sourceNewest = maxDate(sourceNewest, cursorInstant(after));
+        // The page's own cursor covers its last row even when that row is unreadable.
+        buffer.push({ raw, after: i === page.rows.length - 1 ? laterCursor(after, page.nextCursor) : after });
+      });
+      while (buffer.length >= settings.chunkSize) await commit(buffer.splice(0, settings.chunkSize));
+      if (!page.hasMore || page.rows.length === 0) break;
+      if (page.nextCursor === null || page.nextCursor === cursor) {
+        throw new FeedError("the storefront said there was more but its cursor did not move", false);
+      }
+      cursor = page.nextCursor;
+    }
+    if (buffer.length > 0) await commit(buffer.splice(0));
+  } catch (error) {
+    failure = error;
+  }
+
+  const finishedAt = nowOf(deps);
+  const status = failure === null ? "SUCCEEDED" : "FAILED";
+  const finished = await inSite(prisma, siteId, async (tx) => {
+    await tx.intakeSource.update({
+      where: { id: sourceId, siteId },
+      data:
+        status === "SUCCEEDED"
+          ? {
+              lastSuccessAt: startedAt,
+              consecutiveFailures: 0,
+              sourceNewestAt: sourceNewest,
+              ...(mode === "FULL" ? { checkpoint: Prisma.DbNull } : {}),
+            }
+          : { consecutiveFailures: { increment: 1 }, sourceNewestAt: sourceNewest },
+    });
+    return tx.intakeRun.update({
+      where: { id: run.id },
+      data: {
+        status,
+        finishedAt: finishedAt.getTime() < startedAt.getTime() ? startedAt : finishedAt,
+        error: failure === null ? null : errorText(failure),
+      },
+    });
+  });
+
+  const fields = { sourceId, runId: run.id, mode, status, durationMs: finishedAt.getTime() - startedAt.getTime(), ...counts };
+  if (failure === null) logger.info("intake run finished", fields);
+  else {
+    const expected = failure instanceof FeedError || failure instanceof DomainError;
+    logger.log(expected ? "warn" : "error", "intake run failed", {
+      ...fields,
+      error: errorText(failure),
+      stack: expected ? undefined : failure instanceof Error ? failure.stack : undefined,
+    });
+  }
+  return { status, run: presentRun(finished) };
+}
+
+/** Task handler: an incremental sync of one source, from its cursor. */
+export function runIncrementalSync(deps: IntakeDependencies, target: SyncTarget): Promise<SyncOutcome> {
+  return runSync(deps, target, "INCREMENTAL");
+}
+
+/** Task handler: a full reconciliation of one source, reading every order again. */
+export function runFullReconciliation(deps: IntakeDependencies, target: SyncTarget): Promise<SyncOutcome> {
+  return runSync(deps, target, "FULL");
+}

@@ -1,0 +1,606 @@
+import { formatJobNumber, generatePickupCode, type DeadLetterKind, type JobStatus } from "@orderdeck/contracts";
+import type { Prisma, TransactionClient } from "@orderdeck/db";
+import { databaseRefusal } from "../database-refusals.ts";
+import { recordJobEvent } from "../jobs/events.ts";
+import { appendPositions } from "../jobs/queue.ts";
+import {
+  MAPPED_FIELDS,
+  describeConflicts,
+  mapOrder,
+  orderHash,
+  planChange,
+  snapshotOf,
+  type JobFields,
+  type JobState,
+  type MappedOrder,
+  type OrderSnapshot,
+} from "./mapping.ts";
+import { SourceOrder } from "./storefront-feed.ts";
+
+/*
+ * Takes source rows into jobs, inside a transaction the caller holds for the site (one chunk of
+ * a run, or the one row of a retry). Each row is:
+ *   - malformed → a dead letter (kind INVALID) with the reason, path by path;
+ *   - new → a QUEUED job at the end of the queue, with a pickup code, its customer (matched by
+ *     email within the site, else created), a `created` event by the system and an intake record;
+ *   - known and unchanged (same payload hash) → nothing at all;
+ *   - known and changed → what mapping.ts's planChange allows, with `updated` / `status_changed`
+ *     events, and a CONFLICT dead letter plus an `intake_conflict` event for what it does not.
+ * A row the database refuses despite passing validation is rolled back to its own savepoint and
+ * dead-lettered, so one such row cannot stop the feed.
+ */
+
+export interface TakeContext {
+  siteId: string;
+  sourceId: string;
+  runId: string | null;
+  requestId: string | null;
+  now: Date;
+  /**
+   * A retry a person asked for: an unchanged row is planned again, and its CONFLICT letters are
+   * closed when nothing stands between the order and the job any more.
+   */
+  retry: boolean;
+}
+
+export interface TakeCounts {
+  seen: number;
+  inserted: number;
+  updated: number;
+  unchanged: number;
+  rejected: number;
+  flagged: number;
+}
+
+export const emptyCounts = (): TakeCounts => ({ seen: 0, inserted: 0, updated: 0, unchanged: 0, rejected: 0, flagged: 0 });
+
+export function addCounts(a: TakeCounts, b: TakeCounts): TakeCounts {
+  return {
+    seen: a.seen + b.seen,
+    inserted: a.inserted + b.inserted,
+    updated: a.updated + b.updated,
+    unchanged: a.unchanged + b.unchanged,
+    rejected: a.rejected + b.rejected,
+    flagged: a.flagged + b.flagged,
+  };
+}
+
+const SYSTEM = { kind: "SYSTEM" } as const;
+const REASON_MAX = 2000;
+
+function clip(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+// ---- Reading a row ---------------------------------------------------------------------------------
+
+type ParsedRow =
+  | { ok: true; raw: unknown; order: MappedOrder; hash: string }
+  | { ok: false; raw: unknown; externalId: string | null; reason: string };
+
+/** The row's id, if it has one that could be stored, for a row that is otherwise unreadable. */
+function externalIdOf(raw: unknown): string | null {
+  if (typeof raw !== "object" || raw === null) return null;
+  const id = (raw as Record<string, unknown>).id;
+  if (typeof id !== "string") return null;
+  const trimmed = id.trim();
+  // eslint-disable-next-line no-control-regex
+  return trimmed.length > 0 && trimmed.length <= 200 && !/[\u0000-\u001f\u007f]/.test(trimmed) ? trimmed : null;
+}
+
+// Feed-supplied object keys end up in reasons: keep them printable.
+// eslint-disable-next-line no-control-regex
+const printable = (text: string): string => text.replace(/[\u0000-\u001f\u007f]/g, "?");
+
+export function parseRow(raw: unknown): ParsedRow {
+  const result = SourceOrder.safeParse(raw);
+  if (result.success) {
+    const order = mapOrder(result.data);
+    return { ok: true, raw, order, hash: orderHash(order) };
+  }
+  const issues = result.error.issues;
+  const listed = issues.slice(0, 8).map((i) => `${i.path.map(String).join(".") || "row"}: ${i.message}`);
+  if (issues.length > listed.length) listed.push(`and ${issues.length - listed.length} more`);
+  return { ok: false, raw, externalId: externalIdOf(raw), reason: clip(printable(listed.join("; ")), REASON_MAX) };
+}
+
+/** A copy of the row that jsonb can hold (no NUL characters) and that stays a reasonable size. */
+function storable(raw: unknown): Prisma.InputJsonValue {
+  const text = JSON.stringify(raw ?? null) ?? "null";
+  if (text.length > 100_000) return { truncated: true, preview: text.slice(0, 10_000).replaceAll("\\u0000", "\\ufffd") };
+  const value = JSON.parse(text.replaceAll("\\u0000", "\\ufffd")) as unknown;
+  return value === null || typeof value !== "object" ? { value: value as Prisma.InputJsonValue } : (value as Prisma.InputJsonValue);
+}
+
+// ---- Dead letters ------------------------------------------------------------------------------------
+
+interface LetterInput {
+  kind: DeadLetterKind;
+  externalId: string | null;
+  payload: unknown;
+  reason: string;
+}
+
+/** Opens a dead letter for the row, or refreshes the open one it already has (one per row and kind). */
+export async function writeDeadLetter(tx: TransactionClient, ctx: TakeContext, letter: LetterInput): Promise<string> {
+  const payload = storable(letter.payload);
+  const reason = clip(printable(letter.reason), REASON_MAX) || "unreadable row";
+  let existingId: string | undefined;
+  if (letter.externalId !== null) {
+    const found = await tx.intakeDeadLetter.findFirst({
+      where: { siteId: ctx.siteId, sourceId: ctx.sourceId, externalId: letter.externalId, kind: letter.kind, status: "OPEN" },
+      select: { id: true },
+    });
+    existingId = found?.id;
+  } else {
+    const found = await tx.$queryRaw<Array<{ id: string }>>`
+      SELECT id::text AS id FROM intake_dead_letters
+       WHERE site_id = ${ctx.siteId}::uuid AND source_id = ${ctx.sourceId}::uuid AND status = 'OPEN'
+         AND external_id IS NULL AND kind = ${letter.kind}::dead_letter_kind AND payload = ${JSON.stringify(payload)}::jsonb
+       LIMIT 1`;
+    existingId = found[0]?.id;
+  }
+  if (existingId) {
+    await tx.intakeDeadLetter.update({
+      where: { id: existingId },
+      data: { payload, reason, ...(ctx.runId ? { runId: ctx.runId } : {}) },
+    });
+    return existingId;
+  }
+  const created = await tx.intakeDeadLetter.create({
+    data: {
+      siteId: ctx.siteId,
+      sourceId: ctx.sourceId,
+      runId: ctx.runId,
+      kind: letter.kind,
+      externalId: letter.externalId,
+      payload,
+      reason,
+    },
+    select: { id: true },
+  });
+  return created.id;
+}
+
+/** Closes the row's open letters of these kinds: a later attempt took it in. */
+export async function closeDeadLetters(tx: TransactionClient, ctx: TakeContext, externalId: string, kinds: DeadLetterKind[]): Promise<number> {
+  const closed = await tx.intakeDeadLetter.updateMany({
+    where: { siteId: ctx.siteId, sourceId: ctx.sourceId, externalId, kind: { in: kinds }, status: "OPEN" },
+    data: { status: "RETRIED", resolvedAt: ctx.now },
+  });
+  return closed.count;
+}
+
+// ---- The chunk's view of its jobs ----------------------------------------------------------------------
+
+interface KnownJob {
+  id: string;
+  number: number;
+  status: JobStatus;
+  archived: boolean;
+  fields: JobFields;
+  customerId: string | null;
+  recordId: string | null;
+  recordSourceId: string | null;
+  payloadHash: string | null;
+  sourceUpdatedAt: Date | null;
+  snapshot: OrderSnapshot | null;
+}
+
+interface KnownJobRow {
+  id: string;
+  external_id: string;
+  number: number;
+  status: JobStatus;
+  archived_at: Date | null;
+  customer_id: string | null;
+  customer_email: string | null;
+  title: string;
+  notes: string | null;
+  due_at: Date | null;
+  quantity: number;
+  material: string | null;
+  colour: string | null;
+  estimated_minutes: number | null;
+  priority: JobFields["priority"];
+  price_cents: number;
+  currency: string;
+  fulfilment: JobFields["fulfilment"];
+  record_id: string | null;
+  record_source_id: string | null;
+  payload_hash: string | null;
+  source_updated_at: Date | null;
+  snapshot: OrderSnapshot | null;
+}
+
+function knownJobOf(row: KnownJobRow): KnownJob {
+  return {
+    id: row.id,
+    number: row.number,
+    status: row.status,
+    archived: row.archived_at !== null,
+    customerId: row.customer_id,
+    fields: {
+      title: row.title,
+      notes: row.notes,
+      dueAt: row.due_at ? row.due_at.toISOString() : null,
+      quantity: row.quantity,
+      material: row.material,
+      colour: row.colour,
+      estimatedMinutes: row.estimated_minutes,
+      priority: row.priority,
+      priceCents: row.price_cents,
+      currency: row.currency,
+      fulfilment: row.fulfilment,
+      customerEmail: row.customer_email,
+    },
+    recordId: row.record_id,
+    recordSourceId: row.record_source_id,
+    payloadHash: row.payload_hash,
+    sourceUpdatedAt: row.source_updated_at,
+    snapshot: row.snapshot,
+  };
+}
+
+interface CustomerRow {
+  id: string;
+  email: string;
+  name: string;
+  phone: string | null;
+}
+
+class ChunkState {
+  readonly jobs = new Map<string, KnownJob>();
+  readonly touched = new Set<string>();
+  readonly customers = new Map<string, CustomerRow>();
+  positions: number[] = [];
+
+  constructor(
+    private readonly tx: TransactionClient,
+    private readonly ctx: TakeContext,
+  ) {}
+
+  /** Reads (and locks) the site's FEED jobs with these external ids, with what the intake knows of them. */
+  async loadJobs(externalIds: string[]): Promise<void> {
+    if (externalIds.length === 0) return;
+    const { tx, ctx } = this;
+    const rows = await tx.$queryRaw<KnownJobRow[]>`
+      SELECT j.id::text AS id, j.external_id, j.number, j.status::text AS status, j.archived_at,
+             j.customer_id::text AS customer_id, lower(c.email) AS customer_email,
+             j.title, j.notes, j.due_at, j.quantity, j.material, j.colour, j.estimated_minutes,
+             j.priority::text AS priority, j.price_cents, j.currency, j.fulfilment::text AS fulfilment,
+             r.id::text AS record_id, r.source_id::text AS record_source_id, r.payload_hash, r.source_updated_at, r.snapshot
+        FROM jobs j
+        LEFT JOIN customers c ON c.id = j.customer_id AND c.site_id = j.site_id
+        LEFT JOIN intake_records r ON r.job_id = j.id AND r.site_id = j.site_id
+       WHERE j.site_id = ${ctx.siteId}::uuid AND j.source = 'FEED' AND j.external_id = ANY(${externalIds}::text[])
+       ORDER BY j.id
+         FOR UPDATE OF j`;
+    for (const row of rows) this.jobs.set(row.external_id, knownJobOf(row));
+    const ids = rows.map((r) => r.id);
+    if (ids.length === 0) return;
+    const touched = await tx.$queryRaw<Array<{ job_id: string }>>`
+      SELECT DISTINCT job_id::text AS job_id FROM job_events
+       WHERE site_id = ${ctx.siteId}::uuid AND job_id = ANY(${ids}::uuid[]) AND actor_kind <> 'SYSTEM'`;
+    for (const row of touched) this.touched.add(row.job_id);
+  }
+
+  async loadCustomers(emails: string[]): Promise<void> {
+    if (emails.length === 0) return;
+    const rows = await this.tx.$queryRaw<CustomerRow[]>`
+      SELECT id::text AS id, lower(email) AS email, name, phone FROM customers
+       WHERE site_id = ${this.ctx.siteId}::uuid AND lower(email) = ANY(${emails}::text[])
+       ORDER BY created_at DESC, id DESC`;
+    // Oldest last, so the oldest customer with an address wins when several share it.
+    for (const row of rows) this.customers.set(row.email, row);
+  }
+
+  /** The site's customer with this address (created if none), with the order's contact details. */
+  async customerFor(customer: MappedOrder["customer"]): Promise<string> {
+    const known = this.customers.get(customer.email);
+    if (!known) {
+      const created = await this.tx.customer.create({
+        data: { siteId: this.ctx.siteId, name: customer.name, email: customer.email, phone: customer.phone },
+        select: { id: true },
+      });
+      this.customers.set(customer.email, { id: created.id, ...customer });
+      return created.id;
+    }
+    if (known.name !== customer.name || known.phone !== customer.phone) {
+      await this.tx.customer.update({ where: { id: known.id }, data: { name: customer.name, phone: customer.phone } });
+      this.customers.set(customer.email, { ...known, name: customer.name, phone: customer.phone });
+    }
+    return known.id;
+  }
+
+  /** What a row may change in this state, to put back if the row is rolled back to its savepoint. */
+  save(order: MappedOrder): () => void {
+    const job = this.jobs.get(order.externalId);
+    const customer = this.customers.get(order.customer.email);
+    const positions = [...this.positions];
+    return () => {
+      if (job) this.jobs.set(order.externalId, job);
+      else this.jobs.delete(order.externalId);
+      if (customer) this.customers.set(order.customer.email, customer);
+      else this.customers.delete(order.customer.email);
+      this.positions = positions;
+    };
+  }
+}
+
+// ---- Taking one order ----------------------------------------------------------------------------------
+
+type Outcome = { count: "inserted" | "updated" | "unchanged" | "rejected"; flagged: boolean };
+
+const FIELD_COLUMNS: Record<Exclude<keyof JobFields, "customerEmail">, true> = {
+  title: true,
+  notes: true,
+  dueAt: true,
+  quantity: true,
+  material: true,
+  colour: true,
+  estimatedMinutes: true,
+  priority: true,
+  priceCents: true,
+  currency: true,
+  fulfilment: true,
+};
+
+async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkState, order: MappedOrder, hash: string): Promise<Outcome> {
+  if (order.cancelled) {
+    // Nothing to make: an order cancelled before the shop ever saw it.
+    await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
+    return { count: "unchanged", flagged: false };
+  }
+  const customerId = await state.customerFor(order.customer);
+  const queuePosition = state.positions.shift() ?? (await appendPositions(tx, ctx.siteId, 1))[0];
+  const f = order.fields;
+  const job = await tx.job.create({
+    data: {
+      siteId: ctx.siteId,
+      source: "FEED",
+      externalId: order.externalId,
+      customerId,
+      title: f.title,
+      material: f.material,
+      colour: f.colour,
+      quantity: f.quantity,
+      estimatedMinutes: f.estimatedMinutes,
+      dueAt: f.dueAt ? new Date(f.dueAt) : null,
+      priority: f.priority,
+      status: "QUEUED",
+      queuePosition,
+      priceCents: f.priceCents,
+      currency: f.currency,
+      fulfilment: f.fulfilment,
+      notes: f.notes,
+      pickupCode: generatePickupCode(),
+    },
+    select: { id: true, number: true },
+  });
+  const snapshot = snapshotOf(order);
+  const record = await tx.intakeRecord.create({
+    data: {
+      siteId: ctx.siteId,
+      sourceId: ctx.sourceId,
+      externalId: order.externalId,
+      jobId: job.id,
+      payloadHash: hash,
+      sourceUpdatedAt: order.updatedAt,
+      snapshot: snapshot as unknown as Prisma.InputJsonObject,
+    },
+    select: { id: true },
+  });
+  await recordJobEvent(tx, {
+    siteId: ctx.siteId,
+    jobId: job.id,
+    actor: SYSTEM,
+    type: "created",
+    after: {
+      status: "QUEUED",
+      source: "FEED",
+      externalId: order.externalId,
+      title: f.title,
+      queuePosition: queuePosition ?? null,
+      customerId,
+      intakeSourceId: ctx.sourceId,
+      intakeRunId: ctx.runId,
+    },
+    requestId: ctx.requestId ?? undefined,
+  });
+  await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
+  state.jobs.set(order.externalId, {
+    id: job.id,
+    number: job.number,
+    status: "QUEUED",
+    archived: false,
+    fields: f,
+    customerId,
+    recordId: record.id,
+    recordSourceId: ctx.sourceId,
+    payloadHash: hash,
+    sourceUpdatedAt: order.updatedAt,
+    snapshot,
+  });
+  return { count: "inserted", flagged: false };
+}
+
+function jsonValue(value: unknown): Prisma.InputJsonValue | null {
+  if (value === undefined || value === null) return null;
+  return typeof value === "number" || typeof value === "boolean" ? value : String(value);
+}
+
+async function updateJob(
+  tx: TransactionClient,
+  ctx: TakeContext,
+  state: ChunkState,
+  known: KnownJob,
+  row: ParsedRow & { ok: true },
+): Promise<Outcome> {
+  const { order, hash } = row;
+  const snapshot = known.snapshot as OrderSnapshot;
+  const jobState: JobState = { status: known.status, archived: known.archived, touchedByShop: state.touched.has(known.id), fields: known.fields };
+  const plan = planChange(jobState, snapshot, order);
+  const label = formatJobNumber(known.number);
+
+  // The person's contact details follow their newest order, whatever happens to this job.
+  const customerId = await state.customerFor(order.customer);
+
+  const data: Prisma.JobUncheckedUpdateInput = {};
+  const before: Record<string, Prisma.InputJsonValue | null> = {};
+  const after: Record<string, Prisma.InputJsonValue | null> = {};
+  for (const field of MAPPED_FIELDS) {
+    if (!(field in plan.changes)) continue;
+    const value = plan.changes[field];
+    if (field === "customerEmail") {
+      data.customerId = customerId;
+      before.customerId = known.customerId;
+      after.customerId = customerId;
+      continue;
+    }
+    if (FIELD_COLUMNS[field]) {
+      (data as Record<string, unknown>)[field] = field === "dueAt" ? (value ? new Date(value as string) : null) : value;
+      before[field] = jsonValue(known.fields[field]);
+      after[field] = jsonValue(value);
+    }
+  }
+  const changedFields = Object.keys(after).length > 0;
+  if (plan.cancel) {
+    data.status = "CANCELLED";
+    data.queuePosition = null;
+  }
+  const written = changedFields || plan.cancel;
+  if (written) {
+    await tx.job.update({ where: { id: known.id, siteId: ctx.siteId }, data });
+    const common = { siteId: ctx.siteId, jobId: known.id, actor: SYSTEM, requestId: ctx.requestId ?? undefined };
+    if (changedFields) {
+      await recordJobEvent(tx, { ...common, type: "updated", before, after: { ...after, intakeRunId: ctx.runId } });
+    }
+    if (plan.cancel) {
+      await recordJobEvent(tx, {
+        ...common,
+        type: "status_changed",
+        before: { status: known.status },
+        after: { status: "CANCELLED", queuePosition: null, note: "cancelled at the storefront", intakeRunId: ctx.runId },
+      });
+    }
+  }
+
+  if (plan.conflicts.length > 0) {
+    const letterId = await writeDeadLetter(tx, ctx, {
+      kind: "CONFLICT",
+      externalId: order.externalId,
+      payload: row.raw,
+      reason: describeConflicts(label, jobState, plan.conflicts),
+    });
+    await recordJobEvent(tx, {
+      siteId: ctx.siteId,
+      jobId: known.id,
+      actor: SYSTEM,
+      type: "intake_conflict",
+      after: {
+        conflicts: plan.conflicts.map((c) => ({ field: c.field, job: jsonValue(c.job), source: jsonValue(c.source) })),
+        deadLetterId: letterId,
+        intakeRunId: ctx.runId,
+      },
+      requestId: ctx.requestId ?? undefined,
+    });
+  } else if (ctx.retry && plan.standing.length === 0) {
+    await closeDeadLetters(tx, ctx, order.externalId, ["CONFLICT"]);
+  }
+
+  const nextSnapshot = snapshotOf(order);
+  await tx.intakeRecord.update({
+    where: { id: known.recordId as string },
+    data: { payloadHash: hash, sourceUpdatedAt: order.updatedAt, snapshot: nextSnapshot as unknown as Prisma.InputJsonObject },
+  });
+  await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
+
+  const fields = { ...known.fields, ...plan.changes };
+  state.jobs.set(order.externalId, {
+    ...known,
+    status: plan.cancel ? "CANCELLED" : known.status,
+    fields,
+    customerId: "customerEmail" in plan.changes ? customerId : known.customerId,
+    payloadHash: hash,
+    sourceUpdatedAt: order.updatedAt,
+    snapshot: nextSnapshot,
+  });
+  return { count: written ? "updated" : "unchanged", flagged: plan.conflicts.length > 0 };
+}
+
+async function takeOrder(tx: TransactionClient, ctx: TakeContext, state: ChunkState, row: ParsedRow & { ok: true }): Promise<Outcome> {
+  const { order, hash } = row;
+  const known = state.jobs.get(order.externalId);
+  if (!known) return createJob(tx, ctx, state, order, hash);
+
+  if (known.recordSourceId !== ctx.sourceId || known.snapshot === null) {
+    const reason = known.recordId
+      ? `Order ${order.externalId} is already ${formatJobNumber(known.number)}, taken in from another feed source of this site; two sources cannot share an order id.`
+      : `${formatJobNumber(known.number)} already has the storefront order id ${order.externalId} but was not taken in by this source; change one of them.`;
+    await writeDeadLetter(tx, ctx, { kind: "INVALID", externalId: order.externalId, payload: row.raw, reason });
+    return { count: "rejected", flagged: false };
+  }
+  // An older version than the one taken (a repeated page, a stale retry) never overwrites it.
+  if (known.sourceUpdatedAt && order.updatedAt.getTime() < known.sourceUpdatedAt.getTime()) {
+    return { count: "unchanged", flagged: false };
+  }
+  if (hash === known.payloadHash && !ctx.retry) {
+    await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
+    return { count: "unchanged", flagged: false };
+  }
+  return updateJob(tx, ctx, state, known, row);
+}
+
+/** Takes rows into jobs in the caller's transaction (which acts for ctx.siteId); see the header. */
+export async function takeRows(tx: TransactionClient, ctx: TakeContext, rows: readonly unknown[]): Promise<TakeCounts> {
+  const parsed = rows.map(parseRow);
+  const orders = parsed.filter((p): p is ParsedRow & { ok: true } => p.ok);
+  const externalIds = [...new Set(orders.map((p) => p.order.externalId))];
+  const state = new ChunkState(tx, ctx);
+
+  // New jobs need queue positions, and the queue lock comes before any job's row lock (the order
+  // every position writer keeps), so find out first how many this chunk will add.
+  if (externalIds.length > 0) {
+    const existing = await tx.$queryRaw<Array<{ external_id: string }>>`
+      SELECT external_id FROM jobs WHERE site_id = ${ctx.siteId}::uuid AND source = 'FEED' AND external_id = ANY(${externalIds}::text[])`;
+    const have = new Set(existing.map((r) => r.external_id));
+    const adding = new Set(orders.filter((p) => !have.has(p.order.externalId) && !p.order.cancelled).map((p) => p.order.externalId));
+    state.positions = await appendPositions(tx, ctx.siteId, adding.size);
+  }
+  await state.loadJobs(externalIds);
+  await state.loadCustomers([...new Set(orders.map((p) => p.order.customer.email))]);
+
+  const counts = emptyCounts();
+  for (const row of parsed) {
+    counts.seen += 1;
+    if (!row.ok) {
+      await writeDeadLetter(tx, ctx, { kind: "INVALID", externalId: row.externalId, payload: row.raw, reason: row.reason });
+      counts.rejected += 1;
+      continue;
+    }
+    await tx.$executeRaw`SAVEPOINT intake_row`;
+    const restore = state.save(row.order);
+    let outcome: Outcome;
+    try {
+      outcome = await takeOrder(tx, ctx, state, row);
+      await tx.$executeRaw`RELEASE SAVEPOINT intake_row`;
+    } catch (error) {
+      const refusal = databaseRefusal(error);
+      // Only a refusal of this row's values is the row's fault; anything else ends the chunk.
+      if (!refusal || (refusal.reason !== "VALIDATION_FAILED" && refusal.reason !== "DUPLICATE")) throw error;
+      await tx.$executeRaw`ROLLBACK TO SAVEPOINT intake_row`;
+      restore();
+      await writeDeadLetter(tx, ctx, {
+        kind: "INVALID",
+        externalId: row.order.externalId,
+        payload: row.raw,
+        reason: `The database refused this order: ${refusal.message}`,
+      });
+      outcome = { count: "rejected", flagged: false };
+    }
+    counts[outcome.count] += 1;
+    if (outcome.flagged) counts.flagged += 1;
+  }
+  return counts;
+}
