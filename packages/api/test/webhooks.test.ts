@@ -224,11 +224,11 @@ describe("endpoint administration", () => {
     const created = await site.as.ADMIN.webhooks.create({ url: "HTTPS://Example.COM/Hook", eventTypes: ["invoice.issued"] });
     expect(created.endpoint.url).toBe("https://example.com/Hook");
     for (const call of [
-      other.as.ADMIN.webhooks.update({ id: created.endpoint.id, enabled: false }),
-      other.as.ADMIN.webhooks.delete({ id: created.endpoint.id }),
-      other.as.ADMIN.webhooks.rotateSecret({ id: created.endpoint.id }),
+      () => other.as.ADMIN.webhooks.update({ id: created.endpoint.id, enabled: false }),
+      () => other.as.ADMIN.webhooks.delete({ id: created.endpoint.id }),
+      () => other.as.ADMIN.webhooks.rotateSecret({ id: created.endpoint.id }),
     ]) {
-      expect((await refusalOf(call)).code).toBe("NOT_FOUND");
+      expect((await refusalOf(call())).code).toBe("NOT_FOUND");
     }
     expect(await other.as.ADMIN.webhooks.list()).toEqual([]);
   });

@@ -99,28 +99,41 @@ export async function startWorker(deps: WorkerDependencies, settings: WorkerSett
     deps.logger.info("worker started", { workerId: id, concurrency: settings.concurrency });
 
     let stopped = false;
+    let closing: Promise<void> | undefined;
     const heartbeat = setInterval(() => {
       beat(pool, id).catch((error: unknown) => deps.logger.warn("worker heartbeat failed", { error: String(error) }));
     }, heartbeatIntervalMs);
     const recovery = setInterval(() => {
       recover().catch((error: unknown) => deps.logger.warn("releasing dead workers' jobs failed", { error: String(error) }));
     }, recoveryIntervalMs);
-    runner.promise.catch((error: unknown) => {
-      if (!stopped) deps.logger.error("worker stopped on an error", { error: String(error) });
-    });
+    // A runner that ended on its own takes no more jobs: stop beating, so that /readyz and the
+    // other workers see it gone (and release what it held) instead of trusting a dead worker.
+    const ended = (error?: unknown) => {
+      if (stopped) return;
+      stopped = true;
+      clearInterval(heartbeat);
+      clearInterval(recovery);
+      deps.logger.error("the worker stopped by itself; this process runs no more background jobs", { workerId: id, error: error === undefined ? undefined : String(error) });
+      void forgetWorker(pool, id).catch(() => undefined);
+    };
+    runner.promise.then(() => ended(), ended);
 
     return {
       id,
       async stop() {
-        if (stopped) return;
-        stopped = true;
-        clearInterval(heartbeat);
-        clearInterval(recovery);
-        await runner.stop().catch((error: unknown) => deps.logger.warn("worker did not stop cleanly", { error: String(error) }));
-        await forgetWorker(pool, id).catch(() => undefined);
-        await utils.release();
-        await pool.end();
-        deps.logger.info("worker stopped", { workerId: id });
+        if (closing) return closing;
+        closing = (async () => {
+          const running = !stopped;
+          stopped = true;
+          clearInterval(heartbeat);
+          clearInterval(recovery);
+          if (running) await runner.stop().catch((error: unknown) => deps.logger.warn("worker did not stop cleanly", { error: String(error) }));
+          await forgetWorker(pool, id).catch(() => undefined);
+          await utils.release();
+          await pool.end();
+          deps.logger.info("worker stopped", { workerId: id });
+        })();
+        return closing;
       },
     };
   } catch (error) {
