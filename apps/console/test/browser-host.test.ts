@@ -100,6 +100,25 @@ describe("browser-mode host", () => {
     expect((await raw("/local/trpc/status", { ...ok, origin: host.url })).status).toBe(200);
   });
 
+  it("streams the sync state as server-sent events, which a page can read only from its own origin", async () => {
+    const events = await fetch(`${host.url}/local/trpc/sync.onState`, { headers: { accept: "text/event-stream" } });
+    expect(events.status).toBe(200);
+    expect(events.headers.get("content-type")).toMatch(/^text\/event-stream/);
+    const reader = events.body?.getReader();
+    let text = "";
+    while (reader && !text.includes('"outboxSize"')) {
+      const chunk = await reader.read();
+      if (chunk.done) break;
+      text += new TextDecoder().decode(chunk.value);
+    }
+    await reader?.cancel();
+    // Not enrolled yet, never synced: offline, nothing waiting.
+    expect(text).toContain('"connection":"offline"');
+    expect(text).toContain('"outboxSize":0');
+    const foreign = await raw("/local/trpc/sync.onState", { accept: "text/event-stream", origin: "https://evil.example" });
+    expect(foreign.status).toBe(403);
+  });
+
   it("refuses a foreign Host header (DNS rebinding)", async () => {
     expect((await raw("/", { host: "evil.example:80" })).status).toBe(421);
     expect((await raw("/", { host: `localhost:${new URL(host.url).port}` })).status).toBe(200);

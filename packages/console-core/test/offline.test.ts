@@ -151,8 +151,19 @@ describe("working offline", () => {
   it("hands a job over against the cache, answers a second scan from the outbox, and keeps both for the server", async () => {
     const ready = job();
     const core = offlineConsole([ready]);
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    // The engine tried the server and found nobody there.
+    await new Promise<void>((resolve) => {
+      const check = () => core.sync.state().connection === "offline" && core.sync.state().lastError !== null;
+      if (check()) return resolve();
+      const stop = core.sync.subscribe(() => {
+        if (check()) {
+          stop();
+          resolve();
+        }
+      });
+    });
     expect(core.sync.state()).toMatchObject({ connection: "offline", signedIn: true, outboxSize: 0 });
+    expect(core.sync.state().lastError).toMatch(/cannot be reached/);
 
     expect(core.pickup.lookup(ready.pickupCode)).toMatchObject({ canHandOver: true, refusal: null, pendingHandover: null });
     const first = await core.pickup.confirm(ready.pickupCode);
