@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config";
+import { PROJECT_TEST_OPTIONS } from "../../vitest.shared.ts";
 
 export default defineProject({
-  test: { name: "@orderdeck/contracts", include: ["test/**/*.test.ts", "src/**/*.test.ts"] },
+  test: { ...PROJECT_TEST_OPTIONS, name: "@orderdeck/contracts", include: ["test/**/*.test.ts", "src/**/*.test.ts"] },
 });
