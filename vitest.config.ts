@@ -6,8 +6,7 @@ import { defineConfig } from "vitest/config";
 export default defineConfig({
   test: {
     globalSetup: ["./packages/db/src/testing/global-setup.ts"],
+    // Each project's own config sets its test options (vitest.shared.ts): projects do not inherit these.
     projects: ["packages/*", "apps/*", "reliability"],
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
   },
 });

@@ -1,6 +1,6 @@
 import { defineProject } from "vitest/config";
+import { PROJECT_TEST_OPTIONS } from "../../vitest.shared.ts";
 
-// The root config's timeouts do not reach a project config; a loaded two-core machine needs them.
 export default defineProject({
-  test: { testTimeout: 30_000, hookTimeout: 60_000, name: "@orderdeck/api", include: ["test/**/*.test.ts", "src/**/*.test.ts"] },
+  test: { ...PROJECT_TEST_OPTIONS, name: "@orderdeck/api", include: ["test/**/*.test.ts", "src/**/*.test.ts"] },
 });

@@ -1,5 +1,6 @@
 import { defineProject } from "vitest/config";
+import { PROJECT_TEST_OPTIONS } from "../../vitest.shared.ts";
 
 export default defineProject({
-  test: { name: "@orderdeck/fake-storefront", include: ["test/**/*.test.ts", "src/**/*.test.ts"] },
+  test: { ...PROJECT_TEST_OPTIONS, name: "@orderdeck/fake-storefront", include: ["test/**/*.test.ts", "src/**/*.test.ts"] },
 });

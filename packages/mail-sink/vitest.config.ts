@@ -1,12 +1,6 @@
 import { defineProject } from "vitest/config";
+import { PROJECT_TEST_OPTIONS } from "../../vitest.shared.ts";
 
 export default defineProject({
-  test: {
-    name: "@orderdeck/mail-sink",
-    include: ["test/**/*.test.ts", "src/**/*.test.ts"],
-    // A project in a file of its own does not inherit the root config's timeouts; these suites
-    // start databases, workers and servers, which on a busy machine take longer than the defaults.
-    testTimeout: 30_000,
-    hookTimeout: 60_000,
-  },
+  test: { ...PROJECT_TEST_OPTIONS, name: "@orderdeck/mail-sink", include: ["test/**/*.test.ts", "src/**/*.test.ts"] },
 });

@@ -80,14 +80,14 @@ async function concurrentReorders(site: SiteFixture, seed: number) {
 }
 
 describe("jobs.reorder under concurrency", () => {
-  it("20 concurrent moves on a spaced-out queue: distinct positions, same jobs, order of a serial replay", { timeout: 60_000 }, async () => {
+  it("20 concurrent moves on a spaced-out queue: distinct positions, same jobs, order of a serial replay", async () => {
     const site = await harness.createSite("Reorder spaced");
     for (let i = 0; i < 12; i++) await site.as.STAFF.jobs.create({ title: `Part ${i}` });
     const { applied } = await concurrentReorders(site, 42);
     expect(applied.length).toBeGreaterThan(10);
   });
 
-  it("20 concurrent moves on a packed queue (every move lays the queue out again)", { timeout: 60_000 }, async () => {
+  it("20 concurrent moves on a packed queue (every move lays the queue out again)", async () => {
     const site = await harness.createSite("Reorder packed");
     // Adjacent positions: no room between any two jobs, so moves must renumber under the deferred constraint.
     for (let i = 1; i <= 12; i++) await insertJob(harness, site, { status: "QUEUED", queuePosition: i });

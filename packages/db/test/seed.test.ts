@@ -139,7 +139,7 @@ describe("determinism and concurrency", () => {
     await Promise.all([other?.drop(), third?.drop()]);
   });
 
-  it("the same generator gives the same demo data", { timeout: 60_000 }, async () => {
+  it("the same generator gives the same demo data", async () => {
     await seedDemoSite(other.prisma, { hashPassword, random: createRandom(7), now: NOW });
     await seedDemoSite(third.prisma, { hashPassword, random: createRandom(7), now: NOW });
     const read = (t: TestDatabase) =>
@@ -153,7 +153,7 @@ describe("determinism and concurrency", () => {
     expect(a.map((j) => j.pickupCode)).not.toEqual((await read(db)).map((j) => j.pickupCode));
   });
 
-  it("two seeds racing on one empty database create one site", { timeout: 60_000 }, async () => {
+  it("two seeds racing on one empty database create one site", async () => {
     const racing = await createTestDatabase();
     try {
       const results = await Promise.all([
