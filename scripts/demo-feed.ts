@@ -34,7 +34,7 @@ export async function startDemoFeed(intake: IntakeDependencies, siteId: string):
       : await prisma.intakeSource.create({
           data: { siteId, name: DEMO_FEED_NAME, kind: "storefront-json", baseUrl: store.url, credentialsRef: DEMO_FEED_REF, pageSize: 25 },
         });
-    // Until the background worker schedules syncs, this first one and the console's "sync now" are all the demo feed gets.
+    // Synced once now, so the demo queue shows feed orders from the first page; the worker's schedule takes over.
     const outcome = await runIncrementalSync(intake, { siteId, sourceId: source.id });
     const summary =
       outcome.status === "DISABLED"

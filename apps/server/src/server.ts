@@ -110,6 +110,7 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
         databaseUrl: database.url,
         concurrency: config.worker.concurrency,
         staleAfterMs: config.worker.heartbeatStaleMs,
+        intakeSchedule: config.intake.schedule,
       });
       stops.push(() => worker.stop());
       workerId = worker.id;
@@ -197,6 +198,7 @@ function workerDependencies(config: ServerConfig, prisma: WorkerDependencies["pr
     },
     retention: { batchSize: RETENTION_BATCH_SIZE },
     handoffReminders: { graceMs: HANDOFF_REMINDER_GRACE_MS },
+    intake: { settings: { chunkSize: config.intake.chunkSize, timeoutMs: config.intake.fetchTimeoutMs } },
     now: () => new Date(),
   };
 }

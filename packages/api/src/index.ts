@@ -42,6 +42,6 @@ export {
   type SyncTarget,
 } from "./intake/sync-run.ts";
 export { poolConnection, type LockConnection, type WithConnection } from "./intake/source-lock.ts";
-export { DEFAULT_INTAKE_SCHEDULE, INTAKE_TASKS, enabledSources, intakeJobKey, type IntakeSchedule } from "./intake/tasks.ts";
+export { DEFAULT_INTAKE_SCHEDULE, enabledSources, intakeJobKey, type IntakeSchedule } from "./intake/tasks.ts";
 export { readIntakeStatus, lagSecondsOf, type IntakeSourceStatus, type StatusQueryable } from "./intake/status.ts";
 export { exportJobsCsv } from "./intake/csv.ts";

@@ -4,6 +4,7 @@ import { Logger as GraphileLogger, makeWorkerUtils, run, type WorkerEvents } fro
 import pg from "pg";
 import { beat, deadLockHolders, forgetLongGoneWorkers, forgetWorker } from "./heartbeat.ts";
 import type { TaskDefinition, WorkerDependencies } from "./task.ts";
+import type { IntakeSchedule } from "../intake/tasks.ts";
 import { buildTaskList, parsedCrontab } from "./tasks.ts";
 
 export interface WorkerSettings {
@@ -18,8 +19,10 @@ export interface WorkerSettings {
   staleAfterMs: number;
   /** How often this worker looks for dead workers' locks to release (default: half of staleAfterMs). */
   recoveryIntervalMs?: number;
-  /** Run the schedule (CRONTAB); on by default. Every worker may: graphile-worker schedules each tick once. */
+  /** Run the schedule (crontab()); on by default. Every worker may: graphile-worker schedules each tick once. */
   cron?: boolean;
+  /** When the feed syncs run (INTAKE_SYNC_CRON, INTAKE_FULL_SYNC_CRON). */
+  intakeSchedule?: IntakeSchedule;
   /** Tasks besides TASKS; only tests pass any. */
   extraTasks?: Record<string, TaskDefinition>;
 }
@@ -83,7 +86,7 @@ export async function startWorker(deps: WorkerDependencies, settings: WorkerSett
     const runner = await run({
       pgPool: pool,
       taskList: buildTaskList(deps, settings.extraTasks),
-      parsedCronItems: settings.cron === false ? [] : parsedCrontab(),
+      parsedCronItems: settings.cron === false ? [] : parsedCrontab(settings.intakeSchedule),
       concurrency: settings.concurrency,
       pollInterval: settings.pollIntervalMs ?? 2_000,
       noHandleSignals: true,

@@ -2,6 +2,7 @@ import type { PrismaClient, TransactionClient } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
 import type { PoolClient } from "pg";
 import { z } from "zod";
+import type { IntakeEnvironment } from "../intake/sync-run.ts";
 import type { MailSender } from "../mail/transport.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { RetryPolicy } from "./retry.ts";
@@ -33,6 +34,8 @@ export interface WorkerDependencies {
     /** How long after a shift ended its leads are reminded of a missing handoff. */
     graceMs: number;
   };
+  /** The storefront feed's settings and secrets (the lock connection is the task's own). */
+  intake?: Omit<IntakeEnvironment, "withConnection">;
   now(): Date;
 }
 

@@ -6,6 +6,7 @@ import { withLogContext } from "@orderdeck/logging";
 import { parseCronItems, type CronItem, type JobHelpers, type ParsedCronItem, type Task, type TaskList } from "graphile-worker";
 import type { z } from "zod";
 import { handoffRemindersTask } from "../handoff/reminders.ts";
+import { DEFAULT_INTAKE_SCHEDULE, intakeSweepTask, intakeSyncTask, type IntakeSchedule } from "../intake/tasks.ts";
 import { sendMailTask } from "../mail/send-task.ts";
 import { retentionSiteTask, retentionSweepTask } from "../retention/tasks.ts";
 import { deliverWebhookTask } from "../webhooks/deliver-task.ts";
@@ -17,6 +18,8 @@ export const TASKS = {
   retention_sweep: retentionSweepTask,
   retention_site: retentionSiteTask,
   handoff_reminders: handoffRemindersTask,
+  intake_sweep: intakeSweepTask,
+  intake_sync: intakeSyncTask,
 } satisfies Record<string, TaskDefinition>;
 
 export type TaskName = keyof typeof TASKS;
@@ -26,13 +29,18 @@ export type TaskPayload<N extends TaskName> = z.input<(typeof TASKS)[N]["payload
  * The schedule. Each item has a job key, so a slow run and the next tick never make two jobs,
  * and no backfill: a worker that was down does not replay the runs it missed.
  */
-export const CRONTAB: CronItem[] = [
-  { task: "retention_sweep", match: "17 * * * *", identifier: "retention_sweep", options: { backfillPeriod: 0, maxAttempts: 3, jobKey: "cron:retention_sweep" } },
-  { task: "handoff_reminders", match: "*/10 * * * *", identifier: "handoff_reminders", options: { backfillPeriod: 0, maxAttempts: 3, jobKey: "cron:handoff_reminders" } },
-];
+export function crontab(intake: IntakeSchedule = DEFAULT_INTAKE_SCHEDULE): CronItem[] {
+  const options = (key: string) => ({ backfillPeriod: 0, maxAttempts: 3, jobKey: `cron:${key}` });
+  return [
+    { task: "retention_sweep", match: "17 * * * *", identifier: "retention_sweep", options: options("retention_sweep") },
+    { task: "handoff_reminders", match: "*/10 * * * *", identifier: "handoff_reminders", options: options("handoff_reminders") },
+    { task: "intake_sweep", match: intake.incrementalCron, identifier: "intake_incremental", options: options("intake_incremental"), payload: { mode: "incremental" } },
+    { task: "intake_sweep", match: intake.fullCron, identifier: "intake_full", options: options("intake_full"), payload: { mode: "full" } },
+  ];
+}
 
-export function parsedCrontab(): ParsedCronItem[] {
-  return parseCronItems(CRONTAB);
+export function parsedCrontab(intake?: IntakeSchedule): ParsedCronItem[] {
+  return parseCronItems(crontab(intake));
 }
 
 function siteOf(payload: unknown): string | undefined {

@@ -39,7 +39,7 @@ export const intakeRouter = router({
     delete: admin.input(z.strictObject({ id: Uuid })).mutation(({ ctx, input }) => deleteSource(intakeCall(ctx), input.id)),
   }),
 
-  /** Syncs a source now (in this request until the background worker takes it over). */
+  /** Syncs a source now, in this request (the worker's schedule syncs it every minute). */
   runNow: lead.input(IntakeRunNowInput).mutation(({ ctx, input }) => runNow(intakeCall(ctx), input)),
 
   runs: lead.input(IntakeRunsListInput).query(({ ctx, input }) => listRuns(ctx.prisma, ctx.principal.siteId, input)),

@@ -128,8 +128,8 @@ function describeRun(name: string, run: IntakeRunNowResult["run"]): string {
 }
 
 /**
- * The console's "sync now". It runs in the request for now; with the background worker it
- * becomes an enqueue (see tasks.ts). A run already in progress answers LOCKED at once.
+ * The console's "sync now": it runs in the request, so the lead sees the run's counts at once;
+ * the worker's schedule (tasks.ts) does the rest. A run already in progress answers LOCKED at once.
  */
 export async function runNow(call: IntakeCall, input: z.output<typeof IntakeRunNowInput>): Promise<IntakeRunNowResult> {
   const { siteId } = call.principal;
