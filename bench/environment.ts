@@ -91,6 +91,9 @@ export async function startEnvironment(log: (line: string) => void): Promise<Ben
         ORDERDECK_MIGRATE_ON_START: "false",
         ORDERDECK_SEED_DEMO: "false",
         DB_POOL_MAX: String(API_POOL_MAX),
+        // Production refuses to start without a mail server; this API-only process only queues mail.
+        SMTP_HOST: "127.0.0.1",
+        MAIL_FROM: "Bench <orders@orderdeck.test>",
         // As in production: one JSON line per request (written to a file here).
         LOG_LEVEL: process.env.BENCH_LOG_LEVEL ?? "info",
         LOG_FORMAT: "json",

@@ -23,6 +23,10 @@ export function apiEnvironment(databaseUrl: string, secretKey: string, port: num
     ORDERDECK_SECRET_KEY: secretKey,
     ORDERDECK_MIGRATE_ON_START: "false",
     ORDERDECK_SEED_DEMO: "false",
+    // Production refuses to start without a mail server. An API-only process only queues mail
+    // (no worker runs here), so nothing is ever sent to this address.
+    SMTP_HOST: "127.0.0.1",
+    MAIL_FROM: "Reliability <orders@orderdeck.test>",
     LOG_LEVEL: "error",
     LOG_FORMAT: "json",
     ...extra,
