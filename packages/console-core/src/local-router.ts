@@ -1,6 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
-import { JobStatus, JobWithTimeline, Readiness, ReadinessCheck, SyncHandoff, multiline } from "@orderdeck/contracts";
+import { JobStatus, JobWithTimeline, Readiness, ReadinessCheck, SyncHandoff, latestValues, multiline } from "@orderdeck/contracts";
 import {
   ActionAnswer,
   ConsoleRefusal,
@@ -190,32 +190,8 @@ export function createLocalRouter(options: LocalRouterOptions) {
   });
 }
 
-async function* syncStates(core: ConsoleCoreApi, signal: AbortSignal | undefined): AsyncGenerator<SyncState> {
-  let latest: SyncState | null = core.sync.state();
-  let wake: (() => void) | null = null;
-  const unsubscribe = core.sync.subscribe((state) => {
-    latest = state;
-    wake?.();
-  });
-  const onAbort = () => wake?.();
-  signal?.addEventListener("abort", onAbort);
-  try {
-    while (!signal?.aborted) {
-      if (latest) {
-        const next: SyncState = latest;
-        latest = null;
-        yield next;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      wake = null;
-    }
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    unsubscribe();
-  }
+function syncStates(core: ConsoleCoreApi, signal: AbortSignal | undefined): AsyncGenerator<SyncState> {
+  return latestValues(core.sync.state(), (onState) => core.sync.subscribe(onState), signal);
 }
 
 export type LocalRouter = ReturnType<typeof createLocalRouter>;

@@ -11,3 +11,4 @@ export * from "./handoff.ts";
 export * from "./sync.ts";
 export * from "./zoned-time.ts";
 export * from "./intake.ts";
+export * from "./latest-values.ts";

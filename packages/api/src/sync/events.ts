@@ -2,7 +2,7 @@
 // committed change of jobs, customers and handoffs on one channel (migration sync); each API
 // process holds ONE connection that LISTENs to it and fans the pokes out to the consoles connected
 // to that process, so a change made through any instance reaches every console.
-import type { SyncPoke } from "@orderdeck/contracts";
+import { latestValues, type SyncPoke } from "@orderdeck/contracts";
 import type { Logger } from "@orderdeck/logging";
 import pg from "pg";
 
@@ -181,30 +181,6 @@ export function createSiteChangeListener(options: SiteChangeListenerOptions): Si
  * may have missed changes while it was not connected), then one per change, never queued deeper
  * than one (a slow reader gets one poke for everything it missed), until `signal` aborts.
  */
-export async function* sitePokes(feed: SiteChangeFeed, siteId: string, signal: AbortSignal | undefined): AsyncGenerator<SyncPoke> {
-  let pending: SyncPoke | null = { siteId, at: new Date().toISOString() };
-  let wake: (() => void) | null = null;
-  const unsubscribe = feed.subscribe(siteId, (poke) => {
-    pending = poke;
-    wake?.();
-  });
-  const onAbort = () => wake?.();
-  signal?.addEventListener("abort", onAbort);
-  try {
-    while (!signal?.aborted) {
-      if (pending) {
-        const next: SyncPoke = pending;
-        pending = null;
-        yield next;
-        continue;
-      }
-      await new Promise<void>((resolve) => {
-        wake = resolve;
-      });
-      wake = null;
-    }
-  } finally {
-    signal?.removeEventListener("abort", onAbort);
-    unsubscribe();
-  }
+export function sitePokes(feed: SiteChangeFeed, siteId: string, signal: AbortSignal | undefined): AsyncGenerator<SyncPoke> {
+  return latestValues<SyncPoke>({ siteId, at: new Date().toISOString() }, (onPoke) => feed.subscribe(siteId, onPoke), signal);
 }
