@@ -194,4 +194,9 @@ export interface ConsoleCoreApi {
     list(): Notice[];
     dismiss(id: number): void;
   };
+  /** Calls the server live with this station's session; offline it refuses with reason OFFLINE. `what` names the feature in that refusal. */
+  online: {
+    query<S extends z.ZodType>(path: string, input: unknown, output: S, what: string): Promise<z.output<S>>;
+    mutation<S extends z.ZodType>(path: string, input: unknown, output: S, what: string): Promise<z.output<S>>;
+  };
 }

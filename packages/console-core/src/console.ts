@@ -596,5 +596,16 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       list: () => listNotices(db),
       dismiss: (id) => dismissNotice(db, id, now()),
     },
+
+    online: {
+      query: (path, input, output, what) => {
+        requireSignedIn();
+        return onlineCall((c) => c.query(path, input, output), what);
+      },
+      mutation: (path, input, output, what) => {
+        requireSignedIn();
+        return onlineCall((c) => c.mutation(path, input, output), what);
+      },
+    },
   };
 }

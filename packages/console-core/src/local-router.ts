@@ -1,9 +1,7 @@
-import { initTRPC, TRPCError } from "@trpc/server";
 import { z } from "zod";
 import { JobStatus, JobWithTimeline, Readiness, ReadinessCheck, SyncHandoff, latestValues, multiline } from "@orderdeck/contracts";
 import {
   ActionAnswer,
-  ConsoleRefusal,
   HandoffSummaryAnswer,
   LocalJob,
   Notice,
@@ -15,6 +13,9 @@ import {
   SyncState,
   type ConsoleCoreApi,
 } from "./api.ts";
+import { procedure, t } from "./local-trpc.ts";
+import { requireCore } from "./online/passthrough.ts";
+import { onlineRouter } from "./online/router.ts";
 
 // localRouter is the renderer's whole API. This module stays free of Node and Electron: the
 // renderer's typecheck reads its type, and the core it is given does the Node-side work.
@@ -54,26 +55,6 @@ export interface LocalRouterOptions {
 
 export const DEFAULT_READINESS_TIMEOUT_MS = 2_000;
 
-const t = initTRPC.create({
-  isServer: true,
-  errorFormatter({ shape, error }) {
-    const cause = error.cause;
-    return { ...shape, data: { ...shape.data, stack: undefined, reason: cause instanceof ConsoleRefusal ? cause.reason : undefined } };
-  },
-});
-
-/** The console's own refusals become tRPC errors with their code; the reason rides in data.reason. */
-const refusals = t.middleware(async ({ next }) => {
-  const result = await next();
-  if (!result.ok && result.error.cause instanceof ConsoleRefusal) {
-    const cause = result.error.cause;
-    throw new TRPCError({ code: cause.code, message: cause.message, cause });
-  }
-  return result;
-});
-
-const procedure = t.procedure.use(refusals);
-
 export function createLocalRouter(options: LocalRouterOptions) {
   const urlOf = typeof options.serverUrl === "function" ? options.serverUrl : () => normaliseServerUrl(options.serverUrl as string);
   // Fails fast on a malformed server URL, before anything is built.
@@ -94,10 +75,7 @@ export function createLocalRouter(options: LocalRouterOptions) {
     });
     return inFlight;
   };
-  const core = (): ConsoleCoreApi => {
-    if (!options.core) throw new ConsoleRefusal("PRECONDITION_FAILED", "NOT_SET_UP", "The console has no local data folder open.");
-    return options.core;
-  };
+  const core = requireCore(options.core);
 
   return t.router({
     status: procedure.output(ConsoleStatus).query(async () => ({ server: await probe() })),
@@ -177,6 +155,9 @@ export function createLocalRouter(options: LocalRouterOptions) {
       onState: procedure.subscription(({ signal }) => syncStates(core(), signal)),
       now: procedure.output(SyncState).mutation(() => core().sync.now()),
     }),
+
+    /** Server-only features (reorder, bulk, views, exceptions, operations, admin): answered live, never from the cache. */
+    online: onlineRouter(options.core),
 
     notices: t.router({
       list: procedure.output(z.array(Notice)).query(() => core().notices.list()),

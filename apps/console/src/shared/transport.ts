@@ -16,6 +16,8 @@ export const LOCAL_REQUEST_HEADER = "x-orderdeck-console";
  * link can hand them to `TRPCClientError.from` exactly as tRPC's HTTP links do.
  */
 export const LOCAL_TRPC_CHANNEL = "orderdeck:local-trpc";
+export const PRINT_CHANNEL = "orderdeck:print";
+export const SAVE_AS_PDF_CHANNEL = "orderdeck:save-as-pdf";
 
 export interface LocalTrpcRequest {
   type: "query" | "mutation";
@@ -33,10 +35,26 @@ export type LocalTrpcResponse =
   | { result: { type?: "data"; data: unknown } }
   | { error: LocalTrpcErrorShape };
 
+/** Paper the console prints on: office sheets for the handoff, an 80 mm receipt roll at the counter. */
+export type PrintPageSize = "A4" | "Letter" | "80mm";
+
+export interface PrintRequest {
+  pageSize: PrintPageSize;
+}
+
+export interface SaveAsPdfRequest extends PrintRequest {
+  /** File name offered in the save dialog, e.g. "handoff-2026-11-23.pdf". */
+  suggestedName: string;
+}
+
 /** What the preload script exposes on `window.orderdeck`: deliberately this small. */
 export interface OrderDeckBridge {
   readonly shell: "electron";
   invokeLocal(request: LocalTrpcRequest): Promise<LocalTrpcResponse>;
+  /** Prints the current page (its print stylesheet) through `webContents.print`. */
+  print(request: PrintRequest): Promise<{ printed: boolean }>;
+  /** Renders the current page with `webContents.printToPDF` and saves it where the user chooses; null when cancelled. */
+  saveAsPdf(request: SaveAsPdfRequest): Promise<{ savedTo: string | null }>;
 }
 
 export const BRIDGE_KEY = "orderdeck";
