@@ -94,13 +94,14 @@ describe("auth.login", () => {
     };
     const known: number[] = [];
     const unknown: number[] = [];
-    for (let i = 0; i < 4; i++) {
+    for (let i = 0; i < 5; i++) {
       known.push(await time(site.users.STAFF.email));
       unknown.push(await time(`nobody${i}@orderdeck.test`));
     }
-    const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)] ?? 0;
-    // Both run one argon2id verification; without the decoy the unknown path would be ~10x faster.
-    expect(median(unknown)).toBeGreaterThan(median(known) * 0.5);
+    // The fastest of several runs measures the work done: a busy machine only ever adds time, so the
+    // minimum is what load cannot inflate. Both paths run one argon2id verification; without the
+    // decoy the unknown path would be ~10x faster.
+    expect(Math.min(...unknown)).toBeGreaterThan(Math.min(...known) * 0.5);
   });
 
   it("refuses malformed input with BAD_REQUEST before counting or checking anything", async () => {
