@@ -2,10 +2,8 @@
 // is set), API and worker, a local mail sink (unless SMTP_HOST is set), and the console: the
 // Electron shell where it can run, browser mode otherwise.
 import { spawn, type ChildProcess } from "node:child_process";
-import { existsSync } from "node:fs";
-import { createRequire } from "node:module";
 import path from "node:path";
-import { startBrowserConsole } from "@orderdeck/console";
+import { CONSOLE_APP_DIR, ensureElectronBuilt, findElectron, startBrowserConsole } from "@orderdeck/console";
 import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
 import { ConfigError, loadConfig, startServer } from "@orderdeck/server";
 import { z } from "zod";
@@ -26,13 +24,7 @@ function shortPath(folder: string): string {
 /** The Electron binary, when it was downloaded and a display exists to show it on. */
 function electronBinary(): string | undefined {
   if (process.env.ORDERDECK_CONSOLE === "browser") return undefined;
-  if (process.platform === "linux" && !process.env.DISPLAY && !process.env.WAYLAND_DISPLAY) return undefined;
-  try {
-    const binary = createRequire(import.meta.url)("electron") as unknown;
-    return typeof binary === "string" && existsSync(binary) ? binary : undefined;
-  } catch {
-    return undefined;
-  }
+  return findElectron().executable;
 }
 
 const smtpPort = z.coerce.number().int().min(0).max(65535).default(2525).safeParse(process.env.ORDERDECK_SMTP_PORT);
@@ -76,15 +68,30 @@ if (server.demo?.siteId) {
 let electron: ChildProcess | undefined;
 let browserConsole: { url: string; close(): Promise<void> } | undefined;
 const binary = electronBinary();
+// The console's cache and outbox sit beside the server's data (a temporary folder in the e2e run).
+const consoleDataDir = path.join(config.dataDir, "console");
+let electronBuilt = false;
 if (binary) {
-  electron = spawn(binary, ["apps/console"], {
-    stdio: "inherit",
-    env: { ...process.env, ORDERDECK_SERVER_URL: apiUrl },
-  });
-  electron.on("exit", () => void shutdown("console closed"));
+  try {
+    await ensureElectronBuilt({ info: (message, meta) => server.logger.info(message, meta) });
+    electronBuilt = true;
+  } catch (error) {
+    // A shell that cannot be built is no reason to go without a console: browser mode serves the same one.
+    server.logger.error("the Electron console could not be built; using browser mode", { error: error instanceof Error ? error.message : String(error) });
+  }
+}
+if (binary && electronBuilt) {
+  const electronEnv: NodeJS.ProcessEnv = {
+    ...process.env,
+    ORDERDECK_SERVER_URL: apiUrl,
+    ORDERDECK_USER_DATA_DIR: path.join(config.dataDir, "console-electron"),
+  };
+  // Inherited from a parent that is itself Electron, it would make this one a plain Node process.
+  delete electronEnv.ELECTRON_RUN_AS_NODE;
+  electron = spawn(binary, [CONSOLE_APP_DIR], { stdio: "inherit", env: electronEnv });
+  electron.on("exit", (code, signal) => void shutdown(`console closed (${signal ?? `exit ${code}`})`));
 } else {
-  // The console's cache and outbox sit beside the server's data (a temporary folder in the e2e run).
-  browserConsole = await startBrowserConsole({ port: consolePort.data, serverUrl: apiUrl, dataDir: path.join(config.dataDir, "console") });
+  browserConsole = await startBrowserConsole({ port: consolePort.data, serverUrl: apiUrl, dataDir: consoleDataDir });
 }
 
 const lines = [

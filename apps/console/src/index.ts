@@ -4,3 +4,10 @@ export {
   type BrowserConsoleLogger,
   type StartBrowserConsoleOptions,
 } from "./browser-mode/host.ts";
+export {
+  CONSOLE_APP_DIR,
+  ensureElectronBuilt,
+  findElectron,
+  type BuildLogger,
+  type ElectronAvailability,
+} from "./electron-launch.ts";

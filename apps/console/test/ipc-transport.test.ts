@@ -1,18 +1,24 @@
 import { createTRPCClient, TRPCClientError } from "@trpc/client";
-import { initTRPC, type TRPCError } from "@trpc/server";
-import { describe, expect, it } from "vitest";
+import { initTRPC, type AnyTRPCRouter, type TRPCError } from "@trpc/server";
+import { afterEach, describe, expect, it } from "vitest";
 import { createLocalRouter, type LocalRouter } from "@orderdeck/console-core";
+import { serveRouterOverIpc, type IpcService } from "../src/main/ipc.ts";
 import { runLocalRequest } from "../src/main/ipc-procedure.ts";
 import { ipcLink } from "../src/renderer/src/ipc-link.ts";
-import type { LocalTrpcRequest } from "../src/shared/transport.ts";
+import { FakeIpcMain, FakeWebContents } from "./fake-electron-ipc.ts";
 
-// The main-side handler and the renderer-side link, joined by a stand-in for the preload bridge.
-// structuredClone mimics what Electron's IPC does to every message in both directions.
-function bridgeTo(router: Parameters<typeof runLocalRequest>[0], onError?: (error: TRPCError) => void) {
-  return {
-    invokeLocal: async (request: LocalTrpcRequest) =>
-      structuredClone(await runLocalRequest(router, structuredClone(request), { onError })),
-  };
+const APP_URL = "app://console/index.html";
+const services: IpcService[] = [];
+afterEach(() => {
+  for (const service of services.splice(0)) service.close();
+});
+
+// The main-side handler, the preload bridge and the renderer-side link, joined by a stand-in for
+// Electron's IPC (structured clone both ways, asynchronous delivery, sender frame URL).
+function bridgeTo(router: AnyTRPCRouter, onError?: (error: TRPCError) => void, url = APP_URL) {
+  const ipcMain = new FakeIpcMain();
+  services.push(serveRouterOverIpc(router, { ipcMain, isTrustedSender: (event) => event.senderFrame?.url === APP_URL, onError }));
+  return new FakeWebContents(ipcMain, url).page.bridge;
 }
 
 const readyFetch: typeof fetch = async () =>
@@ -29,6 +35,16 @@ describe("localRouter over the IPC transport", () => {
 
     expect(server).toMatchObject({ reachable: true, ready: true, version: "9.9.9" });
     expect(server.checks).toEqual([{ name: "database", ok: true }]);
+  });
+
+  it("refuses a request from a frame that is not the console's page", async () => {
+    const router = createLocalRouter({ serverUrl: "http://127.0.0.1:4000", fetch: readyFetch });
+    const client = createTRPCClient<LocalRouter>({ links: [ipcLink(bridgeTo(router, undefined, "https://evil.example/"))] });
+
+    const error = await client.status.query().catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect((error as TRPCClientError<LocalRouter>).message).toBe("Untrusted sender");
   });
 
   it("turns an unknown procedure into a NOT_FOUND TRPCClientError", async () => {

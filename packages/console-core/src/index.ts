@@ -9,6 +9,6 @@ export {
 } from "./local-router.ts";
 export * from "./api.ts";
 export { createConsoleCore, type ConsoleCore, type ConsoleCoreOptions } from "./console.ts";
-export { fileSecretStore, memorySecretStore, type Credentials, type SecretStore } from "./store/secrets.ts";
+export { SECRETS_FILE, fileSecretStore, memorySecretStore, type Credentials, type SecretStore } from "./store/secrets.ts";
 export { openDatabase, DATABASE_FILE, SCHEMA_VERSION } from "./store/database.ts";
 export { createServerClient, ServerCallError, type ServerClient } from "./sync/server-client.ts";

@@ -1,9 +1,13 @@
 import path from "node:path";
-import { app, BrowserWindow, dialog, protocol, session, type WebContents } from "electron";
+import { app, BrowserWindow, dialog, ipcMain, protocol, safeStorage, screen, session, type WebContents } from "electron";
 import { createConsoleCore, createLocalRouter, type ConsoleCore } from "@orderdeck/console-core";
 import { loadStaticFile } from "../renderer-files/static-files.ts";
 import { CSP_DEV, CSP_HEADER, SECURITY_HEADERS } from "../shared/csp.ts";
-import { serveRouterOverIpc } from "./ipc.ts";
+import { serveRouterOverIpc, type IpcService } from "./ipc.ts";
+import { servePrinting } from "./printing.ts";
+import { chooseSecretStore, type OsEncryption } from "./secret-store.ts";
+import { isAllowedRequestUrl, isRendererNavigation, originOf, secureWebPreferences } from "./security.ts";
+import { placeWindow, readWindowState, trackWindowState, writeWindowState } from "./window-state.ts";
 
 /**
  * The built renderer is served from a privileged custom scheme rather than file://: it gives the
@@ -13,15 +17,21 @@ import { serveRouterOverIpc } from "./ipc.ts";
 const APP_SCHEME = "app";
 const APP_ORIGIN = `${APP_SCHEME}://console`;
 const DEFAULT_SERVER_URL = "http://127.0.0.1:4000";
+const WINDOW_LIMITS = { defaultWidth: 1280, defaultHeight: 800, minWidth: 800, minHeight: 600 };
 
 // electron-vite sets this only for `electron-vite dev`; a packaged app never loads from a dev server.
 const devServerUrl = !app.isPackaged ? process.env["ELECTRON_RENDERER_URL"] : undefined;
-const devServerOrigin = devServerUrl ? new URL(devServerUrl).origin : undefined;
+const devServerOrigin = devServerUrl ? (originOf(devServerUrl) ?? undefined) : undefined;
 const rendererOrigin = devServerOrigin ?? APP_ORIGIN;
 const contentSecurityPolicy = devServerOrigin ? CSP_DEV : CSP_HEADER;
 
 const rendererDir = path.join(import.meta.dirname, "../renderer");
 const preloadPath = path.join(import.meta.dirname, "../preload/index.cjs");
+
+// A separate profile (tests, `npm start` keeping its data beside the server's): must be set before
+// anything reads userData, including the single-instance lock below.
+const userDataOverride = process.env["ORDERDECK_USER_DATA_DIR"];
+if (userDataOverride) app.setPath("userData", path.resolve(userDataOverride));
 
 // Must happen before `ready`: only privileged schemes get a secure origin and fetch support.
 protocol.registerSchemesAsPrivileged([
@@ -30,6 +40,7 @@ protocol.registerSchemesAsPrivileged([
 
 let mainWindow: BrowserWindow | null = null;
 let core: ConsoleCore | null = null;
+let ipc: IpcService | null = null;
 
 // A second console on the same machine would fight the first over the local cache and outbox
 // (issue 7), so the second launch only brings the first window forward.
@@ -44,8 +55,10 @@ if (!app.requestSingleInstanceLock()) {
   app.on("web-contents-created", (_event, contents) => lockDownContents(contents));
   app.on("window-all-closed", () => app.quit());
   // Everything confirmed on screen is already on disk (each action commits before it answers);
-  // closing only stops the sync loop and the database cleanly.
+  // closing only stops the streams, the sync loop and the database cleanly.
   app.on("will-quit", (event) => {
+    ipc?.close();
+    ipc = null;
     if (!core) return;
     event.preventDefault();
     const closing = core;
@@ -63,46 +76,75 @@ async function start(): Promise<void> {
   protocol.handle(APP_SCHEME, serveRenderer);
 
   const serverUrl = process.env["ORDERDECK_SERVER_URL"] ?? DEFAULT_SERVER_URL;
-  // The cache, outbox and credentials live in the app's own data folder. Credentials use the
-  // default 0600 file store; wrapping them with safeStorage is the shell's next step.
-  core = createConsoleCore({ dataDir: path.join(app.getPath("userData"), "console"), defaultServerUrl: serverUrl });
+  const userData = app.getPath("userData");
+  // The cache, outbox and credentials live in the app's own data folder; the credentials are
+  // encrypted by the OS where it can (safeStorage is usable only once the app is ready).
+  const dataDir = path.join(userData, "console");
+  const secrets = chooseSecretStore(dataDir, osEncryption(), { warn: (message) => console.warn(message) });
+  core = createConsoleCore({ dataDir, defaultServerUrl: serverUrl, secrets });
   core.start();
   const router = createLocalRouter({ serverUrl: () => core?.serverUrl ?? serverUrl, core });
-  serveRouterOverIpc(router, {
-    isTrustedSender: (event) => {
-      const frameUrl = event.senderFrame?.url;
-      return !!frameUrl && originOf(frameUrl) === rendererOrigin;
-    },
+  const isTrustedSender = (event: { senderFrame: { url: string } | null }): boolean => {
+    const frameUrl = event.senderFrame?.url;
+    return !!frameUrl && isRendererNavigation(frameUrl, rendererOrigin);
+  };
+  ipc = serveRouterOverIpc(router, {
+    ipcMain,
+    isTrustedSender,
     onError: (error, procedurePath) => console.error(`localRouter ${procedurePath ?? "?"} failed`, error),
   });
+  servePrinting({
+    ipcMain,
+    isTrustedSender,
+    showSaveDialog: (contents, options) => {
+      const owner = BrowserWindow.fromWebContents(contents as WebContents);
+      return owner ? dialog.showSaveDialog(owner, options) : dialog.showSaveDialog(options);
+    },
+    defaultFolder: () => app.getPath("documents"),
+  });
 
-  mainWindow = createWindow();
+  mainWindow = createWindow(userData);
 }
 
-function createWindow(): BrowserWindow {
+function osEncryption(): OsEncryption {
+  return {
+    isEncryptionAvailable: () => safeStorage.isEncryptionAvailable(),
+    encryptString: (text) => safeStorage.encryptString(text),
+    decryptString: (encrypted) => safeStorage.decryptString(encrypted),
+    ...(process.platform === "linux" ? { getSelectedStorageBackend: () => safeStorage.getSelectedStorageBackend() } : {}),
+  };
+}
+
+function createWindow(stateDir: string): BrowserWindow {
+  const displays = screen.getAllDisplays();
+  const primary = screen.getPrimaryDisplay();
+  // The primary display first: a window that fits nowhere goes there.
+  const ordered = [primary, ...displays.filter((display) => display.id !== primary.id)];
+  const placement = placeWindow(readWindowState(stateDir), ordered, WINDOW_LIMITS);
   const window = new BrowserWindow({
-    width: 1280,
-    height: 800,
-    minWidth: 800,
-    minHeight: 600,
+    ...(placement.x !== undefined && placement.y !== undefined ? { x: placement.x, y: placement.y } : {}),
+    width: placement.width,
+    height: placement.height,
+    minWidth: WINDOW_LIMITS.minWidth,
+    minHeight: WINDOW_LIMITS.minHeight,
     title: "OrderDeck console",
     show: false,
     backgroundColor: "#f6f7f9",
-    webPreferences: {
-      preload: preloadPath,
-      contextIsolation: true,
-      nodeIntegration: false,
-      nodeIntegrationInWorker: false,
-      nodeIntegrationInSubFrames: false,
-      sandbox: true,
-      webSecurity: true,
-      allowRunningInsecureContent: false,
-      webviewTag: false,
-      navigateOnDragDrop: false,
-      spellcheck: false,
-    },
+    webPreferences: secureWebPreferences(preloadPath),
   });
-  window.once("ready-to-show", () => window.show());
+  trackWindowState(window, (state) => {
+    try {
+      writeWindowState(stateDir, state);
+    } catch (error) {
+      // Losing the window's position is no reason to interrupt the shop.
+      console.warn("window state could not be saved", errorMessage(error));
+    }
+  });
+  window.once("ready-to-show", () => {
+    // maximize() would show the window before its first paint.
+    if (placement.maximized) window.maximize();
+    window.show();
+  });
   window.on("closed", () => {
     if (mainWindow === window) mainWindow = null;
   });
@@ -116,7 +158,7 @@ function hardenSession(): void {
   ses.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   ses.setPermissionCheckHandler(() => false);
   ses.webRequest.onBeforeRequest((details, callback) => {
-    callback({ cancel: !isAllowedRequestUrl(details.url) });
+    callback({ cancel: !isAllowedRequestUrl(details.url, { app: APP_ORIGIN, devServer: devServerOrigin }) });
   });
   ses.webRequest.onHeadersReceived((details, callback) => {
     callback({
@@ -128,20 +170,13 @@ function hardenSession(): void {
   });
 }
 
-function isAllowedRequestUrl(url: string): boolean {
-  if (url.startsWith("devtools://") || url.startsWith("data:")) return true;
-  const origin = originOf(url);
-  return origin === APP_ORIGIN || (devServerOrigin !== undefined && origin === devServerOrigin);
-}
-
 function lockDownContents(contents: WebContents): void {
   contents.setWindowOpenHandler(() => ({ action: "deny" }));
-  // The console is a single page; any navigation away from it is either a bug or an attack.
   contents.on("will-frame-navigate", (event) => {
-    if (originOf(event.url) !== rendererOrigin) event.preventDefault();
+    if (!isRendererNavigation(event.url, rendererOrigin)) event.preventDefault();
   });
   contents.on("will-redirect", (event) => {
-    if (originOf(event.url) !== rendererOrigin) event.preventDefault();
+    if (!isRendererNavigation(event.url, rendererOrigin)) event.preventDefault();
   });
   contents.on("will-attach-webview", (event) => event.preventDefault());
 }
@@ -157,16 +192,6 @@ async function serveRenderer(request: Request): Promise<Response> {
     status: 200,
     headers: { ...SECURITY_HEADERS, "Content-Type": file.contentType },
   });
-}
-
-/** `URL.origin` is "null" for custom schemes such as app://, so the origin is spelled out by hand. */
-function originOf(url: string): string | null {
-  try {
-    const parsed = new URL(url);
-    return `${parsed.protocol}//${parsed.host}`;
-  } catch {
-    return null;
-  }
 }
 
 function errorMessage(error: unknown): string {

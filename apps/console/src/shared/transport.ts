@@ -19,11 +19,50 @@ export const LOCAL_TRPC_CHANNEL = "orderdeck:local-trpc";
 export const PRINT_CHANNEL = "orderdeck:print";
 export const SAVE_AS_PDF_CHANNEL = "orderdeck:save-as-pdf";
 
+/**
+ * Subscriptions (e.g. `sync.onState`) need a push channel. The renderer sends one-way messages —
+ * attach once per page load, then start / stop per subscription — and the main process answers on
+ * the event channel, to the requesting webContents only.
+ */
+export const LOCAL_SUBSCRIPTION_ATTACH_CHANNEL = "orderdeck:local-subscription:attach";
+export const LOCAL_SUBSCRIPTION_START_CHANNEL = "orderdeck:local-subscription:start";
+export const LOCAL_SUBSCRIPTION_STOP_CHANNEL = "orderdeck:local-subscription:stop";
+export const LOCAL_SUBSCRIPTION_EVENT_CHANNEL = "orderdeck:local-subscription:event";
+
 export interface LocalTrpcRequest {
   type: "query" | "mutation";
   path: string;
   input: unknown;
 }
+
+/** What the renderer asks for; the preload adds the ids, so a page cannot address another page's streams. */
+export interface LocalSubscriptionRequest {
+  path: string;
+  input: unknown;
+}
+
+/**
+ * On the wire from preload to main. `document` is a random token per page load: a reload gets a
+ * new one, and the main process stops every stream the previous page left behind.
+ */
+export interface LocalSubscriptionStart extends LocalSubscriptionRequest {
+  document: string;
+  id: string;
+}
+
+export interface LocalSubscriptionStop {
+  document: string;
+  id: string;
+}
+
+/** From main to the renderer; `stopped` is always the last message of a subscription, `error` ends it too. */
+export type LocalSubscriptionMessage =
+  | { type: "started" }
+  | { type: "data"; data: unknown; trackedId?: string }
+  | { type: "error"; error: LocalTrpcErrorShape }
+  | { type: "stopped" };
+
+export type LocalSubscriptionEvent = LocalSubscriptionMessage & { id: string };
 
 export interface LocalTrpcErrorShape {
   message: string;
@@ -51,6 +90,8 @@ export interface SaveAsPdfRequest extends PrintRequest {
 export interface OrderDeckBridge {
   readonly shell: "electron";
   invokeLocal(request: LocalTrpcRequest): Promise<LocalTrpcResponse>;
+  /** Starts a localRouter subscription; `onMessage` gets its messages until the returned function is called or it ends. */
+  subscribeLocal(request: LocalSubscriptionRequest, onMessage: (message: LocalSubscriptionMessage) => void): () => void;
   /** Prints the current page (its print stylesheet) through `webContents.print`. */
   print(request: PrintRequest): Promise<{ printed: boolean }>;
   /** Renders the current page with `webContents.printToPDF` and saves it where the user chooses; null when cancelled. */

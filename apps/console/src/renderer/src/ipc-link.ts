@@ -9,14 +9,36 @@ import type { OrderDeckBridge } from "../../shared/transport.ts";
  * exercised in Node against the real main-side handler.
  */
 export function ipcLink<TRouter extends AnyTRPCRouter>(
-  bridge: Pick<OrderDeckBridge, "invokeLocal">,
+  bridge: Pick<OrderDeckBridge, "invokeLocal" | "subscribeLocal">,
 ): TRPCLink<TRouter> {
   return () =>
     ({ op }) =>
       observable((observer) => {
         if (op.type === "subscription") {
-          observer.error(TRPCClientError.from(new Error("Subscriptions are not supported over IPC yet")));
-          return;
+          // The bridge forgets the stream on error / stopped; unsubscribing after that is a no-op.
+          return bridge.subscribeLocal({ path: op.path, input: op.input }, (message) => {
+            switch (message.type) {
+              case "started":
+                observer.next({ result: { type: "started" } });
+                return;
+              case "data":
+                observer.next({
+                  result: {
+                    type: "data",
+                    ...(message.trackedId !== undefined ? { id: message.trackedId } : {}),
+                    data: message.data as never,
+                  },
+                });
+                return;
+              case "error":
+                observer.error(TRPCClientError.from({ error: message.error }));
+                return;
+              case "stopped":
+                observer.next({ result: { type: "stopped" } });
+                observer.complete();
+                return;
+            }
+          });
         }
         // ipcRenderer.invoke cannot be cancelled; an unsubscribed caller just ignores the answer.
         let unsubscribed = false;
