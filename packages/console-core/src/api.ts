@@ -147,7 +147,7 @@ export type Notice = z.infer<typeof Notice>;
 
 /** A refusal of the console itself (not the server's): what the renderer shows as the reason. */
 export class ConsoleRefusal extends Error {
-  readonly code: "PRECONDITION_FAILED" | "NOT_FOUND" | "BAD_REQUEST" | "UNAUTHORIZED" | "CONFLICT";
+  readonly code: "PRECONDITION_FAILED" | "NOT_FOUND" | "BAD_REQUEST" | "UNAUTHORIZED" | "FORBIDDEN" | "CONFLICT" | "TOO_MANY_REQUESTS";
   readonly reason: DomainErrorCode | "OFFLINE" | "NOT_SET_UP";
   constructor(code: ConsoleRefusal["code"], reason: ConsoleRefusal["reason"], message: string) {
     super(message);

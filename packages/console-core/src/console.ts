@@ -74,6 +74,20 @@ const Site = z.object({ id: z.string(), name: z.string(), timezone: z.string() }
 const Enrolled = z.object({ stationToken: z.string(), station: Station, site: Site });
 const SignedIn = z.object({ token: z.string(), user: User, site: Site, station: Station.nullable() });
 
+/** The server's refusal codes a console refusal carries on as they are. */
+const REFUSAL_CODES: ReadonlyArray<ConsoleRefusal["code"]> = ["NOT_FOUND", "BAD_REQUEST", "FORBIDDEN", "CONFLICT", "PRECONDITION_FAILED", "TOO_MANY_REQUESTS"];
+
+/** The reason of a refusal the server gave without one of its own (its role check, its input parser). */
+const REASON_OF_CODE: Record<ConsoleRefusal["code"], ConsoleRefusal["reason"]> = {
+  NOT_FOUND: "NOT_FOUND",
+  BAD_REQUEST: "VALIDATION_FAILED",
+  FORBIDDEN: "FORBIDDEN",
+  CONFLICT: "VERSION_CONFLICT",
+  PRECONDITION_FAILED: "INVALID_TRANSITION",
+  TOO_MANY_REQUESTS: "RATE_LIMITED",
+  UNAUTHORIZED: "UNAUTHENTICATED",
+};
+
 const ROLE_RANK: Record<string, number> = { STAFF: 1, LEAD: 2, ADMIN: 3 };
 const NEXT_IN_QUEUE = 10;
 const LIST_LIMIT = 50;
@@ -415,7 +429,9 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       const failure = classify(error);
       if (failure.kind === "offline") throw new ConsoleRefusal("PRECONDITION_FAILED", "OFFLINE", `${what} needs the server, which cannot be reached right now (${failure.message}).`);
       if (failure.kind === "signed-out") throw new ConsoleRefusal("UNAUTHORIZED", "UNAUTHENTICATED", failure.message);
-      throw new ConsoleRefusal(failure.httpStatus === 404 ? "NOT_FOUND" : "BAD_REQUEST", (failure.reason as ConsoleRefusal["reason"] | undefined) ?? "VALIDATION_FAILED", failure.message);
+      // The server's own code, so the screen can tell "not allowed" from "not found" from "changed meanwhile".
+      const code = REFUSAL_CODES.find((c) => c === failure.code) ?? (failure.httpStatus === 404 ? "NOT_FOUND" : "BAD_REQUEST");
+      throw new ConsoleRefusal(code, (failure.reason as ConsoleRefusal["reason"] | undefined) ?? REASON_OF_CODE[code], failure.message);
     }
   };
 

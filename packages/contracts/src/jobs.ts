@@ -333,6 +333,14 @@ export const ExceptionList = z.object({
 });
 export type ExceptionList = z.infer<typeof ExceptionList>;
 
+export const EXCEPTIONS_DEFAULT_PER_KIND = 50;
+
+export const ExceptionsListInput = z.strictObject({
+  kinds: z.array(ExceptionKind).min(1).max(ExceptionKind.options.length).optional(),
+  perKind: z.int().min(1).max(200).default(EXCEPTIONS_DEFAULT_PER_KIND),
+});
+export type ExceptionsListInput = z.input<typeof ExceptionsListInput>;
+
 export const ForecastInput = z.strictObject({
   /** How many machines work the queue in parallel; default: see `machinesRule` in the answer. */
   machines: z.int().min(1).max(100).optional(),
