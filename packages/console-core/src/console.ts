@@ -2,6 +2,9 @@
 // (outbox row and optimistic change in one SQLite transaction, then a push). localRouter exposes
 // it to the renderer; this module is Node-side (better-sqlite3, the file system).
 import {
+  ERROR_CODES,
+  HandoffSummary,
+  type DomainErrorCode,
   JobWithTimeline,
   HANDOFF_MAX_PERIOD_DAYS,
   SYNC_MUTATION_ARGS,
@@ -73,20 +76,6 @@ const User = z.object({ id: z.string(), name: z.string(), email: z.string(), rol
 const Site = z.object({ id: z.string(), name: z.string(), timezone: z.string() });
 const Enrolled = z.object({ stationToken: z.string(), station: Station, site: Site });
 const SignedIn = z.object({ token: z.string(), user: User, site: Site, station: Station.nullable() });
-
-/** The server's refusal codes a console refusal carries on as they are. */
-const REFUSAL_CODES: ReadonlyArray<ConsoleRefusal["code"]> = ["NOT_FOUND", "BAD_REQUEST", "FORBIDDEN", "CONFLICT", "PRECONDITION_FAILED", "TOO_MANY_REQUESTS"];
-
-/** The reason of a refusal the server gave without one of its own (its role check, its input parser). */
-const REASON_OF_CODE: Record<ConsoleRefusal["code"], ConsoleRefusal["reason"]> = {
-  NOT_FOUND: "NOT_FOUND",
-  BAD_REQUEST: "VALIDATION_FAILED",
-  FORBIDDEN: "FORBIDDEN",
-  CONFLICT: "VERSION_CONFLICT",
-  PRECONDITION_FAILED: "INVALID_TRANSITION",
-  TOO_MANY_REQUESTS: "RATE_LIMITED",
-  UNAUTHORIZED: "UNAUTHENTICATED",
-};
 
 const ROLE_RANK: Record<string, number> = { STAFF: 1, LEAD: 2, ADMIN: 3 };
 const NEXT_IN_QUEUE = 10;
@@ -429,9 +418,9 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       const failure = classify(error);
       if (failure.kind === "offline") throw new ConsoleRefusal("PRECONDITION_FAILED", "OFFLINE", `${what} needs the server, which cannot be reached right now (${failure.message}).`);
       if (failure.kind === "signed-out") throw new ConsoleRefusal("UNAUTHORIZED", "UNAUTHENTICATED", failure.message);
-      // The server's own code, so the screen can tell "not allowed" from "not found" from "changed meanwhile".
-      const code = REFUSAL_CODES.find((c) => c === failure.code) ?? (failure.httpStatus === 404 ? "NOT_FOUND" : "BAD_REQUEST");
-      throw new ConsoleRefusal(code, (failure.reason as ConsoleRefusal["reason"] | undefined) ?? REASON_OF_CODE[code], failure.message);
+      // The server's own refusal keeps its tRPC code and reason (a FORBIDDEN must not read as bad input).
+      const reason = isDomainErrorCode(failure.reason) ? failure.reason : reasonOfTrpcCode(failure.code);
+      throw new ConsoleRefusal(refusalCodeOf(reason), reason, failure.message);
     }
   };
 
@@ -567,7 +556,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       async summary(): Promise<HandoffSummaryAnswer> {
         if (online()) {
           try {
-            const summary = await serverClient().query("handoff.summary", {}, z.record(z.string(), z.unknown()));
+            const summary = await serverClient().query("handoff.summary", {}, HandoffSummary);
             return { source: "server", summary };
           } catch (error) {
             if (classify(error).kind !== "offline") throw error;
@@ -624,4 +613,31 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       },
     },
   };
+}
+
+function isDomainErrorCode(value: string | undefined): value is DomainErrorCode {
+  return value !== undefined && value in ERROR_CODES;
+}
+
+/** A server error without a domain reason (e.g. the role check): the reason its tRPC code stands for. */
+function reasonOfTrpcCode(code: string | undefined): DomainErrorCode {
+  switch (code) {
+    case "FORBIDDEN":
+      return "FORBIDDEN";
+    case "NOT_FOUND":
+      return "NOT_FOUND";
+    case "CONFLICT":
+      return "VERSION_CONFLICT";
+    case "TOO_MANY_REQUESTS":
+      return "RATE_LIMITED";
+    case "PRECONDITION_FAILED":
+      return "INVALID_TRANSITION";
+    default:
+      return "VALIDATION_FAILED";
+  }
+}
+
+function refusalCodeOf(reason: DomainErrorCode): ConsoleRefusal["code"] {
+  const code = ERROR_CODES[reason];
+  return code === "SERVICE_UNAVAILABLE" ? "PRECONDITION_FAILED" : code;
 }
