@@ -3,6 +3,7 @@ import type { MouseEvent } from "react";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
+import { problemOf } from "../ui/errors.ts";
 import { useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
 import "./exceptions.css";
@@ -31,12 +32,16 @@ export function ExceptionsScreen({ client, online }: ScreenProps) {
           Refresh
         </Button>
       </div>
-      {!online && !list.data && (
+      {!online || problemOf(list.error).offline ? (
         <p className="exceptions-offline" role="status">
-          The exceptions list needs the server, which cannot be reached right now. It appears here as soon as the console is back online.
+          <span aria-hidden="true">⚡ </span>
+          {list.data
+            ? "Offline: this is the list as last loaded. It needs the server to refresh, and refreshes by itself when the console is back online."
+            : "Offline: the exceptions list needs the server, which cannot be reached right now. It appears here as soon as the console is back online."}
         </p>
+      ) : (
+        <ErrorMessage error={list.error} what="The exceptions list" />
       )}
-      <ErrorMessage error={list.error} what="The exceptions list" />
       {list.data && <Groups list={list.data} />}
     </section>
   );

@@ -4,6 +4,7 @@ import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
+import { problemOf } from "../ui/errors.ts";
 import { useMutation, useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
 import "./operations.css";
@@ -54,12 +55,14 @@ export function OperationsScreen({ client, online }: ScreenProps) {
           Refresh
         </Button>
       </div>
-      {!online && !overview.data && (
+      {!online || problemOf(overview.error).offline ? (
         <p className="operations-offline" role="status">
-          Background tasks are shown from the server, which cannot be reached right now.
+          <span aria-hidden="true">⚡ </span>
+          Offline: background tasks are read from and managed on the server, which cannot be reached right now.{overview.data ? " What you see is as last loaded; actions wait until the console is back online." : ""}
         </p>
+      ) : (
+        <ErrorMessage error={overview.error} what="The operations overview" />
       )}
-      <ErrorMessage error={overview.error} what="The operations overview" />
       {overview.data && <Overview counts={overview.data.counts} workers={overview.data.workers} />}
 
       <section className="panel" aria-labelledby="operations-tasks-heading">
@@ -99,7 +102,7 @@ export function OperationsScreen({ client, online }: ScreenProps) {
             </select>
           </label>
         </form>
-        <ErrorMessage error={list.error} what="The task list" />
+        {!problemOf(list.error).offline && <ErrorMessage error={list.error} what="The task list" />}
         {list.data && (
           <TaskTable
             key={`${filters.states.join(",")}|${filters.task}|${pages.join(",")}`}
