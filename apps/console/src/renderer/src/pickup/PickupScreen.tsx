@@ -25,7 +25,7 @@ type Outcome =
 export function PickupScreen({ client }: ScreenProps) {
   const [outcome, setOutcome] = useState<Outcome>({ kind: "idle" });
   const [typed, setTyped] = useState("");
-  const scan = useLatestScan();
+  const { scan, takeScan } = useLatestScan();
   const seq = useRef(0);
 
   const lookup = async (code: string) => {
@@ -76,7 +76,8 @@ export function PickupScreen({ client }: ScreenProps) {
 
   // A scan (the listener already brought us here) is looked up at once, even the same code again.
   useEffect(() => {
-    if (scan) void lookup(scan.code);
+    const fresh = takeScan();
+    if (fresh) void lookup(fresh.code);
     // Only a new scan triggers a lookup (its seq), not a re-render.
   }, [scan?.seq]);
 

@@ -1,15 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
+import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { navigate } from "../navigation/hash-router.ts";
-
-/** Keys closer together than this on average are a scanner, not a person (people type 80+ ms apart). */
-export const SCAN_KEY_GAP_MS = 35;
-/**
- * One gap this long ends a burst. Scanners send evenly, but a busy page (or machine) delivers
- * their keys in clumps, so a single late key must not split a scan in two.
- */
-export const SCAN_MAX_PAUSE_MS = 250;
-/** Shorter bursts are too likely a fast typist's word; every pickup code is longer. */
-export const SCAN_MIN_LENGTH = 6;
+import { atScannerPace, SCAN_MAX_PAUSE_MS, SCAN_MIN_LENGTH, type BurstPace } from "./scan-pace.ts";
 
 export interface Scan {
   code: string;
@@ -17,27 +8,38 @@ export interface Scan {
   seq: number;
 }
 
-const ScanContext = createContext<{ scan: Scan | null; setScan: (code: string) => void }>({ scan: null, setScan: () => {} });
+interface ScanApi {
+  scan: Scan | null;
+  setScan: (code: string) => void;
+  /** The latest scan if nobody has taken it yet (a screen opened later must not replay an old scan). */
+  takeScan: () => Scan | null;
+}
 
-/** The latest scan; the pickup screen looks it up. */
-export function useLatestScan(): Scan | null {
-  return useContext(ScanContext).scan;
+const ScanContext = createContext<ScanApi>({ scan: null, setScan: () => {}, takeScan: () => null });
+
+/** The latest scan, and a way to take it exactly once; the pickup screen looks it up. */
+export function useLatestScan(): { scan: Scan | null; takeScan: () => Scan | null } {
+  const { scan, takeScan } = useContext(ScanContext);
+  return { scan, takeScan };
 }
 
 export function ScanProvider({ children }: { children: ReactNode }) {
   const [scan, setScanState] = useState<Scan | null>(null);
+  const taken = useRef(0);
   const setScan = useCallback((code: string) => setScanState((previous) => ({ code, seq: (previous?.seq ?? 0) + 1 })), []);
-  const value = useMemo(() => ({ scan, setScan }), [scan, setScan]);
+  const takeScan = useCallback((): Scan | null => {
+    if (!scan || scan.seq <= taken.current) return null;
+    taken.current = scan.seq;
+    return scan;
+  }, [scan]);
+  const value = useMemo(() => ({ scan, setScan, takeScan }), [scan, setScan, takeScan]);
   return <ScanContext.Provider value={value}>{children}</ScanContext.Provider>;
 }
 
 type TextField = HTMLInputElement | HTMLTextAreaElement;
 
-interface Burst {
+interface Burst extends BurstPace {
   keys: string[];
-  /** When the second key came: the pace is measured from there (see `atScannerPace`). */
-  secondAt: number | null;
-  lastAt: number;
   /** The field focus was in: its first key landed there, the rest were held back. */
   target: TextField | null;
   valueBefore: string;
@@ -47,7 +49,7 @@ interface Burst {
 
 /**
  * The global scanner listener: a burst of printable keys, on average under SCAN_KEY_GAP_MS apart
- * (none more than SCAN_MAX_PAUSE_MS), ended by Enter and at least SCAN_MIN_LENGTH long, is a scan
+ * (none more than SCAN_MAX_PAUSE_MS; see scan-pace.ts), ended by Enter and at least SCAN_MIN_LENGTH long, is a scan
  * wherever focus is. It opens the pickup screen with the code. Only a burst's first key reaches a
  * focused text field; the keys that follow it fast are held back (so a scan never lands in the
  * field, and a re-rendering screen cannot slow the burst down), and given to the field, in order,
@@ -98,6 +100,7 @@ export function ScannerListener() {
       if (continues && burst) {
         event.preventDefault();
         burst.keys.push(event.key);
+        burst.count = burst.keys.length;
         burst.secondAt ??= now;
         burst.lastAt = now;
         clearTimeout(burst.flushTimer);
@@ -106,7 +109,7 @@ export function ScannerListener() {
       }
       flush();
       const target = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement ? event.target : null;
-      burst = { keys: [event.key], secondAt: null, lastAt: now, target, valueBefore: target?.value ?? "", flushTimer: undefined };
+      burst = { keys: [event.key], count: 1, secondAt: null, lastAt: now, target, valueBefore: target?.value ?? "", flushTimer: undefined };
     };
     // Capture phase: the listener sees the keys before any screen's own handlers.
     window.addEventListener("keydown", onKeyDown, true);
@@ -116,17 +119,6 @@ export function ScannerListener() {
     };
   }, [setScan]);
   return null;
-}
-
-/**
- * This key (or Enter) keeps the burst at scanner pace: no long pause, and the keys since the
- * second one came on average faster than a person types. The first gap does not count: the
- * first key lands in the screen (a field re-renders), so the second one is often late.
- */
-function atScannerPace(burst: Burst, now: number): boolean {
-  if (now - burst.lastAt >= SCAN_MAX_PAUSE_MS) return false;
-  if (burst.secondAt === null) return true;
-  return (now - burst.secondAt) / (burst.keys.length - 1) < SCAN_KEY_GAP_MS;
 }
 
 /** Types `text` into a field at its cursor, as the keys would have (React sees an input event). */
