@@ -6,6 +6,7 @@ import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { problemOf } from "../ui/errors.ts";
 import { When } from "../ui/time.tsx";
+import { useSyncState } from "../status-bar/sync-state.tsx";
 import { useLatestScan } from "./scanner.tsx";
 import "./pickup.css";
 
@@ -24,7 +25,7 @@ type Outcome =
 export function PickupScreen({ client }: ScreenProps) {
   const [outcome, setOutcome] = useState<Outcome>({ kind: "idle" });
   const [typed, setTyped] = useState("");
-  const scan = useLatestScan();
+  const { scan, takeScan } = useLatestScan();
   const seq = useRef(0);
 
   const lookup = async (code: string) => {
@@ -55,9 +56,28 @@ export function PickupScreen({ client }: ScreenProps) {
     setOutcome({ kind: "idle" });
   };
 
+  // An answer on screen follows the cache: a sync that brings who picked the job up, or the
+  // server's verdict on a pending handover, updates it in place.
+  const lastSyncAt = useSyncState()?.lastSyncAt;
+  const shown = outcome.kind === "answer" ? outcome.code : null;
+  useEffect(() => {
+    if (shown === null) return;
+    const mine = seq.current;
+    client.pickup.lookup.query({ code: shown }).then(
+      (answer) => {
+        if (mine === seq.current) setOutcome({ kind: "answer", code: shown, answer });
+      },
+      () => {
+        // The answer on screen stays; a new scan shows any problem.
+      },
+    );
+    // Only a new sync refreshes the answer.
+  }, [lastSyncAt]);
+
   // A scan (the listener already brought us here) is looked up at once, even the same code again.
   useEffect(() => {
-    if (scan) void lookup(scan.code);
+    const fresh = takeScan();
+    if (fresh) void lookup(fresh.code);
     // Only a new scan triggers a lookup (its seq), not a re-render.
   }, [scan?.seq]);
 
