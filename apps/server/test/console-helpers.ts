@@ -57,9 +57,11 @@ export async function startApi(db: TestDatabase, port = 0): Promise<RunningApi> 
   };
 }
 
+export type ConsoleRole = "STAFF" | "LEAD" | "ADMIN";
+
 export interface SiteSetup {
   siteId: string;
-  users: Record<"STAFF" | "LEAD", { id: string; email: string }>;
+  users: Record<ConsoleRole, { id: string; email: string }>;
   /** A fresh one-time enrollment code for another console of the site. */
   enrollmentCode(name?: string): Promise<string>;
 }
@@ -70,7 +72,7 @@ export async function createSiteSetup(db: TestDatabase, name: string): Promise<S
   const site = await db.prisma.site.create({ data: { name, timezone: "Europe/Berlin" } });
   const passwordHash = await hashPassword(PASSWORD);
   const users = {} as SiteSetup["users"];
-  for (const role of ["STAFF", "LEAD"] as const) {
+  for (const role of ["STAFF", "LEAD", "ADMIN"] as const) {
     const email = `${role.toLowerCase()}.${site.id.slice(0, 8)}@orderdeck.test`;
     const user = await db.prisma.user.create({ data: { siteId: site.id, email, name: `${role} of ${name}`, role, passwordHash } });
     users[role] = { id: user.id, email };
@@ -99,7 +101,7 @@ export async function enrolledConsole(
   api: RunningApi,
   setup: SiteSetup,
   dataDir: string,
-  role: "STAFF" | "LEAD" = "STAFF",
+  role: ConsoleRole = "STAFF",
   options: Partial<ConsoleCoreOptions> = {},
 ): Promise<ConsoleCore> {
   const core = createConsoleCore({

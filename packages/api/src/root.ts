@@ -14,6 +14,7 @@ import { mailRouter } from "./mail/router.ts";
 import { retentionRouter } from "./retention/router.ts";
 import { webhooksRouter } from "./webhooks/router.ts";
 import { syncRouter } from "./sync/router.ts";
+import { siteRouter } from "./site/router.ts";
 
 export const appRouter = router({
   system: systemRouter,
@@ -31,6 +32,7 @@ export const appRouter = router({
   retention: retentionRouter,
   sync: syncRouter,
   intake: intakeRouter,
+  site: siteRouter,
 });
 
 export type AppRouter = typeof appRouter;

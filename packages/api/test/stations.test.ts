@@ -32,7 +32,7 @@ describe("enrollment codes", () => {
     const created = await site.as.ADMIN.stations.createEnrollment({ name: "  Back room  " });
     expect(created.code).toMatch(/^[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}-[0-9A-HJKMNP-TV-Z]{4}$/);
     expect(created.name).toBe("Back room");
-    const ttl = created.expiresAt.getTime() - Date.now();
+    const ttl = new Date(created.expiresAt).getTime() - Date.now();
     expect(ttl).toBeGreaterThan(23.9 * 3_600_000);
     expect(ttl).toBeLessThanOrEqual(24 * 3_600_000);
 

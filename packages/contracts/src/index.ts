@@ -12,3 +12,7 @@ export * from "./sync.ts";
 export * from "./zoned-time.ts";
 export * from "./intake.ts";
 export * from "./latest-values.ts";
+export * from "./accounts.ts";
+export * from "./operations.ts";
+export * from "./webhooks.ts";
+export * from "./site.ts";

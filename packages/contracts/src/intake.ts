@@ -66,6 +66,10 @@ export const IntakeSourceView = z.object({
 });
 export type IntakeSourceView = z.infer<typeof IntakeSourceView>;
 
+export const IntakeSourceList = z.array(IntakeSourceView);
+
+export const IntakeSourceDeleted = z.object({ id: z.string() });
+
 export const IntakeRunView = z.object({
   id: z.string(),
   sourceId: z.string(),

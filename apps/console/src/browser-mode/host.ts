@@ -5,7 +5,7 @@ import { isIP } from "node:net";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { createHTTPHandler } from "@trpc/server/adapters/standalone";
-import { createConsoleCore, createLocalRouter, normaliseServerUrl } from "@orderdeck/console-core";
+import { createConsoleCore, createLocalRouter, normaliseServerUrl, type ConsoleCoreOptions } from "@orderdeck/console-core";
 import { loadStaticFile } from "../renderer-files/static-files.ts";
 import { SECURITY_HEADERS } from "../shared/csp.ts";
 import { LOCAL_REQUEST_HEADER, LOCAL_TRPC_HTTP_PATH } from "../shared/transport.ts";
@@ -31,6 +31,8 @@ export interface StartBrowserConsoleOptions {
    * (tests, or a packaged renderer elsewhere).
    */
   rendererDir?: string;
+  /** How the console retries an unreachable server (tests shorten the wait after the server returns). */
+  backoff?: ConsoleCoreOptions["backoff"];
 }
 
 export interface BrowserConsole {
@@ -62,7 +64,7 @@ export async function startBrowserConsole(options: StartBrowserConsoleOptions): 
   assertLoopback(host);
   // Fails fast on a malformed server URL, before anything is built, opened or bound.
   normaliseServerUrl(options.serverUrl);
-  const core = createConsoleCore({ dataDir: options.dataDir, defaultServerUrl: options.serverUrl });
+  const core = createConsoleCore({ dataDir: options.dataDir, defaultServerUrl: options.serverUrl, ...(options.backoff ? { backoff: options.backoff } : {}) });
   const router = createLocalRouter({ serverUrl: () => core.serverUrl, core });
   core.start();
 

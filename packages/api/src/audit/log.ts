@@ -24,6 +24,7 @@ export const AUDIT_ACTIONS = [
   "operations.reschedule",
   "operations.give_up",
   "retention.update",
+  "site.update_settings",
   "intake.source_create",
   "intake.source_update",
   "intake.source_delete",

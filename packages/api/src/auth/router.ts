@@ -1,6 +1,6 @@
+import { PasswordAttempt, SignInEmail } from "@orderdeck/contracts";
 import { z } from "zod";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
-import { PasswordAttempt, SignInEmail } from "./inputs.ts";
 import { login, logout, me } from "./service.ts";
 
 export const authRouter = router({

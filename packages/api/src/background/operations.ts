@@ -4,14 +4,11 @@
 // here: every query and action is limited to jobs whose payload names the caller's site, which
 // app_enqueue guarantees for every job a site's change creates. Schedule (cron) jobs belong to no
 // site and are not shown.
-import { DomainError } from "@orderdeck/contracts";
+import { DomainError, type OperationsOverview, type TaskActionResult, type TaskPage, type TaskState, type TaskView } from "@orderdeck/contracts";
 import { Prisma, WORKER_SCHEMA, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit, type AuditAction } from "../audit/log.ts";
 import type { AuthedContext } from "../context.ts";
 import { recordGiveUp } from "./tasks.ts";
-
-export const TASK_STATES = ["QUEUED", "RUNNING", "RETRYING", "FAILED", "STUCK"] as const;
-export type TaskState = (typeof TASK_STATES)[number];
 
 /** When a job counts as stuck, and a worker as gone. */
 export interface OperationsPolicy {
@@ -22,44 +19,6 @@ export interface OperationsPolicy {
 }
 
 export const DEFAULT_OPERATIONS_POLICY: OperationsPolicy = { heartbeatStaleMs: 30_000, stuckAfterMs: 30 * 60_000 };
-
-export interface TaskView {
-  id: string;
-  task: string;
-  state: TaskState;
-  attempts: number;
-  maxAttempts: number;
-  runAt: string;
-  lastError: string | null;
-  lockedAt: string | null;
-  lockedBy: string | null;
-  createdAt: string;
-  /** The job key as the application gave it (without the site prefix app_enqueue adds). */
-  key: string | null;
-  payload: unknown;
-}
-
-export interface TaskPage {
-  tasks: TaskView[];
-  nextCursor: string | null;
-}
-
-export interface TaskCount {
-  task: string;
-  state: TaskState;
-  count: number;
-}
-
-export interface OperationsOverview {
-  counts: TaskCount[];
-  workers: { alive: number; lastBeatAt: string | null };
-}
-
-export interface TaskActionResult {
-  results: Array<{ id: string; ok: boolean; reason?: "NOT_FOUND" | "RUNNING"; message?: string }>;
-  succeeded: number;
-  failed: number;
-}
 
 const JOBS = Prisma.raw(`${WORKER_SCHEMA}._private_jobs`);
 const TASKS_TABLE = Prisma.raw(`${WORKER_SCHEMA}._private_tasks`);

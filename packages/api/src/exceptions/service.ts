@@ -13,7 +13,6 @@ import { siteThresholds } from "../jobs/list.ts";
  * PICKUP_CONFLICT_DAYS after the scan.
  */
 export const PICKUP_CONFLICT_DAYS = 7;
-export const EXCEPTIONS_DEFAULT_PER_KIND = 50;
 
 export interface ExceptionsQuery {
   kinds?: readonly ExceptionKind[] | undefined;

@@ -1,6 +1,5 @@
-import { DeliveryStatus, MailKind } from "@orderdeck/contracts";
+import { DeliveryStatus, MailKind, RecordId } from "@orderdeck/contracts";
 import { z } from "zod";
-import { RecordId } from "../auth/inputs.ts";
 import { authedProcedure, router } from "../trpc.ts";
 import { mailLog } from "./log.ts";
 

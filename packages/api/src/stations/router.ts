@@ -1,5 +1,5 @@
+import { StationEnrollmentInput, StationRef } from "@orderdeck/contracts";
 import { z } from "zod";
-import { RecordId, StationName } from "../auth/inputs.ts";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
 import { normalizeEnrollmentCode } from "./enrollment-code.ts";
 import { createEnrollment, enroll, list, revoke } from "./service.ts";
@@ -14,7 +14,7 @@ export const stationsRouter = router({
   /** A one-time code for a new console, valid 24 hours; the code is in this answer only. */
   createEnrollment: authedProcedure
     .meta({ role: "ADMIN" })
-    .input(z.object({ name: StationName }))
+    .input(StationEnrollmentInput)
     .mutation(({ ctx, input }) => createEnrollment(ctx, input)),
 
   /** A console, not signed in yet, exchanges its code for a station token (once; rate-limited per address). */
@@ -22,7 +22,7 @@ export const stationsRouter = router({
 
   revoke: authedProcedure
     .meta({ role: "ADMIN" })
-    .input(z.object({ stationId: RecordId }))
+    .input(StationRef)
     .mutation(({ ctx, input }) => revoke(ctx, input)),
 
   list: authedProcedure.meta({ role: "ADMIN" }).query(({ ctx }) => list(ctx)),

@@ -1,4 +1,4 @@
-import { DomainError } from "@orderdeck/contracts";
+import { DomainError, type EnrollmentCreated, type PendingEnrollment, type StationList, type StationRevoked, type StationView } from "@orderdeck/contracts";
 import { inSite } from "@orderdeck/db";
 import { writeAudit, writeCallerAudit } from "../audit/log.ts";
 import { revokeSessionsAtStation } from "../auth/sessions.ts";
@@ -13,14 +13,6 @@ export const ENROLLMENT_TTL_MS = 24 * 3_600_000;
 // One answer whether the code never existed, was used or expired: a guesser learns nothing, and
 // the person at the console has one thing to do either way.
 const CODE_REFUSED = "That enrollment code is not valid: it may be mistyped, already used or expired. Ask an admin for a new one.";
-
-export interface EnrollmentCreated {
-  enrollmentId: string;
-  name: string;
-  /** Shown once, to the admin who asked; only its hash is stored. */
-  code: string;
-  expiresAt: Date;
-}
 
 export async function createEnrollment(ctx: AuthedContext, input: { name: string }): Promise<EnrollmentCreated> {
   const { principal } = ctx;
@@ -45,7 +37,7 @@ export async function createEnrollment(ctx: AuthedContext, input: { name: string
     });
     return row;
   });
-  return { enrollmentId: enrollment.id, name: enrollment.name, code, expiresAt };
+  return { enrollmentId: enrollment.id, name: enrollment.name, code, expiresAt: expiresAt.toISOString() };
 }
 
 export interface Enrolled {
@@ -103,18 +95,20 @@ export async function enroll(ctx: Context, input: { code: string }): Promise<Enr
   });
 }
 
-export interface StationView {
-  id: string;
-  name: string;
-  createdAt: Date;
-  lastSeenAt: Date | null;
-  revokedAt: Date | null;
-}
-
 const STATION_FIELDS = { id: true, name: true, createdAt: true, lastSeenAt: true, revokedAt: true } as const;
 
+function stationView(row: { id: string; name: string; createdAt: Date; lastSeenAt: Date | null; revokedAt: Date | null }): StationView {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.createdAt.toISOString(),
+    lastSeenAt: row.lastSeenAt?.toISOString() ?? null,
+    revokedAt: row.revokedAt?.toISOString() ?? null,
+  };
+}
+
 /** Revokes a station: its token stops working and every session opened at it ends. */
-export async function revoke(ctx: AuthedContext, input: { stationId: string }): Promise<{ station: StationView; sessionsRevoked: number }> {
+export async function revoke(ctx: AuthedContext, input: { stationId: string }): Promise<StationRevoked> {
   const { principal } = ctx;
   return inSite(ctx.prisma, principal.siteId, async (tx) => {
     const station = await tx.station.findFirst({ where: { id: input.stationId, siteId: principal.siteId } });
@@ -123,8 +117,7 @@ export async function revoke(ctx: AuthedContext, input: { stationId: string }): 
     const sessionsRevoked = await revokeSessionsAtStation(tx, station.id, now);
     if (station.revokedAt) {
       // Revoking twice is not an error and not a second audit row.
-      const { id, name, createdAt, lastSeenAt, revokedAt } = station;
-      return { station: { id, name, createdAt, lastSeenAt, revokedAt }, sessionsRevoked };
+      return { station: stationView(station), sessionsRevoked };
     }
     const updated = await tx.station.update({ where: { id: station.id }, data: { revokedAt: now }, select: STATION_FIELDS });
     await writeCallerAudit(tx, ctx, {
@@ -132,23 +125,15 @@ export async function revoke(ctx: AuthedContext, input: { stationId: string }): 
       target: `station:${station.id}`,
       details: { name: station.name, sessionsRevoked },
     });
-    return { station: updated, sessionsRevoked };
+    return { station: stationView(updated), sessionsRevoked };
   });
-}
-
-export interface PendingEnrollment {
-  id: string;
-  name: string;
-  createdAt: Date;
-  expiresAt: Date;
-  createdBy: { id: string; name: string } | null;
 }
 
 // A shop has a handful of consoles; the cap only keeps a runaway script from making this page huge.
 const LIST_CAP = 500;
 
 /** The site's stations (revoked ones too, for the record) and the codes not used yet. */
-export async function list(ctx: AuthedContext): Promise<{ stations: StationView[]; pendingEnrollments: PendingEnrollment[] }> {
+export async function list(ctx: AuthedContext): Promise<StationList> {
   const { principal } = ctx;
   return inSite(ctx.prisma, principal.siteId, async (tx) => {
     const stations = await tx.station.findMany({
@@ -163,6 +148,11 @@ export async function list(ctx: AuthedContext): Promise<{ stations: StationView[
       select: { id: true, name: true, createdAt: true, expiresAt: true, createdBy: { select: { id: true, name: true } } },
       take: LIST_CAP,
     });
-    return { stations, pendingEnrollments };
+    return {
+      stations: stations.map(stationView),
+      pendingEnrollments: pendingEnrollments.map(
+        (e): PendingEnrollment => ({ ...e, createdAt: e.createdAt.toISOString(), expiresAt: e.expiresAt.toISOString() }),
+      ),
+    };
   });
 }

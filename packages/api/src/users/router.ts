@@ -1,6 +1,4 @@
-import { UserRole } from "@orderdeck/contracts";
-import { z } from "zod";
-import { NewEmail, NewPassword, PersonName, RecordId } from "../auth/inputs.ts";
+import { UserChangeRoleInput, UserCreateInput, UserRef, UserResetPasswordInput, UsersListInput } from "@orderdeck/contracts";
 import { authedProcedure, router } from "../trpc.ts";
 import { changeRole, create, disable, enable, list, resetPassword } from "./service.ts";
 
@@ -8,31 +6,15 @@ import { changeRole, create, disable, enable, list, resetPassword } from "./serv
 const admin = authedProcedure.meta({ role: "ADMIN" });
 
 export const usersRouter = router({
-  list: admin
-    .input(
-      z
-        .object({
-          /** The `nextCursor` of the page before. */
-          cursor: z.string().max(254).regex(/^[^\p{Cc}]*$/u).optional(),
-          limit: z.number().int().min(1).max(200).optional(),
-        })
-        .optional(),
-    )
-    .query(({ ctx, input }) => list(ctx, input ?? {})),
+  list: admin.input(UsersListInput).query(({ ctx, input }) => list(ctx, input ?? {})),
 
-  create: admin
-    .input(z.object({ email: NewEmail, name: PersonName, role: UserRole, password: NewPassword }))
-    .mutation(({ ctx, input }) => create(ctx, input)),
+  create: admin.input(UserCreateInput).mutation(({ ctx, input }) => create(ctx, input)),
 
-  disable: admin.input(z.object({ userId: RecordId })).mutation(({ ctx, input }) => disable(ctx, input)),
+  disable: admin.input(UserRef).mutation(({ ctx, input }) => disable(ctx, input)),
 
-  enable: admin.input(z.object({ userId: RecordId })).mutation(({ ctx, input }) => enable(ctx, input)),
+  enable: admin.input(UserRef).mutation(({ ctx, input }) => enable(ctx, input)),
 
-  resetPassword: admin
-    .input(z.object({ userId: RecordId, password: NewPassword }))
-    .mutation(({ ctx, input }) => resetPassword(ctx, input)),
+  resetPassword: admin.input(UserResetPasswordInput).mutation(({ ctx, input }) => resetPassword(ctx, input)),
 
-  changeRole: admin
-    .input(z.object({ userId: RecordId, role: UserRole }))
-    .mutation(({ ctx, input }) => changeRole(ctx, input)),
+  changeRole: admin.input(UserChangeRoleInput).mutation(({ ctx, input }) => changeRole(ctx, input)),
 });

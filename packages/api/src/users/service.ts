@@ -1,4 +1,4 @@
-import { DomainError, type UserRole } from "@orderdeck/contracts";
+import { DomainError, type UserPage, type UserRole, type UserView } from "@orderdeck/contracts";
 import { inSite, type TransactionClient, type User } from "@orderdeck/db";
 import { writeCallerAudit } from "../audit/log.ts";
 import { hashPassword } from "../auth/passwords.ts";
@@ -7,27 +7,13 @@ import type { AuthedContext } from "../context.ts";
 import { databaseRefusal } from "../database-refusals.ts";
 import { limiterKey, reset } from "../rate-limits/limits.ts";
 
-export interface UserView {
-  id: string;
-  email: string;
-  name: string;
-  role: UserRole;
-  disabled: boolean;
-  lastSignInAt: Date | null;
-  createdAt: Date;
-}
-
 const USER_FIELDS = { id: true, email: true, name: true, role: true, disabled: true, lastSignInAt: true, createdAt: true } as const;
 
-function viewOf(user: User): UserView {
-  const { id, email, name, role, disabled, lastSignInAt, createdAt } = user;
-  return { id, email, name, role, disabled, lastSignInAt, createdAt };
-}
+type UserRow = Pick<User, keyof typeof USER_FIELDS>;
 
-export interface UserPage {
-  users: UserView[];
-  /** Pass back as `cursor` for the next page; null on the last page. */
-  nextCursor: string | null;
+function viewOf(user: UserRow): UserView {
+  const { id, email, name, role, disabled, lastSignInAt, createdAt } = user;
+  return { id, email, name, role, disabled, lastSignInAt: lastSignInAt?.toISOString() ?? null, createdAt: createdAt.toISOString() };
 }
 
 /** The site's users by email address, a page at a time (keyset on the unique address). */
@@ -42,7 +28,7 @@ export async function list(ctx: AuthedContext, input: { cursor?: string | undefi
       take: limit + 1,
     }),
   );
-  const users = rows.slice(0, limit);
+  const users = rows.slice(0, limit).map(viewOf);
   return { users, nextCursor: rows.length > limit ? (users.at(-1)?.email ?? null) : null };
 }
 
@@ -88,7 +74,7 @@ export async function create(
         target: `user:${user.id}`,
         details: { email: user.email, name: user.name, role: user.role },
       });
-      return user;
+      return viewOf(user);
     });
   } catch (error) {
     // Addresses are unique across all sites (sign-in does not ask for a site).
@@ -117,7 +103,7 @@ export async function disable(ctx: AuthedContext, input: { userId: string }): Pr
       target: `user:${target.id}`,
       details: { email: target.email, sessionsRevoked },
     });
-    return user;
+    return viewOf(user);
   });
 }
 
@@ -132,7 +118,7 @@ export async function enable(ctx: AuthedContext, input: { userId: string }): Pro
       target: `user:${target.id}`,
       details: { email: target.email },
     });
-    return user;
+    return viewOf(user);
   });
 }
 
@@ -149,7 +135,7 @@ export async function resetPassword(ctx: AuthedContext, input: { userId: string;
       target: `user:${target.id}`,
       details: { email: target.email, sessionsRevoked },
     });
-    return updated;
+    return viewOf(updated);
   });
   // A user locked out by their own typos gets in with the new password at once.
   await reset(ctx, "loginPerEmail", limiterKey(user.email));
@@ -171,6 +157,6 @@ export async function changeRole(ctx: AuthedContext, input: { userId: string; ro
       target: `user:${target.id}`,
       details: { email: target.email, from: target.role, to: input.role, sessionsRevoked },
     });
-    return user;
+    return viewOf(user);
   });
 }

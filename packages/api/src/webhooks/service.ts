@@ -1,29 +1,15 @@
-import { DomainError, type DeliveryStatus, type WebhookEventType } from "@orderdeck/contracts";
+import {
+  DomainError,
+  type DeliveryStatus,
+  type WebhookDeliveryPage,
+  type WebhookEndpointView,
+  type WebhookEndpointWithSecret,
+  type WebhookEventType,
+} from "@orderdeck/contracts";
 import { inSite, type Prisma, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit } from "../audit/log.ts";
 import type { AuthedContext } from "../context.ts";
 import { newWebhookSecret } from "./signature.ts";
-
-export interface WebhookEndpointView {
-  id: string;
-  url: string;
-  eventTypes: WebhookEventType[];
-  enabled: boolean;
-  /** Deliveries given up in a row; the endpoint is disabled when this reaches the configured limit. */
-  consecutiveFailures: number;
-  disabledAt: string | null;
-  disabledReason: string | null;
-  /** The secret's last four characters, to tell which secret a receiver has. */
-  secretHint: string;
-  createdAt: string;
-  updatedAt: string;
-}
-
-export interface WebhookEndpointWithSecret {
-  endpoint: WebhookEndpointView;
-  /** The signing secret, shown this once: store it with the receiver. */
-  secret: string;
-}
 
 const endpointSelect = {
   id: true,
@@ -147,29 +133,11 @@ export async function rotateSecret(ctx: AuthedContext, input: { id: string }): P
   });
 }
 
-export interface DeliveryView {
-  id: string;
-  endpointId: string;
-  eventType: string;
-  status: DeliveryStatus;
-  attempts: number;
-  responseStatus: number | null;
-  lastError: string | null;
-  createdAt: string;
-  lastAttemptAt: string | null;
-  deliveredAt: string | null;
-}
-
-export interface DeliveryPage {
-  deliveries: DeliveryView[];
-  nextCursor: string | null;
-}
-
 /** The delivery log, newest first, a page at a time (keyset on creation time and id). */
 export async function listDeliveries(
   ctx: AuthedContext,
   input: { endpointId?: string | undefined; status?: DeliveryStatus | undefined; cursor?: string | undefined; limit: number },
-): Promise<DeliveryPage> {
+): Promise<WebhookDeliveryPage> {
   const { siteId } = ctx.principal;
   return inSite(ctx.prisma, siteId, async (tx) => {
     const where: Prisma.WebhookDeliveryWhereInput = { siteId };

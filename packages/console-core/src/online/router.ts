@@ -1,21 +1,18 @@
-import { ExceptionKind, ExceptionList } from "@orderdeck/contracts";
-import { z } from "zod";
 import type { ConsoleCoreApi } from "../api.ts";
 import { t } from "../local-trpc.ts";
-import { requireCore, serverQuery } from "./passthrough.ts";
+import { adminRouter } from "./admin.ts";
+import { boardRouters } from "./board.ts";
+import { exceptionsRouter } from "./exceptions.ts";
+import { operationsRouter } from "./operations.ts";
+import { requireCore } from "./passthrough.ts";
 
 /** Everything the console does only with the server, one sub-router per domain. */
 export function onlineRouter(coreApi: ConsoleCoreApi | undefined) {
   const core = requireCore(coreApi);
   return t.router({
-    exceptions: t.router({
-      list: serverQuery(
-        core,
-        "exceptions.list",
-        z.strictObject({ kinds: z.array(ExceptionKind).min(1).max(ExceptionKind.options.length).optional(), perKind: z.int().min(1).max(200).optional() }),
-        ExceptionList,
-        "The exceptions list",
-      ),
-    }),
+    ...boardRouters(core),
+    exceptions: exceptionsRouter(core),
+    operations: operationsRouter(core),
+    admin: adminRouter(core),
   });
 }

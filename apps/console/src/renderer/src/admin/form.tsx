@@ -1,0 +1,43 @@
+import type { ReactNode } from "react";
+import type { z } from "zod";
+
+export type FieldErrors = Record<string, string>;
+
+/**
+ * Checks a form's values with the same contracts schema the console and the server check the
+ * call with, so each problem is shown next to its field before anything is sent.
+ */
+export function check<S extends z.ZodType>(schema: S, values: unknown): { ok: true; value: z.output<S> } | { ok: false; errors: FieldErrors } {
+  const parsed = schema.safeParse(values);
+  if (parsed.success) return { ok: true, value: parsed.data };
+  const errors: FieldErrors = {};
+  for (const issue of parsed.error.issues) {
+    const key = String(issue.path[0] ?? "form");
+    errors[key] ??= issue.message;
+  }
+  return { ok: false, errors };
+}
+
+/** A labelled control with its problem (if any) under it, tied to it for screen readers. */
+export function Field({ id, label, error, hint, children }: { id: string; label: string; error?: string | undefined; hint?: string; children: (describedBy: string | undefined) => ReactNode }) {
+  const errorId = `${id}-error`;
+  const hintId = `${id}-hint`;
+  const describedBy = [hint ? hintId : null, error ? errorId : null].filter(Boolean).join(" ") || undefined;
+  return (
+    <div className="admin-field">
+      <label htmlFor={id}>{label}</label>
+      {children(describedBy)}
+      {hint && (
+        <span id={hintId} className="muted admin-hint">
+          {hint}
+        </span>
+      )}
+      {error && (
+        <span id={errorId} className="admin-field-error">
+          <span aria-hidden="true">✕ </span>
+          {error}
+        </span>
+      )}
+    </div>
+  );
+}

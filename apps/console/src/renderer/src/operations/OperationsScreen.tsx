@@ -1,0 +1,324 @@
+import { TASK_STATES, type TaskActionResult, type TaskState, type TaskView } from "@orderdeck/contracts";
+import { useState } from "react";
+import type { ScreenProps } from "../navigation/screens.ts";
+import { Button } from "../ui/Button.tsx";
+import { Dialog } from "../ui/Dialog.tsx";
+import { ErrorMessage } from "../ui/ErrorMessage.tsx";
+import { problemOf } from "../ui/errors.ts";
+import { useMutation, useQuery } from "../ui/query.ts";
+import { When } from "../ui/time.tsx";
+import "./operations.css";
+
+const STATE_LABELS: Record<TaskState, string> = {
+  QUEUED: "Queued",
+  RUNNING: "Running",
+  RETRYING: "Retrying",
+  FAILED: "Failed",
+  STUCK: "Stuck",
+};
+
+/** Marks shown with the state's name, never instead of it. */
+const STATE_MARKS: Record<TaskState, string> = { QUEUED: "•", RUNNING: "▶", RETRYING: "↻", FAILED: "✕", STUCK: "⚠" };
+
+interface Filters {
+  states: TaskState[];
+  task: string;
+}
+
+/** Background tasks (LEAD and up): what is waiting, failing or stuck, and retry / reschedule / give up. */
+export function OperationsScreen({ client, online }: ScreenProps) {
+  const [filters, setFilters] = useState<Filters>({ states: ["FAILED", "STUCK", "RETRYING"], task: "" });
+  const [pages, setPages] = useState<string[]>([]);
+  const overview = useQuery(() => client.online.operations.overview.query(), [client, online]);
+  const list = useQuery(
+    () =>
+      client.online.operations.list.query({
+        ...(filters.states.length > 0 ? { states: filters.states } : {}),
+        ...(filters.task ? { task: filters.task } : {}),
+        ...(pages.at(-1) ? { cursor: pages.at(-1) } : {}),
+        limit: 50,
+      }),
+    [client, online, filters.states.join(","), filters.task, pages.join(",")],
+  );
+  const [results, setResults] = useState<{ action: string; answer: TaskActionResult } | null>(null);
+  const refresh = () => {
+    overview.refetch();
+    list.refetch();
+  };
+  const tasks = [...new Set((overview.data?.counts ?? []).map((c) => c.task))].sort();
+
+  return (
+    <section className="screen operations" aria-labelledby="operations-heading">
+      <div className="screen-heading">
+        <h1 id="operations-heading">Operations</h1>
+        <Button onClick={refresh} busy={overview.loading || list.loading} busyLabel="Loading…">
+          Refresh
+        </Button>
+      </div>
+      {!online || problemOf(overview.error).offline ? (
+        <p className="operations-offline" role="status">
+          <span aria-hidden="true">⚡ </span>
+          Offline: background tasks are read from and managed on the server, which cannot be reached right now.{overview.data ? " What you see is as last loaded; actions wait until the console is back online." : ""}
+        </p>
+      ) : (
+        <ErrorMessage error={overview.error} what="The operations overview" />
+      )}
+      {overview.data && <Overview counts={overview.data.counts} workers={overview.data.workers} />}
+
+      <section className="panel" aria-labelledby="operations-tasks-heading">
+        <h2 id="operations-tasks-heading">Tasks</h2>
+        <form className="operations-filters" onSubmit={(event) => event.preventDefault()} aria-label="Task filters">
+          <fieldset>
+            <legend>State</legend>
+            {TASK_STATES.map((state) => (
+              <label key={state} className="operations-checkbox">
+                <input
+                  type="checkbox"
+                  checked={filters.states.includes(state)}
+                  onChange={(event) => {
+                    setPages([]);
+                    setFilters((f) => ({ ...f, states: event.target.checked ? [...f.states, state] : f.states.filter((s) => s !== state) }));
+                  }}
+                />
+                {STATE_LABELS[state]}
+              </label>
+            ))}
+          </fieldset>
+          <label className="operations-field">
+            <span>Task</span>
+            <select
+              value={filters.task}
+              onChange={(event) => {
+                setPages([]);
+                setFilters((f) => ({ ...f, task: event.target.value }));
+              }}
+            >
+              <option value="">All tasks</option>
+              {tasks.map((task) => (
+                <option key={task} value={task}>
+                  {task}
+                </option>
+              ))}
+            </select>
+          </label>
+        </form>
+        {!problemOf(list.error).offline && <ErrorMessage error={list.error} what="The task list" />}
+        {list.data && (
+          <TaskTable
+            key={`${filters.states.join(",")}|${filters.task}|${pages.join(",")}`}
+            client={client}
+            tasks={list.data.tasks}
+            onDone={(action, answer) => {
+              setResults({ action, answer });
+              refresh();
+            }}
+            results={results}
+          />
+        )}
+        <div className="button-row">
+          {pages.length > 0 && <Button onClick={() => setPages((p) => p.slice(0, -1))}>Newer tasks</Button>}
+          {list.data?.nextCursor && <Button onClick={() => setPages((p) => [...p, list.data?.nextCursor ?? ""])}>Older tasks</Button>}
+        </div>
+      </section>
+    </section>
+  );
+}
+
+function Overview({ counts, workers }: { counts: Array<{ task: string; state: TaskState; count: number }>; workers: { alive: number; lastBeatAt: string | null } }) {
+  const tasks = [...new Set(counts.map((c) => c.task))].sort();
+  const countOf = (task: string, state: TaskState) => counts.find((c) => c.task === task && c.state === state)?.count ?? 0;
+  return (
+    <section className="panel" aria-labelledby="operations-overview-heading">
+      <h2 id="operations-overview-heading">Overview</h2>
+      <p className={workers.alive > 0 ? "operations-workers" : "operations-workers operations-workers--none"}>
+        {workers.alive > 0 ? (
+          <>
+            <span aria-hidden="true">▶ </span>
+            {workers.alive} {workers.alive === 1 ? "worker is" : "workers are"} running.
+          </>
+        ) : (
+          <>
+            <span aria-hidden="true">⚠ </span>No worker is running: tasks wait until one starts.
+            {workers.lastBeatAt && (
+              <>
+                {" "}
+                Last seen <When iso={workers.lastBeatAt} relative />.
+              </>
+            )}
+          </>
+        )}
+      </p>
+      {tasks.length === 0 ? (
+        <p className="muted">No background tasks for this site.</p>
+      ) : (
+        <table className="data-table" aria-label="Tasks by state">
+          <thead>
+            <tr>
+              <th scope="col">Task</th>
+              {TASK_STATES.map((state) => (
+                <th key={state} scope="col">
+                  {STATE_LABELS[state]}
+                </th>
+              ))}
+            </tr>
+          </thead>
+          <tbody>
+            {tasks.map((task) => (
+              <tr key={task}>
+                <th scope="row">{task}</th>
+                {TASK_STATES.map((state) => (
+                  <td key={state}>{countOf(task, state)}</td>
+                ))}
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </section>
+  );
+}
+
+type LocalClient = ScreenProps["client"];
+
+function TaskTable({
+  client,
+  tasks,
+  results,
+  onDone,
+}: {
+  client: LocalClient;
+  tasks: Array<Omit<TaskView, "payload">>;
+  results: { action: string; answer: TaskActionResult } | null;
+  onDone: (action: string, answer: TaskActionResult) => void;
+}) {
+  const [selected, setSelected] = useState<string[]>([]);
+  const [runAt, setRunAt] = useState("");
+  const [giveUpOpen, setGiveUpOpen] = useState(false);
+  const [reason, setReason] = useState("");
+  const retry = useMutation((ids: string[]) => client.online.operations.retry.mutate({ ids }));
+  const reschedule = useMutation((input: { ids: string[]; runAt: string }) => client.online.operations.reschedule.mutate(input));
+  const giveUp = useMutation((input: { ids: string[]; reason?: string }) => client.online.operations.giveUp.mutate(input));
+  const [runAtError, setRunAtError] = useState<string | null>(null);
+  const busy = retry.pending || reschedule.pending || giveUp.pending;
+  const outcome = (id: string) => results?.answer.results.find((r) => r.id === id);
+
+  if (tasks.length === 0) return <p className="muted">No tasks match these filters.</p>;
+  const toggle = (id: string, on: boolean) => setSelected((s) => (on ? [...s, id] : s.filter((x) => x !== id)));
+  const finish = (action: string, answer: TaskActionResult | undefined) => {
+    if (!answer) return;
+    setSelected([]);
+    onDone(action, answer);
+  };
+
+  return (
+    <>
+      <div className="operations-actions" role="group" aria-label="Actions on the chosen tasks">
+        <span>{selected.length === 0 ? "Choose tasks below to act on them." : `${selected.length} chosen.`}</span>
+        <Button variant="primary" disabled={selected.length === 0} busy={retry.pending} busyLabel="Retrying…" onClick={async () => finish("Retry", await retry.run(selected))}>
+          Retry now
+        </Button>
+        <label className="operations-field operations-field--inline">
+          <span>Run at</span>
+          <input type="datetime-local" value={runAt} onChange={(event) => setRunAt(event.target.value)} aria-describedby={runAtError ? "operations-runat-error" : undefined} />
+        </label>
+        <Button
+          disabled={selected.length === 0 || busy}
+          busy={reschedule.pending}
+          busyLabel="Rescheduling…"
+          onClick={async () => {
+            const when = runAt ? new Date(runAt) : null;
+            if (!when || Number.isNaN(when.getTime())) {
+              setRunAtError("Choose the date and time to run them at.");
+              return;
+            }
+            setRunAtError(null);
+            finish("Reschedule", await reschedule.run({ ids: selected, runAt: when.toISOString() }));
+          }}
+        >
+          Reschedule
+        </Button>
+        <Button variant="danger" disabled={selected.length === 0 || busy} onClick={() => setGiveUpOpen(true)}>
+          Give up…
+        </Button>
+      </div>
+      {runAtError && (
+        <p id="operations-runat-error" className="operations-field-error" role="alert">
+          {runAtError}
+        </p>
+      )}
+      <ErrorMessage error={retry.error ?? reschedule.error ?? giveUp.error} what="The action" />
+      {results && (
+        <p role="status" className="operations-summary">
+          {results.action}: {results.answer.succeeded} done{results.answer.failed > 0 ? `, ${results.answer.failed} not (see the Result column)` : ""}.
+        </p>
+      )}
+      <table className="data-table operations-table" aria-label="Tasks">
+        <thead>
+          <tr>
+            <th scope="col">Choose</th>
+            <th scope="col">Task</th>
+            <th scope="col">State</th>
+            <th scope="col">Attempts</th>
+            <th scope="col">Runs at</th>
+            <th scope="col">Last error</th>
+            <th scope="col">Result</th>
+          </tr>
+        </thead>
+        <tbody>
+          {tasks.map((task) => {
+            const result = outcome(task.id);
+            return (
+              <tr key={task.id}>
+                <td>
+                  <input type="checkbox" checked={selected.includes(task.id)} onChange={(event) => toggle(task.id, event.target.checked)} aria-label={`Choose task ${task.id} (${task.task})`} />
+                </td>
+                <td>
+                  {task.task}
+                  <div className="muted">#{task.id}</div>
+                </td>
+                <td className={`task-state task-state--${task.state.toLowerCase()}`}>
+                  <span aria-hidden="true">{STATE_MARKS[task.state]} </span>
+                  {STATE_LABELS[task.state]}
+                </td>
+                <td>
+                  {task.attempts} of {task.maxAttempts}
+                </td>
+                <td>
+                  <When iso={task.runAt} />
+                </td>
+                <td className="operations-error">{task.lastError ?? <span className="muted">none</span>}</td>
+                <td>{result ? result.ok ? <span>✓ Done</span> : <span>✕ {result.message ?? result.reason}</span> : null}</td>
+              </tr>
+            );
+          })}
+        </tbody>
+      </table>
+      <Dialog title="Give up these tasks?" open={giveUpOpen} onClose={() => setGiveUpOpen(false)}>
+        <p>
+          {selected.length} {selected.length === 1 ? "task stops" : "tasks stop"} for good. The mail or delivery they were for is marked given up and shows on the exceptions list. This cannot be undone.
+        </p>
+        <label className="operations-field">
+          <span>Reason (optional, kept in the audit log)</span>
+          <textarea value={reason} maxLength={500} rows={3} onChange={(event) => setReason(event.target.value)} />
+        </label>
+        <div className="button-row">
+          <Button
+            variant="danger"
+            busy={giveUp.pending}
+            busyLabel="Giving up…"
+            onClick={async () => {
+              const trimmed = reason.trim();
+              const answer = await giveUp.run({ ids: selected, ...(trimmed ? { reason: trimmed } : {}) });
+              setGiveUpOpen(false);
+              setReason("");
+              finish("Give up", answer);
+            }}
+          >
+            Give up {selected.length} {selected.length === 1 ? "task" : "tasks"}
+          </Button>
+          <Button onClick={() => setGiveUpOpen(false)}>Keep them</Button>
+        </div>
+      </Dialog>
+    </>
+  );
+}

@@ -1,0 +1,55 @@
+// The scanner listener's rule for "a scanner, not a person", on the key timings both produce.
+import { describe, expect, it } from "vitest";
+import { atScannerPace, SCAN_MIN_LENGTH, type BurstPace } from "../src/renderer/src/pickup/scan-pace.ts";
+import { slaOf } from "../src/renderer/src/board/job-words.ts";
+
+/** Feeds key times (ms) through the rule as the listener does; true when Enter at `enterAt` makes it a scan. */
+function isScan(keyTimes: number[], enterAt: number): boolean {
+  let burst: BurstPace | null = null;
+  let count = 0;
+  for (const at of keyTimes) {
+    if (burst && atScannerPace(burst, at)) {
+      burst = { count: burst.count + 1, secondAt: burst.secondAt ?? at, lastAt: at };
+    } else {
+      burst = { count: 1, secondAt: null, lastAt: at };
+    }
+    count = burst.count;
+  }
+  return burst !== null && count >= SCAN_MIN_LENGTH && atScannerPace(burst, enterAt);
+}
+
+const evenly = (n: number, gap: number, start = 1_000) => Array.from({ length: n }, (_, i) => start + i * gap);
+
+describe("scanner pace", () => {
+  it("takes ten keys 5–10 ms apart ended by Enter as a scan", () => {
+    expect(isScan(evenly(10, 5), 1_000 + 9 * 5 + 5)).toBe(true);
+    expect(isScan(evenly(10, 10), 1_000 + 9 * 10 + 10)).toBe(true);
+  });
+
+  it("keeps a scan whole when the page delays the second key or one key in the middle", () => {
+    const times = [1_000, 1_060, 1_068, 1_076, 1_200, 1_208, 1_216, 1_224, 1_232, 1_240];
+    expect(isScan(times, 1_250)).toBe(true);
+  });
+
+  it("takes typing at a person's pace as typing, fast typists included", () => {
+    expect(isScan(evenly(10, 120), 1_000 + 10 * 120)).toBe(false);
+    expect(isScan(evenly(10, 60), 1_000 + 10 * 60)).toBe(false);
+    expect(isScan(evenly(10, 40), 1_000 + 10 * 40)).toBe(false);
+  });
+
+  it("needs at least six keys, and Enter right after them", () => {
+    expect(isScan(evenly(5, 5), 1_030)).toBe(false);
+    expect(isScan(evenly(10, 5), 1_045 + 400)).toBe(false);
+  });
+});
+
+describe("SLA text", () => {
+  const now = new Date("2026-03-02T12:00:00Z");
+  it("says overdue, warn or on time in words, and nothing for closed or undated jobs", () => {
+    expect(slaOf({ dueAt: "2026-03-01T12:00:00Z", status: "QUEUED" }, now)).toEqual({ level: "overdue", text: "Overdue 24 h" });
+    expect(slaOf({ dueAt: "2026-03-02T16:00:00Z", status: "IN_PROGRESS" }, now)).toEqual({ level: "warn", text: "Warn: due in 4 h" });
+    expect(slaOf({ dueAt: "2026-03-06T12:00:00Z", status: "QUEUED" }, now).level).toBe("ok");
+    expect(slaOf({ dueAt: "2026-03-01T12:00:00Z", status: "PICKED_UP" }, now).level).toBe("none");
+    expect(slaOf({ dueAt: null, status: "QUEUED" }, now).level).toBe("none");
+  });
+});

@@ -1,0 +1,37 @@
+import { z } from "zod";
+
+// The site's own settings an admin edits (SLA thresholds), shared by the server and the console.
+
+/** A year: beyond it "ageing" means nothing (and the sites_sla_hours_check CHECK stops there). */
+export const SLA_MAX_HOURS = 8760;
+
+const Hours = (what: string) =>
+  z
+    .int(`${what} is a whole number of hours.`)
+    .min(1, `${what} must be at least 1 hour.`)
+    .max(SLA_MAX_HOURS, `${what} can be at most ${SLA_MAX_HOURS} hours (a year).`);
+
+export const SiteSettings = z.object({
+  name: z.string(),
+  /** IANA zone name; shifts (06:00, 14:00, 22:00) and "today" are computed in it. */
+  timezone: z.string(),
+  /** An open job older than this is shown as ageing. */
+  slaWarnHours: z.number(),
+  /** An open job older than this is an SLA breach (exceptions list). */
+  slaBreachHours: z.number(),
+  /** Pass back as `version` when updating: a change made meanwhile is refused, not overwritten. */
+  version: z.string(),
+});
+export type SiteSettings = z.infer<typeof SiteSettings>;
+
+export const SiteSettingsUpdateInput = z
+  .strictObject({
+    slaWarnHours: Hours("The warning threshold"),
+    slaBreachHours: Hours("The breach threshold"),
+    version: z.iso.datetime({ offset: true, error: "Reload the settings: the version is the one the settings were read with." }),
+  })
+  .refine((s) => s.slaWarnHours < s.slaBreachHours, {
+    path: ["slaBreachHours"],
+    message: "The breach threshold must be more hours than the warning threshold.",
+  });
+export type SiteSettingsUpdateInput = z.input<typeof SiteSettingsUpdateInput>;
