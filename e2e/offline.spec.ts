@@ -4,11 +4,11 @@
 import type { Page } from "@playwright/test";
 import { DEMO, expect, stationAt, test, watchErrors } from "./harness/fixtures.ts";
 import { seedJob, serverJob } from "./harness/jobs.ts";
+import { scan } from "./harness/scanner.ts";
 import { screenshot } from "./harness/screenshots.ts";
 
 async function scanAndHandOver(page: Page, code: string): Promise<void> {
-  await page.keyboard.type(code, { delay: 5 });
-  await page.keyboard.press("Enter");
+  await scan(page, code);
   await expect(page.getByRole("alert", { name: "Ready for pickup" })).toBeVisible();
   await page.keyboard.press("Enter");
   await expect(page.getByRole("alert", { name: "Handed over — pending sync" })).toBeVisible();

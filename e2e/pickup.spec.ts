@@ -1,16 +1,10 @@
 // Done when: a scanned pickup (keys typed at scanner speed, 5 ms apart, ended by Enter) from the
 // board hands the job over; each refusal screen shows its message.
 import { generatePickupCode } from "@orderdeck/contracts";
-import type { Page } from "@playwright/test";
 import { DEMO, expect, stationAt, test, watchErrors } from "./harness/fixtures.ts";
 import { seedJob, serverJob } from "./harness/jobs.ts";
+import { scan } from "./harness/scanner.ts";
 import { screenshot } from "./harness/screenshots.ts";
-
-/** What a barcode scanner does: the code's keys 5 ms apart, then Enter. */
-async function scan(page: Page, code: string): Promise<void> {
-  await page.keyboard.type(code, { delay: 5 });
-  await page.keyboard.press("Enter");
-}
 
 test("a scan from the board hands a ready, paid job over once; each refusal has its own screen", async ({ page, stack, newConsole }) => {
   const ready = await seedJob(stack, { title: "Scanned bracket", customer: "Ada Scanner", ready: true, paid: true });
@@ -36,6 +30,7 @@ test("a scan from the board hands a ready, paid job over once; each refusal has 
   await expect.poll(async () => serverJob(stack, ready.id)).toMatchObject({ status: "PICKED_UP", pickedUpEvents: 1 });
   await page.goto(`${host.url}/#/board`);
   await expect(page.getByLabel("Search", { exact: true })).toHaveValue("");
+  await expect(page.getByRole("grid", { name: "Queue" }).getByRole("row").first()).toBeVisible();
 
   // Scanned again: already picked up, with when, who and where.
   await scan(page, ready.pickupCode);

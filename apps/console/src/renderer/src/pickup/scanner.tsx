@@ -1,6 +1,6 @@
 import { createContext, useCallback, useContext, useEffect, useMemo, useRef, useState, type ReactNode } from "react";
 import { navigate } from "../navigation/hash-router.ts";
-import { atScannerPace, SCAN_MAX_PAUSE_MS, SCAN_MIN_LENGTH, type BurstPace } from "./scan-pace.ts";
+import { continuesBurst, endsScan, looksLikeTyping, SCAN_MAX_PAUSE_MS, type BurstPace } from "./scan-pace.ts";
 
 export interface Scan {
   code: string;
@@ -40,34 +40,41 @@ type TextField = HTMLInputElement | HTMLTextAreaElement;
 
 interface Burst extends BurstPace {
   keys: string[];
-  /** The field focus was in: its first key landed there, the rest were held back. */
+  /** Keys kept out of the focused field while the burst may still be a scan. */
+  held: string[];
+  /** The burst turned out to be typing: its keys land as typed. */
+  typing: boolean;
+  /** The field focus was in: its first key landed there. */
   target: TextField | null;
   valueBefore: string;
-  /** Gives held-back keys to the field when the burst turns out to be typing after all. */
+  /** Gives held-back keys to the field when no Enter ends the burst in time. */
   flushTimer: ReturnType<typeof setTimeout> | undefined;
 }
 
 /**
- * The global scanner listener: a burst of printable keys, on average under SCAN_KEY_GAP_MS apart
- * (none more than SCAN_MAX_PAUSE_MS; see scan-pace.ts), ended by Enter and at least SCAN_MIN_LENGTH long, is a scan
- * wherever focus is. It opens the pickup screen with the code. Only a burst's first key reaches a
- * focused text field; the keys that follow it fast are held back (so a scan never lands in the
- * field, and a re-rendering screen cannot slow the burst down), and given to the field, in order,
- * as soon as the burst turns out to be typing (it slows down, or no Enter ends it): typed at a
- * person's pace, the same keys are ordinary typing.
+ * The global scanner listener: a burst of printable keys at a scanner's pace (median gap under
+ * SCAN_KEY_GAP_MS, no pause of SCAN_MAX_PAUSE_MS; see scan-pace.ts), at least SCAN_MIN_LENGTH
+ * long and ended by Enter, is a scan wherever focus is. It opens the pickup screen with the code.
+ * Only a burst's first key reaches a focused text field; the keys that follow it are held back
+ * (so a scan never lands in the field, and a re-rendering screen cannot slow the burst down) and
+ * given to the field, in order, as soon as the burst turns out to be typing (TYPING_GAPS_IN_A_ROW
+ * gaps at a person's pace) or no Enter ends it: typed at a person's pace, the keys are ordinary typing.
  */
 export function ScannerListener() {
   const { setScan } = useContext(ScanContext);
   useEffect(() => {
     let burst: Burst | null = null;
 
+    const release = (current: Burst) => {
+      clearTimeout(current.flushTimer);
+      const held = current.held.join("");
+      current.held = [];
+      if (held && current.target && current.target.isConnected) insertText(current.target, held);
+    };
     const flush = () => {
       if (!burst) return;
-      clearTimeout(burst.flushTimer);
-      const held = burst.keys.slice(1).join("");
-      const target = burst.target;
+      release(burst);
       burst = null;
-      if (held && target && target.isConnected) insertText(target, held);
     };
 
     const onKeyDown = (event: KeyboardEvent) => {
@@ -76,9 +83,8 @@ export function ScannerListener() {
         return;
       }
       const now = event.timeStamp || performance.now();
-      const continues = burst !== null && atScannerPace(burst, now);
       if (event.key === "Enter") {
-        if (continues && burst && burst.keys.length >= SCAN_MIN_LENGTH) {
+        if (burst && !burst.typing && endsScan(burst, now)) {
           // The Enter of a scan must not submit whatever form had focus.
           event.preventDefault();
           event.stopPropagation();
@@ -97,19 +103,29 @@ export function ScannerListener() {
         flush();
         return;
       }
-      if (continues && burst) {
-        event.preventDefault();
-        burst.keys.push(event.key);
-        burst.count = burst.keys.length;
-        burst.secondAt ??= now;
+      if (burst && continuesBurst(burst, now)) {
+        burst.gaps.push(now - burst.lastAt);
         burst.lastAt = now;
+        burst.keys.push(event.key);
+        if (burst.typing) return;
+        if (looksLikeTyping(burst)) {
+          // A person after all: what was held goes in first, then this key lands as typed.
+          release(burst);
+          burst.typing = true;
+          return;
+        }
+        event.preventDefault();
+        burst.held.push(event.key);
         clearTimeout(burst.flushTimer);
-        burst.flushTimer = setTimeout(flush, SCAN_MAX_PAUSE_MS);
+        const current = burst;
+        current.flushTimer = setTimeout(() => {
+          if (burst === current) flush();
+        }, SCAN_MAX_PAUSE_MS);
         return;
       }
       flush();
       const target = event.target instanceof HTMLInputElement || event.target instanceof HTMLTextAreaElement ? event.target : null;
-      burst = { keys: [event.key], count: 1, secondAt: null, lastAt: now, target, valueBefore: target?.value ?? "", flushTimer: undefined };
+      burst = { keys: [event.key], held: [], gaps: [], lastAt: now, typing: false, target, valueBefore: target?.value ?? "", flushTimer: undefined };
     };
     // Capture phase: the listener sees the keys before any screen's own handlers.
     window.addEventListener("keydown", onKeyDown, true);
