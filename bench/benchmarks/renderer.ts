@@ -7,19 +7,17 @@
 //
 // The board's contract: a `role="grid"` named "Queue" that is its own scroll container, rows
 // `role="row"`.
-import { randomBytes, randomUUID } from "node:crypto";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
 import { chromium } from "@playwright/test";
-import { hashPassword, hashToken } from "@orderdeck/api";
 import { startBrowserConsole } from "@orderdeck/console";
 import { createConsoleCore } from "@orderdeck/console-core";
 import type { BenchEnvironment } from "../environment.ts";
 import type { LoadShape } from "../load.ts";
 import type { BenchResult } from "../report.ts";
+import { consoleSite, type ConsoleSite } from "./site.ts";
 
 const JOBS = 10_000;
-const ENROLLMENT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 // As e2e/playwright.config.ts: Debian's Chromium, and no dialling out from a closed network.
 const CHROMIUM = process.env.ORDERDECK_CHROMIUM ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
@@ -33,48 +31,8 @@ interface ScrollBox {
 }
 declare const requestAnimationFrame: (callback: (now: number) => void) => number;
 
-/** A site with `JOBS` queued jobs and one STAFF user; answers the sign-in and an enrollment code. */
-async function boardSite(env: BenchEnvironment): Promise<{ email: string; password: string; code: string }> {
-  const siteId = randomUUID();
-  const password = randomBytes(12).toString("base64url");
-  const email = `board.${siteId.slice(0, 8)}@orderdeck.test`;
-  const code = [...randomBytes(12)].map((b) => ENROLLMENT_ALPHABET[b % 32]).join("");
-  const client = await env.pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("INSERT INTO sites (id, name, timezone, updated_at) VALUES ($1, 'Board Works', 'Europe/Berlin', now())", [siteId]);
-    await client.query(`INSERT INTO users (id, site_id, email, name, role, password_hash, updated_at) VALUES (gen_random_uuid(), $1, $2, 'Board staff', 'STAFF', $3, now())`, [
-      siteId,
-      email,
-      await hashPassword(password),
-    ]);
-    await client.query(`INSERT INTO station_enrollments (id, site_id, name, code_hash, expires_at) VALUES (gen_random_uuid(), $1, 'Board console', $2, now() + interval '1 hour')`, [
-      siteId,
-      hashToken(env.secretKey, code),
-    ]);
-    // Set-based, as an import would: the bookkeeping trigger numbers rows one counter update at a time.
-    await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
-    await client.query(
-      `INSERT INTO jobs (id, site_id, number, change_seq, title, status, queue_position, payment_status, pickup_code)
-       SELECT gen_random_uuid(), $1::uuid, i, nextval('job_change_seq'), 'Board part ' || i, 'QUEUED', i * 1024, 'UNPAID',
-              translate(upper(substr(md5($1::text || ':' || i), 1, 10)), '01', 'GH')
-         FROM generate_series(1, $2::int) AS i`,
-      [siteId, JOBS],
-    );
-    await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
-    await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, $2)", [siteId, JOBS]);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
-  return { email, password, code };
-}
-
 /** Enrolls and signs in a console on `dataDir` and lets it pull the site; the browser console then opens the same folder. */
-async function preparedConsole(env: BenchEnvironment, dataDir: string, site: { email: string; password: string; code: string }): Promise<void> {
+async function preparedConsole(env: BenchEnvironment, dataDir: string, site: ConsoleSite): Promise<void> {
   const core = createConsoleCore({ dataDir, defaultServerUrl: env.api.url, pullLimit: 1_000 });
   try {
     await core.setup.enroll(site.code);
@@ -99,7 +57,7 @@ async function preparedConsole(env: BenchEnvironment, dataDir: string, site: { e
 }
 
 export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log: (line: string) => void): Promise<BenchResult> {
-  const site = await boardSite(env);
+  const site = await consoleSite(env, { name: "Board", jobs: JOBS, ready: 0 });
   const dataDir = path.join(env.dataDir, "board-console");
   await mkdir(dataDir, { recursive: true });
   log(`renderer: a console pulls the board's ${JOBS} jobs`);

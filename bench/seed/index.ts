@@ -39,16 +39,12 @@ export interface BenchShop {
   seats: BenchSeat[];
   /** Codes that can be handed over (ready, to be collected, paid or waived), in a seeded order. */
   handoverCodes: string[];
-  /** As many more, kept apart for the console benchmark's offline scans (pickup.confirm never takes these). */
-  replayCodes: string[];
   /** Codes of jobs in every state, for lookups. */
   lookupCodes: string[];
   jobsByStatus: Partial<Record<JobStatus, number>>;
   seconds: number;
 }
 
-/** The console benchmark's outbox replay: 1 000 scans made offline. */
-export const REPLAY_SCANS = 1_000;
 const DAY = 86_400_000;
 const CHUNK = 10_000;
 const PRIORITY_RANK: Record<Priority, number> = { RUSH: 0, HIGH: 1, NORMAL: 2, LOW: 3 };
@@ -329,8 +325,7 @@ export async function seedBenchShop(pool: pg.Pool, secretKey: string, size: Benc
       userId,
       headers: { authorization: `Bearer ${sessionTokens[i]}`, "x-station-token": stationTokens[i % stationTokens.length] as string },
     })),
-    handoverCodes: handover.slice(0, -REPLAY_SCANS).map((j) => j.pickupCode),
-    replayCodes: handover.slice(-REPLAY_SCANS).map((j) => j.pickupCode),
+    handoverCodes: handover.map((j) => j.pickupCode),
     lookupCodes: Array.from({ length: 5_000 }, () => lookupDice.pick(jobs).pickupCode),
     jobsByStatus,
     seconds: (performance.now() - started) / 1000,
