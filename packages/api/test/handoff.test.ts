@@ -7,7 +7,7 @@ import type { JobStatus, ScanOutcome } from "@orderdeck/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Principal } from "../src/auth/principal.ts";
 import { handoffSummary } from "../src/handoff/service.ts";
-import type { HandoffSummary } from "../src/handoff/snapshot.ts";
+import type { HandoffSummary } from "@orderdeck/contracts";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
 import { pdfText } from "./money-helpers.ts";
 import { addPickupJob } from "./pickup-helpers.ts";

@@ -1,7 +1,7 @@
 // What localRouter answers the renderer, and the console core it is built on, as types and zod
 // schemas only. Node-free on purpose: the renderer's typecheck reads this module (through
 // localRouter's type), and it must not see better-sqlite3, node:* or Electron.
-import { JobStatus, PaymentStatus, SyncHandoff, SyncJob, type DomainErrorCode, type JobWithTimeline } from "@orderdeck/contracts";
+import { HandoffSummary, JobStatus, PaymentStatus, SyncHandoff, SyncJob, type DomainErrorCode, type JobWithTimeline } from "@orderdeck/contracts";
 import { z } from "zod";
 
 export const ConnectionState = z.enum(["online", "offline", "syncing"]);
@@ -131,7 +131,7 @@ export type CachedHandoffSummary = z.infer<typeof CachedHandoffSummary>;
 
 export const HandoffSummaryAnswer = z.union([
   CachedHandoffSummary,
-  z.object({ source: z.literal("server"), summary: z.record(z.string(), z.unknown()) }),
+  z.object({ source: z.literal("server"), summary: HandoffSummary }),
 ]);
 export type HandoffSummaryAnswer = z.infer<typeof HandoffSummaryAnswer>;
 
@@ -147,7 +147,7 @@ export type Notice = z.infer<typeof Notice>;
 
 /** A refusal of the console itself (not the server's): what the renderer shows as the reason. */
 export class ConsoleRefusal extends Error {
-  readonly code: "PRECONDITION_FAILED" | "NOT_FOUND" | "BAD_REQUEST" | "UNAUTHORIZED" | "CONFLICT";
+  readonly code: "PRECONDITION_FAILED" | "NOT_FOUND" | "BAD_REQUEST" | "UNAUTHORIZED" | "CONFLICT" | "FORBIDDEN" | "TOO_MANY_REQUESTS";
   readonly reason: DomainErrorCode | "OFFLINE" | "NOT_SET_UP";
   constructor(code: ConsoleRefusal["code"], reason: ConsoleRefusal["reason"], message: string) {
     super(message);

@@ -2,6 +2,9 @@
 // (outbox row and optimistic change in one SQLite transaction, then a push). localRouter exposes
 // it to the renderer; this module is Node-side (better-sqlite3, the file system).
 import {
+  ERROR_CODES,
+  HandoffSummary,
+  type DomainErrorCode,
   JobWithTimeline,
   HANDOFF_MAX_PERIOD_DAYS,
   SYNC_MUTATION_ARGS,
@@ -415,7 +418,9 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       const failure = classify(error);
       if (failure.kind === "offline") throw new ConsoleRefusal("PRECONDITION_FAILED", "OFFLINE", `${what} needs the server, which cannot be reached right now (${failure.message}).`);
       if (failure.kind === "signed-out") throw new ConsoleRefusal("UNAUTHORIZED", "UNAUTHENTICATED", failure.message);
-      throw new ConsoleRefusal(failure.httpStatus === 404 ? "NOT_FOUND" : "BAD_REQUEST", (failure.reason as ConsoleRefusal["reason"] | undefined) ?? "VALIDATION_FAILED", failure.message);
+      // The server's own refusal keeps its tRPC code and reason (a FORBIDDEN must not read as bad input).
+      const reason = isDomainErrorCode(failure.reason) ? failure.reason : reasonOfTrpcCode(failure.code);
+      throw new ConsoleRefusal(refusalCodeOf(reason), reason, failure.message);
     }
   };
 
@@ -551,7 +556,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       async summary(): Promise<HandoffSummaryAnswer> {
         if (online()) {
           try {
-            const summary = await serverClient().query("handoff.summary", {}, z.record(z.string(), z.unknown()));
+            const summary = await serverClient().query("handoff.summary", {}, HandoffSummary);
             return { source: "server", summary };
           } catch (error) {
             if (classify(error).kind !== "offline") throw error;
@@ -608,4 +613,31 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       },
     },
   };
+}
+
+function isDomainErrorCode(value: string | undefined): value is DomainErrorCode {
+  return value !== undefined && value in ERROR_CODES;
+}
+
+/** A server error without a domain reason (e.g. the role check): the reason its tRPC code stands for. */
+function reasonOfTrpcCode(code: string | undefined): DomainErrorCode {
+  switch (code) {
+    case "FORBIDDEN":
+      return "FORBIDDEN";
+    case "NOT_FOUND":
+      return "NOT_FOUND";
+    case "CONFLICT":
+      return "VERSION_CONFLICT";
+    case "TOO_MANY_REQUESTS":
+      return "RATE_LIMITED";
+    case "PRECONDITION_FAILED":
+      return "INVALID_TRANSITION";
+    default:
+      return "VALIDATION_FAILED";
+  }
+}
+
+function refusalCodeOf(reason: DomainErrorCode): ConsoleRefusal["code"] {
+  const code = ERROR_CODES[reason];
+  return code === "SERVICE_UNAVAILABLE" ? "PRECONDITION_FAILED" : code;
 }

@@ -280,6 +280,16 @@ export const JobReorderInput = z
   .refine((v) => v.before !== v.id && v.after !== v.id, { message: "A job cannot move relative to itself", path: ["id"] });
 export type JobReorderInput = z.input<typeof JobReorderInput>;
 
+/** jobs.reorder's answer. */
+export const JobReorderResult = z.object({
+  id: z.string(),
+  queuePosition: z.number(),
+  version: z.number(),
+  /** Other jobs' positions changed too (the queue was laid out again): reload the board. */
+  renumbered: z.boolean(),
+});
+export type JobReorderResult = z.infer<typeof JobReorderResult>;
+
 export const JobVersionedRef = z.strictObject({
   id: Uuid,
   version: z.int().min(1).max(2_147_483_647).optional(),
@@ -408,3 +418,26 @@ export const SavedViewOutput = z.object({
   updatedAt: z.string(),
 });
 export type SavedViewOutput = z.infer<typeof SavedViewOutput>;
+
+// ---- Labels ----------------------------------------------------------------------------------------
+
+export const LabelFormat = z.enum(["png", "html", "pdf"]);
+export type LabelFormat = z.infer<typeof LabelFormat>;
+
+export const JobLabelInput = z.strictObject({ jobId: Uuid, format: LabelFormat.default("png") });
+export type JobLabelInput = z.input<typeof JobLabelInput>;
+
+const LabelFile = z.object({
+  jobId: z.string(),
+  filename: z.string(),
+  /** The stock it is laid out for. */
+  stock: z.object({ widthMm: z.number(), heightMm: z.number() }),
+});
+
+/** A job's label (labels.job), in the format asked for. */
+export const JobLabel = z.discriminatedUnion("format", [
+  LabelFile.extend({ format: z.literal("png"), mimeType: z.literal("image/png"), base64: z.string(), widthPx: z.number(), heightPx: z.number(), dpi: z.number() }),
+  LabelFile.extend({ format: z.literal("html"), mimeType: z.literal("text/html"), html: z.string() }),
+  LabelFile.extend({ format: z.literal("pdf"), mimeType: z.literal("application/pdf"), base64: z.string() }),
+]);
+export type JobLabel = z.infer<typeof JobLabel>;

@@ -4,6 +4,7 @@
  */
 export type {
   ActionAnswer,
+  CachedHandoffSummary,
   ConsoleStatus,
   HandoffSummaryAnswer,
   LocalJob,

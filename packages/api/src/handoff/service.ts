@@ -1,8 +1,7 @@
-import { DomainError, type HandoffStatus } from "@orderdeck/contracts";
+import { DomainError, HandoffSummary, type HandoffStatus } from "@orderdeck/contracts";
 import { inSite, type Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
 import { renderHandoffHtml, renderHandoffPdf, type Paper } from "./render.ts";
-import { HandoffSummary } from "./snapshot.ts";
 import { computeSummary, floorState, resolvePeriod, type FloorState, type PeriodInput } from "./summary.ts";
 import { formatLocal } from "./zoned-time.ts";
 

@@ -9,7 +9,7 @@ import { Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db
 import { listExceptions } from "../exceptions/service.ts";
 import { forecastCapacity } from "../forecast/service.ts";
 import { formatMoney } from "../money/format.ts";
-import type { HandoffSummary } from "./snapshot.ts";
+import type { HandoffSummary } from "@orderdeck/contracts";
 import { currentShiftStart, formatLocal, parseBoundary } from "./zoned-time.ts";
 
 /** Jobs listed per category; counts are complete regardless. */

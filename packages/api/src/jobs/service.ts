@@ -10,6 +10,7 @@ import {
   type JobCreateInput,
   type JobDetail,
   type JobReorderInput,
+  type JobReorderResult,
   type JobStatus,
   type JobTransitionInput,
   type JobUpdateInput,
@@ -346,13 +347,7 @@ export async function transitionJob(call: JobServiceCall, input: TransitionInput
 
 type ReorderInput = z.output<typeof JobReorderInput>;
 
-export interface ReorderResult {
-  id: string;
-  queuePosition: number;
-  version: number;
-  /** Other jobs' positions changed too (the queue was laid out again): reload the board. */
-  renumbered: boolean;
-}
+export type ReorderResult = JobReorderResult;
 
 export async function reorderJob(call: JobServiceCall, input: ReorderInput): Promise<ReorderResult> {
   const { siteId } = call.principal;

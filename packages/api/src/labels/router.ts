@@ -1,4 +1,4 @@
-import { z } from "zod";
+import { JobLabelInput } from "@orderdeck/contracts";
 import { authedProcedure, router } from "../trpc.ts";
 import { renderJobLabel } from "./service.ts";
 
@@ -6,6 +6,6 @@ export const labelsRouter = router({
   /** A job's label (number, customer, title, due, pickup code as Code 128 + QR) as PNG, HTML or PDF. */
   job: authedProcedure
     .meta({ role: "STAFF" })
-    .input(z.strictObject({ jobId: z.uuid(), format: z.enum(["png", "html", "pdf"]).default("png") }))
+    .input(JobLabelInput)
     .query(({ ctx, input }) => renderJobLabel(ctx.prisma, ctx.principal.siteId, input)),
 });

@@ -1,22 +1,10 @@
-import { DomainError, formatJobNumber, formatPickupCode } from "@orderdeck/contracts";
+import { DomainError, formatJobNumber, formatPickupCode, type JobLabel, type LabelFormat } from "@orderdeck/contracts";
 import { inSite, type PrismaClient } from "@orderdeck/db";
 import { formatLocal } from "../handoff/zoned-time.ts";
 import { printableText } from "./font.ts";
 import { LABEL_HEIGHT_MM, LABEL_WIDTH_MM, renderLabelHtml, renderLabelPdf, renderLabelPng, type LabelContent } from "./render.ts";
 
-export type LabelFormat = "png" | "html" | "pdf";
-
-interface LabelFile {
-  jobId: string;
-  filename: string;
-  /** The stock it is laid out for. */
-  stock: { widthMm: number; heightMm: number };
-}
-
-export type JobLabel =
-  | (LabelFile & { format: "png"; mimeType: "image/png"; base64: string; widthPx: number; heightPx: number; dpi: number })
-  | (LabelFile & { format: "html"; mimeType: "text/html"; html: string })
-  | (LabelFile & { format: "pdf"; mimeType: "application/pdf"; base64: string });
+export type { JobLabel, LabelFormat };
 
 /** What the label says, formatted for the site (due date in its timezone) and for the label font. */
 export async function loadLabelContent(prisma: PrismaClient, siteId: string, jobId: string): Promise<LabelContent> {

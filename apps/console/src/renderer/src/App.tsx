@@ -1,167 +1,139 @@
-import { useCallback, useEffect, useRef, useState } from "react";
-import type { ServerStatus } from "../../shared/local-api.ts";
+import { useCallback, useEffect, useState } from "react";
+import type { SetupState } from "../../shared/local-api.ts";
 import type { LocalClient, Shell } from "./local-client.ts";
+import { DEFAULT_PATH, hrefOf, useHashLocation } from "./navigation/hash-router.ts";
+import { JobDetailScreen } from "./board/JobDetailScreen.tsx";
+import { screensFor } from "./navigation/routes.tsx";
+import type { ScreenProps } from "./navigation/screens.ts";
+import { ScannerListener, ScanProvider } from "./pickup/scanner.tsx";
+import { SetupFlow } from "./setup/SetupFlow.tsx";
+import { StatusBar } from "./status-bar/StatusBar.tsx";
+import { SyncStateProvider, useSyncState } from "./status-bar/sync-state.tsx";
+import { Button } from "./ui/Button.tsx";
+import { ErrorMessage } from "./ui/ErrorMessage.tsx";
+import { NoticesProvider } from "./ui/Notices.tsx";
+import { useMutation } from "./ui/query.ts";
 
-/** Often enough that a returning server shows up quickly, rare enough to cost the server nothing. */
-export const REFRESH_INTERVAL_MS = 3_000;
-
-type View =
-  | { kind: "checking" }
-  | { kind: "known"; server: ServerStatus }
-  // The local side (main process / browser-mode host) did not answer: distinct from "server down".
-  | { kind: "local-failure"; message: string; last: ServerStatus | null };
-
+/** Setup until the station is enrolled and someone is signed in; then the signed-in layout. */
 export function App({ client, shell }: { client: LocalClient; shell: Shell }) {
-  const view = useServerStatus(client);
-  return (
-    <div className="app">
-      <header className="app-header">
-        <h1>OrderDeck console</h1>
-        <p className="shell-label">{shell === "electron" ? "Desktop app" : "Browser mode"}</p>
-      </header>
-      <main className="app-main">
-        <ServerPanel view={view.current} onRefresh={view.refresh} />
-        <ChecksPanel server={serverOf(view.current)} />
-      </main>
-    </div>
-  );
-}
-
-function useServerStatus(client: LocalClient): { current: View; refresh: () => void } {
-  const [current, setCurrent] = useState<View>({ kind: "checking" });
-  const refreshRef = useRef<() => void>(() => {});
-
-  useEffect(() => {
-    // Per-effect state, so StrictMode's mount / unmount / mount leaves exactly one polling loop.
-    let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let latest = 0;
-    let lastKnown: ServerStatus | null = null;
-
-    const check = async (): Promise<void> => {
-      const seq = ++latest;
-      clearTimeout(timer);
-      let next: View;
-      try {
-        const { server } = await client.status.query();
-        lastKnown = server;
-        next = { kind: "known", server };
-      } catch (error) {
-        next = {
-          kind: "local-failure",
-          message: error instanceof Error ? error.message : String(error),
-          last: lastKnown,
-        };
-      }
-      // A slow answer overtaken by a newer check ("Check now") must not overwrite it.
-      if (cancelled || seq !== latest) return;
-      setCurrent(next);
-      // Scheduled after the answer, not on a fixed interval, so slow answers never pile up.
-      clearTimeout(timer);
-      timer = setTimeout(() => void check(), REFRESH_INTERVAL_MS);
-    };
-
-    refreshRef.current = () => void check();
-    void check();
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
+  const [setup, setSetup] = useState<SetupState | null>(null);
+  const [error, setError] = useState<unknown>(null);
+  const reload = useCallback(() => {
+    client.setup.state.query().then(
+      (next) => {
+        setSetup(next);
+        setError(null);
+      },
+      (cause: unknown) => setError(cause),
+    );
   }, [client]);
+  useEffect(reload, [reload]);
 
-  return { current, refresh: useCallback(() => refreshRef.current(), []) };
-}
-
-function serverOf(view: View): ServerStatus | null {
-  if (view.kind === "known") return view.server;
-  if (view.kind === "local-failure") return view.last;
-  return null;
-}
-
-type Tone = "good" | "warn" | "bad" | "neutral";
-
-function summarise(view: View): { text: string; tone: Tone; icon: string } {
-  switch (view.kind) {
-    case "checking":
-      return { text: "Checking the server…", tone: "neutral", icon: "…" };
-    case "local-failure":
-      return { text: "Console service not responding", tone: "bad", icon: "✕" };
-    case "known": {
-      const { reachable, ready } = view.server;
-      if (reachable && ready) return { text: "Server reachable and ready", tone: "good", icon: "✓" };
-      if (reachable) return { text: "Server reachable but not ready", tone: "warn", icon: "!" };
-      return { text: "Server unreachable", tone: "bad", icon: "✕" };
-    }
+  if (!setup) {
+    return (
+      <main className="setup">
+        <h1>OrderDeck console</h1>
+        {error ? (
+          <>
+            <ErrorMessage error={error} what="Starting the console" />
+            <Button onClick={reload}>Try again</Button>
+          </>
+        ) : (
+          <p role="status">Starting…</p>
+        )}
+      </main>
+    );
   }
-}
-
-function ServerPanel({ view, onRefresh }: { view: View; onRefresh: () => void }) {
-  const summary = summarise(view);
-  const server = serverOf(view);
+  if (!setup.station || !setup.user) return <SetupFlow client={client} setup={setup} onChange={setSetup} />;
   return (
-    <section className="panel" aria-labelledby="server-heading">
-      <h2 id="server-heading">Server</h2>
-      {/* Text and icon carry the state; colour only repeats it. */}
-      <p role="status" className={`summary summary--${summary.tone}`}>
-        <span className="summary-icon" aria-hidden="true">
-          {summary.icon}
-        </span>
-        <span>{summary.text}</span>
-      </p>
-      {view.kind === "local-failure" && <p className="problem">{view.message}</p>}
-      {server && (
-        <dl className="facts">
-          <dt>Address</dt>
-          <dd>
-            <code>{server.url}</code>
-          </dd>
-          <dt>Connection</dt>
-          <dd>{server.reachable ? "Reachable" : "Unreachable"}</dd>
-          <dt>Readiness</dt>
-          <dd>{server.ready ? "Ready" : "Not ready"}</dd>
-          <dt>Version</dt>
-          <dd>{server.version ?? "Unknown"}</dd>
-          <dt>Last checked</dt>
-          <dd>
-            <time dateTime={server.checkedAt}>{new Date(server.checkedAt).toLocaleTimeString()}</time>
-          </dd>
-          {server.error && (
-            <>
-              <dt>Problem</dt>
-              <dd>{server.error}</dd>
-            </>
-          )}
-        </dl>
-      )}
-      <button type="button" className="button" onClick={onRefresh}>
-        Check now
-      </button>
-    </section>
+    <SyncStateProvider client={client}>
+      <SignedIn client={client} shell={shell} setup={setup} onSetupChange={setSetup} onSessionLost={reload} />
+    </SyncStateProvider>
   );
 }
 
-function ChecksPanel({ server }: { server: ServerStatus | null }) {
+function SignedIn({
+  client,
+  shell,
+  setup,
+  onSetupChange,
+  onSessionLost,
+}: {
+  client: LocalClient;
+  shell: Shell;
+  setup: SetupState;
+  onSetupChange: (next: SetupState) => void;
+  onSessionLost: () => void;
+}) {
+  const sync = useSyncState();
+  const location = useHashLocation();
+  const role = setup.user?.role;
+  const screens = screensFor(role);
+  const signOut = useMutation(() => client.setup.signOut.mutate());
+
+  // The server ended the session (expired, user disabled): back to sign-in.
+  const signedIn = sync?.signedIn;
+  useEffect(() => {
+    if (signedIn === false) onSessionLost();
+  }, [signedIn, onSessionLost]);
+
+  const props: ScreenProps = { client, setup, online: sync ? sync.connection !== "offline" : true };
+  const current = screens.find((screen) => screen.path === location.path);
+  let content;
+  if (location.path === "/jobs" && location.param) {
+    content = <JobDetailScreen {...props} jobId={location.param} />;
+  } else if (current) {
+    const Screen = current.component;
+    content = <Screen {...props} />;
+  } else {
+    const exists = !screensFor("ADMIN").some((screen) => screen.path === location.path);
+    content = (
+      <section className="screen">
+        <h1>{exists ? "Page not found" : "Not available"}</h1>
+        <p>{exists ? "There is no such screen." : "Your role cannot open this screen."}</p>
+        <a href={hrefOf(DEFAULT_PATH)}>Back to the queue</a>
+      </section>
+    );
+  }
+
   return (
-    <section className="panel" aria-labelledby="checks-heading">
-      <h2 id="checks-heading">Readiness checks</h2>
-      {!server || server.checks.length === 0 ? (
-        <p className="muted">
-          {server && !server.reachable ? "No checks: the server did not answer." : "No checks reported yet."}
-        </p>
-      ) : (
-        <ul className="checks" aria-labelledby="checks-heading">
-          {server.checks.map((check) => (
-            <li key={check.name} className={`check ${check.ok ? "check--ok" : "check--failing"}`}>
-              <span className="check-icon" aria-hidden="true">
-                {check.ok ? "✓" : "✕"}
-              </span>
-              <span className="check-name">{check.name}</span>
-              <span className="check-state">{check.ok ? "OK" : "Failing"}</span>
-              {check.detail && <span className="check-detail">{check.detail}</span>}
-            </li>
-          ))}
-        </ul>
-      )}
-    </section>
+    <NoticesProvider client={client} refreshKey={sync?.lastSyncAt ?? null}>
+      <ScanProvider>
+      <ScannerListener />
+      <div className="layout">
+        <header className="app-header">
+          <p className="app-title">OrderDeck</p>
+          <nav aria-label="Main">
+            <ul className="nav-list">
+              {screens.map((screen) => (
+                <li key={screen.path}>
+                  <a href={hrefOf(screen.path)} aria-current={screen.path === location.path ? "page" : undefined} className="nav-link">
+                    {screen.label}
+                  </a>
+                </li>
+              ))}
+            </ul>
+          </nav>
+          <p className="shell-label">{shell === "electron" ? "Desktop app" : "Browser mode"}</p>
+          <Button
+            onClick={() =>
+              void signOut.run(undefined).then((next) => {
+                if (next) onSetupChange(next);
+              })
+            }
+            busy={signOut.pending}
+            busyLabel="Signing out…"
+          >
+            Sign out
+          </Button>
+        </header>
+        {signOut.error ? <ErrorMessage error={signOut.error} what="Sign-out" /> : null}
+        <main className="app-main" id="main">
+          {content}
+        </main>
+        <StatusBar setup={setup} />
+      </div>
+      </ScanProvider>
+    </NoticesProvider>
   );
 }

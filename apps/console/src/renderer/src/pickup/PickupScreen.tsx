@@ -1,0 +1,252 @@
+import { formatPickupCode } from "@orderdeck/contracts";
+import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import type { PickupAnswer, PickupConfirmAnswer } from "../../../shared/local-api.ts";
+import { STATUS_LABEL } from "../board/job-words.ts";
+import type { ScreenProps } from "../navigation/screens.ts";
+import { Button } from "../ui/Button.tsx";
+import { problemOf } from "../ui/errors.ts";
+import { When } from "../ui/time.tsx";
+import { useLatestScan } from "./scanner.tsx";
+import "./pickup.css";
+
+type Outcome =
+  | { kind: "idle" }
+  | { kind: "looking"; code: string }
+  | { kind: "answer"; code: string; answer: PickupAnswer }
+  | { kind: "confirming"; code: string; answer: PickupAnswer }
+  | { kind: "confirmed"; code: string; answer: PickupAnswer; result: PickupConfirmAnswer }
+  | { kind: "failed"; code: string; reason: string | null; message: string; offline: boolean };
+
+/**
+ * The counter: a scan (from anywhere in the app) or a typed code, then one clear screen per
+ * outcome in large type. Keyboard alone: focus always lands on the action to take next.
+ */
+export function PickupScreen({ client }: ScreenProps) {
+  const [outcome, setOutcome] = useState<Outcome>({ kind: "idle" });
+  const [typed, setTyped] = useState("");
+  const scan = useLatestScan();
+  const seq = useRef(0);
+
+  const lookup = async (code: string) => {
+    const mine = ++seq.current;
+    setOutcome({ kind: "looking", code });
+    try {
+      const answer = await client.pickup.lookup.query({ code });
+      if (mine === seq.current) setOutcome({ kind: "answer", code, answer });
+    } catch (error) {
+      const problem = problemOf(error);
+      if (mine === seq.current) setOutcome({ kind: "failed", code, reason: problem.reason, message: problem.message, offline: problem.offline });
+    }
+  };
+  const confirm = async (code: string, answer: PickupAnswer) => {
+    const mine = ++seq.current;
+    setOutcome({ kind: "confirming", code, answer });
+    try {
+      const result = await client.pickup.confirm.mutate({ code });
+      if (mine === seq.current) setOutcome({ kind: "confirmed", code, answer, result });
+    } catch (error) {
+      const problem = problemOf(error);
+      if (mine === seq.current) setOutcome({ kind: "failed", code, reason: problem.reason, message: problem.message, offline: problem.offline });
+    }
+  };
+  const reset = () => {
+    seq.current++;
+    setTyped("");
+    setOutcome({ kind: "idle" });
+  };
+
+  // A scan (the listener already brought us here) is looked up at once, even the same code again.
+  useEffect(() => {
+    if (scan) void lookup(scan.code);
+    // Only a new scan triggers a lookup (its seq), not a re-render.
+  }, [scan?.seq]);
+
+  return (
+    <section className="screen pickup" aria-labelledby="pickup-heading">
+      <h1 id="pickup-heading">Pickup</h1>
+      {outcome.kind === "idle" ? (
+        <form
+          className="pickup-entry"
+          onSubmit={(event) => {
+            event.preventDefault();
+            if (typed.trim()) void lookup(typed.trim());
+          }}
+        >
+          <p className="pickup-lead">Scan the customer's pickup code, or type it.</p>
+          <label htmlFor="pickup-code">Pickup code</label>
+          <input id="pickup-code" className="pickup-input" autoFocus autoComplete="off" spellCheck={false} value={typed} onChange={(event) => setTyped(event.target.value)} />
+          <Button type="submit" variant="primary" className="pickup-button">
+            Look up
+          </Button>
+        </form>
+      ) : (
+        <OutcomeView outcome={outcome} onConfirm={(code, answer) => void confirm(code, answer)} onDone={reset} />
+      )}
+    </section>
+  );
+}
+
+function OutcomeView({ outcome, onConfirm, onDone }: { outcome: Exclude<Outcome, { kind: "idle" }>; onConfirm: (code: string, answer: PickupAnswer) => void; onDone: () => void }) {
+  const code = formatPickupCode(outcome.code.toUpperCase());
+  switch (outcome.kind) {
+    case "looking":
+      return <Card tone="neutral" icon="…" title="Looking up…" detail={`Code ${code}`} />;
+    case "confirming":
+      return <Card tone="neutral" icon="…" title="Handing over…" detail={`${outcome.answer.job.displayNumber}: ${outcome.answer.job.title}`} />;
+    case "failed":
+      return <FailedView outcome={outcome} code={code} onDone={onDone} />;
+    case "confirmed":
+      return <ConfirmedView outcome={outcome} onDone={onDone} />;
+    case "answer":
+      return <AnswerView code={outcome.code} answer={outcome.answer} onConfirm={onConfirm} onDone={onDone} />;
+  }
+}
+
+function AnswerView({ code, answer, onConfirm, onDone }: { code: string; answer: PickupAnswer; onConfirm: (code: string, answer: PickupAnswer) => void; onDone: () => void }) {
+  const job = answer.job;
+  const what = `${job.displayNumber}: ${job.title}${answer.customer ? ` — ${answer.customer.name}` : ""}`;
+  if (answer.pendingHandover) {
+    return (
+      <Card tone="warn" icon="↻" title="Pending sync" detail={what} onDone={onDone}>
+        <p>
+          This job was already handed over at this station (<When iso={answer.pendingHandover.scannedAt} />); the server has not confirmed it yet. Do not hand it over again.
+        </p>
+      </Card>
+    );
+  }
+  if (answer.canHandOver) {
+    return <ReadyView code={code} answer={answer} what={what} onConfirm={onConfirm} onDone={onDone} />;
+  }
+  const refusal = answer.refusal;
+  switch (refusal?.reason) {
+    case "UNPAID":
+      return (
+        <Card tone="bad" icon="€" title="Unpaid" detail={what} onDone={onDone}>
+          <p className="pickup-amount">
+            Amount due: <strong>{answer.payment.amountDue}</strong>
+          </p>
+          <p>{refusal.message}</p>
+        </Card>
+      );
+    case "ALREADY_PICKED_UP":
+      return (
+        <Card tone="bad" icon="✕" title="Already picked up" detail={what} onDone={onDone}>
+          <dl className="pickup-facts">
+            <dt>When</dt>
+            <dd>{job.pickedUpAt ? <When iso={job.pickedUpAt} /> : "unknown"}</dd>
+            <dt>Who</dt>
+            <dd>{job.pickedUpByName ?? "unknown"}</dd>
+            <dt>Station</dt>
+            <dd>{job.pickedUpStationName ?? "unknown"}</dd>
+          </dl>
+          <p>{refusal.message}</p>
+        </Card>
+      );
+    case "NOT_READY":
+      return (
+        <Card tone="bad" icon="⏳" title="Not ready" detail={what} onDone={onDone}>
+          <p className="pickup-amount">
+            Current status: <strong>{STATUS_LABEL[job.status]}</strong>
+          </p>
+          <p>{refusal.message}</p>
+        </Card>
+      );
+    case "CANCELLED":
+      return (
+        <Card tone="bad" icon="✕" title="Cancelled" detail={what} onDone={onDone}>
+          <p>{refusal.message}</p>
+        </Card>
+      );
+    default:
+      return (
+        <Card tone="bad" icon="✕" title="Cannot hand over" detail={what} onDone={onDone}>
+          <p>{refusal?.message ?? "This job cannot be handed over."}</p>
+        </Card>
+      );
+  }
+}
+
+function ReadyView({ code, answer, what, onConfirm, onDone }: { code: string; answer: PickupAnswer; what: string; onConfirm: (code: string, answer: PickupAnswer) => void; onDone: () => void }) {
+  const onKey = (event: KeyboardEvent) => {
+    if (event.key === "Escape") {
+      event.preventDefault();
+      onDone();
+    }
+  };
+  return (
+    <div onKeyDown={onKey}>
+      <Card tone="good" icon="✓" title="Ready for pickup" detail={what}>
+        <p>Paid: {answer.payment.status === "WAIVED" ? "waived" : "yes"}. Hand the job over, then confirm.</p>
+        <div className="button-row">
+          <Button variant="primary" className="pickup-button" autoFocus onClick={() => onConfirm(code, answer)}>
+            Confirm handover
+          </Button>
+          <Button className="pickup-button" onClick={onDone}>
+            Cancel (Esc)
+          </Button>
+        </div>
+      </Card>
+    </div>
+  );
+}
+
+function ConfirmedView({ outcome, onDone }: { outcome: Extract<Outcome, { kind: "confirmed" }>; onDone: () => void }) {
+  const { result, answer } = outcome;
+  const what = `${answer.job.displayNumber}: ${answer.job.title}`;
+  if (result.outcome === "handed_over") return <Card tone="good" icon="✓" title="Handed over" detail={what} onDone={onDone}><p>{result.message}</p></Card>;
+  if (result.outcome === "pending_sync") {
+    return (
+      <Card tone="warn" icon="↻" title="Handed over — pending sync" detail={what} onDone={onDone}>
+        <p>{result.message}</p>
+      </Card>
+    );
+  }
+  return (
+    <Card tone="bad" icon="✕" title="Not handed over" detail={what} onDone={onDone}>
+      <p>{result.refusal?.message ?? result.message}</p>
+    </Card>
+  );
+}
+
+function FailedView({ outcome, code, onDone }: { outcome: Extract<Outcome, { kind: "failed" }>; code: string; onDone: () => void }) {
+  if (outcome.reason === "UNKNOWN_CODE") {
+    return (
+      <Card tone="bad" icon="?" title="Unknown code" detail={`Code ${code}`} onDone={onDone}>
+        <p>{outcome.message}</p>
+      </Card>
+    );
+  }
+  if (outcome.reason === "INVALID_CODE") {
+    return (
+      <Card tone="bad" icon="?" title="Not a pickup code" detail={`Read: ${outcome.code}`} onDone={onDone}>
+        <p>{outcome.message}</p>
+      </Card>
+    );
+  }
+  return (
+    <Card tone="bad" icon="✕" title={outcome.offline ? "Offline" : "Something went wrong"} detail={`Code ${code}`} onDone={onDone}>
+      <p>{outcome.message}</p>
+    </Card>
+  );
+}
+
+/** One outcome, big enough to read from a step away; "Next customer" takes focus when it is the only action. */
+function Card({ tone, icon, title, detail, onDone, children }: { tone: "good" | "warn" | "bad" | "neutral"; icon: string; title: string; detail: string; onDone?: () => void; children?: ReactNode }) {
+  return (
+    <div className={`pickup-card pickup-card--${tone}`} role={tone === "neutral" ? "status" : "alert"} aria-label={title}>
+      <p className="pickup-title">
+        <span aria-hidden="true" className="pickup-icon">
+          {icon}
+        </span>{" "}
+        {title}
+      </p>
+      <p className="pickup-detail">{detail}</p>
+      {children}
+      {onDone && (
+        <Button variant="primary" className="pickup-button" autoFocus onClick={onDone}>
+          Next customer
+        </Button>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,171 @@
+import { useCallback, useEffect, useRef, useState } from "react";
+import type { ServerStatus } from "../../../shared/local-api.ts";
+import type { LocalClient } from "../local-client.ts";
+
+/** Often enough that a returning server shows up quickly, rare enough to cost the server nothing. */
+export const REFRESH_INTERVAL_MS = 3_000;
+
+type View =
+  | { kind: "checking" }
+  | { kind: "known"; server: ServerStatus }
+  // The local side (main process / browser-mode host) did not answer: distinct from "server down".
+  | { kind: "local-failure"; message: string; last: ServerStatus | null };
+
+/** The server's address, reachability and readiness checks, as the console sees them. */
+export function ServerStatusPanels({ client }: { client: LocalClient }) {
+  const view = useServerStatus(client);
+  return (
+    <div className="server-panels">
+      <ServerPanel view={view.current} onRefresh={view.refresh} />
+      <ChecksPanel server={serverOf(view.current)} />
+    </div>
+  );
+}
+
+export function ServerScreen({ client }: { client: LocalClient }) {
+  return (
+    <section className="screen" aria-labelledby="server-screen-heading">
+      <h1 id="server-screen-heading">Server connection</h1>
+      <ServerStatusPanels client={client} />
+    </section>
+  );
+}
+
+function useServerStatus(client: LocalClient): { current: View; refresh: () => void } {
+  const [current, setCurrent] = useState<View>({ kind: "checking" });
+  const refreshRef = useRef<() => void>(() => {});
+
+  useEffect(() => {
+    // Per-effect state, so StrictMode's mount / unmount / mount leaves exactly one polling loop.
+    let cancelled = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let latest = 0;
+    let lastKnown: ServerStatus | null = null;
+
+    const check = async (): Promise<void> => {
+      const seq = ++latest;
+      clearTimeout(timer);
+      let next: View;
+      try {
+        const { server } = await client.status.query();
+        lastKnown = server;
+        next = { kind: "known", server };
+      } catch (error) {
+        next = {
+          kind: "local-failure",
+          message: error instanceof Error ? error.message : String(error),
+          last: lastKnown,
+        };
+      }
+      // A slow answer overtaken by a newer check ("Check now") must not overwrite it.
+      if (cancelled || seq !== latest) return;
+      setCurrent(next);
+      // Scheduled after the answer, not on a fixed interval, so slow answers never pile up.
+      clearTimeout(timer);
+      timer = setTimeout(() => void check(), REFRESH_INTERVAL_MS);
+    };
+
+    refreshRef.current = () => void check();
+    void check();
+    return () => {
+      cancelled = true;
+      clearTimeout(timer);
+    };
+  }, [client]);
+
+  return { current, refresh: useCallback(() => refreshRef.current(), []) };
+}
+
+function serverOf(view: View): ServerStatus | null {
+  if (view.kind === "known") return view.server;
+  if (view.kind === "local-failure") return view.last;
+  return null;
+}
+
+type Tone = "good" | "warn" | "bad" | "neutral";
+
+function summarise(view: View): { text: string; tone: Tone; icon: string } {
+  switch (view.kind) {
+    case "checking":
+      return { text: "Checking the server…", tone: "neutral", icon: "…" };
+    case "local-failure":
+      return { text: "Console service not responding", tone: "bad", icon: "✕" };
+    case "known": {
+      const { reachable, ready } = view.server;
+      if (reachable && ready) return { text: "Server reachable and ready", tone: "good", icon: "✓" };
+      if (reachable) return { text: "Server reachable but not ready", tone: "warn", icon: "!" };
+      return { text: "Server unreachable", tone: "bad", icon: "✕" };
+    }
+  }
+}
+
+function ServerPanel({ view, onRefresh }: { view: View; onRefresh: () => void }) {
+  const summary = summarise(view);
+  const server = serverOf(view);
+  return (
+    <section className="panel" aria-labelledby="server-heading">
+      <h2 id="server-heading">Server</h2>
+      {/* Text and icon carry the state; colour only repeats it. */}
+      <p role="status" className={`summary summary--${summary.tone}`}>
+        <span className="summary-icon" aria-hidden="true">
+          {summary.icon}
+        </span>
+        <span>{summary.text}</span>
+      </p>
+      {view.kind === "local-failure" && <p className="problem">{view.message}</p>}
+      {server && (
+        <dl className="facts">
+          <dt>Address</dt>
+          <dd>
+            <code>{server.url}</code>
+          </dd>
+          <dt>Connection</dt>
+          <dd>{server.reachable ? "Reachable" : "Unreachable"}</dd>
+          <dt>Readiness</dt>
+          <dd>{server.ready ? "Ready" : "Not ready"}</dd>
+          <dt>Version</dt>
+          <dd>{server.version ?? "Unknown"}</dd>
+          <dt>Last checked</dt>
+          <dd>
+            <time dateTime={server.checkedAt}>{new Date(server.checkedAt).toLocaleTimeString()}</time>
+          </dd>
+          {server.error && (
+            <>
+              <dt>Problem</dt>
+              <dd>{server.error}</dd>
+            </>
+          )}
+        </dl>
+      )}
+      <button type="button" className="button button--secondary" onClick={onRefresh}>
+        Check now
+      </button>
+    </section>
+  );
+}
+
+function ChecksPanel({ server }: { server: ServerStatus | null }) {
+  return (
+    <section className="panel" aria-labelledby="checks-heading">
+      <h2 id="checks-heading">Readiness checks</h2>
+      {!server || server.checks.length === 0 ? (
+        <p className="muted">
+          {server && !server.reachable ? "No checks: the server did not answer." : "No checks reported yet."}
+        </p>
+      ) : (
+        <ul className="checks" aria-labelledby="checks-heading">
+          {server.checks.map((check) => (
+            <li key={check.name} className={`check ${check.ok ? "check--ok" : "check--failing"}`}>
+              <span className="check-icon" aria-hidden="true">
+                {check.ok ? "✓" : "✕"}
+              </span>
+              <span className="check-name">{check.name}</span>
+              <span className="check-state">{check.ok ? "OK" : "Failing"}</span>
+              {check.detail && <span className="check-detail">{check.detail}</span>}
+            </li>
+          ))}
+        </ul>
+      )}
+    </section>
+  );
+}

@@ -1,0 +1,41 @@
+import {
+  Forecast,
+  ForecastInput,
+  JobBulkInput,
+  JobBulkResult,
+  JobLabel,
+  JobLabelInput,
+  JobReorderInput,
+  JobReorderResult,
+  SavedViewCreateInput,
+  SavedViewOutput,
+  SavedViewUpdateInput,
+} from "@orderdeck/contracts";
+import { z } from "zod";
+import { t } from "../local-trpc.ts";
+import { serverMutation, serverQuery, type CoreOf } from "./passthrough.ts";
+
+// The queue board's server-only features. Each is the server procedure of the same name, called
+// live: reordering and bulk changes touch many rows whose order only the server can settle, and
+// views, forecasts and labels are computed there. Offline they refuse with reason OFFLINE.
+
+export function boardRouters(core: CoreOf) {
+  return {
+    views: t.router({
+      list: serverQuery(core, "views.list", z.void(), z.array(SavedViewOutput), "Saved views"),
+      create: serverMutation(core, "views.create", SavedViewCreateInput, SavedViewOutput, "Saving a view"),
+      update: serverMutation(core, "views.update", SavedViewUpdateInput, SavedViewOutput, "Changing a view"),
+      delete: serverMutation(core, "views.delete", z.strictObject({ id: z.uuid() }), z.object({ id: z.string(), deleted: z.literal(true) }), "Deleting a view"),
+    }),
+    forecast: t.router({
+      capacity: serverQuery(core, "forecast.capacity", ForecastInput, Forecast, "The capacity forecast"),
+    }),
+    jobs: t.router({
+      reorder: serverMutation(core, "jobs.reorder", JobReorderInput, JobReorderResult, "Reordering the queue"),
+      bulk: serverMutation(core, "jobs.bulk", JobBulkInput, JobBulkResult, "Bulk changes"),
+    }),
+    labels: t.router({
+      job: serverQuery(core, "labels.job", JobLabelInput, JobLabel, "Label printing"),
+    }),
+  };
+}
