@@ -93,8 +93,7 @@ export async function benchWorker(env: BenchEnvironment, shape: LoadShape, log: 
         { what: "no-op rate, ours ÷ bare graphile-worker", value: bareSeconds / noopSeconds },
         { what: "mail rate ÷ bare no-op rate", value: bareSeconds / mailSeconds },
       ],
-      // Held as "at most": the bare rate ÷ ours, at most 1 ÷ 0.8 = 1.25.
-      targets: [{ what: "our no-op rate at least 0.8× bare (bare ÷ ours at most 1.25)", value: noopSeconds / bareSeconds, limit: 1.25, unit: "×" }],
+      targets: [{ what: "our no-op rate at least 0.8× bare graphile-worker's", value: bareSeconds / noopSeconds, limit: 0.8, unit: "×", atLeast: true }],
     };
   } finally {
     await sink.stop();
