@@ -5,7 +5,8 @@
 import http from "node:http";
 import { Logger, run } from "graphile-worker";
 
-export const BENCH_BARE_TASK = "bench_bare_noop";
+// benchmarks/worker.ts enqueues this name (it cannot import this file: importing it starts a worker).
+const BENCH_BARE_TASK = "bench_bare_noop";
 
 const concurrency = Number(process.env.WORKER_CONCURRENCY ?? 4);
 const runner = await run({
