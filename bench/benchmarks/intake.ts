@@ -117,7 +117,7 @@ export async function benchIntake(env: BenchEnvironment, shape: LoadShape, log: 
     const floorSeconds = fetched.seconds + inserted.seconds;
     return {
       id: "intake",
-      title: "Storefront intake — 50 000 feed rows",
+      title: `Storefront intake — ${count.toLocaleString("en")} feed rows`,
       about:
         `${count.toLocaleString("en")} orders served by the fake storefront (pages of ${PAGE_SIZE}) into the benchmark shop's site (100 000 jobs, 5 000 customers already there) through the product's sync, ` +
         `as the worker's intake tasks run it: chunks of ${CHUNK_SIZE} rows, each one transaction (jobs, customers, intake records, job events, checkpoint). ` +
