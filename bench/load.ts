@@ -23,6 +23,8 @@ export interface LoadShape {
   connections: number;
   seconds: number;
   warmupSeconds: number;
+  /** A smoke run (--quick): benchmarks that count work rather than time do less of it. */
+  quick: boolean;
 }
 
 function percentile(sorted: Float64Array, p: number): number {

@@ -11,6 +11,8 @@ export interface Target {
   value: number;
   limit: number;
   unit: string;
+  /** The figure must reach the limit (a rate) instead of staying within it (a time). */
+  atLeast?: boolean;
 }
 
 export interface BenchResult {
@@ -31,8 +33,12 @@ const ms = (v: number) => (Number.isFinite(v) ? v.toFixed(2) : "–");
 
 export function targetLine(t: Target): string {
   if (!Number.isFinite(t.value)) return `${t.what}: **not measured** (no answers in the measured run)`;
-  const met = t.value <= t.limit;
-  const verdict = met ? "**met**" : `**missed** by ${(t.value - t.limit).toFixed(2)} ${t.unit} (${((t.value / t.limit - 1) * 100).toFixed(0)} % over)`;
+  const met = t.atLeast ? t.value >= t.limit : t.value <= t.limit;
+  const verdict = met
+    ? "**met**"
+    : t.atLeast
+      ? `**missed** by ${(t.limit - t.value).toFixed(2)} ${t.unit} (${((1 - t.value / t.limit) * 100).toFixed(0)} % under)`
+      : `**missed** by ${(t.value - t.limit).toFixed(2)} ${t.unit} (${((t.value / t.limit - 1) * 100).toFixed(0)} % over)`;
   return `${t.what}: ${t.value.toFixed(2)} ${t.unit} against ${t.limit} ${t.unit}, ${verdict}`;
 }
 

@@ -3,13 +3,17 @@
 //
 //   npm run bench                       full run: 32 connections, 5 s warm-up, 20 s measured
 //   npm run bench -- --quick            smoke run: 5 s measured, 2 s warm-up
-//   npm run bench -- --only=jobs-list   some benchmarks only (comma-separated ids)
+//   npm run bench -- worker intake      some benchmarks only, by name (or --only=worker,intake)
 //   BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_CONNECTIONS override the run's shape;
 //   BENCH_LOG_LEVEL the API's log level (default info, as in production).
 import path from "node:path";
+import { benchConsole } from "./benchmarks/console.ts";
+import { benchIntake } from "./benchmarks/intake.ts";
 import { benchJobsList } from "./benchmarks/jobs-list.ts";
 import { benchMemory } from "./benchmarks/memory.ts";
 import { benchPickup } from "./benchmarks/pickup.ts";
+import { benchRenderer } from "./benchmarks/renderer.ts";
+import { benchWorker } from "./benchmarks/worker.ts";
 import { startEnvironment, type BenchEnvironment } from "./environment.ts";
 import type { LoadShape } from "./load.ts";
 import { describeMachine, renderMachine } from "./machine.ts";
@@ -18,6 +22,10 @@ import { printResult, renderResult, updateDocument, type BenchResult } from "./r
 const BENCHMARKS: Record<string, (env: BenchEnvironment, shape: LoadShape, log: (line: string) => void) => Promise<BenchResult>> = {
   "jobs-list": benchJobsList,
   pickup: benchPickup,
+  worker: benchWorker,
+  intake: benchIntake,
+  console: benchConsole,
+  renderer: benchRenderer,
   // Last: it reads what the runs above left behind.
   memory: (env) => benchMemory(env),
 };
@@ -32,7 +40,8 @@ function numberFrom(name: string, fallback: number): number {
 
 const args = process.argv.slice(2);
 const quick = args.includes("--quick");
-const only = args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",");
+const named = [...args.filter((a) => !a.startsWith("--")), ...(args.find((a) => a.startsWith("--only="))?.slice("--only=".length).split(",") ?? [])];
+const only = named.length > 0 ? named : undefined;
 const unknown = only?.filter((id) => !(id in BENCHMARKS)) ?? [];
 if (unknown.length > 0) {
   console.error(`unknown benchmark ${unknown.join(", ")}; known: ${Object.keys(BENCHMARKS).join(", ")}`);
@@ -42,6 +51,7 @@ const shape: LoadShape = {
   connections: numberFrom("BENCH_CONNECTIONS", 32),
   seconds: numberFrom("BENCH_DURATION_S", quick ? 5 : 20),
   warmupSeconds: numberFrom("BENCH_WARMUP_S", quick ? 2 : 5),
+  quick,
 };
 const mode = `${quick ? "**smoke run** (--quick): figures prove the scripts work, nothing more" : "full run"}; ${shape.connections} connections, ${shape.warmupSeconds} s warm-up, ${shape.seconds} s measured`;
 const log = (line: string) => console.log(`[bench] ${line}`);

@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newSecretKey, spawnApi, type ApiChild } from "./api-process.ts";
+import { newSecretKey, spawnApi, type ServerChild } from "./api-process.ts";
 import { ApiClient, type ApiAnswer } from "./http-client.ts";
 import { handoverViolations, numberingViolations, queueViolations } from "./invariants.ts";
 import { addJobs, createShop, type Shop } from "./shop.ts";
@@ -19,7 +19,7 @@ let db: TestDatabase;
 let secretKey: string;
 let shop: Shop;
 let codes: string[];
-const children: ApiChild[] = [];
+const children: ServerChild[] = [];
 
 beforeAll(async () => {
   db = await createTestDatabase();

@@ -137,3 +137,45 @@ export async function addJobs(pool: pg.Pool, siteId: string, specs: JobSpec[]): 
     return { id: r.id, number: row.number, pickupCode: row.pickup_code, status: row.status };
   });
 }
+
+/**
+ * A "ready for pickup" mail for each job, logged and enqueued as the product's queueMail does
+ * (mail_log row PENDING with a dedupe key, send_mail job keyed by the mail), all in one commit.
+ * Answers the moment of the commit (performance.now()) and the batch's dedupe-key prefix.
+ */
+export async function queueMails(pool: pg.Pool, siteId: string, jobIds: string[]): Promise<{ committedAt: number; batch: string }> {
+  const batch = randomUUID();
+  const client = await pool.connect();
+  try {
+    await client.query("BEGIN");
+    // app_enqueue takes the site from the transaction, as inside the product's inSite.
+    await client.query("SELECT set_config('app.site_id', $1, true)", [siteId]);
+    await client.query(
+      `INSERT INTO mail_log (id, site_id, kind, "to", subject, job_id, status, attempts, dedupe_key)
+       SELECT gen_random_uuid(), j.site_id, 'READY_FOR_PICKUP', 'customer.' || j.number || '@example.com', 'Your order is ready for pickup', j.id, 'PENDING', 0, $2 || ':' || j.id
+         FROM jobs j WHERE j.site_id = $1 AND j.id = ANY($3::uuid[])`,
+      [siteId, batch, jobIds],
+    );
+    await client.query(
+      `SELECT app_enqueue('send_mail', json_build_object('siteId', site_id::text, 'mailLogId', id::text), 'mail:' || id::text)
+         FROM mail_log WHERE site_id = $1 AND dedupe_key LIKE $2 || ':%'`,
+      [siteId, batch],
+    );
+    await client.query("COMMIT");
+    return { committedAt: performance.now(), batch };
+  } catch (error) {
+    await client.query("ROLLBACK").catch(() => undefined);
+    throw error;
+  } finally {
+    client.release();
+  }
+}
+
+/** The batch's mails by status. */
+export async function mailStatuses(pool: pg.Pool, siteId: string, batch: string): Promise<Record<string, number>> {
+  const { rows } = await pool.query<{ status: string; n: number }>(
+    `SELECT status::text, count(*)::int AS n FROM mail_log WHERE site_id = $1 AND dedupe_key LIKE $2 || ':%' GROUP BY status`,
+    [siteId, batch],
+  );
+  return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}

@@ -3,15 +3,19 @@
 // SIGKILLs it) and the e2e harness (which stops it to take the consoles offline).
 import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
+import type { Writable } from "node:stream";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 
 export interface ServerChild {
+  /** The API's base URL, or a worker's metrics server's (its /healthz). */
   url: string;
   port: number;
   process: ChildProcess;
+  pid: number;
   /** Resolves with the exit signal or code once the process has gone. */
   exited: Promise<string>;
+  /** What it printed (empty when its output goes to a stream). */
   output(): string;
   /** SIGTERM, then SIGKILL if it has not gone within `graceMs`; resolves once it has exited. */
   stop(graceMs?: number): Promise<string>;
@@ -20,22 +24,34 @@ export interface ServerChild {
 export interface SpawnServerOptions {
   /** The whole environment of the child (PATH is added). */
   env: Record<string, string>;
+  /** The API's port; for a worker-only process, its metrics server's (WORKER_METRICS_PORT). */
   port: number;
   role?: "api" | "worker" | "all";
+  /** Another entry point that composes the server the same way (default apps/server/src/main.ts). */
+  script?: string;
+  /** Where its output goes; kept in memory when not given. */
+  output?: Writable;
   /** How long the first /healthz may take (migrations and the demo seed run before it). */
   startTimeoutMs?: number;
 }
 
 /** Starts the server as a child on `options.port` and resolves once its /healthz answers. */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerChild> {
-  const child = spawn(process.execPath, ["--import", "tsx", "apps/server/src/main.ts", `--role=${options.role ?? "api"}`], {
+  const role = options.role ?? "api";
+  const portEnv = role === "worker" ? { WORKER_METRICS_PORT: String(options.port) } : { PORT: String(options.port) };
+  const child = spawn(process.execPath, ["--import", "tsx", options.script ?? "apps/server/src/main.ts", `--role=${role}`], {
     cwd: REPO_ROOT,
-    env: { PATH: process.env.PATH ?? "", ...options.env, PORT: String(options.port) },
+    env: { PATH: process.env.PATH ?? "", ...options.env, ...portEnv },
     stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
-  child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
-  child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  if (options.output) {
+    child.stdout?.pipe(options.output, { end: false });
+    child.stderr?.pipe(options.output, { end: false });
+  } else {
+    child.stdout?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr?.on("data", (chunk: Buffer) => (output += chunk.toString()));
+  }
   const exited = new Promise<string>((resolve) => child.once("exit", (code, signal) => resolve(signal ?? `exit ${code}`)));
   const url = `http://127.0.0.1:${options.port}`;
   const timeoutMs = options.startTimeoutMs ?? 60_000;
@@ -53,10 +69,12 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerCh
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  if (child.pid === undefined) throw new Error(`the ${role} process has no pid`);
   return {
     url,
     port: options.port,
     process: child,
+    pid: child.pid,
     exited,
     output: () => output,
     async stop(graceMs = 10_000) {

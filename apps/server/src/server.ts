@@ -11,6 +11,7 @@ import {
   startWorker,
   type IntakeDependencies,
   type Metrics,
+  type TaskDefinition,
   type WorkerDependencies,
 } from "@orderdeck/api";
 import { applyMigrations, createPrismaClient, seedDemoSite, type PrismaClient } from "@orderdeck/db";
@@ -52,11 +53,19 @@ export interface RunningServer {
   stop(): Promise<void>;
 }
 
+/** What only benchmarks and tests change in a server process; production passes nothing. */
+export interface ServerOptions {
+  /** Tasks the worker runs besides the product's (e.g. the worker benchmark's no-op task). */
+  extraTasks?: Record<string, TaskDefinition>;
+  /** Run the worker's schedule (default true); a benchmark turns it off so that no cron job joins its measurement. */
+  schedule?: boolean;
+}
+
 /**
  * Starts one OrderDeck server process: database (embedded when no URL is configured),
  * migrations, the demo seed on an empty development database, then the roles asked for.
  */
-export async function startServer(config: ServerConfig, role: Role = "all"): Promise<RunningServer> {
+export async function startServer(config: ServerConfig, role: Role = "all", options: ServerOptions = {}): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
   const stops: Array<() => Promise<void>> = [];
   // Stops in the reverse order of starting, once: a second call (a signal during shutdown) waits for nothing.
@@ -111,6 +120,8 @@ export async function startServer(config: ServerConfig, role: Role = "all"): Pro
         concurrency: config.worker.concurrency,
         staleAfterMs: config.worker.heartbeatStaleMs,
         intakeSchedule: config.intake.schedule,
+        ...(options.schedule === false ? { cron: false } : {}),
+        ...(options.extraTasks ? { extraTasks: options.extraTasks } : {}),
       });
       stops.push(() => worker.stop());
       workerId = worker.id;

@@ -15,7 +15,7 @@ export {
   type RateLimitStore,
 } from "./rate-limits/limits.ts";
 export { startWorker, type RunningWorker, type WorkerSettings } from "./background/runner.ts";
-export type { WorkerDependencies } from "./background/task.ts";
+export { defineTask, type TaskDefinition, type WorkerDependencies } from "./background/task.ts";
 export type { RetryPolicy } from "./background/retry.ts";
 export { DEFAULT_OPERATIONS_POLICY, type OperationsPolicy } from "./background/operations.ts";
 export { createMailSender, type MailSender, type SmtpSettings } from "./mail/transport.ts";

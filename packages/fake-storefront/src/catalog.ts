@@ -1,5 +1,7 @@
 // Generated storefront orders: the same seed gives the same orders, so tests and the demo can
-// name them and a restarted demo feed serves what it served before.
+// name them and a restarted demo feed serves what it served before. The generator is the demo
+// seed's (mulberry32, @orderdeck/db/random: that module alone, no database client).
+import { createRandom } from "@orderdeck/db/random";
 
 /** One order as the storefront's JSON API serves it (snake_case, one line item per order). */
 export interface StorefrontOrder {
@@ -19,18 +21,6 @@ export interface StorefrontOrder {
   fulfilment: "pickup" | "ship";
   priority: "low" | "normal" | "high" | "rush";
   notes: string | null;
-}
-
-/** A small deterministic generator (mulberry32): the storefront needs repeatable data, not good randomness. */
-export function createRandom(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
-  };
 }
 
 const FIRST = ["Ada", "Grace", "Alan", "Hedy", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger", "Radia"];

@@ -14,7 +14,7 @@ import { timingSafeEqual } from "node:crypto";
 import Fastify from "fastify";
 import { breakOrder, generateOrders, orderId, type MalformedKind, type StorefrontOrder } from "./catalog.ts";
 
-export { createRandom, generateOrders, orderId, type MalformedKind, type StorefrontOrder } from "./catalog.ts";
+export { generateOrders, orderId, type MalformedKind, type StorefrontOrder } from "./catalog.ts";
 
 export interface FakeStorefrontOptions {
   /** 0 (default) picks a free port. */

@@ -41,6 +41,9 @@ export async function createTestDatabase(): Promise<TestDatabase> {
     pool,
     async drop() {
       await prisma.$disconnect();
+      // A client pool.end() has asked to close may still be connected when the DROP … WITH (FORCE)
+      // below ends its backend; that "terminating connection" is this drop's own doing, not a failure.
+      pool.on("error", () => undefined);
       await pool.end();
       const client = new pg.Client({ connectionString: adminUrl });
       await client.connect();

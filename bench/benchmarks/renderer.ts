@@ -1,0 +1,139 @@
+// The renderer: the queue board with 10 000 open jobs in Chromium. A site of its own holds the
+// 10 000 jobs; a console (browser mode: the same renderer and console-core as the Electron
+// shell, localRouter over HTTP on 127.0.0.1) is enrolled there and has pulled them; Chromium
+// (Debian's, as in the e2e suite) opens the board. Measured: time from navigation to the first
+// rows of the grid, how many rows the DOM holds (the board is virtualized: a screenful, not
+// 10 000), and the time between animation frames while the grid scrolls from top to bottom.
+//
+// The board's contract: a `role="grid"` named "Queue" that is its own scroll container, rows
+// `role="row"`.
+import { mkdir } from "node:fs/promises";
+import path from "node:path";
+import { chromium } from "@playwright/test";
+import { startBrowserConsole } from "@orderdeck/console";
+import { createConsoleCore } from "@orderdeck/console-core";
+import type { BenchEnvironment } from "../environment.ts";
+import type { LoadShape } from "../load.ts";
+import type { BenchResult } from "../report.ts";
+import { consoleSite, type ConsoleSite } from "./site.ts";
+
+const JOBS = 10_000;
+// As e2e/playwright.config.ts: Debian's Chromium, and no dialling out from a closed network.
+const CHROMIUM = process.env.ORDERDECK_CHROMIUM ?? "/usr/bin/chromium";
+const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
+const GRID = '[role="grid"][aria-label="Queue"]';
+
+// What the scroll measurement uses of the page (it runs in Chromium; this project has no DOM types).
+interface ScrollBox {
+  scrollTop: number;
+  readonly scrollHeight: number;
+  readonly clientHeight: number;
+}
+declare const requestAnimationFrame: (callback: (now: number) => void) => number;
+
+/** Enrolls and signs in a console on `dataDir` and lets it pull the site; the browser console then opens the same folder. */
+async function preparedConsole(env: BenchEnvironment, dataDir: string, site: ConsoleSite): Promise<void> {
+  const core = createConsoleCore({ dataDir, defaultServerUrl: env.api.url, pullLimit: 1_000 });
+  try {
+    await core.setup.enroll(site.code);
+    await core.setup.signIn(site.email, site.password);
+    core.start();
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error("the board's console did not finish its first pull in 120 s")), 120_000);
+      const check = () => {
+        const state = core.sync.state();
+        if (state.connection === "online" && state.lastSyncAt !== null && state.outboxSize === 0) {
+          clearTimeout(timer);
+          stop();
+          resolve();
+        }
+      };
+      const stop = core.sync.subscribe(check);
+      check();
+    });
+  } finally {
+    await core.close();
+  }
+}
+
+export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log: (line: string) => void): Promise<BenchResult> {
+  const site = await consoleSite(env, { name: "Board", jobs: JOBS, ready: 0 });
+  const dataDir = path.join(env.dataDir, "board-console");
+  await mkdir(dataDir, { recursive: true });
+  log(`renderer: a console pulls the board's ${JOBS} jobs`);
+  await preparedConsole(env, dataDir, site);
+  log("renderer: browser console (builds the renderer when it is stale)");
+  const host = await startBrowserConsole({ port: 0, serverUrl: env.api.url, dataDir });
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: CHROMIUM_ARGS });
+  try {
+    const page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+    // tsx compiles this file keeping function names, through a helper (__name) that the page does
+    // not have: the measuring function below would fail in Chromium without it.
+    await page.addInitScript({ content: "globalThis.__name = (fn) => fn;" });
+    const grid = page.locator(GRID);
+    const firstRow = grid.locator('[role="row"]').first();
+
+    const started = performance.now();
+    await page.goto(host.url);
+    // The board may not be the landing screen: follow the navigation to it.
+    if (!(await grid.isVisible().catch(() => false))) {
+      await firstRow.waitFor({ state: "visible", timeout: 5_000 }).catch(async () => {
+        await page.getByRole("link", { name: /queue/i }).first().click();
+      });
+    }
+    await firstRow.waitFor({ state: "visible", timeout: 60_000 });
+    const firstRowsMs = performance.now() - started;
+    // Let the first screenful settle before counting.
+    await page.waitForTimeout(500);
+    const domRows = await grid.locator('[role="row"]').count();
+    const totalRows = await grid.getAttribute("aria-rowcount");
+
+    const frames = await grid.evaluate(async (element, durationMs) => {
+      const el = element as unknown as ScrollBox;
+      const deltas: number[] = [];
+      const distance = el.scrollHeight - el.clientHeight;
+      let last = performance.now();
+      const start = last;
+      await new Promise<void>((resolve) => {
+        const step = (now: number) => {
+          deltas.push(now - last);
+          last = now;
+          const t = Math.min(1, (now - start) / durationMs);
+          el.scrollTop = distance * t;
+          if (t < 1) requestAnimationFrame(step);
+          else resolve();
+        };
+        requestAnimationFrame(step);
+      });
+      return { deltas: deltas.slice(1), distance, reachedBottom: el.scrollTop >= distance - 2 };
+    }, shape.quick ? 2_000 : 5_000);
+    const sorted = [...frames.deltas].sort((a, b) => a - b);
+    const pick = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
+    const bottomRowVisible = await grid.getByText(`Board part ${JOBS}`, { exact: false }).first().isVisible().catch(() => false);
+    const longFrames = frames.deltas.filter((d) => d > 50).length;
+
+    return {
+      id: "renderer",
+      title: "Renderer — the queue board with 10 000 jobs",
+      about:
+        `A site with ${JOBS.toLocaleString("en")} queued jobs; a console in browser mode (the renderer and console-core of the Electron shell, localRouter over HTTP on 127.0.0.1) has pulled them; ` +
+        `Debian's Chromium (headless, the e2e suite's flags, 1280×800) opens the queue board (\`role="grid"\` "Queue"). Time to first rows runs from navigation to the first visible row. ` +
+        `Scrolling: the grid's scrollTop is moved from top to bottom over ${shape.quick ? 2 : 5} s, one step per animation frame; the figures are the times between frames (16.7 ms is 60 frames a second).`,
+      runs: [],
+      facts: [
+        ["time to first rows", `${firstRowsMs.toFixed(0)} ms`],
+        ["rows in the DOM", `${domRows} (of ${JOBS.toLocaleString("en")} jobs${totalRows ? `; aria-rowcount ${totalRows}` : ""})`],
+        [
+          "frame time while scrolling",
+          `p50 ${pick(50).toFixed(1)} ms, p95 ${pick(95).toFixed(1)} ms, max ${pick(100).toFixed(1)} ms over ${frames.deltas.length} frames; ${longFrames} frames over 50 ms`,
+        ],
+        ["scrolled", `${frames.distance} px, bottom reached: ${frames.reachedBottom ? "yes" : "no"}, last job shown: ${bottomRowVisible ? "yes" : "no"}`],
+      ],
+      ratios: [],
+      targets: [],
+    };
+  } finally {
+    await browser.close();
+    await host.close();
+  }
+}
