@@ -28,6 +28,21 @@ interface SummaryView {
 
 const BASIS: Record<string, string> = { since_last_handoff: "since the last handoff", current_shift: "this shift", chosen: "chosen period" };
 
+/** The counts both summaries have (the cache's are null where it cannot know them: it keeps no timelines). */
+function periodCounts(c: Record<"received" | "started" | "finished" | "pickedUp" | "failed" | "reprinted" | "readyWaiting" | "readyUnpaid" | "overdue", number | null>) {
+  return [
+    { label: "Received", value: c.received },
+    { label: "Started", value: c.started },
+    { label: "Finished", value: c.finished },
+    { label: "Picked up", value: c.pickedUp },
+    { label: "Failed", value: c.failed },
+    { label: "Reprinted", value: c.reprinted },
+    { label: "Ready, waiting", value: c.readyWaiting },
+    { label: "Ready, unpaid", value: c.readyUnpaid },
+    { label: "Overdue", value: c.overdue },
+  ];
+}
+
 function viewOf(answer: HandoffSummaryAnswer): SummaryView {
   return answer.source === "server" ? fromServer(answer.summary) : fromCache(answer);
 }
@@ -39,19 +54,7 @@ function fromServer(s: HandoffSummary): SummaryView {
     asOf: s.generatedAt,
     periodText: `${s.period.fromLocal} – ${s.period.toLocal}`,
     basis: BASIS[s.period.basis] ?? s.period.basis,
-    counts: [
-      { label: "Received", value: c.received },
-      { label: "Started", value: c.started },
-      { label: "Finished", value: c.finished },
-      { label: "Picked up", value: c.pickedUp },
-      { label: "Failed", value: c.failed },
-      { label: "Reprinted", value: c.reprinted },
-      { label: "Ready, waiting", value: c.readyWaiting },
-      { label: "Ready, unpaid", value: c.readyUnpaid },
-      { label: "Overdue", value: c.overdue },
-      { label: "Open exceptions", value: c.openExceptions },
-      { label: "Scans refused", value: c.scansRefused },
-    ],
+    counts: [...periodCounts(c), { label: "Open exceptions", value: c.openExceptions }, { label: "Scans refused", value: c.scansRefused }],
     pickedUp: s.pickedUp.map((j) => ({ key: j.jobId, number: j.number, title: j.title, at: j.at, by: j.by, pending: false })),
     readyWaiting: s.readyWaiting.map((j) => ({ key: j.jobId, number: j.number, title: j.title, customer: j.customer, unpaid: j.unpaid, amountDue: j.amountDue })),
     overdue: s.overdue.map((j) => ({ key: j.jobId, number: j.number, title: j.title, dueAt: j.dueAt })),
@@ -66,18 +69,7 @@ function fromCache(s: CachedHandoffSummary): SummaryView {
     asOf: s.asOf,
     periodText: `${new Date(s.period.from).toLocaleString()} – ${new Date(s.period.to).toLocaleString()}`,
     basis: BASIS[s.period.basis] ?? s.period.basis,
-    counts: [
-      { label: "Received", value: c.received },
-      { label: "Started", value: c.started },
-      { label: "Finished", value: c.finished },
-      { label: "Picked up", value: c.pickedUp },
-      { label: "Failed", value: c.failed },
-      { label: "Reprinted", value: c.reprinted },
-      { label: "Ready, waiting", value: c.readyWaiting },
-      { label: "Ready, unpaid", value: c.readyUnpaid },
-      { label: "Overdue", value: c.overdue },
-      { label: "Failed now", value: c.failedNow },
-    ],
+    counts: [...periodCounts(c), { label: "Failed now", value: c.failedNow }],
     pickedUp: s.pickedUp.map((j) => ({ key: j.jobId, number: j.number, title: j.title, at: j.at, by: j.by, pending: j.pendingSync })),
     readyWaiting: s.readyWaiting.map((j) => ({ key: j.jobId, number: j.number, title: j.title, customer: j.customer, unpaid: j.unpaid, amountDue: j.amountDue })),
     overdue: s.overdue.map((j) => ({ key: j.jobId, number: j.number, title: j.title, dueAt: j.dueAt })),
