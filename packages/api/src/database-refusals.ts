@@ -10,18 +10,27 @@ function isRecord(value: unknown): value is Record<string, unknown> {
 }
 
 /** The SQLSTATE (and constraint) behind an error from Prisma's pg adapter or from pg itself. */
+/**
+ * The pg adapter's mapped error: inside a Prisma error (`meta.driverAdapterError`), or the adapter's
+ * DriverAdapterError itself, which an interactive transaction's raw statement throws unwrapped.
+ */
+function adapterCauseOf(error: Record<string, unknown>): Record<string, unknown> | undefined {
+  const meta = isRecord(error.meta) ? error.meta : undefined;
+  const adapterError = meta && isRecord(meta.driverAdapterError) ? meta.driverAdapterError : error.name === "DriverAdapterError" ? error : undefined;
+  return adapterError && isRecord(adapterError.cause) ? adapterError.cause : undefined;
+}
+
 function postgresFailureOf(error: unknown): PostgresFailure | undefined {
   if (!isRecord(error)) return undefined;
-  const meta = isRecord(error.meta) ? error.meta : undefined;
-  const adapterError = meta && isRecord(meta.driverAdapterError) ? meta.driverAdapterError : undefined;
-  const cause = adapterError && isRecord(adapterError.cause) ? adapterError.cause : undefined;
-  if (cause && typeof cause.originalCode === "string") {
-    const message = typeof cause.originalMessage === "string" ? cause.originalMessage : "";
+  const cause = adapterCauseOf(error);
+  const code = cause ? (typeof cause.originalCode === "string" ? cause.originalCode : cause.kind === "postgres" && typeof cause.code === "string" ? cause.code : undefined) : undefined;
+  if (cause && code) {
+    const message = typeof cause.originalMessage === "string" ? cause.originalMessage : typeof cause.message === "string" ? cause.message : "";
     const constraintInfo = isRecord(cause.constraint) ? cause.constraint : undefined;
     const constraint =
       (constraintInfo && typeof constraintInfo.index === "string" ? constraintInfo.index : undefined) ??
       /constraint "([^"]+)"/.exec(message)?.[1];
-    return { code: cause.originalCode, constraint };
+    return { code, constraint };
   }
   if (typeof error.code === "string" && /^[0-9A-Z]{5}$/.test(error.code)) {
     return { code: error.code, constraint: typeof error.constraint === "string" ? error.constraint : undefined };
@@ -67,9 +76,7 @@ function unavailability(error: unknown, depth = 0): Unavailable | undefined {
     if (byPrisma) return byPrisma;
     if (SOCKET_CODES.has(error.code)) return "unreachable";
   }
-  const meta = isRecord(error.meta) ? error.meta : undefined;
-  const adapterError = meta && isRecord(meta.driverAdapterError) ? meta.driverAdapterError : undefined;
-  const kind = adapterError && isRecord(adapterError.cause) ? adapterError.cause.kind : undefined;
+  const kind = adapterCauseOf(error)?.kind;
   if (typeof kind === "string" && ADAPTER_KINDS[kind]) return ADAPTER_KINDS[kind];
   if (error instanceof Error && !("code" in error)) {
     const match = PG_MESSAGES.find(([pattern]) => pattern.test(error.message));

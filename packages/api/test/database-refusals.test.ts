@@ -14,6 +14,13 @@ describe("database outages", () => {
     ["a server that is down (model query)", adapterError({ kind: "DatabaseNotReachable", host: "127.0.0.1", port: 5432 }, "P1001")],
     ["a connection reset mid-query", adapterError({ kind: "ConnectionClosed" }, "P2010")],
     ["a server shutting down under a running query", adapterError({ kind: "postgres", originalCode: "57P01", originalMessage: "terminating connection due to administrator command" }, "P2010")],
+    [
+      "a server shutting down under a statement of an interactive transaction (the adapter's error, unwrapped)",
+      Object.assign(new Error("terminating connection due to administrator command"), {
+        name: "DriverAdapterError",
+        cause: { kind: "postgres", code: "57P01", severity: "FATAL", message: "terminating connection due to administrator command" },
+      }),
+    ],
     ["a server still starting up", adapterError({ kind: "postgres", originalCode: "57P03", originalMessage: "the database system is starting up" }, "P2010")],
     ["a connection exception", Object.assign(new Error("connection failure"), { code: "08006" })],
     ["a silent server (connect timeout)", new Error("Connection terminated due to connection timeout", { cause: new Error("Connection terminated unexpectedly") })],
