@@ -84,6 +84,9 @@ function containsPattern(text: string): string {
 
 /** Past this many matching customers a search is too broad to list them in the statement. */
 const MAX_LISTED_CUSTOMERS = 500;
+// Written into the statement, not bound: with a bound LIMIT the planner assumes a small fraction
+// of the rows is wanted and scans the customers instead of reading the name's trigram index.
+const LISTED_CUSTOMERS_LIMIT = Prisma.raw(String(MAX_LISTED_CUSTOMERS + 1));
 
 /**
  * The customers a search matches, looked up before the list statement so that the statement
@@ -95,7 +98,7 @@ async function customersMatching(tx: TransactionClient, siteId: string, search: 
   const rows = await tx.$queryRaw<Array<{ id: string }>>`
     SELECT sc.id::text AS id FROM site_customers sc
      WHERE sc.site_id = ${siteId}::uuid AND sc.name ILIKE ${containsPattern(search)}
-     LIMIT ${MAX_LISTED_CUSTOMERS + 1}`;
+     LIMIT ${LISTED_CUSTOMERS_LIMIT}`;
   return rows.length > MAX_LISTED_CUSTOMERS ? null : rows.map((r) => r.id);
 }
 
