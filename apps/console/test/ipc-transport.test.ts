@@ -47,6 +47,17 @@ describe("localRouter over the IPC transport", () => {
     expect((error as TRPCClientError<LocalRouter>).message).toBe("Untrusted sender");
   });
 
+  it("says what is wrong with input the local router refuses, in words the screen can show", async () => {
+    const router = createLocalRouter({ serverUrl: "http://127.0.0.1:4000", fetch: readyFetch });
+    const client = createTRPCClient<LocalRouter>({ links: [ipcLink(bridgeTo(router))] });
+
+    const error = await client.setup.setServerUrl.mutate({ url: "" }).catch((e: unknown) => e);
+
+    expect(error).toBeInstanceOf(TRPCClientError);
+    expect((error as TRPCClientError<LocalRouter>).data?.code).toBe("BAD_REQUEST");
+    expect((error as TRPCClientError<LocalRouter>).message).toMatch(/^Check the input — url: .+\.$/);
+  });
+
   it("turns an unknown procedure into a NOT_FOUND TRPCClientError", async () => {
     const router = createLocalRouter({ serverUrl: "http://127.0.0.1:4000", fetch: readyFetch });
     const response = await runLocalRequest(router, { type: "query", path: "nope", input: undefined });

@@ -130,6 +130,21 @@ describe("tRPC", () => {
     expect(res.json<{ result: { data: { version: string } } }>().result.data.version).toBe("test");
   });
 
+  it("answers input that fails validation with 400 and the problems in words, path by path", async () => {
+    const res = await app.inject({
+      method: "POST",
+      url: "/trpc/auth.login",
+      headers: { "content-type": "application/json" },
+      payload: JSON.stringify({ email: "not an address", password: 42 }),
+    });
+    expect(res.statusCode).toBe(400);
+    const { error } = res.json<{ error: { message: string; data: { code: string; fieldErrors: Array<{ path: string }> } } }>();
+    expect(error.data.code).toBe("BAD_REQUEST");
+    expect(error.message).toMatch(/^Check the input — email: .+; password: .+\.$/);
+    expect(error.message).not.toContain("[");
+    expect(error.data.fieldErrors.map((f) => f.path)).toEqual(["email", "password"]);
+  });
+
   it("answers an unknown procedure with 404, not 500", async () => {
     const res = await app.inject({ method: "GET", url: "/trpc/no.such.procedure" });
     expect(res.statusCode).toBe(404);

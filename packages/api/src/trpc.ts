@@ -1,4 +1,4 @@
-import { DomainError, ERROR_CODES } from "@orderdeck/contracts";
+import { DomainError, ERROR_CODES, describeInputIssues } from "@orderdeck/contracts";
 import { withLogContext } from "@orderdeck/logging";
 import { TRPCError, initTRPC } from "@trpc/server";
 import { ZodError } from "zod";
@@ -20,6 +20,8 @@ const t = initTRPC.context<Context>().meta<ProcedureMeta>().create({
     const cause = error.cause;
     return {
       ...shape,
+      // The validator's own message is its JSON list of issues; the answer says it in words.
+      message: cause instanceof ZodError ? describeInputIssues(cause.issues) : shape.message,
       data: {
         ...shape.data,
         // Stack traces stay in the server log, never in an answer.

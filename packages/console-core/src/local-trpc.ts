@@ -1,4 +1,6 @@
 import { initTRPC, TRPCError } from "@trpc/server";
+import { describeInputIssues } from "@orderdeck/contracts";
+import { ZodError } from "zod";
 import { ConsoleRefusal } from "./api.ts";
 
 // The one tRPC instance behind localRouter, shared by its domain routers (local-router.ts and
@@ -8,7 +10,12 @@ export const t = initTRPC.create({
   isServer: true,
   errorFormatter({ shape, error }) {
     const cause = error.cause;
-    return { ...shape, data: { ...shape.data, stack: undefined, reason: cause instanceof ConsoleRefusal ? cause.reason : undefined } };
+    return {
+      ...shape,
+      // The validator's own message is its JSON list of issues; the renderer shows this one.
+      message: cause instanceof ZodError ? describeInputIssues(cause.issues) : shape.message,
+      data: { ...shape.data, stack: undefined, reason: cause instanceof ConsoleRefusal ? cause.reason : undefined },
+    };
   },
 });
 

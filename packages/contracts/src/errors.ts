@@ -37,3 +37,22 @@ export class DomainError extends Error {
     this.details = details;
   }
 }
+
+/** One problem with a request's input, as schema validation reports it. */
+export interface InputIssue {
+  path: readonly PropertyKey[];
+  message: string;
+}
+
+/**
+ * Input problems as one sentence a person can act on ("title: Too small: expected string to have
+ * >=1 characters; dueAt: Invalid ISO datetime"), instead of the validator's JSON list.
+ */
+export function describeInputIssues(issues: readonly InputIssue[]): string {
+  const listed = issues.slice(0, 5).map((issue) => {
+    const where = issue.path.map(String).join(".");
+    return where ? `${where}: ${issue.message}` : issue.message;
+  });
+  if (issues.length > listed.length) listed.push(`and ${issues.length - listed.length} more`);
+  return listed.length > 0 ? `Check the input — ${listed.join("; ")}.` : "The input is not valid.";
+}
