@@ -54,6 +54,7 @@ const EnvSchema = z.object({
   WEBHOOK_MAX_ATTEMPTS: z.coerce.number().int().min(1).max(50).default(8),
   WEBHOOK_TIMEOUT_MS: z.coerce.number().int().min(100).max(60_000).default(5_000),
   WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
+  WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean.optional(),
   INTAKE_LAG_ALERT_SECONDS: z.coerce.number().int().min(1).default(900),
   INTAKE_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
   INTAKE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
@@ -99,7 +100,7 @@ export interface ServerConfig {
   /** Backoff of mail and webhook retries: the first wait; each later one doubles, up to six hours. */
   retryBaseMs: number;
   mailMaxAttempts: number;
-  webhooks: { maxAttempts: number; timeoutMs: number; disableAfter: number };
+  webhooks: { maxAttempts: number; timeoutMs: number; disableAfter: number; allowPrivateNetworks: boolean };
   intake: {
     /** /readyz fails while an enabled feed source lags more than this. */
     lagAlertSeconds: number;
@@ -183,7 +184,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     },
     retryBaseMs: e.RETRY_BASE_SECONDS * 1000,
     mailMaxAttempts: e.MAIL_MAX_ATTEMPTS,
-    webhooks: { maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, timeoutMs: e.WEBHOOK_TIMEOUT_MS, disableAfter: e.WEBHOOK_DISABLE_AFTER },
+    webhooks: { maxAttempts: e.WEBHOOK_MAX_ATTEMPTS, timeoutMs: e.WEBHOOK_TIMEOUT_MS, disableAfter: e.WEBHOOK_DISABLE_AFTER, allowPrivateNetworks: e.WEBHOOK_ALLOW_PRIVATE_NETWORKS ?? false },
     intake: {
       lagAlertSeconds: e.INTAKE_LAG_ALERT_SECONDS,
       chunkSize: e.INTAKE_CHUNK_SIZE,

@@ -206,6 +206,7 @@ function workerDependencies(config: ServerConfig, prisma: WorkerDependencies["pr
       disableAfter: config.webhooks.disableAfter,
       retry: { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.retryBaseMs, maxDelayMs: MAX_RETRY_DELAY_MS },
       userAgent: `OrderDeck-Webhooks/${VERSION}`,
+      allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
     },
     retention: { batchSize: RETENTION_BATCH_SIZE },
     handoffReminders: { graceMs: HANDOFF_REMINDER_GRACE_MS },

@@ -64,7 +64,7 @@ describe("background work", () => {
     const config = loadConfig({ ORDERDECK_DATA_DIR: dataDir() });
     expect(config.smtp).toMatchObject({ host: "127.0.0.1", port: 2525, secure: false });
     expect(config.worker).toEqual({ concurrency: 4, heartbeatStaleMs: 30_000, metricsPort: undefined });
-    expect(config.webhooks).toEqual({ maxAttempts: 8, timeoutMs: 5_000, disableAfter: 5 });
+    expect(config.webhooks).toEqual({ maxAttempts: 8, timeoutMs: 5_000, disableAfter: 5, allowPrivateNetworks: false });
     const tuned = loadConfig({
       ORDERDECK_DATA_DIR: dataDir(),
       SMTP_HOST: "mail.example.com",
@@ -73,12 +73,14 @@ describe("background work", () => {
       WORKER_HEARTBEAT_STALE_SECONDS: "60",
       RETRY_BASE_SECONDS: "5",
       WEBHOOK_DISABLE_AFTER: "3",
+      WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
     });
     expect(tuned.smtp).toMatchObject({ host: "mail.example.com", port: 465, secure: true });
     expect(tuned.worker.concurrency).toBe(8);
     expect(tuned.worker.heartbeatStaleMs).toBe(60_000);
     expect(tuned.retryBaseMs).toBe(5_000);
     expect(tuned.webhooks.disableAfter).toBe(3);
+    expect(tuned.webhooks.allowPrivateNetworks).toBe(true);
     expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), WORKER_CONCURRENCY: "0" })).toThrow(/WORKER_CONCURRENCY/);
     expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), MAIL_FROM: "nobody" })).toThrow(/MAIL_FROM/);
   });

@@ -53,7 +53,7 @@ beforeAll(async () => {
   worker = await startTestWorker(
     harness,
     testWorkerDeps(harness, undefined, {
-      webhooks: { timeoutMs: TIMEOUT_MS, disableAfter: DISABLE_AFTER, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, userAgent: "OrderDeck-Webhooks/test" },
+      webhooks: { timeoutMs: TIMEOUT_MS, disableAfter: DISABLE_AFTER, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, userAgent: "OrderDeck-Webhooks/test", allowPrivateNetworks: true },
     }),
   );
 });

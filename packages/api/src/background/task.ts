@@ -25,6 +25,8 @@ export interface WorkerDependencies {
     disableAfter: number;
     retry: RetryPolicy;
     userAgent: string;
+    /** Deliver to loopback, private and link-local addresses too (off unless a shop asks; see webhooks/destination.ts). */
+    allowPrivateNetworks: boolean;
   };
   retention: {
     /** Rows archived or deleted per transaction, so no prune holds its locks for long. */

@@ -1,8 +1,11 @@
+import http from "node:http";
+import https from "node:https";
 import { inSite, type TransactionClient } from "@orderdeck/db";
 import { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
 import { defineTask, type WorkerDependencies } from "../background/task.ts";
+import { publicOnlyLookup, refusedLiteral } from "./destination.ts";
 import { deliveryJobKey } from "./events.ts";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signPayload } from "./signature.ts";
 
@@ -12,26 +15,48 @@ type DeliverPayload = z.output<typeof DeliverPayload>;
 type Outcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };
 
 function errorText(error: unknown, timeoutMs: number): string {
-  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
-    return `no answer within ${timeoutMs} ms`;
-  }
-  // undici reports "fetch failed" and puts the reason (ECONNREFUSED, a DNS failure) in the cause.
-  const cause = error instanceof Error && error.cause instanceof Error ? error.cause.message : undefined;
+  if (error instanceof DeliveryTimeout) return `no answer within ${timeoutMs} ms`;
   const message = error instanceof Error ? error.message : String(error);
-  return (cause ? `${message}: ${cause}` : message).slice(0, 1000);
+  const code = (error as { code?: unknown }).code;
+  return (typeof code === "string" && !message.includes(code) ? `${code}: ${message}` : message).slice(0, 1000);
 }
 
-/** One POST: only a 2xx answer within the timeout counts; redirects are not followed. */
+class DeliveryTimeout extends Error {}
+
+/**
+ * One POST: only a 2xx answer within the timeout counts; redirects are not followed. Through
+ * node:http rather than fetch, because only it lets the connection use the address the
+ * destination check passed (see destination.ts).
+ */
 async function post(deps: WorkerDependencies, url: string, headers: Record<string, string>, body: string): Promise<Outcome> {
-  const timeoutMs = deps.webhooks.timeoutMs;
-  try {
-    const response = await fetch(url, { method: "POST", headers, body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
-    await response.body?.cancel().catch(() => undefined);
-    if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
-    return { ok: false, status: response.status, error: `HTTP ${response.status} ${response.statusText}`.trim() };
-  } catch (error) {
-    return { ok: false, status: null, error: errorText(error, timeoutMs) };
-  }
+  const { timeoutMs, allowPrivateNetworks } = deps.webhooks;
+  const target = new URL(url);
+  const literal = allowPrivateNetworks ? null : refusedLiteral(target);
+  if (literal) return { ok: false, status: null, error: literal.message };
+  return new Promise<Outcome>((resolve) => {
+    const request = (target.protocol === "https:" ? https : http).request(
+      target,
+      {
+        method: "POST",
+        headers: { ...headers, "content-length": String(Buffer.byteLength(body)) },
+        ...(allowPrivateNetworks ? {} : { lookup: publicOnlyLookup }),
+      },
+      (response) => {
+        clearTimeout(timer);
+        // The answer's body is not read: only its status counts.
+        response.destroy();
+        const status = response.statusCode ?? 0;
+        if (status >= 200 && status < 300) resolve({ ok: true, status });
+        else resolve({ ok: false, status, error: `HTTP ${status} ${response.statusMessage ?? ""}`.trim() });
+      },
+    );
+    const timer = setTimeout(() => request.destroy(new DeliveryTimeout()), timeoutMs);
+    request.on("error", (error) => {
+      clearTimeout(timer);
+      resolve({ ok: false, status: null, error: errorText(error, timeoutMs) });
+    });
+    request.end(body);
+  });
 }
 
 /**
