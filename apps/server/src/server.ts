@@ -207,6 +207,7 @@ function workerDependencies(config: ServerConfig, prisma: WorkerDependencies["pr
       retry: { maxAttempts: config.webhooks.maxAttempts, baseDelayMs: config.retryBaseMs, maxDelayMs: MAX_RETRY_DELAY_MS },
       userAgent: `OrderDeck-Webhooks/${VERSION}`,
       allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
+      secretKey: config.secretKey,
     },
     retention: { batchSize: RETENTION_BATCH_SIZE },
     handoffReminders: { graceMs: HANDOFF_REMINDER_GRACE_MS },

@@ -34,9 +34,9 @@ afterAll(async () => {
   await harness.drop();
 });
 
-function depsAllowing(allowPrivateNetworks: boolean) {
+function depsAllowing(allowPrivateNetworks: boolean, secretKey = harness.deps.sessions.secretKey) {
   const deps = testWorkerDeps(harness, undefined);
-  return { ...deps, webhooks: { ...deps.webhooks, retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, allowPrivateNetworks } };
+  return { ...deps, webhooks: { ...deps.webhooks, retry: { maxAttempts: 5, baseDelayMs: 60_000, maxDelayMs: 60_000 }, allowPrivateNetworks, secretKey } };
 }
 
 /** The worker's view of this one attempt (the delivery task reads none of it but the attempt). */
@@ -110,4 +110,16 @@ describe("webhook destinations", () => {
       expect(sent).toMatchObject({ status: "SENT", attempts: 2, responseStatus: 200 });
     });
   }
+
+  it("a worker whose server key cannot open the endpoint's secret sends nothing and says to rotate the secret", async () => {
+    const payload = await deliveryTo(`http://127.0.0.1:${port}/sealed`);
+    const before = received;
+
+    await deliverWebhookTask.run(payload, depsAllowing(true, "another-server-key-0123456789-0123456789"), ATTEMPT);
+
+    expect(received).toBe(before);
+    const refused = await harness.db.prisma.webhookDelivery.findUniqueOrThrow({ where: { id: payload.deliveryId } });
+    expect(refused).toMatchObject({ status: "FAILED", attempts: 1 });
+    expect(refused.lastError).toMatch(/cannot be read with this server's ORDERDECK_SECRET_KEY.*rotate the endpoint's secret/);
+  });
 });

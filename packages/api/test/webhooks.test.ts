@@ -6,6 +6,7 @@ import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../src/background/runner.ts";
+import { SealedSecretUnreadable, openSecret } from "../src/webhooks/sealed-secret.ts";
 import { verifySignature } from "../src/webhooks/signature.ts";
 import { eventually, graphileJobs, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
 import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
@@ -53,7 +54,7 @@ beforeAll(async () => {
   worker = await startTestWorker(
     harness,
     testWorkerDeps(harness, undefined, {
-      webhooks: { timeoutMs: TIMEOUT_MS, disableAfter: DISABLE_AFTER, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, userAgent: "OrderDeck-Webhooks/test", allowPrivateNetworks: true },
+      webhooks: { timeoutMs: TIMEOUT_MS, disableAfter: DISABLE_AFTER, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, userAgent: "OrderDeck-Webhooks/test", allowPrivateNetworks: true, secretKey: harness.deps.sessions.secretKey },
     }),
   );
 });
@@ -203,8 +204,18 @@ describe("endpoint administration", () => {
     expect(created.endpoint).toMatchObject({ url: target.url, eventTypes: ["job.status_changed"], enabled: true, secretHint: `…${created.secret.slice(-4)}` });
     expect(JSON.stringify(await site.as.ADMIN.webhooks.list())).not.toContain(created.secret);
 
+    // The database holds the secret sealed with the server's key, bound to the site.
+    const stored = await harness.db.prisma.webhookEndpoint.findUniqueOrThrow({ where: { id: created.endpoint.id } });
+    expect(stored.secret).not.toContain(created.secret.slice(6, -4));
+    expect(stored.secret).toMatch(/^sealed\.v1\./);
+    expect(openSecret(harness.deps.sessions.secretKey, site.siteId, stored.secret)).toBe(created.secret);
+    expect(() => openSecret(`${harness.deps.sessions.secretKey}-changed`, site.siteId, stored.secret)).toThrow(SealedSecretUnreadable);
+    expect(() => openSecret(harness.deps.sessions.secretKey, randomUUID(), stored.secret)).toThrow(SealedSecretUnreadable);
+    expect(() => openSecret(harness.deps.sessions.secretKey, site.siteId, stored.secret.replace(/.$/, (c) => (c === "A" ? "B" : "A")))).toThrow(SealedSecretUnreadable);
+
     const rotated = await site.as.ADMIN.webhooks.rotateSecret({ id: created.endpoint.id });
     expect(rotated.secret).not.toBe(created.secret);
+    expect(rotated.endpoint.secretHint).toBe(`…${rotated.secret.slice(-4)}`);
     const audit = await harness.db.prisma.auditLog.findMany({ where: { siteId: site.siteId, action: { startsWith: "webhook." } }, orderBy: { at: "asc" } });
     expect(audit.map((a) => a.action)).toEqual(["webhook.create", "webhook.rotate_secret"]);
     expect(JSON.stringify(audit)).not.toContain(created.secret);

@@ -27,6 +27,8 @@ export interface WorkerDependencies {
     userAgent: string;
     /** Deliver to loopback, private and link-local addresses too (off unless a shop asks; see webhooks/destination.ts). */
     allowPrivateNetworks: boolean;
+    /** ORDERDECK_SECRET_KEY: opens the endpoints' sealed secrets (webhooks/sealed-secret.ts). */
+    secretKey: string;
   };
   retention: {
     /** Rows archived or deleted per transaction, so no prune holds its locks for long. */

@@ -7,6 +7,7 @@ import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
 import { defineTask, type WorkerDependencies } from "../background/task.ts";
 import { publicOnlyLookup, refusedLiteral } from "./destination.ts";
 import { deliveryJobKey } from "./events.ts";
+import { SealedSecretUnreadable, openSecret } from "./sealed-secret.ts";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signPayload } from "./signature.ts";
 
 const DeliverPayload = z.object({ siteId: z.uuid(), deliveryId: z.uuid() });
@@ -135,6 +136,14 @@ export const deliverWebhookTask = defineTask({
       );
       return;
     }
+    let secret: string;
+    try {
+      secret = openSecret(deps.webhooks.secretKey, siteId, delivery.endpoint.secret);
+    } catch (error) {
+      if (!(error instanceof SealedSecretUnreadable)) throw error;
+      await record(deps, payload, delivery.endpoint.id, { ok: false, status: null, error: `not sent: ${error.message}` });
+      return;
+    }
     const body = JSON.stringify(delivery.payload);
     const timestamp = Math.floor(deps.now().getTime() / 1000);
     const headers = {
@@ -143,7 +152,7 @@ export const deliverWebhookTask = defineTask({
       [EVENT_HEADER]: delivery.eventType,
       [DELIVERY_HEADER]: deliveryId,
       [TIMESTAMP_HEADER]: String(timestamp),
-      [SIGNATURE_HEADER]: signPayload(delivery.endpoint.secret, timestamp, body),
+      [SIGNATURE_HEADER]: signPayload(secret, timestamp, body),
     };
     const outcome = await post(deps, delivery.endpoint.url, headers, body);
     await record(deps, payload, delivery.endpoint.id, outcome);

@@ -9,6 +9,7 @@ import {
 import { inSite, type Prisma, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit } from "../audit/log.ts";
 import type { AuthedContext } from "../context.ts";
+import { sealSecret, storedHint } from "./sealed-secret.ts";
 import { newWebhookSecret } from "./signature.ts";
 
 const endpointSelect = {
@@ -35,7 +36,7 @@ function viewOf(row: EndpointRow): WebhookEndpointView {
     consecutiveFailures: row.consecutiveFailures,
     disabledAt: row.disabledAt?.toISOString() ?? null,
     disabledReason: row.disabledReason,
-    secretHint: `…${row.secret.slice(-4)}`,
+    secretHint: `…${storedHint(row.secret)}`,
     createdAt: row.createdAt.toISOString(),
     updatedAt: row.updatedAt.toISOString(),
   };
@@ -65,7 +66,7 @@ export async function createEndpoint(ctx: AuthedContext, input: { url: string; e
   const { siteId } = ctx.principal;
   const secret = newWebhookSecret();
   return inSite(ctx.prisma, siteId, async (tx) => {
-    const row = await tx.webhookEndpoint.create({ data: { siteId, url: input.url, eventTypes: input.eventTypes, secret }, select: endpointSelect });
+    const row = await tx.webhookEndpoint.create({ data: { siteId, url: input.url, eventTypes: input.eventTypes, secret: sealSecret(ctx.sessions.secretKey, siteId, secret) }, select: endpointSelect });
     await writeCallerAudit(tx, ctx, {
       action: "webhook.create",
       target: `webhook:${row.id}`,
@@ -127,7 +128,7 @@ export async function rotateSecret(ctx: AuthedContext, input: { id: string }): P
   const secret = newWebhookSecret();
   return inSite(ctx.prisma, siteId, async (tx) => {
     const current = await endpointOf(tx, siteId, input.id);
-    const row = await tx.webhookEndpoint.update({ where: { id: current.id, siteId }, data: { secret }, select: endpointSelect });
+    const row = await tx.webhookEndpoint.update({ where: { id: current.id, siteId }, data: { secret: sealSecret(ctx.sessions.secretKey, siteId, secret) }, select: endpointSelect });
     await writeCallerAudit(tx, ctx, { action: "webhook.rotate_secret", target: `webhook:${row.id}` });
     return { endpoint: viewOf(row), secret };
   });
