@@ -17,10 +17,34 @@ export function isWinAnsi(char: string): boolean {
  * built-in fonts (₹, ₺, …) the ISO code is shown instead, never a wrong glyph.
  */
 export function formatMoney(minorUnits: number, currency: string): string {
-  const withSymbol = new Intl.NumberFormat(DOCUMENT_LOCALE, { style: "currency", currency });
-  const digits = withSymbol.resolvedOptions().maximumFractionDigits ?? 2;
+  const { withSymbol, withCode, digits } = formattersFor(currency);
   const amount = minorUnits / 10 ** digits;
   const text = withSymbol.format(amount);
   if ([...text].every(isWinAnsi)) return text;
-  return new Intl.NumberFormat(DOCUMENT_LOCALE, { style: "currency", currency, currencyDisplay: "code" }).format(amount);
+  return withCode.format(amount);
+}
+
+interface CurrencyFormatters {
+  withSymbol: Intl.NumberFormat;
+  withCode: Intl.NumberFormat;
+  digits: number;
+}
+
+// Building an Intl.NumberFormat costs far more than formatting with one, and every pickup answer
+// formats an amount. A shop deals in a handful of currencies; the bound keeps odd input from
+// growing the cache.
+const FORMATTERS = new Map<string, CurrencyFormatters>();
+const FORMATTERS_MAX = 64;
+
+function formattersFor(currency: string): CurrencyFormatters {
+  const cached = FORMATTERS.get(currency);
+  if (cached) return cached;
+  const withSymbol = new Intl.NumberFormat(DOCUMENT_LOCALE, { style: "currency", currency });
+  const formatters = {
+    withSymbol,
+    withCode: new Intl.NumberFormat(DOCUMENT_LOCALE, { style: "currency", currency, currencyDisplay: "code" }),
+    digits: withSymbol.resolvedOptions().maximumFractionDigits ?? 2,
+  };
+  if (FORMATTERS.size < FORMATTERS_MAX) FORMATTERS.set(currency, formatters);
+  return formatters;
 }

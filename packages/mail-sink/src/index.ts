@@ -48,6 +48,8 @@ export interface MailSink {
   readonly messages: readonly SinkMessage[];
   /** How many messages were refused while failing. */
   readonly refused: number;
+  /** SMTP connections accepted so far, and how many of them are open now (a pooled sender's reuse shows here). */
+  readonly connections: { readonly opened: number; readonly open: number };
   /** The first message (already received or still to come) that matches, or a rejection after `timeoutMs`. */
   waitFor(predicate: (message: SinkMessage) => boolean, timeoutMs?: number): Promise<SinkMessage>;
   /**
@@ -81,6 +83,7 @@ export async function startMailSink(options: MailSinkOptions = {}): Promise<Mail
   let failCode = 451;
   let refused = 0;
   let counter = 0;
+  const connections = { opened: 0, open: 0 };
   if (options.dir) await mkdir(options.dir, { recursive: true });
 
   const shouldRefuse = (): boolean => {
@@ -99,6 +102,14 @@ export async function startMailSink(options: MailSinkOptions = {}): Promise<Mail
     logger: false,
     banner: "OrderDeck mail sink",
     size: 25 * 1024 * 1024,
+    onConnect(_session, callback) {
+      connections.opened += 1;
+      connections.open += 1;
+      callback();
+    },
+    onClose() {
+      connections.open -= 1;
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -162,6 +173,9 @@ export async function startMailSink(options: MailSinkOptions = {}): Promise<Mail
     messages,
     get refused() {
       return refused;
+    },
+    get connections() {
+      return { ...connections };
     },
     waitFor(predicate, timeoutMs = 10_000) {
       const found = messages.find(predicate);

@@ -23,7 +23,28 @@ export interface SessionPolicy {
 // Writing last-seen on every request would turn every read into a write; a minute is precise enough.
 const TOUCH_AFTER_MS = 60_000;
 
-/** Reads `Authorization: Bearer <session>` and `X-Station-Token`; null when either fails. */
+interface PrincipalRow {
+  session_id: string;
+  site_id: string;
+  user_id: string;
+  last_seen_at: Date;
+  expires_at: Date;
+  session_revoked_at: Date | null;
+  role: UserRole;
+  email: string;
+  name: string;
+  disabled: boolean;
+  station_id: string | null;
+  station_site_id: string | null;
+  station_name: string | null;
+  station_revoked_at: Date | null;
+}
+
+/**
+ * Reads `Authorization: Bearer <session>` and `X-Station-Token`; null when either fails. Every
+ * request reads the session, its user and its station afresh (one statement), so a revocation, a
+ * disabled user or a revoked station takes effect on the very next request.
+ */
 export async function resolvePrincipal(
   prisma: PrismaClient,
   policy: SessionPolicy,
@@ -32,36 +53,44 @@ export async function resolvePrincipal(
 ): Promise<Principal | null> {
   const match = /^Bearer ([A-Za-z0-9_-]{20,200})$/.exec(headers.authorization ?? "");
   if (!match?.[1]) return null;
-  const session = await prisma.session.findUnique({
-    where: { tokenHash: hashToken(policy.secretKey, match[1]) },
-    include: { user: true, station: true },
-  });
-  if (!session || session.revokedAt || session.expiresAt <= now || session.user.disabled) return null;
+  if (headers.stationToken !== undefined && !/^[A-Za-z0-9_-]{20,200}$/.test(headers.stationToken)) return null;
+  const stationHash = headers.stationToken === undefined ? null : hashToken(policy.secretKey, headers.stationToken);
+  // The station is the one named by the station token when one is sent, else the session's own.
+  const rows = await prisma.$queryRaw<PrincipalRow[]>`
+    SELECT s.id::text AS session_id, s.site_id::text AS site_id, s.user_id::text AS user_id,
+           s.last_seen_at, s.expires_at, s.revoked_at AS session_revoked_at,
+           u.role::text AS role, u.email, u.name, u.disabled,
+           st.id::text AS station_id, st.site_id::text AS station_site_id, st.name AS station_name,
+           st.revoked_at AS station_revoked_at
+      FROM sessions s
+      JOIN users u ON u.id = s.user_id
+      LEFT JOIN stations st ON st.id = CASE WHEN ${stationHash}::text IS NULL THEN s.station_id
+                                            ELSE (SELECT id FROM stations WHERE token_hash = ${stationHash}::text) END
+     WHERE s.token_hash = ${hashToken(policy.secretKey, match[1])}`;
+  const row = rows[0];
+  if (!row || row.session_revoked_at || row.expires_at <= now || row.disabled) return null;
+  if (stationHash !== null && (row.station_id === null || row.station_site_id !== row.site_id)) return null;
+  if (row.station_revoked_at) return null;
 
-  let station = session.station;
-  if (headers.stationToken !== undefined) {
-    if (!/^[A-Za-z0-9_-]{20,200}$/.test(headers.stationToken)) return null;
-    station = await prisma.station.findUnique({ where: { tokenHash: hashToken(policy.secretKey, headers.stationToken) } });
-    if (!station || station.siteId !== session.siteId) return null;
-  }
-  if (station?.revokedAt) return null;
-
-  if (now.getTime() - session.lastSeenAt.getTime() > TOUCH_AFTER_MS) {
-    await prisma.session.update({
-      where: { id: session.id },
-      data: { lastSeenAt: now, expiresAt: new Date(now.getTime() + policy.idleMs) },
-    });
-    if (station) await prisma.station.update({ where: { id: station.id }, data: { lastSeenAt: now } });
+  if (now.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
+    const expiresAt = new Date(now.getTime() + policy.idleMs);
+    // One statement for both touches: a committed write costs a flush, so it is paid once.
+    await prisma.$executeRaw`
+      WITH touched AS (
+        UPDATE sessions SET last_seen_at = ${now}, expires_at = ${expiresAt} WHERE id = ${row.session_id}::uuid RETURNING id
+      )
+      UPDATE stations SET last_seen_at = ${now}
+       WHERE id = ${row.station_id}::uuid AND EXISTS (SELECT 1 FROM touched)`;
   }
 
   return {
-    userId: session.userId,
-    siteId: session.siteId,
-    role: session.user.role,
-    email: session.user.email,
-    name: session.user.name,
-    sessionId: session.id,
-    stationId: station?.id ?? null,
-    stationName: station?.name ?? null,
+    userId: row.user_id,
+    siteId: row.site_id,
+    role: row.role,
+    email: row.email,
+    name: row.name,
+    sessionId: row.session_id,
+    stationId: row.station_id,
+    stationName: row.station_name,
   };
 }

@@ -1,4 +1,4 @@
-import type { TransactionClient } from "@orderdeck/db";
+import { Prisma, type TransactionClient } from "@orderdeck/db";
 import type { TaskName, TaskPayload } from "./tasks.ts";
 
 /**
@@ -30,16 +30,23 @@ export async function enqueue<N extends TaskName>(
   payload: TaskPayload<N>,
   options: EnqueueOptions = {},
 ): Promise<string> {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT app_enqueue(
+  const rows = await tx.$queryRaw<Array<{ id: string }>>`SELECT ${enqueueCall(task, payload, options)} AS id`;
+  const id = rows[0]?.id;
+  if (!id) throw new Error(`app_enqueue returned no job id for ${task}`);
+  return id;
+}
+
+/**
+ * The app_enqueue call as an SQL expression (answering the job id as text), for a statement that
+ * enqueues as part of a larger write (see queueMail); the same rules as enqueue.
+ */
+export function enqueueCall<N extends TaskName>(task: N, payload: TaskPayload<N>, options: EnqueueOptions = {}): Prisma.Sql {
+  return Prisma.sql`app_enqueue(
       ${task}::text,
       ${JSON.stringify(payload)}::json,
       ${options.jobKey ?? null}::text,
       ${options.runAt?.toISOString() ?? null}::timestamptz,
       ${options.maxAttempts ?? DEFAULT_MAX_ATTEMPTS}::int,
       ${options.queue ?? null}::text
-    )::text AS id`;
-  const id = rows[0]?.id;
-  if (!id) throw new Error(`app_enqueue returned no job id for ${task}`);
-  return id;
+    )::text`;
 }

@@ -30,7 +30,7 @@ export interface WorkerSettings {
 export interface RunningWorker {
   /** graphile-worker's pool id: what this worker writes into locked_by, and its heartbeat row's key. */
   id: string;
-  /** Finishes the running jobs (graceful), then leaves: heartbeat row removed, connections closed. */
+  /** Finishes the running jobs (graceful), then leaves: heartbeat row removed, connections (the mail sender's too) closed. */
   stop(): Promise<void>;
 }
 
@@ -131,6 +131,8 @@ export async function startWorker(deps: WorkerDependencies, settings: WorkerSett
           clearInterval(heartbeat);
           clearInterval(recovery);
           if (running) await runner.stop().catch((error: unknown) => deps.logger.warn("worker did not stop cleanly", { error: String(error) }));
+          // The pooled SMTP connections are the worker's: no task runs any more to need them.
+          deps.mail.sender.close();
           await forgetWorker(pool, id).catch(() => undefined);
           await utils.release();
           await pool.end();

@@ -13,6 +13,7 @@ export interface WorkerDependencies {
   logger: Logger;
   metrics: Metrics;
   mail: {
+    /** Closed by the worker when it stops. */
     sender: MailSender;
     /** The From of every mail, e.g. `Workshop <orders@example.com>`. */
     from: string;

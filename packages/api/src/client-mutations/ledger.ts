@@ -57,5 +57,6 @@ export async function settleMutation(
   await tx.clientMutation.update({
     where: { stationId_mutationId: { stationId: key.stationId, mutationId: key.mutationId } },
     data: { outcome, result, appliedAt: at },
+    select: { id: true },
   });
 }

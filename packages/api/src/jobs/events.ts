@@ -39,5 +39,6 @@ export async function recordJobEvent(tx: TransactionClient, event: JobEventInput
       after: event.after,
       requestId: event.requestId ?? null,
     },
+    select: { id: true },
   });
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import type { MailKind } from "@orderdeck/contracts";
 import type { TransactionClient } from "@orderdeck/db";
-import { enqueue } from "../background/enqueue.ts";
+import { enqueueCall } from "../background/enqueue.ts";
 
 export interface QueuedMail {
   siteId: string;
@@ -40,14 +40,19 @@ export function sendJobKey(mailLogId: string): string {
  */
 export async function queueMail(tx: TransactionClient, mail: QueuedMail): Promise<string | null> {
   const id = randomUUID();
-  const inserted = await tx.$queryRaw<Array<{ id: string }>>`
-    INSERT INTO mail_log (id, site_id, kind, "to", subject, job_id, invoice_id, receipt_id, status, attempts, dedupe_key)
-    VALUES (${id}::uuid, ${mail.siteId}::uuid, ${mail.kind}::mail_kind, ${mail.to}, ${clipSubject(mail.subject)},
-            ${mail.jobId ?? null}::uuid, ${mail.invoiceId ?? null}::uuid, ${mail.receiptId ?? null}::uuid,
-            'PENDING', 0, ${mail.dedupeKey ?? null})
-    ON CONFLICT (site_id, dedupe_key) DO NOTHING
-    RETURNING id::text AS id`;
+  // One statement: the send job is enqueued only when the row was inserted (a taken dedupe key
+  // inserts nothing, so nothing is enqueued).
+  const inserted = await tx.$queryRaw<Array<{ id: string; job: string | null }>>`
+    WITH mail AS (
+      INSERT INTO mail_log (id, site_id, kind, "to", subject, job_id, invoice_id, receipt_id, status, attempts, dedupe_key)
+      VALUES (${id}::uuid, ${mail.siteId}::uuid, ${mail.kind}::mail_kind, ${mail.to}, ${clipSubject(mail.subject)},
+              ${mail.jobId ?? null}::uuid, ${mail.invoiceId ?? null}::uuid, ${mail.receiptId ?? null}::uuid,
+              'PENDING', 0, ${mail.dedupeKey ?? null})
+      ON CONFLICT (site_id, dedupe_key) DO NOTHING
+      RETURNING id
+    )
+    SELECT mail.id::text AS id, ${enqueueCall("send_mail", { siteId: mail.siteId, mailLogId: id }, { jobKey: sendJobKey(id) })} AS job FROM mail`;
   if (inserted.length === 0) return null;
-  await enqueue(tx, "send_mail", { siteId: mail.siteId, mailLogId: id }, { jobKey: sendJobKey(id) });
+  if (!inserted[0]?.job) throw new Error("app_enqueue returned no job id for send_mail");
   return id;
 }

@@ -1,4 +1,4 @@
-import { inSite, type MailLog } from "@orderdeck/db";
+import { inSite, type MailLog, type TransactionClient } from "@orderdeck/db";
 import { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
@@ -29,47 +29,47 @@ function pdfAttachment(file: { filename: string; base64: string }): MailAttachme
   return { filename: file.filename, content: Buffer.from(file.base64, "base64"), contentType: "application/pdf" };
 }
 
-async function loadFacts(deps: WorkerDependencies, mail: MailLog) {
-  return inSite(deps.prisma, mail.siteId, async (tx) => {
-    const site = await tx.site.findFirst({ where: { id: mail.siteId }, select: { name: true } });
-    const job = mail.jobId
-      ? await tx.job.findFirst({
-          where: { id: mail.jobId, siteId: mail.siteId },
-          select: {
-            number: true,
-            title: true,
-            pickupCode: true,
-            priceCents: true,
-            currency: true,
-            paymentStatus: true,
-            customer: { select: { name: true } },
-          },
-        })
-      : null;
-    const invoice = mail.invoiceId
-      ? await tx.invoice.findFirst({ where: { id: mail.invoiceId, siteId: mail.siteId }, select: { formattedNumber: true, amountCents: true, currency: true } })
-      : null;
-    const receipt = mail.receiptId
-      ? await tx.receipt.findFirst({ where: { id: mail.receiptId, siteId: mail.siteId }, select: { formattedNumber: true, amountCents: true, currency: true } })
-      : null;
-    const jobFacts: JobFacts | null = job
-      ? {
-          number: job.number,
-          title: job.title,
-          pickupCode: job.pickupCode,
-          priceCents: job.priceCents,
-          currency: job.currency,
-          paymentStatus: job.paymentStatus,
-          customerName: job.customer?.name ?? null,
-        }
-      : null;
-    return { shop: site?.name ?? "OrderDeck", job: jobFacts, invoice, receipt };
-  });
+type Facts = Awaited<ReturnType<typeof loadFacts>>;
+
+/** The facts a mail's text is written from, as they are now, in the caller's transaction. */
+async function loadFacts(tx: TransactionClient, mail: MailLog) {
+  const site = await tx.site.findFirst({ where: { id: mail.siteId }, select: { name: true } });
+  const job = mail.jobId
+    ? await tx.job.findFirst({
+        where: { id: mail.jobId, siteId: mail.siteId },
+        select: {
+          number: true,
+          title: true,
+          pickupCode: true,
+          priceCents: true,
+          currency: true,
+          paymentStatus: true,
+          customer: { select: { name: true } },
+        },
+      })
+    : null;
+  const invoice = mail.invoiceId
+    ? await tx.invoice.findFirst({ where: { id: mail.invoiceId, siteId: mail.siteId }, select: { formattedNumber: true, amountCents: true, currency: true } })
+    : null;
+  const receipt = mail.receiptId
+    ? await tx.receipt.findFirst({ where: { id: mail.receiptId, siteId: mail.siteId }, select: { formattedNumber: true, amountCents: true, currency: true } })
+    : null;
+  const jobFacts: JobFacts | null = job
+    ? {
+        number: job.number,
+        title: job.title,
+        pickupCode: job.pickupCode,
+        priceCents: job.priceCents,
+        currency: job.currency,
+        paymentStatus: job.paymentStatus,
+        customerName: job.customer?.name ?? null,
+      }
+    : null;
+  return { shop: site?.name ?? "OrderDeck", job: jobFacts, invoice, receipt };
 }
 
 /** The body and attachments of a logged mail, from the rows as they are now. */
-async function compose(deps: WorkerDependencies, mail: MailLog): Promise<Composed> {
-  const facts = await loadFacts(deps, mail);
+async function compose(deps: WorkerDependencies, mail: MailLog, facts: Facts): Promise<Composed> {
   const caller: MoneyCaller = { prisma: deps.prisma, siteId: mail.siteId, actor: { kind: "SYSTEM" }, requestId: `mail-${mail.id}` };
   const missing = (what: string) => new PermanentFailure(`the ${what} of this ${mail.kind} mail no longer exists; nothing to send`);
   switch (mail.kind) {
@@ -127,13 +127,20 @@ async function recordFailedAttempt(deps: WorkerDependencies, mail: MailLog, fail
 export const sendMailTask = defineTask({
   payload: SendMailPayload,
   async run({ siteId, mailLogId }: SendMailPayload, deps) {
-    const mail = await inSite(deps.prisma, siteId, (tx) => tx.mailLog.findFirst({ where: { id: mailLogId, siteId } }));
+    // The log row and the facts of its text in one transaction (one snapshot, one round of
+    // BEGIN/COMMIT); the PDFs are rendered by money's own reads after it.
+    const found = await inSite(deps.prisma, siteId, async (tx) => {
+      const row = await tx.mailLog.findFirst({ where: { id: mailLogId, siteId } });
+      if (!row || row.status === "SENT") return { mail: row, facts: null };
+      return { mail: row, facts: await loadFacts(tx, row) };
+    });
+    const { mail, facts } = found;
     if (!mail) {
       deps.logger.info("mail is no longer in the mail log; nothing to send", { mailLogId });
       return;
     }
-    if (mail.status === "SENT") return;
-    const content = await compose(deps, mail);
+    if (mail.status === "SENT" || !facts) return;
+    const content = await compose(deps, mail, facts);
     let messageId: string;
     try {
       ({ messageId } = await deps.mail.sender.send({
@@ -152,6 +159,7 @@ export const sendMailTask = defineTask({
       tx.mailLog.update({
         where: { id: mail.id, siteId },
         data: { status: "SENT", attempts: { increment: 1 }, sentAt: deps.now(), messageId },
+        select: { id: true },
       }),
     );
     deps.logger.info("mail sent", { mailLogId: mail.id, kind: mail.kind, attempts: mail.attempts + 1 });

@@ -33,9 +33,21 @@ export interface MailSender {
 }
 
 const SMTP_TIMEOUT_MS = 15_000;
+// A few connections serve a worker's concurrent sends; each is renewed after a number of
+// messages, so a long-lived connection never outstays what the server tolerates.
+const SMTP_MAX_CONNECTIONS = 3;
+const SMTP_MAX_MESSAGES = 100;
 
+/**
+ * A pooled SMTP transport: connections are opened on demand, reused by the sends that follow
+ * (no handshake, and no STARTTLS or AUTH, per mail) and closed by close() when the worker stops.
+ * A connection that fails is dropped; the mail it carried fails its attempt like any other.
+ */
 export function createMailSender(settings: SmtpSettings): MailSender {
   const transport = nodemailer.createTransport({
+    pool: true,
+    maxConnections: SMTP_MAX_CONNECTIONS,
+    maxMessages: SMTP_MAX_MESSAGES,
     host: settings.host,
     port: settings.port,
     secure: settings.secure,

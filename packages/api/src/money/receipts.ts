@@ -28,7 +28,7 @@ export interface ReceiptView {
   issuedAt: string;
 }
 
-const receiptRowSelect = {
+export const receiptRowSelect = {
   id: true,
   jobId: true,
   paymentId: true,

@@ -3,7 +3,7 @@ import type { TransactionClient } from "@orderdeck/db";
 import { isMailAddress, queueMail } from "../mail/queue.ts";
 import { subjects } from "../mail/templates.ts";
 import type { ReceiptView } from "../money/receipts.ts";
-import { emitWebhookEvent, webhookJob } from "../webhooks/events.ts";
+import { emitWebhookEvents, webhookJob } from "../webhooks/events.ts";
 
 export interface Handover {
   siteId: string;
@@ -44,12 +44,12 @@ export async function afterHandover(tx: TransactionClient, handover: Handover): 
       dedupeKey: `pickup-receipt:${job.id}`,
     });
   }
-  const data = { job: { ...webhookJob(job) }, from: handover.from, to: job.status };
-  await emitWebhookEvent(tx, { siteId, type: "job.status_changed", occurredAt: handover.at, data });
-  await emitWebhookEvent(tx, {
-    siteId,
-    type: "job.picked_up",
-    occurredAt: handover.at,
-    data: { job: { ...webhookJob(job) }, pickedUpAt: handover.at.toISOString(), stationId: handover.stationId, receipts: receipt ? [receipt.number] : [] },
-  });
+  await emitWebhookEvents(tx, siteId, [
+    { type: "job.status_changed", occurredAt: handover.at, data: { job: { ...webhookJob(job) }, from: handover.from, to: job.status } },
+    {
+      type: "job.picked_up",
+      occurredAt: handover.at,
+      data: { job: { ...webhookJob(job) }, pickedUpAt: handover.at.toISOString(), stationId: handover.stationId, receipts: receipt ? [receipt.number] : [] },
+    },
+  ]);
 }

@@ -4,7 +4,7 @@
 import { formatReceiptNumber } from "@orderdeck/contracts";
 import type { TransactionClient } from "@orderdeck/db";
 import { takeDocumentNumber, type SiteForDocuments } from "../money/common.ts";
-import { issueReceipt, toReceiptView, type ReceiptView } from "../money/receipts.ts";
+import { issueReceipt, receiptRowSelect, toReceiptView, type ReceiptView } from "../money/receipts.ts";
 
 export interface PickupReceiptInput {
   siteId: string;
@@ -26,28 +26,24 @@ export interface PickupReceipts {
  */
 export async function ensurePickupReceipt(tx: TransactionClient, input: PickupReceiptInput): Promise<PickupReceipts> {
   const { siteId, job } = input;
-  const payments = await tx.payment.findMany({
-    where: { siteId, jobId: job.id },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    select: { id: true, amountCents: true, currency: true, receipts: { select: { id: true }, take: 1 } },
-  });
-  const existing = await tx.receipt.count({ where: { siteId, jobId: job.id } });
-  let issued = 0;
+  // Whether a payment has its receipt is read from the job's receipts (the job_id index).
+  const payments = await tx.$queryRaw<Array<{ id: string; amount_cents: number; currency: string; has_receipt: boolean }>>`
+    SELECT p.id::text AS id, p.amount_cents, p.currency,
+           EXISTS (SELECT 1 FROM receipts r WHERE r.site_id = p.site_id AND r.job_id = p.job_id AND r.payment_id = p.id) AS has_receipt
+      FROM payments p
+     WHERE p.site_id = ${siteId}::uuid AND p.job_id = ${job.id}::uuid
+     ORDER BY p.created_at ASC, p.id ASC`;
+  const existing = await tx.receipt.findMany({ where: { siteId, jobId: job.id }, select: receiptRowSelect });
+  const receipts = existing.map((row) => toReceiptView(row, job.number));
   // A payment recorded without its receipt (imported, or from the storefront feed) gets it now.
   for (const payment of payments) {
-    if (payment.receipts.length > 0) continue;
-    await issueReceipt(tx, { siteId, site: input.site, job, payment, issuedAt: input.issuedAt });
-    issued++;
+    if (payment.has_receipt) continue;
+    receipts.push(await issueReceipt(tx, { siteId, site: input.site, job, payment: { id: payment.id, amountCents: payment.amount_cents, currency: payment.currency }, issuedAt: input.issuedAt }));
   }
-  if (payments.length === 0 && existing === 0) {
-    await issuePaymentlessReceipt(tx, input);
-    issued++;
-  }
-  const rows = await tx.receipt.findMany({
-    where: { siteId, jobId: job.id },
-    orderBy: [{ issuedAt: "desc" }, { year: "desc" }, { number: "desc" }],
-  });
-  return { receipts: rows.map((row) => toReceiptView(row, job.number)), issued };
+  if (payments.length === 0 && existing.length === 0) receipts.push(await issuePaymentlessReceipt(tx, input));
+  // Newest first, as a read of the table ordered by issue time, year and number would answer.
+  receipts.sort((a, b) => b.issuedAt.localeCompare(a.issuedAt) || b.year - a.year || b.sequence - a.sequence);
+  return { receipts, issued: receipts.length - existing.length };
 }
 
 /**
@@ -55,9 +51,9 @@ export async function ensurePickupReceipt(tx: TransactionClient, input: PickupRe
  * price), still leaves with a receipt. Money's issueReceipt needs a payment row, so this numbers
  * the receipt the same way (site counter, year at the site) without one.
  */
-async function issuePaymentlessReceipt(tx: TransactionClient, input: PickupReceiptInput): Promise<void> {
+async function issuePaymentlessReceipt(tx: TransactionClient, input: PickupReceiptInput): Promise<ReceiptView> {
   const { year, number } = await takeDocumentNumber(tx, input.siteId, "RECEIPT", input.issuedAt, input.site.timezone);
-  await tx.receipt.create({
+  const row = await tx.receipt.create({
     data: {
       siteId: input.siteId,
       jobId: input.job.id,
@@ -69,5 +65,7 @@ async function issuePaymentlessReceipt(tx: TransactionClient, input: PickupRecei
       currency: input.job.currency,
       issuedAt: input.issuedAt,
     },
+    select: receiptRowSelect,
   });
+  return toReceiptView(row, input.job.number);
 }

@@ -22,13 +22,12 @@ import {
   type PaymentStatus,
   type PickupRefusal,
 } from "@orderdeck/contracts";
-import { inSite, type Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
 import { claimMutation as claimLedger, settleMutation as settleLedger, type MutationKey } from "../client-mutations/ledger.ts";
 import { databaseRefusal } from "../database-refusals.ts";
 import { formatLocal } from "../handoff/zoned-time.ts";
 import { actorOf, recordJobEvent } from "../jobs/events.ts";
-import { paidCents } from "../money/common.ts";
 import { formatMoney } from "../money/format.ts";
 import type { ReceiptView } from "../money/receipts.ts";
 import { afterHandover } from "./notify.ts";
@@ -79,28 +78,102 @@ export interface PickupConfirmation extends Omit<PickupView, "canHandOver" | "re
   replayed: boolean;
 }
 
-const pickupJobSelect = {
-  id: true,
-  number: true,
-  title: true,
-  status: true,
-  fulfilment: true,
-  quantity: true,
-  material: true,
-  colour: true,
-  dueAt: true,
-  queuePosition: true,
-  priceCents: true,
-  currency: true,
-  paymentStatus: true,
-  pickedUpAt: true,
-  pickedUpBy: { select: { name: true } },
-  pickedUpStation: { select: { name: true } },
-  customer: { select: { name: true, email: true, phone: true } },
-  site: { select: { name: true, timezone: true } },
-} satisfies Prisma.JobSelect;
+/** What a scan decides on: the job with its customer, site, who picked it up and what is paid. */
+interface PickupJob {
+  id: string;
+  number: number;
+  title: string;
+  status: JobStatus;
+  fulfilment: Fulfilment;
+  quantity: number;
+  material: string | null;
+  colour: string | null;
+  dueAt: Date | null;
+  queuePosition: number | null;
+  priceCents: number;
+  currency: string;
+  paymentStatus: PaymentStatus;
+  pickedUpAt: Date | null;
+  pickedUpBy: { name: string } | null;
+  pickedUpStation: { name: string } | null;
+  customer: { name: string; email: string | null; phone: string | null } | null;
+  site: { name: string; timezone: string };
+}
 
-type PickupJob = Prisma.JobGetPayload<{ select: typeof pickupJobSelect }>;
+interface PickupJobRow {
+  id: string;
+  number: number;
+  title: string;
+  status: JobStatus;
+  fulfilment: Fulfilment;
+  quantity: number;
+  material: string | null;
+  colour: string | null;
+  due_at: Date | null;
+  queue_position: number | null;
+  price_cents: number;
+  currency: string;
+  payment_status: PaymentStatus;
+  picked_up_at: Date | null;
+  picked_up_by_name: string | null;
+  picked_up_station_name: string | null;
+  customer_id: string | null;
+  customer_name: string | null;
+  customer_email: string | null;
+  customer_phone: string | null;
+  site_name: string;
+  site_timezone: string;
+  paid_cents: bigint | number;
+}
+
+/**
+ * The job behind a code with everything a scan decides on, in one statement (one round trip on
+ * the hot path of the counter). With `lock`, the job's row is locked FOR UPDATE: the handover's
+ * whole concurrency story, see decideScanInTx. The payments are summed after the lock is granted,
+ * so a payment recorded meanwhile (money locks the job too) is counted.
+ */
+async function readPickupJob(tx: TransactionClient, siteId: string, code: string, lock: boolean): Promise<{ job: PickupJob; paid: number } | null> {
+  const rows = await tx.$queryRaw<PickupJobRow[]>`
+    SELECT j.id::text AS id, j.number, j.title, j.status::text AS status, j.fulfilment::text AS fulfilment, j.quantity,
+           j.material, j.colour, j.due_at, j.queue_position, j.price_cents, j.currency,
+           j.payment_status::text AS payment_status, j.picked_up_at,
+           pu.name AS picked_up_by_name, ps.name AS picked_up_station_name,
+           c.id::text AS customer_id, c.name AS customer_name, c.email AS customer_email, c.phone AS customer_phone,
+           s.name AS site_name, s.timezone AS site_timezone,
+           (SELECT COALESCE(sum(p.amount_cents), 0) FROM payments p WHERE p.site_id = j.site_id AND p.job_id = j.id) AS paid_cents
+      FROM jobs j
+      JOIN sites s ON s.id = j.site_id
+      LEFT JOIN customers c ON c.id = j.customer_id
+      LEFT JOIN users pu ON pu.id = j.picked_up_by_id
+      LEFT JOIN stations ps ON ps.id = j.picked_up_station_id
+     WHERE j.site_id = ${siteId}::uuid AND j.pickup_code = ${code}
+     ${lock ? Prisma.sql`FOR UPDATE OF j` : Prisma.empty}`;
+  const row = rows[0];
+  if (!row) return null;
+  return {
+    job: {
+      id: row.id,
+      number: row.number,
+      title: row.title,
+      status: row.status,
+      fulfilment: row.fulfilment,
+      quantity: row.quantity,
+      material: row.material,
+      colour: row.colour,
+      dueAt: row.due_at,
+      queuePosition: row.queue_position,
+      priceCents: row.price_cents,
+      currency: row.currency,
+      paymentStatus: row.payment_status,
+      pickedUpAt: row.picked_up_at,
+      pickedUpBy: row.picked_up_by_name === null ? null : { name: row.picked_up_by_name },
+      pickedUpStation: row.picked_up_station_name === null ? null : { name: row.picked_up_station_name },
+      customer: row.customer_id === null ? null : { name: row.customer_name ?? "", email: row.customer_email, phone: row.customer_phone },
+      site: { name: row.site_name, timezone: row.site_timezone },
+    },
+    paid: Number(row.paid_cents),
+  };
+}
 
 function invalidCode(): DomainError {
   return new DomainError("INVALID_CODE", "That is not a valid pickup code (a misread or a typo): scan it again or type it from the label.");
@@ -172,9 +245,9 @@ export async function lookupPickup(deps: PickupDependencies, principal: Principa
   const code = normalizePickupCode(rawCode);
   if (!isValidPickupCode(code)) throw invalidCode();
   return inSite(deps.prisma, principal.siteId, async (tx) => {
-    const job = await tx.job.findFirst({ where: { siteId: principal.siteId, pickupCode: code }, select: pickupJobSelect });
-    if (!job) throw unknownCode(code);
-    return viewOf(job, await paidCents(tx, principal.siteId, job.id));
+    const found = await readPickupJob(tx, principal.siteId, code, false);
+    if (!found) throw unknownCode(code);
+    return viewOf(found.job, found.paid);
   });
 }
 
@@ -223,6 +296,7 @@ export async function recordScan(tx: TransactionClient, scan: ScanContext, outco
       serverTime,
       clientMutationId: scan.clientMutationId,
     },
+    select: { id: true },
   });
 }
 
@@ -278,17 +352,14 @@ export async function decideScanInTx(
 
   // The row lock is the whole concurrency story: every other confirm of this code waits here,
   // then reads the committed PICKED_UP and is refused as ALREADY_PICKED_UP.
-  const locked = await tx.$queryRaw<Array<{ id: string }>>`
-    SELECT id FROM jobs WHERE site_id = ${principal.siteId}::uuid AND pickup_code = ${scan.code} FOR UPDATE`;
-  const jobId = locked[0]?.id;
-  const job = jobId ? await tx.job.findFirst({ where: { id: jobId, siteId: principal.siteId }, select: pickupJobSelect }) : null;
-  if (!job) return refuse(unknownCode(scan.code), null);
+  const found = await readPickupJob(tx, principal.siteId, scan.code, true);
+  if (!found) return refuse(unknownCode(scan.code), null);
+  const { job, paid } = found;
 
-  const paid = await paidCents(tx, principal.siteId, job.id);
   const refusal = refusalFor(job, paid);
   if (refusal) return refuse(new DomainError(refusal.reason, refusal.message, refusal.details), job.id);
 
-  const handedOver = await tx.job.update({
+  await tx.job.update({
     where: { id: job.id, siteId: principal.siteId },
     data: {
       status: "PICKED_UP",
@@ -298,8 +369,17 @@ export async function decideScanInTx(
       pickedUpById: principal.userId,
       pickedUpStationId: scan.stationId,
     },
-    select: pickupJobSelect,
+    select: { id: true },
   });
+  // The row as just written, without reading it back: the lock holds everything else still.
+  const handedOver: PickupJob = {
+    ...job,
+    status: "PICKED_UP",
+    queuePosition: null,
+    pickedUpAt: now,
+    pickedUpBy: { name: principal.name },
+    pickedUpStation: { name: await stationName(tx, principal, scan.stationId) },
+  };
   const receipts = await ensurePickupReceipt(tx, {
     siteId: principal.siteId,
     site: job.site,
@@ -340,6 +420,13 @@ export async function decideScanInTx(
     confirmation: { ...jobFacts(handedOver, paid), outcome: "HANDED_OVER", receipts: receipts.receipts, receiptsIssued: receipts.issued, replayed: false },
     jobId: job.id,
   };
+}
+
+/** The scanning station's name: the principal's own, as the session resolved it, unless another was named. */
+async function stationName(tx: TransactionClient, principal: Principal, stationId: string): Promise<string> {
+  if (principal.stationId === stationId && principal.stationName !== null) return principal.stationName;
+  const station = await tx.station.findFirstOrThrow({ where: { id: stationId, siteId: principal.siteId }, select: { name: true } });
+  return station.name;
 }
 
 /** The online scan: claim the mutation id, decide, store the answer, all in one transaction. */

@@ -43,19 +43,33 @@ export function deliveryJobKey(deliveryId: string): string {
  * signs) the same bytes.
  */
 export async function emitWebhookEvent(tx: TransactionClient, event: WebhookEvent): Promise<number> {
+  return emitWebhookEvents(tx, event.siteId, [event]);
+}
+
+/**
+ * Several events of one change (e.g. a handover's job.status_changed and job.picked_up), in
+ * order: the site's subscribed endpoints are read once for all of them.
+ */
+export async function emitWebhookEvents(tx: TransactionClient, siteId: string, events: readonly Omit<WebhookEvent, "siteId">[]): Promise<number> {
+  if (events.length === 0) return 0;
   const endpoints = await tx.webhookEndpoint.findMany({
-    where: { siteId: event.siteId, enabled: true, eventTypes: { has: event.type } },
-    select: { id: true },
+    where: { siteId, enabled: true, eventTypes: { hasSome: events.map((e) => e.type) } },
+    select: { id: true, eventTypes: true },
     orderBy: { id: "asc" },
   });
-  if (endpoints.length === 0) return 0;
-  const envelope = { id: randomUUID(), type: event.type, occurredAt: event.occurredAt.toISOString(), siteId: event.siteId, data: event.data };
-  for (const endpoint of endpoints) {
-    const delivery = await tx.webhookDelivery.create({
-      data: { siteId: event.siteId, endpointId: endpoint.id, eventType: event.type, payload: envelope },
-      select: { id: true },
-    });
-    await enqueue(tx, "deliver_webhook", { siteId: event.siteId, deliveryId: delivery.id }, { jobKey: deliveryJobKey(delivery.id) });
+  let delivered = 0;
+  for (const event of events) {
+    const subscribed = endpoints.filter((endpoint) => endpoint.eventTypes.includes(event.type));
+    if (subscribed.length === 0) continue;
+    const envelope = { id: randomUUID(), type: event.type, occurredAt: event.occurredAt.toISOString(), siteId, data: event.data };
+    for (const endpoint of subscribed) {
+      const delivery = await tx.webhookDelivery.create({
+        data: { siteId, endpointId: endpoint.id, eventType: event.type, payload: envelope },
+        select: { id: true },
+      });
+      await enqueue(tx, "deliver_webhook", { siteId, deliveryId: delivery.id }, { jobKey: deliveryJobKey(delivery.id) });
+      delivered++;
+    }
   }
-  return endpoints.length;
+  return delivered;
 }
