@@ -10,6 +10,7 @@ import {
   positionOfRow,
   storefrontFeed,
   type FeedAccess,
+  type FeedPage,
   type FeedSettings,
 } from "./storefront-feed.ts";
 import { addCounts, emptyCounts, takeRows, type TakeCounts } from "./take.ts";
@@ -45,7 +46,7 @@ export interface IntakeSettings extends FeedSettings {
 
 export const DEFAULT_INTAKE_SETTINGS: IntakeSettings = {
   ...DEFAULT_FEED_SETTINGS,
-  chunkSize: 100,
+  chunkSize: 500,
   maxPagesPerRun: 10_000,
   chunkTimeoutMs: 60_000,
 };
@@ -238,14 +239,17 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   };
 
   let failure: unknown = null;
+  // The next page is asked for while this one's chunks are taken; it is always waited for before
+  // the run ends, so no request of this run outlives it.
+  let pending: Promise<FeedPage> | null = null;
   try {
     const buffer: Array<{ raw: unknown; after: string | null }> = [];
     let cursor = from;
+    let next: Promise<FeedPage> = feed.page(cursor);
+    pending = next;
     for (let pages = 1; ; pages++) {
-      if (pages > settings.maxPagesPerRun) {
-        throw new FeedError(`the storefront still had more after ${settings.maxPagesPerRun} pages; the next run goes on from here`, false);
-      }
-      const page = await feed.page(cursor);
+      const page = await next;
+      pending = null;
       sourceNewest = maxDate(sourceNewest, page.newestUpdatedAt);
       page.rows.forEach((raw, i) => {
         const after = positionOfRow(raw);
@@ -253,16 +257,30 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
         // The page's own cursor covers its last row even when that row is unreadable.
         buffer.push({ raw, after: i === page.rows.length - 1 ? laterCursor(after, page.nextCursor) : after });
       });
-      while (buffer.length >= settings.chunkSize) await commit(buffer.splice(0, settings.chunkSize));
-      if (!page.hasMore || page.rows.length === 0) break;
-      if (page.nextCursor === null || page.nextCursor === cursor) {
-        throw new FeedError("the storefront said there was more but its cursor did not move", false);
+      const more = page.hasMore && page.rows.length > 0;
+      // What stops the run after this page still lets its full chunks commit first.
+      let stop: FeedError | null = null;
+      if (more) {
+        if (page.nextCursor === null || page.nextCursor === cursor) {
+          stop = new FeedError("the storefront said there was more but its cursor did not move", false);
+        } else if (pages >= settings.maxPagesPerRun) {
+          stop = new FeedError(`the storefront still had more after ${settings.maxPagesPerRun} pages; the next run goes on from here`, false);
+        } else {
+          cursor = page.nextCursor;
+          next = feed.page(cursor);
+          pending = next;
+          // Its failure is dealt with where it is awaited, after this page's chunks.
+          next.catch(() => undefined);
+        }
       }
-      cursor = page.nextCursor;
+      while (buffer.length >= settings.chunkSize) await commit(buffer.splice(0, settings.chunkSize));
+      if (stop) throw stop;
+      if (!more) break;
     }
     if (buffer.length > 0) await commit(buffer.splice(0));
   } catch (error) {
     failure = error;
+    if (pending) await pending.catch(() => undefined);
   }
 
   const finishedAt = nowOf(deps);
