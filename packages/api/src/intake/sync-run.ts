@@ -13,7 +13,7 @@ import {
   type FeedPage,
   type FeedSettings,
 } from "./storefront-feed.ts";
-import { addCounts, emptyCounts, takeRows, type TakeCounts } from "./take.ts";
+import { addCounts, emptyCounts, parseRow, takeParsedRows, type ParsedRow, type TakeCounts } from "./take.ts";
 
 /*
  * One sync run of one source:
@@ -106,6 +106,18 @@ export function presentRun(run: IntakeRun): IntakeRunView {
   };
 }
 
+interface BufferedRow {
+  parsed: ParsedRow;
+  /** The cursor just after the row (null when the row has no usable position). */
+  after: string | null;
+  instant: Date | null;
+}
+
+interface ReadPage {
+  page: FeedPage;
+  rows: BufferedRow[];
+}
+
 /** Where an interrupted full reconciliation stopped (intake_sources.checkpoint). */
 interface FullCheckpoint {
   full: { after: string | null; runId: string };
@@ -195,17 +207,17 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   let counts = emptyCounts();
   let sourceNewest = source.sourceNewestAt;
 
-  const commit = async (rows: Array<{ raw: unknown; after: string | null }>) => {
+  const commit = async (rows: BufferedRow[]) => {
     let end = committed;
     for (const row of rows) end = laterCursor(end, row.after);
     const chunkCounts: TakeCounts = await inSite(
       prisma,
       siteId,
       async (tx) => {
-        const taken = await takeRows(
+        const taken = await takeParsedRows(
           tx,
           { siteId, sourceId, runId: run.id, requestId: target.requestId ?? null, now: nowOf(deps), retry: false },
-          rows.map((r) => r.raw),
+          rows.map((r) => r.parsed),
         );
         // The checkpoint moves in the transaction that took the rows, never before it.
         const cursor = laterCursor(cursorNow, end);
@@ -241,22 +253,30 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   let failure: unknown = null;
   // The next page is asked for while this one's chunks are taken; it is always waited for before
   // the run ends, so no request of this run outlives it.
-  let pending: Promise<FeedPage> | null = null;
+  let pending: Promise<ReadPage> | null = null;
+  // A page's rows are parsed as soon as it arrives, which is while the previous chunk commits.
+  const read = (cursor: string | null): Promise<ReadPage> =>
+    feed.page(cursor).then((page) => ({
+      page,
+      rows: page.rows.map((raw, i) => {
+        const after = positionOfRow(raw);
+        // The page's own cursor covers its last row even when that row is unreadable.
+        return { parsed: parseRow(raw), after: i === page.rows.length - 1 ? laterCursor(after, page.nextCursor) : after, instant: after ? cursorInstant(after) : null };
+      }),
+    }));
   try {
-    const buffer: Array<{ raw: unknown; after: string | null }> = [];
+    const buffer: BufferedRow[] = [];
     let cursor = from;
-    let next: Promise<FeedPage> = feed.page(cursor);
+    let next = read(cursor);
     pending = next;
     for (let pages = 1; ; pages++) {
-      const page = await next;
+      const { page, rows } = await next;
       pending = null;
       sourceNewest = maxDate(sourceNewest, page.newestUpdatedAt);
-      page.rows.forEach((raw, i) => {
-        const after = positionOfRow(raw);
-        if (after) sourceNewest = maxDate(sourceNewest, cursorInstant(after));
-        // The page's own cursor covers its last row even when that row is unreadable.
-        buffer.push({ raw, after: i === page.rows.length - 1 ? laterCursor(after, page.nextCursor) : after });
-      });
+      for (const row of rows) {
+        sourceNewest = maxDate(sourceNewest, row.instant);
+        buffer.push(row);
+      }
       const more = page.hasMore && page.rows.length > 0;
       // What stops the run after this page still lets its full chunks commit first.
       let stop: FeedError | null = null;
@@ -267,7 +287,7 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
           stop = new FeedError(`the storefront still had more after ${settings.maxPagesPerRun} pages; the next run goes on from here`, false);
         } else {
           cursor = page.nextCursor;
-          next = feed.page(cursor);
+          next = read(cursor);
           pending = next;
           // Its failure is dealt with where it is awaited, after this page's chunks.
           next.catch(() => undefined);
@@ -283,7 +303,7 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
     if (pending) await pending.catch(() => undefined);
   }
 
-  const finishedAt = nowOf(deps);
+    const finishedAt = nowOf(deps);
   const status = failure === null ? "SUCCEEDED" : "FAILED";
   const finished = await inSite(prisma, siteId, async (tx) => {
     await tx.intakeSource.update({

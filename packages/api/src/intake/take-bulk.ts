@@ -16,16 +16,6 @@ export interface TakeScope {
   now: Date;
 }
 
-/** External ids among these that have an open INVALID letter of the source. */
-export async function openInvalidLetters(tx: TransactionClient, scope: TakeScope, externalIds: string[]): Promise<Set<string>> {
-  if (externalIds.length === 0) return new Set();
-  const rows = await tx.$queryRaw<Array<{ external_id: string }>>`
-    SELECT DISTINCT external_id FROM intake_dead_letters
-     WHERE site_id = ${scope.siteId}::uuid AND source_id = ${scope.sourceId}::uuid AND status = 'OPEN' AND kind = 'INVALID'
-       AND external_id = ANY(${externalIds}::text[])`;
-  return new Set(rows.map((r) => r.external_id));
-}
-
 /** Closes the open INVALID letters of these rows (RETRIED): they are taken in now. */
 export async function closeInvalidLetters(tx: TransactionClient, scope: TakeScope, externalIds: string[]): Promise<void> {
   if (externalIds.length === 0) return;
@@ -83,6 +73,11 @@ export async function insertFeedJobs(tx: TransactionClient, scope: TakeScope, jo
   if (jobs.length === 0) return new Map();
   const col = <T>(pick: (job: NewFeedJob) => T): T[] => jobs.map(pick);
   const f = <K extends keyof JobFields>(key: K): Array<JobFields[K]> => jobs.map((j) => j.fields[key]);
+  // One counter update for the whole block (see migration job_number_blocks); the trigger hands
+  // its numbers out in the order the rows are inserted.
+  const reserved = await tx.$queryRaw<Array<{ first: number }>>`SELECT reserve_job_numbers(${scope.siteId}::uuid, ${jobs.length}::int) AS first`;
+  const first = reserved[0]?.first;
+  if (first === undefined) throw new Error("no job numbers were reserved");
   // created_at follows the feed within the statement too (clock_timestamp moves row by row).
   const numbers = await tx.$queryRaw<Array<{ external_id: string; number: number }>>`
     INSERT INTO jobs (id, site_id, source, external_id, customer_id, title, material, colour, quantity, estimated_minutes, due_at,
@@ -126,5 +121,12 @@ export async function insertFeedJobs(tx: TransactionClient, scope: TakeScope, jo
       FROM unnest(${col((j) => j.id)}::uuid[], ${events}::text[]) WITH ORDINALITY AS e(job_id, after, ord)
      ORDER BY e.ord`;
 
-  return new Map(numbers.map((r) => [r.external_id, r.number]));
+  const byExternalId = new Map(numbers.map((r) => [r.external_id, r.number]));
+  // Gapless and in feed order, or the chunk does not commit.
+  jobs.forEach((job, i) => {
+    if (byExternalId.get(job.externalId) !== first + i) {
+      throw new Error(`job numbers out of order: ${job.externalId} got ${byExternalId.get(job.externalId)}, expected ${first + i}`);
+    }
+  });
+  return byExternalId;
 }

@@ -1,6 +1,6 @@
 import { formatJobNumber, generatePickupCode, type DeadLetterKind, type JobStatus } from "@orderdeck/contracts";
 import { randomUUID } from "node:crypto";
-import { Prisma, type TransactionClient } from "@orderdeck/db";
+import type { Prisma, TransactionClient } from "@orderdeck/db";
 import { databaseRefusal } from "../database-refusals.ts";
 import { recordJobEvent } from "../jobs/events.ts";
 import { appendPositions } from "../jobs/queue.ts";
@@ -17,7 +17,7 @@ import {
   type OrderSnapshot,
 } from "./mapping.ts";
 import { SourceOrder } from "./storefront-feed.ts";
-import { closeInvalidLetters, insertCustomers, insertFeedJobs, openInvalidLetters, updateCustomers, type NewCustomer, type NewFeedJob } from "./take-bulk.ts";
+import { closeInvalidLetters, insertCustomers, insertFeedJobs, updateCustomers, type NewCustomer, type NewFeedJob } from "./take-bulk.ts";
 
 /*
  * Takes source rows into jobs, inside a transaction the caller holds for the site (one chunk of
@@ -76,7 +76,7 @@ function clip(text: string, max: number): string {
 
 // ---- Reading a row ---------------------------------------------------------------------------------
 
-type ParsedRow =
+export type ParsedRow =
   | { ok: true; raw: unknown; order: MappedOrder; hash: string }
   | { ok: false; raw: unknown; externalId: string | null; reason: string };
 
@@ -175,18 +175,38 @@ export async function closeDeadLetters(tx: TransactionClient, ctx: TakeContext, 
 
 // ---- The chunk's view of its jobs ----------------------------------------------------------------------
 
+/** What every row of a chunk needs to know of its job: whether and what the intake took of it. */
 interface KnownJob {
   id: string;
   number: number;
-  status: JobStatus;
-  archived: boolean;
-  fields: JobFields;
-  customerId: string | null;
   recordId: string | null;
   recordSourceId: string | null;
   payloadHash: string | null;
   sourceUpdatedAt: Date | null;
+  /** The intake keeps a snapshot of the version it took (a job it took in itself). */
+  hasSnapshot: boolean;
+  /** The job as it stands: read with its row lock, null until this transaction holds that lock. */
+  detail: JobDetail | null;
+}
+
+interface JobDetail {
+  status: JobStatus;
+  archived: boolean;
+  fields: JobFields;
+  customerId: string | null;
   snapshot: OrderSnapshot | null;
+}
+
+interface IndexRow {
+  external_id: string;
+  id: string | null;
+  number: number | null;
+  record_id: string | null;
+  record_source_id: string | null;
+  payload_hash: string | null;
+  source_updated_at: Date | null;
+  has_snapshot: boolean | null;
+  open_letter: boolean;
 }
 
 interface KnownJobRow {
@@ -219,10 +239,12 @@ function knownJobOf(row: KnownJobRow): KnownJob {
   return {
     id: row.id,
     number: row.number,
-    status: row.status,
-    archived: row.archived_at !== null,
-    customerId: row.customer_id,
-    fields: {
+    recordId: row.record_id,
+    recordSourceId: row.record_source_id,
+    payloadHash: row.payload_hash,
+    sourceUpdatedAt: row.source_updated_at,
+    hasSnapshot: row.snapshot !== null,
+    detail: { status: row.status, archived: row.archived_at !== null, customerId: row.customer_id, snapshot: row.snapshot, fields: {
       title: row.title,
       notes: row.notes,
       dueAt: row.due_at ? row.due_at.toISOString() : null,
@@ -235,12 +257,7 @@ function knownJobOf(row: KnownJobRow): KnownJob {
       currency: row.currency,
       fulfilment: row.fulfilment,
       customerEmail: row.customer_email,
-    },
-    recordId: row.record_id,
-    recordSourceId: row.record_source_id,
-    payloadHash: row.payload_hash,
-    sourceUpdatedAt: row.source_updated_at,
-    snapshot: row.snapshot,
+    } },
   };
 }
 
@@ -268,10 +285,39 @@ class ChunkState {
   ) {}
 
   /**
-   * Reads the site's FEED jobs with these external ids, with what the intake knows of them;
-   * `lock` takes their row locks too (and reads whether the shop has touched them).
+   * Reads which of these external ids are already jobs of the site (FEED), what the intake took
+   * of them, and which have an open INVALID letter of the source: one statement, no locks.
    */
-  async loadJobs(externalIds: string[], lock: boolean): Promise<void> {
+  async loadIndex(externalIds: string[]): Promise<void> {
+    if (externalIds.length === 0) return;
+    const { tx, ctx } = this;
+    const rows = await tx.$queryRaw<IndexRow[]>`
+      SELECT i.external_id, j.id::text AS id, j.number, r.id::text AS record_id, r.source_id::text AS record_source_id,
+             r.payload_hash, r.source_updated_at, r.snapshot IS NOT NULL AS has_snapshot,
+             EXISTS (SELECT 1 FROM intake_dead_letters l
+                      WHERE l.site_id = ${ctx.siteId}::uuid AND l.source_id = ${ctx.sourceId}::uuid AND l.external_id = i.external_id
+                        AND l.status = 'OPEN' AND l.kind = 'INVALID') AS open_letter
+        FROM unnest(${externalIds}::text[]) AS i(external_id)
+        LEFT JOIN jobs j ON j.site_id = ${ctx.siteId}::uuid AND j.source = 'FEED' AND j.external_id = i.external_id
+        LEFT JOIN intake_records r ON r.job_id = j.id AND r.site_id = j.site_id`;
+    for (const row of rows) {
+      if (row.open_letter) this.lettersMaybeOpen.add(row.external_id);
+      if (row.id === null || row.number === null) continue;
+      this.jobs.set(row.external_id, {
+        id: row.id,
+        number: row.number,
+        recordId: row.record_id,
+        recordSourceId: row.record_source_id,
+        payloadHash: row.payload_hash,
+        sourceUpdatedAt: row.source_updated_at,
+        hasSnapshot: row.has_snapshot === true,
+        detail: null,
+      });
+    }
+  }
+
+  /** Reads (and locks) the site's FEED jobs with these external ids, as they stand, and whether the shop has touched them. */
+  async lockJobs(externalIds: string[]): Promise<void> {
     if (externalIds.length === 0) return;
     const { tx, ctx } = this;
     const rows = await tx.$queryRaw<KnownJobRow[]>`
@@ -285,9 +331,10 @@ class ChunkState {
         LEFT JOIN intake_records r ON r.job_id = j.id AND r.site_id = j.site_id
        WHERE j.site_id = ${ctx.siteId}::uuid AND j.source = 'FEED' AND j.external_id = ANY(${externalIds}::text[])
        ORDER BY j.id
-       ${lock ? Prisma.sql`FOR UPDATE OF j` : Prisma.empty}`;
+         FOR UPDATE OF j`;
+    // A job gone since the index was read (deleted meanwhile) is no longer there to change.
+    for (const id of externalIds) this.jobs.delete(id);
     for (const row of rows) this.jobs.set(row.external_id, knownJobOf(row));
-    if (!lock) return;
     const ids = rows.map((r) => r.id);
     for (const id of ids) this.locked.add(id);
     if (ids.length === 0) return;
@@ -449,18 +496,16 @@ async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
     requestId: ctx.requestId ?? undefined,
   });
   await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
+  state.locked.add(job.id);
   state.jobs.set(order.externalId, {
     id: job.id,
     number: job.number,
-    status: "QUEUED",
-    archived: false,
-    fields: f,
-    customerId,
     recordId: record.id,
     recordSourceId: ctx.sourceId,
     payloadHash: hash,
     sourceUpdatedAt: order.updatedAt,
-    snapshot,
+    hasSnapshot: true,
+    detail: { status: "QUEUED", archived: false, fields: f, customerId, snapshot },
   });
   return { count: "inserted", flagged: false };
 }
@@ -474,12 +519,13 @@ async function updateJob(
   tx: TransactionClient,
   ctx: TakeContext,
   state: ChunkState,
-  known: KnownJob,
+  known: KnownJob & { detail: JobDetail },
   row: ParsedRow & { ok: true },
 ): Promise<Outcome> {
   const { order, hash } = row;
-  const snapshot = known.snapshot as OrderSnapshot;
-  const jobState: JobState = { status: known.status, archived: known.archived, touchedByShop: state.touched.has(known.id), fields: known.fields };
+  const { detail } = known;
+  const snapshot = detail.snapshot as OrderSnapshot;
+  const jobState: JobState = { status: detail.status, archived: detail.archived, touchedByShop: state.touched.has(known.id), fields: detail.fields };
   const plan = planChange(jobState, snapshot, order);
   const label = formatJobNumber(known.number);
 
@@ -494,13 +540,13 @@ async function updateJob(
     const value = plan.changes[field];
     if (field === "customerEmail") {
       data.customerId = customerId;
-      before.customerId = known.customerId;
+      before.customerId = detail.customerId;
       after.customerId = customerId;
       continue;
     }
     if (FIELD_COLUMNS[field]) {
       (data as Record<string, unknown>)[field] = field === "dueAt" ? (value ? new Date(value as string) : null) : value;
-      before[field] = jsonValue(known.fields[field]);
+      before[field] = jsonValue(detail.fields[field]);
       after[field] = jsonValue(value);
     }
   }
@@ -520,7 +566,7 @@ async function updateJob(
       await recordJobEvent(tx, {
         ...common,
         type: "status_changed",
-        before: { status: known.status },
+        before: { status: detail.status },
         after: { status: "CANCELLED", queuePosition: null, note: "cancelled at the storefront", intakeRunId: ctx.runId },
       });
     }
@@ -556,22 +602,25 @@ async function updateJob(
   });
   await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
 
-  const fields = { ...known.fields, ...plan.changes };
   state.jobs.set(order.externalId, {
     ...known,
-    status: plan.cancel ? "CANCELLED" : known.status,
-    fields,
-    customerId: "customerEmail" in plan.changes ? customerId : known.customerId,
     payloadHash: hash,
     sourceUpdatedAt: order.updatedAt,
-    snapshot: nextSnapshot,
+    hasSnapshot: true,
+    detail: {
+      ...detail,
+      status: plan.cancel ? "CANCELLED" : detail.status,
+      fields: { ...detail.fields, ...plan.changes },
+      customerId: "customerEmail" in plan.changes ? customerId : detail.customerId,
+      snapshot: nextSnapshot,
+    },
   });
   return { count: written ? "updated" : "unchanged", flagged: plan.conflicts.length > 0 };
 }
 
 /** The row asks for a plan against its job (not the same content again, not an older version, not another source's job). */
 function asksForPlan(ctx: TakeContext, known: KnownJob, row: ParsedRow & { ok: true }): boolean {
-  if (known.recordSourceId !== ctx.sourceId || known.snapshot === null) return false;
+  if (known.recordSourceId !== ctx.sourceId || !known.hasSnapshot) return false;
   if (known.sourceUpdatedAt && row.order.updatedAt.getTime() < known.sourceUpdatedAt.getTime()) return false;
   return ctx.retry || row.hash !== known.payloadHash;
 }
@@ -583,11 +632,11 @@ async function takeOrder(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
 
   if (asksForPlan(ctx, known, row) && !state.locked.has(known.id)) {
     // takeRows locks every job a row of the chunk plans against up front; this only covers what it could not foresee.
-    await state.loadJobs([order.externalId], true);
+    await state.lockJobs([order.externalId]);
     known = state.jobs.get(order.externalId);
     if (!known) return createJob(tx, ctx, state, order, hash);
   }
-  if (known.recordSourceId !== ctx.sourceId || known.snapshot === null) {
+  if (known.recordSourceId !== ctx.sourceId || !known.hasSnapshot) {
     const reason = known.recordId
       ? `Order ${order.externalId} is already ${formatJobNumber(known.number)}, taken in from another feed source of this site; two sources cannot share an order id.`
       : `${formatJobNumber(known.number)} already has the storefront order id ${order.externalId} but was not taken in by this source; change one of them.`;
@@ -602,7 +651,9 @@ async function takeOrder(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
     await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
     return { count: "unchanged", flagged: false };
   }
-  return updateJob(tx, ctx, state, known, row);
+  const { detail } = known;
+  if (!detail) throw new Error(`${formatJobNumber(known.number)} was to be changed without its row lock`);
+  return updateJob(tx, ctx, state, { ...known, detail }, row);
 }
 
 /** One row on its own: its own savepoint, and a database refusal of its values dead-letters just it. */
@@ -655,7 +706,7 @@ function batchKindOf(ctx: TakeContext, state: ChunkState, row: ParsedRow & { ok:
   if (ctx.retry) return null;
   const known = state.jobs.get(row.order.externalId);
   if (!known) return row.order.cancelled ? "close" : "insert";
-  if (known.recordSourceId !== ctx.sourceId || known.snapshot === null) return null;
+  if (known.recordSourceId !== ctx.sourceId || !known.hasSnapshot) return null;
   if (known.sourceUpdatedAt && row.order.updatedAt.getTime() < known.sourceUpdatedAt.getTime()) return "older";
   return row.hash === known.payloadHash ? "close" : null;
 }
@@ -700,35 +751,49 @@ async function insertBatch(tx: TransactionClient, ctx: TakeContext, state: Chunk
   await insertCustomers(tx, ctx, [...created.values()]);
   await updateCustomers(tx, ctx, [...changed.values()]);
   const numbers = await insertFeedJobs(tx, ctx, jobs);
-  for (const job of jobs) {
+  jobs.forEach((job, i) => {
     const number = numbers.get(job.externalId);
     if (number === undefined) throw new Error(`the insert of ${job.externalId} returned no job number`);
     state.locked.add(job.id);
     state.jobs.set(job.externalId, {
       id: job.id,
       number,
-      status: "QUEUED",
-      archived: false,
-      fields: job.fields,
-      customerId: job.customerId,
       recordId: job.recordId,
       recordSourceId: ctx.sourceId,
       payloadHash: job.payloadHash,
       sourceUpdatedAt: job.sourceUpdatedAt,
-      snapshot: JSON.parse(job.snapshot) as OrderSnapshot,
+      hasSnapshot: true,
+      detail: { status: "QUEUED", archived: false, fields: job.fields, customerId: job.customerId, snapshot: snapshotOf((rows[i] as BatchRow).row.order) },
     });
-  }
+  });
 }
 
 /** Takes rows into jobs in the caller's transaction (which acts for ctx.siteId); see the header. */
-export async function takeRows(tx: TransactionClient, ctx: TakeContext, rows: readonly unknown[]): Promise<TakeCounts> {
-  const parsed = rows.map(parseRow);
+export function takeRows(tx: TransactionClient, ctx: TakeContext, rows: readonly unknown[]): Promise<TakeCounts> {
+  return takeParsedRows(tx, ctx, rows.map(parseRow));
+}
+
+/**
+ * Every row through the per-row path: what the set-based path must come to, row for row (the
+ * tests compare the two).
+ */
+export function takeRowsOneByOne(tx: TransactionClient, ctx: TakeContext, rows: readonly unknown[]): Promise<TakeCounts> {
+  return takeParsedRows(tx, ctx, rows.map(parseRow), { setBased: false });
+}
+
+/** takeRows for rows the caller has already read with parseRow (a run reads a page while the previous chunk commits). */
+export async function takeParsedRows(
+  tx: TransactionClient,
+  ctx: TakeContext,
+  parsed: readonly ParsedRow[],
+  { setBased = true }: { setBased?: boolean } = {},
+): Promise<TakeCounts> {
   const orders = parsed.filter((p): p is ParsedRow & { ok: true } => p.ok);
   const externalIds = [...new Set(orders.map((p) => p.order.externalId))];
   const state = new ChunkState(tx, ctx);
 
   if (externalIds.length > 0) {
-    await state.loadJobs(externalIds, false);
+    await state.loadIndex(externalIds);
     // New jobs need queue positions, and the queue lock comes before any job's row lock (the
     // order every position writer keeps): reserve them first, then lock the jobs rows will change.
     const adding = new Set(orders.filter((p) => !state.jobs.has(p.order.externalId) && !p.order.cancelled).map((p) => p.order.externalId));
@@ -737,10 +802,9 @@ export async function takeRows(tx: TransactionClient, ctx: TakeContext, rows: re
       const known = state.jobs.get(p.order.externalId);
       return known !== undefined && asksForPlan(ctx, known, p);
     });
-    await state.loadJobs([...new Set(planned.map((p) => p.order.externalId))], true);
+    await state.lockJobs([...new Set(planned.map((p) => p.order.externalId))]);
     const plannedSet = new Set(planned);
     await state.loadCustomers(orders.filter((p) => !state.jobs.has(p.order.externalId) || plannedSet.has(p)).map((p) => p.order.customer.email));
-    if (!ctx.retry) for (const id of await openInvalidLetters(tx, ctx, externalIds)) state.lettersMaybeOpen.add(id);
   }
 
   const counts = emptyCounts();
@@ -795,7 +859,7 @@ export async function takeRows(tx: TransactionClient, ctx: TakeContext, rows: re
     const { externalId, customer } = row.order;
     // A second row of the same order is decided on what the first one did.
     if (batchIds.has(externalId)) await flush();
-    const kind = batchKindOf(ctx, state, row);
+    const kind = setBased ? batchKindOf(ctx, state, row) : null;
     if (kind === "older") {
       // An older version than the one taken (a repeated page) never overwrites it.
       counts.unchanged += 1;
