@@ -15,7 +15,7 @@ import type { BenchResult } from "../report.ts";
 
 const PAGE_SIZE = 500;
 // The production default (INTAKE_CHUNK_SIZE): rows per transaction and checkpoint.
-const CHUNK_SIZE = 100;
+const CHUNK_SIZE = 500;
 const CREDENTIALS_REF = "ORDERDECK_BENCH_STOREFRONT_TOKEN";
 
 function succeeded(outcome: SyncOutcome, what: string) {

@@ -56,7 +56,7 @@ const EnvSchema = z.object({
   WEBHOOK_DISABLE_AFTER: z.coerce.number().int().min(1).max(1000).default(5),
   WEBHOOK_ALLOW_PRIVATE_NETWORKS: boolean.optional(),
   INTAKE_LAG_ALERT_SECONDS: z.coerce.number().int().min(1).default(900),
-  INTAKE_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(100),
+  INTAKE_CHUNK_SIZE: z.coerce.number().int().min(1).max(1000).default(500),
   INTAKE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   INTAKE_SYNC_CRON: cron.default("* * * * *"),
   INTAKE_FULL_SYNC_CRON: cron.default("30 2 * * *"),

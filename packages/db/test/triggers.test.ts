@@ -1,5 +1,6 @@
 import {
   canTransition,
+  generatePickupCode,
   Fulfilment,
   isOpen,
   JobStatus,
@@ -294,6 +295,56 @@ describe("job bookkeeping", () => {
     const numbers = await Promise.all(Array.from({ length: 20 }, () => draw(2026)));
     expect(numbers.sort((x, y) => (x ?? 0) - (y ?? 0))).toEqual(Array.from({ length: 20 }, (_, i) => i + 1));
     expect(await draw(2027)).toBe(1);
+  });
+
+  it("a reserved block of job numbers is handed out in insert order, and the counter stays gapless around it", async () => {
+    const site = await createSite(db.pool, "Blocks");
+    const before = await insertJob(db.pool, site);
+    const client = await db.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const reserved = await client.query<{ first: number }>("SELECT reserve_job_numbers($1, 3) AS first", [site]);
+      expect(reserved.rows[0]?.first).toBe(before.number + 1);
+      // A second block before the first is used up is refused: its numbers would interleave.
+      await client.query("SAVEPOINT again");
+      await expectRefused(client.query("SELECT reserve_job_numbers($1, 2)", [site]), { code: "23514" });
+      await client.query("ROLLBACK TO SAVEPOINT again");
+      const inserted = await client.query<{ title: string; number: number }>(
+        `INSERT INTO jobs (id, site_id, title, pickup_code, queue_position)
+         SELECT gen_random_uuid(), $1, t.title, t.code, t.position
+           FROM unnest($2::text[], $3::text[], $4::int[]) WITH ORDINALITY AS t(title, code, position, n) ORDER BY t.n
+         RETURNING title, number`,
+        [site, ["first", "second", "third"], [generatePickupCode(), generatePickupCode(), generatePickupCode()], [freshPosition(), freshPosition(), freshPosition()]],
+      );
+      expect(inserted.rows.map((r) => [r.title, r.number])).toEqual([
+        ["first", before.number + 1],
+        ["second", before.number + 2],
+        ["third", before.number + 3],
+      ]);
+      // The block is used up: the next insert counts on from it.
+      const next = await insertJob(client, site);
+      expect(next.number).toBe(before.number + 4);
+      await client.query("COMMIT");
+    } finally {
+      await client.query("ROLLBACK").catch(() => undefined);
+      client.release();
+    }
+    // A rolled-back block leaves no gap.
+    await db.pool.query("BEGIN; SELECT reserve_job_numbers($1, 50); ROLLBACK;".replace("$1", `'${site}'`));
+    expect((await insertJob(db.pool, site)).number).toBe(before.number + 5);
+  });
+
+  it("a block set by hand beyond the counter is refused", async () => {
+    const site = await createSite(db.pool, "Forged block");
+    const client = await db.pool.connect();
+    try {
+      await client.query("BEGIN");
+      await client.query("SELECT set_config('orderdeck.job_numbers', $1, true)", [`${site} 500 500`]);
+      await expectRefused(insertJob(client, site), { code: "23514", constraint: "jobs_number_assigned" });
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
   });
 
   it("refuses a supplied job number and a change of number or site", async () => {

@@ -10,9 +10,10 @@ import {
   positionOfRow,
   storefrontFeed,
   type FeedAccess,
+  type FeedPage,
   type FeedSettings,
 } from "./storefront-feed.ts";
-import { addCounts, emptyCounts, takeRows, type TakeCounts } from "./take.ts";
+import { addCounts, emptyCounts, parseRow, takeParsedRows, type ParsedRow, type TakeCounts } from "./take.ts";
 
 /*
  * One sync run of one source:
@@ -45,7 +46,7 @@ export interface IntakeSettings extends FeedSettings {
 
 export const DEFAULT_INTAKE_SETTINGS: IntakeSettings = {
   ...DEFAULT_FEED_SETTINGS,
-  chunkSize: 100,
+  chunkSize: 500,
   maxPagesPerRun: 10_000,
   chunkTimeoutMs: 60_000,
 };
@@ -103,6 +104,18 @@ export function presentRun(run: IntakeRun): IntakeRunView {
     error: run.error,
     requestedById: run.requestedById,
   };
+}
+
+interface BufferedRow {
+  parsed: ParsedRow;
+  /** The cursor just after the row (null when the row has no usable position). */
+  after: string | null;
+  instant: Date | null;
+}
+
+interface ReadPage {
+  page: FeedPage;
+  rows: BufferedRow[];
 }
 
 /** Where an interrupted full reconciliation stopped (intake_sources.checkpoint). */
@@ -194,17 +207,17 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   let counts = emptyCounts();
   let sourceNewest = source.sourceNewestAt;
 
-  const commit = async (rows: Array<{ raw: unknown; after: string | null }>) => {
+  const commit = async (rows: BufferedRow[]) => {
     let end = committed;
     for (const row of rows) end = laterCursor(end, row.after);
     const chunkCounts: TakeCounts = await inSite(
       prisma,
       siteId,
       async (tx) => {
-        const taken = await takeRows(
+        const taken = await takeParsedRows(
           tx,
           { siteId, sourceId, runId: run.id, requestId: target.requestId ?? null, now: nowOf(deps), retry: false },
-          rows.map((r) => r.raw),
+          rows.map((r) => r.parsed),
         );
         // The checkpoint moves in the transaction that took the rows, never before it.
         const cursor = laterCursor(cursorNow, end);
@@ -238,34 +251,59 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   };
 
   let failure: unknown = null;
-  try {
-    const buffer: Array<{ raw: unknown; after: string | null }> = [];
-    let cursor = from;
-    for (let pages = 1; ; pages++) {
-      if (pages > settings.maxPagesPerRun) {
-        throw new FeedError(`the storefront still had more after ${settings.maxPagesPerRun} pages; the next run goes on from here`, false);
-      }
-      const page = await feed.page(cursor);
-      sourceNewest = maxDate(sourceNewest, page.newestUpdatedAt);
-      page.rows.forEach((raw, i) => {
+  // The next page is asked for while this one's chunks are taken; it is always waited for before
+  // the run ends, so no request of this run outlives it.
+  let pending: Promise<ReadPage> | null = null;
+  // A page's rows are parsed as soon as it arrives, which is while the previous chunk commits.
+  const read = (cursor: string | null): Promise<ReadPage> =>
+    feed.page(cursor).then((page) => ({
+      page,
+      rows: page.rows.map((raw, i) => {
         const after = positionOfRow(raw);
-        if (after) sourceNewest = maxDate(sourceNewest, cursorInstant(after));
         // The page's own cursor covers its last row even when that row is unreadable.
-        buffer.push({ raw, after: i === page.rows.length - 1 ? laterCursor(after, page.nextCursor) : after });
-      });
-      while (buffer.length >= settings.chunkSize) await commit(buffer.splice(0, settings.chunkSize));
-      if (!page.hasMore || page.rows.length === 0) break;
-      if (page.nextCursor === null || page.nextCursor === cursor) {
-        throw new FeedError("the storefront said there was more but its cursor did not move", false);
+        return { parsed: parseRow(raw), after: i === page.rows.length - 1 ? laterCursor(after, page.nextCursor) : after, instant: after ? cursorInstant(after) : null };
+      }),
+    }));
+  try {
+    const buffer: BufferedRow[] = [];
+    let cursor = from;
+    let next = read(cursor);
+    pending = next;
+    for (let pages = 1; ; pages++) {
+      const { page, rows } = await next;
+      pending = null;
+      sourceNewest = maxDate(sourceNewest, page.newestUpdatedAt);
+      for (const row of rows) {
+        sourceNewest = maxDate(sourceNewest, row.instant);
+        buffer.push(row);
       }
-      cursor = page.nextCursor;
+      const more = page.hasMore && page.rows.length > 0;
+      // What stops the run after this page still lets its full chunks commit first.
+      let stop: FeedError | null = null;
+      if (more) {
+        if (page.nextCursor === null || page.nextCursor === cursor) {
+          stop = new FeedError("the storefront said there was more but its cursor did not move", false);
+        } else if (pages >= settings.maxPagesPerRun) {
+          stop = new FeedError(`the storefront still had more after ${settings.maxPagesPerRun} pages; the next run goes on from here`, false);
+        } else {
+          cursor = page.nextCursor;
+          next = read(cursor);
+          pending = next;
+          // Its failure is dealt with where it is awaited, after this page's chunks.
+          next.catch(() => undefined);
+        }
+      }
+      while (buffer.length >= settings.chunkSize) await commit(buffer.splice(0, settings.chunkSize));
+      if (stop) throw stop;
+      if (!more) break;
     }
     if (buffer.length > 0) await commit(buffer.splice(0));
   } catch (error) {
     failure = error;
+    if (pending) await pending.catch(() => undefined);
   }
 
-  const finishedAt = nowOf(deps);
+    const finishedAt = nowOf(deps);
   const status = failure === null ? "SUCCEEDED" : "FAILED";
   const finished = await inSite(prisma, siteId, async (tx) => {
     await tx.intakeSource.update({

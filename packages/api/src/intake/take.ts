@@ -1,4 +1,5 @@
 import { formatJobNumber, generatePickupCode, type DeadLetterKind, type JobStatus } from "@orderdeck/contracts";
+import { randomUUID } from "node:crypto";
 import type { Prisma, TransactionClient } from "@orderdeck/db";
 import { databaseRefusal } from "../database-refusals.ts";
 import { recordJobEvent } from "../jobs/events.ts";
@@ -16,6 +17,7 @@ import {
   type OrderSnapshot,
 } from "./mapping.ts";
 import { SourceOrder } from "./storefront-feed.ts";
+import { closeInvalidLetters, insertCustomers, insertFeedJobs, updateCustomers, type NewCustomer, type NewFeedJob } from "./take-bulk.ts";
 
 /*
  * Takes source rows into jobs, inside a transaction the caller holds for the site (one chunk of
@@ -74,7 +76,7 @@ function clip(text: string, max: number): string {
 
 // ---- Reading a row ---------------------------------------------------------------------------------
 
-type ParsedRow =
+export type ParsedRow =
   | { ok: true; raw: unknown; order: MappedOrder; hash: string }
   | { ok: false; raw: unknown; externalId: string | null; reason: string };
 
@@ -173,18 +175,38 @@ export async function closeDeadLetters(tx: TransactionClient, ctx: TakeContext, 
 
 // ---- The chunk's view of its jobs ----------------------------------------------------------------------
 
+/** What every row of a chunk needs to know of its job: whether and what the intake took of it. */
 interface KnownJob {
   id: string;
   number: number;
-  status: JobStatus;
-  archived: boolean;
-  fields: JobFields;
-  customerId: string | null;
   recordId: string | null;
   recordSourceId: string | null;
   payloadHash: string | null;
   sourceUpdatedAt: Date | null;
+  /** The intake keeps a snapshot of the version it took (a job it took in itself). */
+  hasSnapshot: boolean;
+  /** The job as it stands: read with its row lock, null until this transaction holds that lock. */
+  detail: JobDetail | null;
+}
+
+interface JobDetail {
+  status: JobStatus;
+  archived: boolean;
+  fields: JobFields;
+  customerId: string | null;
   snapshot: OrderSnapshot | null;
+}
+
+interface IndexRow {
+  external_id: string;
+  id: string | null;
+  number: number | null;
+  record_id: string | null;
+  record_source_id: string | null;
+  payload_hash: string | null;
+  source_updated_at: Date | null;
+  has_snapshot: boolean | null;
+  open_letter: boolean;
 }
 
 interface KnownJobRow {
@@ -217,10 +239,12 @@ function knownJobOf(row: KnownJobRow): KnownJob {
   return {
     id: row.id,
     number: row.number,
-    status: row.status,
-    archived: row.archived_at !== null,
-    customerId: row.customer_id,
-    fields: {
+    recordId: row.record_id,
+    recordSourceId: row.record_source_id,
+    payloadHash: row.payload_hash,
+    sourceUpdatedAt: row.source_updated_at,
+    hasSnapshot: row.snapshot !== null,
+    detail: { status: row.status, archived: row.archived_at !== null, customerId: row.customer_id, snapshot: row.snapshot, fields: {
       title: row.title,
       notes: row.notes,
       dueAt: row.due_at ? row.due_at.toISOString() : null,
@@ -233,12 +257,7 @@ function knownJobOf(row: KnownJobRow): KnownJob {
       currency: row.currency,
       fulfilment: row.fulfilment,
       customerEmail: row.customer_email,
-    },
-    recordId: row.record_id,
-    recordSourceId: row.record_source_id,
-    payloadHash: row.payload_hash,
-    sourceUpdatedAt: row.source_updated_at,
-    snapshot: row.snapshot,
+    } },
   };
 }
 
@@ -252,7 +271,12 @@ interface CustomerRow {
 class ChunkState {
   readonly jobs = new Map<string, KnownJob>();
   readonly touched = new Set<string>();
+  /** Jobs this transaction holds the row lock of (or created): the only ones a row may change. */
+  readonly locked = new Set<string>();
   readonly customers = new Map<string, CustomerRow>();
+  private readonly emailsRead = new Set<string>();
+  /** External ids that may have an open INVALID letter: read once, plus every id a letter was written for since. */
+  readonly lettersMaybeOpen = new Set<string>();
   positions: number[] = [];
 
   constructor(
@@ -260,8 +284,40 @@ class ChunkState {
     private readonly ctx: TakeContext,
   ) {}
 
-  /** Reads (and locks) the site's FEED jobs with these external ids, with what the intake knows of them. */
-  async loadJobs(externalIds: string[]): Promise<void> {
+  /**
+   * Reads which of these external ids are already jobs of the site (FEED), what the intake took
+   * of them, and which have an open INVALID letter of the source: one statement, no locks.
+   */
+  async loadIndex(externalIds: string[]): Promise<void> {
+    if (externalIds.length === 0) return;
+    const { tx, ctx } = this;
+    const rows = await tx.$queryRaw<IndexRow[]>`
+      SELECT i.external_id, j.id::text AS id, j.number, r.id::text AS record_id, r.source_id::text AS record_source_id,
+             r.payload_hash, r.source_updated_at, r.snapshot IS NOT NULL AS has_snapshot,
+             EXISTS (SELECT 1 FROM intake_dead_letters l
+                      WHERE l.site_id = ${ctx.siteId}::uuid AND l.source_id = ${ctx.sourceId}::uuid AND l.external_id = i.external_id
+                        AND l.status = 'OPEN' AND l.kind = 'INVALID') AS open_letter
+        FROM unnest(${externalIds}::text[]) AS i(external_id)
+        LEFT JOIN jobs j ON j.site_id = ${ctx.siteId}::uuid AND j.source = 'FEED' AND j.external_id = i.external_id
+        LEFT JOIN intake_records r ON r.job_id = j.id AND r.site_id = j.site_id`;
+    for (const row of rows) {
+      if (row.open_letter) this.lettersMaybeOpen.add(row.external_id);
+      if (row.id === null || row.number === null) continue;
+      this.jobs.set(row.external_id, {
+        id: row.id,
+        number: row.number,
+        recordId: row.record_id,
+        recordSourceId: row.record_source_id,
+        payloadHash: row.payload_hash,
+        sourceUpdatedAt: row.source_updated_at,
+        hasSnapshot: row.has_snapshot === true,
+        detail: null,
+      });
+    }
+  }
+
+  /** Reads (and locks) the site's FEED jobs with these external ids, as they stand, and whether the shop has touched them. */
+  async lockJobs(externalIds: string[]): Promise<void> {
     if (externalIds.length === 0) return;
     const { tx, ctx } = this;
     const rows = await tx.$queryRaw<KnownJobRow[]>`
@@ -276,8 +332,11 @@ class ChunkState {
        WHERE j.site_id = ${ctx.siteId}::uuid AND j.source = 'FEED' AND j.external_id = ANY(${externalIds}::text[])
        ORDER BY j.id
          FOR UPDATE OF j`;
+    // A job gone since the index was read (deleted meanwhile) is no longer there to change.
+    for (const id of externalIds) this.jobs.delete(id);
     for (const row of rows) this.jobs.set(row.external_id, knownJobOf(row));
     const ids = rows.map((r) => r.id);
+    for (const id of ids) this.locked.add(id);
     if (ids.length === 0) return;
     const touched = await tx.$queryRaw<Array<{ job_id: string }>>`
       SELECT DISTINCT job_id::text AS job_id FROM job_events
@@ -285,18 +344,22 @@ class ChunkState {
     for (const row of touched) this.touched.add(row.job_id);
   }
 
+  /** Reads the site's customers with these addresses, unless read already. */
   async loadCustomers(emails: string[]): Promise<void> {
-    if (emails.length === 0) return;
+    const missing = [...new Set(emails)].filter((e) => !this.emailsRead.has(e));
+    if (missing.length === 0) return;
     const rows = await this.tx.$queryRaw<CustomerRow[]>`
       SELECT id::text AS id, lower(email) AS email, name, phone FROM customers
-       WHERE site_id = ${this.ctx.siteId}::uuid AND lower(email) = ANY(${emails}::text[])
+       WHERE site_id = ${this.ctx.siteId}::uuid AND lower(email) = ANY(${missing}::text[])
        ORDER BY created_at DESC, id DESC`;
+    for (const email of missing) this.emailsRead.add(email);
     // Oldest last, so the oldest customer with an address wins when several share it.
     for (const row of rows) this.customers.set(row.email, row);
   }
 
   /** The site's customer with this address (created if none), with the order's contact details. */
   async customerFor(customer: MappedOrder["customer"]): Promise<string> {
+    await this.loadCustomers([customer.email]);
     const known = this.customers.get(customer.email);
     if (!known) {
       const created = await this.tx.customer.create({
@@ -318,15 +381,39 @@ class ChunkState {
     const job = this.jobs.get(order.externalId);
     const customer = this.customers.get(order.customer.email);
     const positions = [...this.positions];
+    const locked = new Set(this.locked);
     return () => {
       if (job) this.jobs.set(order.externalId, job);
       else this.jobs.delete(order.externalId);
       if (customer) this.customers.set(order.customer.email, customer);
       else this.customers.delete(order.customer.email);
       this.positions = positions;
+      replaceSet(this.locked, locked);
+    };
+  }
+
+  /** All of the state, to put back if a set-based write is rolled back to its savepoint. */
+  saveAll(): () => void {
+    const jobs = new Map(this.jobs);
+    const customers = new Map(this.customers);
+    const positions = [...this.positions];
+    const locked = new Set(this.locked);
+    return () => {
+      this.jobs.clear();
+      for (const [k, v] of jobs) this.jobs.set(k, v);
+      this.customers.clear();
+      for (const [k, v] of customers) this.customers.set(k, v);
+      this.positions = positions;
+      replaceSet(this.locked, locked);
     };
   }
 }
+
+function replaceSet<T>(target: Set<T>, source: Set<T>): void {
+  target.clear();
+  for (const v of source) target.add(v);
+}
+
 
 // ---- Taking one order ----------------------------------------------------------------------------------
 
@@ -409,18 +496,16 @@ async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
     requestId: ctx.requestId ?? undefined,
   });
   await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
+  state.locked.add(job.id);
   state.jobs.set(order.externalId, {
     id: job.id,
     number: job.number,
-    status: "QUEUED",
-    archived: false,
-    fields: f,
-    customerId,
     recordId: record.id,
     recordSourceId: ctx.sourceId,
     payloadHash: hash,
     sourceUpdatedAt: order.updatedAt,
-    snapshot,
+    hasSnapshot: true,
+    detail: { status: "QUEUED", archived: false, fields: f, customerId, snapshot },
   });
   return { count: "inserted", flagged: false };
 }
@@ -434,12 +519,13 @@ async function updateJob(
   tx: TransactionClient,
   ctx: TakeContext,
   state: ChunkState,
-  known: KnownJob,
+  known: KnownJob & { detail: JobDetail },
   row: ParsedRow & { ok: true },
 ): Promise<Outcome> {
   const { order, hash } = row;
-  const snapshot = known.snapshot as OrderSnapshot;
-  const jobState: JobState = { status: known.status, archived: known.archived, touchedByShop: state.touched.has(known.id), fields: known.fields };
+  const { detail } = known;
+  const snapshot = detail.snapshot as OrderSnapshot;
+  const jobState: JobState = { status: detail.status, archived: detail.archived, touchedByShop: state.touched.has(known.id), fields: detail.fields };
   const plan = planChange(jobState, snapshot, order);
   const label = formatJobNumber(known.number);
 
@@ -454,13 +540,13 @@ async function updateJob(
     const value = plan.changes[field];
     if (field === "customerEmail") {
       data.customerId = customerId;
-      before.customerId = known.customerId;
+      before.customerId = detail.customerId;
       after.customerId = customerId;
       continue;
     }
     if (FIELD_COLUMNS[field]) {
       (data as Record<string, unknown>)[field] = field === "dueAt" ? (value ? new Date(value as string) : null) : value;
-      before[field] = jsonValue(known.fields[field]);
+      before[field] = jsonValue(detail.fields[field]);
       after[field] = jsonValue(value);
     }
   }
@@ -480,7 +566,7 @@ async function updateJob(
       await recordJobEvent(tx, {
         ...common,
         type: "status_changed",
-        before: { status: known.status },
+        before: { status: detail.status },
         after: { status: "CANCELLED", queuePosition: null, note: "cancelled at the storefront", intakeRunId: ctx.runId },
       });
     }
@@ -516,25 +602,41 @@ async function updateJob(
   });
   await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
 
-  const fields = { ...known.fields, ...plan.changes };
   state.jobs.set(order.externalId, {
     ...known,
-    status: plan.cancel ? "CANCELLED" : known.status,
-    fields,
-    customerId: "customerEmail" in plan.changes ? customerId : known.customerId,
     payloadHash: hash,
     sourceUpdatedAt: order.updatedAt,
-    snapshot: nextSnapshot,
+    hasSnapshot: true,
+    detail: {
+      ...detail,
+      status: plan.cancel ? "CANCELLED" : detail.status,
+      fields: { ...detail.fields, ...plan.changes },
+      customerId: "customerEmail" in plan.changes ? customerId : detail.customerId,
+      snapshot: nextSnapshot,
+    },
   });
   return { count: written ? "updated" : "unchanged", flagged: plan.conflicts.length > 0 };
 }
 
+/** The row asks for a plan against its job (not the same content again, not an older version, not another source's job). */
+function asksForPlan(ctx: TakeContext, known: KnownJob, row: ParsedRow & { ok: true }): boolean {
+  if (known.recordSourceId !== ctx.sourceId || !known.hasSnapshot) return false;
+  if (known.sourceUpdatedAt && row.order.updatedAt.getTime() < known.sourceUpdatedAt.getTime()) return false;
+  return ctx.retry || row.hash !== known.payloadHash;
+}
+
 async function takeOrder(tx: TransactionClient, ctx: TakeContext, state: ChunkState, row: ParsedRow & { ok: true }): Promise<Outcome> {
   const { order, hash } = row;
-  const known = state.jobs.get(order.externalId);
+  let known = state.jobs.get(order.externalId);
   if (!known) return createJob(tx, ctx, state, order, hash);
 
-  if (known.recordSourceId !== ctx.sourceId || known.snapshot === null) {
+  if (asksForPlan(ctx, known, row) && !state.locked.has(known.id)) {
+    // takeRows locks every job a row of the chunk plans against up front; this only covers what it could not foresee.
+    await state.lockJobs([order.externalId]);
+    known = state.jobs.get(order.externalId);
+    if (!known) return createJob(tx, ctx, state, order, hash);
+  }
+  if (known.recordSourceId !== ctx.sourceId || !known.hasSnapshot) {
     const reason = known.recordId
       ? `Order ${order.externalId} is already ${formatJobNumber(known.number)}, taken in from another feed source of this site; two sources cannot share an order id.`
       : `${formatJobNumber(known.number)} already has the storefront order id ${order.externalId} but was not taken in by this source; change one of them.`;
@@ -549,58 +651,230 @@ async function takeOrder(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
     await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
     return { count: "unchanged", flagged: false };
   }
-  return updateJob(tx, ctx, state, known, row);
+  const { detail } = known;
+  if (!detail) throw new Error(`${formatJobNumber(known.number)} was to be changed without its row lock`);
+  return updateJob(tx, ctx, state, { ...known, detail }, row);
+}
+
+/** One row on its own: its own savepoint, and a database refusal of its values dead-letters just it. */
+async function takeOneRow(tx: TransactionClient, ctx: TakeContext, state: ChunkState, row: ParsedRow & { ok: true }): Promise<Outcome> {
+  state.lettersMaybeOpen.add(row.order.externalId);
+  await tx.$executeRaw`SAVEPOINT intake_row`;
+  const restore = state.save(row.order);
+  try {
+    const outcome = await takeOrder(tx, ctx, state, row);
+    await tx.$executeRaw`RELEASE SAVEPOINT intake_row`;
+    return outcome;
+  } catch (error) {
+    // Only a refusal of this row's values is the row's fault; anything else ends the chunk.
+    if (!isRowRefusal(error)) throw error;
+    await tx.$executeRaw`ROLLBACK TO SAVEPOINT intake_row`;
+    restore();
+    await writeDeadLetter(tx, ctx, {
+      kind: "INVALID",
+      externalId: row.order.externalId,
+      payload: row.raw,
+      reason: `The database refused this order: ${databaseRefusal(error)?.message ?? "unknown reason"}`,
+    });
+    return { count: "rejected", flagged: false };
+  }
+}
+
+function isRowRefusal(error: unknown): boolean {
+  const refusal = databaseRefusal(error);
+  return refusal !== null && refusal !== undefined && (refusal.reason === "VALIDATION_FAILED" || refusal.reason === "DUPLICATE");
+}
+
+// ---- Taking many orders at once ---------------------------------------------------------------------------
+
+/**
+ * What a row the set-based path takes does: `insert` a new job, or nothing but closing the row's
+ * open INVALID letter (`close`: the same content again, or an order cancelled before the shop saw it).
+ */
+type BatchKind = "insert" | "close";
+
+interface BatchRow {
+  row: ParsedRow & { ok: true };
+  kind: BatchKind;
+}
+
+/**
+ * The common cases, decided from the state alone: a new order, or one whose content the intake
+ * already has. Everything else (a changed order, another source's job, a retry) is the per-row path's.
+ */
+function batchKindOf(ctx: TakeContext, state: ChunkState, row: ParsedRow & { ok: true }): BatchKind | "older" | null {
+  if (ctx.retry) return null;
+  const known = state.jobs.get(row.order.externalId);
+  if (!known) return row.order.cancelled ? "close" : "insert";
+  if (known.recordSourceId !== ctx.sourceId || !known.hasSnapshot) return null;
+  if (known.sourceUpdatedAt && row.order.updatedAt.getTime() < known.sourceUpdatedAt.getTime()) return "older";
+  return row.hash === known.payloadHash ? "close" : null;
+}
+
+/** The new jobs of a batch: their customers, then jobs, intake records and `created` events, a statement each. */
+async function insertBatch(tx: TransactionClient, ctx: TakeContext, state: ChunkState, rows: BatchRow[]): Promise<void> {
+  await state.loadCustomers(rows.map((r) => r.row.order.customer.email));
+  const created = new Map<string, NewCustomer>();
+  const changed = new Map<string, Omit<NewCustomer, "email">>();
+  // The customers as the per-row path would leave them, row after row.
+  for (const { row } of rows) {
+    const { email, name, phone } = row.order.customer;
+    const known = state.customers.get(email);
+    if (!known) {
+      const customer = { id: randomUUID(), email, name, phone };
+      state.customers.set(email, customer);
+      created.set(email, customer);
+    } else if (known.name !== name || known.phone !== phone) {
+      const next = { ...known, name, phone };
+      state.customers.set(email, next);
+      if (created.has(email)) created.set(email, next);
+      else changed.set(email, { id: next.id, name, phone });
+    }
+  }
+  const missing = rows.length - state.positions.length;
+  if (missing > 0) state.positions.push(...(await appendPositions(tx, ctx.siteId, missing)));
+  const jobs: NewFeedJob[] = rows.map(({ row }) => {
+    const { order } = row;
+    return {
+      id: randomUUID(),
+      externalId: order.externalId,
+      customerId: (state.customers.get(order.customer.email) as CustomerRow).id,
+      queuePosition: state.positions.shift() ?? null,
+      pickupCode: generatePickupCode(),
+      fields: order.fields,
+      recordId: randomUUID(),
+      payloadHash: row.hash,
+      sourceUpdatedAt: order.updatedAt,
+      snapshot: JSON.stringify(snapshotOf(order)),
+    };
+  });
+  await insertCustomers(tx, ctx, [...created.values()]);
+  await updateCustomers(tx, ctx, [...changed.values()]);
+  const numbers = await insertFeedJobs(tx, ctx, jobs);
+  jobs.forEach((job, i) => {
+    const number = numbers.get(job.externalId);
+    if (number === undefined) throw new Error(`the insert of ${job.externalId} returned no job number`);
+    state.locked.add(job.id);
+    state.jobs.set(job.externalId, {
+      id: job.id,
+      number,
+      recordId: job.recordId,
+      recordSourceId: ctx.sourceId,
+      payloadHash: job.payloadHash,
+      sourceUpdatedAt: job.sourceUpdatedAt,
+      hasSnapshot: true,
+      detail: { status: "QUEUED", archived: false, fields: job.fields, customerId: job.customerId, snapshot: snapshotOf((rows[i] as BatchRow).row.order) },
+    });
+  });
 }
 
 /** Takes rows into jobs in the caller's transaction (which acts for ctx.siteId); see the header. */
-export async function takeRows(tx: TransactionClient, ctx: TakeContext, rows: readonly unknown[]): Promise<TakeCounts> {
-  const parsed = rows.map(parseRow);
+export function takeRows(tx: TransactionClient, ctx: TakeContext, rows: readonly unknown[]): Promise<TakeCounts> {
+  return takeParsedRows(tx, ctx, rows.map(parseRow));
+}
+
+/**
+ * Every row through the per-row path: what the set-based path must come to, row for row (the
+ * tests compare the two).
+ */
+export function takeRowsOneByOne(tx: TransactionClient, ctx: TakeContext, rows: readonly unknown[]): Promise<TakeCounts> {
+  return takeParsedRows(tx, ctx, rows.map(parseRow), { setBased: false });
+}
+
+/** takeRows for rows the caller has already read with parseRow (a run reads a page while the previous chunk commits). */
+export async function takeParsedRows(
+  tx: TransactionClient,
+  ctx: TakeContext,
+  parsed: readonly ParsedRow[],
+  { setBased = true }: { setBased?: boolean } = {},
+): Promise<TakeCounts> {
   const orders = parsed.filter((p): p is ParsedRow & { ok: true } => p.ok);
   const externalIds = [...new Set(orders.map((p) => p.order.externalId))];
   const state = new ChunkState(tx, ctx);
 
-  // New jobs need queue positions, and the queue lock comes before any job's row lock (the order
-  // every position writer keeps), so find out first how many this chunk will add.
   if (externalIds.length > 0) {
-    const existing = await tx.$queryRaw<Array<{ external_id: string }>>`
-      SELECT external_id FROM jobs WHERE site_id = ${ctx.siteId}::uuid AND source = 'FEED' AND external_id = ANY(${externalIds}::text[])`;
-    const have = new Set(existing.map((r) => r.external_id));
-    const adding = new Set(orders.filter((p) => !have.has(p.order.externalId) && !p.order.cancelled).map((p) => p.order.externalId));
+    await state.loadIndex(externalIds);
+    // New jobs need queue positions, and the queue lock comes before any job's row lock (the
+    // order every position writer keeps): reserve them first, then lock the jobs rows will change.
+    const adding = new Set(orders.filter((p) => !state.jobs.has(p.order.externalId) && !p.order.cancelled).map((p) => p.order.externalId));
     state.positions = await appendPositions(tx, ctx.siteId, adding.size);
+    const planned = orders.filter((p) => {
+      const known = state.jobs.get(p.order.externalId);
+      return known !== undefined && asksForPlan(ctx, known, p);
+    });
+    await state.lockJobs([...new Set(planned.map((p) => p.order.externalId))]);
+    const plannedSet = new Set(planned);
+    await state.loadCustomers(orders.filter((p) => !state.jobs.has(p.order.externalId) || plannedSet.has(p)).map((p) => p.order.customer.email));
   }
-  await state.loadJobs(externalIds);
-  await state.loadCustomers([...new Set(orders.map((p) => p.order.customer.email))]);
 
   const counts = emptyCounts();
+  const tally = (outcome: Outcome) => {
+    counts[outcome.count] += 1;
+    if (outcome.flagged) counts.flagged += 1;
+  };
+
+  // Rows the set-based path takes, gathered until a row must see their effects first.
+  let batch: BatchRow[] = [];
+  const batchIds = new Set<string>();
+  const batchEmails = new Set<string>();
+  const flush = async () => {
+    if (batch.length === 0) return;
+    const taking = batch;
+    batch = [];
+    batchIds.clear();
+    batchEmails.clear();
+    const inserting = taking.filter((r) => r.kind === "insert");
+    const closing = [...new Set(taking.map((r) => r.row.order.externalId))].filter((id) => state.lettersMaybeOpen.has(id));
+    if (inserting.length === 0) {
+      await closeInvalidLetters(tx, ctx, closing);
+    } else {
+      const restore = state.saveAll();
+      await tx.$executeRaw`SAVEPOINT intake_set`;
+      try {
+        await insertBatch(tx, ctx, state, inserting);
+        await closeInvalidLetters(tx, ctx, closing);
+        await tx.$executeRaw`RELEASE SAVEPOINT intake_set`;
+      } catch (error) {
+        if (!isRowRefusal(error)) throw error;
+        // Some row's values are refused: take these rows one by one, which dead-letters just that one.
+        await tx.$executeRaw`ROLLBACK TO SAVEPOINT intake_set`;
+        restore();
+        for (const { row } of taking) tally(await takeOneRow(tx, ctx, state, row));
+        return;
+      }
+    }
+    for (const id of closing) state.lettersMaybeOpen.delete(id);
+    for (const { kind } of taking) counts[kind === "insert" ? "inserted" : "unchanged"] += 1;
+  };
+
   for (const row of parsed) {
     counts.seen += 1;
     if (!row.ok) {
+      if (row.externalId !== null && batchIds.has(row.externalId)) await flush();
       await writeDeadLetter(tx, ctx, { kind: "INVALID", externalId: row.externalId, payload: row.raw, reason: row.reason });
+      if (row.externalId !== null) state.lettersMaybeOpen.add(row.externalId);
       counts.rejected += 1;
       continue;
     }
-    await tx.$executeRaw`SAVEPOINT intake_row`;
-    const restore = state.save(row.order);
-    let outcome: Outcome;
-    try {
-      outcome = await takeOrder(tx, ctx, state, row);
-      await tx.$executeRaw`RELEASE SAVEPOINT intake_row`;
-    } catch (error) {
-      const refusal = databaseRefusal(error);
-      // Only a refusal of this row's values is the row's fault; anything else ends the chunk.
-      if (!refusal || (refusal.reason !== "VALIDATION_FAILED" && refusal.reason !== "DUPLICATE")) throw error;
-      await tx.$executeRaw`ROLLBACK TO SAVEPOINT intake_row`;
-      restore();
-      await writeDeadLetter(tx, ctx, {
-        kind: "INVALID",
-        externalId: row.order.externalId,
-        payload: row.raw,
-        reason: `The database refused this order: ${refusal.message}`,
-      });
-      outcome = { count: "rejected", flagged: false };
+    const { externalId, customer } = row.order;
+    // A second row of the same order is decided on what the first one did.
+    if (batchIds.has(externalId)) await flush();
+    const kind = setBased ? batchKindOf(ctx, state, row) : null;
+    if (kind === "older") {
+      // An older version than the one taken (a repeated page) never overwrites it.
+      counts.unchanged += 1;
+      continue;
     }
-    counts[outcome.count] += 1;
-    if (outcome.flagged) counts.flagged += 1;
+    if (kind !== null) {
+      batch.push({ row, kind });
+      batchIds.add(externalId);
+      if (kind === "insert") batchEmails.add(customer.email);
+      continue;
+    }
+    // The per-row path; it shares only the order and the customer with rows gathered before it.
+    if (batchEmails.has(customer.email)) await flush();
+    tally(await takeOneRow(tx, ctx, state, row));
   }
+  await flush();
   return counts;
 }
