@@ -154,6 +154,20 @@ export function siteOf(db: SqliteDatabase): SyncSite | null {
  * console killed between pages resumes exactly where the last stored page ended.
  */
 export function applyPullPage(db: SqliteDatabase, page: SyncPullPage, actor: Actor, now: Date): void {
+  // A pulled page is a copy of the server's rows: its commit need not wait for the disk
+  // (synchronous=NORMAL). WAL still keeps it atomic, so a power cut loses the page and its cursor
+  // together and the next pull asks for it again; the next FULL commit (a person's action) makes
+  // it durable with everything before it. Restored at once: better-sqlite3 is synchronous, so no
+  // other transaction commits in between.
+  db.pragma("synchronous = NORMAL");
+  try {
+    storePage(db, page, actor, now);
+  } finally {
+    db.pragma("synchronous = FULL");
+  }
+}
+
+function storePage(db: SqliteDatabase, page: SyncPullPage, actor: Actor, now: Date): void {
   db.transaction(() => {
     const state = readSyncState(db);
     // The first page of a full snapshot opens a new generation; rows it does not reach are dropped at its end.
