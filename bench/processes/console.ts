@@ -39,7 +39,6 @@ const core = createConsoleCore({
   dataDir,
   defaultServerUrl: serverUrl,
   fetch: network,
-  pullLimit: 1_000,
   pollIntervalMs: 600_000,
   backoff: { minMs: 100, maxMs: 1_000 },
   liveAnswerTimeoutMs: 2_000,

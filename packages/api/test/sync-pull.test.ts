@@ -172,3 +172,37 @@ describe("sync.pull", () => {
     expect((await refusalOf(browser.sync.pull({}))).code).toBe("FORBIDDEN");
   });
 });
+
+describe("sync.pull's page of jobs", () => {
+  it("reads each row of the page whole: the assignee's and handover's names, the payments summed, in (change_seq, id) order", async () => {
+    const shop = await harness.createSite("Sync Chemnitz");
+    const staff = shop.users.STAFF;
+    const assigned = await insertJob(harness, shop);
+    await harness.db.prisma.job.update({ where: { id: assigned.id }, data: { assigneeId: staff.id } });
+    const handed = await insertJob(harness, shop, { status: "PICKED_UP" });
+    await harness.db.prisma.job.update({ where: { id: handed.id }, data: { pickedUpById: staff.id, pickedUpStationId: shop.stationId, pickedUpAt: new Date() } });
+    const paid = await insertJob(harness, shop);
+    for (const [i, amount] of [700, 800].entries()) {
+      await harness.db.prisma.payment.create({
+        data: { siteId: shop.siteId, jobId: paid.id, provider: "cash", providerReference: `sync-page-${paid.id}-${i}`, amountCents: amount, currency: "EUR" },
+      });
+    }
+    for (let i = 0; i < 7; i++) await insertJob(harness, shop);
+
+    const { pages } = await round(shop.as.STAFF, undefined, 4);
+    const jobs = pages.flatMap((p) => p.jobs);
+    expect(jobs).toHaveLength(10);
+    const order = jobs.map((j) => BigInt(j.changeSeq));
+    expect(order).toEqual([...order].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0)));
+    const byId = new Map(jobs.map((j) => [j.id, j]));
+    expect(byId.get(assigned.id)).toMatchObject({ assigneeId: staff.id, assigneeName: "STAFF of Sync Chemnitz" });
+    expect(byId.get(handed.id)).toMatchObject({
+      status: "PICKED_UP",
+      pickedUpById: staff.id,
+      pickedUpByName: "STAFF of Sync Chemnitz",
+      pickedUpStationId: shop.stationId,
+      pickedUpStationName: "Sync Chemnitz counter",
+    });
+    expect(byId.get(paid.id)?.paidCents).toBe(1500);
+  });
+});

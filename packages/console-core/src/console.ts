@@ -59,7 +59,9 @@ export interface ConsoleCoreOptions {
   requestTimeoutMs?: number;
   pollIntervalMs?: number;
   backoff?: { minMs: number; maxMs: number };
+  /** Rows per pulled page of an increment, and of a full snapshot. */
   pullLimit?: number;
+  snapshotPullLimit?: number;
   fetch?: typeof globalThis.fetch;
   now?: () => Date;
 }
@@ -152,6 +154,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     pollIntervalMs: options.pollIntervalMs,
     backoff: options.backoff,
     pullLimit: options.pullLimit,
+    snapshotPullLimit: options.snapshotPullLimit,
     now,
   });
 

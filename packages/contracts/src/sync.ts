@@ -10,7 +10,9 @@ import { IsoDateTime, JobTransitionInput, JobUpdateInput, line, multiline } from
 /** Terminal jobs stay in a console's cache this long after their last change; older ones leave it. */
 export const SYNC_WINDOW_DAYS = 14;
 export const SYNC_PULL_DEFAULT_LIMIT = 500;
-export const SYNC_PULL_MAX_LIMIT = 1000;
+/** A console's pages of a full snapshot: few round trips for a fresh console, a few MB a page. */
+export const SYNC_PULL_SNAPSHOT_LIMIT = 2500;
+export const SYNC_PULL_MAX_LIMIT = 5000;
 /** One push is one request against the session budget; a batch of this many is still one. */
 export const SYNC_PUSH_MAX_BATCH = 100;
 /** Cursors carry database snapshots; this bound is far above any real one. */

@@ -104,28 +104,31 @@ async function jobsPage(tx: TransactionClient, siteId: string, state: CursorStat
   const visibleInTarget = Prisma.sql`pg_visible_in_snapshot(j.change_xid::text::xid8, ${target}::pg_snapshot)`;
   if (state.prev === null) {
     // A full snapshot: every job in scope, as the target snapshot saw it. The page's ids are chosen
-  // first, so that names and payments are looked up for the page only.
+    // first (on the (site_id, change_seq) index), so that rows, names and payments are read for
+    // the page only.
     return tx.$queryRaw<JobRow[]>`
-      SELECT ${jobColumns(since)}
-       WHERE j.id IN (
-         SELECT j.id FROM site_jobs j
+      SELECT ${jobColumns(
+        since,
+        Prisma.sql`(SELECT j.id FROM site_jobs j
           WHERE j.site_id = ${siteId}::uuid AND ${inScope(since)} AND ${visibleInTarget} ${after}
           ORDER BY j.change_seq, j.id
-          LIMIT ${limit})
+          LIMIT ${limit}) page`,
+      )}
        ORDER BY j.change_seq, j.id`;
   }
   // An increment: jobs written by transactions prev did not see and target did. Transaction ids
   // below prev's xmin were all visible to prev, so the index on change_xid bounds the search.
   return tx.$queryRaw<JobRow[]>`
-    SELECT ${jobColumns(since)}
-     WHERE j.id IN (
-       SELECT j.id FROM site_jobs j
+    SELECT ${jobColumns(
+      since,
+      Prisma.sql`(SELECT j.id FROM site_jobs j
         WHERE j.site_id = ${siteId}::uuid
           AND j.change_xid >= pg_snapshot_xmin(${state.prev}::pg_snapshot)::text::bigint
           AND NOT pg_visible_in_snapshot(j.change_xid::text::xid8, ${state.prev}::pg_snapshot)
           AND ${visibleInTarget} ${after}
         ORDER BY j.change_seq, j.id
-        LIMIT ${limit})
+        LIMIT ${limit}) page`,
+    )}
      ORDER BY j.change_seq, j.id`;
 }
 

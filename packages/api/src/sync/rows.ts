@@ -70,8 +70,14 @@ export function inScope(since: Date): Prisma.Sql {
 /**
  * The columns of a job row. Reads the view site_jobs (the transaction's site only), where the
  * change_xid and change_seq conditions can use their indexes beneath row-level security.
+ * `page` is a relation of job ids (`page.id`, a pulled page): each row is then fetched by primary
+ * key. As a plain join the planner hashes the page against a scan of every job of the site (200 ms
+ * a page at 100 000 jobs); the lateral subquery, kept apart by OFFSET 0, is one probe per id.
  */
-export function jobColumns(since: Date): Prisma.Sql {
+export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
+  const jobs = page
+    ? Prisma.sql`${page} CROSS JOIN LATERAL (SELECT * FROM site_jobs pj WHERE pj.id = page.id OFFSET 0) j`
+    : Prisma.sql`site_jobs j`;
   return Prisma.sql`
     j.id::text AS id, j.number, j.title, j.status::text AS status, j.queue_position, j.priority::text AS priority,
     j.source::text AS source, j.external_id, j.customer_id::text AS customer_id, j.assignee_id::text AS assignee_id,
@@ -82,7 +88,7 @@ export function jobColumns(since: Date): Prisma.Sql {
     pu.name AS picked_up_by_name, j.picked_up_station_id::text AS picked_up_station_id, ps.name AS picked_up_station_name,
     j.notes, j.version, j.created_at, j.updated_at, j.archived_at, j.change_seq::text AS change_seq,
     ${inScope(since)} AS in_scope
-  FROM site_jobs j
+  FROM ${jobs}
   LEFT JOIN users a ON a.id = j.assignee_id AND a.site_id = j.site_id
   LEFT JOIN users pu ON pu.id = j.picked_up_by_id AND pu.site_id = j.site_id
   LEFT JOIN stations ps ON ps.id = j.picked_up_station_id AND ps.site_id = j.site_id`;

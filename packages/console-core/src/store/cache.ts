@@ -26,6 +26,7 @@ export function parseJob(text: string): SyncJob {
 }
 
 function writeJob(db: SqliteDatabase, server: SyncJob, shown: SyncJob, generation: number | null): void {
+  const serverText = JSON.stringify(server);
   stmt(db, 
     `INSERT INTO jobs (id, server, data, number, title, status, queue_position, pickup_code, customer_id, updated_at, generation)
      VALUES (@id, @server, @data, @number, @title, @status, @queue_position, @pickup_code, @customer_id, @updated_at, COALESCE(@generation, 0))
@@ -35,8 +36,9 @@ function writeJob(db: SqliteDatabase, server: SyncJob, shown: SyncJob, generatio
        generation = COALESCE(@generation, jobs.generation)`,
   ).run({
     id: server.id,
-    server: JSON.stringify(server),
-    data: JSON.stringify(shown),
+    server: serverText,
+    // Nothing pending (every row of a fresh pull): what is shown is the server's row, text and all.
+    data: shown === server ? serverText : JSON.stringify(shown),
     number: shown.number,
     title: shown.title,
     status: shown.status,
@@ -53,18 +55,29 @@ function rebase(db: SqliteDatabase, server: SyncJob, actor: Actor): SyncJob {
   return pendingForJob(db, server.id).reduce((job: SyncJob, mutation: SyncMutation) => applyToJob(job, mutation, actor), server);
 }
 
-/** Stores the server's row (never older than the one held) and shows it with pending changes on top. */
-export function storeServerJob(db: SqliteDatabase, job: SyncJob, actor: Actor, generation: number | null = null): void {
-  const held = stmt<[string], JobRow>(db, "SELECT id, server, data FROM jobs WHERE id = ?").get(job.id);
-  if (held) {
-    const current = parseJob(held.server);
-    // A page or an answer that crossed a newer one on the way must not roll the row back.
-    if (BigInt(current.changeSeq) > BigInt(job.changeSeq)) {
-      if (generation !== null) stmt(db, "UPDATE jobs SET generation = ? WHERE id = ?").run(generation, job.id);
-      return;
-    }
+/**
+ * Stores the server's row (never older than the one held) and shows it with pending changes on top.
+ * `waiting`: the jobs with changes still pending, when the caller already knows them (a pulled page
+ * asks once, not once per row).
+ */
+export function storeServerJob(db: SqliteDatabase, job: SyncJob, actor: Actor, generation: number | null = null, waiting?: ReadonlySet<string>): void {
+  // The held row's change sequence alone, read in SQL: no parse of the whole held row per pulled row.
+  const held = stmt<[string], { change_seq: string | null }>(db, "SELECT json_extract(server, '$.changeSeq') AS change_seq FROM jobs WHERE id = ?").get(job.id);
+  // A page or an answer that crossed a newer one on the way must not roll the row back.
+  if (held?.change_seq != null && BigInt(held.change_seq) > BigInt(job.changeSeq)) {
+    if (generation !== null) stmt(db, "UPDATE jobs SET generation = ? WHERE id = ?").run(generation, job.id);
+    return;
   }
-  writeJob(db, job, rebase(db, job, actor), generation);
+  writeJob(db, job, waiting && !waiting.has(job.id) ? job : rebase(db, job, actor), generation);
+}
+
+/** The jobs this console has changes for that the server has not answered yet. */
+function jobsWithPendingChanges(db: SqliteDatabase): Set<string> {
+  const rows = stmt<[], { job_id: string }>(
+    db,
+    "SELECT DISTINCT job_id FROM outbox WHERE status IN ('pending', 'sent') AND job_id IS NOT NULL",
+  ).all();
+  return new Set(rows.map((row) => row.job_id));
 }
 
 /** Shows the job again from its server row and the changes still waiting (after one was answered). */
@@ -141,13 +154,28 @@ export function siteOf(db: SqliteDatabase): SyncSite | null {
  * console killed between pages resumes exactly where the last stored page ended.
  */
 export function applyPullPage(db: SqliteDatabase, page: SyncPullPage, actor: Actor, now: Date): void {
+  // A pulled page is a copy of the server's rows: its commit need not wait for the disk
+  // (synchronous=NORMAL). WAL still keeps it atomic, so a power cut loses the page and its cursor
+  // together and the next pull asks for it again; the next FULL commit (a person's action) makes
+  // it durable with everything before it. Restored at once: better-sqlite3 is synchronous, so no
+  // other transaction commits in between.
+  db.pragma("synchronous = NORMAL");
+  try {
+    storePage(db, page, actor, now);
+  } finally {
+    db.pragma("synchronous = FULL");
+  }
+}
+
+function storePage(db: SqliteDatabase, page: SyncPullPage, actor: Actor, now: Date): void {
   db.transaction(() => {
     const state = readSyncState(db);
     // The first page of a full snapshot opens a new generation; rows it does not reach are dropped at its end.
     const startsFull = page.full && page.site !== null;
     const generation = startsFull ? state.generation + 1 : state.generation;
     for (const customer of page.customers) storeCustomer(db, customer);
-    for (const job of page.jobs) storeServerJob(db, job, actor, page.full ? generation : null);
+    const waiting = jobsWithPendingChanges(db);
+    for (const job of page.jobs) storeServerJob(db, job, actor, page.full ? generation : null, waiting);
     for (const tombstone of page.tombstones) dropJob(db, tombstone.id);
     if (page.handoffs) {
       stmt(db, "DELETE FROM handoffs").run();

@@ -3,7 +3,15 @@
 // server is unreachable, and publishes { connection, lastSyncAt, outboxSize, lastError } to
 // whoever listens. One loop, one cycle at a time: a push and a pull never overlap, and nothing
 // else writes the cursor.
-import { SYNC_PUSH_MAX_BATCH, SyncPullPage, SyncPushResult, formatJobNumber, type SyncMutationResult } from "@orderdeck/contracts";
+import {
+  SYNC_PULL_DEFAULT_LIMIT,
+  SYNC_PULL_SNAPSHOT_LIMIT,
+  SYNC_PUSH_MAX_BATCH,
+  SyncPullPage,
+  SyncPushResult,
+  formatJobNumber,
+  type SyncMutationResult,
+} from "@orderdeck/contracts";
 import type { SyncState } from "../api.ts";
 import { applyPullPage, readSyncState, refreshJob, resetCursor, storeHandoff, storeServerJob } from "../store/cache.ts";
 import type { SqliteDatabase } from "../store/database.ts";
@@ -25,7 +33,10 @@ export interface SyncEngineOptions {
   pollIntervalMs?: number;
   /** Retry delays while offline: doubling from minMs to maxMs, with jitter. */
   backoff?: { minMs: number; maxMs: number };
+  /** Rows per page of an increment. */
   pullLimit?: number;
+  /** Rows per page of a full snapshot (a fresh console, or one whose cursor the server refused). */
+  snapshotPullLimit?: number;
   now?: () => Date;
 }
 
@@ -281,31 +292,56 @@ export class SyncEngine {
     this.waiters = remaining;
   }
 
+  /**
+   * Pages until the round is done. The next page is asked for as soon as a page arrives, before
+   * that page is written: the server reads page N + 1 while this process stores page N. The
+   * cursor is still stored only with its page's rows (one transaction), and a page is stored only
+   * after the one before it, so a console stopped anywhere resumes after the last stored page; a
+   * page fetched ahead and never stored is simply asked for again.
+   */
   private async pullAll(client: ServerClient): Promise<void> {
     const { db } = this.options;
+    const stored = readSyncState(db);
+    let cursor = stored.cursor;
+    let full = cursor === null || stored.round_full === 1;
     let retriedFresh = false;
+    let ahead: Promise<SyncPullPage> | null = null;
+    const ask = (from: string | null, snapshot: boolean): Promise<SyncPullPage> =>
+      client.query("sync.pull", { cursor: from ?? undefined, limit: this.pageSize(snapshot) }, SyncPullPage);
     for (let pages = 0; pages < 100_000; pages++) {
-      const cursor = readSyncState(db).cursor;
       let page: SyncPullPage;
       try {
-        page = await client.query("sync.pull", { cursor: cursor ?? undefined, limit: this.options.pullLimit ?? 500 }, SyncPullPage);
+        page = await (ahead ?? ask(cursor, full));
       } catch (error) {
         const failure = classify(error);
         // The server does not know this cursor (its database was replaced): start over, once.
         if (failure.kind === "refused" && failure.code === "BAD_REQUEST" && cursor && !retriedFresh) {
           retriedFresh = true;
+          ahead = null;
           resetCursor(db);
+          cursor = null;
+          full = true;
           logSync(db, "pull", "cursor refused; starting a full snapshot", this.now());
           continue;
         }
         throw failure;
       }
+      ahead = page.hasMore ? ask(page.cursor, page.full) : null;
+      // Read when this page is stored, or never (the store failed, the loop ends): not an unhandled rejection.
+      ahead?.catch(() => undefined);
       applyPullPage(db, page, this.options.actor(), this.now());
+      cursor = page.cursor;
+      full = page.full;
       if (!page.hasMore) {
         logSync(db, "pull", page.full ? "full snapshot complete" : "up to date", this.now());
         return;
       }
     }
+  }
+
+  /** Rows a page asks for: many for a full snapshot (fewer round trips), fewer for an increment. */
+  private pageSize(snapshot: boolean): number {
+    return snapshot ? (this.options.snapshotPullLimit ?? SYNC_PULL_SNAPSHOT_LIMIT) : (this.options.pullLimit ?? SYNC_PULL_DEFAULT_LIMIT);
   }
 
   private openEvents(client: ServerClient): void {
