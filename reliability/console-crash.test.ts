@@ -5,46 +5,22 @@
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PASSWORD, addJob, createSiteSetup, startApi, tempDir, type RunningApi } from "../apps/server/test/console-helpers.ts";
+import { describe, expect, it } from "vitest";
+import { apiStackForFile, PASSWORD, addJob, createSiteSetup, tempDir } from "../apps/server/test/console-helpers.ts";
 import { runConsoleProcess, startConsoleProcess } from "./console-process.ts";
 
 const ACTOR = fileURLToPath(new URL("./console-actor.ts", import.meta.url));
 
-let db: TestDatabase;
-let api: RunningApi;
-const cleanups: Array<() => Promise<void>> = [];
+const stack = apiStackForFile();
 
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startApi(db);
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await api.stop().catch(() => undefined);
-  await db.drop();
-});
-
-/** Stops the API (the console's server is "down") and starts it again on the same port. */
-async function serverDown<T>(whileDown: () => Promise<T>): Promise<T> {
-  const port = api.port;
-  await api.stop();
-  try {
-    return await whileDown();
-  } finally {
-    api = await startApi(db, port);
-  }
-}
 
 describe("changes made while the server is down", () => {
   it("survive SIGKILL of the console and replay once each, in order, when the server is back", { timeout: 90_000 }, async () => {
-    const setup = await createSiteSetup(db, "Crash Works");
+    const setup = await createSiteSetup(stack.db, "Crash Works");
     const ready = [];
-    for (let i = 0; i < 70; i++) ready.push(await addJob(db, setup.siteId, { status: "READY_FOR_PICKUP" }));
+    for (let i = 0; i < 70; i++) ready.push(await addJob(stack.db, setup.siteId, { status: "READY_FOR_PICKUP" }));
     const queued = [];
-    for (let i = 0; i < 65; i++) queued.push(await addJob(db, setup.siteId));
+    for (let i = 0; i < 65; i++) queued.push(await addJob(stack.db, setup.siteId));
     const plan: Array<Record<string, string>> = [];
     for (let i = 0; i < 70; i++) {
       plan.push({ kind: "pickup", code: ready[i]?.pickupCode as string });
@@ -56,15 +32,15 @@ describe("changes made while the server is down", () => {
     }
     expect(plan).toHaveLength(200);
     const data = await tempDir("orderdeck-crash-console-");
-    cleanups.push(data.remove);
+    stack.cleanups.push(data.remove);
     const planFile = path.join(data.dir, "plan.json");
     await writeFile(planFile, JSON.stringify(plan));
 
-    const setupRun = await runConsoleProcess(ACTOR, { dataDir: data.dir, serverUrl: api.url, args: ["setup", await setup.enrollmentCode(), setup.users.STAFF.email, PASSWORD] });
+    const setupRun = await runConsoleProcess(ACTOR, { dataDir: data.dir, serverUrl: stack.api.url, args: ["setup", await setup.enrollmentCode(), setup.users.STAFF.email, PASSWORD] });
     expect(setupRun.lines[0]).toMatchObject({ ready: true, jobs: 135 });
 
-    const made = await serverDown(async () => {
-      const actor = startConsoleProcess(ACTOR, { dataDir: data.dir, serverUrl: api.url, args: ["act", planFile] });
+    const made = await stack.serverDown(async () => {
+      const actor = startConsoleProcess(ACTOR, { dataDir: data.dir, serverUrl: stack.api.url, args: ["act", planFile] });
       const lines = await actor.readUntil((line) => line.done === true);
       actor.child.kill("SIGKILL");
       await actor.exited;
@@ -76,11 +52,11 @@ describe("changes made while the server is down", () => {
     expect(made.at(-1)).toMatchObject({ done: true, outboxSize: 200 });
 
     // The server is back (serverDown restarted it); a new console process finds the outbox intact.
-    const replay = await runConsoleProcess(ACTOR, { dataDir: data.dir, serverUrl: api.url, args: ["replay"] });
+    const replay = await runConsoleProcess(ACTOR, { dataDir: data.dir, serverUrl: stack.api.url, args: ["replay"] });
     expect(replay.lines[0]).toMatchObject({ started: true, outboxSize: 200 });
     expect(replay.lines.at(-1)).toMatchObject({ synced: true, notices: 0 });
 
-    const ledger = await db.pool.query<{ mutation_id: string; outcome: string; received_at: Date }>(
+    const ledger = await stack.db.pool.query<{ mutation_id: string; outcome: string; received_at: Date }>(
       "SELECT mutation_id, outcome::text, received_at FROM client_mutations WHERE site_id = $1",
       [setup.siteId],
     );
@@ -92,13 +68,13 @@ describe("changes made while the server is down", () => {
     expect(times).toEqual([...times].sort((a, b) => a - b));
 
     for (const job of ready) {
-      const events = await db.pool.query<{ type: string }>("SELECT type FROM job_events WHERE job_id = $1", [job.id]);
+      const events = await stack.db.pool.query<{ type: string }>("SELECT type FROM job_events WHERE job_id = $1", [job.id]);
       expect(events.rows.map((e) => e.type)).toEqual(["picked_up"]);
     }
     for (const [i, job] of queued.entries()) {
-      const row = await db.pool.query<{ status: string; notes: string; version: number }>("SELECT status::text, notes, version FROM jobs WHERE id = $1", [job.id]);
+      const row = await stack.db.pool.query<{ status: string; notes: string; version: number }>("SELECT status::text, notes, version FROM jobs WHERE id = $1", [job.id]);
       expect(row.rows[0]).toEqual({ status: "IN_PROGRESS", notes: `Offline note ${i}`, version: 3 });
-      const events = await db.pool.query<{ type: string }>("SELECT type FROM job_events WHERE job_id = $1 ORDER BY at, type DESC", [job.id]);
+      const events = await stack.db.pool.query<{ type: string }>("SELECT type FROM job_events WHERE job_id = $1 ORDER BY at, type DESC", [job.id]);
       expect(events.rows.map((e) => e.type)).toEqual(["updated", "status_changed"]);
     }
   });

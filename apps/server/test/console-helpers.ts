@@ -8,10 +8,11 @@ import path from "node:path";
 import { createMetrics, createRateLimits, createSiteChangeListener, hashPassword, hashToken, poolConnection } from "@orderdeck/api";
 import { createConsoleCore, type ConsoleCore, type ConsoleCoreOptions, type SyncState } from "@orderdeck/console-core";
 import { generatePickupCode } from "@orderdeck/contracts";
-import type { TestDatabase } from "@orderdeck/db/testing";
+import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { createLogger } from "@orderdeck/logging";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
+import { afterAll, beforeAll } from "vitest";
 import { buildApp } from "../src/app.ts";
 
 export const SECRET = "console-sync-test-secret-0123456789abcdef";
@@ -55,6 +56,54 @@ export async function startApi(db: TestDatabase, port = 0): Promise<RunningApi> 
       await opsPool.end();
     },
   };
+}
+
+/** A test file's database and API; its fields are set once the file's first `beforeAll` has run. */
+export interface ApiStack {
+  readonly db: TestDatabase;
+  readonly api: RunningApi;
+  /** Run after the file's tests, the last registered first (consoles, data folders). */
+  readonly cleanups: Array<() => Promise<void>>;
+  /** Stops the API (the consoles' server is "down") while `whileDown` runs, then starts it again on the same port. */
+  serverDown<T>(whileDown: () => Promise<T>): Promise<T>;
+}
+
+/** A fresh database and an API over it for the calling test file, started before its tests and stopped after them. */
+export function apiStackForFile(): ApiStack {
+  let db: TestDatabase | undefined;
+  let api: RunningApi | undefined;
+  const started = <T>(value: T | undefined): T => {
+    if (value === undefined) throw new Error("the API stack starts in beforeAll; use it inside tests and hooks");
+    return value;
+  };
+  const stack: ApiStack = {
+    get db() {
+      return started(db);
+    },
+    get api() {
+      return started(api);
+    },
+    cleanups: [],
+    async serverDown(whileDown) {
+      const running = started(api);
+      await running.stop();
+      try {
+        return await whileDown();
+      } finally {
+        api = await startApi(started(db), running.port);
+      }
+    },
+  };
+  beforeAll(async () => {
+    db = await createTestDatabase();
+    api = await startApi(db);
+  });
+  afterAll(async () => {
+    for (const cleanup of stack.cleanups.reverse()) await cleanup().catch(() => undefined);
+    await api?.stop().catch(() => undefined);
+    await db?.drop();
+  });
+  return stack;
 }
 
 export type ConsoleRole = "STAFF" | "LEAD" | "ADMIN";

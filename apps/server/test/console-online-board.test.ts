@@ -3,41 +3,30 @@
 // PostgreSQL: the answers are the server's, checked against the contracts' schemas, refusals
 // keep the server's reason, and with the server gone they refuse with reason OFFLINE.
 import { createLocalRouter, type ConsoleCore } from "@orderdeck/console-core";
-import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addJob, createSiteSetup, enrolledConsole, startApi, tempDir, until, type RunningApi, type SiteSetup } from "./console-helpers.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiStackForFile, addJob, createSiteSetup, enrolledConsole, tempDir, until, type SiteSetup } from "./console-helpers.ts";
 
-let db: TestDatabase;
-let api: RunningApi;
+const stack = apiStackForFile();
 let setup: SiteSetup;
-const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startApi(db);
-  setup = await createSiteSetup(db, "Board Works");
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await api.stop().catch(() => undefined);
-  await db.drop();
+  setup = await createSiteSetup(stack.db, "Board Works");
 });
 
 async function callerAs(role: "STAFF" | "LEAD") {
   const data = await tempDir("orderdeck-board-");
-  const core: ConsoleCore = await enrolledConsole(api, setup, data.dir, role);
-  cleanups.push(async () => {
+  const core: ConsoleCore = await enrolledConsole(stack.api, setup, data.dir, role);
+  stack.cleanups.push(async () => {
     await core.close();
     await data.remove();
   });
   await until(core, (s) => s.connection === "online" && s.lastSyncAt !== null);
-  return { core, caller: createLocalRouter({ serverUrl: api.url, core }).createCaller({}) };
+  return { core, caller: createLocalRouter({ serverUrl: stack.api.url, core }).createCaller({}) };
 }
 
 async function positions(): Promise<string[]> {
-  const rows = await db.pool.query<{ id: string }>(
+  const rows = await stack.db.pool.query<{ id: string }>(
     "SELECT id::text FROM jobs WHERE site_id = $1 AND queue_position IS NOT NULL ORDER BY queue_position",
     [setup.siteId],
   );
@@ -46,9 +35,9 @@ async function positions(): Promise<string[]> {
 
 describe("the board's online features through localRouter", () => {
   it("reorders on the server (LEAD), and a STAFF console is refused with the server's reason FORBIDDEN", async () => {
-    const a = await addJob(db, setup.siteId, { title: "First" });
-    const b = await addJob(db, setup.siteId, { title: "Second" });
-    const c = await addJob(db, setup.siteId, { title: "Third" });
+    const a = await addJob(stack.db, setup.siteId, { title: "First" });
+    const b = await addJob(stack.db, setup.siteId, { title: "Second" });
+    const c = await addJob(stack.db, setup.siteId, { title: "Third" });
     const { caller } = await callerAs("LEAD");
     const moved = await caller.online.jobs.reorder({ id: c.id, before: a.id });
     expect(moved).toMatchObject({ id: c.id, renumbered: expect.any(Boolean) });
@@ -66,20 +55,20 @@ describe("the board's online features through localRouter", () => {
   });
 
   it("answers a bulk change with one result per row: allowed moves done, a refused one says why", async () => {
-    const queued = await addJob(db, setup.siteId, { title: "Bulk queued" });
-    const ready = await addJob(db, setup.siteId, { title: "Bulk ready", status: "READY_FOR_PICKUP" });
+    const queued = await addJob(stack.db, setup.siteId, { title: "Bulk queued" });
+    const ready = await addJob(stack.db, setup.siteId, { title: "Bulk ready", status: "READY_FOR_PICKUP" });
     const { caller } = await callerAs("LEAD");
     const result = await caller.online.jobs.bulk({ ids: [queued.id, ready.id], action: { type: "status", to: "IN_PROGRESS" } });
     expect(result.succeeded).toBe(1);
     expect(result.failed).toBe(1);
     expect(result.results.find((r) => r.id === queued.id)).toMatchObject({ ok: true });
     expect(result.results.find((r) => r.id === ready.id)).toMatchObject({ ok: false, reason: expect.any(String), message: expect.any(String) });
-    const statuses = await db.pool.query<{ id: string; status: string }>("SELECT id::text, status::text FROM jobs WHERE id = ANY($1::uuid[])", [[queued.id, ready.id]]);
+    const statuses = await stack.db.pool.query<{ id: string; status: string }>("SELECT id::text, status::text FROM jobs WHERE id = ANY($1::uuid[])", [[queued.id, ready.id]]);
     expect(Object.fromEntries(statuses.rows.map((r) => [r.id, r.status]))).toEqual({ [queued.id]: "IN_PROGRESS", [ready.id]: "READY_FOR_PICKUP" });
   });
 
   it("saves, lists, renames and deletes a view; forecasts the queue; renders a label", async () => {
-    const job = await addJob(db, setup.siteId, { title: "Label me" });
+    const job = await addJob(stack.db, setup.siteId, { title: "Label me" });
     const { caller } = await callerAs("STAFF");
     const view = await caller.online.views.create({ name: "Ready ones", filter: { statuses: ["READY_FOR_PICKUP"], archived: "exclude" } });
     expect(view).toMatchObject({ name: "Ready ones", mine: true, filter: { statuses: ["READY_FOR_PICKUP"] } });
@@ -108,21 +97,17 @@ describe("the board's online features through localRouter", () => {
   });
 
   it("refuses with reason OFFLINE while the server is down, and works again when it is back", async () => {
-    const a = await addJob(db, setup.siteId, { title: "Offline A" });
-    const b = await addJob(db, setup.siteId, { title: "Offline B" });
+    const a = await addJob(stack.db, setup.siteId, { title: "Offline A" });
+    const b = await addJob(stack.db, setup.siteId, { title: "Offline B" });
     const { core, caller } = await callerAs("LEAD");
-    const port = api.port;
-    await api.stop();
-    try {
-      await until(core, (s) => s.connection === "offline");
-      const refusal = await caller.online.jobs.reorder({ id: b.id, before: a.id }).catch((error: unknown) => error);
-      expect(refusal).toBeInstanceOf(TRPCError);
-      expect((refusal as TRPCError).code).toBe("PRECONDITION_FAILED");
-      expect((refusal as TRPCError & { cause: { reason?: string } }).cause.reason).toBe("OFFLINE");
-      await expect(caller.online.views.list()).rejects.toThrow(/Saved views/);
-    } finally {
-      api = await startApi(db, port);
-    }
+    await stack.serverDown(async () => {
+    await until(core, (s) => s.connection === "offline");
+    const refusal = await caller.online.jobs.reorder({ id: b.id, before: a.id }).catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(TRPCError);
+    expect((refusal as TRPCError).code).toBe("PRECONDITION_FAILED");
+    expect((refusal as TRPCError & { cause: { reason?: string } }).cause.reason).toBe("OFFLINE");
+    await expect(caller.online.views.list()).rejects.toThrow(/Saved views/);
+    });
     await until(core, (s) => s.connection === "online");
     await expect(caller.online.jobs.reorder({ id: b.id, before: a.id })).resolves.toMatchObject({ id: b.id });
   });

@@ -5,34 +5,23 @@
 // and message; bad input is refused in the console before anything is sent; offline, every one of
 // these refuses with reason OFFLINE.
 import { createLocalRouter, type ConsoleCore } from "@orderdeck/console-core";
-import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { inSite } from "@orderdeck/db";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { addJob, createSiteSetup, enrolledConsole, startApi, tempDir, type ConsoleRole, type RunningApi, type SiteSetup } from "./console-helpers.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiStackForFile, addJob, createSiteSetup, enrolledConsole, tempDir, type ConsoleRole, type SiteSetup } from "./console-helpers.ts";
 
-let db: TestDatabase;
-let api: RunningApi;
+const stack = apiStackForFile();
 let setup: SiteSetup;
-const cleanups: Array<() => Promise<void>> = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startApi(db);
-  setup = await createSiteSetup(db, "Online Works");
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await api.stop().catch(() => undefined);
-  await db.drop();
+  setup = await createSiteSetup(stack.db, "Online Works");
 });
 
 /** The localRouter a renderer would talk to, of a console enrolled and signed in as `role`. */
 async function consoleAs(role: ConsoleRole) {
   const data = await tempDir("orderdeck-online-");
-  const core: ConsoleCore = await enrolledConsole(api, setup, data.dir, role);
-  cleanups.push(async () => {
+  const core: ConsoleCore = await enrolledConsole(stack.api, setup, data.dir, role);
+  stack.cleanups.push(async () => {
     await core.close();
     await data.remove();
   });
@@ -54,20 +43,20 @@ async function refusalOf(call: Promise<unknown>): Promise<{ code: string; reason
 
 /** A background task of the site that has used up its attempts (FAILED), parked so nothing runs it. */
 async function failedTask(): Promise<string> {
-  const id = await inSite(db.prisma, setup.siteId, async (tx) => {
+  const id = await inSite(stack.db.prisma, setup.siteId, async (tx) => {
     const rows = await tx.$queryRaw<Array<{ id: string }>>`
       SELECT app_enqueue('retention_site', ${JSON.stringify({ siteId: setup.siteId })}::json, ${`online-${Date.now()}`}::text,
                          ${new Date(Date.now() + 3_600_000).toISOString()}::timestamptz, 5, NULL)::text AS id`;
     return rows[0]?.id as string;
   });
-  await db.pool.query("UPDATE graphile_worker._private_jobs SET attempts = max_attempts, last_error = 'mail server said no' WHERE id = $1", [id]);
+  await stack.db.pool.query("UPDATE graphile_worker._private_jobs SET attempts = max_attempts, last_error = 'mail server said no' WHERE id = $1", [id]);
   return id;
 }
 
 describe("exceptions", () => {
   it("a signed-in console lists the site's exceptions with their jobs", async () => {
-    const job = await addJob(db, setup.siteId, { title: "Forgotten bracket" });
-    await db.prisma.job.update({ where: { id: job.id }, data: { createdAt: new Date(Date.now() - 200 * 3_600_000) } });
+    const job = await addJob(stack.db, setup.siteId, { title: "Forgotten bracket" });
+    await stack.db.prisma.job.update({ where: { id: job.id }, data: { createdAt: new Date(Date.now() - 200 * 3_600_000) } });
     const local = await consoleAs("STAFF");
     const list = await local.online.exceptions.list({ kinds: ["SLA_BREACH"] });
     const entry = list.items.find((e) => e.job?.id === job.id);
@@ -90,7 +79,7 @@ describe("operations", () => {
     expect(retried).toMatchObject({ succeeded: 1, failed: 1 });
     expect(retried.results).toContainEqual({ id, ok: true });
     expect(retried.results.find((r) => r.id === "999999999")).toMatchObject({ ok: false, reason: "NOT_FOUND" });
-    const row = await db.pool.query<{ attempts: number }>("SELECT attempts FROM graphile_worker._private_jobs WHERE id = $1", [id]);
+    const row = await stack.db.pool.query<{ attempts: number }>("SELECT attempts FROM graphile_worker._private_jobs WHERE id = $1", [id]);
     expect(row.rows[0]?.attempts).toBe(0);
     expect((await local.online.operations.list({ states: ["FAILED"] })).tasks).toEqual([]);
   });
@@ -112,7 +101,7 @@ describe("admin", () => {
     expect(created).toMatchObject({ email: "new.hire@orderdeck.test", role: "STAFF", disabled: false, lastSignInAt: null });
     const listed = await local.online.admin.users.list({});
     expect(listed.users.map((u) => u.email)).toContain("new.hire@orderdeck.test");
-    expect(await db.prisma.auditLog.count({ where: { siteId: setup.siteId, action: "user.create", target: `user:${created.id}` } })).toBe(1);
+    expect(await stack.db.prisma.auditLog.count({ where: { siteId: setup.siteId, action: "user.create", target: `user:${created.id}` } })).toBe(1);
 
     const duplicate = await refusalOf(local.online.admin.users.create({ email: "new.hire@orderdeck.test", name: "Again", role: "STAFF", password: "a long first password" }));
     expect(duplicate).toEqual({ code: "CONFLICT", reason: "DUPLICATE", message: "That email address already belongs to a user." });
@@ -127,7 +116,7 @@ describe("admin", () => {
     expect(settings).toMatchObject({ name: "Online Works", timezone: "Europe/Berlin", slaWarnHours: 48, slaBreachHours: 96 });
     const changed = await local.online.admin.site.updateSettings({ slaWarnHours: 24, slaBreachHours: 72, version: settings.version });
     expect(changed).toMatchObject({ slaWarnHours: 24, slaBreachHours: 72 });
-    expect(await db.prisma.site.findUniqueOrThrow({ where: { id: setup.siteId } })).toMatchObject({ slaWarnHours: 24, slaBreachHours: 72 });
+    expect(await stack.db.prisma.site.findUniqueOrThrow({ where: { id: setup.siteId } })).toMatchObject({ slaWarnHours: 24, slaBreachHours: 72 });
 
     expect(await refusalOf(local.online.admin.site.updateSettings({ slaWarnHours: 1, slaBreachHours: 2, version: settings.version }))).toMatchObject({
       code: "CONFLICT",
@@ -138,7 +127,7 @@ describe("admin", () => {
     const nonsense = await refusalOf(local.online.admin.site.updateSettings({ slaWarnHours: 72, slaBreachHours: 24, version: changed.version }));
     expect(nonsense.code).toBe("BAD_REQUEST");
     expect(nonsense.message).toContain("The breach threshold must be more hours than the warning threshold.");
-    expect(await db.prisma.site.findUniqueOrThrow({ where: { id: setup.siteId } })).toMatchObject({ slaWarnHours: 24, slaBreachHours: 72 });
+    expect(await stack.db.prisma.site.findUniqueOrThrow({ where: { id: setup.siteId } })).toMatchObject({ slaWarnHours: 24, slaBreachHours: 72 });
   });
 
   it("an admin creates an enrollment code, listed as pending until a console uses it", async () => {
@@ -164,7 +153,7 @@ describe("admin", () => {
       expect(refusal.code).toBe("FORBIDDEN");
       expect(refusal.message).toMatch(/^This needs the (ADMIN|LEAD) role; you are signed in as STAFF\.$/);
     }
-    expect(await db.prisma.user.count({ where: { email: "sneaky@orderdeck.test" } })).toBe(0);
+    expect(await stack.db.prisma.user.count({ where: { email: "sneaky@orderdeck.test" } })).toBe(0);
   });
 });
 
@@ -172,18 +161,14 @@ describe("offline", () => {
   it("every online feature refuses with reason OFFLINE, naming what needs the server", async () => {
     const staff = await consoleAs("STAFF");
     const admin = await consoleAs("ADMIN");
-    const port = api.port;
-    await api.stop();
-    try {
-      const exceptions = await refusalOf(staff.online.exceptions.list({}));
-      expect(exceptions).toMatchObject({ code: "PRECONDITION_FAILED", reason: "OFFLINE" });
-      expect(exceptions.message).toMatch(/^The exceptions list needs the server, which cannot be reached right now/);
-      expect(await refusalOf(admin.online.operations.overview())).toMatchObject({ code: "PRECONDITION_FAILED", reason: "OFFLINE" });
-      expect(await refusalOf(admin.online.admin.users.list({}))).toMatchObject({ code: "PRECONDITION_FAILED", reason: "OFFLINE" });
-      expect(await refusalOf(admin.online.admin.site.settings())).toMatchObject({ reason: "OFFLINE", message: expect.stringMatching(/^The site settings needs the server/) });
-    } finally {
-      api = await startApi(db, port);
-    }
+    await stack.serverDown(async () => {
+    const exceptions = await refusalOf(staff.online.exceptions.list({}));
+    expect(exceptions).toMatchObject({ code: "PRECONDITION_FAILED", reason: "OFFLINE" });
+    expect(exceptions.message).toMatch(/^The exceptions list needs the server, which cannot be reached right now/);
+    expect(await refusalOf(admin.online.operations.overview())).toMatchObject({ code: "PRECONDITION_FAILED", reason: "OFFLINE" });
+    expect(await refusalOf(admin.online.admin.users.list({}))).toMatchObject({ code: "PRECONDITION_FAILED", reason: "OFFLINE" });
+    expect(await refusalOf(admin.online.admin.site.settings())).toMatchObject({ reason: "OFFLINE", message: expect.stringMatching(/^The site settings needs the server/) });
+    });
     expect((await admin.online.admin.site.settings()).name).toBe("Online Works");
   });
 });

@@ -3,31 +3,17 @@
 // stored page (every job once, no stored page asked for again), and a malformed page is refused
 // whole (nothing of it stored, the cursor where it was).
 import { openDatabase, type ConsoleCore } from "@orderdeck/console-core";
-import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createSiteSetup, enrolledConsole, eventually, startApi, tempDir, until, type RunningApi, type SiteSetup } from "./console-helpers.ts";
+import { describe, expect, it } from "vitest";
+import { apiStackForFile, createSiteSetup, enrolledConsole, eventually, tempDir, until, type SiteSetup } from "./console-helpers.ts";
 
 const JOBS = 1_200;
 const PAGE = 100;
 
-let db: TestDatabase;
-let api: RunningApi;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startApi(db);
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await api.stop().catch(() => undefined);
-  await db.drop();
-});
+const stack = apiStackForFile();
 
 async function siteWithJobs(name: string): Promise<SiteSetup> {
-  const setup = await createSiteSetup(db, name);
-  const client = await db.pool.connect();
+  const setup = await createSiteSetup(stack.db, name);
+  const client = await stack.db.pool.connect();
   try {
     await client.query("BEGIN");
     await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
@@ -86,8 +72,8 @@ function watchedNetwork(answer: (call: number, page: Record<string, unknown>) =>
 
 async function consoleAt(setup: SiteSetup, network: typeof fetch): Promise<{ core: ConsoleCore; dir: string }> {
   const data = await tempDir("orderdeck-console-pull-");
-  const core = await enrolledConsole(api, setup, data.dir, "STAFF", { fetch: network, snapshotPullLimit: PAGE, pullLimit: PAGE });
-  cleanups.push(async () => {
+  const core = await enrolledConsole(stack.api, setup, data.dir, "STAFF", { fetch: network, snapshotPullLimit: PAGE, pullLimit: PAGE });
+  stack.cleanups.push(async () => {
     await core.close();
     await data.remove();
   });
@@ -106,7 +92,7 @@ function cacheOf(dir: string): { ids: string[]; cursor: string | null } {
 }
 
 async function serverIds(siteId: string): Promise<string[]> {
-  const rows = await db.pool.query<{ id: string }>("SELECT id::text FROM jobs WHERE site_id = $1", [siteId]);
+  const rows = await stack.db.pool.query<{ id: string }>("SELECT id::text FROM jobs WHERE site_id = $1", [siteId]);
   return rows.rows.map((r) => r.id).sort();
 }
 

@@ -4,64 +4,30 @@
 // consoles handing over one job offline: one handover, one conflict. (The console killed with a
 // full outbox is in the reliability suite: reliability/console-crash.test.ts.)
 import { openDatabase, type ConsoleCore } from "@orderdeck/console-core";
-import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  addJob,
-  createSiteSetup,
-  enrolledConsole,
-  eventually,
-  startApi,
-  tempDir,
-  until,
-  type RunningApi,
-  type SiteSetup,
-} from "./console-helpers.ts";
+import { describe, expect, it } from "vitest";
+import { apiStackForFile, addJob, createSiteSetup, enrolledConsole, eventually, tempDir, until, type SiteSetup } from "./console-helpers.ts";
 
-let db: TestDatabase;
-let api: RunningApi;
-const cleanups: Array<() => Promise<void>> = [];
-
-beforeAll(async () => {
-  db = await createTestDatabase();
-  api = await startApi(db);
-});
-
-afterAll(async () => {
-  for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
-  await api.stop().catch(() => undefined);
-  await db.drop();
-});
+const stack = apiStackForFile();
 
 async function consoleAt(setup: SiteSetup, role: "STAFF" | "LEAD" = "STAFF", options = {}): Promise<{ core: ConsoleCore; dir: string }> {
   const data = await tempDir("orderdeck-console-");
-  const core = await enrolledConsole(api, setup, data.dir, role, options);
-  cleanups.push(async () => {
+  const core = await enrolledConsole(stack.api, setup, data.dir, role, options);
+  stack.cleanups.push(async () => {
     await core.close();
     await data.remove();
   });
   return { core, dir: data.dir };
 }
 
-/** Stops the API (the consoles' server is "down") and starts it again on the same port. */
-async function serverDown<T>(whileDown: () => Promise<T>): Promise<T> {
-  const port = api.port;
-  await api.stop();
-  try {
-    return await whileDown();
-  } finally {
-    api = await startApi(db, port);
-  }
-}
 
 const synced = (core: ConsoleCore) => until(core, (s) => s.connection === "online" && s.outboxSize === 0 && s.lastSyncAt !== null, 30_000);
 
 describe("a console's first pull and live updates", () => {
   it("fills the cache with 20 000 jobs, then a change on the server reaches it within a second through the poke", { timeout: 90_000 }, async () => {
-    const setup = await createSiteSetup(db, "Bulk Works");
+    const setup = await createSiteSetup(stack.db, "Bulk Works");
     // Set-based, as an import would: the bookkeeping trigger is switched off for the load (it
     // numbers rows one counter update at a time) and its columns are filled here instead.
-    const client = await db.pool.connect();
+    const client = await stack.db.pool.connect();
     try {
       await client.query("BEGIN");
       await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
@@ -91,10 +57,10 @@ describe("a console's first pull and live updates", () => {
       expect(core.queue.list({ includeClosed: false, limit: 3 }).items.map((j) => j.title)).toEqual(["Part 1", "Part 2", "Part 3"]);
 
       // Another client of the server changes a job; the console hears of it through sync.events.
-      const target = await db.pool.query<{ id: string }>("SELECT id::text FROM jobs WHERE site_id = $1 AND title = 'Part 777'", [setup.siteId]);
+      const target = await stack.db.pool.query<{ id: string }>("SELECT id::text FROM jobs WHERE site_id = $1 AND title = 'Part 777'", [setup.siteId]);
       const id = target.rows[0]?.id as string;
       const started = Date.now();
-      await db.pool.query("UPDATE jobs SET title = 'Part 777 (reprinted in PETG)' WHERE id = $1", [id]);
+      await stack.db.pool.query("UPDATE jobs SET title = 'Part 777 (reprinted in PETG)' WHERE id = $1", [id]);
       await eventually(
         () => core.queue.get(id)?.title,
         (title) => title === "Part 777 (reprinted in PETG)",
@@ -112,16 +78,16 @@ describe("a console's first pull and live updates", () => {
 
 describe("offline handovers the server cannot accept", () => {
   it("a job cancelled on the server while a console handed it over offline ends as a conflict exception, not a handover", { timeout: 30_000 }, async () => {
-    const setup = await createSiteSetup(db, "Cancel Works");
-    const job = await addJob(db, setup.siteId, { status: "READY_FOR_PICKUP" });
+    const setup = await createSiteSetup(stack.db, "Cancel Works");
+    const job = await addJob(stack.db, setup.siteId, { status: "READY_FOR_PICKUP" });
     const { core } = await consoleAt(setup);
     await synced(core);
 
-    const answer = await serverDown(async () => {
+    const answer = await stack.serverDown(async () => {
       await until(core, (s) => s.connection === "offline");
       const confirmed = await core.pickup.confirm(job.pickupCode);
       // Cancelled at the server (by someone at another till) while this console could not tell.
-      await db.pool.query("UPDATE jobs SET status = 'CANCELLED', queue_position = NULL WHERE id = $1", [job.id]);
+      await stack.db.pool.query("UPDATE jobs SET status = 'CANCELLED', queue_position = NULL WHERE id = $1", [job.id]);
       // A second scan at this station while offline is answered from the outbox, not queued again.
       const again = await core.pickup.confirm(job.pickupCode);
       expect(again).toMatchObject({ outcome: "pending_sync", mutationId: confirmed.mutationId });
@@ -134,34 +100,34 @@ describe("offline handovers the server cannot accept", () => {
     // Rolled back to the server's truth, with a notice; on the server a conflict, never a handover.
     expect(core.queue.get(job.id)).toMatchObject({ status: "CANCELLED", pendingChanges: 0 });
     expect(core.notices.list()[0]?.message).toMatch(/handover conflicted .*cancelled/);
-    const events = await db.pool.query("SELECT 1 FROM job_events WHERE job_id = $1 AND type = 'picked_up'", [job.id]);
+    const events = await stack.db.pool.query("SELECT 1 FROM job_events WHERE job_id = $1 AND type = 'picked_up'", [job.id]);
     expect(events.rowCount).toBe(0);
-    const exceptions = await db.pool.query<{ outcome: string }>("SELECT outcome::text FROM scan_records WHERE job_id = $1", [job.id]);
+    const exceptions = await stack.db.pool.query<{ outcome: string }>("SELECT outcome::text FROM scan_records WHERE job_id = $1", [job.id]);
     expect(exceptions.rows).toEqual([{ outcome: "CONFLICT" }]);
   });
 
   it("two consoles hand over the same job offline: one handover, the other a conflict", { timeout: 30_000 }, async () => {
-    const setup = await createSiteSetup(db, "Race Works");
-    const job = await addJob(db, setup.siteId, { status: "READY_FOR_PICKUP" });
+    const setup = await createSiteSetup(stack.db, "Race Works");
+    const job = await addJob(stack.db, setup.siteId, { status: "READY_FOR_PICKUP" });
     const a = await consoleAt(setup);
     const b = await consoleAt(setup);
     await Promise.all([synced(a.core), synced(b.core)]);
 
-    await serverDown(async () => {
+    await stack.serverDown(async () => {
       await Promise.all([until(a.core, (s) => s.connection === "offline"), until(b.core, (s) => s.connection === "offline")]);
       const [ra, rb] = await Promise.all([a.core.pickup.confirm(job.pickupCode), b.core.pickup.confirm(job.pickupCode)]);
       expect([ra.outcome, rb.outcome]).toEqual(["pending_sync", "pending_sync"]);
     });
     await Promise.all([synced(a.core), synced(b.core)]);
 
-    const handovers = await db.pool.query<{ station: string }>(
+    const handovers = await stack.db.pool.query<{ station: string }>(
       "SELECT picked_up_station_id::text AS station FROM jobs WHERE id = $1 AND status = 'PICKED_UP'",
       [job.id],
     );
     expect(handovers.rowCount).toBe(1);
-    const outcomes = await db.pool.query<{ outcome: string }>("SELECT outcome::text FROM client_mutations WHERE site_id = $1 ORDER BY outcome", [setup.siteId]);
+    const outcomes = await stack.db.pool.query<{ outcome: string }>("SELECT outcome::text FROM client_mutations WHERE site_id = $1 ORDER BY outcome", [setup.siteId]);
     expect(outcomes.rows.map((r) => r.outcome)).toEqual(["APPLIED", "CONFLICT"]);
-    const scans = await db.pool.query<{ outcome: string }>("SELECT outcome::text FROM scan_records WHERE job_id = $1 ORDER BY outcome", [job.id]);
+    const scans = await stack.db.pool.query<{ outcome: string }>("SELECT outcome::text FROM scan_records WHERE job_id = $1 ORDER BY outcome", [job.id]);
     expect(scans.rows.map((r) => r.outcome).sort()).toEqual(["CONFLICT", "HANDED_OVER"]);
     // Both consoles now show the one real handover; the loser has a notice saying so.
     for (const { core } of [a, b]) expect(core.queue.get(job.id)).toMatchObject({ status: "PICKED_UP", pendingChanges: 0 });
@@ -173,8 +139,8 @@ describe("offline handovers the server cannot accept", () => {
 
 describe("a lost response", () => {
   it("sends the same outbox again, and the second time changes nothing", { timeout: 30_000 }, async () => {
-    const setup = await createSiteSetup(db, "Lost Works");
-    const jobs = [await addJob(db, setup.siteId), await addJob(db, setup.siteId, { status: "READY_FOR_PICKUP" })];
+    const setup = await createSiteSetup(stack.db, "Lost Works");
+    const jobs = [await addJob(stack.db, setup.siteId), await addJob(stack.db, setup.siteId, { status: "READY_FOR_PICKUP" })];
     let dropNextPush = false;
     let pushes = 0;
     // The answer to a push is lost on the way back (the server did apply it): the console only
@@ -195,7 +161,7 @@ describe("a lost response", () => {
 
     const snapshot = async () =>
       (
-        await db.pool.query<{ digest: string }>(
+        await stack.db.pool.query<{ digest: string }>(
           `SELECT md5(string_agg(x, '|' ORDER BY x)) AS digest FROM (
              SELECT j::text AS x FROM jobs j WHERE site_id = $1
              UNION ALL SELECT e.id::text FROM job_events e WHERE site_id = $1
@@ -215,9 +181,9 @@ describe("a lost response", () => {
     expect(pushes).toBeGreaterThan(pushesBefore + 1);
     const afterFirst = await snapshot();
 
-    const ledger = await db.pool.query<{ outcome: string }>("SELECT outcome::text FROM client_mutations WHERE site_id = $1", [setup.siteId]);
+    const ledger = await stack.db.pool.query<{ outcome: string }>("SELECT outcome::text FROM client_mutations WHERE site_id = $1", [setup.siteId]);
     expect(ledger.rows.map((r) => r.outcome)).toEqual(["APPLIED", "APPLIED", "APPLIED"]);
-    expect(await db.pool.query("SELECT 1 FROM job_events WHERE job_id = $1", [queuedJob.id]).then((r) => r.rowCount)).toBe(2);
+    expect(await stack.db.pool.query("SELECT 1 FROM job_events WHERE job_id = $1", [queuedJob.id]).then((r) => r.rowCount)).toBe(2);
     expect(core.queue.get(queuedJob.id)).toMatchObject({ status: "IN_PROGRESS", notes: "Sanded twice", pendingChanges: 0 });
     await core.sync.now();
     expect(await snapshot()).toBe(afterFirst);
