@@ -106,6 +106,35 @@ export function apiStackForFile(): ApiStack {
   return stack;
 }
 
+/**
+ * Adds `count` queued jobs ("Part 1", "Part 2", …) to a new site in one statement, as an import
+ * would: the bookkeeping trigger is switched off for the load (it numbers rows one counter update
+ * at a time) and its columns, and the site's job counter, are filled here instead.
+ */
+export async function addQueuedJobsInBulk(db: TestDatabase, siteId: string, count: number): Promise<void> {
+  const client = await db.pool.connect();
+  try {
+    await client.query("BEGIN");
+    await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
+    await client.query(
+      `INSERT INTO jobs (id, site_id, number, change_seq, title, status, queue_position, payment_status, pickup_code)
+       SELECT gen_random_uuid(), $1::uuid, i, nextval('job_change_seq'), 'Part ' || i, 'QUEUED', i * 1024, 'UNPAID',
+              translate(upper(substr(md5($1::text || ':' || i), 1, 10)), '01', 'GH')
+         FROM generate_series(1, $2::int) AS i`,
+      [siteId, count],
+    );
+    await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
+    await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, $2)", [siteId, count]);
+    await client.query("COMMIT");
+  } catch (error) {
+    await client.query("ROLLBACK");
+    throw error;
+  } finally {
+    client.release();
+  }
+  await db.pool.query("ANALYZE jobs");
+}
+
 export type ConsoleRole = "STAFF" | "LEAD" | "ADMIN";
 
 export interface SiteSetup {

@@ -4,7 +4,7 @@
 // whole (nothing of it stored, the cursor where it was).
 import { openDatabase, type ConsoleCore } from "@orderdeck/console-core";
 import { describe, expect, it } from "vitest";
-import { apiStackForFile, createSiteSetup, enrolledConsole, eventually, tempDir, until, type SiteSetup } from "./console-helpers.ts";
+import { addQueuedJobsInBulk, apiStackForFile, createSiteSetup, enrolledConsole, eventually, tempDir, until, type SiteSetup } from "./console-helpers.ts";
 
 const JOBS = 1_200;
 const PAGE = 100;
@@ -13,26 +13,7 @@ const stack = apiStackForFile();
 
 async function siteWithJobs(name: string): Promise<SiteSetup> {
   const setup = await createSiteSetup(stack.db, name);
-  const client = await stack.db.pool.connect();
-  try {
-    await client.query("BEGIN");
-    await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
-    await client.query(
-      `INSERT INTO jobs (id, site_id, number, change_seq, title, status, queue_position, payment_status, pickup_code)
-       SELECT gen_random_uuid(), $1::uuid, i, nextval('job_change_seq'), 'Part ' || i, 'QUEUED', i * 1024, 'UNPAID',
-              translate(upper(substr(md5($1::text || ':' || i), 1, 10)), '01', 'GH')
-         FROM generate_series(1, $2::int) AS i`,
-      [setup.siteId, JOBS],
-    );
-    await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
-    await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, $2)", [setup.siteId, JOBS]);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK");
-    throw error;
-  } finally {
-    client.release();
-  }
+  await addQueuedJobsInBulk(stack.db, setup.siteId, JOBS);
   return setup;
 }
 

@@ -5,7 +5,7 @@
 // full outbox is in the reliability suite: reliability/console-crash.test.ts.)
 import { openDatabase, type ConsoleCore } from "@orderdeck/console-core";
 import { describe, expect, it } from "vitest";
-import { apiStackForFile, addJob, createSiteSetup, enrolledConsole, eventually, tempDir, until, type SiteSetup } from "./console-helpers.ts";
+import { addQueuedJobsInBulk, apiStackForFile, addJob, createSiteSetup, enrolledConsole, eventually, tempDir, until, type SiteSetup } from "./console-helpers.ts";
 
 const stack = apiStackForFile();
 
@@ -25,29 +25,7 @@ const synced = (core: ConsoleCore) => until(core, (s) => s.connection === "onlin
 describe("a console's first pull and live updates", () => {
   it("fills the cache with 20 000 jobs, then a change on the server reaches it within a second through the poke", { timeout: 90_000 }, async () => {
     const setup = await createSiteSetup(stack.db, "Bulk Works");
-    // Set-based, as an import would: the bookkeeping trigger is switched off for the load (it
-    // numbers rows one counter update at a time) and its columns are filled here instead.
-    const client = await stack.db.pool.connect();
-    try {
-      await client.query("BEGIN");
-      await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
-      await client.query(
-        `INSERT INTO jobs (id, site_id, number, change_seq, title, status, queue_position, payment_status, pickup_code)
-         SELECT gen_random_uuid(), $1::uuid, i, nextval('job_change_seq'), 'Part ' || i, 'QUEUED', i * 1024, 'UNPAID',
-                translate(upper(substr(md5($1::text || ':' || i), 1, 10)), '01', 'GH')
-           FROM generate_series(1, 20000) AS i`,
-        [setup.siteId],
-      );
-      await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
-      await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, 20000)", [setup.siteId]);
-      await client.query("COMMIT");
-      await client.query("ANALYZE jobs");
-    } catch (error) {
-      await client.query("ROLLBACK");
-      throw error;
-    } finally {
-      client.release();
-    }
+    await addQueuedJobsInBulk(stack.db, setup.siteId, 20_000);
     const { core, dir } = await consoleAt(setup, "STAFF", { pullLimit: 1_000 });
     await synced(core);
     const cache = openDatabase(dir);
