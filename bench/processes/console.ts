@@ -8,7 +8,7 @@
 //   { replayed, seconds }             back online: time until the outbox was empty
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
-import { createConsoleCore, type ConsoleCore, type SyncState } from "@orderdeck/console-core";
+import { createConsoleCore, syncStateReached } from "@orderdeck/console-core";
 
 const dataDir = process.env.CONSOLE_DATA_DIR ?? "";
 const serverUrl = process.env.CONSOLE_SERVER_URL ?? "";
@@ -22,18 +22,6 @@ const nextInput = () => new Promise<void>((resolve) => input.once("line", () => 
 // The network as this console sees it: switched off for the offline scans.
 let offline = false;
 const network: typeof fetch = (request, init) => (offline ? Promise.reject(new TypeError("fetch failed: the network is down")) : fetch(request, init));
-
-function until(core: ConsoleCore, ready: (state: SyncState) => boolean): Promise<void> {
-  return new Promise((resolve) => {
-    if (ready(core.sync.state())) return resolve();
-    const stop = core.sync.subscribe((state) => {
-      if (ready(state)) {
-        stop();
-        resolve();
-      }
-    });
-  });
-}
 
 const core = createConsoleCore({
   dataDir,
@@ -49,7 +37,7 @@ await core.setup.signIn(email, password);
 
 let started = performance.now();
 core.start();
-await until(core, (s) => s.connection === "online" && s.lastSyncAt !== null);
+await syncStateReached(core, (s) => s.connection === "online" && s.lastSyncAt !== null);
 say({ pulled: true, seconds: (performance.now() - started) / 1000 });
 await nextInput();
 
@@ -75,7 +63,7 @@ say({ queued: codes.scans.length, outboxSize: core.sync.state().outboxSize });
 offline = false;
 started = performance.now();
 void core.sync.now();
-await until(core, (s) => s.connection === "online" && s.outboxSize === 0);
+await syncStateReached(core, (s) => s.connection === "online" && s.outboxSize === 0);
 say({ replayed: true, seconds: (performance.now() - started) / 1000, notices: core.notices.list().length });
 await core.close();
 input.close();

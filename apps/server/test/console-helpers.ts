@@ -6,7 +6,7 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { createMetrics, createRateLimits, createSiteChangeListener, hashPassword, hashToken, poolConnection } from "@orderdeck/api";
-import { createConsoleCore, type ConsoleCore, type ConsoleCoreOptions, type SyncState } from "@orderdeck/console-core";
+import { createConsoleCore, syncStateReached, type ConsoleCore, type ConsoleCoreOptions, type SyncState } from "@orderdeck/console-core";
 import { generatePickupCode } from "@orderdeck/contracts";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { createLogger } from "@orderdeck/logging";
@@ -199,19 +199,7 @@ export async function enrolledConsole(
 
 /** Waits until the console's sync state satisfies `ready` (or fails after `timeoutMs`). */
 export function until(core: ConsoleCore, ready: (state: SyncState) => boolean, timeoutMs = 20_000): Promise<SyncState> {
-  if (ready(core.sync.state())) return Promise.resolve(core.sync.state());
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => {
-      stop();
-      reject(new Error(`sync state never got there; last: ${JSON.stringify(core.sync.state())}`));
-    }, timeoutMs);
-    const stop = core.sync.subscribe((state) => {
-      if (!ready(state)) return;
-      clearTimeout(timer);
-      stop();
-      resolve(state);
-    });
-  });
+  return syncStateReached(core, ready, timeoutMs);
 }
 
 /** Polls until `check` holds. */
