@@ -211,7 +211,15 @@ describe("endpoint administration", () => {
     expect(openSecret(harness.deps.sessions.secretKey, site.siteId, stored.secret)).toBe(created.secret);
     expect(() => openSecret(`${harness.deps.sessions.secretKey}-changed`, site.siteId, stored.secret)).toThrow(SealedSecretUnreadable);
     expect(() => openSecret(harness.deps.sessions.secretKey, randomUUID(), stored.secret)).toThrow(SealedSecretUnreadable);
-    expect(() => openSecret(harness.deps.sessions.secretKey, site.siteId, stored.secret.replace(/.$/, (c) => (c === "A" ? "B" : "A")))).toThrow(SealedSecretUnreadable);
+    const [prefix, version, hint, body] = stored.secret.split(".");
+    const altered = Buffer.from(body ?? "", "base64url");
+    altered[altered.length - 1] = (altered[altered.length - 1] ?? 0) ^ 0x01;
+    expect(() => openSecret(harness.deps.sessions.secretKey, site.siteId, [prefix, version, hint, altered.toString("base64url")].join("."))).toThrow(SealedSecretUnreadable);
+    // The last character of an unpadded seal carries spare bits a decoder ignores; a seal that differs only there is refused too.
+    const alphabet = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    const spareBitFlipped = stored.secret.replace(/.$/, (c) => alphabet[alphabet.indexOf(c) ^ 0x01] ?? c);
+    expect(Buffer.from(spareBitFlipped.split(".")[3] ?? "", "base64url")).toEqual(Buffer.from(body ?? "", "base64url"));
+    expect(() => openSecret(harness.deps.sessions.secretKey, site.siteId, spareBitFlipped)).toThrow(SealedSecretUnreadable);
 
     const rotated = await site.as.ADMIN.webhooks.rotateSecret({ id: created.endpoint.id });
     expect(rotated.secret).not.toBe(created.secret);

@@ -47,8 +47,11 @@ export function storedHint(stored: string): string {
 export function openSecret(secretKey: string, siteId: string, stored: string): string {
   const parts = stored.split(".");
   if (parts.length !== 4 || `${parts[0]}.${parts[1]}` !== PREFIX) throw new SealedSecretUnreadable();
-  const raw = Buffer.from(parts[3] ?? "", "base64url");
-  if (raw.length <= IV_BYTES + TAG_BYTES) throw new SealedSecretUnreadable();
+  const encoded = parts[3] ?? "";
+  const raw = Buffer.from(encoded, "base64url");
+  // Node's decoder skips stray characters and ignores a final character's spare bits; a stored
+  // seal that does not read back to exactly its own text was altered.
+  if (raw.length <= IV_BYTES + TAG_BYTES || raw.toString("base64url") !== encoded) throw new SealedSecretUnreadable();
   try {
     const decipher = createDecipheriv("aes-256-gcm", keyOf(secretKey), raw.subarray(0, IV_BYTES));
     decipher.setAAD(Buffer.from(siteId));
