@@ -3,22 +3,16 @@
 // of its site-scoped transaction (from the set_config that opens it to its COMMIT) are kept with
 // their parameters, to be replayed through node-postgres alone.
 import { createCallerFactory, createMetrics, createRateLimits, createSiteChangeListener, poolConnection, appRouter, type Context } from "@orderdeck/api";
-import { PrismaClient } from "@orderdeck/db";
+import { createPrismaClient, type SentStatement } from "@orderdeck/db";
 import { createLogger } from "@orderdeck/logging";
-import { PrismaPg } from "@prisma/adapter-pg";
 import type pg from "pg";
 
 const createCaller = createCallerFactory(appRouter);
 export type Caller = ReturnType<typeof createCaller>;
 
-export interface Statement {
-  text: string;
-  params: unknown[];
-}
-
 export interface Captured<T> {
   result: T;
-  statements: Statement[];
+  statements: SentStatement[];
 }
 
 /** Calls `path` once with a seat's credentials and answers its result and its transaction's statements. */
@@ -29,12 +23,8 @@ export async function captureProcedure<T>(
   headers: Record<string, string>,
   call: (caller: Caller) => Promise<T>,
 ): Promise<Captured<T>> {
-  const prisma = new PrismaClient({ adapter: new PrismaPg({ connectionString: databaseUrl, max: 2 }), log: [{ emit: "event", level: "query" }] });
-  const seen: Statement[] = [];
-  prisma.$on("query", (event) => {
-    const params: unknown = typeof event.params === "string" ? JSON.parse(event.params) : event.params;
-    seen.push({ text: event.query, params: Array.isArray(params) ? params : [] });
-  });
+  const seen: SentStatement[] = [];
+  const prisma = createPrismaClient(databaseUrl, { max: 2, onQuery: (statement) => seen.push(statement) });
   try {
     const ctx: Context = {
       prisma,
@@ -62,7 +52,7 @@ export async function captureProcedure<T>(
 }
 
 /** One transaction of the captured statements on a pooled connection. */
-export async function replay(pool: pg.Pool, statements: Statement[]): Promise<void> {
+export async function replay(pool: pg.Pool, statements: SentStatement[]): Promise<void> {
   const client = await pool.connect();
   try {
     await client.query("BEGIN");

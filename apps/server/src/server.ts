@@ -2,6 +2,7 @@ import { readFileSync } from "node:fs";
 import {
   createMailSender,
   createMetrics,
+  createRateLimitPool,
   createRateLimits,
   createSiteChangeListener,
   hashPassword,
@@ -139,15 +140,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
       // An idle connection dropped by the database is the pool's to replace, not a crash.
       opsPool.on("error", (error) => logger.warn("health-check connection lost", { error: error.message }));
       stops.push(() => opsPool.end());
-      // The rate limiters' own pool: its queries are tiny and time-boxed, so a stuck store
-      // refuses sign-ins quickly (they fail closed) instead of holding requests open.
-      const rateLimitPool = new pg.Pool({
-        connectionString: database.url,
-        max: 10,
-        connectionTimeoutMillis: 2_000,
-        statement_timeout: 2_000,
-      });
-      rateLimitPool.on("error", (error) => logger.warn("rate-limit connection lost", { error: error.message }));
+      const rateLimitPool = createRateLimitPool(database.url, (error) => logger.warn("rate-limit connection lost", { error: error.message }));
       stops.push(() => rateLimitPool.end());
       // One LISTEN connection per API process, fanned out to its consoles (sync.events).
       const siteChanges = createSiteChangeListener({

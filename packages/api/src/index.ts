@@ -7,6 +7,7 @@ export { newToken, hashToken } from "./auth/tokens.ts";
 export type { Principal, SessionPolicy } from "./auth/principal.ts";
 export type { Credentials } from "./context.ts";
 export {
+  createRateLimitPool,
   createRateLimits,
   DEFAULT_RATE_LIMIT_POLICY,
   type RateLimitPolicy,

@@ -3,10 +3,12 @@
 // its send job, one webhook delivery and job per subscribed endpoint and event, the scan record
 // and the ledger entry, and an answer that matches what the database holds afterwards.
 import { randomUUID } from "node:crypto";
-import { inSite } from "@orderdeck/db";
+import { createPrismaClient, inSite, type SentStatement } from "@orderdeck/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueMail } from "../src/mail/queue.ts";
+import type { Principal } from "../src/auth/principal.ts";
 import { recordPayment } from "../src/money/payments.ts";
+import { confirmPickup } from "../src/pickup/service.ts";
 import { graphileJobs } from "./background-helpers.ts";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
 import { addPickupJob } from "./pickup-helpers.ts";
@@ -146,6 +148,49 @@ describe("a handover writes exactly its rows", () => {
     expect(ledger).toHaveLength(1);
     expect(ledger[0]?.outcome).toBe("APPLIED");
     expect(ledger[0]?.result).toEqual({ ok: true, confirmation: answer });
+  });
+
+  it("takes the site's receipt number as late as it can: after it, only what needs the number", async () => {
+    // Every handover of a site that issues a receipt waits at the site's counter row from the
+    // number's take to the commit, so what comes after the take decides the site's handover rate.
+    const counterSite = await harness.createSite("Pickup Altona");
+    const job = await addPickupJob(harness, counterSite, { status: "READY_FOR_PICKUP", paymentStatus: "WAIVED", priceCents: 0, customer: "Emmy Noether" });
+    const { customerId } = await harness.db.prisma.job.findUniqueOrThrow({ where: { id: job.id }, select: { customerId: true } });
+    await harness.db.prisma.customer.update({ where: { id: customerId ?? "" }, data: { email: `emmy-${randomUUID()}@example.com` } });
+    const sent: SentStatement[] = [];
+    const prisma = createPrismaClient(harness.db.url, { max: 1, onQuery: (statement) => sent.push(statement) });
+    try {
+      const staff = counterSite.users.STAFF;
+      const principal: Principal = {
+        userId: staff.id,
+        siteId: counterSite.siteId,
+        role: "STAFF",
+        email: staff.email,
+        name: "STAFF of Pickup Altona",
+        sessionId: randomUUID(),
+        stationId: counterSite.stationId,
+        stationName: "Pickup Altona counter",
+      };
+      const answer = await confirmPickup({ prisma }, principal, { code: job.pickupCode, clientMutationId: randomUUID(), scannedAt: new Date() }, "req-counter");
+      expect(answer.receiptsIssued).toBe(1);
+    } finally {
+      await prisma.$disconnect();
+    }
+    const texts = sent.map((s) => s.text);
+    const take = texts.findIndex((t) => t.includes("next_counter"));
+    const commit = texts.findIndex((t, i) => i > take && t.trim().toUpperCase() === "COMMIT");
+    expect(take).toBeGreaterThan(0);
+    expect(commit).toBeGreaterThan(take);
+    const held = texts.slice(take + 1, commit);
+    // The receipt, its mail (with the send job), the webhook subscriptions, the scan's stored answer.
+    expect(held.map((t) => /"?(receipts|mail_log|webhook_endpoints|client_mutations)"?/.exec(t)?.[1] ?? t)).toEqual([
+      "receipts",
+      "mail_log",
+      "webhook_endpoints",
+      "client_mutations",
+    ]);
+    expect(texts.slice(0, take).some((t) => t.includes("job_events"))).toBe(true);
+    expect(texts.slice(0, take).some((t) => t.includes("scan_records"))).toBe(true);
   });
 
   it("queueing a mail whose dedupe key is taken adds neither a row nor a send job", async () => {

@@ -4,7 +4,7 @@
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { Metrics } from "../src/observability/metrics.ts";
-import { createRateLimits, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
+import { createRateLimitPool, createRateLimits, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
 import { auditRows, bearer } from "./auth-helpers.ts";
 import { createApiHarness, detailsOf, refusalOf, TEST_PASSWORD, type ApiHarness, type SiteFixture } from "./harness.ts";
 
@@ -139,6 +139,33 @@ describe("per-session budget", () => {
     for (let i = 0; i < 5; i++) expect((await refusalOf(prober.users.list())).code).toBe("FORBIDDEN");
     expect((await refusalOf(prober.users.list())).code).toBe("TOO_MANY_REQUESTS");
     expect(await counterValue(harness.deps.metrics.rateLimitRejections, { limiter: "session" })).toBeGreaterThanOrEqual(1);
+  });
+});
+
+describe("the limiters' own pool", () => {
+  it("counts without waiting for the disk, time-boxes its statements, and limits like any store", async () => {
+    const pool = createRateLimitPool(harness.db.url, () => undefined);
+    const counted = await createApiHarness({ rateLimits: createRateLimits(pool, POLICY) });
+    try {
+      const settings = await pool.query<{ synchronous_commit: string; statement_timeout: string }>(
+        "SELECT current_setting('synchronous_commit') AS synchronous_commit, current_setting('statement_timeout') AS statement_timeout",
+      );
+      expect(settings.rows[0]).toEqual({ synchronous_commit: "off", statement_timeout: "2s" });
+
+      const shop = await counted.createSite("Own pool");
+      const spender = await counted.signIn(shop, "STAFF");
+      for (let i = 0; i < 5; i++) await spender.auth.me();
+      expect((await refusalOf(spender.auth.me())).code).toBe("TOO_MANY_REQUESTS");
+      // The counts are committed: another connection sees them (the pool's database is this file's first one).
+      const sessions = await counted.db.prisma.session.findMany({ where: { userId: shop.users.STAFF.id }, select: { id: true } });
+      const spent = await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = ANY($1::text[]) ORDER BY points DESC", [
+        sessions.map((session) => `session:${session.id}`),
+      ]);
+      expect(spent.rows.map((row) => row.points)).toEqual([6]);
+    } finally {
+      await counted.drop();
+      await pool.end();
+    }
   });
 });
 

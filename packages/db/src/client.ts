@@ -17,6 +17,13 @@ export interface PrismaClientOptions {
    * refuses at once anyway.
    */
   connectionTimeoutMs?: number;
+  /** Sees every statement the client sends, with its parameters (capturing a procedure's SQL). */
+  onQuery?: (statement: SentStatement) => void;
+}
+
+export interface SentStatement {
+  text: string;
+  params: unknown[];
 }
 
 /** A Prisma client over node-postgres (Prisma 7 has no built-in driver). */
@@ -25,5 +32,12 @@ export function createPrismaClient(databaseUrl: string, options: PrismaClientOpt
     { connectionString: databaseUrl, max: options.max ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000 },
     { onPoolError: options.onPoolError ?? (() => undefined) },
   );
-  return new PrismaClient({ adapter });
+  if (!options.onQuery) return new PrismaClient({ adapter });
+  const onQuery = options.onQuery;
+  const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+  client.$on("query", (event) => {
+    const params: unknown = typeof event.params === "string" ? JSON.parse(event.params) : event.params;
+    onQuery({ text: event.query, params: Array.isArray(params) ? params : [] });
+  });
+  return client;
 }

@@ -68,6 +68,8 @@ export function toReceiptView(row: ReceiptRow, jobNumber: number): ReceiptView {
 }
 
 export interface IssueReceiptInput {
+  /** Given when the caller must name the receipt before it is numbered (a handover's event does). */
+  id?: string;
   siteId: string;
   site: SiteForDocuments;
   job: { id: string; number: number };
@@ -80,6 +82,7 @@ export async function issueReceipt(tx: TransactionClient, input: IssueReceiptInp
   const { year, number } = await takeDocumentNumber(tx, input.siteId, "RECEIPT", input.issuedAt, input.site.timezone);
   const receipt = await tx.receipt.create({
     data: {
+      ...(input.id ? { id: input.id } : {}),
       siteId: input.siteId,
       jobId: input.job.id,
       paymentId: input.payment.id,

@@ -31,7 +31,7 @@ import { actorOf, recordJobEvent } from "../jobs/events.ts";
 import { formatMoney } from "../money/format.ts";
 import type { ReceiptView } from "../money/receipts.ts";
 import { afterHandover } from "./notify.ts";
-import { ensurePickupReceipt } from "./receipt.ts";
+import { issuePlannedReceipts, planPickupReceipts } from "./receipt.ts";
 
 export interface PickupDependencies {
   prisma: PrismaClient;
@@ -380,12 +380,13 @@ export async function decideScanInTx(
     pickedUpBy: { name: principal.name },
     pickedUpStation: { name: await stationName(tx, principal, scan.stationId) },
   };
-  const receipts = await ensurePickupReceipt(tx, {
+  const receiptInput = {
     siteId: principal.siteId,
     site: job.site,
     job: { id: job.id, number: job.number, priceCents: job.priceCents, currency: job.currency, paymentStatus: job.paymentStatus },
     issuedAt: now,
-  });
+  };
+  const plannedReceipts = await planPickupReceipts(tx, receiptInput);
   await recordJobEvent(tx, {
     siteId: principal.siteId,
     jobId: job.id,
@@ -399,12 +400,15 @@ export async function decideScanInTx(
       pickedUpStationId: scan.stationId,
       scannedAt: scan.scannedAt.toISOString(),
       clientMutationId: scan.clientMutationId,
-      receiptIds: receipts.receipts.map((r) => r.id),
-      receiptsIssued: receipts.issued,
+      receiptIds: plannedReceipts.ids,
+      receiptsIssued: plannedReceipts.toIssue.length,
       ...(scan.offline ? { offline: true } : {}),
     },
     requestId,
   });
+  await recordScan(tx, scan, "HANDED_OVER", job.id, now);
+  // From here to the commit the site's receipt counter may be held: only what needs the number.
+  const receipts = await issuePlannedReceipts(tx, receiptInput, plannedReceipts);
   await afterHandover(tx, {
     siteId: principal.siteId,
     siteName: job.site.name,
@@ -414,7 +418,6 @@ export async function decideScanInTx(
     receipts: receipts.receipts,
     stationId: scan.stationId,
   });
-  await recordScan(tx, scan, "HANDED_OVER", job.id, now);
   return {
     ok: true,
     confirmation: { ...jobFacts(handedOver, paid), outcome: "HANDED_OVER", receipts: receipts.receipts, receiptsIssued: receipts.issued, replayed: false },

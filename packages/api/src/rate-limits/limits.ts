@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { DomainError } from "@orderdeck/contracts";
 import type { Logger } from "@orderdeck/logging";
+import pg from "pg";
 import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
 import type { Metrics } from "../observability/metrics.ts";
 
@@ -49,6 +50,25 @@ export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = {
  */
 export interface RateLimitStore {
   query(config: { text: string; values?: unknown[]; name?: string }): Promise<unknown>;
+}
+
+/**
+ * The limiters' own pool. Its queries are tiny and time-boxed, so a stuck store refuses quickly
+ * (sign-ins and scans fail closed) instead of holding requests open. Its commits do not wait for
+ * the disk (synchronous_commit off): every authenticated call spends from a budget, and an fsync
+ * per read would cost more than the read. A crash of PostgreSQL itself can forget the last
+ * fraction of a second of counts; it never lets a call through while the store is unreachable.
+ */
+export function createRateLimitPool(connectionString: string, onConnectionLost: (error: Error) => void): pg.Pool {
+  const pool = new pg.Pool({
+    connectionString,
+    max: 10,
+    connectionTimeoutMillis: 2_000,
+    statement_timeout: 2_000,
+    options: "-c synchronous_commit=off",
+  });
+  pool.on("error", onConnectionLost);
+  return pool;
 }
 
 /** The process's limiters, all counting in the `rate_limits` table shared by every instance. */
