@@ -58,8 +58,15 @@ describe("offline handovers the server cannot accept", () => {
   it("a job cancelled on the server while a console handed it over offline ends as a conflict exception, not a handover", { timeout: 30_000 }, async () => {
     const setup = await createSiteSetup(stack.db, "Cancel Works");
     const job = await addJob(stack.db, setup.siteId, { status: "READY_FOR_PICKUP" });
-    const { core } = await consoleAt(setup);
+    const { core, dir } = await consoleAt(setup);
     await synced(core);
+    const cache = openDatabase(dir);
+    stack.cleanups.push(async () => {
+      cache.close();
+    });
+    // The server's row is stored apart from the row shown only while a change waits on the job.
+    const serverCopy = () => cache.prepare<[string], { server: string | null }>("SELECT server FROM jobs WHERE id = ?").get(job.id)?.server;
+    expect(serverCopy()).toBeNull();
 
     const answer = await stack.serverDown(async () => {
       await until(core, (s) => s.connection === "offline");
@@ -70,6 +77,7 @@ describe("offline handovers the server cannot accept", () => {
       const again = await core.pickup.confirm(job.pickupCode);
       expect(again).toMatchObject({ outcome: "pending_sync", mutationId: confirmed.mutationId });
       expect(core.pickup.lookup(job.pickupCode).pendingHandover?.mutationId).toBe(confirmed.mutationId);
+      expect(serverCopy()).toMatch(/"status":"READY_FOR_PICKUP"/);
       return confirmed;
     });
     expect(answer).toMatchObject({ outcome: "pending_sync", job: { status: "PICKED_UP", pendingChanges: 1 } });
@@ -78,6 +86,7 @@ describe("offline handovers the server cannot accept", () => {
     // Rolled back to the server's truth, with a notice; on the server a conflict, never a handover.
     expect(core.queue.get(job.id)).toMatchObject({ status: "CANCELLED", pendingChanges: 0 });
     expect(core.notices.list()[0]?.message).toMatch(/handover conflicted .*cancelled/);
+    expect(serverCopy()).toBeNull();
     const events = await stack.db.pool.query("SELECT 1 FROM job_events WHERE job_id = $1 AND type = 'picked_up'", [job.id]);
     expect(events.rowCount).toBe(0);
     const exceptions = await stack.db.pool.query<{ outcome: string }>("SELECT outcome::text FROM scan_records WHERE job_id = $1", [job.id]);

@@ -1,15 +1,19 @@
 // console-core on its own, with real SQLite files and no server to talk to (its URL points at a
-// port nothing listens on): the schema is versioned and durable, pulled pages land with their
-// cursor, and every action made offline is answered from the cache and kept in the outbox.
+// port nothing listens on): the schema is versioned and durable (an older console's file is
+// migrated), pulled pages land with their cursor, a job's server row is stored apart only while
+// changes wait on it, and every action made offline is answered from the cache and kept in the outbox.
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { generatePickupCode, type SyncJob, type SyncPullPage } from "@orderdeck/contracts";
+import { generatePickupCode, type SyncJob, type SyncMutation, type SyncMutationResult, type SyncPullPage } from "@orderdeck/contracts";
+import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { createConsoleCore, createLocalRouter, memorySecretStore, openDatabase, SCHEMA_VERSION, type ConsoleCore } from "../src/index.ts";
-import { applyPullPage } from "../src/store/cache.ts";
+import { applyPullPage, getJob, refreshJob, showChange, storeServerJob } from "../src/store/cache.ts";
+import { DATABASE_FILE, MIGRATIONS, type SqliteDatabase } from "../src/store/database.ts";
+import { enqueue, settle } from "../src/store/outbox.ts";
 
 let dir: string;
 let deadUrl: string;
@@ -143,6 +147,111 @@ describe("the local database", () => {
     const rows = db.prepare<[], { title: string }>("SELECT title FROM jobs").all();
     expect(rows).toEqual([{ title: "Newer" }]);
     expect(db.prepare("SELECT cursor FROM sync_state").get()).toEqual({ cursor: "c3" });
+    db.close();
+  });
+});
+
+/** The two JSON columns of a cached job, as stored. */
+function storedCopies(db: SqliteDatabase, id: string): { server: string | null; data: string } | undefined {
+  return db.prepare<[string], { server: string | null; data: string }>("SELECT server, data FROM jobs WHERE id = ?").get(id);
+}
+
+/** A note queued and shown in one transaction, as an action does it. */
+function queueNote(db: SqliteDatabase, target: SyncJob, notes: string): SyncMutation {
+  return db.transaction(() => {
+    const mutation = enqueue(db, { type: "job.note", args: { id: target.id, version: target.version, notes }, clientTime: new Date().toISOString() }, target.id, new Date());
+    showChange(db, target.id, mutation, actor);
+    return mutation;
+  })();
+}
+
+/** The server's answer to a change, landed as the engine lands it: settled, then the row re-shown. */
+function landAnswer(db: SqliteDatabase, mutation: SyncMutation, jobId: string, status: SyncMutationResult["status"], job: SyncJob | null): void {
+  const result: SyncMutationResult = { id: mutation.id, type: mutation.type, status, reason: null, message: null, details: null, replayed: false, job, handoff: null, receipts: [] };
+  db.transaction(() => {
+    settle(db, result, new Date());
+    if (job) storeServerJob(db, job, actor);
+    else refreshJob(db, jobId, actor);
+  })();
+}
+
+describe("a job's stored copies", () => {
+  it("stores a pulled job's JSON once, keeps the server's row apart while a change waits, and rolls back to it when the change is refused", () => {
+    const db = openDatabase(dir);
+    const [pulled, other] = [job({ status: "QUEUED" }), job({ status: "QUEUED" })];
+    applyPullPage(db, page([pulled, other]), actor, new Date());
+    expect(storedCopies(db, pulled.id)).toEqual({ server: null, data: JSON.stringify(pulled) });
+
+    const note = queueNote(db, pulled, "Sand the edges");
+    expect(storedCopies(db, pulled.id)).toEqual({ server: JSON.stringify(pulled), data: expect.stringContaining("Sand the edges") as string });
+    // A page pulled while the change waits brings a newer server row: both are kept, the change still shown on top.
+    const renamed = { ...pulled, title: "Bracket (renamed)", version: 2, changeSeq: String(Number(pulled.changeSeq) + 500) };
+    const incremental = { full: false, site: null, handoffs: null, cursor: "c2" } as const;
+    applyPullPage(db, page([renamed, { ...other, title: "Other (renamed)", changeSeq: String(Number(other.changeSeq) + 500) }], incremental), actor, new Date());
+    expect(storedCopies(db, pulled.id)?.server).toBe(JSON.stringify(renamed));
+    expect(getJob(db, pulled.id)).toMatchObject({ title: "Bracket (renamed)", notes: "Sand the edges" });
+    expect(storedCopies(db, other.id)?.server).toBeNull();
+
+    // Refused without a row in the answer: the job is shown again from the server's row it kept.
+    landAnswer(db, note, pulled.id, "rejected", null);
+    expect(storedCopies(db, pulled.id)).toEqual({ server: null, data: JSON.stringify(renamed) });
+    expect(getJob(db, pulled.id)).toEqual(renamed);
+    db.close();
+  });
+
+  it("stores the server's row once again when a change is answered, and keeps it apart while a later change still waits", () => {
+    const db = openDatabase(dir);
+    const pulled = job({ status: "QUEUED" });
+    applyPullPage(db, page([pulled]), actor, new Date());
+    const first = queueNote(db, pulled, "First note");
+    const second = queueNote(db, { ...pulled, version: pulled.version + 1 }, "Second note");
+    const afterFirst = { ...pulled, notes: "First note", version: 2, changeSeq: String(Number(pulled.changeSeq) + 1) };
+
+    landAnswer(db, first, pulled.id, "applied", afterFirst);
+    expect(storedCopies(db, pulled.id)?.server).toBe(JSON.stringify(afterFirst));
+    expect(getJob(db, pulled.id)).toMatchObject({ notes: "Second note", version: 3 });
+
+    const afterSecond = { ...afterFirst, notes: "Second note", version: 3, changeSeq: String(Number(afterFirst.changeSeq) + 1) };
+    landAnswer(db, second, pulled.id, "applied", afterSecond);
+    expect(storedCopies(db, pulled.id)).toEqual({ server: null, data: JSON.stringify(afterSecond) });
+    db.close();
+  });
+
+  it("migrates a database an older console wrote: the same jobs shown, the server's row kept only where it differs", () => {
+    const [same, changed] = [job(), job({ status: "QUEUED" })];
+    const shown = { ...changed, notes: "Waiting note" };
+    const older = new Database(path.join(dir, DATABASE_FILE));
+    const before = MIGRATIONS.length - 1;
+    for (const migration of MIGRATIONS.slice(0, before)) older.exec(migration);
+    older.pragma(`user_version = ${before}`);
+    const insert = older.prepare(
+      `INSERT INTO jobs (id, server, data, number, title, status, queue_position, pickup_code, customer_id, updated_at, generation)
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1)`,
+    );
+    for (const [server, data] of [[same, same], [changed, shown]] as const) {
+      insert.run(server.id, JSON.stringify(server), JSON.stringify(data), data.number, data.title, data.status, data.queuePosition, data.pickupCode, data.customerId, data.updatedAt);
+    }
+    const waiting: SyncMutation = { id: randomUUID(), type: "job.note", args: { id: changed.id, version: changed.version, notes: "Waiting note" }, clientTime: shown.updatedAt };
+    older
+      .prepare("INSERT INTO outbox (mutation_id, type, args, client_time, job_id, created_at) VALUES (?, ?, ?, ?, ?, ?)")
+      .run(waiting.id, waiting.type, JSON.stringify(waiting.args), waiting.clientTime, changed.id, waiting.clientTime);
+    older.close();
+
+    const db = openDatabase(dir);
+    expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
+    expect(db.prepare<[], { name: string; notnull: number }>("SELECT name, \"notnull\" FROM pragma_table_info('jobs') WHERE name = 'server'").get()).toEqual({ name: "server", notnull: 0 });
+    expect(db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name").all()).toEqual([
+      { name: "jobs_board" },
+      { name: "jobs_number" },
+      { name: "jobs_pickup_code" },
+    ]);
+    expect(storedCopies(db, same.id)).toEqual({ server: null, data: JSON.stringify(same) });
+    expect(storedCopies(db, changed.id)).toEqual({ server: JSON.stringify(changed), data: JSON.stringify(shown) });
+    expect(getJob(db, same.id)).toEqual(same);
+    expect(getJob(db, changed.id)).toEqual(shown);
+    // Its waiting change refused, the migrated job rolls back to the server's row it kept.
+    landAnswer(db, waiting, changed.id, "rejected", null);
+    expect(storedCopies(db, changed.id)).toEqual({ server: null, data: JSON.stringify(changed) });
     db.close();
   });
 });

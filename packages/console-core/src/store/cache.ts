@@ -21,12 +21,17 @@ interface JobRow {
   data: string;
 }
 
+// A NULL server column means the server's row is the row shown.
+const SELECT_HELD_JOB = "SELECT id, COALESCE(server, data) AS server, data FROM jobs WHERE id = ?";
+
 export function parseJob(text: string): SyncJob {
   return SyncJob.parse(JSON.parse(text));
 }
 
 function writeJob(db: SqliteDatabase, server: SyncJob, shown: SyncJob, generation: number | null): void {
   const serverText = JSON.stringify(server);
+  // Nothing pending (every row of a fresh pull): what is shown is the server's row, text and all.
+  const shownText = shown === server ? serverText : JSON.stringify(shown);
   stmt(db, 
     `INSERT INTO jobs (id, server, data, number, title, status, queue_position, pickup_code, customer_id, updated_at, generation)
      VALUES (@id, @server, @data, @number, @title, @status, @queue_position, @pickup_code, @customer_id, @updated_at, COALESCE(@generation, 0))
@@ -36,9 +41,9 @@ function writeJob(db: SqliteDatabase, server: SyncJob, shown: SyncJob, generatio
        generation = COALESCE(@generation, jobs.generation)`,
   ).run({
     id: server.id,
-    server: serverText,
-    // Nothing pending (every row of a fresh pull): what is shown is the server's row, text and all.
-    data: shown === server ? serverText : JSON.stringify(shown),
+    // Stored apart only while changes wait on the job, so a pull writes each job's JSON once.
+    server: shownText === serverText ? null : serverText,
+    data: shownText,
     number: shown.number,
     title: shown.title,
     status: shown.status,
@@ -62,7 +67,7 @@ function rebase(db: SqliteDatabase, server: SyncJob, actor: Actor): SyncJob {
  */
 export function storeServerJob(db: SqliteDatabase, job: SyncJob, actor: Actor, generation: number | null = null, waiting?: ReadonlySet<string>): void {
   // The held row's change sequence alone, read in SQL: no parse of the whole held row per pulled row.
-  const held = stmt<[string], { change_seq: string | null }>(db, "SELECT json_extract(server, '$.changeSeq') AS change_seq FROM jobs WHERE id = ?").get(job.id);
+  const held = stmt<[string], { change_seq: string | null }>(db, "SELECT json_extract(COALESCE(server, data), '$.changeSeq') AS change_seq FROM jobs WHERE id = ?").get(job.id);
   // A page or an answer that crossed a newer one on the way must not roll the row back.
   if (held?.change_seq != null && BigInt(held.change_seq) > BigInt(job.changeSeq)) {
     if (generation !== null) stmt(db, "UPDATE jobs SET generation = ? WHERE id = ?").run(generation, job.id);
@@ -82,7 +87,7 @@ function jobsWithPendingChanges(db: SqliteDatabase): Set<string> {
 
 /** Shows the job again from its server row and the changes still waiting (after one was answered). */
 export function refreshJob(db: SqliteDatabase, id: string, actor: Actor): void {
-  const held = stmt<[string], JobRow>(db, "SELECT id, server, data FROM jobs WHERE id = ?").get(id);
+  const held = stmt<[string], JobRow>(db, SELECT_HELD_JOB).get(id);
   if (!held) return;
   const server = parseJob(held.server);
   writeJob(db, server, rebase(db, server, actor), null);
@@ -90,7 +95,7 @@ export function refreshJob(db: SqliteDatabase, id: string, actor: Actor): void {
 
 /** Applies one queued change to the shown row (the server row stays as it was). */
 export function showChange(db: SqliteDatabase, id: string, mutation: SyncMutation, actor: Actor): SyncJob | null {
-  const held = stmt<[string], JobRow>(db, "SELECT id, server, data FROM jobs WHERE id = ?").get(id);
+  const held = stmt<[string], JobRow>(db, SELECT_HELD_JOB).get(id);
   if (!held) return null;
   const shown = applyToJob(parseJob(held.data), mutation, actor);
   writeJob(db, parseJob(held.server), shown, null);

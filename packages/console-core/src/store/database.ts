@@ -10,7 +10,8 @@ export type SqliteDatabase = Database.Database;
 export const DATABASE_FILE = "console.sqlite";
 
 // Each entry moves the schema from version i to i + 1. Never edit a shipped one: add the next.
-const MIGRATIONS: readonly string[] = [
+// Exported so a test can build a database as an older console left it.
+export const MIGRATIONS: readonly string[] = [
   `
   CREATE TABLE settings (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 
@@ -83,6 +84,33 @@ const MIGRATIONS: readonly string[] = [
     mutation_id TEXT,
     dismissed_at TEXT
   );
+  `,
+  `
+  -- server: the row as the server last sent it (the truth to roll back to), NULL while it is the
+  -- row shown, so a job nothing waits on (almost every job) stores its JSON once; data: what the
+  -- console shows, the server's row with this console's pending changes applied. Readers take
+  -- the server's row as COALESCE(server, data). The other columns are copies of data's fields for
+  -- lookups and the board's order. SQLite cannot drop NOT NULL in place: the table is rebuilt.
+  CREATE TABLE jobs_rebuilt (
+    id TEXT PRIMARY KEY,
+    server TEXT,
+    data TEXT NOT NULL,
+    number INTEGER NOT NULL,
+    title TEXT NOT NULL,
+    status TEXT NOT NULL,
+    queue_position INTEGER,
+    pickup_code TEXT NOT NULL,
+    customer_id TEXT,
+    updated_at TEXT NOT NULL,
+    generation INTEGER NOT NULL
+  );
+  INSERT INTO jobs_rebuilt (id, server, data, number, title, status, queue_position, pickup_code, customer_id, updated_at, generation)
+    SELECT id, NULLIF(server, data), data, number, title, status, queue_position, pickup_code, customer_id, updated_at, generation FROM jobs;
+  DROP TABLE jobs;
+  ALTER TABLE jobs_rebuilt RENAME TO jobs;
+  CREATE INDEX jobs_board ON jobs (queue_position);
+  CREATE INDEX jobs_pickup_code ON jobs (pickup_code);
+  CREATE INDEX jobs_number ON jobs (number);
   `,
 ];
 
