@@ -55,8 +55,8 @@ export interface RateLimitStore {
 /**
  * The limiters' own pool. Its queries are tiny and time-boxed, so a stuck store refuses quickly
  * (sign-ins and scans fail closed) instead of holding requests open. Its commits do not wait for
- * the disk (synchronous_commit off): every authenticated call spends from a budget, and an fsync
- * per read would cost more than the read. A crash of PostgreSQL itself can forget the last
+ * the disk (synchronous_commit off): every authenticated call spends from a budget, and waiting
+ * for a flush would add one to every read. A crash of PostgreSQL itself can forget the last
  * fraction of a second of counts; it never lets a call through while the store is unreachable.
  */
 export function createRateLimitPool(connectionString: string, onConnectionLost: (error: Error) => void): pg.Pool {
