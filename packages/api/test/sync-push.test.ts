@@ -153,6 +153,48 @@ describe("sync.push is idempotent", () => {
     expect(await count(harness, "SELECT count(*) AS n FROM job_events WHERE job_id = $1", [queued.id])).toBe(2);
   });
 
+  it("a long run of scans: each answered in its place, a code scanned twice handed over by its first scan only, receipts gapless", async () => {
+    const jobs = await Promise.all(Array.from({ length: 7 }, () => addPickupJob(harness, site, { status: "READY_FOR_PICKUP", paymentStatus: "WAIVED", priceCents: 0 })));
+    const queued = await insertJob(harness, site);
+    const codes = jobs.map((j) => j.pickupCode);
+    // Scans of different codes in a row are applied side by side; a repeated code and a note each
+    // start a new group, so the repeat sees the first scan's handover.
+    const batch = [
+      ...codes.slice(0, 5).map((code) => scan(code)),
+      scan(codes[1] ?? ""),
+      mutation("job.note", { id: queued.id, version: 1, notes: "Between the scans" }),
+      ...codes.slice(5).map((code) => scan(code)),
+      scan("2345678923"),
+    ];
+    const receiptsBefore = await count(harness, "SELECT count(*) AS n FROM receipts WHERE site_id = $1", [site.siteId]);
+    const { results, halted } = await site.as.STAFF.sync.push({ mutations: batch });
+    expect(halted).toBeNull();
+    expect(results.map((r) => r.id)).toEqual(batch.map((m) => m.id));
+    expect(results.map((r) => r.status)).toEqual(["applied", "applied", "applied", "applied", "applied", "conflict", "applied", "applied", "applied", "rejected"]);
+    expect(results[5]).toMatchObject({ reason: "ALREADY_PICKED_UP", job: { id: jobs[1]?.id, status: "PICKED_UP" } });
+    expect(results.slice(0, 5).map((r) => r.job?.id)).toEqual(jobs.slice(0, 5).map((j) => j.id));
+    for (const job of jobs) {
+      expect(await count(harness, "SELECT count(*) AS n FROM job_events WHERE job_id = $1 AND type = 'picked_up'", [job.id])).toBe(1);
+    }
+    // The scan record of the repeat is the conflict; the first scan's is the handover.
+    const scans = await harness.db.pool.query<{ mutation: string; outcome: string }>(
+      "SELECT client_mutation_id AS mutation, outcome::text AS outcome FROM scan_records WHERE client_mutation_id = ANY($1::text[])",
+      [[batch[1]?.id, batch[5]?.id]],
+    );
+    expect(Object.fromEntries(scans.rows.map((r) => [r.mutation, r.outcome]))).toEqual({ [batch[1]?.id ?? ""]: "HANDED_OVER", [batch[5]?.id ?? ""]: "CONFLICT" });
+    // One receipt per handover, numbered without a gap whatever order the side-by-side handovers committed in.
+    const numbers = await harness.db.pool.query<{ number: number }>("SELECT number FROM receipts WHERE site_id = $1 ORDER BY year, number", [site.siteId]);
+    expect(numbers.rows).toHaveLength(receiptsBefore + 7);
+    expect(numbers.rows.map((r) => r.number)).toEqual(numbers.rows.map((_, i) => i + 1));
+    expect(results.slice(0, 5).flatMap((r) => r.receipts)).toHaveLength(5);
+
+    // Sent again (a lost response): the same answers, in the same places, nothing changed.
+    const before = await digest();
+    const again = await site.as.STAFF.sync.push({ mutations: batch });
+    expect(await digest()).toBe(before);
+    expect(again.results.map((r) => [r.id, r.status, r.reason])).toEqual(results.map((r) => [r.id, r.status, r.reason]));
+  });
+
   it("refuses an id reused for a different change instead of applying it", async () => {
     const queued = await insertJob(harness, site);
     const first = mutation("job.note", { id: queued.id, version: 1, notes: "First" });

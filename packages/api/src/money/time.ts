@@ -1,12 +1,24 @@
-import { DomainError } from "@orderdeck/contracts";
+import { DomainError, wallTimeAt } from "@orderdeck/contracts";
 
-function formatterFor(timeZone: string, options: Intl.DateTimeFormatOptions, locale = "en-GB"): Intl.DateTimeFormat {
+// Building a formatter loads the zone's rules and costs far more than formatting with it, so
+// formatters are kept per zone and style (every document prints a date).
+const formatters = new Map<string, Intl.DateTimeFormat>();
+const FORMATTERS_KEPT = 256;
+
+function formatterFor(timeZone: string, options: Intl.DateTimeFormatOptions): Intl.DateTimeFormat {
+  const key = `${timeZone}|${JSON.stringify(options)}`;
+  const kept = formatters.get(key);
+  if (kept) return kept;
+  let made: Intl.DateTimeFormat;
   try {
-    return new Intl.DateTimeFormat(locale, { ...options, timeZone });
+    made = new Intl.DateTimeFormat("en-GB", { ...options, timeZone });
   } catch {
     // The zone comes from the site's settings, not from the caller: say so instead of a 500.
     throw new DomainError("VALIDATION_FAILED", `The site's timezone "${timeZone}" is not a known IANA zone; an admin must correct it.`);
   }
+  if (formatters.size >= FORMATTERS_KEPT) formatters.clear();
+  formatters.set(key, made);
+  return made;
 }
 
 /**
@@ -14,10 +26,7 @@ function formatterFor(timeZone: string, options: Intl.DateTimeFormatOptions, loc
  * not on UTC's: an invoice written at 00:30 on 1 January in Berlin is already next year's.
  */
 export function yearInTimeZone(instant: Date, timeZone: string): number {
-  const year = formatterFor(timeZone, { year: "numeric" }, "en-US")
-    .formatToParts(instant)
-    .find((part) => part.type === "year")?.value;
-  return Number(year);
+  return wallTimeAt(instant, timeZone).year;
 }
 
 /** The date printed on a document: the site's calendar day, e.g. "31 December 2026". */
