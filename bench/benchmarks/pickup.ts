@@ -55,7 +55,7 @@ export async function benchPickup(env: BenchEnvironment, shape: LoadShape, log: 
     title: "pickup.lookup and pickup.confirm",
     about:
       `${shape.connections} connections. Lookups cycle through ${lookupCodes.length} codes of jobs in every state; each confirmation hands over a different ready, paid job ` +
-      "(row lock, status change, receipt number and receipt, job event, scan record, mutation ledger, in one transaction). The floors are the lookup's own SQL " +
+      "(row lock, status change, job event, scan record, then the receipt number and receipt, the mail and the mutation ledger, in one transaction). The floors are the lookup's own SQL " +
       "through node-postgres, and GET /healthz on the same server (HTTP, no database).",
     runs: [
       { label: "bare HTTP round trip (GET /healthz)", figures: http },
