@@ -273,7 +273,7 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
 }
 
 /** Handovers of different codes applied side by side when a batch holds several in a row (see pushMutations). */
-export const SCANS_AT_ONCE = 4;
+const SCANS_AT_ONCE = 4;
 
 /** The normalized code of a well-formed pickup.confirm, else null (a mutation that goes alone). */
 function scannedCode(mutation: SyncMutationEnvelope): string | null {
