@@ -148,7 +148,8 @@ export type Notice = z.infer<typeof Notice>;
 /** A refusal of the console itself (not the server's): what the renderer shows as the reason. */
 export class ConsoleRefusal extends Error {
   readonly code: "PRECONDITION_FAILED" | "NOT_FOUND" | "BAD_REQUEST" | "UNAUTHORIZED" | "CONFLICT" | "FORBIDDEN" | "TOO_MANY_REQUESTS";
-  readonly reason: DomainErrorCode | "OFFLINE" | "NOT_SET_UP";
+  /** CHANGES_WAITING: the outbox still holds changes the signed-in person made (see signOut). */
+  readonly reason: DomainErrorCode | "OFFLINE" | "NOT_SET_UP" | "CHANGES_WAITING";
   constructor(code: ConsoleRefusal["code"], reason: ConsoleRefusal["reason"], message: string) {
     super(message);
     this.name = "ConsoleRefusal";

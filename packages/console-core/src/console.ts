@@ -42,7 +42,7 @@ import {
 import { findJobByCode, getCustomer, getJob, listHandoffs, readSyncState, showChange, siteOf, storeHandoff } from "./store/cache.ts";
 import { openDatabase, type SqliteDatabase } from "./store/database.ts";
 import { dismissNotice, listNotices } from "./store/journal.ts";
-import { enqueue, pendingPickupOf, resultOf, type OutboxRow } from "./store/outbox.ts";
+import { enqueue, outboxSize, pendingPickupOf, resultOf, type OutboxRow } from "./store/outbox.ts";
 import { fileSecretStore, type Credentials, type SecretStore } from "./store/secrets.ts";
 import { SyncEngine } from "./sync/engine.ts";
 import type { Actor } from "./sync/optimistic.ts";
@@ -467,6 +467,20 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
         return setupState();
       },
       async signOut() {
+        // A waiting change reaches the server under the session it is sent with, and the server
+        // records that session's person as the one who made it. So the changes go first; while
+        // they cannot (the server is out of reach), this person stays signed in, or whoever signs
+        // in next would be recorded as having made them.
+        if (credentials.sessionToken && outboxSize(db) > 0) await engine.syncNow();
+        const waiting = outboxSize(db);
+        if (waiting > 0) {
+          throw new ConsoleRefusal(
+            "PRECONDITION_FAILED",
+            "CHANGES_WAITING",
+            `${waiting === 1 ? "1 change made here is" : `${waiting} changes made here are`} still waiting to reach the server, and must be sent under your name: ` +
+              "sign out once the console is back online and they have gone through.",
+          );
+        }
         if (credentials.sessionToken) {
           // Best effort: offline, the session simply expires on the server.
           await serverClient()
