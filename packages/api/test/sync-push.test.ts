@@ -157,8 +157,7 @@ describe("sync.push is idempotent", () => {
     const jobs = await Promise.all(Array.from({ length: 7 }, () => addPickupJob(harness, site, { status: "READY_FOR_PICKUP", paymentStatus: "WAIVED", priceCents: 0 })));
     const queued = await insertJob(harness, site);
     const codes = jobs.map((j) => j.pickupCode);
-    // Scans of different codes in a row are applied side by side; a repeated code and a note each
-    // start a new group, so the repeat sees the first scan's handover.
+    // Applied in order: the repeated code sees the first scan's handover.
     const batch = [
       ...codes.slice(0, 5).map((code) => scan(code)),
       scan(codes[1] ?? ""),
@@ -182,7 +181,7 @@ describe("sync.push is idempotent", () => {
       [[batch[1]?.id, batch[5]?.id]],
     );
     expect(Object.fromEntries(scans.rows.map((r) => [r.mutation, r.outcome]))).toEqual({ [batch[1]?.id ?? ""]: "HANDED_OVER", [batch[5]?.id ?? ""]: "CONFLICT" });
-    // One receipt per handover, numbered without a gap whatever order the side-by-side handovers committed in.
+    // One receipt per handover, numbered without a gap.
     const numbers = await harness.db.pool.query<{ number: number }>("SELECT number FROM receipts WHERE site_id = $1 ORDER BY year, number", [site.siteId]);
     expect(numbers.rows).toHaveLength(receiptsBefore + 7);
     expect(numbers.rows.map((r) => r.number)).toEqual(numbers.rows.map((_, i) => i + 1));

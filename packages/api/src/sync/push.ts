@@ -272,58 +272,21 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
   }
 }
 
-/** Handovers of different codes applied side by side when a batch holds several in a row (see pushMutations). */
-const SCANS_AT_ONCE = 4;
-
-/** The normalized code of a well-formed pickup.confirm, else null (a mutation that goes alone). */
-function scannedCode(mutation: SyncMutationEnvelope): string | null {
-  if (mutation.type !== "pickup.confirm") return null;
-  const parsed = SYNC_MUTATION_ARGS["pickup.confirm"].safeParse(mutation.args);
-  return parsed.success ? normalizePickupCode(parsed.data.code) : null;
-}
-
-/**
- * The mutations from `start` that may run side by side: consecutive scans of different codes,
- * at most SCANS_AT_ONCE. Scans of different codes touch different jobs, so applying them together
- * gives each the answer it would get alone; a scan of a code already in the group (whose answer
- * depends on the first one's) and any other kind of change start a new group.
- */
-function nextGroup(mutations: readonly SyncMutationEnvelope[], start: number): readonly SyncMutationEnvelope[] {
-  const codes = new Set<string>();
-  let end = start;
-  while (end < mutations.length && end - start < SCANS_AT_ONCE) {
-    const code = scannedCode(mutations[end] as SyncMutationEnvelope);
-    if (code === null || codes.has(code)) break;
-    codes.add(code);
-    end++;
-  }
-  return mutations.slice(start, Math.max(end, start + 1));
-}
-
 /**
  * Applies the batch in order. Every mutation is independent: a rejection or conflict does not stop
  * the ones after it. A failure that is not an answer (the database unreachable, a rate limit) stops
- * the batch at that mutation, so that nothing after it is applied out of order; the console sends
- * the rest again. A replayed outbox is mostly handovers, each its own transaction of a dozen round
- * trips: scans of different codes in a row run side by side (nextGroup). When one of them stops
- * the batch, the ones after it in its group may have been applied already; their answers are in
- * the ledger, and the console's repeat gets them back.
+ * the batch at that mutation, so that nothing is applied out of order; the console sends the rest
+ * again.
  */
 export async function pushMutations(call: PushCall, mutations: readonly SyncMutationEnvelope[]): Promise<SyncPushResult> {
   if (!call.principal.stationId) throw new DomainError("FORBIDDEN", "Only an enrolled console station replays an outbox.");
   const results: SyncMutationResult[] = [];
-  for (let start = 0; start < mutations.length; ) {
-    const group = nextGroup(mutations, start);
-    start += group.length;
-    const outcomes = await Promise.allSettled(group.map((mutation) => pushOne(call, mutation)));
-    for (const [i, outcome] of outcomes.entries()) {
-      const mutation = group[i] as SyncMutationEnvelope;
-      if (outcome.status === "fulfilled") {
-        call.metrics.syncMutations.inc({ type: mutation.type, outcome: outcome.value.status, replayed: String(outcome.value.replayed) });
-        results.push(outcome.value);
-        continue;
-      }
-      const error: unknown = outcome.reason;
+  for (const mutation of mutations) {
+    try {
+      const result = await pushOne(call, mutation);
+      call.metrics.syncMutations.inc({ type: mutation.type, outcome: result.status, replayed: String(result.replayed) });
+      results.push(result);
+    } catch (error) {
       const message = error instanceof Error ? error.message : String(error);
       if (!(error instanceof Halt)) {
         call.logger.error("sync.push stopped on an unexpected error", { mutationId: mutation.id, type: mutation.type, error: message });
