@@ -143,8 +143,11 @@ export async function startFakeStorefront(options: FakeStorefrontOptions): Promi
     inOrder = null;
     latest = Math.max(latest, row.updatedAt);
   };
+  const put = (row: Row) => {
+    rows.set(row.id, row);
+    changed(row);
+  };
   const sorted = (): readonly Row[] => (inOrder ??= [...rows.values()].sort(compareRows));
-  const newest = () => latest;
   /** The index of the first row after the key (binary search over the feed order). */
   const firstAfter = (all: readonly Row[], key: { updatedAt: number; id: string }): number => {
     let low = 0;
@@ -157,7 +160,7 @@ export async function startFakeStorefront(options: FakeStorefrontOptions): Promi
     return low;
   };
   // A change gets an updated_at after every other row's, like a real store's clock moving on.
-  const bumpTime = () => Math.max(Date.now(), rows.size === 0 ? 0 : newest() + 1);
+  const bumpTime = () => Math.max(Date.now(), latest + 1);
 
   const served = (row: Row): unknown => {
     if (row.garbage || !row.order) return { note: "this row has lost every field of an order" };
@@ -194,9 +197,7 @@ export async function startFakeStorefront(options: FakeStorefrontOptions): Promi
           updated_at: new Date(updatedAt).toISOString(),
           due_at: generated.due_at ? new Date(updatedAt + 7 * 86_400_000).toISOString() : null,
         };
-        const row: Row = { id, updatedAt, order, broken: null, garbage: false };
-        rows.set(id, row);
-        changed(row);
+        put({ id, updatedAt, order, broken: null, garbage: false });
         return order;
       });
     },
@@ -222,14 +223,12 @@ export async function startFakeStorefront(options: FakeStorefrontOptions): Promi
     },
     addGarbageRow() {
       const id = `~garbage-${++garbageCount}`;
-      const row: Row = { id, updatedAt: bumpTime(), order: null, broken: null, garbage: true };
-      rows.set(id, row);
-      changed(row);
+      put({ id, updatedAt: bumpTime(), order: null, broken: null, garbage: true });
     },
     failAfterPages: (pages) => void (failAfter = pages),
     slowPages: (ms) => void (delayMs = ms),
     serveDuplicates: (count) => void (duplicates = count),
-    newestUpdatedAt: () => (rows.size === 0 ? null : new Date(newest()).toISOString()),
+    newestUpdatedAt: () => (rows.size === 0 ? null : new Date(latest).toISOString()),
   };
 
   const app = Fastify({ logger: false, forceCloseConnections: true });
