@@ -80,7 +80,9 @@ export async function issuePlannedReceipts(tx: TransactionClient, input: PickupR
         : await issuePaymentlessReceipt(tx, input, planned.id),
     );
   }
-  return { receipts: [...issued, ...plan.existing].sort(newestFirst), issued: issued.length };
+  // The plan's order, which the event already named them in.
+  const byId = new Map([...issued, ...plan.existing].map((receipt) => [receipt.id, receipt]));
+  return { receipts: plan.ids.flatMap((id) => byId.get(id) ?? []), issued: issued.length };
 }
 
 /**
