@@ -30,6 +30,7 @@ const EnvSchema = z.object({
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   CORS_ORIGINS: z.string().default(""),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  METRICS_PORT: port.optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   TRUST_PROXY: z
     .string()
@@ -79,6 +80,8 @@ export interface ServerConfig {
   logFormat: "json" | "pretty";
   corsOrigins: string[];
   metricsToken: string | undefined;
+  /** Set: an API process serves /metrics on this port of its own, not on `port`. */
+  metricsPort: number | undefined;
   dbPoolMax: number;
   /** A session unused this long expires; each use extends it (rolling expiry). */
   sessionIdleHours: number;
@@ -146,6 +149,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       // Without a mail server the customers' mails would only pile up in the mail log.
       e.SMTP_HOST ? null : "SMTP_HOST (the mail server for customer mail)",
       e.MAIL_FROM ? null : "MAIL_FROM (the sender of customer mail, e.g. Workshop <orders@example.com>)",
+      // /metrics names every procedure, its error rates and the intake's sources: not for anyone who asks.
+      e.METRICS_TOKEN || e.METRICS_PORT !== undefined
+        ? null
+        : "METRICS_TOKEN (at least 16 random characters; Prometheus sends it as a bearer token), or METRICS_PORT (a port only the monitoring network reaches)",
     ].filter((m): m is string => m !== null);
     if (missing.length > 0) {
       throw new ConfigError(`Refusing to start in production without:\n${missing.map((m) => `  ${m}`).join("\n")}`);
@@ -165,6 +172,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logFormat: e.LOG_FORMAT ?? (production ? "json" : "pretty"),
     corsOrigins: e.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     dbPoolMax: e.DB_POOL_MAX,
     sessionIdleHours: e.SESSION_IDLE_HOURS,
     trustProxy:

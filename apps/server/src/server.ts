@@ -19,7 +19,7 @@ import { applyMigrations, createPrismaClient, seedDemoSite, type PrismaClient } 
 import { createLogger, type Logger } from "@orderdeck/logging";
 import pg from "pg";
 import { buildApp } from "./app.ts";
-import { startWorkerHttp } from "./worker-http.ts";
+import { startMetricsHttp } from "./metrics-http.ts";
 import type { ServerConfig } from "./config.ts";
 import { demoPassword, resolveDatabase } from "./database.ts";
 
@@ -45,6 +45,8 @@ export interface RunningServer {
   workerId: string | undefined;
   /** Where a worker-only process serves /metrics (WORKER_METRICS_PORT), if it does. */
   workerMetricsUrl: string | undefined;
+  /** Where an API process serves /metrics when it has a port of its own (METRICS_PORT). */
+  metricsUrl: string | undefined;
   databaseUrl: string;
   demo: DemoSignIn | undefined;
   logger: Logger;
@@ -127,7 +129,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
       stops.push(() => worker.stop());
       workerId = worker.id;
       if (role === "worker" && config.worker.metricsPort !== undefined) {
-        const http = await startWorkerHttp(metrics, config.host, config.worker.metricsPort, config.metricsToken);
+        const http = await startMetricsHttp(metrics, config.host, config.worker.metricsPort, config.metricsToken);
         stops.push(http.close);
         workerMetricsUrl = http.url;
         logger.info("worker metrics listening", { url: http.url });
@@ -135,6 +137,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
     }
 
     let url: string | undefined;
+    let metricsUrl: string | undefined;
     if (role === "api" || role === "all") {
       const opsPool = new pg.Pool({ connectionString: database.url, max: 2, connectionTimeoutMillis: 2_000 });
       // An idle connection dropped by the database is the pool's to replace, not a crash.
@@ -161,6 +164,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
         opsPool,
         corsOrigins: config.corsOrigins,
         metricsToken: config.metricsToken,
+        serveMetrics: config.metricsPort === undefined,
         trustProxy: config.trustProxy,
         workerHeartbeatStaleMs: config.worker.heartbeatStaleMs,
         background: { heartbeatStaleMs: config.worker.heartbeatStaleMs },
@@ -170,9 +174,15 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
       stops.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });
       logger.info("API listening", { url });
+      if (config.metricsPort !== undefined) {
+        const http = await startMetricsHttp(metrics, config.host, config.metricsPort, config.metricsToken);
+        stops.push(http.close);
+        metricsUrl = http.url;
+        logger.info("metrics listening", { url: http.url });
+      }
     }
 
-    return { url, workerId, workerMetricsUrl, databaseUrl: database.url, demo, logger, prisma, intake: { prisma, logger, ...intakeEnvironment }, stop: stopAll };
+    return { url, workerId, workerMetricsUrl, metricsUrl, databaseUrl: database.url, demo, logger, prisma, intake: { prisma, logger, ...intakeEnvironment }, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

@@ -2,6 +2,7 @@ export { appRouter, type AppRouter } from "./root.ts";
 export { createCallerFactory } from "./trpc.ts";
 export type { Context, ServerDependencies } from "./context.ts";
 export { createMetrics, type Metrics } from "./observability/metrics.ts";
+export { procedureLabel, UNKNOWN_PROCEDURE } from "./observability/procedure-names.ts";
 export { hashPassword, verifyPassword } from "./auth/passwords.ts";
 export { newToken, hashToken } from "./auth/tokens.ts";
 export type { Principal, SessionPolicy } from "./auth/principal.ts";
