@@ -37,6 +37,8 @@ const EnvSchema = z.object({
     .regex(/^(false|true|\d+|[0-9a-fA-F.:/, ]+)$/, "must be false, true, a hop count, or addresses/CIDRs of the proxies")
     .default("false"),
   SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  SESSION_MAX_DAYS: z.coerce.number().positive().max(365).default(7),
+  SYNC_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(100).default(4),
   SMTP_HOST: z.string().trim().min(1).optional(),
   SMTP_PORT: port.optional(),
   SMTP_SECURE: boolean.optional(),
@@ -85,6 +87,10 @@ export interface ServerConfig {
   dbPoolMax: number;
   /** A session unused this long expires; each use extends it (rolling expiry). */
   sessionIdleHours: number;
+  /** However much it is used, a session ends this long after sign-in. */
+  sessionMaxDays: number;
+  /** sync.events streams one session may hold open in one API process; a newer one closes the oldest. */
+  syncStreamsPerSession: number;
   /**
    * Which proxies' X-Forwarded-For to believe for the client address (per-IP rate limits and
    * the audit log need the real one behind a load balancer); false believes none.
@@ -175,6 +181,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     metricsPort: e.METRICS_PORT,
     dbPoolMax: e.DB_POOL_MAX,
     sessionIdleHours: e.SESSION_IDLE_HOURS,
+    sessionMaxDays: e.SESSION_MAX_DAYS,
+    syncStreamsPerSession: e.SYNC_STREAMS_PER_SESSION,
     trustProxy:
       e.TRUST_PROXY === "false" ? false : e.TRUST_PROXY === "true" ? true : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     smtp: {

@@ -70,6 +70,16 @@ describe("configuration", () => {
     expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir() })).toMatchObject({ metricsToken: undefined, metricsPort: undefined });
   });
 
+  it("reads the session lifetimes and the event streams per session, with their defaults", () => {
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir() })).toMatchObject({ sessionIdleHours: 12, sessionMaxDays: 7, syncStreamsPerSession: 4 });
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), SESSION_MAX_DAYS: "1", SYNC_STREAMS_PER_SESSION: "2" })).toMatchObject({
+      sessionMaxDays: 1,
+      syncStreamsPerSession: 2,
+    });
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), SESSION_MAX_DAYS: "0" })).toThrow(/SESSION_MAX_DAYS/);
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), SYNC_STREAMS_PER_SESSION: "0" })).toThrow(/SYNC_STREAMS_PER_SESSION/);
+  });
+
   it("reads CORS origins as a list", () => {
     const config = loadConfig({ ORDERDECK_DATA_DIR: dataDir(), CORS_ORIGINS: "https://a.example, https://b.example" });
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);

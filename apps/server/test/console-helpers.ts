@@ -5,7 +5,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createMetrics, createRateLimits, createSiteChangeListener, hashPassword, hashToken, poolConnection } from "@orderdeck/api";
+import { createMetrics, createRateLimits, createSiteChangeListener, createSyncStreams, hashPassword, hashToken, poolConnection } from "@orderdeck/api";
 import { createConsoleCore, syncStateReached, type ConsoleCore, type ConsoleCoreOptions, type SyncState } from "@orderdeck/console-core";
 import { generatePickupCode } from "@orderdeck/contracts";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
@@ -39,6 +39,8 @@ export async function startApi(db: TestDatabase, port = 0): Promise<RunningApi> 
     sessions: { secretKey: SECRET, idleMs: 3_600_000 },
     rateLimits: createRateLimits(db.pool, { enrollPerIp: generous, sessionBudget: generous, scanPerIp: generous, scanPerUser: generous }),
     siteChanges,
+    // Streams re-check their session every 200 ms here (15 s in production).
+    syncStreams: createSyncStreams({ recheckMs: 200 }),
     opsPool,
     corsOrigins: [],
     metricsToken: undefined,
