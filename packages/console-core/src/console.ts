@@ -319,10 +319,11 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       return { ...refused(result.reason ?? "CONFLICT", result.message ?? "The server refused the handover.", current), mutationId: mutation.id };
     }
     // No verdict: the person hands the job over on the cache's word. Mark the change as made
-    // offline (if it has not left yet), so a refusal later reaches the exceptions list.
+    // offline (while it is unanswered: not sent yet, or sent and left waiting by the server, e.g.
+    // over its scan limit), so a refusal later reaches the exceptions list.
     if (live) {
       const args = { code, scannedAt: (mutation.args as { scannedAt: string }).scannedAt, offline: true };
-      db.prepare("UPDATE outbox SET args = ? WHERE mutation_id = ? AND status = 'pending'").run(JSON.stringify(args), mutation.id);
+      db.prepare("UPDATE outbox SET args = ? WHERE mutation_id = ? AND status IN ('pending', 'sent')").run(JSON.stringify(args), mutation.id);
     }
     const shown = getJob(db, job.id);
     return {
