@@ -62,7 +62,7 @@ describe("configuration", () => {
       SMTP_HOST: "smtp.example.com",
       MAIL_FROM: "Workshop <orders@example.com>",
     };
-    expect(() => loadConfig(base)).toThrow(/Refusing to start in production without:\n  METRICS_TOKEN .*or METRICS_PORT/);
+    expect(() => loadConfig(base)).toThrow(/Refusing to start in production without:\n {2}METRICS_TOKEN .*or METRICS_PORT/);
     expect(() => loadConfig({ ...base, METRICS_TOKEN: "too-short" })).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
     expect(loadConfig({ ...base, METRICS_TOKEN: "m".repeat(24) }).metricsToken).toBe("m".repeat(24));
     expect(loadConfig({ ...base, METRICS_PORT: "9464" })).toMatchObject({ metricsToken: undefined, metricsPort: 9464 });

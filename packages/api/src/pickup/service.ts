@@ -9,18 +9,17 @@
 //   - the same client mutation id from the same station gets the first answer again.
 import {
   DomainError,
-  ScanOutcome,
   amountDueCents,
   formatJobNumber,
   formatPickupCode,
   isValidPickupCode,
   normalizePickupCode,
   pickupRefusal,
-  type DomainErrorCode,
   type Fulfilment,
   type JobStatus,
   type PaymentStatus,
   type PickupRefusal,
+  type ScanOutcome,
 } from "@orderdeck/contracts";
 import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
