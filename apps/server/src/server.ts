@@ -162,6 +162,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
         version: VERSION,
         sessions: { secretKey: config.secretKey, idleMs: config.sessionIdleHours * 3_600_000, maxAgeMs: config.sessionMaxDays * 24 * 3_600_000 },
         syncStreams: createSyncStreams({ perSession: config.syncStreamsPerSession }),
+        webhookDestinations: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
         rateLimits: createRateLimits(rateLimitPool),
         opsPool,
         corsOrigins: config.corsOrigins,

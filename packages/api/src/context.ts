@@ -23,6 +23,8 @@ export interface ServerDependencies {
   siteChanges: SiteChangeFeed;
   /** The process's open sync.events streams, capped per session (default: one registry per process). */
   syncStreams?: SyncStreams;
+  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS, for the endpoints an admin saves (default: public addresses only). */
+  webhookDestinations?: { allowPrivateNetworks: boolean };
   /** The storefront feed's connection for its advisory lock, HTTP client and settings. */
   intake: IntakeEnvironment;
 }
