@@ -252,10 +252,10 @@ export class SyncEngine {
   private async pushAll(client: ServerClient): Promise<string | null> {
     const { db } = this.options;
     for (;;) {
-      const waitMs = this.pushNotBefore - this.now().getTime();
-      if (waitMs > 0) return `Changes wait: the server asked for a pause of ${Math.ceil(waitMs / 1000)} s (too many pickup scans); they go after it.`;
       const batch = nextBatch(db, SYNC_PUSH_MAX_BATCH);
       if (batch.length === 0) return null;
+      const waitMs = this.pushNotBefore - this.now().getTime();
+      if (waitMs > 0) return `Changes wait: the server asked for a pause of ${Math.ceil(waitMs / 1000)} s (too many pickup scans); they go after it.`;
       markSent(
         db,
         batch.map((row) => row.mutation_id),
