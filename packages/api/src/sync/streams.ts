@@ -1,7 +1,7 @@
 // sync.events holds a stream open for as long as a console is connected: hours, on one request's
 // authorization. Two rules keep that from outliving what allowed it or from piling up:
-//   - each open stream re-reads its session every `recheckMs` (15 s, with the keep-alive pings;
-//     one read by primary key) and ends with UNAUTHORIZED once the session is revoked, expired
+//   - each open stream re-reads its session every `recheckMs` (15 s, as often as the keep-alive
+//     pings; one read by primary key) and ends with UNAUTHORIZED once the session is revoked, expired
 //     (idle or absolute) or its user disabled, or its station revoked;
 //   - one session holds at most `perSession` streams in a process. A new stream beyond that closes
 //     the session's oldest one (TOO_MANY_REQUESTS) rather than being refused: a console that
