@@ -176,10 +176,9 @@ export class SyncEngine {
       const ok = await this.cycle();
       if (this.stopped) break;
       if (this.again) continue;
-      const poll = this.options.pollIntervalMs ?? 30_000;
-      // Waiting out the server's rate limit, the next cycle comes when the wait ends (or sooner for a poke).
-      const waiting = this.pushNotBefore - this.now().getTime();
-      await this.sleep(ok ? (waiting > 0 ? Math.min(poll, waiting) : poll) : this.backoffDelay());
+      // Waiting out the server's scan limit, the next cycle comes when the pause ends (or sooner for a poke).
+      const poll = Math.min(this.options.pollIntervalMs ?? 30_000, Math.max(this.pushNotBefore - this.now().getTime(), 0) || Infinity);
+      await this.sleep(ok ? poll : this.backoffDelay());
     }
   }
 
@@ -244,10 +243,8 @@ export class SyncEngine {
   }
 
   /**
-   * Sends the outbox, batch after batch. Answers null when it is empty, or why changes wait: the
-   * server stopped at a change over its rate limit (too many pickup scans) and asked for a wait.
-   * That change and those after it stay in the outbox, in order, and go once the wait is over;
-   * meanwhile the console still pulls.
+   * Sends the outbox, batch after batch; answers null once it is empty, or why changes wait (the
+   * server stopped at a scan over its limit: that change and those after it stay, in order, until the pause ends).
    */
   private async pushAll(client: ServerClient): Promise<string | null> {
     const { db } = this.options;
