@@ -33,6 +33,8 @@ export function serverEnvironment(databaseUrl: string, secretKey: string, port: 
     // a worker is given the address of a real sink (SMTP_PORT) by whoever starts it.
     SMTP_HOST: "127.0.0.1",
     MAIL_FROM: "OrderDeck <orders@orderdeck.test>",
+    // Production refuses to serve /metrics to anyone: a token of its own for each process.
+    METRICS_TOKEN: randomBytes(24).toString("base64url"),
     LOG_LEVEL: "error",
     LOG_FORMAT: "json",
     ...extra,

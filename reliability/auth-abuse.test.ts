@@ -1,9 +1,10 @@
 // Abuse of sign-in and of credentials through the real HTTP API with the production limits.
 // packages/api/test/rate-limit.test.ts and auth.test.ts prove each limiter and token rule on an
 // in-process caller with short test windows; this file adds what only shows end to end: a
-// password spray spread across accounts and addresses behind a trusted proxy, the same spray
-// with forged X-Forwarded-For headers at a server that trusts no proxy, and forged, expired and
-// revoked session and station tokens refused at the HTTP boundary.
+// guesser at one address that cannot lock the account out elsewhere, a password spray spread
+// across accounts and addresses behind a trusted proxy (it slows the accounts, never past the
+// shop's consoles), the same spray with forged X-Forwarded-For headers at a server that trusts no
+// proxy, and forged, expired and revoked session and station tokens refused at the HTTP boundary.
 import { randomUUID } from "node:crypto";
 import { DEFAULT_RATE_LIMIT_POLICY, hashToken, newToken } from "@orderdeck/api";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
@@ -13,12 +14,15 @@ import { ApiClient, type ApiAnswer } from "./http-client.ts";
 import { createShop, SHOP_PASSWORD, type Shop } from "./shop.ts";
 
 const PER_ACCOUNT = DEFAULT_RATE_LIMIT_POLICY.loginPerEmail.points;
+const PER_ACCOUNT_AT_ADDRESS = DEFAULT_RATE_LIMIT_POLICY.loginPerAccountAddress.points;
 const PER_ADDRESS = DEFAULT_RATE_LIMIT_POLICY.loginPerIp.points;
 
 let db: TestDatabase;
 let secretKey: string;
 let shop: Shop;
 let other: Shop;
+/** A site whose only admin is the one guessed at. */
+let loneAdmin: Shop;
 /** Behind a load balancer at 127.0.0.1, which names each client's address. */
 let proxied: Awaited<ReturnType<typeof startApiHere>>;
 /** Reached directly: X-Forwarded-For is the client's own claim and must not be believed. */
@@ -29,6 +33,7 @@ beforeAll(async () => {
   secretKey = newSecretKey();
   shop = await createShop(db.pool, secretKey, { name: "Sprayed", stations: 2, seats: Array.from({ length: 80 }, () => "STAFF" as const) });
   other = await createShop(db.pool, secretKey, { name: "Next door", stations: 1, seats: ["STAFF"] });
+  loneAdmin = await createShop(db.pool, secretKey, { name: "One admin", stations: 1, seats: ["ADMIN"] });
   proxied = await startApiHere(db.url, secretKey, { TRUST_PROXY: "127.0.0.1" });
   direct = await startApiHere(db.url, secretKey, { TRUST_PROXY: "false" });
 });
@@ -39,16 +44,37 @@ afterAll(async () => {
   await db?.drop();
 });
 
-const login = (url: string, email: string, password: string, from?: string) =>
-  new ApiClient(url, from ? { "x-forwarded-for": from } : {}).mutate<{ token: string }>("auth.login", { email, password });
+const login = (url: string, email: string, password: string, from?: string, stationToken?: string) =>
+  new ApiClient(url, { ...(from ? { "x-forwarded-for": from } : {}), ...(stationToken ? { "x-station-token": stationToken } : {}) }).mutate<{ token: string }>(
+    "auth.login",
+    { email, password },
+  );
 
 const codes = (answers: ApiAnswer[]) => answers.map((a) => a.status);
 
+describe("guessing one account from one address", () => {
+  it("locks that address out of the account only: the last admin signs in from another address", { timeout: 120_000 }, async () => {
+    const admin = loneAdmin.seats[0];
+    if (!admin) throw new Error("seat missing");
+    const attacker = "203.0.113.66";
+    const answers: ApiAnswer[] = [];
+    for (let i = 0; i < PER_ACCOUNT_AT_ADDRESS + 5; i++) answers.push(await login(proxied.url, admin.email, `Spring2026-${i}`, attacker));
+    expect(codes(answers)).toEqual([...Array(PER_ACCOUNT_AT_ADDRESS).fill(401), ...Array(5).fill(429)]);
+    expect(answers.at(-1)?.error?.details).toMatchObject({ limiter: "login_account_address" });
+    expect(answers.at(-1)?.error?.message).toMatch(/from this address; sign-in from here is locked for now .*Try again in \d+ seconds/);
+    // The right password from the attacker's address is refused too...
+    expect((await login(proxied.url, admin.email, SHOP_PASSWORD, attacker)).status).toBe(429);
+    // ...but the admin, from a fresh address, with or without the shop's console, gets in at once.
+    expect((await login(proxied.url, admin.email, SHOP_PASSWORD, "192.0.2.150")).status).toBe(200);
+    expect((await login(proxied.url, admin.email, SHOP_PASSWORD, "192.0.2.151", loneAdmin.stations[0]?.token)).status).toBe(200);
+  });
+});
+
 describe("password spraying", () => {
-  it("locks each account tried from many addresses, though no address reaches its own limit", { timeout: 120_000 }, async () => {
-    const accounts = shop.seats.slice(0, 6);
+  it("slows each account tried from many addresses for a minute, though no address reaches its own limit; the shop's consoles still sign in", { timeout: 180_000 }, async () => {
+    const accounts = shop.seats.slice(0, 3);
     const attempts = PER_ACCOUNT + 2;
-    // Address k tries every account once per round: 6 attempts per address, far below its limit.
+    // Address k tries every account once per round: 3 attempts per address, far below its limits.
     const answers = await Promise.all(
       accounts.map(async (seat) => {
         const mine: ApiAnswer[] = [];
@@ -59,14 +85,19 @@ describe("password spraying", () => {
     for (const mine of answers) {
       expect(codes(mine)).toEqual([...Array(PER_ACCOUNT).fill(401), 429, 429]);
       expect(mine.at(-1)?.error?.details).toMatchObject({ limiter: "login_email" });
+      expect(mine.at(-1)?.error?.details?.retryAfterSeconds).toBeLessThanOrEqual(DEFAULT_RATE_LIMIT_POLICY.loginPerEmail.blockSeconds);
     }
-    // Locked means locked: the right password from a fresh address is refused too...
+    // Slowed: the right password from a fresh address waits out the short block...
     const owner = await login(proxied.url, accounts[0]?.email ?? "", SHOP_PASSWORD, "192.0.2.200");
     expect(owner.status).toBe(429);
-    expect(owner.error?.message).toMatch(/Too many failed sign-ins; sign-in is locked for now\. Try again in \d+ seconds/);
-    // ...while an account the spray never touched signs in from one of the spraying addresses.
+    expect(owner.error?.message).toMatch(/from many addresses, so its sign-ins are slowed down \(not at an enrolled console\)\. Try again in \d+ seconds/);
+    // ...unless it comes from one of the shop's enrolled consoles, a secret no sprayer holds.
+    expect((await login(proxied.url, accounts[0]?.email ?? "", SHOP_PASSWORD, "192.0.2.201", shop.stations[0]?.token)).status).toBe(200);
+    // An account the spray never touched signs in from one of the spraying addresses.
     expect((await login(proxied.url, shop.seats[70]?.email ?? "", SHOP_PASSWORD, "198.51.100.1")).status).toBe(200);
-    const lockouts = await db.pool.query<{ n: number }>(`SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.lockout' AND target LIKE 'user:%'`);
+    const lockouts = await db.pool.query<{ n: number }>(
+      `SELECT count(*)::int AS n FROM audit_log WHERE action = 'auth.lockout' AND target LIKE 'user:%' AND details->>'limiter' = 'loginPerEmail'`,
+    );
     expect(lockouts.rows[0]?.n).toBe(accounts.length);
   });
 

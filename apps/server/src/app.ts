@@ -1,10 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { appRouter, type AppRouter, type Context, type ServerDependencies } from "@orderdeck/api";
+import { appRouter, procedureLabel, type AppRouter, type Context, type ServerDependencies } from "@orderdeck/api";
 import { withLogContext } from "@orderdeck/logging";
 import { fastifyTRPCPlugin, type FastifyTRPCPluginOptions } from "@trpc/server/adapters/fastify";
 import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type pg from "pg";
 import { registerExportRoutes } from "./exports.ts";
+import { registerMetricsRoute } from "./metrics-http.ts";
 import { checkReadiness } from "./readiness.ts";
 
 export interface AppOptions extends ServerDependencies {
@@ -12,6 +13,8 @@ export interface AppOptions extends ServerDependencies {
   opsPool: pg.Pool;
   corsOrigins: string[];
   metricsToken: string | undefined;
+  /** False when /metrics has a port of its own (METRICS_PORT): then this app does not serve it. */
+  serveMetrics?: boolean;
   trustProxy?: boolean | number | string;
   /** /readyz fails when no worker's heartbeat is more recent than this. */
   workerHeartbeatStaleMs: number;
@@ -32,11 +35,18 @@ function trustHops(hops: number): (address: string, hop: number) => boolean {
   return (_address, hop) => hop < hops;
 }
 
+const TRPC_ROUTE = "/trpc/:path";
+
+/**
+ * The route label of a request: the route's pattern, never the URL a caller sent. Under /trpc the
+ * procedure is the useful part, named only if the router has it (procedureLabel), so no request
+ * can add a series of its own to /metrics.
+ */
 function routeOf(request: FastifyRequest): string {
   const route = request.routeOptions.url ?? "unmatched";
-  // Batched tRPC calls name their procedures in the path: keep them, they are the useful label.
-  if (route.startsWith("/trpc/")) return `/trpc/${request.url.slice(6).split("?")[0] ?? ""}`;
-  return route;
+  if (route !== TRPC_ROUTE) return route;
+  const { path } = request.params as { path?: string };
+  return `/trpc/${procedureLabel(path)}`;
 }
 
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
@@ -77,7 +87,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     const durationMs = reply.elapsedTime;
     const route = routeOf(request);
     metrics.httpRequestDuration.observe(
-      { method: request.method, route: route.length > 200 ? "long" : route, status: String(reply.statusCode) },
+      { method: request.method, route, status: String(reply.statusCode) },
       durationMs / 1000,
     );
     logger.info("request", {
@@ -99,12 +109,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     return reply.code(readiness.ready ? 200 : 503).send(readiness);
   });
 
-  app.get("/metrics", async (request, reply) => {
-    if (options.metricsToken && request.headers.authorization !== `Bearer ${options.metricsToken}`) {
-      return reply.code(401).send({ error: "metrics need the bearer token set in METRICS_TOKEN" });
-    }
-    return reply.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
+  if (options.serveMetrics !== false) registerMetricsRoute(app, metrics, options.metricsToken);
 
   await app.register(fastifyTRPCPlugin, {
     prefix: "/trpc",

@@ -30,12 +30,15 @@ const EnvSchema = z.object({
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   CORS_ORIGINS: z.string().default(""),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
+  METRICS_PORT: port.optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
   TRUST_PROXY: z
     .string()
     .regex(/^(false|true|\d+|[0-9a-fA-F.:/, ]+)$/, "must be false, true, a hop count, or addresses/CIDRs of the proxies")
     .default("false"),
   SESSION_IDLE_HOURS: z.coerce.number().positive().max(24 * 30).default(12),
+  SESSION_MAX_DAYS: z.coerce.number().positive().max(365).default(7),
+  SYNC_STREAMS_PER_SESSION: z.coerce.number().int().min(1).max(100).default(4),
   SMTP_HOST: z.string().trim().min(1).optional(),
   SMTP_PORT: port.optional(),
   SMTP_SECURE: boolean.optional(),
@@ -79,9 +82,15 @@ export interface ServerConfig {
   logFormat: "json" | "pretty";
   corsOrigins: string[];
   metricsToken: string | undefined;
+  /** Set: an API process serves /metrics on this port of its own, not on `port`. */
+  metricsPort: number | undefined;
   dbPoolMax: number;
   /** A session unused this long expires; each use extends it (rolling expiry). */
   sessionIdleHours: number;
+  /** However much it is used, a session ends this long after sign-in. */
+  sessionMaxDays: number;
+  /** sync.events streams one session may hold open in one API process; a newer one closes the oldest. */
+  syncStreamsPerSession: number;
   /**
    * Which proxies' X-Forwarded-For to believe for the client address (per-IP rate limits and
    * the audit log need the real one behind a load balancer); false believes none.
@@ -146,6 +155,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       // Without a mail server the customers' mails would only pile up in the mail log.
       e.SMTP_HOST ? null : "SMTP_HOST (the mail server for customer mail)",
       e.MAIL_FROM ? null : "MAIL_FROM (the sender of customer mail, e.g. Workshop <orders@example.com>)",
+      // /metrics names every procedure, its error rates and the intake's sources: not for anyone who asks.
+      e.METRICS_TOKEN || e.METRICS_PORT !== undefined
+        ? null
+        : "METRICS_TOKEN (at least 16 random characters; Prometheus sends it as a bearer token), or METRICS_PORT (a port only the monitoring network reaches)",
     ].filter((m): m is string => m !== null);
     if (missing.length > 0) {
       throw new ConfigError(`Refusing to start in production without:\n${missing.map((m) => `  ${m}`).join("\n")}`);
@@ -165,8 +178,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logFormat: e.LOG_FORMAT ?? (production ? "json" : "pretty"),
     corsOrigins: e.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
     metricsToken: e.METRICS_TOKEN,
+    metricsPort: e.METRICS_PORT,
     dbPoolMax: e.DB_POOL_MAX,
     sessionIdleHours: e.SESSION_IDLE_HOURS,
+    sessionMaxDays: e.SESSION_MAX_DAYS,
+    syncStreamsPerSession: e.SYNC_STREAMS_PER_SESSION,
     trustProxy:
       e.TRUST_PROXY === "false" ? false : e.TRUST_PROXY === "true" ? true : /^\d+$/.test(e.TRUST_PROXY) ? Number(e.TRUST_PROXY) : e.TRUST_PROXY,
     smtp: {

@@ -1,9 +1,10 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import { startEmbeddedPostgres } from "@orderdeck/db";
+import { DataFolderUnreachable, startEmbeddedPostgres } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
 import pg from "pg";
+import { ConfigError } from "./config.ts";
 
 const EMBEDDED_DATABASE = "orderdeck";
 
@@ -24,6 +25,13 @@ export async function resolveDatabase(
   const cluster = await startEmbeddedPostgres({
     dataDir: path.join(dataDir, "postgres"),
     onLog: (line) => logger.debug(line.trim(), { component: "postgres" }),
+  }).catch((error: unknown) => {
+    if (!(error instanceof DataFolderUnreachable)) throw error;
+    // A setting to change, not a crash: said like any other configuration problem, without a stack.
+    throw new ConfigError(
+      `Cannot start the embedded PostgreSQL: ${error.message}.\n` +
+        `  Set ORDERDECK_DATA_DIR to a folder the postgres user can reach (for example /var/lib/orderdeck), or run npm start as a normal user (not root).`,
+    );
   });
   const admin = new pg.Client({ connectionString: cluster.adminUrl });
   await admin.connect();

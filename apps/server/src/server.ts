@@ -5,6 +5,7 @@ import {
   createRateLimitPool,
   createRateLimits,
   createSiteChangeListener,
+  createSyncStreams,
   hashPassword,
   hashToken,
   poolConnection,
@@ -19,7 +20,7 @@ import { applyMigrations, createPrismaClient, seedDemoSite, type PrismaClient } 
 import { createLogger, type Logger } from "@orderdeck/logging";
 import pg from "pg";
 import { buildApp } from "./app.ts";
-import { startWorkerHttp } from "./worker-http.ts";
+import { startMetricsHttp } from "./metrics-http.ts";
 import type { ServerConfig } from "./config.ts";
 import { demoPassword, resolveDatabase } from "./database.ts";
 
@@ -45,6 +46,8 @@ export interface RunningServer {
   workerId: string | undefined;
   /** Where a worker-only process serves /metrics (WORKER_METRICS_PORT), if it does. */
   workerMetricsUrl: string | undefined;
+  /** Where an API process serves /metrics when it has a port of its own (METRICS_PORT). */
+  metricsUrl: string | undefined;
   databaseUrl: string;
   demo: DemoSignIn | undefined;
   logger: Logger;
@@ -127,7 +130,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
       stops.push(() => worker.stop());
       workerId = worker.id;
       if (role === "worker" && config.worker.metricsPort !== undefined) {
-        const http = await startWorkerHttp(metrics, config.host, config.worker.metricsPort, config.metricsToken);
+        const http = await startMetricsHttp(metrics, config.host, config.worker.metricsPort, config.metricsToken);
         stops.push(http.close);
         workerMetricsUrl = http.url;
         logger.info("worker metrics listening", { url: http.url });
@@ -135,6 +138,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
     }
 
     let url: string | undefined;
+    let metricsUrl: string | undefined;
     if (role === "api" || role === "all") {
       const opsPool = new pg.Pool({ connectionString: database.url, max: 2, connectionTimeoutMillis: 2_000 });
       // An idle connection dropped by the database is the pool's to replace, not a crash.
@@ -156,11 +160,14 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
         metrics,
         siteChanges,
         version: VERSION,
-        sessions: { secretKey: config.secretKey, idleMs: config.sessionIdleHours * 3_600_000 },
+        sessions: { secretKey: config.secretKey, idleMs: config.sessionIdleHours * 3_600_000, maxAgeMs: config.sessionMaxDays * 24 * 3_600_000 },
+        syncStreams: createSyncStreams({ perSession: config.syncStreamsPerSession }),
+        webhookDestinations: { allowPrivateNetworks: config.webhooks.allowPrivateNetworks },
         rateLimits: createRateLimits(rateLimitPool),
         opsPool,
         corsOrigins: config.corsOrigins,
         metricsToken: config.metricsToken,
+        serveMetrics: config.metricsPort === undefined,
         trustProxy: config.trustProxy,
         workerHeartbeatStaleMs: config.worker.heartbeatStaleMs,
         background: { heartbeatStaleMs: config.worker.heartbeatStaleMs },
@@ -170,9 +177,15 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
       stops.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });
       logger.info("API listening", { url });
+      if (config.metricsPort !== undefined) {
+        const http = await startMetricsHttp(metrics, config.host, config.metricsPort, config.metricsToken);
+        stops.push(http.close);
+        metricsUrl = http.url;
+        logger.info("metrics listening", { url: http.url });
+      }
     }
 
-    return { url, workerId, workerMetricsUrl, databaseUrl: database.url, demo, logger, prisma, intake: { prisma, logger, ...intakeEnvironment }, stop: stopAll };
+    return { url, workerId, workerMetricsUrl, metricsUrl, databaseUrl: database.url, demo, logger, prisma, intake: { prisma, logger, ...intakeEnvironment }, stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;

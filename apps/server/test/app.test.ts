@@ -110,6 +110,34 @@ describe("operations endpoints", () => {
   });
 });
 
+describe("/metrics labels", () => {
+  const routesIn = (exposition: string) =>
+    new Set([...exposition.matchAll(/orderdeck_http_request_duration_seconds_count\{[^}]*route="([^"]*)"/g)].map((m) => m[1]));
+
+  it("names only the router's procedures: any other /trpc path counts under one \"unknown\" label", async () => {
+    for (let i = 0; i < 40; i++) {
+      await app.inject({ method: i % 2 ? "POST" : "GET", url: `/trpc/made.up.${i}${i % 3 ? "?input=%7B%7D" : ""}` });
+    }
+    await app.inject({ method: "GET", url: `/trpc/${"x".repeat(3_000)}` });
+    await app.inject({ method: "GET", url: "/trpc/system.info,made.up.batch?batch=1&input=%7B%7D" });
+    await app.inject({ method: "GET", url: "/trpc/system.info,system.info?batch=1&input=%7B%7D" });
+    await app.inject({ method: "GET", url: "/trpc/system.info?input=%7B%7D&cache=buster-1" });
+    await app.inject({ method: "GET", url: "/no/such/route/42" });
+
+    const res = await app.inject({ method: "GET", url: "/metrics" });
+    expect(res.body).not.toMatch(/made\.up|buster|xxxx|no\/such/);
+    const routes = routesIn(res.body);
+    expect(routes).toContain("/trpc/unknown");
+    expect(routes).toContain("/trpc/batch");
+    expect(routes).toContain("/trpc/system.info");
+    expect(routes).toContain("unmatched");
+    for (const route of routes) expect(route).toMatch(/^(\/trpc\/(unknown|batch|system\.info)|\/healthz|\/readyz|\/metrics|unmatched)$/);
+    expect(res.body).toMatch(/orderdeck_http_request_duration_seconds_count\{method="POST",route="\/trpc\/unknown",status="415"\} 20/);
+    // Procedure metrics never see a made-up name: tRPC refuses it before any procedure runs.
+    expect(res.body).not.toMatch(/orderdeck_procedure_duration_seconds_count\{procedure="(?!system\.info")/);
+  });
+});
+
 describe("request ids", () => {
   it("returns the caller's x-request-id", async () => {
     const res = await app.inject({ method: "GET", url: "/healthz", headers: { "x-request-id": "scan-42.abc" } });

@@ -41,6 +41,7 @@ describe("configuration", () => {
       ORDERDECK_SECRET_KEY: "x".repeat(40),
       SMTP_HOST: "smtp.example.com",
       MAIL_FROM: "Workshop <orders@example.com>",
+      METRICS_TOKEN: "m".repeat(24),
     });
     expect(config.logFormat).toBe("json");
     expect(config.seedDemo).toBe(false);
@@ -51,6 +52,32 @@ describe("configuration", () => {
     const base = { NODE_ENV: "production", DATABASE_URL: "postgresql://db/orderdeck", ORDERDECK_SECRET_KEY: "x".repeat(40) };
     expect(() => loadConfig(base)).toThrow(/SMTP_HOST[\s\S]*MAIL_FROM/);
     expect(() => loadConfig({ ...base, SMTP_HOST: "smtp.example.com" })).toThrow(/MAIL_FROM/);
+  });
+
+  it("refuses to start in production with /metrics open to anyone: it needs METRICS_TOKEN or a port of its own", () => {
+    const base = {
+      NODE_ENV: "production",
+      DATABASE_URL: "postgresql://db/orderdeck",
+      ORDERDECK_SECRET_KEY: "x".repeat(40),
+      SMTP_HOST: "smtp.example.com",
+      MAIL_FROM: "Workshop <orders@example.com>",
+    };
+    expect(() => loadConfig(base)).toThrow(/Refusing to start in production without:\n {2}METRICS_TOKEN .*or METRICS_PORT/);
+    expect(() => loadConfig({ ...base, METRICS_TOKEN: "too-short" })).toThrow(/METRICS_TOKEN: must be at least 16 characters/);
+    expect(loadConfig({ ...base, METRICS_TOKEN: "m".repeat(24) }).metricsToken).toBe("m".repeat(24));
+    expect(loadConfig({ ...base, METRICS_PORT: "9464" })).toMatchObject({ metricsToken: undefined, metricsPort: 9464 });
+    // Development keeps /metrics on the API port, open, as before.
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir() })).toMatchObject({ metricsToken: undefined, metricsPort: undefined });
+  });
+
+  it("reads the session lifetimes and the event streams per session, with their defaults", () => {
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir() })).toMatchObject({ sessionIdleHours: 12, sessionMaxDays: 7, syncStreamsPerSession: 4 });
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), SESSION_MAX_DAYS: "1", SYNC_STREAMS_PER_SESSION: "2" })).toMatchObject({
+      sessionMaxDays: 1,
+      syncStreamsPerSession: 2,
+    });
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), SESSION_MAX_DAYS: "0" })).toThrow(/SESSION_MAX_DAYS/);
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), SYNC_STREAMS_PER_SESSION: "0" })).toThrow(/SYNC_STREAMS_PER_SESSION/);
   });
 
   it("reads CORS origins as a list", () => {

@@ -5,7 +5,16 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { createMetrics, createRateLimits, createSiteChangeListener, hashPassword, hashToken, poolConnection } from "@orderdeck/api";
+import {
+  createMetrics,
+  createRateLimits,
+  createSiteChangeListener,
+  createSyncStreams,
+  hashPassword,
+  hashToken,
+  poolConnection,
+  type RateLimitPolicy,
+} from "@orderdeck/api";
 import { createConsoleCore, syncStateReached, type ConsoleCore, type ConsoleCoreOptions, type SyncState } from "@orderdeck/console-core";
 import { generatePickupCode } from "@orderdeck/contracts";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
@@ -24,8 +33,13 @@ export interface RunningApi {
   stop(): Promise<void>;
 }
 
+export interface ApiOptions {
+  /** Limits that replace the generous test ones (a file that tests a limit). */
+  rateLimits?: Partial<RateLimitPolicy>;
+}
+
 /** Starts the API on `port` (0: any free one). */
-export async function startApi(db: TestDatabase, port = 0): Promise<RunningApi> {
+export async function startApi(db: TestDatabase, port = 0, options: ApiOptions = {}): Promise<RunningApi> {
   const logger = createLogger({ silent: true });
   const opsPool = new pg.Pool({ connectionString: db.url, max: 2 });
   const siteChanges = createSiteChangeListener({ connectionString: db.url, logger, reconnect: { minMs: 100, maxMs: 1_000 } });
@@ -37,8 +51,10 @@ export async function startApi(db: TestDatabase, port = 0): Promise<RunningApi> 
     metrics: createMetrics(),
     version: "test",
     sessions: { secretKey: SECRET, idleMs: 3_600_000 },
-    rateLimits: createRateLimits(db.pool, { enrollPerIp: generous, sessionBudget: generous, scanPerIp: generous, scanPerUser: generous }),
+    rateLimits: createRateLimits(db.pool, { enrollPerIp: generous, sessionBudget: generous, scanPerIp: generous, scanPerUser: generous, ...options.rateLimits }),
     siteChanges,
+    // Streams re-check their session every 200 ms here (15 s in production).
+    syncStreams: createSyncStreams({ recheckMs: 200 }),
     opsPool,
     corsOrigins: [],
     metricsToken: undefined,
@@ -69,7 +85,7 @@ export interface ApiStack {
 }
 
 /** A fresh database and an API over it for the calling test file, started before its tests and stopped after them. */
-export function apiStackForFile(): ApiStack {
+export function apiStackForFile(options: ApiOptions = {}): ApiStack {
   let db: TestDatabase | undefined;
   let api: RunningApi | undefined;
   const started = <T>(value: T | undefined): T => {
@@ -90,13 +106,13 @@ export function apiStackForFile(): ApiStack {
       try {
         return await whileDown();
       } finally {
-        api = await startApi(started(db), running.port);
+        api = await startApi(started(db), running.port, options);
       }
     },
   };
   beforeAll(async () => {
     db = await createTestDatabase();
-    api = await startApi(db);
+    api = await startApi(db, 0, options);
   });
   afterAll(async () => {
     for (const cleanup of stack.cleanups.reverse()) await cleanup().catch(() => undefined);

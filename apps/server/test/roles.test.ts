@@ -79,3 +79,35 @@ describe("--role", () => {
     expect(ready.status).toBe(200);
   });
 });
+
+describe("/metrics", () => {
+  const TOKEN = "metrics-token-0123456789abcdef";
+  const scrape = (url: string | undefined, authorization?: string) =>
+    fetch(`${url}/metrics`, authorization === undefined ? {} : { headers: { authorization } });
+
+  it("needs the bearer token when one is set, on the API and on a worker's metrics port alike", async () => {
+    const api = await start("api", { METRICS_TOKEN: TOKEN });
+    const worker = await start("worker", { METRICS_TOKEN: TOKEN, WORKER_METRICS_PORT: "0" });
+    for (const url of [api.url, worker.workerMetricsUrl]) {
+      expect((await scrape(url)).status).toBe(401);
+      // Wrong at the last character, shorter, longer, or not a bearer at all: all refused alike.
+      for (const wrong of [`Bearer ${TOKEN.slice(0, -1)}x`, `Bearer ${TOKEN.slice(0, -1)}`, `Bearer ${TOKEN}x`, TOKEN]) {
+        expect((await scrape(url, wrong)).status).toBe(401);
+      }
+      const ok = await scrape(url, `Bearer ${TOKEN}`);
+      expect(ok.status).toBe(200);
+      expect(await ok.text()).toContain("orderdeck_");
+    }
+  });
+
+  it("moves to a port of its own with METRICS_PORT: the API's port no longer serves it", async () => {
+    const api = await start("api", { METRICS_PORT: "0" });
+    expect(api.metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+    expect(api.metricsUrl).not.toBe(api.url);
+    expect((await scrape(api.url)).status).toBe(404);
+    await fetch(`${api.url}/trpc/system.info`);
+    const own = await scrape(api.metricsUrl);
+    expect(own.status).toBe(200);
+    expect(await own.text()).toMatch(/orderdeck_procedure_duration_seconds_count\{procedure="system\.info"/);
+  });
+});

@@ -6,6 +6,7 @@ import type { IntakeEnvironment } from "./intake/sync-run.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { RateLimits } from "./rate-limits/limits.ts";
 import type { SiteChangeFeed } from "./sync/events.ts";
+import type { SyncStreams } from "./sync/streams.ts";
 
 /** What every service call may use; built once per process and shared by all requests. */
 export interface ServerDependencies {
@@ -20,6 +21,10 @@ export interface ServerDependencies {
   background?: Partial<OperationsPolicy>;
   /** Pokes for sync.events: the process's one LISTEN connection, fanned out per site. */
   siteChanges: SiteChangeFeed;
+  /** The process's open sync.events streams, capped per session (default: one registry per process). */
+  syncStreams?: SyncStreams;
+  /** WEBHOOK_ALLOW_PRIVATE_NETWORKS, for the endpoints an admin saves (default: public addresses only). */
+  webhookDestinations?: { allowPrivateNetworks: boolean };
   /** The storefront feed's connection for its advisory lock, HTTP client and settings. */
   intake: IntakeEnvironment;
 }

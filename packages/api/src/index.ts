@@ -2,9 +2,10 @@ export { appRouter, type AppRouter } from "./root.ts";
 export { createCallerFactory } from "./trpc.ts";
 export type { Context, ServerDependencies } from "./context.ts";
 export { createMetrics, type Metrics } from "./observability/metrics.ts";
+export { procedureLabel, UNKNOWN_PROCEDURE } from "./observability/procedure-names.ts";
 export { hashPassword, verifyPassword } from "./auth/passwords.ts";
 export { newToken, hashToken } from "./auth/tokens.ts";
-export type { Principal, SessionPolicy } from "./auth/principal.ts";
+export { DEFAULT_SESSION_MAX_AGE_MS, type Principal, type SessionPolicy } from "./auth/principal.ts";
 export type { Credentials } from "./context.ts";
 export {
   createRateLimitPool,
@@ -28,6 +29,7 @@ export {
   type SiteChangeListener,
   type SiteChangeListenerOptions,
 } from "./sync/events.ts";
+export { createSyncStreams, DEFAULT_SYNC_STREAM_POLICY, type SyncStreamPolicy, type SyncStreams } from "./sync/streams.ts";
 export { authorize, type Requirement } from "./auth/authorize.ts";
 export type { MetricsOptions } from "./observability/metrics.ts";
 // Intake: the sync's task handlers and schedule (for the worker), its status (for /readyz and

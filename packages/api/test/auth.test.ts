@@ -206,6 +206,32 @@ describe("sessions", () => {
     expect(after.lastSeenAt.getTime()).toBeGreaterThan(Date.now() - 10_000);
   });
 
+  it("ends a session 7 days after sign-in however recently it was used, and never rolls its expiry past that", async () => {
+    const DAY = 24 * 3_600_000;
+    const signedIn = await harness.caller({}, freshIp()).auth.login({ email: site.users.STAFF.email, password: TEST_PASSWORD });
+    const fresh = await sessionRow(signedIn.token);
+    expect(fresh.expiresAt.getTime() - fresh.createdAt.getTime()).toBe(12 * 3_600_000);
+    const caller = harness.caller({ authorization: bearer(signedIn.token) });
+
+    // Opened 7 days less an hour ago and used all along: the roll stops at the 7 days.
+    const createdAt = new Date(Date.now() - 7 * DAY + 3_600_000);
+    await harness.db.prisma.session.update({
+      where: { id: fresh.id },
+      data: { createdAt, lastSeenAt: new Date(Date.now() - 120_000), expiresAt: new Date(Date.now() + 180_000) },
+    });
+    expect((await caller.auth.me()).user.id).toBe(site.users.STAFF.id);
+    expect((await sessionRow(signedIn.token)).expiresAt.getTime()).toBe(createdAt.getTime() + 7 * DAY);
+
+    // Past the 7 days it is refused, even with a stored expiry hours ahead (set before a shorter SESSION_MAX_DAYS).
+    await harness.db.prisma.session.update({
+      where: { id: fresh.id },
+      data: { createdAt: new Date(Date.now() - 7 * DAY - 60_000), lastSeenAt: new Date(Date.now() - 5_000), expiresAt: new Date(Date.now() + 11 * 3_600_000) },
+    });
+    const refused = await refusalOf(caller.auth.me());
+    expect(refused.code).toBe("UNAUTHORIZED");
+    expect(refused.message).toMatch(/^Sign in again/);
+  });
+
   it("refuses a session whose expiry has passed", async () => {
     const signedIn = await harness.caller({}, freshIp()).auth.login({ email: site.users.STAFF.email, password: TEST_PASSWORD });
     await harness.db.prisma.session.update({

@@ -1,5 +1,5 @@
-// Rate limits on their Postgres store: login per address and per account with lockout and
-// retry-after, enrollment per address, the per-session budget, and failing closed when the
+// Rate limits on their Postgres store: login per address, per account at one address (a lock)
+// and per account from anywhere (a short block, not at an enrolled console), with retry-after, enrollment per address, the per-session budget, and failing closed when the
 // store cannot be used. A short policy stands in for the real 15-minute windows.
 import pg from "pg";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -9,9 +9,13 @@ import { auditRows, bearer } from "./auth-helpers.ts";
 import { createApiHarness, detailsOf, refusalOf, TEST_PASSWORD, type ApiHarness, type SiteFixture } from "./harness.ts";
 
 const WINDOW_SECONDS = 2;
+const ADDRESS_FAILURES = 8;
+const ACCOUNT_FAILURES = 6;
+const ACCOUNT_BLOCK_SECONDS = 1;
 const POLICY: Partial<RateLimitPolicy> = {
-  loginPerEmail: { points: 3, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
-  loginPerIp: { points: 5, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
+  loginPerAccountAddress: { points: 3, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
+  loginPerEmail: { points: ACCOUNT_FAILURES, durationSeconds: WINDOW_SECONDS, blockSeconds: ACCOUNT_BLOCK_SECONDS },
+  loginPerIp: { points: ADDRESS_FAILURES, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
   enrollPerIp: { points: 3, durationSeconds: WINDOW_SECONDS, blockSeconds: WINDOW_SECONDS },
   sessionBudget: { points: 5, durationSeconds: 60, blockSeconds: 0 },
   scanPerUser: { points: 3, durationSeconds: 60, blockSeconds: 60 },
@@ -36,34 +40,59 @@ beforeAll(async () => {
 afterAll(async () => harness.drop());
 
 describe("login lockout", () => {
-  it("locks an account after the limit of failures from any mix of addresses, with a retry-after, then lets it in again", async () => {
+  it("locks a guessing address out of the account it guesses at; the person signs in fine from another address", async () => {
     const email = site.users.STAFF.email;
-    for (let i = 0; i < 3; i++) {
-      expect((await refusalOf(harness.caller({}, freshIp()).auth.login({ email, password: "wrong password" }))).code).toBe("UNAUTHORIZED");
-    }
-    // Locked now: even the right password, from yet another address, is refused.
-    const locked = await refusalOf(harness.caller({}, freshIp()).auth.login({ email, password: TEST_PASSWORD }));
+    const attacker = harness.caller({}, freshIp());
+    const answers: string[] = [];
+    for (let i = 0; i < 12; i++) answers.push((await refusalOf(attacker.auth.login({ email, password: `guess ${i}` }))).code);
+    expect(answers.slice(0, 3)).toEqual(Array(3).fill("UNAUTHORIZED"));
+    expect(answers.slice(3)).toEqual(Array(9).fill("TOO_MANY_REQUESTS"));
+    // Locked there even with the right password, the refusal naming the lock and the wait.
+    const locked = await refusalOf(attacker.auth.login({ email, password: TEST_PASSWORD }));
     expect(locked.code).toBe("TOO_MANY_REQUESTS");
     const retryAfter = detailsOf(locked).retryAfterSeconds as number;
     expect(retryAfter).toBeGreaterThanOrEqual(1);
     expect(retryAfter).toBeLessThanOrEqual(WINDOW_SECONDS);
     expect(locked.message).toContain(`Try again in ${retryAfter} seconds`);
-    expect(detailsOf(locked).limiter).toBe("login_email");
-    expect(await harness.db.prisma.session.count({ where: { userId: site.users.STAFF.id, ip: { startsWith: "192.0.2." } } })).toBe(0);
+    expect(["login_account_address", "login_ip"]).toContain(detailsOf(locked).limiter);
 
-    const lockouts = (await auditRows(harness, "auth.lockout")).filter((r) => r.target === `user:${site.users.STAFF.id}`);
-    expect(lockouts).toHaveLength(1);
-    expect(lockouts[0]).toMatchObject({ site_id: site.siteId, details: { limiter: "loginPerEmail", lockedForSeconds: WINDOW_SECONDS } });
-
-    await sleep(retryAfter * 1000 + 200);
+    // The real user, at another address, is not locked out.
     const signedIn = await harness.caller({}, freshIp()).auth.login({ email, password: TEST_PASSWORD });
     expect(signedIn.user.id).toBe(site.users.STAFF.id);
+    const lockouts = (await auditRows(harness, "auth.lockout")).filter((r) => r.target === `user:${site.users.STAFF.id}`);
+    expect(lockouts).toHaveLength(1);
+    expect(lockouts[0]).toMatchObject({ site_id: site.siteId, details: { limiter: "loginPerAccountAddress", lockedForSeconds: WINDOW_SECONDS } });
+    await sleep(WINDOW_SECONDS * 1000 + 200);
+  });
+
+  it("slows an account guessed at from many addresses for a short block only, and never at an enrolled console", async () => {
+    const shop = await harness.createSite("Sprayed");
+    const email = shop.users.ADMIN.email;
+    for (let i = 0; i < ACCOUNT_FAILURES; i++) {
+      expect((await refusalOf(harness.caller({}, freshIp()).auth.login({ email, password: "wrong password" }))).code).toBe("UNAUTHORIZED");
+    }
+    // From yet another address, without a console: slowed, with the short wait.
+    const slowed = await refusalOf(harness.caller({}, freshIp()).auth.login({ email, password: TEST_PASSWORD }));
+    expect(slowed.code).toBe("TOO_MANY_REQUESTS");
+    expect(detailsOf(slowed)).toMatchObject({ limiter: "login_email" });
+    expect(detailsOf(slowed).retryAfterSeconds).toBeLessThanOrEqual(ACCOUNT_BLOCK_SECONDS);
+    expect(slowed.message).toMatch(/slowed down \(not at an enrolled console\)/);
+    // The site's only admin, at one of the shop's consoles from a fresh address, gets in at once.
+    const atConsole = await harness.caller({ stationToken: shop.stationToken }, freshIp()).auth.login({ email, password: TEST_PASSWORD });
+    expect(atConsole.user.id).toBe(shop.users.ADMIN.id);
+    expect(atConsole.station?.id).toBe(shop.stationId);
+    const lockouts = (await auditRows(harness, "auth.lockout")).filter((r) => r.target === `user:${shop.users.ADMIN.id}`);
+    expect(lockouts.map((r) => r.details)).toEqual([{ limiter: "loginPerEmail", lockedForSeconds: ACCOUNT_BLOCK_SECONDS }]);
+    // And anywhere else once the short block is over.
+    await sleep(ACCOUNT_BLOCK_SECONDS * 1000 + 200);
+    expect((await harness.caller({}, freshIp()).auth.login({ email, password: TEST_PASSWORD })).user.id).toBe(shop.users.ADMIN.id);
+    await sleep(WINDOW_SECONDS * 1000 + 200);
   });
 
   it("locks an address after the limit of failures across any accounts", async () => {
     const ip = freshIp();
     const from = harness.caller({}, ip);
-    for (let i = 0; i < 5; i++) {
+    for (let i = 0; i < ADDRESS_FAILURES; i++) {
       expect((await refusalOf(from.auth.login({ email: `guess${i}@orderdeck.test`, password: "wrong password" }))).code).toBe("UNAUTHORIZED");
     }
     const locked = await refusalOf(from.auth.login({ email: site.users.LEAD.email, password: TEST_PASSWORD }));
@@ -82,27 +111,36 @@ describe("login lockout", () => {
 
   it("does not count successful sign-ins against the address", async () => {
     const from = harness.caller({}, freshIp());
-    for (let i = 0; i < 8; i++) await from.auth.login({ email: site.users.ADMIN.email, password: TEST_PASSWORD });
+    for (let i = 0; i < ADDRESS_FAILURES + 2; i++) await from.auth.login({ email: site.users.ADMIN.email, password: TEST_PASSWORD });
   });
 
   it("cannot be outrun by parallel guesses: no more than the limit are even checked", async () => {
     const shop = await harness.createSite("Parallel");
-    const results = await Promise.allSettled(
-      Array.from({ length: 12 }, () => harness.caller({}, freshIp()).auth.login({ email: shop.users.STAFF.email, password: "wrong password" })),
+    const ip = freshIp();
+    const fromOne = await Promise.allSettled(
+      Array.from({ length: 8 }, () => harness.caller({}, ip).auth.login({ email: shop.users.STAFF.email, password: "wrong password" })),
     );
-    const codes = results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "OK"));
-    expect(codes.filter((c) => c === "UNAUTHORIZED")).toHaveLength(3);
-    expect(codes.filter((c) => c === "TOO_MANY_REQUESTS")).toHaveLength(9);
+    const fromMany = await Promise.allSettled(
+      Array.from({ length: 12 }, () => harness.caller({}, freshIp()).auth.login({ email: shop.users.LEAD.email, password: "wrong password" })),
+    );
+    const codes = (results: typeof fromOne) => results.map((r) => (r.status === "rejected" ? (r.reason as { code: string }).code : "OK"));
+    // One address: the account-and-address limit.
+    expect(codes(fromOne).filter((c) => c === "UNAUTHORIZED")).toHaveLength(3);
+    expect(codes(fromOne).filter((c) => c === "TOO_MANY_REQUESTS")).toHaveLength(5);
+    // Many addresses: the account's own limit.
+    expect(codes(fromMany).filter((c) => c === "UNAUTHORIZED")).toHaveLength(ACCOUNT_FAILURES);
+    expect(codes(fromMany).filter((c) => c === "TOO_MANY_REQUESTS")).toHaveLength(12 - ACCOUNT_FAILURES);
     await sleep(WINDOW_SECONDS * 1000 + 200);
   });
 
   it("counts failures and lockouts in the metrics", async () => {
     expect(await counterValue(harness.deps.metrics.loginFailures, { reason: "credentials" })).toBeGreaterThanOrEqual(8);
     expect(await counterValue(harness.deps.metrics.loginFailures, { reason: "locked" })).toBeGreaterThanOrEqual(2);
-    expect(await counterValue(harness.deps.metrics.rateLimitRejections, { limiter: "login_email" })).toBeGreaterThanOrEqual(1);
-    expect(await counterValue(harness.deps.metrics.rateLimitRejections, { limiter: "login_ip" })).toBeGreaterThanOrEqual(1);
+    for (const limiter of ["login_account_address", "login_email", "login_ip"]) {
+      expect(await counterValue(harness.deps.metrics.rateLimitRejections, { limiter }), limiter).toBeGreaterThanOrEqual(1);
+    }
     const exposition = await harness.deps.metrics.registry.metrics();
-    expect(exposition).toMatch(/orderdeck_rate_limit_rejections_total\{limiter="login_email"\} \d+/);
+    expect(exposition).toMatch(/orderdeck_rate_limit_rejections_total\{limiter="login_account_address"\} \d+/);
   });
 });
 

@@ -5,17 +5,21 @@ import type { SyncPoke } from "@orderdeck/contracts";
 import { createPrismaClient } from "@orderdeck/db";
 import { createLogger } from "@orderdeck/logging";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { TRPCError } from "@trpc/server";
 import { createSiteChangeListener, type SiteChangeListener } from "../src/sync/events.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { createSyncStreams, type SyncStreams } from "../src/sync/streams.ts";
+import { createApiHarness, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
 let harness: ApiHarness;
 let site: SiteFixture;
 let otherSite: SiteFixture;
 const listeners: SiteChangeListener[] = [];
+// Re-checked every 100 ms here (15 s in production), and two streams per session.
+const streams: SyncStreams = createSyncStreams({ perSession: 2, recheckMs: 100 });
 
 beforeAll(async () => {
-  harness = await createApiHarness();
+  harness = await createApiHarness({ syncStreams: streams });
   site = await harness.createSite("Events Köln");
   otherSite = await harness.createSite("Events Bonn");
 });
@@ -148,5 +152,90 @@ describe("site change pokes", () => {
     await site.as.STAFF.jobs.create({ title: "Poked" });
     expect((await later).value).toMatchObject({ siteId: site.siteId });
     await iterator.return?.(undefined);
+  });
+});
+
+/** An open sync.events stream whose first poke was read. */
+async function openStream(caller: Caller) {
+  const iterator = (await caller.sync.events())[Symbol.asyncIterator]();
+  expect((await iterator.next()).done).toBe(false);
+  return iterator;
+}
+
+/** How the stream ended: the error it was closed with (fails when it does not end in time). */
+async function endOf(iterator: AsyncIterator<unknown>): Promise<TRPCError> {
+  const timeout = new Promise<never>((_, reject) => setTimeout(() => reject(new Error("the stream stayed open")), 10_000));
+  try {
+    for (;;) {
+      const next = await Promise.race([iterator.next(), timeout]);
+      if (next.done) throw new Error("the stream ended without saying why");
+    }
+  } catch (error) {
+    expect(error).toBeInstanceOf(TRPCError);
+    return error as TRPCError;
+  }
+}
+
+describe("an open sync.events stream", () => {
+  const sessionIdOf = async (shop: SiteFixture) =>
+    (await harness.db.prisma.session.findFirstOrThrow({ where: { userId: shop.users.STAFF.id }, select: { id: true } })).id;
+
+  const endings: Array<[string, (shop: SiteFixture, caller: Caller) => Promise<unknown>]> = [
+    ["signed out", (_shop, caller) => caller.auth.logout()],
+    ["its user disabled", (shop) => shop.as.ADMIN.users.disable({ userId: shop.users.STAFF.id })],
+    [
+      "idle past its expiry",
+      async (shop) =>
+        harness.db.prisma.session.update({
+          where: { id: await sessionIdOf(shop) },
+          data: { createdAt: new Date(Date.now() - 20_000), lastSeenAt: new Date(Date.now() - 20_000), expiresAt: new Date(Date.now() - 1_000) },
+        }),
+    ],
+    [
+      "past its absolute lifetime",
+      async (shop) => harness.db.prisma.session.update({ where: { id: await sessionIdOf(shop) }, data: { createdAt: new Date(Date.now() - 8 * 24 * 3_600_000) } }),
+    ],
+    ["at a revoked station", (shop) => harness.db.prisma.station.update({ where: { id: shop.stationId }, data: { revokedAt: new Date() } })],
+  ];
+
+  for (const [what, end] of endings) {
+    it(`closes with UNAUTHORIZED once its session is ${what}`, async () => {
+      const shop = await harness.createSite(`Stream ${what}`);
+      const caller = shop.as.STAFF;
+      const iterator = await openStream(caller);
+      // Still open after several re-checks while the session stands.
+      await settle(350);
+      await shop.as.LEAD.jobs.create({ title: "Still heard" });
+      expect((await iterator.next()).value).toMatchObject({ siteId: shop.siteId });
+
+      await end(shop, caller);
+      const closed = await endOf(iterator);
+      expect(closed.code).toBe("UNAUTHORIZED");
+      expect(closed.message).toMatch(/^Sign in again/);
+      expect(streams.openFor(await sessionIdOf(shop))).toBe(0);
+    });
+  }
+
+  it("holds at most the set number per session: a newer stream closes the oldest, other sessions are untouched", async () => {
+    const shop = await harness.createSite("Streams per session");
+    const sessionId = await sessionIdOf(shop);
+    const first = await openStream(shop.as.STAFF);
+    const second = await openStream(shop.as.STAFF);
+    const ofLead = await openStream(shop.as.LEAD);
+    expect(streams.openFor(sessionId)).toBe(2);
+
+    const third = await openStream(shop.as.STAFF);
+    const closed = await endOf(first);
+    expect(closed.code).toBe("TOO_MANY_REQUESTS");
+    expect(closed.message).toMatch(/at most 2 stay open per session/);
+    expect(streams.openFor(sessionId)).toBe(2);
+
+    // The two newest and the other session's stream still hear the site's changes.
+    const heard = Promise.all([second.next(), third.next(), ofLead.next()]);
+    await shop.as.LEAD.jobs.create({ title: "Heard by three" });
+    for (const poke of await heard) expect(poke.value).toMatchObject({ siteId: shop.siteId });
+
+    for (const iterator of [second, third, ofLead]) await iterator.return?.(undefined);
+    expect(streams.openFor(sessionId)).toBe(0);
   });
 });

@@ -50,7 +50,8 @@ async function receiver(answers: Array<number | "hang">): Promise<Receiver> {
 }
 
 beforeAll(async () => {
-  harness = await createApiHarness();
+  // The receivers below listen on 127.0.0.1: this shop delivers inside its own network.
+  harness = await createApiHarness({ webhookDestinations: { allowPrivateNetworks: true } });
   worker = await startTestWorker(
     harness,
     testWorkerDeps(harness, undefined, {
@@ -147,7 +148,9 @@ describe("delivery", () => {
     expect(disabled?.disabledReason).toMatch(/2 deliveries in a row were given up/);
     const exceptions = await site.as.STAFF.exceptions.list({ kinds: ["WEBHOOK_DISABLED"] });
     expect(exceptions.items).toEqual([expect.objectContaining({ kind: "WEBHOOK_DISABLED", refId: endpoint.id })]);
-    expect(exceptions.items[0]?.message).toContain(broken.url);
+    // Named by scheme and host only: a receiver's path and query may hold its token.
+    expect(exceptions.items[0]?.message).toContain(`${new URL(broken.url).origin} was disabled`);
+    expect(exceptions.items[0]?.message).not.toContain("/hooks/orderdeck");
 
     // A disabled endpoint is sent nothing.
     await moveJob(site);

@@ -318,11 +318,11 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       const current = getJob(db, job.id);
       return { ...refused(result.reason ?? "CONFLICT", result.message ?? "The server refused the handover.", current), mutationId: mutation.id };
     }
-    // No verdict: the person hands the job over on the cache's word. Mark the change as made
-    // offline (if it has not left yet), so a refusal later reaches the exceptions list.
+    // No verdict: the person hands the job over on the cache's word. Mark the change as made offline
+    // while it is unanswered (not sent, or left waiting by the server), so a later refusal is an exception.
     if (live) {
       const args = { code, scannedAt: (mutation.args as { scannedAt: string }).scannedAt, offline: true };
-      db.prepare("UPDATE outbox SET args = ? WHERE mutation_id = ? AND status = 'pending'").run(JSON.stringify(args), mutation.id);
+      db.prepare("UPDATE outbox SET args = ? WHERE mutation_id = ? AND status IN ('pending', 'sent')").run(JSON.stringify(args), mutation.id);
     }
     const shown = getJob(db, job.id);
     return {

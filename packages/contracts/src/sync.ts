@@ -212,10 +212,18 @@ export const SyncPushResult = z.object({
   /** One per processed mutation, in the order sent. */
   results: z.array(SyncMutationResult),
   /**
-   * The server could not process a mutation (its database failed, not a rule): it and everything
-   * after it were left untouched, to be sent again in order. Null when all were processed.
+   * The server could not process a mutation (its database failed, or a rate limit: not a rule): it
+   * and everything after it were left untouched, to be sent again in order, not before
+   * `retryAfterSeconds` when set (RATE_LIMITED: too many pickup scans). Null when all were processed.
    */
-  halted: z.object({ id: z.string(), message: z.string() }).nullable(),
+  halted: z
+    .object({
+      id: z.string(),
+      message: z.string(),
+      reason: DomainErrorCodeSchema.nullable().optional(),
+      retryAfterSeconds: z.number().int().positive().nullable().optional(),
+    })
+    .nullable(),
 });
 export type SyncPushResult = z.infer<typeof SyncPushResult>;
 

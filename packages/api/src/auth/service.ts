@@ -2,7 +2,7 @@ import { DomainError, type UserRole } from "@orderdeck/contracts";
 import { inSite, type Station } from "@orderdeck/db";
 import { writeAudit, writeCallerAudit, type AuditEntry } from "../audit/log.ts";
 import type { AuthedContext, Context } from "../context.ts";
-import { limiterKey, lock, refund, reset, spend, type LimiterName } from "../rate-limits/limits.ts";
+import { accountAddressKey, limiterKey, lock, refund, reset, spend, type LimiterName } from "../rate-limits/limits.ts";
 import { verifyAgainstDecoy, verifyPassword } from "./passwords.ts";
 import { openSession } from "./sessions.ts";
 import { hashToken } from "./tokens.ts";
@@ -37,7 +37,12 @@ export interface SignedIn {
 // One answer for an unknown address, a wrong password and a disabled account, so that sign-in
 // tells a guesser nothing about which accounts exist.
 const REFUSED = "Wrong email or password, or the account is disabled.";
-const LOCKED = "Too many failed sign-ins; sign-in is locked for now.";
+type LoginLimiter = "loginPerIp" | "loginPerAccountAddress" | "loginPerEmail";
+const LOCKED: Record<LoginLimiter, string> = {
+  loginPerIp: "Too many failed sign-ins from this address; sign-in from it is locked for now.",
+  loginPerAccountAddress: "Too many failed sign-ins to this account from this address; sign-in from here is locked for now (another address or an enrolled console is not).",
+  loginPerEmail: "Too many failed sign-ins to this account from many addresses, so its sign-ins are slowed down (not at an enrolled console).",
+};
 const STATION_INVALID = "This console's station enrollment is not valid any more (it may have been revoked); ask an admin to enroll it again.";
 
 const STATION_TOKEN = /^[A-Za-z0-9_-]{20,200}$/;
@@ -53,12 +58,16 @@ async function stationOfRequest(ctx: Context): Promise<Station | undefined> {
   return station;
 }
 
-/** Spends one attempt on each login limiter; refused when either is spent or its store fails. */
-async function spendAttempt(ctx: Context, keys: Record<"loginPerIp" | "loginPerEmail", string>) {
+/**
+ * Spends one attempt on each of `limiters`, in order; refused when one is spent or its store fails
+ * (an attempt refused by the address's limit spends nothing of the account's). Answers the points
+ * each has left.
+ */
+async function spendAttempt(ctx: Context, keys: Record<LoginLimiter, string>, limiters: readonly LoginLimiter[]) {
   try {
-    const byIp = await spend(ctx, "loginPerIp", keys.loginPerIp, LOCKED);
-    const byEmail = await spend(ctx, "loginPerEmail", keys.loginPerEmail, LOCKED);
-    return { loginPerIp: byIp.remainingPoints, loginPerEmail: byEmail.remainingPoints };
+    const remaining: Partial<Record<LoginLimiter, number>> = {};
+    for (const name of limiters) remaining[name] = (await spend(ctx, name, keys[name], LOCKED[name])).remainingPoints;
+    return remaining;
   } catch (error) {
     const reason = error instanceof DomainError && error.reason === "RATE_LIMITED" ? "locked" : "unavailable";
     ctx.metrics.loginFailures.inc({ reason });
@@ -67,14 +76,23 @@ async function spendAttempt(ctx: Context, keys: Record<"loginPerIp" | "loginPerE
 }
 
 /**
- * Email and password to a session. Every attempt is counted per address and per account
- * before the password is looked at (so parallel guesses cannot overrun the limit); a success
- * gives its point back. The limiter's store failing refuses the sign-in.
+ * Email and password to a session. Every attempt is counted before the password is looked at (so
+ * parallel guesses cannot overrun the limits): per address, per account and address (the lock a
+ * guesser at one address runs into, leaving the account open from anywhere else), and per account
+ * from anywhere, which only slows the account down and is not counted at an enrolled console (a
+ * station token is a secret no guesser has): however many addresses guess, the shop's own
+ * consoles, and so its last admin, still sign in. A success gives its points back. The limiters'
+ * store failing refuses the sign-in.
  */
 export async function login(ctx: Context, input: { email: string; password: string }): Promise<SignedIn> {
   const station = await stationOfRequest(ctx);
-  const keys = { loginPerIp: limiterKey(ctx.ip), loginPerEmail: limiterKey(input.email) };
-  const remaining = await spendAttempt(ctx, keys);
+  const keys: Record<LoginLimiter, string> = {
+    loginPerIp: limiterKey(ctx.ip),
+    loginPerAccountAddress: accountAddressKey(input.email, ctx.ip),
+    loginPerEmail: limiterKey(input.email),
+  };
+  const limiters: LoginLimiter[] = station ? ["loginPerIp", "loginPerAccountAddress"] : ["loginPerIp", "loginPerAccountAddress", "loginPerEmail"];
+  const remaining = await spendAttempt(ctx, keys, limiters);
 
   const user = await ctx.prisma.user.findUnique({ where: { email: input.email }, include: { site: true } });
   const passwordOk = user ? await verifyPassword(user.passwordHash, input.password) : await verifyAgainstDecoy(input.password);
@@ -91,7 +109,7 @@ export async function login(ctx: Context, input: { email: string; password: stri
   if (refusal || !user) {
     ctx.metrics.loginFailures.inc({ reason: "credentials" });
     const locked: Array<{ limiter: LimiterName; lockedForSeconds: number }> = [];
-    for (const name of ["loginPerIp", "loginPerEmail"] as const) {
+    for (const name of limiters) {
       if (remaining[name] === 0) locked.push({ limiter: name, lockedForSeconds: await lock(ctx, name, keys[name]) });
     }
     const siteId = user?.siteId ?? null;
@@ -109,7 +127,7 @@ export async function login(ctx: Context, input: { email: string; password: stri
           ...base,
           action: "auth.lockout",
           target: l.limiter === "loginPerIp" ? `ip:${ctx.ip}` : user ? `user:${user.id}` : `email:${input.email}`,
-          details: { limiter: l.limiter, lockedForSeconds: l.lockedForSeconds },
+          details: { limiter: l.limiter, lockedForSeconds: l.lockedForSeconds, ...(l.limiter === "loginPerAccountAddress" ? { ip: ctx.ip } : {}) },
         }),
       ),
     ];
@@ -121,9 +139,11 @@ export async function login(ctx: Context, input: { email: string; password: stri
     throw new DomainError("UNAUTHENTICATED", REFUSED);
   }
 
-  // Only failures count against an address or an account.
+  // Only failures count: the attempt's points come back, and the person's own typos from this
+  // address are forgotten. Failures from other addresses still count against the account.
   await refund(ctx, "loginPerIp", keys.loginPerIp);
-  await reset(ctx, "loginPerEmail", keys.loginPerEmail);
+  await reset(ctx, "loginPerAccountAddress", keys.loginPerAccountAddress);
+  if (limiters.includes("loginPerEmail")) await refund(ctx, "loginPerEmail", keys.loginPerEmail);
 
   const opened = await inSite(ctx.prisma, user.siteId, async (tx) => {
     const now = new Date();

@@ -1,5 +1,5 @@
 import type { TransactionClient } from "@orderdeck/db";
-import type { SessionPolicy } from "./principal.ts";
+import { sessionExpiry, type SessionPolicy } from "./principal.ts";
 import { hashToken, newToken } from "./tokens.ts";
 
 export interface NewSession {
@@ -22,7 +22,7 @@ const clip = (value: string, max: number) => (value.length > max ? value.slice(0
 
 export async function openSession(tx: TransactionClient, policy: SessionPolicy, session: NewSession, now = new Date()): Promise<OpenedSession> {
   const token = newToken();
-  const expiresAt = new Date(now.getTime() + policy.idleMs);
+  const expiresAt = sessionExpiry(policy, now, now);
   const row = await tx.session.create({
     data: {
       siteId: session.siteId,

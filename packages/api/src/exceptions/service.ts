@@ -1,6 +1,7 @@
 import { ExceptionKind, formatJobNumber, type ExceptionEntry, type ExceptionList } from "@orderdeck/contracts";
 import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { siteThresholds } from "../jobs/list.ts";
+import { redactedUrl } from "../webhooks/destination.ts";
 
 /**
  * The exceptions list is derived, never stored: each kind is a query over the rows that already
@@ -150,7 +151,7 @@ function messageFor(kind: ExceptionKind, row: Row, now: Date, sla: { slaBreachHo
     case "WEBHOOK_FAILED":
       return `Webhook ${row.detail} was given up after ${row.attempts ?? 0} attempts: ${clip(row.extra) || "no error recorded"}.`;
     case "WEBHOOK_DISABLED":
-      return `Webhook endpoint ${clip(row.detail, 120)} was disabled: ${clip(row.extra) || "too many deliveries failed"}. Fix the receiver, then enable the endpoint again.`;
+      return `Webhook endpoint ${redactedUrl(row.detail ?? "")} was disabled: ${clip(row.extra) || "too many deliveries failed"}. Fix the receiver, then enable the endpoint again.`;
     case "INTAKE_DEAD_LETTER":
       return `An order from ${clip(row.extra, 120) || "the feed"} could not be taken in: ${clip(row.detail)}.`;
     case "PICKUP_CONFLICT":

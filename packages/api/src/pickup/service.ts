@@ -9,18 +9,17 @@
 //   - the same client mutation id from the same station gets the first answer again.
 import {
   DomainError,
-  ScanOutcome,
   amountDueCents,
   formatJobNumber,
   formatPickupCode,
   isValidPickupCode,
   normalizePickupCode,
   pickupRefusal,
-  type DomainErrorCode,
   type Fulfilment,
   type JobStatus,
   type PaymentStatus,
   type PickupRefusal,
+  type ScanOutcome,
 } from "@orderdeck/contracts";
 import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
@@ -32,6 +31,7 @@ import { formatMoney } from "../money/format.ts";
 import type { ReceiptView } from "../money/receipts.ts";
 import { afterHandover } from "./notify.ts";
 import { issuePlannedReceipts, planPickupReceipts } from "./receipt.ts";
+import { scanOutcomeFor, scanOutcomeOf } from "./scan-outcome.ts";
 
 export interface PickupDependencies {
   prisma: PrismaClient;
@@ -276,8 +276,9 @@ export interface ScanContext {
   clientMutationId: string;
   scannedAt: Date;
   /**
-   * Replayed from a console that already answered "handed over, pending sync": any refusal now is
-   * a conflict with what happened at the counter, recorded as such so it reaches the exceptions list.
+   * Replayed from a console that already answered "handed over, pending sync": a refusal by the
+   * job's state now is a conflict with what happened at the counter, recorded as such so it
+   * reaches the exceptions list (isOfflineConflict).
    */
   offline?: boolean;
 }
@@ -344,7 +345,7 @@ export async function decideScanInTx(
 ): Promise<ScanDecision> {
   const now = deps.now?.() ?? new Date();
   const refuse = async (error: DomainError, jobId: string | null): Promise<ScanDecision> => {
-    await recordScan(tx, scan, scan.offline ? "CONFLICT" : scanOutcomeOf(error.reason), jobId, now);
+    await recordScan(tx, scan, scanOutcomeFor(error.reason, scan.offline ?? false), jobId, now);
     return { ok: false, refusal: { reason: error.reason, message: error.message, details: error.details ?? {} }, jobId };
   };
 
@@ -440,11 +441,6 @@ async function decideAndApply(tx: TransactionClient, deps: PickupDependencies, p
   const stored = answer as StoredAnswer;
   await settleLedger(tx, ledgerKey(scan), stored.ok ? "APPLIED" : "REJECTED", stored as unknown as Prisma.InputJsonValue, deps.now?.() ?? new Date());
   return stored;
-}
-
-export function scanOutcomeOf(reason: DomainErrorCode): ScanOutcome {
-  const parsed = ScanOutcome.safeParse(reason);
-  return parsed.success ? parsed.data : "CONFLICT";
 }
 
 /**

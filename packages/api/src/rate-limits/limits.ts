@@ -16,7 +16,13 @@ export interface RateLimitRule {
 export interface RateLimitPolicy {
   /** Failed sign-ins from one address, whatever the account. */
   loginPerIp: RateLimitRule;
-  /** Failed sign-ins to one account, from anywhere. */
+  /** Failed sign-ins to one account from one address: the lock a guesser at one address runs into. */
+  loginPerAccountAddress: RateLimitRule;
+  /**
+   * Failed sign-ins to one account from anywhere (guessing spread over many addresses). It slows
+   * the account down (a short block) rather than locking it: many addresses must not be able to
+   * lock a person out for long, and a sign-in at an enrolled console does not count against it.
+   */
   loginPerEmail: RateLimitRule;
   /** Station enrollment attempts from one address. */
   enrollPerIp: RateLimitRule;
@@ -31,10 +37,12 @@ export interface RateLimitPolicy {
 export type LimiterName = keyof RateLimitPolicy;
 
 export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = {
-  // The per-address limit is looser than the per-account one: a shop's consoles usually share
-  // one public address, and a few typos on each must not lock the whole floor out.
+  // The per-address limit is looser than the per-account-and-address one: a shop's consoles usually
+  // share one public address, and a few typos on each must not lock the whole floor out. Across
+  // addresses an account is only slowed: a minute's block after 50 failures within 15 minutes.
   loginPerIp: { points: 30, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
-  loginPerEmail: { points: 10, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
+  loginPerAccountAddress: { points: 10, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
+  loginPerEmail: { points: 50, durationSeconds: 15 * 60, blockSeconds: 60 },
   enrollPerIp: { points: 10, durationSeconds: 15 * 60, blockSeconds: 15 * 60 },
   // Ten calls a second, sustained, is far beyond a person at a console and well below a runaway loop.
   sessionBudget: { points: 600, durationSeconds: 60, blockSeconds: 0 },
@@ -75,10 +83,13 @@ export function createRateLimitPool(connectionString: string, onConnectionLost: 
 export interface RateLimits {
   policy: RateLimitPolicy;
   limiters: Record<LimiterName, RateLimiterPostgres>;
+  /** The limiters' store, for forgetting an account's sign-in failures at every address at once. */
+  store: RateLimitStore;
 }
 
 const KEY_PREFIX: Record<LimiterName, string> = {
   loginPerIp: "login-ip",
+  loginPerAccountAddress: "login-pair",
   loginPerEmail: "login-email",
   enrollPerIp: "enroll-ip",
   sessionBudget: "session",
@@ -88,6 +99,7 @@ const KEY_PREFIX: Record<LimiterName, string> = {
 
 const METRIC_LABEL: Record<LimiterName, string> = {
   loginPerIp: "login_ip",
+  loginPerAccountAddress: "login_account_address",
   loginPerEmail: "login_email",
   enrollPerIp: "enroll_ip",
   sessionBudget: "session",
@@ -114,8 +126,10 @@ export function createRateLimits(store: RateLimitStore, policy: Partial<RateLimi
     });
   return {
     policy: full,
+    store,
     limiters: {
       loginPerIp: build("loginPerIp"),
+      loginPerAccountAddress: build("loginPerAccountAddress"),
       loginPerEmail: build("loginPerEmail"),
       enrollPerIp: build("enrollPerIp"),
       sessionBudget: build("sessionBudget"),
@@ -228,6 +242,27 @@ export async function reset(deps: LimiterDeps, name: LimiterName, key: string): 
       limiter: METRIC_LABEL[name],
       error: error instanceof Error ? error.message : String(error),
     });
+  }
+}
+
+/**
+ * The key of one account at one address: the account's key first, so that the failures of every
+ * address on the account can be forgotten together (forgetSignInFailures).
+ */
+export function accountAddressKey(email: string, ip: string): string {
+  return `${limiterKey(email)}.${limiterKey(ip)}`;
+}
+
+/** Lifts every sign-in lock and count on an account, at every address (its password was reset); best effort. */
+export async function forgetSignInFailures(deps: LimiterDeps, email: string): Promise<void> {
+  const account = limiterKey(email);
+  try {
+    await deps.rateLimits.store.query({
+      text: "DELETE FROM rate_limits WHERE key = $1 OR starts_with(key, $2)",
+      values: [`${KEY_PREFIX.loginPerEmail}:${account}`, `${KEY_PREFIX.loginPerAccountAddress}:${account}.`],
+    });
+  } catch (error) {
+    deps.logger.warn("could not lift the sign-in locks of an account", { error: error instanceof Error ? error.message : String(error) });
   }
 }
 

@@ -26,7 +26,8 @@ import { acknowledgeHandoffInTx, createHandoffInTx } from "../handoff/service.ts
 import { floorState, type FloorState } from "../handoff/summary.ts";
 import { transitionInTx, updateInTx, type JobServiceCall } from "../jobs/service.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import { decideScanInTx, recordScan, scanOutcomeOf } from "../pickup/service.ts";
+import { isOfflineConflict, scanOutcomeFor } from "../pickup/scan-outcome.ts";
+import { decideScanInTx, recordScan } from "../pickup/service.ts";
 import { spendScanBudget, type RateLimits } from "../rate-limits/limits.ts";
 import { currentHandoff, currentJob } from "./rows.ts";
 
@@ -61,9 +62,6 @@ const OnlinePickupAnswer = z.union([
 ]);
 
 const OUTCOME: Record<SyncMutationStatus, MutationOutcome> = { applied: "APPLIED", rejected: "REJECTED", conflict: "CONFLICT" };
-
-/** Refusals of an offline handover that mean "the job is no longer what the console saw". */
-const PICKUP_STATE_REASONS: ReadonlySet<DomainErrorCode> = new Set(["CANCELLED", "ALREADY_PICKED_UP", "NOT_READY", "UNPAID"]);
 
 /** Refusals that say nothing about the mutation, only about now: the console sends it again later. */
 const TRANSIENT_REASONS: ReadonlySet<DomainErrorCode> = new Set(["RATE_LIMITED", "SERVICE_UNAVAILABLE"]);
@@ -110,8 +108,7 @@ const APPLY: { [K in SyncMutationType]: Applier<K> } = {
     if (decision.ok) return answer("applied", { jobId: decision.jobId, receipts: decision.confirmation.receipts.map((r) => r.number) });
     const { reason, message, details } = decision.refusal;
     // The person was told "handed over": the job changed under the console, and someone must look.
-    const conflict = args.offline && PICKUP_STATE_REASONS.has(reason);
-    return answer(conflict ? "conflict" : "rejected", { reason, message, details, jobId: decision.jobId });
+    return answer(isOfflineConflict(reason, args.offline) ? "conflict" : "rejected", { reason, message, details, jobId: decision.jobId });
   },
 
   "job.note": async (tx, ctx, args) => {
@@ -195,7 +192,22 @@ async function present(tx: TransactionClient, call: PushCall, id: string, type: 
   };
 }
 
-class Halt extends Error {}
+/** Why the batch stopped at a mutation it left untouched; the console sends it again, after `retryAfterSeconds` if set. */
+class Halt extends Error {
+  constructor(
+    message: string,
+    readonly reason: DomainErrorCode | null = null,
+    readonly retryAfterSeconds: number | null = null,
+  ) {
+    super(message);
+  }
+}
+
+function haltOf(error: unknown): Halt {
+  if (!(error instanceof DomainError)) return new Halt(error instanceof Error ? error.message : String(error));
+  const retryAfter = error.details?.retryAfterSeconds;
+  return new Halt(error.message, error.reason, typeof retryAfter === "number" ? retryAfter : null);
+}
 
 /** Applies one mutation; a thrown Halt means it was left untouched and the batch stops there. */
 async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<SyncMutationResult> {
@@ -224,13 +236,14 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
   const ledgerArgs = args as Prisma.InputJsonValue;
   const jobCall: JobServiceCall = { prisma: call.prisma, principal, requestId: call.requestId, now: () => now };
 
-  // A live scan (the person waits for the answer) counts against the scan budget like
-  // pickup.confirm; an offline one was already made at the counter and must get through.
-  if (type === "pickup.confirm" && args.offline === false) {
+  // Every scan counts against the scan budget like pickup.confirm, offline ones too: else the
+  // outbox would be a way to guess codes unlimited. A scan over the budget is neither applied nor
+  // recorded: the batch stops at it and the console sends it again once the wait is over.
+  if (type === "pickup.confirm") {
     try {
       await spendScanBudget(call, principal.userId, call.ip);
     } catch (error) {
-      throw new Halt(error instanceof Error ? error.message : String(error));
+      throw haltOf(error);
     }
   }
   const floor = type === "handoff.create" ? await floorState(call.prisma, principal.siteId, now) : null;
@@ -248,7 +261,7 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
     const refusal = error instanceof DomainError ? error : databaseRefusal(error);
     // The database failing (or a lost race it reports) says nothing about the change itself.
     const transient = !refusal || TRANSIENT_REASONS.has(refusal.reason) || (!(error instanceof DomainError) && refusal.reason === "VERSION_CONFLICT");
-    if (transient) throw new Halt(refusal?.message ?? (error instanceof Error ? error.message : String(error)));
+    if (transient) throw haltOf(refusal ?? error);
     // The rule refused: its transaction rolled back whole. Store the refusal on its own, unless
     // a concurrent delivery of the same mutation got there first.
     const stored = refusalAnswer(type, refusal, args);
@@ -264,7 +277,7 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
           clientMutationId: mutation.id,
           scannedAt: new Date(String(args.scannedAt)),
         };
-        await recordScan(tx, scan, args.offline ? "CONFLICT" : scanOutcomeOf(refusal.reason), null, now);
+        await recordScan(tx, scan, scanOutcomeFor(refusal.reason, args.offline === true), null, now);
       }
       await settleMutation(tx, key, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
       return present(tx, call, mutation.id, type, stored, false, now);
@@ -295,7 +308,10 @@ export async function pushMutations(call: PushCall, mutations: readonly SyncMuta
       }
       return {
         results,
-        halted: { id: mutation.id, message: error instanceof Halt ? message : "The server could not apply this change just now; it will be sent again." },
+        halted:
+          error instanceof Halt
+            ? { id: mutation.id, message, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds }
+            : { id: mutation.id, message: "The server could not apply this change just now; it will be sent again.", reason: null, retryAfterSeconds: null },
       };
     }
   }

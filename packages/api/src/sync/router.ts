@@ -1,8 +1,8 @@
 import { SyncPullInput, SyncPushInput } from "@orderdeck/contracts";
 import { authedProcedure, router } from "../trpc.ts";
-import { sitePokes } from "./events.ts";
 import { pullPage } from "./pull.ts";
 import { pushMutations } from "./push.ts";
+import { defaultSyncStreams, guardedSitePokes } from "./streams.ts";
 
 // Consoles sync as a signed-in user at an enrolled station: the station is what the outbox's
 // mutation ids are unique to.
@@ -32,8 +32,23 @@ export const syncRouter = router({
       ),
     ),
 
-  /** Server-sent events: a poke whenever the site's rows change ("pull now"), plus keep-alive pings. */
+  /**
+   * Server-sent events: a poke whenever the site's rows change ("pull now"), plus keep-alive pings;
+   * closed once the session no longer stands, and capped per session (streams.ts).
+   */
   events: authedProcedure
     .meta({ role: "STAFF", station: true })
-    .subscription(({ ctx, signal }) => sitePokes(ctx.siteChanges, ctx.principal.siteId, signal)),
+    .subscription(({ ctx, signal }) =>
+      guardedSitePokes(
+        {
+          prisma: ctx.prisma,
+          sessions: ctx.sessions,
+          siteChanges: ctx.siteChanges,
+          streams: ctx.syncStreams ?? defaultSyncStreams(),
+          logger: ctx.logger,
+          principal: ctx.principal,
+        },
+        signal,
+      ),
+    ),
 });

@@ -5,7 +5,7 @@ import { hashPassword } from "../auth/passwords.ts";
 import { revokeSessionsOfUser } from "../auth/sessions.ts";
 import type { AuthedContext } from "../context.ts";
 import { databaseRefusal } from "../database-refusals.ts";
-import { limiterKey, reset } from "../rate-limits/limits.ts";
+import { forgetSignInFailures } from "../rate-limits/limits.ts";
 
 const USER_FIELDS = { id: true, email: true, name: true, role: true, disabled: true, lastSignInAt: true, createdAt: true } as const;
 
@@ -137,8 +137,8 @@ export async function resetPassword(ctx: AuthedContext, input: { userId: string;
     });
     return viewOf(updated);
   });
-  // A user locked out by their own typos gets in with the new password at once.
-  await reset(ctx, "loginPerEmail", limiterKey(user.email));
+  // A user locked out by their own typos gets in with the new password at once, from anywhere.
+  await forgetSignInFailures(ctx, user.email);
   return user;
 }
 

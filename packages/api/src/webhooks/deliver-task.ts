@@ -5,7 +5,7 @@ import { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
 import { defineTask, type WorkerDependencies } from "../background/task.ts";
-import { publicOnlyLookup, refusedLiteral } from "./destination.ts";
+import { publicOnlyLookup, redactedUrl, refusedCredentials, refusedLiteral } from "./destination.ts";
 import { deliveryJobKey } from "./events.ts";
 import { SealedSecretUnreadable, openSecret } from "./sealed-secret.ts";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signPayload } from "./signature.ts";
@@ -32,8 +32,8 @@ class DeliveryTimeout extends Error {}
 async function post(deps: WorkerDependencies, url: string, headers: Record<string, string>, body: string): Promise<Outcome> {
   const { timeoutMs, allowPrivateNetworks } = deps.webhooks;
   const target = new URL(url);
-  const literal = allowPrivateNetworks ? null : refusedLiteral(target);
-  if (literal) return { ok: false, status: null, error: literal.message };
+  const refused = refusedCredentials(target) ?? (allowPrivateNetworks ? null : refusedLiteral(target));
+  if (refused) return { ok: false, status: null, error: refused.message };
   return new Promise<Outcome>((resolve) => {
     const request = (target.protocol === "https:" ? https : http).request(
       target,
@@ -80,7 +80,7 @@ async function countGivenUp(tx: TransactionClient, deps: WorkerDependencies, sit
       disabledReason: `${endpoint.consecutiveFailures} deliveries in a row were given up after ${deps.webhooks.retry.maxAttempts} attempts each`,
     },
   });
-  deps.logger.warn("webhook endpoint disabled", { endpointId, url: endpoint.url, consecutiveFailures: endpoint.consecutiveFailures });
+  deps.logger.warn("webhook endpoint disabled", { endpointId, url: redactedUrl(endpoint.url), consecutiveFailures: endpoint.consecutiveFailures });
 }
 
 async function record(deps: WorkerDependencies, payload: DeliverPayload, endpointId: string, outcome: Outcome): Promise<void> {

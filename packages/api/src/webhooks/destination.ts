@@ -1,13 +1,18 @@
 import { lookup as dnsLookup, type LookupAddress } from "node:dns";
 import { BlockList, isIP } from "node:net";
+import ipaddr from "ipaddr.js";
 
 /*
  * Where a webhook may be delivered. An admin types the URL, but the worker that posts to it sits
  * inside the shop's network: left open, a URL could make it call the database host, a printer's
  * admin page or a cloud metadata service. So by default a delivery goes only to public addresses,
  * checked on the address the connection actually uses (after DNS, so a name that resolves to a
- * private address is refused too, and the check cannot be raced by a second lookup).
- * WEBHOOK_ALLOW_PRIVATE_NETWORKS lets a shop deliver to its own network on purpose.
+ * private address is refused too, and the check cannot be raced by a second lookup). An IPv6
+ * address that stands for an IPv4 one (IPv4-mapped, NAT64, 6to4) is judged by that IPv4 address;
+ * the forms that tunnel to an address nobody can check here (IPv4-compatible, IPv4-translated,
+ * Teredo) are refused outright. WEBHOOK_ALLOW_PRIVATE_NETWORKS lets a shop deliver to its own
+ * network on purpose. A URL never carries credentials (user:password@): the receiver checks the
+ * signature instead, and a URL is logged only as its scheme and host (redactedUrl).
  */
 
 const NOT_PUBLIC = new BlockList();
@@ -30,9 +35,10 @@ for (const [network, prefix] of [
   NOT_PUBLIC.addSubnet(network, prefix, "ipv4");
 }
 for (const [network, prefix] of [
-  ["::", 128], // unspecified
-  ["::1", 128], // loopback
+  ["::", 96], // IPv4-compatible (deprecated), with the unspecified and loopback addresses
+  ["::ffff:0:0:0", 96], // IPv4-translated (SIIT)
   ["64:ff9b:1::", 48], // local-use NAT64
+  ["2001::", 32], // Teredo: the IPv4 host behind it is hidden, so it cannot be checked
   ["100::", 64], // discard
   ["2001:db8::", 32], // documentation
   ["fc00::", 7], // unique local
@@ -42,15 +48,22 @@ for (const [network, prefix] of [
   NOT_PUBLIC.addSubnet(network, prefix, "ipv6");
 }
 
-/** The IPv4 address an IPv4-mapped or -compatible IPv6 address stands for (::ffff:10.0.0.1). */
+/** IPv6 forms that carry the IPv4 address they reach, and which two 16-bit groups hold it. */
+const CARRIES_IPV4: Array<{ network: [ipaddr.IPv6, number]; groups: [number, number] }> = [
+  { network: ipaddr.IPv6.parseCIDR("::ffff:0:0/96"), groups: [6, 7] }, // IPv4-mapped
+  { network: ipaddr.IPv6.parseCIDR("64:ff9b::/96"), groups: [6, 7] }, // NAT64, well-known prefix
+  { network: ipaddr.IPv6.parseCIDR("2002::/16"), groups: [1, 2] }, // 6to4
+];
+
+/** The IPv4 address an IPv6 address stands for (::ffff:10.0.0.1, 64:ff9b::a00:1, 2002:a00:1::), or null. */
 function embeddedIpv4(address: string): string | null {
-  const match = /^::(?:ffff:)?(\d+\.\d+\.\d+\.\d+)$/i.exec(address);
-  if (match?.[1]) return match[1];
-  const hex = /^::ffff:([0-9a-f]{1,4}):([0-9a-f]{1,4})$/i.exec(address);
-  if (!hex?.[1] || !hex[2]) return null;
-  const high = parseInt(hex[1], 16);
-  const low = parseInt(hex[2], 16);
-  return [high >> 8, high & 255, low >> 8, low & 255].join(".");
+  const v6 = ipaddr.IPv6.parse(address);
+  for (const { network, groups } of CARRIES_IPV4) {
+    if (!v6.match(network)) continue;
+    const [high, low] = groups.map((g) => v6.parts[g] ?? 0) as [number, number];
+    return [high >> 8, high & 255, low >> 8, low & 255].join(".");
+  }
+  return null;
 }
 
 /** True for an address on the public internet; false for loopback, private, link-local and reserved ones. */
@@ -58,20 +71,25 @@ export function isPublicAddress(address: string): boolean {
   const family = isIP(address);
   if (family === 0) return false;
   if (family === 6) {
+    // Node's own parser decides the ranges first (ipaddr.js reads "::a.b.c.d" as IPv4-mapped).
+    if (NOT_PUBLIC.check(address, "ipv6")) return false;
     const v4 = embeddedIpv4(address);
-    if (v4 !== null) return isPublicAddress(v4);
-    return !NOT_PUBLIC.check(address, "ipv6");
+    return v4 === null || isPublicAddress(v4);
   }
   return !NOT_PUBLIC.check(address, "ipv4");
+}
+
+function notPublicReason(host: string, address: string): string {
+  return (
+    `${host} is ${address === host ? "" : `at ${address}, `}a private, loopback or reserved address; ` +
+    "webhooks go to public addresses only (set WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to deliver inside the shop's network)"
+  );
 }
 
 /** A delivery refused before connecting; its message goes into the delivery log as it is. */
 export class DestinationRefused extends Error {
   constructor(host: string, address: string) {
-    super(
-      `not sent: ${host} is ${address === host ? "" : `at ${address}, `}a private, loopback or reserved address; ` +
-        "webhooks go to public addresses only (set WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to deliver inside the shop's network)",
-    );
+    super(`not sent: ${notPublicReason(host, address)}`);
     this.name = "DestinationRefused";
   }
 }
@@ -96,8 +114,45 @@ export function publicOnlyLookup(hostname: string, options: { all?: boolean }, c
   });
 }
 
+function literalHost(url: URL): string | null {
+  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
+  return isIP(host) !== 0 ? host : null;
+}
+
 /** The refusal for a URL whose host is an IP literal that is not public, or null. */
 export function refusedLiteral(url: URL): DestinationRefused | null {
-  const host = url.hostname.startsWith("[") ? url.hostname.slice(1, -1) : url.hostname;
-  return isIP(host) !== 0 && !isPublicAddress(host) ? new DestinationRefused(host, host) : null;
+  const host = literalHost(url);
+  return host !== null && !isPublicAddress(host) ? new DestinationRefused(host, host) : null;
+}
+
+const CREDENTIALS = "a webhook URL cannot carry a user name or password (user:password@host); the receiver checks the OrderDeck-Signature header instead";
+
+/**
+ * Why a URL cannot be saved as a webhook endpoint, or null: credentials in it, or (unless the shop
+ * allows its own network) a host that is a private IP literal. A host name is judged at delivery,
+ * on the address it resolves to then.
+ */
+export function unsavableUrl(url: URL, allowPrivateNetworks: boolean): string | null {
+  if (url.username !== "" || url.password !== "") return `This URL is refused: ${CREDENTIALS}.`;
+  const host = literalHost(url);
+  if (!allowPrivateNetworks && host !== null && !isPublicAddress(host)) return `This URL is refused: ${notPublicReason(host, host)}.`;
+  return null;
+}
+
+/** The refusal of a stored URL that carries credentials (saved before they were refused), or null. */
+export function refusedCredentials(url: URL): Error | null {
+  return url.username !== "" || url.password !== "" ? new Error(`not sent: ${CREDENTIALS}`) : null;
+}
+
+/**
+ * A webhook URL as logs and lists may show it: scheme, host and port. Credentials, path and query
+ * are left out, since receivers put their tokens there (…/hooks/T0/B0/secret, ?token=…).
+ */
+export function redactedUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    return `${parsed.protocol}//${parsed.host}`;
+  } catch {
+    return "(not a URL)";
+  }
 }

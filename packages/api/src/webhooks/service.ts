@@ -9,6 +9,7 @@ import {
 import { inSite, type Prisma, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit } from "../audit/log.ts";
 import type { AuthedContext } from "../context.ts";
+import { redactedUrl, unsavableUrl } from "./destination.ts";
 import { sealSecret, storedHint } from "./sealed-secret.ts";
 import { newWebhookSecret } from "./signature.ts";
 
@@ -48,10 +49,10 @@ async function endpointOf(tx: TransactionClient, siteId: string, id: string): Pr
   return row;
 }
 
-/** Where the URL points, for the audit log: the scheme and host, never a token in its path or query. */
-function auditedUrl(url: string): string {
-  const parsed = new URL(url);
-  return `${parsed.protocol}//${parsed.host}`;
+/** Refuses a URL no delivery could use (destination.ts decides), before it is saved. */
+function checkSavable(ctx: AuthedContext, url: string): void {
+  const problem = unsavableUrl(new URL(url), ctx.webhookDestinations?.allowPrivateNetworks ?? false);
+  if (problem) throw new DomainError("VALIDATION_FAILED", problem, { field: "url" });
 }
 
 export async function listEndpoints(ctx: AuthedContext): Promise<WebhookEndpointView[]> {
@@ -64,13 +65,14 @@ export async function listEndpoints(ctx: AuthedContext): Promise<WebhookEndpoint
 
 export async function createEndpoint(ctx: AuthedContext, input: { url: string; eventTypes: WebhookEventType[] }): Promise<WebhookEndpointWithSecret> {
   const { siteId } = ctx.principal;
+  checkSavable(ctx, input.url);
   const secret = newWebhookSecret();
   return inSite(ctx.prisma, siteId, async (tx) => {
     const row = await tx.webhookEndpoint.create({ data: { siteId, url: input.url, eventTypes: input.eventTypes, secret: sealSecret(ctx.sessions.secretKey, siteId, secret) }, select: endpointSelect });
     await writeCallerAudit(tx, ctx, {
       action: "webhook.create",
       target: `webhook:${row.id}`,
-      details: { url: auditedUrl(row.url), eventTypes: row.eventTypes },
+      details: { url: redactedUrl(row.url), eventTypes: row.eventTypes },
     });
     return { endpoint: viewOf(row), secret };
   });
@@ -86,6 +88,7 @@ export interface EndpointUpdate {
 /** Enabling an endpoint (again) clears its failure count and the exception its disabling raised. */
 export async function updateEndpoint(ctx: AuthedContext, input: EndpointUpdate): Promise<WebhookEndpointView> {
   const { siteId } = ctx.principal;
+  if (input.url !== undefined) checkSavable(ctx, input.url);
   return inSite(ctx.prisma, siteId, async (tx) => {
     const current = await endpointOf(tx, siteId, input.id);
     const data: Prisma.WebhookEndpointUpdateInput = {};
@@ -102,7 +105,7 @@ export async function updateEndpoint(ctx: AuthedContext, input: EndpointUpdate):
       action: "webhook.update",
       target: `webhook:${row.id}`,
       details: {
-        ...(input.url !== undefined ? { url: auditedUrl(row.url) } : {}),
+        ...(input.url !== undefined ? { url: redactedUrl(row.url) } : {}),
         ...(input.eventTypes !== undefined ? { eventTypes: row.eventTypes } : {}),
         ...(data.enabled !== undefined ? { enabled: row.enabled } : {}),
       },
@@ -117,7 +120,7 @@ export async function deleteEndpoint(ctx: AuthedContext, input: { id: string }):
   return inSite(ctx.prisma, siteId, async (tx) => {
     const current = await endpointOf(tx, siteId, input.id);
     await tx.webhookEndpoint.delete({ where: { id: current.id, siteId } });
-    await writeCallerAudit(tx, ctx, { action: "webhook.delete", target: `webhook:${current.id}`, details: { url: auditedUrl(current.url) } });
+    await writeCallerAudit(tx, ctx, { action: "webhook.delete", target: `webhook:${current.id}`, details: { url: redactedUrl(current.url) } });
     return { id: current.id };
   });
 }

@@ -56,6 +56,8 @@ export class SyncEngine {
   private unsubscribeEvents: (() => void) | null = null;
   private lastContactOk = false;
   private eventsClient: ServerClient | null = null;
+  /** The server asked for the outbox to wait until then (too many pickup scans); 0: no wait. */
+  private pushNotBefore = 0;
 
   constructor(options: SyncEngineOptions) {
     this.options = options;
@@ -174,7 +176,9 @@ export class SyncEngine {
       const ok = await this.cycle();
       if (this.stopped) break;
       if (this.again) continue;
-      await this.sleep(ok ? (this.options.pollIntervalMs ?? 30_000) : this.backoffDelay());
+      // Waiting out the server's scan limit, the next cycle comes when the pause ends (or sooner for a poke).
+      const poll = Math.min(this.options.pollIntervalMs ?? 30_000, Math.max(this.pushNotBefore - this.now().getTime(), 0) || Infinity);
+      await this.sleep(ok ? poll : this.backoffDelay());
     }
   }
 
@@ -209,12 +213,12 @@ export class SyncEngine {
     }
     this.publish({ connection: "syncing" });
     try {
-      await this.pushAll(client);
+      const waiting = await this.pushAll(client);
       await this.pullAll(client);
       this.failures = 0;
       this.lastContactOk = true;
       this.openEvents(client);
-      this.publish({ connection: "online", lastSyncAt: readSyncState(this.options.db).last_sync_at, lastError: null });
+      this.publish({ connection: "online", lastSyncAt: readSyncState(this.options.db).last_sync_at, lastError: waiting });
       return true;
     } catch (error) {
       const failure = classify(error);
@@ -238,11 +242,17 @@ export class SyncEngine {
     }
   }
 
-  private async pushAll(client: ServerClient): Promise<void> {
+  /**
+   * Sends the outbox, batch after batch; answers null once it is empty, or why changes wait (the
+   * server stopped at a scan over its limit: that change and those after it stay, in order, until the pause ends).
+   */
+  private async pushAll(client: ServerClient): Promise<string | null> {
     const { db } = this.options;
     for (;;) {
       const batch = nextBatch(db, SYNC_PUSH_MAX_BATCH);
-      if (batch.length === 0) return;
+      if (batch.length === 0) return null;
+      const waitMs = this.pushNotBefore - this.now().getTime();
+      if (waitMs > 0) return `Changes wait: the server asked for a pause of ${Math.ceil(waitMs / 1000)} s (too many pickup scans); they go after it.`;
       markSent(
         db,
         batch.map((row) => row.mutation_id),
@@ -255,7 +265,12 @@ export class SyncEngine {
       logSync(db, "push", `${answer.results.length} answered${answer.halted ? `, halted at ${answer.halted.id}` : ""}`, now);
       this.release(answer.results.map((r) => r.id));
       this.publish({});
-      if (answer.halted) throw new ServerCallError(answer.halted.message, "offline");
+      const { halted } = answer;
+      if (halted?.reason === "RATE_LIMITED" && halted.retryAfterSeconds) {
+        this.pushNotBefore = now.getTime() + halted.retryAfterSeconds * 1000;
+        continue;
+      }
+      if (halted) throw new ServerCallError(halted.message, "offline");
     }
   }
 

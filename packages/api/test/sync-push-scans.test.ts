@@ -1,0 +1,89 @@
+// Pickup scans replayed through sync.push: they spend the same scan budget as pickup.confirm,
+// offline ones included (the outbox is no way around the limit on guessing codes), and a scan over
+// the budget is neither applied nor recorded: the push stops at it with RATE_LIMITED and the
+// seconds to wait, to be sent again. Codes that are no valid code, or no job's, are recorded as
+// what they are (INVALID_CODE, UNKNOWN_CODE), not as pickup conflicts in the exceptions list.
+import { randomUUID } from "node:crypto";
+import { generatePickupCode, type SyncMutationEnvelope } from "@orderdeck/contracts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { listExceptions } from "../src/exceptions/service.ts";
+import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { addPickupJob, count } from "./pickup-helpers.ts";
+
+const SCANS_PER_ACCOUNT = 3;
+
+let harness: ApiHarness;
+let site: SiteFixture;
+
+beforeAll(async () => {
+  harness = await createApiHarness({}, { rateLimitPolicy: { scanPerUser: { points: SCANS_PER_ACCOUNT, durationSeconds: 60, blockSeconds: 60 } } });
+  site = await harness.createSite("Scan budget");
+});
+
+afterAll(async () => harness.drop());
+
+const scan = (code: string, offline = true): SyncMutationEnvelope => ({
+  id: randomUUID(),
+  type: "pickup.confirm",
+  args: { code, scannedAt: new Date().toISOString(), offline },
+  clientTime: new Date().toISOString(),
+});
+
+const scanOutcomes = async (ids: string[]) =>
+  (
+    await harness.db.pool.query<{ outcome: string }>("SELECT outcome::text FROM scan_records WHERE client_mutation_id = ANY($1::text[]) ORDER BY server_time", [
+      ids,
+    ])
+  ).rows.map((r) => r.outcome);
+
+describe("scans pushed from the outbox", () => {
+  it("spend the account's scan budget even when made offline; over it the push halts, records nothing and says how long to wait", async () => {
+    const guesses = Array.from({ length: SCANS_PER_ACCOUNT + 2 }, () => scan(generatePickupCode()));
+    const { results, halted } = await site.as.STAFF.sync.push({ mutations: guesses });
+
+    expect(results.map((r) => [r.status, r.reason])).toEqual(Array(SCANS_PER_ACCOUNT).fill(["rejected", "UNKNOWN_CODE"]));
+    const limited = guesses[SCANS_PER_ACCOUNT];
+    expect(halted).toMatchObject({ id: limited?.id, reason: "RATE_LIMITED", message: expect.stringMatching(/Too many pickup scans from this account/) });
+    expect(halted?.retryAfterSeconds).toBeGreaterThan(0);
+    // The halted scan and the one after it were left untouched, to be sent again.
+    const untouched = guesses.slice(SCANS_PER_ACCOUNT).map((g) => g.id);
+    expect(await count(harness, "SELECT count(*) AS n FROM client_mutations WHERE mutation_id = ANY($1::text[])", [untouched])).toBe(0);
+    expect(await scanOutcomes(untouched)).toEqual([]);
+    // The ones answered are recorded as unknown codes, not conflicts: nothing on the exceptions list.
+    expect(await scanOutcomes(guesses.map((g) => g.id))).toEqual(Array(SCANS_PER_ACCOUNT).fill("UNKNOWN_CODE"));
+    const exceptions = await listExceptions(harness.db.prisma, site.siteId, { kinds: ["PICKUP_CONFLICT"], perKind: 50 });
+    expect(exceptions.items).toEqual([]);
+
+    // The same budget as the online scan: the account cannot scan at the counter either now.
+    const online = await refusalOf(site.as.STAFF.pickup.lookup({ code: generatePickupCode() }));
+    expect(online.code).toBe("TOO_MANY_REQUESTS");
+    expect(detailsOf(online)).toMatchObject({ limiter: "scan_user" });
+    // A change that is not a scan still goes through for the same person.
+    const job = await addPickupJob(harness, site, { status: "QUEUED" });
+    const note = { id: randomUUID(), type: "job.note" as const, args: { id: job.id, version: 1, notes: "Still writing" }, clientTime: new Date().toISOString() };
+    expect((await site.as.STAFF.sync.push({ mutations: [note] })).results[0]).toMatchObject({ status: "applied" });
+  });
+
+  it("records a misread code as INVALID_CODE and a code of no job as UNKNOWN_CODE, answered so, with no conflict", async () => {
+    const misread = scan("2345678923");
+    const nobodys = scan(generatePickupCode());
+    const { results, halted } = await site.as.LEAD.sync.push({ mutations: [misread, nobodys] });
+    expect(halted).toBeNull();
+    expect(results.map((r) => [r.status, r.reason])).toEqual([
+      ["rejected", "INVALID_CODE"],
+      ["rejected", "UNKNOWN_CODE"],
+    ]);
+    expect(await scanOutcomes([misread.id])).toEqual(["INVALID_CODE"]);
+    expect(await scanOutcomes([nobodys.id])).toEqual(["UNKNOWN_CODE"]);
+    expect((await listExceptions(harness.db.prisma, site.siteId, { kinds: ["PICKUP_CONFLICT"], perKind: 50 })).items).toEqual([]);
+
+    // A real conflict still is one: a job cancelled since the console handed it over offline.
+    const job = await addPickupJob(harness, site);
+    await site.as.LEAD.jobs.transition({ id: job.id, to: "CANCELLED" });
+    const lost = scan(job.pickupCode);
+    expect((await site.as.LEAD.sync.push({ mutations: [lost] })).results[0]).toMatchObject({ status: "conflict", reason: "CANCELLED" });
+    expect(await scanOutcomes([lost.id])).toEqual(["CONFLICT"]);
+    const exceptions = await listExceptions(harness.db.prisma, site.siteId, { kinds: ["PICKUP_CONFLICT"], perKind: 50 });
+    expect(exceptions.items.map((item) => item.job?.id)).toEqual([job.id]);
+  });
+});
