@@ -5,7 +5,7 @@ import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { deliverWebhookTask } from "../src/webhooks/deliver-task.ts";
-import { isPublicAddress } from "../src/webhooks/destination.ts";
+import { isPublicAddress } from "../src/outbound/destination.ts";
 import { testWorkerDeps } from "./background-helpers.ts";
 import { createApiHarness, type ApiHarness } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
