@@ -67,12 +67,16 @@ export function isPublicAddress(address: string): boolean {
 
 /** A delivery refused before connecting; its message goes into the delivery log as it is. */
 export class DestinationRefused extends Error {
+  readonly host: string;
+  readonly address: string;
   constructor(host: string, address: string) {
     super(
       `not sent: ${host} is ${address === host ? "" : `at ${address}, `}a private, loopback or reserved address; ` +
         "webhooks go to public addresses only (set WEBHOOK_ALLOW_PRIVATE_NETWORKS=true to deliver inside the shop's network)",
     );
     this.name = "DestinationRefused";
+    this.host = host;
+    this.address = address;
   }
 }
 
