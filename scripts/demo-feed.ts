@@ -5,7 +5,7 @@ import { runIncrementalSync, type IntakeDependencies } from "@orderdeck/api";
 import { startFakeStorefront } from "@orderdeck/fake-storefront";
 
 /** The environment variable the demo source's credentialsRef names; set here to a token made at start. */
-export const DEMO_FEED_REF = "ORDERDECK_DEMO_FEED_TOKEN";
+export const DEMO_FEED_REF = "ORDERDECK_FEED_DEMO_TOKEN";
 const DEMO_FEED_NAME = "Demo storefront (fake)";
 const DEMO_FEED_SEED = 20261123;
 

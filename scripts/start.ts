@@ -43,6 +43,10 @@ if (!env.SMTP_HOST && env.NODE_ENV !== "production") {
   Object.assign(env, { SMTP_HOST: mailSink.host, SMTP_PORT: String(mailSink.port), SMTP_SECURE: "false" });
 }
 
+// The demo storefront feed runs on 127.0.0.1, which the feed refuses unless the shop's own network
+// is opened to it; outside production this machine's start opens it unless told otherwise.
+if (env.INTAKE_ALLOW_PRIVATE_NETWORKS === undefined && env.NODE_ENV !== "production") env.INTAKE_ALLOW_PRIVATE_NETWORKS = "true";
+
 let server: Awaited<ReturnType<typeof startServer>>;
 let config: ReturnType<typeof loadConfig>;
 try {

@@ -16,7 +16,7 @@ import type { BenchResult } from "../report.ts";
 const PAGE_SIZE = 500;
 // The production default (INTAKE_CHUNK_SIZE): rows per transaction and checkpoint.
 const CHUNK_SIZE = 500;
-const CREDENTIALS_REF = "ORDERDECK_BENCH_STOREFRONT_TOKEN";
+const CREDENTIALS_REF = "ORDERDECK_FEED_BENCH_TOKEN";
 
 function succeeded(outcome: SyncOutcome, what: string) {
   if (outcome.status !== "SUCCEEDED") throw new Error(`${what} did not succeed: ${JSON.stringify(outcome)}`);
@@ -46,7 +46,8 @@ export async function benchIntake(env: BenchEnvironment, shape: LoadShape, log: 
       logger: createLogger({ silent: true }),
       withConnection: poolConnection(env.pool),
       resolveSecret: (ref) => (ref === CREDENTIALS_REF ? token : undefined),
-      settings: { chunkSize: CHUNK_SIZE },
+      // The bench storefront runs on 127.0.0.1.
+      settings: { chunkSize: CHUNK_SIZE, allowPrivateNetworks: true },
     };
     const target = { siteId: env.shop.siteId, sourceId };
 

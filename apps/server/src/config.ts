@@ -63,6 +63,7 @@ const EnvSchema = z.object({
   INTAKE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   INTAKE_SYNC_CRON: cron.default("* * * * *"),
   INTAKE_FULL_SYNC_CRON: cron.default("30 2 * * *"),
+  INTAKE_ALLOW_PRIVATE_NETWORKS: boolean.optional(),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -115,6 +116,8 @@ export interface ServerConfig {
     lagAlertSeconds: number;
     chunkSize: number;
     fetchTimeoutMs: number;
+    /** Read storefronts on loopback, private and link-local addresses too (the shop's own network). */
+    allowPrivateNetworks: boolean;
     /** When the worker runs incremental syncs and the nightly full reconciliation. */
     schedule: { incrementalCron: string; fullCron: string };
   };
@@ -205,6 +208,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       lagAlertSeconds: e.INTAKE_LAG_ALERT_SECONDS,
       chunkSize: e.INTAKE_CHUNK_SIZE,
       fetchTimeoutMs: e.INTAKE_FETCH_TIMEOUT_MS,
+      allowPrivateNetworks: e.INTAKE_ALLOW_PRIVATE_NETWORKS ?? false,
       schedule: { incrementalCron: e.INTAKE_SYNC_CRON, fullCron: e.INTAKE_FULL_SYNC_CRON },
     },
   };

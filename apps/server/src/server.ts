@@ -12,6 +12,7 @@ import {
   readIntakeStatus,
   startWorker,
   type IntakeDependencies,
+  type IntakeSettings,
   type Metrics,
   type TaskDefinition,
   type WorkerDependencies,
@@ -99,7 +100,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
     stops.push(() => intakeLockPool.end());
     const intakeEnvironment = {
       withConnection: poolConnection(intakeLockPool),
-      settings: { chunkSize: config.intake.chunkSize, timeoutMs: config.intake.fetchTimeoutMs },
+      settings: intakeSettings(config),
     };
 
     let demo: DemoSignIn | undefined;
@@ -192,6 +193,10 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
   }
 }
 
+function intakeSettings(config: ServerConfig): Partial<IntakeSettings> {
+  return { chunkSize: config.intake.chunkSize, timeoutMs: config.intake.fetchTimeoutMs, allowPrivateNetworks: config.intake.allowPrivateNetworks };
+}
+
 /** Retries wait at most this long, whatever the base and the attempt. */
 const MAX_RETRY_DELAY_MS = 6 * 3_600_000;
 const RETENTION_BATCH_SIZE = 1_000;
@@ -217,7 +222,7 @@ function workerDependencies(config: ServerConfig, prisma: WorkerDependencies["pr
     },
     retention: { batchSize: RETENTION_BATCH_SIZE },
     handoffReminders: { graceMs: HANDOFF_REMINDER_GRACE_MS },
-    intake: { settings: { chunkSize: config.intake.chunkSize, timeoutMs: config.intake.fetchTimeoutMs } },
+    intake: { settings: intakeSettings(config) },
     now: () => new Date(),
   };
 }

@@ -92,6 +92,7 @@ describe("background work", () => {
     expect(config.smtp).toMatchObject({ host: "127.0.0.1", port: 2525, secure: false });
     expect(config.worker).toEqual({ concurrency: 4, heartbeatStaleMs: 30_000, metricsPort: undefined });
     expect(config.webhooks).toEqual({ maxAttempts: 8, timeoutMs: 5_000, disableAfter: 5, allowPrivateNetworks: false });
+    expect(config.intake.allowPrivateNetworks).toBe(false);
     const tuned = loadConfig({
       ORDERDECK_DATA_DIR: dataDir(),
       SMTP_HOST: "mail.example.com",
@@ -101,6 +102,7 @@ describe("background work", () => {
       RETRY_BASE_SECONDS: "5",
       WEBHOOK_DISABLE_AFTER: "3",
       WEBHOOK_ALLOW_PRIVATE_NETWORKS: "true",
+      INTAKE_ALLOW_PRIVATE_NETWORKS: "true",
     });
     expect(tuned.smtp).toMatchObject({ host: "mail.example.com", port: 465, secure: true });
     expect(tuned.worker.concurrency).toBe(8);
@@ -108,6 +110,8 @@ describe("background work", () => {
     expect(tuned.retryBaseMs).toBe(5_000);
     expect(tuned.webhooks.disableAfter).toBe(3);
     expect(tuned.webhooks.allowPrivateNetworks).toBe(true);
+    expect(tuned.intake.allowPrivateNetworks).toBe(true);
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), INTAKE_ALLOW_PRIVATE_NETWORKS: "sometimes" })).toThrow(/INTAKE_ALLOW_PRIVATE_NETWORKS/);
     expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), WORKER_CONCURRENCY: "0" })).toThrow(/WORKER_CONCURRENCY/);
     expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), MAIL_FROM: "nobody" })).toThrow(/MAIL_FROM/);
   });

@@ -47,4 +47,4 @@ export {
 export { poolConnection, type LockConnection, type WithConnection } from "./intake/source-lock.ts";
 export { DEFAULT_INTAKE_SCHEDULE, enabledSources, intakeJobKey, type IntakeSchedule } from "./intake/tasks.ts";
 export { readIntakeStatus, lagSecondsOf, type IntakeSourceStatus, type StatusQueryable } from "./intake/status.ts";
-export { exportJobsCsv } from "./intake/csv.ts";
+export { exportJobsCsv } from "./intake/csv-export.ts";

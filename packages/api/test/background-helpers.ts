@@ -24,6 +24,8 @@ export function testWorkerDeps(harness: ApiHarness, sink: Pick<MailSink, "port">
     metrics: harness.deps.metrics,
     mail: { sender: createMailSender({ host: "127.0.0.1", port: sink?.port ?? NOWHERE, secure: false }), from: MAIL_FROM, retry: FAST_RETRY },
     webhooks: { timeoutMs: 2_000, disableAfter: 5, retry: FAST_RETRY, userAgent: "OrderDeck-Webhooks/test", allowPrivateNetworks: true, secretKey: harness.deps.sessions.secretKey },
+    // The fake storefront, like the test receivers, runs on 127.0.0.1.
+    intake: { settings: { allowPrivateNetworks: true } },
     retention: { batchSize: 100 },
     handoffReminders: { graceMs: 10 * 60_000 },
     now: () => new Date(),

@@ -73,7 +73,7 @@ export async function createApiHarness(
     }),
     siteChanges,
     // Retries of a failing feed wait a moment only: the fake storefront fails on purpose.
-    intake: { withConnection: poolConnection(db.pool), settings: { retryDelayMs: 10 } },
+    intake: { withConnection: poolConnection(db.pool), settings: { retryDelayMs: 10, allowPrivateNetworks: true } },
     ...overrides,
   };
   const passwordHash = await hashPassword(TEST_PASSWORD);

@@ -4,7 +4,7 @@
 import { CSV_JOB_COLUMNS, JobExportInput as ExportInput, type CsvImportResult, type JobExportInput } from "@orderdeck/contracts";
 import { parse } from "csv-parse/sync";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { exportJobsCsv } from "../src/intake/csv.ts";
+import { exportJobsCsv } from "../src/intake/csv-export.ts";
 import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
@@ -77,7 +77,7 @@ describe("CSV round trip", { timeout: 60_000 }, () => {
       priceCents: 4250,
       notes: "First line, with a comma\nsecond line; \"quoted\"\r\nthird",
     });
-    await source.as.STAFF.jobs.create({ title: "=HYPERLINK(\"http://evil.example\")", customerId: ada.customer?.id, fulfilment: "SHIP", notes: "-5 mm please" });
+    await source.as.STAFF.jobs.create({ title: "=HYPERLINK(\"http://evil.example\")", customerId: ada.customer?.id, fulfilment: "SHIP", notes: "-5 mm please\n=HYPERLINK(\"http://evil.example\")\r\n@SUM(1)" });
     await source.as.STAFF.jobs.create({ title: "Ünïcødé sign 🧨", customer: { name: "Grace Hopper" }, currency: "CHF" });
     const started = await source.as.STAFF.jobs.create({ title: "Started bracket" });
     await source.as.STAFF.jobs.transition({ id: started.id, to: "IN_PROGRESS" });
@@ -91,6 +91,8 @@ describe("CSV round trip", { timeout: 60_000 }, () => {
     expect(csv.startsWith("\uFEFF")).toBe(true);
     expect(csv).toContain("\r\n");
     expect(csv).toContain("'=HYPERLINK");
+    // Every line of a cell that starts like a formula is guarded, and the import takes the guard off again.
+    expect(csv).toContain(`"'-5 mm please\n'=HYPERLINK(""http://evil.example"")\r\n'@SUM(1)"`);
 
     const target = await harness.createSite();
     const dry = await target.as.LEAD.intake.importCsv({ csv, dryRun: true });

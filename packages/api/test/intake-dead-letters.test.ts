@@ -198,8 +198,8 @@ describe("changes to jobs the shop has started", { timeout: 60_000 }, () => {
 describe("sources", { timeout: 60_000 }, () => {
   it("ADMIN adds a source with a credentials reference, never a secret; others may not", async () => {
     const site = await harness.createSite();
-    const created = await site.as.ADMIN.intake.sources.create({ name: "Shop", baseUrl: "https://shop.example/api", credentialsRef: "SHOP_FEED_TOKEN" });
-    expect(created).toMatchObject({ kind: "storefront-json", pageSize: 100, enabled: true, credentialsRef: "SHOP_FEED_TOKEN", lagSeconds: 0 });
+    const created = await site.as.ADMIN.intake.sources.create({ name: "Shop", baseUrl: "https://shop.example/api", credentialsRef: "ORDERDECK_FEED_SHOP_TOKEN" });
+    expect(created).toMatchObject({ kind: "storefront-json", pageSize: 100, enabled: true, credentialsRef: "ORDERDECK_FEED_SHOP_TOKEN", lagSeconds: 0 });
     for (const bad of [
       { credentialsRef: "sk_live_9f8a7s6d5f4g3h2j1k/+==" },
       { baseUrl: "https://user:secret@shop.example" },
@@ -213,7 +213,7 @@ describe("sources", { timeout: 60_000 }, () => {
     expect((await refusalOf(site.as.STAFF.intake.sources.list())).code).toBe("FORBIDDEN");
     expect((await refusalOf(site.as.STAFF.intake.runNow({ sourceId: created.id }))).code).toBe("FORBIDDEN");
     const audit = await harness.db.prisma.auditLog.findFirstOrThrow({ where: { siteId: site.siteId, action: "intake.source_create" } });
-    expect(JSON.stringify(audit.details)).toContain("SHOP_FEED_TOKEN");
+    expect(JSON.stringify(audit.details)).toContain("ORDERDECK_FEED_SHOP_TOKEN");
   });
 
   it("a disabled source does not run; one that took jobs in is disabled, not deleted; resetting the cursor reads from the start", async () => {

@@ -21,7 +21,7 @@ export async function addFeed(
   options: { orders: number; pageSize: number } & Partial<Omit<FakeStorefrontOptions, "token">>,
 ): Promise<FeedFixture> {
   const token = randomBytes(16).toString("hex");
-  const ref = `ORDERDECK_TEST_FEED_${randomUUID().replaceAll("-", "").toUpperCase()}`;
+  const ref = `ORDERDECK_FEED_TEST_${randomUUID().replaceAll("-", "").toUpperCase()}`;
   process.env[ref] = token;
   const store = await startFakeStorefront({ ...options, token });
   running.push(store);

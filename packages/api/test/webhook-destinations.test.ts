@@ -8,7 +8,7 @@ import type { AddressInfo } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { listExceptions } from "../src/exceptions/service.ts";
 import { deliverWebhookTask } from "../src/webhooks/deliver-task.ts";
-import { isPublicAddress } from "../src/webhooks/destination.ts";
+import { isPublicAddress } from "../src/outbound/destination.ts";
 import { capturingLogger, testWorkerDeps } from "./background-helpers.ts";
 import { createApiHarness, refusalOf, type ApiHarness } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";

@@ -10,17 +10,45 @@ export const IntakeSourceKind = z.enum(["storefront-json"]);
 export type IntakeSourceKind = z.infer<typeof IntakeSourceKind>;
 
 /**
- * Where a source's secret lives: the name of an environment variable of the server, never the
- * secret itself (a secret typed here would be stored in plain sight and shown to every admin).
+ * The only environment variables a feed source may name. The server sends the variable's value as
+ * a bearer token to the source's URL, so naming any variable at all would let an admin send
+ * DATABASE_URL or ORDERDECK_SECRET_KEY to a host of their choosing.
+ */
+export const FEED_CREDENTIALS_PREFIX = "ORDERDECK_FEED_";
+
+const CREDENTIALS_REF_FORMAT = /^ORDERDECK_FEED_[A-Za-z0-9_]{1,113}$/;
+
+/** True for a name the server may read a feed's secret from. */
+export function isFeedCredentialsRef(name: string): boolean {
+  return CREDENTIALS_REF_FORMAT.test(name);
+}
+
+/**
+ * Where a source's secret lives: the name of an environment variable of the server under
+ * FEED_CREDENTIALS_PREFIX, never the secret itself (a secret typed here would be stored in plain
+ * sight and shown to every admin).
  */
 export const CredentialsRef = z
   .string()
-  .regex(/^[A-Za-z_][A-Za-z0-9_]{0,127}$/, "the name of the environment variable that holds the secret (letters, digits and _), not the secret itself");
+  .regex(
+    CREDENTIALS_REF_FORMAT,
+    `the name of an environment variable starting with ${FEED_CREDENTIALS_PREFIX} (letters, digits and _, e.g. ${FEED_CREDENTIALS_PREFIX}SHOP_TOKEN) that holds the secret, not the secret itself; the server reads no other variable for a feed`,
+  );
+
+/** A URL's user name or password, as a URL parser finds them (whatever way they were written). */
+function carriesCredentials(url: string): boolean {
+  try {
+    const parsed = new URL(url);
+    return parsed.username !== "" || parsed.password !== "";
+  } catch {
+    return false;
+  }
+}
 
 export const FeedBaseUrl = z
   .url({ protocol: /^https?$/, error: "an http:// or https:// address" })
   .max(2000)
-  .refine((u) => !/^https?:\/\/[^/]*@/i.test(u), "must not carry credentials; name them in credentialsRef instead")
+  .refine((u) => !/^https?:\/\/[^/]*@/i.test(u) && !carriesCredentials(u), "must not carry credentials; name them in credentialsRef instead")
   .refine((u) => !u.includes("?") && !u.includes("#"), "the storefront's base address, without a query or fragment");
 
 export const FEED_PAGE_SIZE_MAX = 1000;

@@ -81,14 +81,29 @@ export function pickupRefusal(job: PickupFacts, moment: (iso: string) => string)
       details: { jobNumber: label, status, fulfilment: job.fulfilment },
     };
   }
-  if (job.paymentStatus !== "PAID" && job.paymentStatus !== "WAIVED") {
-    const due = amountDueCents(job);
-    const what = job.paymentStatus === "REFUNDED" ? `${label} was refunded` : `${label} is not paid`;
-    return {
-      reason: "UNPAID",
-      message: `${what}: collect ${formatMoney(due, job.currency)} first, then scan again.`,
-      details: { jobNumber: label, paymentStatus: job.paymentStatus, amountDueCents: due, currency: job.currency, amountDue: formatMoney(due, job.currency) },
-    };
-  }
-  return null;
+  return unpaidRefusal(job, "then scan again");
+}
+
+/** What the paid-or-waived rule needs to know about a job. */
+export type PaymentFacts = Pick<PickupFacts, "number" | "paymentStatus" | "priceCents" | "currency" | "paidCents">;
+
+/** A job leaves the shop paid or waived: the refusal otherwise, `next` saying what follows the collecting. */
+function unpaidRefusal(job: PaymentFacts, next: string): PickupRefusal | null {
+  if (job.paymentStatus === "PAID" || job.paymentStatus === "WAIVED") return null;
+  const label = formatJobNumber(job.number);
+  const due = amountDueCents(job);
+  const what = job.paymentStatus === "REFUNDED" ? `${label} was refunded` : `${label} is not paid`;
+  return {
+    reason: "UNPAID",
+    message: `${what}: collect ${formatMoney(due, job.currency)} first, ${next}.`,
+    details: { jobNumber: label, paymentStatus: job.paymentStatus, amountDueCents: due, currency: job.currency, amountDue: formatMoney(due, job.currency) },
+  };
+}
+
+/**
+ * Why a job cannot be marked SHIPPED now for its money, or null. Shipping hands the job over as
+ * much as the counter does, so it follows the same rule, in the same words: paid or waived first.
+ */
+export function shipmentRefusal(job: PaymentFacts): PickupRefusal | null {
+  return unpaidRefusal(job, "then ship it");
 }

@@ -26,7 +26,7 @@ export interface WorkerDependencies {
     disableAfter: number;
     retry: RetryPolicy;
     userAgent: string;
-    /** Deliver to loopback, private and link-local addresses too (off unless a shop asks; see webhooks/destination.ts). */
+    /** Deliver to loopback, private and link-local addresses too (off unless a shop asks; see outbound/destination.ts). */
     allowPrivateNetworks: boolean;
     /** ORDERDECK_SECRET_KEY: opens the endpoints' sealed secrets (webhooks/sealed-secret.ts). */
     secretKey: string;

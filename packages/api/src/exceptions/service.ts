@@ -1,7 +1,7 @@
 import { ExceptionKind, formatJobNumber, type ExceptionEntry, type ExceptionList } from "@orderdeck/contracts";
 import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { siteThresholds } from "../jobs/list.ts";
-import { redactedUrl } from "../webhooks/destination.ts";
+import { redactedUrl } from "../outbound/destination.ts";
 
 /**
  * The exceptions list is derived, never stored: each kind is a query over the rows that already

@@ -17,26 +17,19 @@ import {
   multiline,
   type CsvImportResult,
   type CsvRowError,
-  type JobExportInput,
-  type JobListQuery,
 } from "@orderdeck/contracts";
-import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { CsvError, parse } from "csv-parse/sync";
-import { stringify } from "csv-stringify/sync";
 import { z } from "zod";
 import { writeCallerAudit } from "../audit/log.ts";
 import type { Principal } from "../auth/principal.ts";
-import { listRowsPage } from "../jobs/list.ts";
-import type { JobListRow } from "../jobs/present.ts";
 import { appendPositions } from "../jobs/queue.ts";
+import { restoreFormulas } from "./csv-export.ts";
 
 /*
- * CSV import and export of jobs (RFC 4180: quoted fields may hold commas, quotes and line
- * breaks; CRLF or LF line ends; a UTF-8 byte-order mark is allowed and written).
- *
- * Export streams any jobs.list filter through the list's own keyset queries, a page per
- * transaction. Text cells that a spreadsheet would run as a formula (starting with = + - @, tab
- * or CR) are written with a leading apostrophe, which the import takes off again.
+ * CSV import of jobs (RFC 4180: quoted fields may hold commas, quotes and line breaks; CRLF or LF
+ * line ends; a UTF-8 byte-order mark is allowed). The export, and the apostrophes it puts before
+ * would-be formulas (which the import takes off again), are csv-export.ts's.
  *
  * Import is all or nothing: every row is checked first — every problem reported by line and
  * column — and the jobs are created in one transaction only when there is none. A dry run does
@@ -46,74 +39,6 @@ import { appendPositions } from "../jobs/queue.ts";
  * Customers are matched by email within the site, else created (one per address, or per
  * name and phone when there is no address).
  */
-
-const FORMULA_START = /^[=+\-@\t\r]/;
-
-// ---- Export --------------------------------------------------------------------------------------
-
-interface ExportRow extends JobListRow {
-  externalId: string | null;
-  notes: string | null;
-  customerEmail: string | null;
-  customerPhone: string | null;
-}
-
-const EXPORT_COLUMNS = Prisma.sql`, j.external_id AS "externalId", j.notes AS "notes", c.email AS "customerEmail", c.phone AS "customerPhone"`;
-const EXPORT_PAGE = 500;
-
-function guarded(value: string | null): string {
-  if (value === null) return "";
-  return FORMULA_START.test(value) ? `'${value}` : value;
-}
-
-const iso = (d: Date | null): string => (d ? d.toISOString() : "");
-
-function csvRecord(row: ExportRow): Record<(typeof CSV_JOB_COLUMNS)[number], string> {
-  return {
-    number: formatJobNumber(row.number),
-    external_id: guarded(row.externalId),
-    source: row.source,
-    status: row.status,
-    title: guarded(row.title),
-    customer_name: guarded(row.customerName),
-    customer_email: guarded(row.customerEmail),
-    customer_phone: guarded(row.customerPhone),
-    material: guarded(row.material),
-    colour: guarded(row.colour),
-    quantity: String(row.quantity),
-    estimated_minutes: row.estimatedMinutes === null ? "" : String(row.estimatedMinutes),
-    due_at: iso(row.dueAt),
-    priority: row.priority,
-    price_cents: String(row.priceCents),
-    currency: row.currency,
-    payment_status: row.paymentStatus,
-    fulfilment: row.fulfilment,
-    notes: guarded(row.notes),
-    queue_position: row.queuePosition === null ? "" : String(row.queuePosition),
-    created_at: iso(row.createdAt),
-    archived_at: iso(row.archivedAt),
-  };
-}
-
-const toCsv = (records: Array<Record<string, string>> | string[][]) =>
-  stringify(records, { columns: records.length > 0 && !Array.isArray(records[0]) ? [...CSV_JOB_COLUMNS] : undefined, record_delimiter: "windows" });
-
-/** The CSV of every job the filter matches, a piece at a time (header first). */
-export async function* exportJobsCsv(
-  prisma: PrismaClient,
-  siteId: string,
-  input: z.output<typeof JobExportInput>,
-  now = new Date(),
-): AsyncGenerator<string> {
-  yield `\uFEFF${toCsv([[...CSV_JOB_COLUMNS]])}`;
-  let cursor: string | undefined;
-  do {
-    const query: JobListQuery = { filter: input.filter, sort: input.sort, cursor, limit: EXPORT_PAGE };
-    const page = await inSite(prisma, siteId, (tx) => listRowsPage<ExportRow>(tx, siteId, query, now, EXPORT_COLUMNS));
-    if (page.rows.length > 0) yield toCsv(page.rows.map(csvRecord));
-    cursor = page.nextCursor ?? undefined;
-  } while (cursor);
-}
 
 // ---- Reading the file --------------------------------------------------------------------------------
 
@@ -172,12 +97,10 @@ function readFile(text: string): ParsedFile {
 
 // ---- Checking a row --------------------------------------------------------------------------------------
 
-/** The export's apostrophe before a would-be formula comes off again. */
-const unguarded = (v: string): string => (v.startsWith("'") && FORMULA_START.test(v.slice(1)) ? v.slice(1) : v);
 const present = (v: unknown): unknown => {
   if (typeof v !== "string") return v;
   const trimmed = v.trim();
-  return trimmed === "" ? undefined : unguarded(trimmed);
+  return trimmed === "" ? undefined : restoreFormulas(trimmed);
 };
 const text = <T extends z.ZodType>(schema: T) => z.preprocess(present, schema.optional());
 const whole = (min: number, max: number) =>
@@ -191,7 +114,7 @@ const choice = <T extends z.ZodEnum>(schema: T) =>
     return typeof value === "string" ? value.toUpperCase() : value;
   }, schema.optional());
 // Notes keep their spacing; only a cell with nothing in it is no notes.
-const notes = z.preprocess((v) => (typeof v !== "string" ? v : v.trim() === "" ? undefined : unguarded(v)), multiline(4000).optional());
+const notes = z.preprocess((v) => (typeof v !== "string" ? v : v.trim() === "" ? undefined : restoreFormulas(v)), multiline(4000).optional());
 
 const CsvJobRow = z
   .object({

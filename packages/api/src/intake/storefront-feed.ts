@@ -1,5 +1,6 @@
-import { Currency, line, multiline } from "@orderdeck/contracts";
+import { Currency, FEED_CREDENTIALS_PREFIX, isFeedCredentialsRef, line, multiline } from "@orderdeck/contracts";
 import { z } from "zod";
+import { DEFAULT_FEED_SETTINGS, FeedError, getFromStorefront, type FeedSettings } from "./feed-http.ts";
 
 /*
  * The adapter for a storefront's HTTP JSON order API (source kind "storefront-json").
@@ -13,8 +14,9 @@ import { z } from "zod";
  * boundary. Because the format is known, the sync can make the cursor of any order it has taken,
  * and so checkpoint after a chunk that ends in the middle of a page.
  *
- * The secret is looked up by the source's credentialsRef (an environment variable's name) at
- * the moment of the request; it is never stored, logged or put into an error message.
+ * The secret is looked up by the source's credentialsRef (the name of an environment variable
+ * under ORDERDECK_FEED_) at the moment of the request; it is never stored, logged or put into an
+ * error message. Where a request may go, and redirects: feed-http.ts.
  */
 
 const IsoInstant = z.iso.datetime({ offset: true });
@@ -104,21 +106,9 @@ export function cursorInstant(token: string | null): Date | null {
 
 // ---- HTTP ----------------------------------------------------------------------------------------
 
-export interface FeedSettings {
-  /** Longest wait for one request, body included. */
-  timeoutMs: number;
-  /** Further attempts after a timeout, a network error, HTTP 429 or 5xx. */
-  retries: number;
-  /** Wait before the first retry; doubles for each next one. */
-  retryDelayMs: number;
-  /** Largest response body read. */
-  maxBodyBytes: number;
-}
-
-export const DEFAULT_FEED_SETTINGS: FeedSettings = { timeoutMs: 10_000, retries: 2, retryDelayMs: 500, maxBodyBytes: 10 * 1024 * 1024 };
+export { DEFAULT_FEED_SETTINGS, FeedError, type FeedSettings } from "./feed-http.ts";
 
 export interface FeedAccess {
-  fetch?: typeof fetch;
   /** The secret a credentialsRef names; by default the environment variable of that name. */
   resolveSecret?: (ref: string) => string | undefined;
 }
@@ -127,17 +117,6 @@ export interface FeedSource {
   baseUrl: string;
   credentialsRef: string | null;
   pageSize: number;
-}
-
-/** The storefront could not be read. `retryable` failures are tried again within the request. */
-export class FeedError extends Error {
-  override name = "FeedError";
-  constructor(
-    message: string,
-    readonly retryable: boolean,
-  ) {
-    super(message);
-  }
 }
 
 export interface StorefrontFeed {
@@ -149,46 +128,22 @@ export interface StorefrontFeed {
 
 const NOT_FOUND = Symbol("not found");
 
-async function readLimited(response: Response, maxBytes: number): Promise<string> {
-  const declared = Number(response.headers.get("content-length") ?? "0");
-  if (declared > maxBytes) throw new FeedError(`the storefront's answer is larger than ${maxBytes} bytes`, false);
-  if (!response.body) return "";
-  const reader = response.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let total = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    total += value.byteLength;
-    if (total > maxBytes) {
-      await reader.cancel();
-      throw new FeedError(`the storefront's answer is larger than ${maxBytes} bytes`, false);
-    }
-    chunks.push(value);
-  }
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-function describeNetworkError(error: unknown, timeoutMs: number): FeedError {
-  if (error instanceof FeedError) return error;
-  const name = error instanceof Error ? error.name : "";
-  if (name === "TimeoutError" || name === "AbortError") {
-    return new FeedError(`the storefront did not answer within ${timeoutMs} ms`, true);
-  }
-  const cause = error instanceof Error ? (error.cause as { code?: unknown; message?: unknown } | undefined) : undefined;
-  const detail = typeof cause?.code === "string" ? cause.code : error instanceof Error ? error.message : String(error);
-  return new FeedError(`the storefront could not be reached (${detail})`, true);
-}
-
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 export function storefrontFeed(source: FeedSource, access: FeedAccess = {}, settings: FeedSettings = DEFAULT_FEED_SETTINGS): StorefrontFeed {
-  const fetchImpl = access.fetch ?? fetch;
   const resolveSecret = access.resolveSecret ?? ((ref: string) => process.env[ref]);
   const base = source.baseUrl.replace(/\/+$/, "");
 
   function authorization(): Record<string, string> {
     if (!source.credentialsRef) return {};
+    // Whatever a row says, the server reads no variable outside the feed's prefix (the CHECK and
+    // the input schema hold the same line; this is where a secret would leave).
+    if (!isFeedCredentialsRef(source.credentialsRef)) {
+      throw new FeedError(
+        `the source's credentialsRef ${source.credentialsRef} is not under ${FEED_CREDENTIALS_PREFIX}; this server reads only variables named ${FEED_CREDENTIALS_PREFIX}… for a feed`,
+        false,
+      );
+    }
     const secret = resolveSecret(source.credentialsRef);
     if (!secret) {
       throw new FeedError(`the storefront's secret is not set on this server: set the environment variable ${source.credentialsRef}`, false);
@@ -197,33 +152,24 @@ export function storefrontFeed(source: FeedSource, access: FeedAccess = {}, sett
   }
 
   async function once(url: string): Promise<unknown> {
-    let response: Response;
-    let text: string;
-    try {
-      response = await fetchImpl(url, {
-        headers: { accept: "application/json", ...authorization() },
-        signal: AbortSignal.timeout(settings.timeoutMs),
-      });
-      if (response.status === 404) {
-        await response.body?.cancel();
-        return NOT_FOUND;
-      }
-      if (response.status === 401 || response.status === 403) {
-        await response.body?.cancel();
-        throw new FeedError(
-          `the storefront refused the credentials (HTTP ${response.status}); check the secret in ${source.credentialsRef ?? "credentialsRef (none is set)"}`,
-          false,
-        );
-      }
-      if (!response.ok) {
-        await response.body?.cancel();
-        const retryable = response.status === 429 || response.status >= 500;
-        throw new FeedError(`the storefront answered HTTP ${response.status}`, retryable);
-      }
-      text = await readLimited(response, settings.maxBodyBytes);
-    } catch (error) {
-      throw describeNetworkError(error, settings.timeoutMs);
+    const response = await getFromStorefront(url, { accept: "application/json", ...authorization() }, settings);
+    if (response.status === 404) {
+      response.discard();
+      return NOT_FOUND;
     }
+    if (response.status === 401 || response.status === 403) {
+      response.discard();
+      throw new FeedError(
+        `the storefront refused the credentials (HTTP ${response.status}); check the secret in ${source.credentialsRef ?? "credentialsRef (none is set)"}`,
+        false,
+      );
+    }
+    if (response.status < 200 || response.status >= 300) {
+      response.discard();
+      const retryable = response.status === 429 || response.status >= 500;
+      throw new FeedError(`the storefront answered HTTP ${response.status}`, retryable);
+    }
+    const text = await response.text();
     try {
       return JSON.parse(text) as unknown;
     } catch {

@@ -9,6 +9,7 @@ import {
   isTerminal,
   type JobCreateInput,
   type JobDetail,
+  type JobMoneyChange,
   type JobReorderInput,
   type JobReorderResult,
   type JobStatus,
@@ -22,6 +23,7 @@ import type { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
 import { actorOf, recordJobEvent } from "./events.ts";
 import { siteThresholds } from "./list.ts";
+import { checkMoneyChange, checkShipment } from "./money-rules.ts";
 import { afterStatusChange } from "./notify.ts";
 import { detailRowOf, presentDetail, type JobWithPeople } from "./present.ts";
 import { appendPosition, lockSiteQueue, moveInQueue } from "./queue.ts";
@@ -231,6 +233,8 @@ export async function updateInTx(call: JobServiceCall, tx: TransactionClient, in
       );
     }
   }
+  // `after` holds exactly the fields that change, with their new values.
+  await checkMoneyChange(tx, call.principal, job, after as JobMoneyChange);
   if (typeof wanted.customerId === "string" && "customerId" in after) await requireCustomer(tx, siteId, wanted.customerId);
   if (typeof wanted.assigneeId === "string" && "assigneeId" in after) await requireAssignee(tx, siteId, wanted.assigneeId);
 
@@ -312,6 +316,7 @@ export async function transitionInTx(call: JobServiceCall, tx: TransactionClient
   await checkVersion(tx, siteId, job, input.version, now);
   const refusal = transitionRefusal(job, input.to);
   if (refusal) throw refusal;
+  await checkShipment(tx, siteId, job, input.to);
 
   let queuePosition = job.queuePosition;
   if (!isOpen(input.to)) queuePosition = null;

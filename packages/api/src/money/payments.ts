@@ -5,6 +5,7 @@ import { recordJobEvent, type Actor } from "../jobs/events.ts";
 import { findJob, jobLabel, lockJob, paidCents, siteOf, type MoneyCaller, type MoneyJob } from "./common.ts";
 import { formatMoney } from "./format.ts";
 import { issueReceipt, receiptOfPayment, type ReceiptView } from "./receipts.ts";
+import { PAYMENT_NOT_POSITIVE } from "./schemas.ts";
 
 export interface PaymentView {
   id: string;
@@ -119,10 +120,10 @@ export async function recordPayment(tx: TransactionClient, input: RecordPaymentI
   if (input.currency !== job.currency) {
     throw new DomainError("VALIDATION_FAILED", `${label} is priced in ${job.currency}; a payment in ${input.currency} cannot be recorded against it.`);
   }
+  // A payment of 0 would settle a job priced at 0 (or lowered to it) without anyone deciding so:
+  // letting a customer off paying is a waiver, which is a lead's.
+  if (input.amountCents <= 0) throw new DomainError("VALIDATION_FAILED", PAYMENT_NOT_POSITIVE);
   const paidBefore = await paidCents(tx, input.siteId, job.id);
-  if (input.amountCents === 0 && paidBefore < job.priceCents) {
-    throw new DomainError("VALIDATION_FAILED", "A payment of 0 records nothing; enter the amount received.");
-  }
 
   const site = await siteOf(tx, input.siteId);
   // Set here, after the job's lock, so that the order of these times is the order of payments.

@@ -18,7 +18,10 @@ const noControlButLineBreaks = (text: string) => freeOfControls(text, true);
 export const MAX_AMOUNT_CENTS = 100_000_000;
 
 const id = z.uuid();
-const amountCents = z.number().int().min(0).max(MAX_AMOUNT_CENTS);
+export const PAYMENT_NOT_POSITIVE =
+  "A payment must be more than 0; enter the amount received. (A job that is not to be paid is waived by a lead: payments.waive.)";
+
+const amountCents = z.number().int().min(1, PAYMENT_NOT_POSITIVE).max(MAX_AMOUNT_CENTS);
 const currency = z.string().regex(/^[A-Z]{3}$/, "a three-letter ISO 4217 code in capitals, e.g. EUR");
 const provider = z.string().trim().min(1).max(40).refine(noControl, "no control characters");
 const providerReference = z.string().trim().min(1).max(120).refine(noControl, "no control characters");

@@ -5,7 +5,7 @@ import { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
 import { defineTask, type WorkerDependencies } from "../background/task.ts";
-import { publicOnlyLookup, redactedUrl, refusedCredentials, refusedLiteral } from "./destination.ts";
+import { publicOnlyLookup, redactedUrl, refusedCredentials, refusedLiteral } from "../outbound/destination.ts";
 import { deliveryJobKey } from "./events.ts";
 import { SealedSecretUnreadable, openSecret } from "./sealed-secret.ts";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signPayload } from "./signature.ts";

@@ -10,7 +10,7 @@ import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { useNotices } from "../ui/Notices.tsx";
 import { useMutation, useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
-import { STATUS_LABEL, slaOf } from "./job-words.ts";
+import { STATUS_LABEL, slaOf, timelineWhat } from "./job-words.ts";
 import "./board.css";
 
 /** One job: its fields from the cache, notes and status (offline-capable), timeline and label (online). */
@@ -148,7 +148,7 @@ export function JobDetailScreen({ client, online, jobId }: ScreenProps & { jobId
               empty={timeline.loading ? "Loading…" : "No events."}
               columns={[
                 { header: "When", cell: (event) => <When iso={event.at} /> },
-                { header: "What", cell: (event) => event.type.replace(/_/g, " ") },
+                { header: "What", cell: (event) => timelineWhat(event, current.currency) },
                 { header: "Who", cell: (event) => [event.actor.userName, event.actor.stationName].filter(Boolean).join(" at ") || "System" },
               ]}
             />

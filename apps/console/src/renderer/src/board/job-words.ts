@@ -1,4 +1,4 @@
-import type { JobStatus } from "@orderdeck/contracts";
+import { formatMoney, type JobStatus, type TimelineEvent } from "@orderdeck/contracts";
 import type { LocalJob } from "../../../shared/local-api.ts";
 
 export const STATUS_LABEL: Record<JobStatus, string> = {
@@ -29,4 +29,37 @@ export function slaOf(job: Pick<LocalJob, "dueAt" | "status">, now: Date = new D
 
 function formatHours(hours: number): string {
   return hours < 1 ? `${Math.max(1, Math.round(hours * 60))} min` : hours < 48 ? `${Math.round(hours)} h` : `${Math.round(hours / 24)} d`;
+}
+
+// What a job event changed, for the timeline: money and how the job leaves in full (a lowered price
+// or a switch to shipping must be visible at a glance), other fields by name.
+const FIELD_WORDS: Record<string, string> = {
+  priceCents: "price",
+  currency: "currency",
+  fulfilment: "fulfilment",
+  customerId: "customer",
+  assigneeId: "assignee",
+  estimatedMinutes: "estimate",
+  dueAt: "due date",
+};
+const SHOWN_IN_FULL = new Set(["priceCents", "currency", "fulfilment"]);
+
+const fieldsOf = (value: unknown): Record<string, unknown> => (typeof value === "object" && value !== null && !Array.isArray(value) ? (value as Record<string, unknown>) : {});
+
+/** "updated: price €40.00 → €10.00, fulfilment PICKUP → SHIP, title"; other events by their type. */
+export function timelineWhat(event: Pick<TimelineEvent, "type"> & Partial<Pick<TimelineEvent, "before" | "after">>, jobCurrency: string): string {
+  const what = event.type.replace(/_/g, " ");
+  if (event.type !== "updated") return what;
+  const before = fieldsOf(event.before);
+  const after = fieldsOf(event.after);
+  const currencyBefore = typeof before.currency === "string" ? before.currency : jobCurrency;
+  const currencyAfter = typeof after.currency === "string" ? after.currency : jobCurrency;
+  const show = (field: string, value: unknown, currency: string) =>
+    field === "priceCents" && typeof value === "number" ? formatMoney(value, currency) : String(value ?? "none");
+  const changes = Object.keys(after).map((field) => {
+    const name = FIELD_WORDS[field] ?? field;
+    if (!SHOWN_IN_FULL.has(field)) return name;
+    return `${name} ${show(field, before[field], currencyBefore)} → ${show(field, after[field], currencyAfter)}`;
+  });
+  return changes.length > 0 ? `${what}: ${changes.join(", ")}` : what;
 }

@@ -88,9 +88,13 @@ function notPublicReason(host: string, address: string): string {
 
 /** A delivery refused before connecting; its message goes into the delivery log as it is. */
 export class DestinationRefused extends Error {
+  readonly host: string;
+  readonly address: string;
   constructor(host: string, address: string) {
     super(`not sent: ${notPublicReason(host, address)}`);
     this.name = "DestinationRefused";
+    this.host = host;
+    this.address = address;
   }
 }
 
