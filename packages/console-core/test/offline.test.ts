@@ -100,6 +100,7 @@ function page(jobs: SyncJob[], extra: Partial<SyncPullPage> = {}): SyncPullPage 
 }
 
 const actor = { userId: USER.id, userName: USER.name, stationId: STATION.id, stationName: STATION.name };
+const AUTHOR = { userId: USER.id, name: USER.name, sessionId: randomUUID() };
 
 /** A console that was enrolled and signed in and has synced these jobs, now without its server. */
 function offlineConsole(jobs: SyncJob[]): ConsoleCore {
@@ -159,7 +160,7 @@ function storedCopies(db: SqliteDatabase, id: string): { server: string | null; 
 /** A note queued and shown in one transaction, as an action does it. */
 function queueNote(db: SqliteDatabase, target: SyncJob, notes: string): SyncMutation {
   return db.transaction(() => {
-    const mutation = enqueue(db, { type: "job.note", args: { id: target.id, version: target.version, notes }, clientTime: new Date().toISOString() }, target.id, new Date());
+    const mutation = enqueue(db, { type: "job.note", args: { id: target.id, version: target.version, notes }, clientTime: new Date().toISOString() }, target.id, AUTHOR, new Date());
     showChange(db, target.id, mutation, actor);
     return mutation;
   })();
@@ -221,7 +222,8 @@ describe("a job's stored copies", () => {
     const [same, changed] = [job(), job({ status: "QUEUED" })];
     const shown = { ...changed, notes: "Waiting note" };
     const older = new Database(path.join(dir, DATABASE_FILE));
-    const before = MIGRATIONS.length - 1;
+    // The schema before the jobs table was rebuilt (server column nullable).
+    const before = 1;
     for (const migration of MIGRATIONS.slice(0, before)) older.exec(migration);
     older.pragma(`user_version = ${before}`);
     const insert = older.prepare(
