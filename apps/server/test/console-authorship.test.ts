@@ -41,7 +41,7 @@ const rows = async (sql: string, params: unknown[]) => (await stack.db.pool.quer
 describe("the server ends a session while its changes wait", () => {
   it("sends nothing of them under the next person, and everything under their author when they are back", { timeout: 60_000 }, async () => {
     const setup = await createSiteSetup(stack.db, "Revoked Works");
-    const ready = [];
+    const ready: Array<Awaited<ReturnType<typeof addJob>>> = [];
     for (let i = 0; i < 3; i++) ready.push(await addJob(stack.db, setup.siteId, { status: "READY_FOR_PICKUP" }));
     const queued = await addJob(stack.db, setup.siteId);
     const { core, network } = await consoleAt(setup, "STAFF");
