@@ -25,14 +25,14 @@ export function describeChange(row: OutboxRow): string {
   }
 }
 
-/** The change as a lead reads it in a list of someone else's ("Handover of #1042"). */
+/** The change as a lead reads it in a list of someone else's ("Handover of J-001042"). */
 function listed(db: SqliteDatabase, row: OutboxRow): string {
   const job = row.job_id ? getJob(db, row.job_id) : null;
   const of = job ? ` ${formatJobNumber(job.number)}` : "";
   const args = JSON.parse(row.args) as Record<string, unknown>;
   switch (row.type) {
     case "pickup.confirm":
-      return `Handover of${of || " a job"} (pickup code ${String(args.code)})`;
+      return `Handover of${of || " a job"}`;
     case "job.note":
       return `Note on${of || " a job"}`;
     case "job.transition":
