@@ -6,16 +6,16 @@
 // them over.
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { formatJobNumber, generatePickupCode, type SyncJob } from "@orderdeck/contracts";
+import { formatJobNumber, type SyncJob } from "@orderdeck/contracts";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { ConsoleRefusal, createConsoleCore, memorySecretStore, openDatabase, SCHEMA_VERSION, type ConsoleCore } from "../src/index.ts";
 import { applyPullPage, getJob, showChange } from "../src/store/cache.ts";
 import { DATABASE_FILE, MIGRATIONS, type SqliteDatabase } from "../src/store/database.ts";
 import { adoptUnattributed, enqueue, hold, nextBatch, waitingGroups, type Author } from "../src/store/outbox.ts";
+import { deadServerUrl, job } from "./fixtures.ts";
 
 let dir: string;
 let deadUrl: string;
@@ -23,11 +23,7 @@ const cores: ConsoleCore[] = [];
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "orderdeck-authorship-"));
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  deadUrl = `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+  deadUrl = await deadServerUrl();
 });
 
 afterEach(async () => {
@@ -41,48 +37,6 @@ const ALEX = { id: randomUUID(), name: "Alex Staff", email: "alex@orderdeck.test
 const LEE = { id: randomUUID(), name: "Lee Lead", email: "lee@orderdeck.test", role: "LEAD" };
 const author = (user: typeof ALEX, sessionId: string | null = randomUUID()): Author => ({ userId: user.id, name: user.name, sessionId });
 
-let number = 500;
-function job(overrides: Partial<SyncJob> = {}): SyncJob {
-  const now = new Date().toISOString();
-  number++;
-  return {
-    id: randomUUID(),
-    number,
-    title: `Hinge ${number}`,
-    status: "QUEUED",
-    queuePosition: number,
-    priority: "NORMAL",
-    source: "MANUAL",
-    externalId: null,
-    customerId: null,
-    assigneeId: null,
-    assigneeName: null,
-    machine: null,
-    material: null,
-    colour: null,
-    quantity: 1,
-    estimatedMinutes: null,
-    dueAt: null,
-    priceCents: 1_000,
-    currency: "EUR",
-    paymentStatus: "PAID",
-    paidCents: 1_000,
-    fulfilment: "PICKUP",
-    pickupCode: generatePickupCode(),
-    pickedUpAt: null,
-    pickedUpById: null,
-    pickedUpByName: null,
-    pickedUpStationId: null,
-    pickedUpStationName: null,
-    notes: null,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-    archivedAt: null,
-    changeSeq: String(number),
-    ...overrides,
-  };
-}
 
 function pulled(db: SqliteDatabase, jobs: SyncJob[]): void {
   const page = { jobs, customers: [], tombstones: [], site: SITE, handoffs: [], full: true, cursor: `c-${randomUUID()}`, hasMore: false, serverTime: new Date().toISOString() };
