@@ -15,12 +15,21 @@ import {
   poolConnection,
   type RateLimitPolicy,
 } from "@orderdeck/api";
-import { createConsoleCore, syncStateReached, type ConsoleCore, type ConsoleCoreOptions, type SyncState } from "@orderdeck/console-core";
+import {
+  createConsoleCore,
+  createServerClient,
+  syncStateReached,
+  type ConsoleCore,
+  type ConsoleCoreOptions,
+  type ServerClient,
+  type SyncState,
+} from "@orderdeck/console-core";
 import { generatePickupCode } from "@orderdeck/contracts";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { createLogger } from "@orderdeck/logging";
 import type { AddressInfo } from "node:net";
 import pg from "pg";
+import { z } from "zod";
 import { afterAll, beforeAll } from "vitest";
 import { buildApp } from "../src/app.ts";
 
@@ -249,4 +258,35 @@ export async function addJob(
     },
   });
   return { id: job.id, pickupCode: job.pickupCode, number: job.number };
+}
+
+/**
+ * A console's own line to the server that a test can cut while the server stays up (the console is
+ * offline, everyone else is not): every request fails as an unreachable server does.
+ */
+export function cuttableNetwork(): { fetch: typeof fetch; cut(down: boolean): void; refused(path: string): number } {
+  let down = false;
+  const refused: string[] = [];
+  return {
+    fetch: async (input, init) => {
+      if (down) {
+        refused.push(String(input));
+        throw new TypeError("fetch failed: network unreachable");
+      }
+      return fetch(input, init);
+    },
+    cut(next) {
+      down = next;
+    },
+    /** Requests to `path` (e.g. "sync.push") that failed because the line was cut. */
+    refused: (path) => refused.filter((url) => url.includes(path)).length,
+  };
+}
+
+/** The site's admin, signed in over HTTP like any other client of the API (for users.disable, changeRole, …). */
+export async function adminOf(api: RunningApi, setup: SiteSetup): Promise<ServerClient> {
+  let sessionToken: string | null = null;
+  const client = createServerClient({ url: api.url, credentials: () => ({ sessionToken, stationToken: null }) });
+  sessionToken = (await client.mutation("auth.login", { email: setup.users.ADMIN.email, password: PASSWORD }, z.object({ token: z.string() }))).token;
+  return client;
 }

@@ -7,13 +7,20 @@ import { z } from "zod";
 export const ConnectionState = z.enum(["online", "offline", "syncing"]);
 export type ConnectionState = z.infer<typeof ConnectionState>;
 
+/** Changes made here by one person (or, `userId` null, by someone the console did not record) that wait for them to sign in. */
+export const WaitingGroup = z.object({ userId: z.string().nullable(), name: z.string().nullable(), count: z.number() });
+export type WaitingGroup = z.infer<typeof WaitingGroup>;
+
 /** What the console shows at all times: online or not, last sync, changes waiting. */
 export const SyncState = z.object({
   connection: ConnectionState,
   signedIn: z.boolean(),
   enrolled: z.boolean(),
   lastSyncAt: z.string().nullable(),
+  /** Every change made here that the server has not answered, whoever made it. */
   outboxSize: z.number(),
+  /** Of those, the ones that are not the signed-in person's (all, when nobody is), by who made them. */
+  waitingFor: z.array(WaitingGroup),
   lastError: z.string().nullable(),
 });
 export type SyncState = z.infer<typeof SyncState>;
@@ -145,11 +152,29 @@ export const Notice = z.object({
 });
 export type Notice = z.infer<typeof Notice>;
 
+/** One change held on this console for someone who is not signed in (the exceptions screen, for a lead). */
+export const WaitingChange = z.object({
+  mutationId: z.string(),
+  /** "Handover of #1042", "Note on #1043", "Shift handoff", … */
+  description: z.string(),
+  jobId: z.string().nullable(),
+  madeAt: z.string(),
+  authorId: z.string().nullable(),
+  authorName: z.string().nullable(),
+});
+export type WaitingChange = z.infer<typeof WaitingChange>;
+
+export const WaitingChanges = z.object({
+  /** The console that holds them: they exist nowhere else until they are sent. */
+  station: z.object({ id: z.string(), name: z.string() }).nullable(),
+  changes: z.array(WaitingChange),
+});
+export type WaitingChanges = z.infer<typeof WaitingChanges>;
+
 /** A refusal of the console itself (not the server's): what the renderer shows as the reason. */
 export class ConsoleRefusal extends Error {
   readonly code: "PRECONDITION_FAILED" | "NOT_FOUND" | "BAD_REQUEST" | "UNAUTHORIZED" | "CONFLICT" | "FORBIDDEN" | "TOO_MANY_REQUESTS";
-  /** CHANGES_WAITING: the outbox still holds changes the signed-in person made (see signOut). */
-  readonly reason: DomainErrorCode | "OFFLINE" | "NOT_SET_UP" | "CHANGES_WAITING";
+  readonly reason: DomainErrorCode | "OFFLINE" | "NOT_SET_UP";
   constructor(code: ConsoleRefusal["code"], reason: ConsoleRefusal["reason"], message: string) {
     super(message);
     this.name = "ConsoleRefusal";
@@ -194,6 +219,12 @@ export interface ConsoleCoreApi {
   notices: {
     list(): Notice[];
     dismiss(id: number): void;
+  };
+  /** The changes held here for people who are not signed in (LEAD and up). */
+  outbox: {
+    waiting(): WaitingChanges;
+    /** The signed-in lead takes over the changes no author was recorded for; answers how many. */
+    adoptUnattributed(): { adopted: number };
   };
   /** Calls the server live with this station's session; offline it refuses with reason OFFLINE. `what` names the feature in that refusal. */
   online: {

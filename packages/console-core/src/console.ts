@@ -39,10 +39,12 @@ import {
   type QueuePage,
   type SetupState,
 } from "./api.ts";
+import { waitingChanges } from "./outbox/waiting.ts";
 import { findJobByCode, getCustomer, getJob, listHandoffs, readSyncState, showChange, siteOf, storeHandoff } from "./store/cache.ts";
 import { openDatabase, type SqliteDatabase } from "./store/database.ts";
 import { dismissNotice, listNotices } from "./store/journal.ts";
-import { enqueue, outboxSize, pendingPickupOf, resultOf, type OutboxRow } from "./store/outbox.ts";
+import { installationKey } from "./store/installation.ts";
+import { adoptUnattributed, enqueue, outboxSize, pendingPickupOf, resultOf, type Author, type OutboxRow } from "./store/outbox.ts";
 import { fileSecretStore, type Credentials, type SecretStore } from "./store/secrets.ts";
 import { SyncEngine } from "./sync/engine.ts";
 import type { Actor } from "./sync/optimistic.ts";
@@ -77,7 +79,7 @@ const Station = z.object({ id: z.string(), name: z.string() });
 const User = z.object({ id: z.string(), name: z.string(), email: z.string(), role: z.string() });
 const Site = z.object({ id: z.string(), name: z.string(), timezone: z.string() });
 const Enrolled = z.object({ stationToken: z.string(), station: Station, site: Site });
-const SignedIn = z.object({ token: z.string(), user: User, site: Site, station: Station.nullable() });
+const SignedIn = z.object({ token: z.string(), sessionId: z.string(), user: User, site: Site, station: Station.nullable() });
 
 const ROLE_RANK: Record<string, number> = { STAFF: 1, LEAD: 2, ADMIN: 3 };
 const NEXT_IN_QUEUE = 10;
@@ -140,6 +142,16 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   };
   const enrolled = () => credentials.stationToken !== null && parsed("station", Station) !== null;
   const signedIn = () => enrolled() && credentials.sessionToken !== null;
+  /** The person signed in and their session: whose changes the outbox takes and sends. */
+  const author = (): Author | null => {
+    const user = signedIn() ? parsed("user", User) : null;
+    return user ? { userId: user.id, name: user.name, sessionId: setting("session_id") } : null;
+  };
+  const forgetSession = (): void => {
+    saveCredentials({ ...credentials, sessionToken: null });
+    setSetting("user", null);
+    setSetting("session_id", null);
+  };
 
   const engine = new SyncEngine({
     db,
@@ -147,10 +159,10 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     actor,
     enrolled,
     signedIn,
-    onSignedOut: () => {
-      saveCredentials({ ...credentials, sessionToken: null });
-      setSetting("user", null);
-    },
+    sender: author,
+    // The server ended the session (expired, revoked, user disabled): the changes its person made
+    // stay theirs and wait for them to sign in again; nobody else's session sends them.
+    onSignedOut: forgetSession,
     pollIntervalMs: options.pollIntervalMs,
     backoff: options.backoff,
     pullLimit: options.pullLimit,
@@ -184,14 +196,21 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     if (!enrolled()) throw new ConsoleRefusal("PRECONDITION_FAILED", "NOT_SET_UP", "This console is not enrolled yet: enroll it with a code from an admin.");
     if (!signedIn()) throw new ConsoleRefusal("UNAUTHORIZED", "UNAUTHENTICATED", "Sign in first.");
   };
+  const requireAuthor = (): Author => {
+    requireSignedIn();
+    const me = author();
+    if (!me) throw new ConsoleRefusal("UNAUTHORIZED", "UNAUTHENTICATED", "Sign in first.");
+    return me;
+  };
 
   // ---- the one path of every action --------------------------------------------------------------
 
-  /** Queues a change and shows it, in one SQLite transaction, then asks the engine to push. */
+  /** Queues a change of the signed-in person and shows it, in one SQLite transaction, then asks the engine to push. */
   const act = <K extends SyncMutationType>(type: K, args: z.input<(typeof SYNC_MUTATION_ARGS)[K]>, jobId: string | null): SyncMutation => {
     const valid = SYNC_MUTATION_ARGS[type].parse(args);
+    const by = requireAuthor();
     const mutation = db.transaction(() => {
-      const queued = enqueue(db, { type, args: valid, clientTime: now().toISOString() } as Omit<SyncMutation, "id">, jobId, now());
+      const queued = enqueue(db, { type, args: valid, clientTime: now().toISOString() } as Omit<SyncMutation, "id">, jobId, by, now());
       if (jobId) showChange(db, jobId, queued, actor());
       return queued;
     })();
@@ -211,7 +230,8 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     const job = jobId ? getJob(db, jobId) : null;
     return {
       mutationId: mutation.id,
-      status: result?.status ?? "pending",
+      // A deferred change is never stored as an answer: it is still waiting.
+      status: result && result.status !== "deferred" ? result.status : "pending",
       message: result?.message ?? null,
       job: job ? localJob(job) : null,
       handoff: result?.handoff ?? null,
@@ -448,11 +468,17 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
         return setupState();
       },
       async enroll(code) {
-        const enrolledAs = await onlineCall((c) => c.mutation("stations.enroll", { code }, Enrolled), "Enrolling");
+        // The installation key: enrolled again, this console keeps the server's record of the
+        // changes its earlier station sent, so one applied but never confirmed is not applied twice.
+        const enrolledAs = await onlineCall(
+          (c) => c.mutation("stations.enroll", { code, installationKey: installationKey(db) }, Enrolled),
+          "Enrolling",
+        );
         saveCredentials({ stationToken: enrolledAs.stationToken, sessionToken: null });
         setSetting("station", JSON.stringify(enrolledAs.station));
         setSetting("site", JSON.stringify(enrolledAs.site));
         setSetting("user", null);
+        setSetting("session_id", null);
         engine.touched();
         return setupState();
       },
@@ -461,34 +487,24 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
         const session = await onlineCall((c) => c.mutation("auth.login", { email, password }, SignedIn), "Signing in");
         saveCredentials({ ...credentials, sessionToken: session.token });
         setSetting("user", JSON.stringify(session.user));
+        setSetting("session_id", session.sessionId);
         setSetting("site", JSON.stringify(session.site));
         engine.touched();
         engine.kick();
         return setupState();
       },
       async signOut() {
-        // A waiting change reaches the server under the session it is sent with, and the server
-        // records that session's person as the one who made it. So the changes go first; while
-        // they cannot (the server is out of reach), this person stays signed in, or whoever signs
-        // in next would be recorded as having made them.
-        if (credentials.sessionToken && outboxSize(db) > 0) await engine.syncNow();
-        const waiting = outboxSize(db);
-        if (waiting > 0) {
-          throw new ConsoleRefusal(
-            "PRECONDITION_FAILED",
-            "CHANGES_WAITING",
-            `${waiting === 1 ? "1 change made here is" : `${waiting} changes made here are`} still waiting to reach the server, and must be sent under your name: ` +
-              "sign out once the console is back online and they have gone through.",
-          );
-        }
+        // Anyone can sign out at any time. Their waiting changes stay theirs: sent first while the
+        // server is there, otherwise kept here and sent only under a later session of theirs (the
+        // status bar and the sign-in screen say whom they wait for), never under the next person's.
+        if (credentials.sessionToken && engine.reachable && outboxSize(db) > 0) await engine.syncNow();
         if (credentials.sessionToken) {
           // Best effort: offline, the session simply expires on the server.
           await serverClient()
             .mutation("auth.logout", undefined, z.unknown())
             .catch(() => undefined);
         }
-        saveCredentials({ ...credentials, sessionToken: null });
-        setSetting("user", null);
+        forgetSession();
         engine.touched();
         return setupState();
       },
@@ -617,6 +633,22 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     notices: {
       list: () => listNotices(db),
       dismiss: (id) => dismissNotice(db, id, now()),
+    },
+
+    outbox: {
+      waiting() {
+        const me = requireAuthor();
+        requireLead("The changes waiting on this console");
+        return waitingChanges(db, me, parsed("station", Station));
+      },
+      adoptUnattributed() {
+        const me = requireAuthor();
+        requireLead("Taking over changes");
+        const adopted = adoptUnattributed(db, me);
+        engine.touched();
+        engine.kick();
+        return { adopted };
+      },
     },
 
     online: {

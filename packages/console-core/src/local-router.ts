@@ -11,6 +11,7 @@ import {
   QueuePage,
   SetupState,
   SyncState,
+  WaitingChanges,
   type ConsoleCoreApi,
 } from "./api.ts";
 import { procedure, t } from "./local-trpc.ts";
@@ -158,6 +159,12 @@ export function createLocalRouter(options: LocalRouterOptions) {
 
     /** Server-only features (reorder, bulk, views, exceptions, operations, admin): answered live, never from the cache. */
     online: onlineRouter(options.core),
+
+    /** Changes held on this console for people who are not signed in (LEAD and up; the exceptions screen). */
+    outbox: t.router({
+      waiting: procedure.output(WaitingChanges).query(() => core().outbox.waiting()),
+      adoptUnattributed: procedure.output(z.object({ adopted: z.number() })).mutation(() => core().outbox.adoptUnattributed()),
+    }),
 
     notices: t.router({
       list: procedure.output(z.array(Notice)).query(() => core().notices.list()),

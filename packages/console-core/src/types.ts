@@ -14,4 +14,7 @@ export type {
   QueuePage,
   SetupState,
   SyncState,
+  WaitingChange,
+  WaitingChanges,
+  WaitingGroup,
 } from "./api.ts";

@@ -4,7 +4,6 @@
 // changes wait on it, and every action made offline is answered from the cache and kept in the outbox.
 import { randomUUID } from "node:crypto";
 import { mkdtemp, rm } from "node:fs/promises";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { generatePickupCode, type SyncJob, type SyncMutation, type SyncMutationResult, type SyncPullPage } from "@orderdeck/contracts";
@@ -14,22 +13,16 @@ import { createConsoleCore, createLocalRouter, memorySecretStore, openDatabase, 
 import { applyPullPage, getJob, refreshJob, showChange, storeServerJob } from "../src/store/cache.ts";
 import { DATABASE_FILE, MIGRATIONS, type SqliteDatabase } from "../src/store/database.ts";
 import { enqueue, settle } from "../src/store/outbox.ts";
+import { deadServerUrl, job } from "./fixtures.ts";
 
 let dir: string;
 let deadUrl: string;
 const open: ConsoleCore[] = [];
 
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  const address = server.address();
-  await new Promise<void>((resolve) => server.close(() => resolve()));
-  return typeof address === "object" && address ? address.port : 0;
-}
 
 beforeEach(async () => {
   dir = await mkdtemp(path.join(tmpdir(), "orderdeck-core-"));
-  deadUrl = `http://127.0.0.1:${await freePort()}`;
+  deadUrl = await deadServerUrl();
 });
 
 afterEach(async () => {
@@ -41,48 +34,6 @@ const SITE = { id: randomUUID(), name: "Offline Werkstatt", timezone: "Europe/Be
 const USER = { id: randomUUID(), name: "Sam Staff", email: "sam@orderdeck.test", role: "LEAD" };
 const STATION = { id: randomUUID(), name: "Counter 1" };
 
-let seq = 1000;
-function job(overrides: Partial<SyncJob> = {}): SyncJob {
-  const now = new Date().toISOString();
-  seq++;
-  return {
-    id: randomUUID(),
-    number: seq,
-    title: `Bracket ${seq}`,
-    status: "READY_FOR_PICKUP",
-    queuePosition: seq,
-    priority: "NORMAL",
-    source: "MANUAL",
-    externalId: null,
-    customerId: null,
-    assigneeId: null,
-    assigneeName: null,
-    machine: null,
-    material: null,
-    colour: null,
-    quantity: 1,
-    estimatedMinutes: null,
-    dueAt: null,
-    priceCents: 2_000,
-    currency: "EUR",
-    paymentStatus: "PAID",
-    paidCents: 2_000,
-    fulfilment: "PICKUP",
-    pickupCode: generatePickupCode(),
-    pickedUpAt: null,
-    pickedUpById: null,
-    pickedUpByName: null,
-    pickedUpStationId: null,
-    pickedUpStationName: null,
-    notes: null,
-    version: 1,
-    createdAt: now,
-    updatedAt: now,
-    archivedAt: null,
-    changeSeq: String(seq),
-    ...overrides,
-  };
-}
 
 function page(jobs: SyncJob[], extra: Partial<SyncPullPage> = {}): SyncPullPage {
   return {
@@ -100,6 +51,7 @@ function page(jobs: SyncJob[], extra: Partial<SyncPullPage> = {}): SyncPullPage 
 }
 
 const actor = { userId: USER.id, userName: USER.name, stationId: STATION.id, stationName: STATION.name };
+const AUTHOR = { userId: USER.id, name: USER.name, sessionId: randomUUID() };
 
 /** A console that was enrolled and signed in and has synced these jobs, now without its server. */
 function offlineConsole(jobs: SyncJob[]): ConsoleCore {
@@ -159,7 +111,7 @@ function storedCopies(db: SqliteDatabase, id: string): { server: string | null; 
 /** A note queued and shown in one transaction, as an action does it. */
 function queueNote(db: SqliteDatabase, target: SyncJob, notes: string): SyncMutation {
   return db.transaction(() => {
-    const mutation = enqueue(db, { type: "job.note", args: { id: target.id, version: target.version, notes }, clientTime: new Date().toISOString() }, target.id, new Date());
+    const mutation = enqueue(db, { type: "job.note", args: { id: target.id, version: target.version, notes }, clientTime: new Date().toISOString() }, target.id, AUTHOR, new Date());
     showChange(db, target.id, mutation, actor);
     return mutation;
   })();
@@ -221,7 +173,8 @@ describe("a job's stored copies", () => {
     const [same, changed] = [job(), job({ status: "QUEUED" })];
     const shown = { ...changed, notes: "Waiting note" };
     const older = new Database(path.join(dir, DATABASE_FILE));
-    const before = MIGRATIONS.length - 1;
+    // The schema before the jobs table was rebuilt (server column nullable).
+    const before = 1;
     for (const migration of MIGRATIONS.slice(0, before)) older.exec(migration);
     older.pragma(`user_version = ${before}`);
     const insert = older.prepare(

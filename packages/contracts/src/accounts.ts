@@ -92,6 +92,12 @@ export type UserPage = z.infer<typeof UserPage>;
 // ---- Stations ------------------------------------------------------------------------------------
 
 export const StationEnrollmentInput = z.object({ name: StationName });
+/**
+ * A console installation's own random key (32 bytes, base64url), made once in its local database
+ * and sent with every enrollment: stations enrolled with the same key share the client-mutation
+ * ledger, so a console enrolled again is not applied twice what its old station already was.
+ */
+export const ConsoleInstallationKey = z.string().regex(/^[A-Za-z0-9_-]{43}$/, "An installation key is 32 random bytes in base64url (43 characters).");
 export const StationRef = z.object({ stationId: RecordId });
 
 export const EnrollmentCreated = z.object({

@@ -163,17 +163,23 @@ export type SyncMutationArgs = { [K in SyncMutationType]: z.output<(typeof SYNC_
  * that one malformed change is answered "rejected" instead of blocking the outbox behind it.
  */
 export const SyncMutationEnvelope = z.strictObject({
-  /** The console's mutation id (a UUID): the server applies each (station, id) at most once. */
+  /** The console's mutation id (a UUID): the server applies each (console installation, id) at most once. */
   id: z.uuid(),
   type: SyncMutationType,
   args: z.unknown(),
   /** When the person did it, on the console's clock. */
   clientTime: IsoDateTime,
+  /**
+   * The user who made it (the console's outbox records it). A change is applied only under a
+   * session of that user; under anyone else's it is answered "deferred" and nothing is recorded.
+   * Absent from consoles older than authorship: applied under the session that sends it.
+   */
+  authorId: z.uuid().optional(),
 });
 export type SyncMutationEnvelope = z.infer<typeof SyncMutationEnvelope>;
 
 export type SyncMutation = {
-  [K in SyncMutationType]: { id: string; type: K; args: SyncMutationArgs[K]; clientTime: string };
+  [K in SyncMutationType]: { id: string; type: K; args: SyncMutationArgs[K]; clientTime: string; authorId?: string };
 }[SyncMutationType];
 
 export const SyncPushInput = z.strictObject({
@@ -185,16 +191,25 @@ export const SyncPushInput = z.strictObject({
 });
 export type SyncPushInput = z.input<typeof SyncPushInput>;
 
+/** What the ledger records of a mutation: applied; rejected (the rule said no); conflict (the row changed meanwhile). */
 export const SyncMutationStatus = z.enum(["applied", "rejected", "conflict"]);
 export type SyncMutationStatus = z.infer<typeof SyncMutationStatus>;
+
+/**
+ * A recorded answer, or "deferred": refused only because of who sent it (the session's role is too
+ * low for it now, or the session is not its author's). Nothing is recorded for a deferred change:
+ * the console keeps it waiting and sends it again under a later session of its author.
+ */
+export const SyncResultStatus = z.enum(["applied", "rejected", "conflict", "deferred"]);
+export type SyncResultStatus = z.infer<typeof SyncResultStatus>;
 
 export const DomainErrorCodeSchema = z.enum(Object.keys(ERROR_CODES) as [DomainErrorCode, ...DomainErrorCode[]]);
 
 export const SyncMutationResult = z.object({
   id: z.string(),
   type: SyncMutationType,
-  /** applied; rejected (the rule said no: the same reason as the online procedure); conflict (the row changed meanwhile). */
-  status: SyncMutationStatus,
+  /** applied; rejected (the rule said no: the same reason as the online procedure); conflict (the row changed meanwhile); deferred (see SyncResultStatus). */
+  status: SyncResultStatus,
   reason: DomainErrorCodeSchema.nullable(),
   message: z.string().nullable(),
   details: z.record(z.string(), z.unknown()).nullable(),

@@ -16,4 +16,7 @@ export type {
   ServerStatus,
   SetupState,
   SyncState,
+  WaitingChange,
+  WaitingChanges,
+  WaitingGroup,
 } from "@orderdeck/console-core/types";

@@ -28,6 +28,8 @@ export interface StationView {
 export interface SignedIn {
   /** The bearer token of the new session; shown only in this answer. */
   token: string;
+  /** The session's id (not a secret): a console records it with each change made under it. */
+  sessionId: string;
   expiresAt: Date;
   user: UserView;
   site: SiteView;
@@ -167,6 +169,7 @@ export async function login(ctx: Context, input: { email: string; password: stri
 
   return {
     token: opened.token,
+    sessionId: opened.sessionId,
     expiresAt: opened.expiresAt,
     user: { id: user.id, email: user.email, name: user.name, role: user.role },
     site: { id: user.site.id, name: user.site.name, timezone: user.site.timezone },

@@ -309,11 +309,11 @@ function ledgerKey(scan: ScanContext): MutationKey {
   return { siteId: scan.siteId, stationId: scan.stationId, userId: scan.userId, mutationId: scan.clientMutationId };
 }
 
-/** Claims the scan's mutation id in the ledger: null when first, else the stored first answer. */
-async function claimMutation(tx: TransactionClient, scan: ScanContext): Promise<StoredAnswer | null> {
+/** Claims the scan's mutation id in the ledger: its claim when first, else the stored first answer. */
+async function claimMutation(tx: TransactionClient, scan: ScanContext): Promise<{ claimId: string; replay: null } | { claimId: null; replay: StoredAnswer }> {
   const args = { code: scan.code.slice(0, SCAN_CODE_MAX), scannedAt: scan.scannedAt.toISOString() };
-  const first = await claimLedger(tx, ledgerKey(scan), MUTATION_TYPE, args);
-  if (!first) return null;
+  const { claimId, first } = await claimLedger(tx, ledgerKey(scan), MUTATION_TYPE, args);
+  if (claimId !== null) return { claimId, replay: null };
   const firstArgs = first.args;
   const sameScan =
     first.type === MUTATION_TYPE &&
@@ -324,11 +324,11 @@ async function claimMutation(tx: TransactionClient, scan: ScanContext): Promise<
   if (!sameScan || !isStoredAnswer(first.result)) {
     throw new DomainError(
       "VERSION_CONFLICT",
-      "This station already used that client mutation id for something else; send the scan with a new id.",
+      "This console already used that client mutation id for something else; send the scan with a new id.",
       { clientMutationId: scan.clientMutationId },
     );
   }
-  return first.result;
+  return { claimId: null, replay: first.result };
 }
 
 /**
@@ -435,11 +435,11 @@ async function stationName(tx: TransactionClient, principal: Principal, stationI
 
 /** The online scan: claim the mutation id, decide, store the answer, all in one transaction. */
 async function decideAndApply(tx: TransactionClient, deps: PickupDependencies, principal: Principal, scan: ScanContext, requestId: string): Promise<StoredAnswer> {
-  const replay = await claimMutation(tx, scan);
+  const { claimId, replay } = await claimMutation(tx, scan);
   if (replay) return replay.ok ? { ok: true, confirmation: { ...replay.confirmation, replayed: true } } : replay;
   const { jobId: _jobId, ...answer } = await decideScanInTx(tx, deps, principal, scan, requestId);
   const stored = answer as StoredAnswer;
-  await settleLedger(tx, ledgerKey(scan), stored.ok ? "APPLIED" : "REJECTED", stored as unknown as Prisma.InputJsonValue, deps.now?.() ?? new Date());
+  await settleLedger(tx, claimId, stored.ok ? "APPLIED" : "REJECTED", stored as unknown as Prisma.InputJsonValue, deps.now?.() ?? new Date());
   return stored;
 }
 

@@ -1,4 +1,4 @@
-import { StationEnrollmentInput, StationRef } from "@orderdeck/contracts";
+import { ConsoleInstallationKey, StationEnrollmentInput, StationRef } from "@orderdeck/contracts";
 import { z } from "zod";
 import { authedProcedure, publicProcedure, router } from "../trpc.ts";
 import { normalizeEnrollmentCode } from "./enrollment-code.ts";
@@ -17,8 +17,13 @@ export const stationsRouter = router({
     .input(StationEnrollmentInput)
     .mutation(({ ctx, input }) => createEnrollment(ctx, input)),
 
-  /** A console, not signed in yet, exchanges its code for a station token (once; rate-limited per address). */
-  enroll: publicProcedure.input(z.object({ code: EnrollmentCode })).mutation(({ ctx, input }) => enroll(ctx, input)),
+  /**
+   * A console, not signed in yet, exchanges its code for a station token (once; rate-limited per
+   * address). With its installation key, a console enrolled again keeps its ledger entries.
+   */
+  enroll: publicProcedure
+    .input(z.object({ code: EnrollmentCode, installationKey: ConsoleInstallationKey.optional() }))
+    .mutation(({ ctx, input }) => enroll(ctx, input)),
 
   revoke: authedProcedure
     .meta({ role: "ADMIN" })

@@ -1,5 +1,6 @@
+import { createHash } from "node:crypto";
 import { DomainError, type EnrollmentCreated, type PendingEnrollment, type StationList, type StationRevoked, type StationView } from "@orderdeck/contracts";
-import { inSite } from "@orderdeck/db";
+import { inSite, type TransactionClient } from "@orderdeck/db";
 import { writeAudit, writeCallerAudit } from "../audit/log.ts";
 import { revokeSessionsAtStation } from "../auth/sessions.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
@@ -47,8 +48,24 @@ export interface Enrolled {
   site: { id: string; name: string; timezone: string };
 }
 
+/**
+ * The installation a station enrolled with `key` is: the one of the site's latest station enrolled
+ * with the same key, if any (a console enrolled again), else a new one. Only the key's SHA-256 is
+ * stored; the key is 256 random bits, so its hash needs no secret (and survives a rotated one).
+ */
+async function installationOf(tx: TransactionClient, siteId: string, key: string | undefined): Promise<{ installationId?: string; installationKeyHash: string | null }> {
+  if (key === undefined) return { installationKeyHash: null };
+  const installationKeyHash = createHash("sha256").update(key).digest("hex");
+  const earlier = await tx.station.findFirst({
+    where: { siteId, installationKeyHash },
+    orderBy: { createdAt: "desc" },
+    select: { installationId: true },
+  });
+  return { installationId: earlier?.installationId, installationKeyHash };
+}
+
 /** A console exchanges a one-time code for its station token. */
-export async function enroll(ctx: Context, input: { code: string }): Promise<Enrolled> {
+export async function enroll(ctx: Context, input: { code: string; installationKey?: string }): Promise<Enrolled> {
   await spend(ctx, "enrollPerIp", limiterKey(ctx.ip), "Too many enrollment attempts from this address.");
 
   const codeHash = hashToken(ctx.sessions.secretKey, input.code);
@@ -79,8 +96,9 @@ export async function enroll(ctx: Context, input: { code: string }): Promise<Enr
     });
     if (claimed.count !== 1) throw new DomainError("UNAUTHENTICATED", CODE_REFUSED);
     const token = newToken();
+    const installation = await installationOf(tx, enrollment.siteId, input.installationKey);
     const station = await tx.station.create({
-      data: { siteId: enrollment.siteId, name: enrollment.name, tokenHash: hashToken(ctx.sessions.secretKey, token), lastSeenAt: now },
+      data: { siteId: enrollment.siteId, name: enrollment.name, tokenHash: hashToken(ctx.sessions.secretKey, token), lastSeenAt: now, ...installation },
     });
     await tx.stationEnrollment.update({ where: { id: enrollment.id }, data: { stationId: station.id } });
     await writeAudit(tx, ctx, {
@@ -88,7 +106,13 @@ export async function enroll(ctx: Context, input: { code: string }): Promise<Enr
       actorStationId: station.id,
       action: "station.enrolled",
       target: `station:${station.id}`,
-      details: { enrollmentId: enrollment.id, name: station.name, enrollmentCreatedBy: enrollment.createdById },
+      details: {
+        enrollmentId: enrollment.id,
+        name: station.name,
+        enrollmentCreatedBy: enrollment.createdById,
+        // Enrolled again: the changes its earlier station sent are recognised under this one.
+        sameInstallationAsEarlierStation: installation.installationId !== undefined,
+      },
     });
     const site = await tx.site.findUniqueOrThrow({ where: { id: enrollment.siteId }, select: { id: true, name: true, timezone: true } });
     return { stationToken: token, station: { id: station.id, name: station.name }, site };

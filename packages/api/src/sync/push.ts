@@ -1,7 +1,10 @@
 // sync.push: a console's outbox, replayed in order. Each mutation runs in its own transaction
 // through the same service functions as the online procedures, claimed in the client-mutation
-// ledger by (station, mutation id) first, so it is applied at most once and a repeat (a lost
-// response, a console that crashed before marking it sent) gets the stored answer again.
+// ledger by (console installation, mutation id) first, so it is applied at most once and a repeat
+// (a lost response, a console that crashed before marking it sent, or was enrolled again since)
+// gets the stored answer again. A change refused only because of who sends it (another person's
+// change, a role the sender lacks now) is answered "deferred" and recorded nowhere: the console
+// keeps it for a later session of its author.
 import {
   DomainError,
   SYNC_MUTATION_ARGS,
@@ -13,6 +16,7 @@ import {
   type SyncMutationEnvelope,
   type SyncMutationResult,
   type SyncMutationType,
+  type SyncResultStatus,
   type SyncPushResult,
 } from "@orderdeck/contracts";
 import { inSite, type Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
@@ -81,9 +85,12 @@ function answer(status: SyncMutationStatus, fields: Partial<StoredAnswer> = {}):
   return { v: 1, status, reason: null, message: null, details: null, receipts: [], jobId: null, handoffId: null, ...fields };
 }
 
+/** The sender's role is too low for the change: a matter of who sends it, not of the change (deferred). */
+class RoleRefusal extends DomainError {}
+
 function requireLead(principal: Principal, what: string): void {
   if (!hasRole(principal.role, "LEAD")) {
-    throw new DomainError("FORBIDDEN", `${what} needs the LEAD role; you are signed in as ${principal.role}.`);
+    throw new RoleRefusal("FORBIDDEN", `${what} needs the LEAD role; you are signed in as ${principal.role}.`);
   }
 }
 
@@ -172,7 +179,7 @@ function replayOf(entry: LedgerEntry, type: SyncMutationType): StoredAnswer {
   }
   return answer("rejected", {
     reason: "VERSION_CONFLICT",
-    message: "This station already used that mutation id for a different change; the console must send the change with a new id.",
+    message: "This console already used that mutation id for a different change; the console must send the change with a new id.",
   });
 }
 
@@ -209,27 +216,25 @@ function haltOf(error: unknown): Halt {
   return new Halt(error.message, error.reason, typeof retryAfter === "number" ? retryAfter : null);
 }
 
+/** An answer that is not recorded: the same change is decided afresh when it comes again. */
+function unrecorded(mutation: SyncMutationEnvelope, status: SyncResultStatus, reason: DomainErrorCode, message: string): SyncMutationResult {
+  return { id: mutation.id, type: mutation.type, status, reason, message, details: null, replayed: false, job: null, handoff: null, receipts: [] };
+}
+
 /** Applies one mutation; a thrown Halt means it was left untouched and the batch stops there. */
 async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<SyncMutationResult> {
   const { principal } = call;
   const now = call.now?.() ?? new Date();
   const type = mutation.type;
+  // Recorded under this session's person, a change another person made would be theirs no more.
+  if (mutation.authorId !== undefined && mutation.authorId !== principal.userId) {
+    return unrecorded(mutation, "deferred", "FORBIDDEN", "This change was made by another person; it is sent only while they are signed in.");
+  }
   const parsed = SYNC_MUTATION_ARGS[type].safeParse(mutation.args);
   if (!parsed.success) {
     // Deterministic, so nothing needs storing: the same bytes are refused the same way again.
     const fields = parsed.error.issues.map((i) => `${i.path.join(".") || "args"}: ${i.message}`).join("; ");
-    return {
-      id: mutation.id,
-      type,
-      status: "rejected",
-      reason: "VALIDATION_FAILED",
-      message: `This change cannot be applied as sent (${fields}).`,
-      details: null,
-      replayed: false,
-      job: null,
-      handoff: null,
-      receipts: [],
-    };
+    return unrecorded(mutation, "rejected", "VALIDATION_FAILED", `This change cannot be applied as sent (${fields}).`);
   }
   const args = parsed.data as Record<string, unknown>;
   const key: MutationKey = { siteId: principal.siteId, stationId: principal.stationId ?? "", userId: principal.userId, mutationId: mutation.id };
@@ -251,13 +256,15 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
 
   try {
     return await inSite(call.prisma, principal.siteId, async (tx) => {
-      const first = await claimMutation(tx, key, type, ledgerArgs);
+      const { claimId, first } = await claimMutation(tx, key, type, ledgerArgs);
       if (first) return present(tx, call, mutation.id, type, replayOf(first, type), true, now);
       const stored = await applyOne(tx, ctx, type, parsed.data as SyncMutationArgs[typeof type]);
-      await settleMutation(tx, key, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
+      await settleMutation(tx, claimId, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
       return present(tx, call, mutation.id, type, stored, false, now);
     });
   } catch (error) {
+    // Its transaction rolled back whole, its claim with it: a later session of its author decides afresh.
+    if (error instanceof RoleRefusal) return unrecorded(mutation, "deferred", error.reason, error.message);
     const refusal = error instanceof DomainError ? error : databaseRefusal(error);
     // The database failing (or a lost race it reports) says nothing about the change itself.
     const transient = !refusal || TRANSIENT_REASONS.has(refusal.reason) || (!(error instanceof DomainError) && refusal.reason === "VERSION_CONFLICT");
@@ -266,7 +273,7 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
     // a concurrent delivery of the same mutation got there first.
     const stored = refusalAnswer(type, refusal, args);
     return inSite(call.prisma, principal.siteId, async (tx) => {
-      const first = await claimMutation(tx, key, type, ledgerArgs);
+      const { claimId, first } = await claimMutation(tx, key, type, ledgerArgs);
       if (first) return present(tx, call, mutation.id, type, replayOf(first, type), true, now);
       if (type === "pickup.confirm") {
         const scan = {
@@ -279,7 +286,7 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
         };
         await recordScan(tx, scan, scanOutcomeFor(refusal.reason, args.offline === true), null, now);
       }
-      await settleMutation(tx, key, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
+      await settleMutation(tx, claimId, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
       return present(tx, call, mutation.id, type, stored, false, now);
     });
   }

@@ -13,7 +13,7 @@ import {
 } from "@orderdeck/contracts";
 import { applyToJob, type Actor } from "../sync/optimistic.ts";
 import { stmt, type SqliteDatabase } from "./database.ts";
-import { pendingForJob } from "./outbox.ts";
+import { pendingForJob, toMutation } from "./outbox.ts";
 
 interface JobRow {
   id: string;
@@ -55,9 +55,12 @@ function writeJob(db: SqliteDatabase, server: SyncJob, shown: SyncJob, generatio
   });
 }
 
-/** The row as shown: the server's, with this console's unanswered changes applied in order. */
+/** The row as shown: the server's, with this console's unanswered changes applied in order, each as its author's. */
 function rebase(db: SqliteDatabase, server: SyncJob, actor: Actor): SyncJob {
-  return pendingForJob(db, server.id).reduce((job: SyncJob, mutation: SyncMutation) => applyToJob(job, mutation, actor), server);
+  return pendingForJob(db, server.id).reduce(
+    (job: SyncJob, row) => applyToJob(job, toMutation(row), { ...actor, userId: row.author_id, userName: row.author_name }),
+    server,
+  );
 }
 
 /**

@@ -112,6 +112,28 @@ export const MIGRATIONS: readonly string[] = [
   CREATE INDEX jobs_pickup_code ON jobs (pickup_code);
   CREATE INDEX jobs_number ON jobs (number);
   `,
+  `
+  -- Who made each change: it is sent only under a session of that user (console-core/src/outbox/).
+  -- author_session: the session it was made under, for the record. held_session: the session under
+  -- which the server deferred it (the author's role was too low for it then); it is sent again
+  -- under a later one.
+  ALTER TABLE outbox ADD COLUMN author_id TEXT;
+  ALTER TABLE outbox ADD COLUMN author_name TEXT;
+  ALTER TABLE outbox ADD COLUMN author_session TEXT;
+  ALTER TABLE outbox ADD COLUMN held_session TEXT;
+  -- Changes written before this recorded no author. The console let nobody sign out while changes
+  -- of theirs waited, and the user setting names whoever is signed in (it is cleared at sign-out,
+  -- when the server ends the session, and at enrollment): so waiting changes belong to that person
+  -- when someone is signed in. With nobody signed in they cannot be told apart (the server may
+  -- have ended the session of the one who made them, and someone else may have made some since):
+  -- they stay unattributed and wait for a lead, who sees them in the exceptions and takes them
+  -- over under their own name, or not at all.
+  UPDATE outbox
+     SET author_id = (SELECT json_extract(value, '$.id') FROM settings WHERE key = 'user' AND json_valid(value)),
+         author_name = (SELECT json_extract(value, '$.name') FROM settings WHERE key = 'user' AND json_valid(value))
+   WHERE status IN ('pending', 'sent');
+  CREATE INDEX outbox_author ON outbox (author_id, status, seq);
+  `,
 ];
 
 export const SCHEMA_VERSION = MIGRATIONS.length;

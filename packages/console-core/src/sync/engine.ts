@@ -1,6 +1,7 @@
-// The sync engine: pushes the outbox in order whenever the server is there, pulls on start, on
-// every poke from sync.events and on a timer, backs off exponentially (with jitter) while the
-// server is unreachable, and publishes { connection, lastSyncAt, outboxSize, lastError } to
+// The sync engine: pushes the signed-in person's own changes in outbox order whenever the server
+// is there (everyone else's wait for them to sign in), pulls on start, on every poke from
+// sync.events and on a timer, backs off exponentially (with jitter) while the server is
+// unreachable, and publishes { connection, lastSyncAt, outboxSize, waitingFor, lastError } to
 // whoever listens. One loop, one cycle at a time: a push and a pull never overlap, and nothing
 // else writes the cursor.
 import {
@@ -15,7 +16,8 @@ import {
 import type { SyncState } from "../api.ts";
 import { applyPullPage, readSyncState, refreshJob, resetCursor, storeHandoff, storeServerJob } from "../store/cache.ts";
 import type { SqliteDatabase } from "../store/database.ts";
-import { getOutboxRow, markSent, nextBatch, outboxSize, settle, toMutation, type OutboxRow } from "../store/outbox.ts";
+import { describeChange } from "../outbox/waiting.ts";
+import { getOutboxRow, hold, markSent, nextBatch, outboxSize, settle, toMutation, waitingGroups, type Author, type OutboxRow } from "../store/outbox.ts";
 import { addNotice, logSync } from "../store/journal.ts";
 import type { Actor } from "./optimistic.ts";
 import { classify, ServerCallError, type ServerClient } from "./server-client.ts";
@@ -27,6 +29,8 @@ export interface SyncEngineOptions {
   actor: () => Actor;
   enrolled: () => boolean;
   signedIn: () => boolean;
+  /** The signed-in person and session: only their own changes are sent. Null when nobody is signed in. */
+  sender: () => Author | null;
   /** The server no longer accepts the session: forget it (the person signs in again). */
   onSignedOut: (message: string) => void;
   /** A timer pull while online (pokes bring changes sooner). */
@@ -68,6 +72,7 @@ export class SyncEngine {
       enrolled: options.enrolled(),
       lastSyncAt: stored.last_sync_at,
       outboxSize: outboxSize(options.db),
+      waitingFor: waitingGroups(options.db, options.sender()?.userId ?? null),
       lastError: null,
     };
   }
@@ -97,6 +102,7 @@ export class SyncEngine {
       signedIn: this.options.signedIn(),
       enrolled: this.options.enrolled(),
       outboxSize: outboxSize(this.options.db),
+      waitingFor: waitingGroups(this.options.db, this.options.sender()?.userId ?? null),
     };
     if (JSON.stringify(next) === JSON.stringify(this.current)) return;
     this.current = next;
@@ -206,14 +212,15 @@ export class SyncEngine {
   /** One push-then-pull; true when the server was reached and everything went through. */
   private async cycle(): Promise<boolean> {
     const client = this.options.client();
-    if (!client || !this.options.signedIn()) {
+    const sender = this.options.sender();
+    if (!client || !sender || !this.options.signedIn()) {
       this.closeEvents();
       this.publish({ connection: "offline", lastError: this.options.enrolled() ? "Signed out: sign in to sync." : "This console is not enrolled yet." });
       return true;
     }
     this.publish({ connection: "syncing" });
     try {
-      const waiting = await this.pushAll(client);
+      const waiting = await this.pushAll(client, sender);
       await this.pullAll(client);
       this.failures = 0;
       this.lastContactOk = true;
@@ -225,7 +232,8 @@ export class SyncEngine {
       logSync(this.options.db, "error", failure.message, this.now());
       if (failure.kind === "signed-out") {
         this.closeEvents();
-        this.options.onSignedOut(failure.message);
+        // The session this cycle ran under ended; one opened meanwhile (a new sign-in) stays.
+        if (sameSession(this.options.sender(), sender)) this.options.onSignedOut(failure.message);
         this.publish({ connection: "offline", lastError: "The server signed this console out: sign in again." });
         return true;
       }
@@ -243,13 +251,17 @@ export class SyncEngine {
   }
 
   /**
-   * Sends the outbox, batch after batch; answers null once it is empty, or why changes wait (the
-   * server stopped at a scan over its limit: that change and those after it stay, in order, until the pause ends).
+   * Sends the outbox of the person signed in now, batch after batch; answers null once none of
+   * theirs waits, or why changes wait (the server stopped at a scan over its limit: that change and
+   * those after it stay, in order, until the pause ends).
    */
-  private async pushAll(client: ServerClient): Promise<string | null> {
+  private async pushAll(client: ServerClient, sender: Author): Promise<string | null> {
     const { db } = this.options;
     for (;;) {
-      const batch = nextBatch(db, SYNC_PUSH_MAX_BATCH);
+      // Read afresh for every batch: a batch is only ever the changes of the person signed in now.
+      // (Should another sign in while it is on its way, the server answers it "deferred".)
+      if (!sameSession(this.options.sender(), sender)) return null;
+      const batch = nextBatch(db, SYNC_PUSH_MAX_BATCH, sender);
       if (batch.length === 0) return null;
       const waitMs = this.pushNotBefore - this.now().getTime();
       if (waitMs > 0) return `Changes wait: the server asked for a pause of ${Math.ceil(waitMs / 1000)} s (too many pickup scans); they go after it.`;
@@ -260,7 +272,7 @@ export class SyncEngine {
       const answer = await client.mutation("sync.push", { mutations: batch.map(toMutation) }, SyncPushResult);
       const now = this.now();
       db.transaction(() => {
-        for (const result of answer.results) this.land(result, now);
+        for (const result of answer.results) this.land(result, sender, now);
       })();
       logSync(db, "push", `${answer.results.length} answered${answer.halted ? `, halted at ${answer.halted.id}` : ""}`, now);
       this.release(answer.results.map((r) => r.id));
@@ -275,9 +287,23 @@ export class SyncEngine {
   }
 
   /** The server's answer to one change: the row goes to the server's truth (plus what still waits). */
-  private land(result: SyncMutationResult, now: Date): void {
+  private land(result: SyncMutationResult, sender: Author, now: Date): void {
     const { db } = this.options;
     const row = getOutboxRow(db, result.id);
+    if (result.status === "deferred") {
+      // Refused for who sent it, not for what it is: it waits, and goes again under a later session.
+      hold(db, result.id, sender.sessionId);
+      if (row) {
+        addNotice(db, {
+          level: "warning",
+          message: `${capitalised(describeChange(row))} waits on this console: ${result.message ?? "the server did not take it under this session"} It is sent again when ${row.author_name ?? "its author"} next signs in.`,
+          jobId: row.job_id,
+          mutationId: result.id,
+          at: now,
+        });
+      }
+      return;
+    }
     settle(db, result, now);
     const actor = this.options.actor();
     if (result.job) storeServerJob(db, result.job, actor);
@@ -383,18 +409,10 @@ export class SyncEngine {
   }
 }
 
-function describeChange(row: OutboxRow): string {
-  const args = JSON.parse(row.args) as Record<string, unknown>;
-  switch (row.type) {
-    case "pickup.confirm":
-      return "the handover";
-    case "job.note":
-      return `your note “${typeof args.notes === "string" ? args.notes.slice(0, 200) : ""}”`;
-    case "job.transition":
-      return `the move to ${String(args.to)}`;
-    case "handoff.create":
-      return "the shift handoff";
-    case "handoff.acknowledge":
-      return "the handoff acknowledgement";
-  }
+function capitalised(text: string): string {
+  return text.charAt(0).toUpperCase() + text.slice(1);
+}
+
+function sameSession(a: Author | null, b: Author): boolean {
+  return a !== null && a.userId === b.userId && a.sessionId === b.sessionId;
 }

@@ -1,11 +1,13 @@
 import { ExceptionKind, type ExceptionEntry, type ExceptionList } from "@orderdeck/contracts";
 import type { MouseEvent } from "react";
+import { hasRole } from "../navigation/routes.tsx";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
 import { useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
+import { ConsoleWaiting } from "./ConsoleWaiting.tsx";
 import "./exceptions.css";
 
 /** What each kind means to the person at the counter, in the order the list shows them. */
@@ -21,8 +23,11 @@ const KINDS: Record<ExceptionKind, { title: string; hint: string }> = {
   INTAKE_DEAD_LETTER: { title: "Feed rows not taken in", hint: "Storefront orders the feed could not turn into jobs (Admin → Feed)." },
 };
 
-/** The exceptions list (STAFF and up): everything that needs a person, grouped by kind. */
-export function ExceptionsScreen({ client, online }: ScreenProps) {
+/**
+ * The exceptions list (STAFF and up): everything that needs a person, grouped by kind. A lead also
+ * sees the changes this console holds for people who are not signed in (they are not on the server).
+ */
+export function ExceptionsScreen({ client, online, setup }: ScreenProps) {
   const list = useQuery(() => client.online.exceptions.list.query({}), [client, online]);
   return (
     <section className="screen exceptions" aria-labelledby="exceptions-heading">
@@ -32,6 +37,7 @@ export function ExceptionsScreen({ client, online }: ScreenProps) {
           Refresh
         </Button>
       </div>
+      {hasRole(setup.user?.role, "LEAD") && <ConsoleWaiting client={client} />}
       {!online || problemOf(list.error).offline ? (
         <p className="exceptions-offline" role="status">
           <span aria-hidden="true">⚡ </span>

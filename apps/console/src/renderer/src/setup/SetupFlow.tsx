@@ -2,9 +2,10 @@ import { useState, type FormEvent } from "react";
 import type { SetupState } from "../../../shared/local-api.ts";
 import type { LocalClient } from "../local-client.ts";
 import { ServerStatusPanels } from "../server/ServerScreen.tsx";
+import { WaitingForList } from "../status-bar/waiting-for.tsx";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useMutation } from "../ui/query.ts";
+import { useMutation, useQuery } from "../ui/query.ts";
 import "./setup.css";
 
 type Step = "server" | "enroll" | "sign-in";
@@ -96,6 +97,8 @@ function SignInStep({ client, setup, onDone }: { client: LocalClient; setup: Set
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
   const signIn = useMutation((input: { email: string; password: string }) => client.setup.signIn.mutate(input));
+  // Changes made here by people signed out since: each goes out only when its author signs in.
+  const sync = useQuery(() => client.sync.state.query(), [client]);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const next = await signIn.run({ email: email.trim(), password });
@@ -108,6 +111,7 @@ function SignInStep({ client, setup, onDone }: { client: LocalClient; setup: Set
         Station: <strong>{setup.station?.name}</strong>
         {setup.site && <> at {setup.site.name}</>}
       </p>
+      <WaitingForList groups={sync.data?.waitingFor ?? []} label="Changes waiting on this console" />
       <label htmlFor="sign-in-email">E-mail</label>
       <input id="sign-in-email" type="email" required autoFocus autoComplete="username" value={email} onChange={(event) => setEmail(event.target.value)} />
       <label htmlFor="sign-in-password">Password</label>

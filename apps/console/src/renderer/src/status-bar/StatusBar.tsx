@@ -2,6 +2,7 @@ import { useEffect, useState } from "react";
 import type { SetupState, SyncState } from "../../../shared/local-api.ts";
 import { exactTime, relativeTime } from "../ui/time.tsx";
 import { useSyncState } from "./sync-state.tsx";
+import { waitingForText } from "./waiting-for.tsx";
 import "./status-bar.css";
 
 const CONNECTION: Record<SyncState["connection"], { text: string; icon: string }> = {
@@ -39,6 +40,11 @@ export function StatusBar({ setup }: { setup: SetupState }) {
       <p className="status-item" aria-label="Outbox">
         Outbox: <span data-testid="outbox-size">{sync?.outboxSize ?? "…"}</span> {sync?.outboxSize === 1 ? "change" : "changes"} waiting
       </p>
+      {sync?.waitingFor.map((group) => (
+        <p key={group.userId ?? "unrecorded"} className="status-item status-waiting" data-testid="waiting-for">
+          {waitingForText(group)}
+        </p>
+      ))}
       {sync?.lastError && sync.connection === "offline" && (
         <p className="status-item status-error" title={sync.lastError}>
           <span aria-hidden="true">!</span> {truncate(sync.lastError, 60)}

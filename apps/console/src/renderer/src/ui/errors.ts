@@ -4,7 +4,7 @@ export interface Problem {
   message: string;
   /** The console refused because the server cannot be reached: a normal state, said plainly. */
   offline: boolean;
-  /** The console's or the server's reason code (DomainError code, OFFLINE, NOT_SET_UP, CHANGES_WAITING), when given. */
+  /** The console's or the server's reason code (DomainError code, OFFLINE, NOT_SET_UP), when given. */
   reason: string | null;
   code: string | null;
 }
