@@ -9,7 +9,7 @@ import {
 import { inSite, type Prisma, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit } from "../audit/log.ts";
 import type { AuthedContext } from "../context.ts";
-import { redactedUrl, unsavableUrl } from "./destination.ts";
+import { redactedUrl, unsavableUrl } from "../outbound/destination.ts";
 import { sealSecret, storedHint } from "./sealed-secret.ts";
 import { newWebhookSecret } from "./signature.ts";
 
