@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import type { ServerRetention } from "@orderdeck/api";
 import { z } from "zod";
 
 const boolean = z
@@ -60,6 +61,10 @@ const EnvSchema = z.object({
   INTAKE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   INTAKE_SYNC_CRON: cron.default("* * * * *"),
   INTAKE_FULL_SYNC_CRON: cron.default("30 2 * * *"),
+  INTAKE_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  // Never below a week: a console may be away over a long weekend with answers it has not landed.
+  CLIENT_MUTATION_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(30),
+  SESSION_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -109,6 +114,8 @@ export interface ServerConfig {
     /** When the worker runs incremental syncs and the nightly full reconciliation. */
     schedule: { incrementalCron: string; fullCron: string };
   };
+  /** The hourly retention's server-wide settings; the per-site ones are the site's own (retention.update). */
+  retention: ServerRetention;
 }
 
 /** Where `npm start` runs its local mail sink unless told otherwise (ORDERDECK_SMTP_PORT). */
@@ -190,6 +197,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       chunkSize: e.INTAKE_CHUNK_SIZE,
       fetchTimeoutMs: e.INTAKE_FETCH_TIMEOUT_MS,
       schedule: { incrementalCron: e.INTAKE_SYNC_CRON, fullCron: e.INTAKE_FULL_SYNC_CRON },
+    },
+    retention: {
+      intakeRunDays: e.INTAKE_RUN_RETENTION_DAYS,
+      clientMutationDays: e.CLIENT_MUTATION_RETENTION_DAYS,
+      expiredSessionDays: e.SESSION_RETENTION_DAYS,
     },
   };
 }

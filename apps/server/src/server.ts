@@ -202,7 +202,7 @@ function workerDependencies(config: ServerConfig, prisma: WorkerDependencies["pr
       allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
       secretKey: config.secretKey,
     },
-    retention: { batchSize: RETENTION_BATCH_SIZE },
+    retention: { ...config.retention, batchSize: RETENTION_BATCH_SIZE },
     handoffReminders: { graceMs: HANDOFF_REMINDER_GRACE_MS },
     intake: { settings: { chunkSize: config.intake.chunkSize, timeoutMs: config.intake.fetchTimeoutMs } },
     now: () => new Date(),

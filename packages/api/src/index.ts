@@ -17,6 +17,7 @@ export {
 } from "./rate-limits/limits.ts";
 export { startWorker, type RunningWorker, type WorkerSettings } from "./background/runner.ts";
 export { defineTask, type TaskDefinition, type WorkerDependencies } from "./background/task.ts";
+export { SERVER_RETENTION_DEFAULTS, type ServerRetention } from "./retention/service.ts";
 export type { RetryPolicy } from "./background/retry.ts";
 export { DEFAULT_OPERATIONS_POLICY, type OperationsPolicy } from "./background/operations.ts";
 export { createMailSender, type MailSender, type SmtpSettings } from "./mail/transport.ts";
