@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
-import type { ServerRetention } from "@orderdeck/api";
+import { SERVER_RETENTION_DEFAULTS, type ServerRetention } from "@orderdeck/api";
 import { z } from "zod";
 
 const boolean = z
@@ -61,10 +61,10 @@ const EnvSchema = z.object({
   INTAKE_FETCH_TIMEOUT_MS: z.coerce.number().int().min(100).max(120_000).default(10_000),
   INTAKE_SYNC_CRON: cron.default("* * * * *"),
   INTAKE_FULL_SYNC_CRON: cron.default("30 2 * * *"),
-  INTAKE_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(30),
+  INTAKE_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(SERVER_RETENTION_DEFAULTS.intakeRunDays),
   // Never below a week: a console may be away over a long weekend with answers it has not landed.
-  CLIENT_MUTATION_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(30),
-  SESSION_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(7),
+  CLIENT_MUTATION_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(SERVER_RETENTION_DEFAULTS.clientMutationDays),
+  SESSION_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(SERVER_RETENTION_DEFAULTS.expiredSessionDays),
 });
 
 export type Env = z.infer<typeof EnvSchema>;

@@ -37,8 +37,8 @@
  *     is collected at the counter again; a job never paid through it is left alone.
  *   - Flagged like a frozen field (CONFLICT letter + `intake_conflict` event), never applied: a
  *     payment for a job the shop already settled (PAID, WAIVED or REFUNDED: one of the payments
- *     may need giving back), a reference already recorded for another job, and any payment change
- *     on a closed or archived job.
+ *     may need giving back), a reference already recorded for another job, a payment in another
+ *     currency than the job's, and any payment change on a closed or archived job.
  */
 import { createHash } from "node:crypto";
 import { isTerminal, type Fulfilment, type JobStatus, type PaymentStatus, type Priority } from "@orderdeck/contracts";
@@ -264,8 +264,7 @@ export interface PaymentPlan {
   standing: Disagreement | null;
 }
 
-const samePayment = (a: OrderPayment | null | undefined, b: OrderPayment | null): boolean =>
-  (a ?? null) === null ? b === null : b !== null && a?.status === b.status && a.reference === b.reference;
+const samePayment = (a: OrderPayment | null | undefined, b: OrderPayment): boolean => a?.status === b.status && a.reference === b.reference;
 
 /** What the order's payment does to its job (see the header); `previous` is the payment the intake last took. */
 export function planPayment(job: PaymentState, previous: OrderPayment | null | undefined, next: OrderPayment | null): PaymentPlan {

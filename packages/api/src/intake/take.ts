@@ -446,8 +446,8 @@ async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
   }
   const paid = order.payment?.status === "PAID" ? order.payment : null;
   const paidBefore = paid ? await jobPaidWith(tx, ctx.siteId, paid.reference) : null;
-  if (paidBefore) {
-    const reason = `Order ${order.externalId} was paid with ${paid?.provider} ${paid?.reference}, which is already recorded for ${formatJobNumber(paidBefore.number)}; two orders cannot share a payment.`;
+  if (paid && paidBefore) {
+    const reason = `Order ${order.externalId} was paid with ${paid.provider} ${paid.reference}, which is already recorded for ${formatJobNumber(paidBefore.number)}; two orders cannot share a payment.`;
     await writeDeadLetter(tx, ctx, { kind: "INVALID", externalId: order.externalId, payload: row.raw, reason });
     return { count: "rejected", flagged: false };
   }
