@@ -14,8 +14,11 @@ export interface ConsoleProcess {
   exited: Promise<number | null>;
   /** Every line it printed so far. */
   lines: ConsoleLine[];
-  /** Resolves with every line so far once a line satisfies `done`; rejects if the process exits first. */
-  readUntil(done: (line: ConsoleLine) => boolean): Promise<ConsoleLine[]>;
+  /**
+   * Resolves with every line so far once a line satisfies `done`; rejects if the process exits
+   * first, or when `timeoutMs` (default two minutes) passes without such a line, saying so.
+   */
+  readUntil(done: (line: ConsoleLine) => boolean, timeoutMs?: number): Promise<ConsoleLine[]>;
   /** Writes one line to its stdin. */
   send(line: string): void;
 }
@@ -56,11 +59,25 @@ export function startConsoleProcess(script: string, options: { dataDir: string; 
     pid: child.pid,
     exited,
     lines,
-    readUntil: (done) =>
+    readUntil: (done, timeoutMs = 120_000) =>
       new Promise((resolve, reject) => {
         if (lines.some(done)) return resolve(lines);
-        waiting.push({ done, resolve: () => resolve(lines) });
-        void exited.then((code) => reject(new Error(`console process exited (${code}) early: ${stderr.slice(-2000)}`)));
+        const timer = setTimeout(() => {
+          waiting.splice(waiting.indexOf(waiter), 1);
+          reject(new Error(`console process printed no awaited line in ${timeoutMs} ms; its last lines: ${JSON.stringify(lines.slice(-5))} ${stderr.slice(-2000)}`));
+        }, timeoutMs);
+        const waiter = {
+          done,
+          resolve: () => {
+            clearTimeout(timer);
+            resolve(lines);
+          },
+        };
+        waiting.push(waiter);
+        void exited.then((code) => {
+          clearTimeout(timer);
+          reject(new Error(`console process exited (${code}) early: ${stderr.slice(-2000)}`));
+        });
       }),
     send: (line) => {
       child.stdin.write(`${line}\n`);

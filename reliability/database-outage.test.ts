@@ -91,7 +91,10 @@ describe("PostgreSQL stopped and restarted under load", () => {
         const code = codes[nextCode++];
         if (!code) break;
         const input = { code, clientMutationId: randomUUID(), scannedAt: new Date().toISOString() };
+        // The database is back within seconds: a scan still unanswered after this is a failure to name.
+        const answerBy = Date.now() + 120_000;
         for (;;) {
+          if (Date.now() > answerBy) throw new Error(`console ${i}'s scan of ${code} got no definite answer in 120 s (last: ${outcomes.at(-1)?.answer.status})`);
           const answer = await record(client.mutate<{ job: { id: string } }>("pickup.confirm", input, { timeoutMs: 15_000 }));
           if (answer.status === 200 && answer.data) handedOver.add(answer.data.job.id);
           if (answer.status !== 503 && answer.status !== 0) break;
@@ -103,6 +106,7 @@ describe("PostgreSQL stopped and restarted under load", () => {
     // Under load first: some changes acknowledged before the database goes away.
     const loadedBy = Date.now() + 60_000;
     while (outcomes.filter((o) => o.answer.status === 200).length < 10 && Date.now() < loadedBy) await sleep(100);
+    expect(outcomes.filter((o) => o.answer.status === 200).length, "changes acknowledged under load within a minute, before the outage").toBeGreaterThanOrEqual(10);
     await sleep(500);
     const stopping = performance.now();
     await cluster?.stop();
@@ -152,7 +156,7 @@ describe("PostgreSQL stopped and restarted under load", () => {
     expect(readyWhileDown.status).toBe(503);
     expect(readyMs).toBeLessThan(ANSWER_BOUND_MS);
 
-    expect(recovered?.status).toBe(200);
+    expect(recovered?.status, "the same API process serves again within 30 s of the database's return").toBe(200);
     expect(after.filter((o) => o.answer.status === 200).length).toBeGreaterThan(0);
 
     // Nothing acknowledged is lost, nothing is applied twice.

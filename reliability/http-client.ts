@@ -39,6 +39,30 @@ export class ApiClient {
     return this.send<T>("GET", `${path}${query}`, undefined, options);
   }
 
+  /**
+   * Opens a subscription's server-sent event stream and closes it as soon as the answer's status
+   * and headers are in: what a console's first look at sync.events sees (the stream's events are
+   * sync-events.test.ts's). A refusal answers with its status before any stream.
+   */
+  async openStream(path: string, input?: unknown, options: CallOptions = {}): Promise<ApiAnswer<undefined> & { contentType: string | null }> {
+    const started = performance.now();
+    const query = input === undefined ? "" : `?input=${encodeURIComponent(JSON.stringify(input))}`;
+    const closing = new AbortController();
+    const timeout = AbortSignal.timeout(options.timeoutMs ?? 30_000);
+    try {
+      const response = await fetch(`${this.baseUrl}/trpc/${path}${query}`, {
+        headers: { ...this.headers, ...options.headers, accept: "text/event-stream" },
+        signal: AbortSignal.any([closing.signal, timeout]),
+      });
+      const contentType = response.headers.get("content-type");
+      closing.abort();
+      await response.body?.cancel().catch(() => undefined);
+      return { status: response.status, contentType, ms: performance.now() - started };
+    } catch (error) {
+      return { status: 0, contentType: null, networkError: error instanceof Error ? error.message : String(error), ms: performance.now() - started };
+    }
+  }
+
   mutate<T = unknown>(path: string, input?: unknown, options: CallOptions = {}): Promise<ApiAnswer<T>> {
     return this.send<T>("POST", path, input === undefined ? undefined : JSON.stringify(input), options);
   }

@@ -27,7 +27,7 @@ export async function startDemoFeed(intake: IntakeDependencies, siteId: string):
   // The orders end at the day the demo source was added, so every restart serves the same ones.
   const since = existing?.createdAt ?? new Date();
   const epoch = new Date(Date.UTC(since.getUTCFullYear(), since.getUTCMonth(), since.getUTCDate()));
-  const store = await startFakeStorefront({ token, orders: 40, seed: DEMO_FEED_SEED, epoch, spacingMs: 20 * 60_000 });
+  const store = await startFakeStorefront({ token, orders: 40, seed: DEMO_FEED_SEED, epoch, spacingMs: 20 * 60_000, payments: true });
   try {
     const source = existing
       ? await prisma.intakeSource.update({ where: { id: existing.id }, data: { baseUrl: store.url, credentialsRef: DEMO_FEED_REF } })

@@ -106,8 +106,16 @@ describe("browser-mode host", () => {
     expect(events.headers.get("content-type")).toMatch(/^text\/event-stream/);
     const reader = events.body?.getReader();
     let text = "";
+    // The first state comes at once; without it the test fails saying so instead of waiting for its own timeout.
+    const deadline = Date.now() + 10_000;
     while (reader && !text.includes('"outboxSize"')) {
-      const chunk = await reader.read();
+      const chunk = await new Promise<Awaited<ReturnType<typeof reader.read>>>((resolve, reject) => {
+        const timer = setTimeout(() => reject(new Error(`no sync state with an outbox size within 10 s; the stream sent: ${text || "nothing"}`)), Math.max(deadline - Date.now(), 0));
+        reader
+          .read()
+          .then(resolve, (error: unknown) => reject(error instanceof Error ? error : new Error(String(error))))
+          .finally(() => clearTimeout(timer));
+      });
       if (chunk.done) break;
       text += new TextDecoder().decode(chunk.value);
     }

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import path from "node:path";
+import { SERVER_RETENTION_DEFAULTS, type ServerRetention } from "@orderdeck/api";
 import { z } from "zod";
 
 const boolean = z
@@ -64,6 +65,10 @@ const EnvSchema = z.object({
   INTAKE_SYNC_CRON: cron.default("* * * * *"),
   INTAKE_FULL_SYNC_CRON: cron.default("30 2 * * *"),
   INTAKE_ALLOW_PRIVATE_NETWORKS: boolean.optional(),
+  INTAKE_RUN_RETENTION_DAYS: z.coerce.number().int().min(1).max(3650).default(SERVER_RETENTION_DEFAULTS.intakeRunDays),
+  // Never below a week: a console may be away over a long weekend with answers it has not landed.
+  CLIENT_MUTATION_RETENTION_DAYS: z.coerce.number().int().min(7).max(3650).default(SERVER_RETENTION_DEFAULTS.clientMutationDays),
+  SESSION_RETENTION_DAYS: z.coerce.number().int().min(0).max(3650).default(SERVER_RETENTION_DEFAULTS.expiredSessionDays),
 });
 
 export type Env = z.infer<typeof EnvSchema>;
@@ -121,6 +126,8 @@ export interface ServerConfig {
     /** When the worker runs incremental syncs and the nightly full reconciliation. */
     schedule: { incrementalCron: string; fullCron: string };
   };
+  /** The hourly retention's server-wide settings; the per-site ones are the site's own (retention.update). */
+  retention: ServerRetention;
 }
 
 /** Where `npm start` runs its local mail sink unless told otherwise (ORDERDECK_SMTP_PORT). */
@@ -210,6 +217,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
       fetchTimeoutMs: e.INTAKE_FETCH_TIMEOUT_MS,
       allowPrivateNetworks: e.INTAKE_ALLOW_PRIVATE_NETWORKS ?? false,
       schedule: { incrementalCron: e.INTAKE_SYNC_CRON, fullCron: e.INTAKE_FULL_SYNC_CRON },
+    },
+    retention: {
+      intakeRunDays: e.INTAKE_RUN_RETENTION_DAYS,
+      clientMutationDays: e.CLIENT_MUTATION_RETENTION_DAYS,
+      expiredSessionDays: e.SESSION_RETENTION_DAYS,
     },
   };
 }

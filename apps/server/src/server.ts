@@ -220,7 +220,7 @@ function workerDependencies(config: ServerConfig, prisma: WorkerDependencies["pr
       allowPrivateNetworks: config.webhooks.allowPrivateNetworks,
       secretKey: config.secretKey,
     },
-    retention: { batchSize: RETENTION_BATCH_SIZE },
+    retention: { ...config.retention, batchSize: RETENTION_BATCH_SIZE },
     handoffReminders: { graceMs: HANDOFF_REMINDER_GRACE_MS },
     intake: { settings: intakeSettings(config) },
     now: () => new Date(),

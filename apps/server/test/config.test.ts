@@ -80,6 +80,14 @@ describe("configuration", () => {
     expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), SYNC_STREAMS_PER_SESSION: "0" })).toThrow(/SYNC_STREAMS_PER_SESSION/);
   });
 
+  it("reads the server's retention settings, refusing a ledger retention under a week", () => {
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir() }).retention).toEqual({ intakeRunDays: 30, clientMutationDays: 30, expiredSessionDays: 7 });
+    const config = loadConfig({ ORDERDECK_DATA_DIR: dataDir(), INTAKE_RUN_RETENTION_DAYS: "90", CLIENT_MUTATION_RETENTION_DAYS: "60", SESSION_RETENTION_DAYS: "0" });
+    expect(config.retention).toEqual({ intakeRunDays: 90, clientMutationDays: 60, expiredSessionDays: 0 });
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), CLIENT_MUTATION_RETENTION_DAYS: "3" })).toThrow(/CLIENT_MUTATION_RETENTION_DAYS/);
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), INTAKE_RUN_RETENTION_DAYS: "0" })).toThrow(/INTAKE_RUN_RETENTION_DAYS/);
+  });
+
   it("reads CORS origins as a list", () => {
     const config = loadConfig({ ORDERDECK_DATA_DIR: dataDir(), CORS_ORIGINS: "https://a.example, https://b.example" });
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);

@@ -18,6 +18,8 @@ export {
 } from "./rate-limits/limits.ts";
 export { startWorker, type RunningWorker, type WorkerSettings } from "./background/runner.ts";
 export { defineTask, type TaskDefinition, type WorkerDependencies } from "./background/task.ts";
+export { SERVER_RETENTION_DEFAULTS, type ServerRetention } from "./retention/service.ts";
+export { createFirstSite, refuseWhenSetUp, type FirstSite } from "./site/first-site.ts";
 export type { RetryPolicy } from "./background/retry.ts";
 export { DEFAULT_OPERATIONS_POLICY, type OperationsPolicy } from "./background/operations.ts";
 export { createMailSender, type MailSender, type SmtpSettings } from "./mail/transport.ts";

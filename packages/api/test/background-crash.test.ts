@@ -49,6 +49,8 @@ function startChildWorker(): Promise<{ process: ChildProcess; workerId: string }
       if (ready?.[1]) resolve({ process: started, workerId: ready[1] });
     });
     started.on("exit", (code, signal) => reject(new Error(`the worker process ended before it was ready (${code ?? signal}): ${errors}`)));
+    // A worker that neither starts nor ends is a failure to name, not a test left to time out.
+    setTimeout(() => reject(new Error(`the worker process printed no "ready" line in 60 s: ${output} ${errors}`)), 60_000).unref();
   });
 }
 

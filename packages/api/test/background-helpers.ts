@@ -9,6 +9,7 @@ import { startWorker, type RunningWorker, type WorkerSettings } from "../src/bac
 import type { RetryPolicy } from "../src/background/retry.ts";
 import type { WorkerDependencies } from "../src/background/task.ts";
 import { createMailSender } from "../src/mail/transport.ts";
+import { SERVER_RETENTION_DEFAULTS } from "../src/retention/service.ts";
 import type { ApiHarness } from "./harness.ts";
 
 export const FAST_RETRY: RetryPolicy = { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 200 };
@@ -26,7 +27,7 @@ export function testWorkerDeps(harness: ApiHarness, sink: Pick<MailSink, "port">
     webhooks: { timeoutMs: 2_000, disableAfter: 5, retry: FAST_RETRY, userAgent: "OrderDeck-Webhooks/test", allowPrivateNetworks: true, secretKey: harness.deps.sessions.secretKey },
     // The fake storefront, like the test receivers, runs on 127.0.0.1.
     intake: { settings: { allowPrivateNetworks: true } },
-    retention: { batchSize: 100 },
+    retention: { ...SERVER_RETENTION_DEFAULTS, batchSize: 100 },
     handoffReminders: { graceMs: 10 * 60_000 },
     now: () => new Date(),
     ...overrides,

@@ -1,6 +1,16 @@
-// The rule of what a changed storefront order may do to its job (mapping.ts), as a pure function.
+// The rules of what a changed storefront order may do to its job and to its money (mapping.ts),
+// as pure functions.
 import { describe, expect, it } from "vitest";
-import { planChange, type JobFields, type JobState, type MappedOrder, type OrderSnapshot } from "../src/intake/mapping.ts";
+import {
+  planChange,
+  planPayment,
+  type JobFields,
+  type JobState,
+  type MappedOrder,
+  type OrderPayment,
+  type OrderSnapshot,
+  type PaymentState,
+} from "../src/intake/mapping.ts";
 
 const FIELDS: JobFields = {
   title: "Phone stand",
@@ -26,6 +36,7 @@ function order(fields: Partial<JobFields>, cancelled = false): MappedOrder {
     fields: { ...FIELDS, ...fields },
     customer: { name: "Ada", email: "ada@example.com", phone: null },
     cancelled,
+    payment: null,
   };
 }
 
@@ -89,5 +100,56 @@ describe("planChange", () => {
     expect(reopened.conflicts).toEqual([{ field: "status", job: "CANCELLED", source: "open" }]);
     const archived = planChange(job({ status: "SHIPPED", archived: true }), previous, order({ notes: "late note" }));
     expect(archived.changes).toEqual({});
+  });
+});
+
+describe("planPayment", () => {
+  const paid: OrderPayment = { status: "PAID", provider: "stripe", reference: "pi_1", receivedAt: "2026-11-02T00:00:00.000Z", amountCents: 1500, currency: "EUR" };
+  const refunded: OrderPayment = { ...paid, status: "REFUNDED" };
+  const money = (state: Partial<PaymentState> = {}): PaymentState => ({
+    status: "QUEUED",
+    archived: false,
+    paymentStatus: "UNPAID",
+    currency: "EUR",
+    recordedHere: false,
+    recordedFor: null,
+    ...state,
+  });
+
+  it("no payment, or a pending one, records nothing", () => {
+    expect(planPayment(money(), undefined, null)).toEqual({ record: false, refund: false, conflict: null, standing: null });
+  });
+
+  it("paid online: recorded on any open unpaid job, started or not, once", () => {
+    for (const status of ["QUEUED", "IN_PROGRESS", "READY_FOR_PICKUP", "ON_HOLD"] as const) {
+      expect(planPayment(money({ status }), undefined, paid)).toMatchObject({ record: true, conflict: null });
+    }
+    // The same payment seen again (a repeated sync) is the one already recorded.
+    expect(planPayment(money({ paymentStatus: "PAID", recordedHere: true }), paid, paid)).toEqual({ record: false, refund: false, conflict: null, standing: null });
+  });
+
+  it("refunded at the storefront: a job paid through it becomes REFUNDED; one never paid through it is left alone", () => {
+    expect(planPayment(money({ paymentStatus: "PAID", recordedHere: true }), paid, refunded)).toMatchObject({ refund: true, conflict: null });
+    expect(planPayment(money({ paymentStatus: "REFUNDED", recordedHere: true }), refunded, refunded)).toMatchObject({ refund: false, conflict: null });
+    expect(planPayment(money(), undefined, refunded)).toEqual({ record: false, refund: false, conflict: null, standing: null });
+  });
+
+  it("flags, once, a payment for a job the shop settled, a reference of another job, another currency and any change on a closed job", () => {
+    const cases: Array<[Partial<PaymentState>, OrderPayment, RegExp]> = [
+      [{ paymentStatus: "WAIVED" }, paid, /already WAIVED at the shop/],
+      [{ paymentStatus: "PAID" }, paid, /already PAID at the shop; one of the payments may need refunding/],
+      [{ recordedFor: "J-000007" }, paid, /already recorded for J-000007/],
+      [{ currency: "USD" }, paid, /priced in USD, the payment is in EUR/],
+      [{ status: "PICKED_UP" }, paid, /the job is PICKED_UP/],
+      [{ status: "PICKED_UP", paymentStatus: "PAID", recordedHere: true }, refunded, /the job is PICKED_UP/],
+      [{ status: "READY_FOR_PICKUP", archived: true, paymentStatus: "PAID", recordedHere: true }, refunded, /archived/],
+    ];
+    for (const [state, next, why] of cases) {
+      const plan = planPayment(money(state), undefined, next);
+      expect(plan, JSON.stringify(state)).toMatchObject({ record: false, refund: false, conflict: { field: "payment" } });
+      expect(String(plan.conflict?.job)).toMatch(why);
+      // Seen again unchanged: standing, not flagged a second time.
+      expect(planPayment(money(state), next, next)).toMatchObject({ conflict: null, standing: { field: "payment" } });
+    }
   });
 });

@@ -1,6 +1,6 @@
 // The set-based path of the intake (new and unchanged rows a statement per chunk) against the
 // per-row path it stands in for: the same chunks give the same jobs, numbers, queue, customers,
-// events, dead letters and counts. And what it must keep on its own: a refused row dead-lettered
+// payments, events, dead letters and counts. And what it must keep on its own: a refused row dead-lettered
 // alone with numbers gapless, and an unchanged rerun that writes nothing.
 import { inSite } from "@orderdeck/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -80,7 +80,7 @@ async function outcomeOf(feed: Feed) {
   const names = new Map<string, string>([[feed.sourceId, "source"]]);
   const jobs = await pool.query(
     `SELECT j.id, j.external_id, j.number, j.status, j.queue_position, j.title, j.quantity, j.notes, j.price_cents, j.due_at,
-            j.priority, j.fulfilment, j.version, lower(c.email) AS customer
+            j.priority, j.fulfilment, j.version, j.payment_status, lower(c.email) AS customer
        FROM jobs j LEFT JOIN customers c ON c.id = j.customer_id WHERE j.site_id = $1 ORDER BY j.number`,
     [siteId],
   );
@@ -93,6 +93,12 @@ async function outcomeOf(feed: Feed) {
     [siteId],
   );
   for (const l of letters.rows) names.set(l.id, `letter:${l.kind}:${l.external_id}`);
+  const payments = await pool.query(
+    `SELECT p.id, j.external_id AS job, p.provider, p.provider_reference, p.amount_cents, p.currency, p.received_at, p.recorded_by_id
+       FROM payments p JOIN jobs j ON j.id = p.job_id WHERE p.site_id = $1 ORDER BY p.provider_reference`,
+    [siteId],
+  );
+  for (const p of payments.rows) names.set(p.id, `payment:${p.provider_reference}`);
   const rename = (value: unknown): unknown =>
     typeof value === "string"
       ? (names.get(value) ?? value)
@@ -117,6 +123,7 @@ async function outcomeOf(feed: Feed) {
     letters: letters.rows.map(({ id: _id, ...l }) => rename(l) as Record<string, unknown>),
     events: events.rows.map((e) => JSON.stringify(rename(e))).sort(),
     records: records.rows.map((r) => rename(r)),
+    payments: payments.rows.map(({ id: _id, ...p }) => p),
   };
 }
 
@@ -291,5 +298,107 @@ describe("an unchanged rerun", { timeout: 60_000 }, () => {
     const eventsAfter = await harness.db.pool.query(`SELECT count(*)::int AS n FROM job_events WHERE site_id = $1`, [feed.site.siteId]);
     expect(eventsAfter.rows[0]?.n).toBe(events.rows[0]?.n);
     expect((await harness.db.prisma.intakeDeadLetter.findUniqueOrThrow({ where: { id: letterBefore.id } })).status).toBe("OPEN");
+  });
+});
+
+describe("storefront payments: the set-based path agrees with the per-row path", { timeout: 60_000 }, () => {
+  // Payment references are unique across sites, so each run's storefront has its own.
+  function paid(prefix: string, ref: string, status: "paid" | "refunded" = "paid", paidAt: string | null = null) {
+    return { payment: { status, provider: "stripe", reference: `${prefix}${ref}`, paid_at: paidAt } };
+  }
+  const pending = { payment: { status: "pending", provider: "stripe", reference: null, paid_at: null } };
+  const later = (over: Record<string, unknown>) => ({ updated_at: "2026-11-02T10:00:00.000Z", ...over });
+
+  async function runAll(how: Take) {
+    const feed = await newFeed();
+    const prefix = `${feed.site.siteId.slice(0, 8)}-`;
+    const counts = [
+      await take(
+        feed,
+        [
+          order("P1", people.ada, paid(prefix, "ch_1")),
+          order("P2", people.bob, paid(prefix, "ch_2", "paid", "2026-10-31T08:15:00.000Z")),
+          order("P3", people.carol, pending),
+          // The same charge again on another order: refused, with the job it belongs to.
+          order("P4", people.dan, paid(prefix, "ch_1")),
+          { ...order("P5", people.erin), payment: { status: "paid", provider: "stripe", reference: null } },
+          order("P7", people.grace),
+        ],
+        how,
+      ),
+    ];
+    // The shop lets the customer of P7 off paying; then the storefront reports it paid online.
+    await feed.site.as.LEAD.payments.waive({ jobId: await jobId(feed, "P7"), reason: "goodwill" });
+    counts.push(
+      await take(
+        feed,
+        [
+          order("P3", people.carol, later(paid(prefix, "ch_3"))),
+          order("P1", people.ada, later(paid(prefix, "ch_1", "refunded"))),
+          order("P2", people.bob, paid(prefix, "ch_2", "paid", "2026-10-31T08:15:00.000Z")),
+          order("P6", people.erin, paid(prefix, "ch_6")),
+          order("P7", people.grace, later(paid(prefix, "ch_7"))),
+        ],
+        how,
+      ),
+    );
+    counts.push(
+      await take(
+        feed,
+        [
+          order("P1", people.ada, { ...paid(prefix, "ch_1", "refunded"), updated_at: "2026-11-03T10:00:00.000Z", title: "Refunded, still wanted" }),
+          order("P3", people.carol, { ...paid(prefix, "ch_3"), updated_at: "2026-11-03T10:00:00.000Z", notes: "Paid online" }),
+        ],
+        how,
+      ),
+    );
+    // The site's own ids and references, written as what they stand for (the payload hashes hold the references too).
+    const raw = await outcomeOf(feed);
+    raw.records = raw.records.map((r) => ({ ...(r as Record<string, unknown>), payload_hash: "(hash of the order)" }));
+    const outcome = JSON.parse(JSON.stringify(raw).replaceAll(prefix, "")) as typeof raw;
+    return { counts, outcome };
+  }
+
+  it("in jobs' payment status, payment rows, events, dead letters and counts; a repeated payment writes nothing", async () => {
+    const setBased = await runAll(takeRows);
+    const rowByRow = await runAll(takeRowsOneByOne);
+    expect(setBased.counts).toEqual(rowByRow.counts);
+    for (const part of ["jobs", "customers", "payments", "events", "records", "letters"] as const) {
+      expect(setBased.outcome[part], part).toEqual(rowByRow.outcome[part]);
+    }
+
+    const { counts, jobs, payments, letters, events } = { counts: setBased.counts, ...setBased.outcome };
+    expect(counts).toEqual([
+      { seen: 6, inserted: 4, updated: 0, unchanged: 0, rejected: 2, flagged: 0 },
+      { seen: 5, inserted: 1, updated: 2, unchanged: 2, rejected: 0, flagged: 1 },
+      { seen: 2, inserted: 0, updated: 2, unchanged: 0, rejected: 0, flagged: 0 },
+    ]);
+    const statusOf = (id: string) => jobs.find((j) => j.external_id === id)?.payment_status;
+    expect(["P1", "P2", "P3", "P6", "P7"].map(statusOf)).toEqual(["REFUNDED", "PAID", "PAID", "PAID", "WAIVED"]);
+    // One payment per charge: the order's price, received when paid (else when the order last changed), no one recorded it.
+    expect(payments).toEqual([
+      { job: "P1", provider: "stripe", provider_reference: "ch_1", amount_cents: 1500, currency: "EUR", received_at: "2026-11-01T10:00:00.000Z", recorded_by_id: null },
+      { job: "P2", provider: "stripe", provider_reference: "ch_2", amount_cents: 1500, currency: "EUR", received_at: "2026-10-31T08:15:00.000Z", recorded_by_id: null },
+      { job: "P3", provider: "stripe", provider_reference: "ch_3", amount_cents: 1500, currency: "EUR", received_at: "2026-11-02T10:00:00.000Z", recorded_by_id: null },
+      { job: "P6", provider: "stripe", provider_reference: "ch_6", amount_cents: 1500, currency: "EUR", received_at: "2026-11-01T10:00:00.000Z", recorded_by_id: null },
+    ]);
+    expect(letters.map((l) => [l.kind, l.status, l.external_id])).toEqual([
+      ["INVALID", "OPEN", "P4"],
+      ["INVALID", "OPEN", "P5"],
+      ["CONFLICT", "OPEN", "P7"],
+    ]);
+    expect(letters[0]?.reason).toBe("Order P4 was paid with stripe ch_1, which is already recorded for J-000001; two orders cannot share a payment.");
+    expect(letters[1]?.reason).toBe("payment.reference: a paid or refunded order needs the payment's reference");
+    expect(letters[2]?.reason).toMatch(/the storefront reports the order paid \(stripe ch_7\), but the job is already WAIVED at the shop/);
+    const ofType = (type: string) => events.filter((e) => e.includes(`"type":"${type}"`)).map((e) => JSON.parse(e) as { job_id: string; before: unknown; after: unknown });
+    expect(ofType("payment_recorded").map((e) => e.job_id).sort()).toEqual(["job:P1", "job:P2", "job:P3", "job:P6"]);
+    expect(ofType("payment_recorded").find((e) => e.job_id === "job:P2")).toMatchObject({
+      before: { paymentStatus: "UNPAID", paidCents: 0 },
+      after: { paymentStatus: "PAID", paidCents: 1500, paymentId: "payment:ch_2", provider: "stripe", providerReference: "ch_2", receipt: null },
+    });
+    expect(ofType("payment_refunded")).toEqual([
+      expect.objectContaining({ job_id: "job:P1", before: { paymentStatus: "PAID" }, after: expect.objectContaining({ paymentStatus: "REFUNDED", providerReference: "ch_1" }) }),
+    ]);
+    expect(ofType("intake_conflict").map((e) => e.job_id)).toEqual(["job:P7"]);
   });
 });

@@ -71,6 +71,8 @@ async function listAll(input: { filter?: object; sort?: JobListSort }, limit = 7
     const page = await site.as.STAFF.jobs.list({ ...input, cursor, limit });
     items.push(...page.items);
     cursor = page.nextCursor ?? undefined;
+    // A cursor that never reaches the end is a failure to name, not a test left to time out.
+    expect(items.length, `pages of ${JSON.stringify(input)} keep coming`).toBeLessThanOrEqual(10_000);
   } while (cursor);
   return items;
 }

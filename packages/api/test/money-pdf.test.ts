@@ -1,9 +1,11 @@
 // Invoice and receipt PDFs are real PDFs, and what a reader extracts from them is what the
-// customer must see: number, job, amount, state, payment reference and pickup code.
+// customer must see: number, job, amount, state, payment reference and pickup code, the code also
+// as a Code 128 and a QR code that an ordinary decoder (ZXing) reads back, as a counter scanner would.
 import { formatJobNumber, formatPickupCode } from "@orderdeck/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { formatMoney, printable } from "../src/money/format.ts";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { decodeEither, pdfImages } from "./barcode-helpers.ts";
 import { addJob, pdfText } from "./money-helpers.ts";
 
 let harness: ApiHarness;
@@ -15,13 +17,22 @@ beforeAll(async () => {
 });
 afterAll(async () => harness.drop());
 
+async function pickupCodeOf(jobId: string): Promise<string> {
+  return (await harness.db.prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { pickupCode: true } })).pickupCode;
+}
+
+/** The PDF's barcodes, decoded from its embedded images: both must be the job's pickup code. */
+async function barcodesOf(base64: string) {
+  return (await pdfImages(base64)).map(decodeEither);
+}
+
 function isPdf(base64: string): boolean {
   const bytes = Buffer.from(base64, "base64");
   return bytes.subarray(0, 5).toString("latin1") === "%PDF-" && bytes.subarray(-6).toString("latin1").includes("%%EOF");
 }
 
 describe("invoice PDF", () => {
-  it("shows shop, number, date in the site's timezone, customer, job and amount; unpaid then paid", async () => {
+  it("shows shop, number, date in the site's timezone, customer, job, amount and the pickup code (text, QR and Code 128); unpaid then paid", async () => {
     const job = await addJob(harness, site, {
       priceCents: 123_450,
       title: "Gearbox housing",
@@ -39,6 +50,13 @@ describe("invoice PDF", () => {
     for (const expected of ["Makerspace Mitte", invoice.number, dateAtSite, "Ada Lovelace", "ada@example.test", formatJobNumber(job.number), "Gearbox housing", "PETG", "3", "€1,234.50", "Unpaid"]) {
       expect(text).toContain(expected);
     }
+
+    const pickupCode = await pickupCodeOf(job.id);
+    expect(text).toContain(formatPickupCode(pickupCode));
+    expect(await barcodesOf(file.base64)).toEqual([
+      { format: "QR_CODE", text: pickupCode },
+      { format: "CODE_128", text: pickupCode },
+    ]);
 
     await site.as.STAFF.payments.record({ jobId: job.id, provider: "cash", providerReference: "PDF-INV-1", amountCents: 123_450, currency: "EUR" });
     const paidText = await pdfText((await site.as.STAFF.invoices.pdf({ id: invoice.id })).base64);
@@ -72,9 +90,9 @@ describe("invoice PDF", () => {
 });
 
 describe("receipt PDF", () => {
-  it("shows number, job, amount, provider, reference and the pickup code", async () => {
+  it("shows number, job, amount, provider, reference and the pickup code (text, QR and Code 128)", async () => {
     const job = await addJob(harness, site, { priceCents: 4_999, title: "Name plate", customer: { name: "Grace Hopper" } });
-    const { pickupCode } = await harness.db.prisma.job.findUniqueOrThrow({ where: { id: job.id }, select: { pickupCode: true } });
+    const pickupCode = await pickupCodeOf(job.id);
     const recorded = await site.as.STAFF.payments.record({
       jobId: job.id,
       provider: "card-terminal",
@@ -91,6 +109,10 @@ describe("receipt PDF", () => {
     for (const expected of ["Makerspace Mitte", receipt.number, formatJobNumber(job.number), "Name plate", "Grace Hopper", "€49.99", "card-terminal", "SUMUP-7F3A-99", formatPickupCode(pickupCode), "Paid in full"]) {
       expect(text).toContain(expected);
     }
+    expect(await barcodesOf(file.base64)).toEqual([
+      { format: "QR_CODE", text: pickupCode },
+      { format: "CODE_128", text: pickupCode },
+    ]);
   });
 
   it("a deposit's receipt shows the balance still due", async () => {

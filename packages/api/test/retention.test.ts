@@ -2,7 +2,7 @@
 // no other site's rows), in batches; the hourly sweep runs it for every site through the worker.
 import { generatePickupCode, type JobStatus } from "@orderdeck/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { applyRetention, pruneUnsitedAudit } from "../src/retention/service.ts";
+import { SERVER_RETENTION_DEFAULTS, applyRetention, pruneUnsitedAudit } from "../src/retention/service.ts";
 import { eventually, graphileJobs, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
 import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
 
@@ -10,6 +10,9 @@ const NOW = new Date("2026-06-01T12:00:00.000Z");
 const DAY = 86_400_000;
 const ago = (days: number, extraMs = 0) => new Date(NOW.getTime() - days * DAY - extraMs);
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** The server's settings the tests run with (the defaults: 30, 30 and 7 days). */
+const SERVER = SERVER_RETENTION_DEFAULTS;
 
 let harness: ApiHarness;
 let site: SiteFixture;
@@ -87,10 +90,20 @@ describe("retention", () => {
     const unsited = await harness.db.prisma.auditLog.create({ data: { siteId: null, action: "auth.sign_in_failed", at: ago(400) } });
 
     // A batch size of 2 makes every step take several transactions.
-    const result = await applyRetention(harness.db.prisma, site.siteId, { now: NOW, batchSize: 2 });
+    const result = await applyRetention(harness.db.prisma, site.siteId, { ...SERVER, now: NOW, batchSize: 2 });
     // Three sets past 90 days; the mail and deliveries of the set just under 90 days and of the set
     // just past 14 days too.
-    expect(result).toEqual({ archivedJobs: 3, jobEvents: 3, scanRecords: 3, auditRows: 3, mailLog: 5, webhookDeliveries: 5 });
+    expect(result).toEqual({
+      archivedJobs: 3,
+      jobEvents: 3,
+      scanRecords: 3,
+      auditRows: 3,
+      mailLog: 5,
+      webhookDeliveries: 5,
+      intakeRuns: 0,
+      clientMutations: 0,
+      sessions: 0,
+    });
 
     const jobs = await harness.db.prisma.job.findMany({ where: { id: { in: [closedLongAgo, cancelledLongAgo, shippedLongAgo, closedRecently, openOld, alreadyArchived, otherSitesOld] } } });
     const archivedAt = (id: string) => jobs.find((j) => j.id === id)?.archivedAt?.toISOString() ?? null;
@@ -127,13 +140,16 @@ describe("retention", () => {
     expect(await exists("audit_log", unsited.id)).toBe(true);
 
     // A second run finds nothing left to do.
-    expect(await applyRetention(harness.db.prisma, site.siteId, { now: NOW, batchSize: 2 })).toEqual({
+    expect(await applyRetention(harness.db.prisma, site.siteId, { ...SERVER, now: NOW, batchSize: 2 })).toEqual({
       archivedJobs: 0,
       jobEvents: 0,
       scanRecords: 0,
       auditRows: 0,
       mailLog: 0,
       webhookDeliveries: 0,
+      intakeRuns: 0,
+      clientMutations: 0,
+      sessions: 0,
     });
     expect(await pruneUnsitedAudit(harness.db.prisma, { now: NOW, batchSize: 2 })).toBe(1);
     expect(await exists("audit_log", unsited.id)).toBe(false);
@@ -153,6 +169,150 @@ describe("retention", () => {
     } finally {
       await worker.stop();
     }
+  });
+});
+
+describe("retention of the server's bookkeeping", () => {
+  // Each kind in a site of its own, so the counts are exactly these rows; `other` holds the same
+  // kinds, all past their age, and keeps them.
+
+  /** A station; `sameConsoleAs` makes it that station's console enrolled again (one installation). */
+  async function station(fixture: SiteFixture, name: string, revokedAt: Date | null = null, sameConsoleAs?: string): Promise<string> {
+    const installationId = sameConsoleAs
+      ? (await harness.db.prisma.station.findUniqueOrThrow({ where: { id: sameConsoleAs } })).installationId
+      : undefined;
+    const row = await harness.db.prisma.station.create({
+      data: { siteId: fixture.siteId, name, tokenHash: `retention-${name}-${fixture.siteId}`, revokedAt, ...(installationId ? { installationId } : {}) },
+    });
+    return row.id;
+  }
+
+  let mutationCounter = 0;
+  /** A ledger entry of `stationId`, received at `receivedAt` and answered a second later (or never). */
+  async function answer(fixture: SiteFixture, stationId: string, receivedAt: Date, answered = true): Promise<string> {
+    const { installationId } = await harness.db.prisma.station.findUniqueOrThrow({ where: { id: stationId } });
+    const row = await harness.db.prisma.clientMutation.create({
+      data: {
+        siteId: fixture.siteId,
+        stationId,
+        installationId,
+        userId: fixture.users.STAFF.id,
+        mutationId: `m-${++mutationCounter}`,
+        type: "job.note",
+        args: {},
+        receivedAt,
+        outcome: answered ? "APPLIED" : null,
+        result: answered ? { v: 1 } : undefined,
+        appliedAt: answered ? new Date(receivedAt.getTime() + 1_000) : null,
+      },
+    });
+    return row.id;
+  }
+
+  it("keeps a console's stored answers until it cannot ask for them again, and never before CLIENT_MUTATION_RETENTION_DAYS", async () => {
+    const fixture = await harness.createSite("Ledger Nord");
+    const active = await station(fixture, "active");
+    const away = await station(fixture, "away");
+    const revoked = await station(fixture, "revoked", ago(20));
+    const justBack = await station(fixture, "just back");
+
+    // Answered 31 days ago; the console pushed later changes since (20 days ago): it had the answer.
+    const landed = await answer(fixture, active, ago(31));
+    const laterPush = await answer(fixture, active, ago(20));
+    // Answered 29 days ago: younger than the retention, kept whatever happened since.
+    const young = await answer(fixture, active, ago(29));
+    // Answered 40 days ago, with a second change of the same push a minute later, and nothing since:
+    // the console may have lost that push's answers and still be away.
+    const awayFirst = await answer(fixture, away, ago(40));
+    const awaySecond = await answer(fixture, away, ago(40, -MINUTE));
+    // A revoked station's token is refused: it can never ask again.
+    const ofRevoked = await answer(fixture, revoked, ago(31));
+    // A station revoked and its console enrolled again: the new station may still ask for the answer.
+    const reenrolledOld = await station(fixture, "enrolled again, old", ago(20));
+    await station(fixture, "enrolled again, new", null, reenrolledOld);
+    const ofReenrolled = await answer(fixture, reenrolledOld, ago(31));
+    // The later push arrived half an hour ago: it may still be going on.
+    const beforeReturn = await answer(fixture, justBack, ago(45));
+    const returning = await answer(fixture, justBack, ago(0, 30 * MINUTE));
+    // Never answered (a claim whose transaction is still open shows no outcome).
+    const unanswered = await answer(fixture, revoked, ago(60), false);
+    // Another site's: past every age, with later pushes; not this site's to prune.
+    const otherStation = await station(other, "other active");
+    const theirs = await answer(other, otherStation, ago(100));
+    await answer(other, otherStation, ago(10));
+
+    const result = await applyRetention(harness.db.prisma, fixture.siteId, { ...SERVER, now: NOW, batchSize: 1 });
+    expect(result.clientMutations).toBe(2);
+    const left = async (id: string) => exists("client_mutations", id);
+    expect(await left(landed), "answered 31 days ago, later push 20 days ago").toBe(false);
+    expect(await left(ofRevoked), "revoked station's").toBe(false);
+    for (const [what, id] of Object.entries({ laterPush, young, awayFirst, awaySecond, beforeReturn, returning, unanswered, theirs, ofReenrolled })) {
+      expect(await left(id), what).toBe(true);
+    }
+    expect((await applyRetention(harness.db.prisma, fixture.siteId, { ...SERVER, now: NOW, batchSize: 1 })).clientMutations).toBe(0);
+    // Once the returning console's push is an hour old, its earlier answer goes too.
+    const later = new Date(NOW.getTime() + HOUR);
+    expect((await applyRetention(harness.db.prisma, fixture.siteId, { ...SERVER, now: later, batchSize: 1 })).clientMutations).toBe(1);
+    expect(await left(beforeReturn)).toBe(false);
+  });
+
+  it("prunes intake run records past INTAKE_RUN_RETENTION_DAYS, keeping each source's newest finished run and running ones", async () => {
+    const fixture = await harness.createSite("Runs Nord");
+    const { prisma } = harness.db;
+    const source = async (target: SiteFixture, name: string) =>
+      (await prisma.intakeSource.create({ data: { siteId: target.siteId, name, kind: "storefront-json", baseUrl: "https://shop.example" } })).id;
+    const run = async (target: SiteFixture, sourceId: string, status: "SUCCEEDED" | "FAILED" | "RUNNING" | "SKIPPED_LOCKED", days: number) =>
+      (await prisma.intakeRun.create({ data: { siteId: target.siteId, sourceId, mode: "INCREMENTAL", status, startedAt: ago(days) } })).id;
+    const busy = await source(fixture, "Busy");
+    const quiet = await source(fixture, "Quiet");
+    const doomed = [await run(fixture, busy, "SUCCEEDED", 40), await run(fixture, busy, "FAILED", 35), await run(fixture, busy, "SKIPPED_LOCKED", 50), await run(fixture, quiet, "SUCCEEDED", 60)];
+    const recentOfBusy = await run(fixture, busy, "SUCCEEDED", 10);
+    const newestOfQuiet = await run(fixture, quiet, "FAILED", 45);
+    const stillRunning = await run(fixture, quiet, "RUNNING", 40);
+    const letter = await prisma.intakeDeadLetter.create({
+      data: { siteId: fixture.siteId, sourceId: busy, runId: doomed[0], externalId: "SO-1", payload: {}, reason: "quantity: expected number" },
+    });
+    const theirSource = await source(other, "Theirs");
+    const theirs = [await run(other, theirSource, "SUCCEEDED", 100), await run(other, theirSource, "SUCCEEDED", 90)];
+
+    const result = await applyRetention(harness.db.prisma, fixture.siteId, { ...SERVER, now: NOW, batchSize: 3 });
+    expect(result.intakeRuns).toBe(4);
+    for (const id of doomed) expect(await exists("intake_runs", id)).toBe(false);
+    for (const id of [recentOfBusy, newestOfQuiet, stillRunning, ...theirs]) expect(await exists("intake_runs", id)).toBe(true);
+    // The dead letter outlives its run's record.
+    expect(await prisma.intakeDeadLetter.findUnique({ where: { id: letter.id } })).toMatchObject({ runId: null, status: "OPEN" });
+  });
+
+  it("deletes sessions SESSION_RETENTION_DAYS after they expired, revoked ones included, and no live one", async () => {
+    const fixture = await harness.createSite("Sessions Nord");
+    const session = async (target: SiteFixture, createdDays: number, expiresAt: Date, revokedAt: Date | null = null) => {
+      const row = await harness.db.prisma.session.create({
+        data: {
+          siteId: target.siteId,
+          userId: target.users.STAFF.id,
+          tokenHash: `retention-session-${++mutationCounter}-${target.siteId}`,
+          createdAt: ago(createdDays),
+          lastSeenAt: ago(createdDays),
+          expiresAt,
+          revokedAt,
+        },
+      });
+      return row.id;
+    };
+    const longExpired = await session(fixture, 40, ago(7, MINUTE));
+    const revokedLongAgo = await session(fixture, 20, ago(9), ago(10));
+    const recentlyExpired = await session(fixture, 20, ago(7, -MINUTE));
+    const revokedRecently = await session(fixture, 3, ago(0, -HOUR), ago(1));
+    const live = await session(fixture, 1, new Date(NOW.getTime() + HOUR));
+    const theirs = await session(other, 100, ago(90));
+
+    const result = await applyRetention(harness.db.prisma, fixture.siteId, { ...SERVER, now: NOW, batchSize: 1 });
+    expect(result.sessions).toBe(2);
+    expect(await exists("sessions", longExpired)).toBe(false);
+    expect(await exists("sessions", revokedLongAgo)).toBe(false);
+    for (const id of [recentlyExpired, revokedRecently, live, theirs]) expect(await exists("sessions", id)).toBe(true);
+    // The fixture's own sessions (signed in today) are live and stay.
+    expect(await harness.db.prisma.session.count({ where: { siteId: fixture.siteId, id: { notIn: [recentlyExpired, revokedRecently, live] } } })).toBe(3);
   });
 });
 

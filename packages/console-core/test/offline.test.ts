@@ -9,7 +9,7 @@ import path from "node:path";
 import { generatePickupCode, type SyncJob, type SyncMutation, type SyncMutationResult, type SyncPullPage } from "@orderdeck/contracts";
 import Database from "better-sqlite3";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { createConsoleCore, createLocalRouter, memorySecretStore, openDatabase, SCHEMA_VERSION, type ConsoleCore } from "../src/index.ts";
+import { createConsoleCore, createLocalRouter, memorySecretStore, openDatabase, SCHEMA_VERSION, syncStateReached, type ConsoleCore } from "../src/index.ts";
 import { applyPullPage, getJob, refreshJob, showChange, storeServerJob } from "../src/store/cache.ts";
 import { DATABASE_FILE, MIGRATIONS, type SqliteDatabase } from "../src/store/database.ts";
 import { enqueue, settle } from "../src/store/outbox.ts";
@@ -213,17 +213,8 @@ describe("working offline", () => {
   it("hands a job over against the cache, answers a second scan from the outbox, and keeps both for the server", async () => {
     const ready = job();
     const core = offlineConsole([ready]);
-    // The engine tried the server and found nobody there.
-    await new Promise<void>((resolve) => {
-      const check = () => core.sync.state().connection === "offline" && core.sync.state().lastError !== null;
-      if (check()) return resolve();
-      const stop = core.sync.subscribe(() => {
-        if (check()) {
-          stop();
-          resolve();
-        }
-      });
-    });
+    // The engine tried the server and found nobody there (it says what the state was if it never does).
+    await syncStateReached(core, (state) => state.connection === "offline" && state.lastError !== null, 10_000);
     expect(core.sync.state()).toMatchObject({ connection: "offline", signedIn: true, outboxSize: 0 });
     expect(core.sync.state().lastError).toMatch(/cannot be reached/);
 

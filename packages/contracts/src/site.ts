@@ -1,4 +1,6 @@
 import { z } from "zod";
+import { NewEmail, NewPassword, PersonName, StationName } from "./accounts.ts";
+import { line } from "./jobs.ts";
 
 // The site's own settings an admin edits (SLA thresholds), shared by the server and the console.
 
@@ -35,3 +37,38 @@ export const SiteSettingsUpdateInput = z
     message: "The breach threshold must be more hours than the warning threshold.",
   });
 export type SiteSettingsUpdateInput = z.input<typeof SiteSettingsUpdateInput>;
+
+// ---- The first site ----------------------------------------------------------------------------
+
+/** The zone's canonical IANA name as this runtime knows it, or undefined (offsets like +01:00 are not zones). */
+function canonicalTimezone(name: string): string | undefined {
+  if (!/^[A-Za-z][A-Za-z0-9_+\-/]*$/.test(name)) return undefined;
+  try {
+    return new Intl.DateTimeFormat("en-US", { timeZone: name }).resolvedOptions().timeZone;
+  } catch {
+    return undefined;
+  }
+}
+
+/** An IANA timezone, stored as the runtime spells it ("europe/berlin" → "Europe/Berlin"). */
+export const IanaTimezone = z
+  .string()
+  .trim()
+  .max(64, "Enter an IANA timezone such as Europe/Berlin.")
+  .refine((name) => canonicalTimezone(name) !== undefined, "Enter an IANA timezone such as Europe/Berlin or America/New_York (not an offset like +01:00).")
+  .transform((name) => canonicalTimezone(name) ?? name);
+
+/** The sites table allows 120 characters. */
+export const SiteName = line(120);
+
+/** The one-time setup of a new installation: its site and first admin (apps/server `npm run setup`). */
+export const FirstSiteInput = z.strictObject({
+  siteName: SiteName,
+  timezone: IanaTimezone,
+  adminEmail: NewEmail,
+  adminName: PersonName,
+  password: NewPassword,
+  /** When given, an enrollment code for the first console station is made too. */
+  stationName: StationName.optional(),
+});
+export type FirstSiteInput = z.input<typeof FirstSiteInput>;

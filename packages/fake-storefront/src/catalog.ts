@@ -21,6 +21,29 @@ export interface StorefrontOrder {
   fulfilment: "pickup" | "ship";
   priority: "low" | "normal" | "high" | "rush";
   notes: string | null;
+  /** How it was paid online; absent or null on a storefront that does not report payments. */
+  payment?: StorefrontPayment | null;
+}
+
+/** A payment as the storefront reports it: pending until the customer pays; paid, or later refunded. */
+export interface StorefrontPayment {
+  status: "pending" | "paid" | "refunded";
+  provider: string;
+  /** The payment provider's id of the charge; null while pending. */
+  reference: string | null;
+  paid_at: string | null;
+}
+
+/**
+ * The payment of the `index`-th order of a storefront that reports payments: three in four paid
+ * online when ordered (a reference of `referencePrefix` and the order's id), the fourth pending.
+ */
+export function withPayment(order: StorefrontOrder, index: number, referencePrefix: string): StorefrontOrder {
+  const payment: StorefrontPayment =
+    index % 4 === 3
+      ? { status: "pending", provider: "stripe", reference: null, paid_at: null }
+      : { status: "paid", provider: "stripe", reference: `${referencePrefix}_${order.id}`, paid_at: order.created_at };
+  return { ...order, payment };
 }
 
 const FIRST = ["Ada", "Grace", "Alan", "Hedy", "Linus", "Margaret", "Dennis", "Barbara", "Ken", "Frances", "Edsger", "Radia"];

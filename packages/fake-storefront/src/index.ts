@@ -12,9 +12,9 @@
 //   POST /__control { action, ...arguments }        → the control methods below, over HTTP
 import { timingSafeEqual } from "node:crypto";
 import Fastify from "fastify";
-import { breakOrder, generateOrders, orderId, type MalformedKind, type StorefrontOrder } from "./catalog.ts";
+import { breakOrder, generateOrders, orderId, withPayment, type MalformedKind, type StorefrontOrder } from "./catalog.ts";
 
-export { generateOrders, orderId, type MalformedKind, type StorefrontOrder } from "./catalog.ts";
+export { generateOrders, orderId, type MalformedKind, type StorefrontOrder, type StorefrontPayment } from "./catalog.ts";
 
 export interface FakeStorefrontOptions {
   /** 0 (default) picks a free port. */
@@ -33,6 +33,12 @@ export interface FakeStorefrontOptions {
   tieGroup?: number;
   /** Time between generated groups (default one minute). */
   spacingMs?: number;
+  /**
+   * Orders carry the storefront's payment (catalog.ts withPayment: three in four paid online, with
+   * a reference `pi_<seed>_<order id>`, the rest pending). Off: no payment field, as a storefront
+   * that does not report payments.
+   */
+  payments?: boolean;
 }
 
 export interface RequestRecord {
@@ -117,15 +123,17 @@ export async function startFakeStorefront(options: FakeStorefrontOptions): Promi
   if (options.token.length < 8) throw new Error("the fake storefront's token must have at least 8 characters");
   const pageSizeMax = options.pageSizeMax ?? 500;
   const rows = new Map<string, Row>();
-  for (const order of generateOrders({
+  const paid = (order: StorefrontOrder, index: number) => (options.payments ? withPayment(order, index, `pi_${options.seed ?? 1}`) : order);
+  generateOrders({
     count: options.orders ?? 0,
     seed: options.seed ?? 1,
     epoch: options.epoch?.getTime() ?? DEFAULT_EPOCH,
     tieGroup: options.tieGroup ?? 3,
     spacingMs: options.spacingMs ?? 60_000,
-  })) {
+  }).forEach((generated, index) => {
+    const order = paid(generated, index);
     rows.set(order.id, { id: order.id, updatedAt: Date.parse(order.updated_at), order, broken: null, garbage: false });
-  }
+  });
   let nextIndex = rows.size;
   let garbageCount = 0;
   const requests: RequestRecord[] = [];
@@ -188,15 +196,19 @@ export async function startFakeStorefront(options: FakeStorefrontOptions): Promi
       const at = addOptions.updatedAt?.getTime();
       const made = generateOrders({ count, seed: (options.seed ?? 1) * 7919 + nextIndex, epoch: 0, tieGroup: 1, spacingMs: 0 });
       return made.map((generated) => {
-        const id = orderId(nextIndex++);
+        const index = nextIndex++;
+        const id = orderId(index);
         const updatedAt = at ?? bumpTime();
-        const order: StorefrontOrder = {
-          ...generated,
-          id,
-          created_at: new Date(updatedAt).toISOString(),
-          updated_at: new Date(updatedAt).toISOString(),
-          due_at: generated.due_at ? new Date(updatedAt + 7 * 86_400_000).toISOString() : null,
-        };
+        const order = paid(
+          {
+            ...generated,
+            id,
+            created_at: new Date(updatedAt).toISOString(),
+            updated_at: new Date(updatedAt).toISOString(),
+            due_at: generated.due_at ? new Date(updatedAt + 7 * 86_400_000).toISOString() : null,
+          },
+          index,
+        );
         put({ id, updatedAt, order, broken: null, garbage: false });
         return order;
       });

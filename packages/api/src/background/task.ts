@@ -5,6 +5,7 @@ import { z } from "zod";
 import type { IntakeEnvironment } from "../intake/sync-run.ts";
 import type { MailSender } from "../mail/transport.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import type { ServerRetention } from "../retention/service.ts";
 import type { RetryPolicy } from "./retry.ts";
 
 /** What every task handler may use; built once per worker process. */
@@ -31,7 +32,7 @@ export interface WorkerDependencies {
     /** ORDERDECK_SECRET_KEY: opens the endpoints' sealed secrets (webhooks/sealed-secret.ts). */
     secretKey: string;
   };
-  retention: {
+  retention: ServerRetention & {
     /** Rows archived or deleted per transaction, so no prune holds its locks for long. */
     batchSize: number;
   };

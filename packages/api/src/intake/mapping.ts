@@ -24,9 +24,24 @@
  *   The order's status never moves a job along the workflow in any other way, and never back.
  *   The customer's contact details (name, phone) belong to the person, not the job: they follow
  *   the newest order carrying that email address.
+ *
+ * Payment (the order's `payment`, planPayment): a fact, not a field the shop edits, so it follows
+ * the order on any open job, started or not.
+ *   - pending, or no payment: nothing is recorded; the job is paid at the counter as any other.
+ *   - paid: a payment record with the order's provider and reference (unique: the same payment
+ *     seen again is the one already recorded, so a repeated sync writes nothing), the order's
+ *     price as its amount in the order's currency, received at `paid_at` (else the order's
+ *     updated_at), and a `payment_recorded` event; the job becomes PAID (a new job is created PAID).
+ *     No receipt yet: the handover issues it, so the intake never holds the site's receipt counter.
+ *   - refunded: a job paid through that reference becomes REFUNDED (`payment_refunded` event) and
+ *     is collected at the counter again; a job never paid through it is left alone.
+ *   - Flagged like a frozen field (CONFLICT letter + `intake_conflict` event), never applied: a
+ *     payment for a job the shop already settled (PAID, WAIVED or REFUNDED: one of the payments
+ *     may need giving back), a reference already recorded for another job, a payment in another
+ *     currency than the job's, and any payment change on a closed or archived job.
  */
 import { createHash } from "node:crypto";
-import { isTerminal, type Fulfilment, type JobStatus, type Priority } from "@orderdeck/contracts";
+import { isTerminal, type Fulfilment, type JobStatus, type PaymentStatus, type Priority } from "@orderdeck/contracts";
 import type { SourceOrder } from "./storefront-feed.ts";
 
 export const FOLLOWING_FIELDS = ["title", "notes", "dueAt"] as const;
@@ -62,18 +77,32 @@ export interface JobFields {
   customerEmail: string | null;
 }
 
+/** A payment the storefront took (a pending one is none). */
+export interface OrderPayment {
+  status: "PAID" | "REFUNDED";
+  provider: string;
+  reference: string;
+  /** ISO instant: when it was paid (the order's paid_at, else its updated_at). */
+  receivedAt: string;
+  /** The order's price, in its currency: what the storefront charged. */
+  amountCents: number;
+  currency: string;
+}
+
 export interface MappedOrder {
   externalId: string;
   updatedAt: Date;
   fields: JobFields;
   customer: { name: string; email: string; phone: string | null };
   cancelled: boolean;
+  payment: OrderPayment | null;
 }
 
-/** What the intake remembers of the version it took (intake_records.snapshot). */
+/** What the intake remembers of the version it took (intake_records.snapshot); `payment` only when there was one. */
 export interface OrderSnapshot {
   fields: JobFields;
   cancelled: boolean;
+  payment?: OrderPayment;
 }
 
 const PRIORITY: Record<SourceOrder["priority"], Priority> = { low: "LOW", normal: "NORMAL", high: "HIGH", rush: "RUSH" };
@@ -101,16 +130,36 @@ export function mapOrder(order: SourceOrder): MappedOrder {
     },
     customer: { name: order.customer.name, email, phone: order.customer.phone ?? null },
     cancelled: order.status === "cancelled",
+    payment: paymentOf(order),
+  };
+}
+
+function paymentOf(order: SourceOrder): OrderPayment | null {
+  const { payment } = order;
+  if (!payment || payment.status === "pending" || !payment.reference) return null;
+  return {
+    status: payment.status === "paid" ? "PAID" : "REFUNDED",
+    provider: payment.provider,
+    reference: payment.reference,
+    receivedAt: new Date(payment.paid_at ?? order.updated_at).toISOString(),
+    amountCents: order.price_cents,
+    currency: order.currency,
   };
 }
 
 export function snapshotOf(order: MappedOrder): OrderSnapshot {
-  return { fields: order.fields, cancelled: order.cancelled };
+  return { fields: order.fields, cancelled: order.cancelled, ...(order.payment ? { payment: order.payment } : {}) };
 }
 
 /** Identifies the content the intake uses of an order: an equal hash means nothing to do. */
 export function orderHash(order: MappedOrder): string {
-  const content = { fields: MAPPED_FIELDS.map((f) => order.fields[f]), customer: order.customer, cancelled: order.cancelled };
+  // An order without a payment hashes as it did before payments were read, so no job is planned again for it.
+  const content = {
+    fields: MAPPED_FIELDS.map((f) => order.fields[f]),
+    customer: order.customer,
+    cancelled: order.cancelled,
+    ...(order.payment ? { payment: order.payment } : {}),
+  };
   return createHash("sha256").update(JSON.stringify(content)).digest("hex");
 }
 
@@ -127,8 +176,8 @@ export function isStarted(job: Pick<JobState, "status" | "touchedByShop">): bool
 }
 
 export interface Disagreement {
-  /** A mapped field, or "status" for a cancellation at the storefront. */
-  field: MappedField | "status";
+  /** A mapped field, "status" for a cancellation at the storefront, or "payment" (planPayment). */
+  field: MappedField | "status" | "payment";
   job: unknown;
   source: unknown;
 }
@@ -193,6 +242,52 @@ export function planChange(job: JobState, previous: OrderSnapshot, next: MappedO
   return plan;
 }
 
+/** The job's side of the payment rule. */
+export interface PaymentState {
+  status: JobStatus;
+  archived: boolean;
+  paymentStatus: PaymentStatus;
+  /** The job's currency: a payment in another one is flagged. */
+  currency: string;
+  /** The order's payment reference is recorded for this job. */
+  recordedHere: boolean;
+  /** …or for another job of the site: that job's label. */
+  recordedFor: string | null;
+}
+
+export interface PaymentPlan {
+  /** Record the order's payment on the job. */
+  record: boolean;
+  /** The job's payment was refunded at the storefront: REFUNDED. */
+  refund: boolean;
+  conflict: Disagreement | null;
+  standing: Disagreement | null;
+}
+
+const samePayment = (a: OrderPayment | null | undefined, b: OrderPayment): boolean => a?.status === b.status && a.reference === b.reference;
+
+/** What the order's payment does to its job (see the header); `previous` is the payment the intake last took. */
+export function planPayment(job: PaymentState, previous: OrderPayment | null | undefined, next: OrderPayment | null): PaymentPlan {
+  const nothing: PaymentPlan = { record: false, refund: false, conflict: null, standing: null };
+  if (!next) return nothing;
+  const flag = (why: string): PaymentPlan => {
+    const d: Disagreement = { field: "payment", job: why, source: `${next.status.toLowerCase()} (${next.provider} ${next.reference})` };
+    return { ...nothing, standing: d, conflict: samePayment(previous, next) ? null : d };
+  };
+  const closed = job.archived || isTerminal(job.status);
+  if (next.status === "PAID") {
+    if (job.recordedHere) return nothing;
+    if (job.recordedFor) return flag(`that reference is already recorded for ${job.recordedFor}`);
+    if (closed) return flag(`the job is ${job.archived ? "archived" : job.status}`);
+    if (job.paymentStatus !== "UNPAID") return flag(`the job is already ${job.paymentStatus} at the shop; one of the payments may need refunding`);
+    if (next.currency !== job.currency) return flag(`the job is priced in ${job.currency}, the payment is in ${next.currency}`);
+    return { ...nothing, record: true };
+  }
+  if (!job.recordedHere || job.paymentStatus === "REFUNDED") return nothing;
+  if (closed) return flag(`the job is ${job.archived ? "archived" : job.status}`);
+  return { ...nothing, refund: true };
+}
+
 const LABELS: Record<Disagreement["field"], string> = {
   title: "title",
   notes: "notes",
@@ -207,6 +302,7 @@ const LABELS: Record<Disagreement["field"], string> = {
   fulfilment: "fulfilment",
   customerEmail: "customer",
   status: "status",
+  payment: "payment",
 };
 
 const shown = (value: unknown): string => (value === null || value === undefined ? "nothing" : String(value));
@@ -218,8 +314,10 @@ export function describeConflicts(jobLabel: string, job: JobState, conflicts: Di
       ? c.source === "open"
         ? "the order was reopened at the storefront"
         : "the order was cancelled at the storefront"
-      : `${LABELS[c.field]} changed to ${shown(c.source)} (the job has ${shown(c.job)})`,
+      : c.field === "payment"
+        ? `the storefront reports the order ${shown(c.source)}, but ${shown(c.job)}`
+        : `${LABELS[c.field]} changed to ${shown(c.source)} (the job has ${shown(c.job)})`,
   );
-  const state = job.archived || isTerminal(job.status) ? `is already ${job.status}` : "was already started by the shop";
+  const state = job.archived || isTerminal(job.status) ? `is already ${job.status}` : isStarted(job) ? "was already started by the shop" : "is not started";
   return `${jobLabel} ${state}, so the intake left it as it is: ${parts.join("; ")}. Decide what to do with the job, then resolve this.`;
 }

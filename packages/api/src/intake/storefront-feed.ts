@@ -42,6 +42,17 @@ export const SourceOrder = z.object({
   fulfilment: z.enum(["pickup", "ship"]),
   priority: z.enum(["low", "normal", "high", "rush"]).default("normal"),
   notes: multiline(4000).nullable().optional(),
+  /** How it was paid at the storefront (intake/mapping.ts "Payment"); absent or null: not paid there. */
+  payment: z
+    .object({
+      status: z.enum(["pending", "paid", "refunded"]),
+      provider: line(40).default("storefront"),
+      reference: line(200).nullable().optional(),
+      paid_at: IsoInstant.nullable().optional(),
+    })
+    .refine((p) => p.status === "pending" || Boolean(p.reference), { path: ["reference"], message: "a paid or refunded order needs the payment's reference" })
+    .nullable()
+    .optional(),
 });
 export type SourceOrder = z.infer<typeof SourceOrder>;
 

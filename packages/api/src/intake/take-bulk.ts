@@ -1,3 +1,4 @@
+import type { PaymentStatus } from "@orderdeck/contracts";
 import type { TransactionClient } from "@orderdeck/db";
 import type { JobFields } from "./mapping.ts";
 
@@ -58,6 +59,8 @@ export interface NewFeedJob {
   queuePosition: number | null;
   pickupCode: string;
   fields: JobFields;
+  /** PAID when the storefront took the payment (its row is inserted by intake/payment.ts). */
+  paymentStatus: PaymentStatus;
   recordId: string;
   payloadHash: string;
   sourceUpdatedAt: Date;
@@ -81,17 +84,17 @@ export async function insertFeedJobs(tx: TransactionClient, scope: TakeScope, jo
   // created_at follows the feed within the statement too (clock_timestamp moves row by row).
   const numbers = await tx.$queryRaw<Array<{ external_id: string; number: number }>>`
     INSERT INTO jobs (id, site_id, source, external_id, customer_id, title, material, colour, quantity, estimated_minutes, due_at,
-                      priority, status, queue_position, price_cents, currency, fulfilment, notes, pickup_code, created_at, updated_at)
+                      priority, status, queue_position, price_cents, currency, payment_status, fulfilment, notes, pickup_code, created_at, updated_at)
     SELECT r.id, ${scope.siteId}::uuid, 'FEED', r.external_id, r.customer_id, r.title, r.material, r.colour, r.quantity, r.estimated_minutes,
-           r.due_at, r.priority::priority, 'QUEUED', r.queue_position, r.price_cents, r.currency, r.fulfilment::fulfilment, r.notes, r.pickup_code,
-           clock_timestamp(), clock_timestamp()
+           r.due_at, r.priority::priority, 'QUEUED', r.queue_position, r.price_cents, r.currency, r.payment_status::payment_status,
+           r.fulfilment::fulfilment, r.notes, r.pickup_code, clock_timestamp(), clock_timestamp()
       FROM unnest(${col((j) => j.id)}::uuid[], ${col((j) => j.externalId)}::text[], ${col((j) => j.customerId)}::uuid[],
                   ${f("title")}::text[], ${f("material")}::text[], ${f("colour")}::text[], ${f("quantity")}::int[],
                   ${f("estimatedMinutes")}::int[], ${f("dueAt")}::timestamptz[], ${f("priority")}::text[], ${col((j) => j.queuePosition)}::int[],
-                  ${f("priceCents")}::int[], ${f("currency")}::text[], ${f("fulfilment")}::text[], ${f("notes")}::text[],
-                  ${col((j) => j.pickupCode)}::text[])
+                  ${f("priceCents")}::int[], ${f("currency")}::text[], ${col((j) => j.paymentStatus)}::text[], ${f("fulfilment")}::text[],
+                  ${f("notes")}::text[], ${col((j) => j.pickupCode)}::text[])
            WITH ORDINALITY AS r(id, external_id, customer_id, title, material, colour, quantity, estimated_minutes, due_at, priority,
-                                queue_position, price_cents, currency, fulfilment, notes, pickup_code, ord)
+                                queue_position, price_cents, currency, payment_status, fulfilment, notes, pickup_code, ord)
      ORDER BY r.ord
     RETURNING external_id, number`;
 

@@ -1,4 +1,4 @@
-import { formatJobNumber, generatePickupCode, type DeadLetterKind, type JobStatus } from "@orderdeck/contracts";
+import { formatJobNumber, generatePickupCode, type DeadLetterKind, type JobStatus, type PaymentStatus } from "@orderdeck/contracts";
 import { randomUUID } from "node:crypto";
 import type { Prisma, TransactionClient } from "@orderdeck/db";
 import { databaseRefusal } from "../database-refusals.ts";
@@ -16,6 +16,7 @@ import {
   type MappedOrder,
   type OrderSnapshot,
 } from "./mapping.ts";
+import { insertFeedPayments, jobPaidWith, planOrderPayment, recordFeedPayment } from "./payment.ts";
 import { SourceOrder } from "./storefront-feed.ts";
 import { closeInvalidLetters, insertCustomers, insertFeedJobs, updateCustomers, type NewCustomer, type NewFeedJob } from "./take-bulk.ts";
 
@@ -25,6 +26,7 @@ import { closeInvalidLetters, insertCustomers, insertFeedJobs, updateCustomers, 
  *   - malformed → a dead letter (kind INVALID) with the reason, path by path;
  *   - new → a QUEUED job at the end of the queue, with a pickup code, its customer (matched by
  *     email within the site, else created), a `created` event by the system and an intake record;
+ *     paid at the storefront: created PAID, with its payment record (mapping.ts "Payment");
  *   - known and unchanged (same payload hash) → nothing at all;
  *   - known and changed → what mapping.ts's planChange allows, with `updated` / `status_changed`
  *     events, and a CONFLICT dead letter plus an `intake_conflict` event for what it does not.
@@ -192,6 +194,7 @@ interface KnownJob {
 interface JobDetail {
   status: JobStatus;
   archived: boolean;
+  paymentStatus: PaymentStatus;
   fields: JobFields;
   customerId: string | null;
   snapshot: OrderSnapshot | null;
@@ -215,6 +218,7 @@ interface KnownJobRow {
   number: number;
   status: JobStatus;
   archived_at: Date | null;
+  payment_status: PaymentStatus;
   customer_id: string | null;
   customer_email: string | null;
   title: string;
@@ -244,7 +248,7 @@ function knownJobOf(row: KnownJobRow): KnownJob {
     payloadHash: row.payload_hash,
     sourceUpdatedAt: row.source_updated_at,
     hasSnapshot: row.snapshot !== null,
-    detail: { status: row.status, archived: row.archived_at !== null, customerId: row.customer_id, snapshot: row.snapshot, fields: {
+    detail: { status: row.status, archived: row.archived_at !== null, paymentStatus: row.payment_status, customerId: row.customer_id, snapshot: row.snapshot, fields: {
       title: row.title,
       notes: row.notes,
       dueAt: row.due_at ? row.due_at.toISOString() : null,
@@ -321,7 +325,7 @@ class ChunkState {
     if (externalIds.length === 0) return;
     const { tx, ctx } = this;
     const rows = await tx.$queryRaw<KnownJobRow[]>`
-      SELECT j.id::text AS id, j.external_id, j.number, j.status::text AS status, j.archived_at,
+      SELECT j.id::text AS id, j.external_id, j.number, j.status::text AS status, j.archived_at, j.payment_status::text AS payment_status,
              j.customer_id::text AS customer_id, lower(c.email) AS customer_email,
              j.title, j.notes, j.due_at, j.quantity, j.material, j.colour, j.estimated_minutes,
              j.priority::text AS priority, j.price_cents, j.currency, j.fulfilment::text AS fulfilment,
@@ -433,15 +437,24 @@ const FIELD_COLUMNS: Record<Exclude<keyof JobFields, "customerEmail">, true> = {
   fulfilment: true,
 };
 
-async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkState, order: MappedOrder, hash: string): Promise<Outcome> {
+async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkState, row: ParsedRow & { ok: true }): Promise<Outcome> {
+  const { order, hash } = row;
   if (order.cancelled) {
     // Nothing to make: an order cancelled before the shop ever saw it.
     await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
     return { count: "unchanged", flagged: false };
   }
+  const paid = order.payment?.status === "PAID" ? order.payment : null;
+  const paidBefore = paid ? await jobPaidWith(tx, ctx.siteId, paid.reference) : null;
+  if (paid && paidBefore) {
+    const reason = `Order ${order.externalId} was paid with ${paid.provider} ${paid.reference}, which is already recorded for ${formatJobNumber(paidBefore.number)}; two orders cannot share a payment.`;
+    await writeDeadLetter(tx, ctx, { kind: "INVALID", externalId: order.externalId, payload: row.raw, reason });
+    return { count: "rejected", flagged: false };
+  }
   const customerId = await state.customerFor(order.customer);
   const queuePosition = state.positions.shift() ?? (await appendPositions(tx, ctx.siteId, 1))[0];
   const f = order.fields;
+  const paymentStatus: PaymentStatus = paid ? "PAID" : "UNPAID";
   const job = await tx.job.create({
     data: {
       siteId: ctx.siteId,
@@ -459,6 +472,7 @@ async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
       queuePosition,
       priceCents: f.priceCents,
       currency: f.currency,
+      paymentStatus,
       fulfilment: f.fulfilment,
       notes: f.notes,
       pickupCode: generatePickupCode(),
@@ -495,6 +509,9 @@ async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
     },
     requestId: ctx.requestId ?? undefined,
   });
+  if (paid) {
+    await recordFeedPayment(tx, ctx, { id: randomUUID(), jobId: job.id, payment: paid }, { paymentStatus: "UNPAID", paidCents: 0 }, paymentStatus);
+  }
   await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
   state.locked.add(job.id);
   state.jobs.set(order.externalId, {
@@ -505,7 +522,7 @@ async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
     payloadHash: hash,
     sourceUpdatedAt: order.updatedAt,
     hasSnapshot: true,
-    detail: { status: "QUEUED", archived: false, fields: f, customerId, snapshot },
+    detail: { status: "QUEUED", archived: false, paymentStatus, fields: f, customerId, snapshot },
   });
   return { count: "inserted", flagged: false };
 }
@@ -551,17 +568,22 @@ async function updateJob(
     }
   }
   const changedFields = Object.keys(after).length > 0;
+  const payment = await planOrderPayment(tx, ctx, { id: known.id, ...detail, priceCents: detail.fields.priceCents, currency: detail.fields.currency }, detail.snapshot?.payment, order.payment);
+  if (payment.conflict) plan.conflicts.push(payment.conflict);
+  if (payment.standing) plan.standing.push(payment.standing);
+  if (payment.paymentStatus !== detail.paymentStatus) data.paymentStatus = payment.paymentStatus;
   if (plan.cancel) {
     data.status = "CANCELLED";
     data.queuePosition = null;
   }
-  const written = changedFields || plan.cancel;
+  const written = changedFields || plan.cancel || payment.write !== null;
   if (written) {
     await tx.job.update({ where: { id: known.id, siteId: ctx.siteId }, data });
     const common = { siteId: ctx.siteId, jobId: known.id, actor: SYSTEM, requestId: ctx.requestId ?? undefined };
     if (changedFields) {
       await recordJobEvent(tx, { ...common, type: "updated", before, after: { ...after, intakeRunId: ctx.runId } });
     }
+    await payment.write?.();
     if (plan.cancel) {
       await recordJobEvent(tx, {
         ...common,
@@ -610,6 +632,7 @@ async function updateJob(
     detail: {
       ...detail,
       status: plan.cancel ? "CANCELLED" : detail.status,
+      paymentStatus: payment.paymentStatus,
       fields: { ...detail.fields, ...plan.changes },
       customerId: "customerEmail" in plan.changes ? customerId : detail.customerId,
       snapshot: nextSnapshot,
@@ -628,13 +651,13 @@ function asksForPlan(ctx: TakeContext, known: KnownJob, row: ParsedRow & { ok: t
 async function takeOrder(tx: TransactionClient, ctx: TakeContext, state: ChunkState, row: ParsedRow & { ok: true }): Promise<Outcome> {
   const { order, hash } = row;
   let known = state.jobs.get(order.externalId);
-  if (!known) return createJob(tx, ctx, state, order, hash);
+  if (!known) return createJob(tx, ctx, state, row);
 
   if (asksForPlan(ctx, known, row) && !state.locked.has(known.id)) {
     // takeRows locks every job a row of the chunk plans against up front; this only covers what it could not foresee.
     await state.lockJobs([order.externalId]);
     known = state.jobs.get(order.externalId);
-    if (!known) return createJob(tx, ctx, state, order, hash);
+    if (!known) return createJob(tx, ctx, state, row);
   }
   if (known.recordSourceId !== ctx.sourceId || !known.hasSnapshot) {
     const reason = known.recordId
@@ -711,7 +734,7 @@ function batchKindOf(ctx: TakeContext, state: ChunkState, row: ParsedRow & { ok:
   return row.hash === known.payloadHash ? "close" : null;
 }
 
-/** The new jobs of a batch: their customers, then jobs, intake records and `created` events, a statement each. */
+/** The new jobs of a batch: their customers, then jobs, intake records, `created` events and storefront payments, a statement each. */
 async function insertBatch(tx: TransactionClient, ctx: TakeContext, state: ChunkState, rows: BatchRow[]): Promise<void> {
   await state.loadCustomers(rows.map((r) => r.row.order.customer.email));
   const created = new Map<string, NewCustomer>();
@@ -742,6 +765,7 @@ async function insertBatch(tx: TransactionClient, ctx: TakeContext, state: Chunk
       queuePosition: state.positions.shift() ?? null,
       pickupCode: generatePickupCode(),
       fields: order.fields,
+      paymentStatus: order.payment?.status === "PAID" ? "PAID" : "UNPAID",
       recordId: randomUUID(),
       payloadHash: row.hash,
       sourceUpdatedAt: order.updatedAt,
@@ -751,6 +775,11 @@ async function insertBatch(tx: TransactionClient, ctx: TakeContext, state: Chunk
   await insertCustomers(tx, ctx, [...created.values()]);
   await updateCustomers(tx, ctx, [...changed.values()]);
   const numbers = await insertFeedJobs(tx, ctx, jobs);
+  await insertFeedPayments(
+    tx,
+    ctx,
+    rows.flatMap(({ row }, i) => (row.order.payment?.status === "PAID" ? [{ id: randomUUID(), jobId: (jobs[i] as NewFeedJob).id, payment: row.order.payment }] : [])),
+  );
   jobs.forEach((job, i) => {
     const number = numbers.get(job.externalId);
     if (number === undefined) throw new Error(`the insert of ${job.externalId} returned no job number`);
@@ -763,7 +792,14 @@ async function insertBatch(tx: TransactionClient, ctx: TakeContext, state: Chunk
       payloadHash: job.payloadHash,
       sourceUpdatedAt: job.sourceUpdatedAt,
       hasSnapshot: true,
-      detail: { status: "QUEUED", archived: false, fields: job.fields, customerId: job.customerId, snapshot: snapshotOf((rows[i] as BatchRow).row.order) },
+      detail: {
+        status: "QUEUED",
+        archived: false,
+        paymentStatus: job.paymentStatus,
+        fields: job.fields,
+        customerId: job.customerId,
+        snapshot: snapshotOf((rows[i] as BatchRow).row.order),
+      },
     });
   });
 }

@@ -147,7 +147,7 @@ class Canvas {
   }
 }
 
-function pngSize(buffer: Buffer): { width: number; height: number } {
+export function pngSize(buffer: Buffer): { width: number; height: number } {
   // Width and height are the first two fields of the IHDR chunk, right after the 8-byte signature.
   return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
 }

@@ -247,6 +247,7 @@ export async function invoicePdf(caller: MoneyCaller, id: string): Promise<PdfFi
     total: formatMoney(invoice.amountCents, invoice.currency),
     status: supersededBy ? "Superseded" : paymentState(job.paymentStatus, paid, invoice.amountCents, invoice.currency),
     notes,
+    pickupCode: job.pickupCode,
   });
   return pdfFile(invoice.formattedNumber, bytes);
 }

@@ -1,4 +1,6 @@
+import { formatPickupCode } from "@orderdeck/contracts";
 import PDFDocument from "pdfkit";
+import { LABEL_DPI, pngSize, renderBarcodes } from "../labels/render.ts";
 import { printable } from "./format.ts";
 
 /** A labelled line of a document: "Job  J-000123". */
@@ -26,13 +28,37 @@ export interface MoneyDocument {
   status: string;
   /** Small print at the bottom, e.g. the pickup code to bring along. */
   notes: string[];
+  /** The job's pickup code (bare): printed as Code 128 and QR, as on the label, so the paper works at the counter. */
+  pickupCode: string;
 }
 
 const MARGIN = 56;
 const LABEL_WIDTH = 130;
 
+// The barcodes keep the label's 300 dpi size: printed at 1:1 their modules are the label's.
+const PX_TO_PT = 72 / LABEL_DPI;
+
+/** The pickup code as the label prints it: QR on the left, Code 128 beside it over the grouped code. */
+function drawPickupCode(doc: PDFKit.PDFDocument, barcodes: { code128: Buffer; qr: Buffer }, code: string): void {
+  const qr = pngSize(barcodes.qr);
+  const code128 = pngSize(barcodes.code128);
+  const qrSide = qr.width * PX_TO_PT;
+  const code128Width = code128.width * PX_TO_PT;
+  const code128Height = code128.height * PX_TO_PT;
+  doc.fillColor("black").font("Helvetica-Bold").fontSize(10).text("Pickup code: show this at the counter", MARGIN, doc.y);
+  const top = doc.y + 4;
+  doc.image(barcodes.qr, MARGIN, top, { width: qrSide });
+  const right = MARGIN + qrSide + 16;
+  doc.image(barcodes.code128, right, top, { width: code128Width });
+  doc.font("Helvetica-Bold").fontSize(16).text(formatPickupCode(code), right, top + code128Height + 6, { width: code128Width, align: "center", lineBreak: false });
+  doc.font("Helvetica");
+  doc.x = MARGIN;
+  doc.y = top + Math.max(qrSide, code128Height + 30) + 6;
+}
+
 /** Renders a one-page A4 document with PDF's built-in Helvetica (nothing to install or embed). */
-export function renderMoneyDocument(document: MoneyDocument): Promise<Buffer> {
+export async function renderMoneyDocument(document: MoneyDocument): Promise<Buffer> {
+  const barcodes = await renderBarcodes(document.pickupCode);
   const doc = new PDFDocument({
     size: "A4",
     margin: MARGIN,
@@ -75,6 +101,9 @@ export function renderMoneyDocument(document: MoneyDocument): Promise<Buffer> {
   doc.font("Helvetica-Bold").fontSize(14).text(printable(document.totalLabel, 40), MARGIN, totalY, { width: width / 2 });
   doc.text(printable(document.total), MARGIN + width / 2, totalY, { width: width / 2, align: "right" });
   doc.font("Helvetica").fontSize(11).text(printable(document.status), MARGIN, doc.y + 4, { width, align: "right" });
+
+  doc.moveDown(2);
+  drawPickupCode(doc, barcodes, document.pickupCode);
 
   if (document.notes.length > 0) {
     doc.moveDown(2).fontSize(9).fillColor("#444444");

@@ -178,6 +178,7 @@ export async function receiptPdf(caller: MoneyCaller, id: string): Promise<PdfFi
     total: formatMoney(receipt.amountCents, receipt.currency),
     status,
     notes: [`Pickup code: ${formatPickupCode(job.pickupCode)}. Bring it (or this receipt) to collect your order.`],
+    pickupCode: job.pickupCode,
   });
   return pdfFile(receipt.formattedNumber, bytes);
 }

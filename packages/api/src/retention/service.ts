@@ -1,8 +1,10 @@
 // Retention (SPEC §3): closed jobs leave the board's lists after archiveAfterDays; job events,
 // scan records and audit rows are deleted after pruneEventsAfterDays; mail log and webhook
-// deliveries after pruneDeliveriesAfterDays. Every step runs in batches, each its own short
-// transaction acting for the site, so that a prune of a year's rows never holds locks for long
-// and a batch that fails loses only itself (the next run picks up where this one stopped).
+// deliveries after pruneDeliveriesAfterDays (the site's settings). The server's own settings
+// bound the bookkeeping nobody reads for long: intake run records, the client-mutation ledger's
+// stored answers and sessions that ended (ServerRetention). Every step runs in batches, each its
+// own short transaction acting for the site, so that a prune of a year's rows never holds locks
+// for long and a batch that fails loses only itself (the next run picks up where this one stopped).
 import { DomainError } from "@orderdeck/contracts";
 import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit } from "../audit/log.ts";
@@ -16,6 +18,21 @@ export interface RetentionSettings {
   pruneDeliveriesAfterDays: number;
 }
 
+/** The server's retention settings (README: INTAKE_RUN_RETENTION_DAYS and the two below). */
+export interface ServerRetention {
+  /** Intake run records older than this go; each source keeps its newest finished run (status and /metrics read it). */
+  intakeRunDays: number;
+  /**
+   * A stored answer of the client-mutation ledger is kept at least this long, and beyond that until
+   * its console can no longer ask for it again (see clientMutationsBatch).
+   */
+  clientMutationDays: number;
+  /** A session is deleted this long after it expired (its address and user agent, for looking into an incident). */
+  expiredSessionDays: number;
+}
+
+export const SERVER_RETENTION_DEFAULTS: ServerRetention = { intakeRunDays: 30, clientMutationDays: 30, expiredSessionDays: 7 };
+
 export interface RetentionResult {
   archivedJobs: number;
   jobEvents: number;
@@ -23,6 +40,9 @@ export interface RetentionResult {
   auditRows: number;
   mailLog: number;
   webhookDeliveries: number;
+  intakeRuns: number;
+  clientMutations: number;
+  sessions: number;
 }
 
 const settingsSelect = { archiveAfterDays: true, pruneEventsAfterDays: true, pruneDeliveriesAfterDays: true } as const;
@@ -73,11 +93,38 @@ function deleteBatch(tx: TransactionClient, table: string, doomed: Prisma.Sql): 
     DELETE FROM ${Prisma.raw(`"${table}"`)} t USING doomed WHERE t.id = doomed.id`;
 }
 
-/** Archives and prunes one site's rows past their age (its own settings), batch by batch. */
+// A console pushes its outbox oldest first whenever it reaches the server, and drops a change
+// only once it holds the answer. So a change the server took from a station at least an hour
+// after it stored an earlier answer (a later push, not the same one) shows that the console has
+// that answer, or asked for it again first and was answered; an hour later that push is over.
+const LATER_PUSH_MARGIN = "1 hour";
+
+/**
+ * Up to `limit` stored answers of the client-mutation ledger that no console can ask for again
+ * (README "Retention"): answered more than `before`, and either every station of its console
+ * installation is revoked (their tokens are refused; a console enrolled again is a live station of
+ * the same installation, so its answers stay) or the installation has pushed a later change since
+ * (see LATER_PUSH_MARGIN). A console away for longer than the retention keeps its answers until it
+ * is back, however long that is.
+ */
+function clientMutationsBatch(siteId: string, before: string, now: string, limit: number): Prisma.Sql {
+  return Prisma.sql`
+    SELECT m.id FROM client_mutations m
+     WHERE m.site_id = ${siteId}::uuid AND m.outcome IS NOT NULL AND m.applied_at < ${before}::timestamptz
+       AND (NOT EXISTS (SELECT 1 FROM stations s
+                         WHERE s.site_id = m.site_id AND s.installation_id = m.installation_id AND s.revoked_at IS NULL)
+            OR EXISTS (SELECT 1 FROM client_mutations later
+                        WHERE later.site_id = m.site_id AND later.installation_id = m.installation_id
+                          AND later.received_at >= m.applied_at + ${LATER_PUSH_MARGIN}::interval
+                          AND later.received_at < ${now}::timestamptz - ${LATER_PUSH_MARGIN}::interval))
+     LIMIT ${limit}`;
+}
+
+/** Archives and prunes one site's rows past their age (its own settings and the server's), batch by batch. */
 export async function applyRetention(
   prisma: PrismaClient,
   siteId: string,
-  options: { now: Date; batchSize: number },
+  options: { now: Date; batchSize: number } & ServerRetention,
 ): Promise<RetentionResult> {
   const { now, batchSize } = options;
   const settings = await inSite(prisma, siteId, (tx) => tx.site.findFirst({ where: { id: siteId }, select: settingsSelect }));
@@ -117,7 +164,32 @@ export async function applyRetention(
       Prisma.sql`SELECT id FROM webhook_deliveries WHERE site_id = ${siteId}::uuid AND created_at < ${deliveriesBefore}::timestamptz AND status <> 'PENDING' LIMIT ${batchSize}`,
     ),
   );
-  return { archivedJobs, jobEvents, scanRecords, auditRows, mailLog, webhookDeliveries };
+  // A run still going is never deleted, nor the newest finished run of its source.
+  const intakeRuns = await batch((tx) =>
+    deleteBatch(
+      tx,
+      "intake_runs",
+      Prisma.sql`SELECT r.id FROM intake_runs r
+                  WHERE r.site_id = ${siteId}::uuid AND r.started_at < ${cutoff(options.intakeRunDays)}::timestamptz AND r.status <> 'RUNNING'
+                    AND r.id IS DISTINCT FROM (SELECT newest.id FROM intake_runs newest
+                                                WHERE newest.source_id = r.source_id AND newest.status IN ('SUCCEEDED', 'FAILED')
+                                                ORDER BY newest.started_at DESC, newest.id DESC LIMIT 1)
+                  LIMIT ${batchSize}`,
+    ),
+  );
+  const clientMutations = await batch((tx) =>
+    deleteBatch(tx, "client_mutations", clientMutationsBatch(siteId, cutoff(options.clientMutationDays), now.toISOString(), batchSize)),
+  );
+  // A revoked session, or one past its absolute lifetime, is refused and never extended again,
+  // so its expiry passes within SESSION_IDLE_HOURS: expiry alone decides.
+  const sessions = await batch((tx) =>
+    deleteBatch(
+      tx,
+      "sessions",
+      Prisma.sql`SELECT id FROM sessions WHERE site_id = ${siteId}::uuid AND expires_at < ${cutoff(options.expiredSessionDays)}::timestamptz LIMIT ${batchSize}`,
+    ),
+  );
+  return { archivedJobs, jobEvents, scanRecords, auditRows, mailLog, webhookDeliveries, intakeRuns, clientMutations, sessions };
 }
 
 /**

@@ -34,7 +34,7 @@ export const retentionSiteTask = defineTask({
         return;
       }
       try {
-        const result = await applyRetention(deps.prisma, siteId, { now: deps.now(), batchSize: deps.retention.batchSize });
+        const result = await applyRetention(deps.prisma, siteId, { ...deps.retention, now: deps.now() });
         deps.logger.info("retention applied", { siteId, ...result });
       } finally {
         await client.query("SELECT pg_advisory_unlock(hashtextextended($1, 0))", [key]);

@@ -15,30 +15,36 @@ export const ENROLLMENT_TTL_MS = 24 * 3_600_000;
 // the person at the console has one thing to do either way.
 const CODE_REFUSED = "That enrollment code is not valid: it may be mistyped, already used or expired. Ask an admin for a new one.";
 
-export async function createEnrollment(ctx: AuthedContext, input: { name: string }): Promise<EnrollmentCreated> {
-  const { principal } = ctx;
+/**
+ * Stores a new one-time code for a station called `name`, in the caller's transaction; the code is
+ * in the answer only (its hash, keyed with the server secret, is what is stored).
+ */
+export async function issueEnrollment(
+  tx: TransactionClient,
+  secretKey: string,
+  input: { siteId: string; name: string; createdById: string },
+): Promise<EnrollmentCreated> {
   const code = newEnrollmentCode();
   const canonical = normalizeEnrollmentCode(code);
   if (!canonical) throw new Error("a new enrollment code failed its own format");
   const expiresAt = new Date(Date.now() + ENROLLMENT_TTL_MS);
-  const enrollment = await inSite(ctx.prisma, principal.siteId, async (tx) => {
-    const row = await tx.stationEnrollment.create({
-      data: {
-        siteId: principal.siteId,
-        name: input.name,
-        codeHash: hashToken(ctx.sessions.secretKey, canonical),
-        createdById: principal.userId,
-        expiresAt,
-      },
-    });
+  const row = await tx.stationEnrollment.create({
+    data: { siteId: input.siteId, name: input.name, codeHash: hashToken(secretKey, canonical), createdById: input.createdById, expiresAt },
+  });
+  return { enrollmentId: row.id, name: row.name, code, expiresAt: expiresAt.toISOString() };
+}
+
+export async function createEnrollment(ctx: AuthedContext, input: { name: string }): Promise<EnrollmentCreated> {
+  const { principal } = ctx;
+  return inSite(ctx.prisma, principal.siteId, async (tx) => {
+    const created = await issueEnrollment(tx, ctx.sessions.secretKey, { siteId: principal.siteId, name: input.name, createdById: principal.userId });
     await writeCallerAudit(tx, ctx, {
       action: "station.enrollment_created",
-      target: `enrollment:${row.id}`,
-      details: { name: input.name, expiresAt: expiresAt.toISOString() },
+      target: `enrollment:${created.enrollmentId}`,
+      details: { name: input.name, expiresAt: created.expiresAt },
     });
-    return row;
+    return created;
   });
-  return { enrollmentId: enrollment.id, name: enrollment.name, code, expiresAt: expiresAt.toISOString() };
 }
 
 export interface Enrolled {

@@ -80,8 +80,11 @@ export interface SeedSummary {
   payments: number;
 }
 
-// Serialises concurrent seeds (two server processes starting against one empty database).
-const SEED_LOCK = 4_100_002;
+/**
+ * Serialises whatever creates a database's first site: concurrent seeds (two server processes
+ * starting against one empty database) and the setup command (`npm run setup -w @orderdeck/server`).
+ */
+export const FIRST_SITE_LOCK = 4_100_002;
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
@@ -128,7 +131,7 @@ export async function seedDemoSite(prisma: PrismaClient, options: SeedOptions): 
 
   return prisma.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${SEED_LOCK}::bigint)`;
+      await tx.$executeRaw`SELECT pg_advisory_xact_lock(${FIRST_SITE_LOCK}::bigint)`;
       if ((await tx.site.count()) > 0) return existing(tx);
 
       await tx.site.create({
