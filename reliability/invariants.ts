@@ -33,7 +33,9 @@ export async function handoverViolations(pool: pg.Pool, siteId: string): Promise
             (SELECT count(*)::int FROM job_events e WHERE e.job_id = j.id AND e.type = 'picked_up') AS events,
             (SELECT count(*)::int FROM scan_records s WHERE s.job_id = j.id AND s.outcome = 'HANDED_OVER') AS scans,
             (SELECT count(*)::int FROM client_mutations m
-              WHERE m.site_id = j.site_id AND m.outcome = 'APPLIED' AND m.result #>> '{confirmation,job,id}' = j.id::text) AS applied
+              WHERE m.site_id = j.site_id AND m.outcome = 'APPLIED' AND m.type = 'pickup.confirm'
+                -- pickup.confirm's own answer, or sync.push's for a console's queued scan
+                AND (m.result #>> '{confirmation,job,id}' = j.id::text OR m.result ->> 'jobId' = j.id::text)) AS applied
        FROM jobs j WHERE j.site_id = $1`,
     [siteId],
   );

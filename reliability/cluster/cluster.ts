@@ -4,7 +4,8 @@
 // (orderdeck-api@), nginx. Every process runs the command and environment of its file in deploy/,
 // with only this machine's ports, paths and secrets put in. Each fault the scenario needs is here.
 import { spawn } from "node:child_process";
-import { chmod, mkdtemp, rm } from "node:fs/promises";
+import { createWriteStream } from "node:fs";
+import { chmod, mkdir, mkdtemp, rm } from "node:fs/promises";
 import { tmpdir } from "node:os";
 import path from "node:path";
 import { freePort, startEmbeddedPostgres, type EmbeddedPostgresHandle } from "@orderdeck/db";
@@ -123,9 +124,13 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
 
     const workerPorts = await Promise.all(Array.from({ length: options.workers }, () => freePort()));
     const apiPorts = await Promise.all(Array.from({ length: options.apis }, () => freePort()));
+    // Each process's log lines go to a file of its own (appended across restarts), as journald keeps a unit's.
+    const logs = process.env.RELIABILITY_CLUSTER_LOGS ?? path.join(dir, "logs");
+    await mkdir(logs, { recursive: true });
     const spawnUnit = (unit: string, role: "api" | "worker", port: number) => {
       const command = unitCommand(unit, String(port));
-      return spawnServer({ role, port, command: command.argv, env: { ...environment, ...command.env }, startTimeoutMs: 60_000 });
+      const output = createWriteStream(path.join(logs, `${role}-${port}.log`), { flags: "a" });
+      return spawnServer({ role, port, command: command.argv, env: { ...environment, ...command.env }, output, startTimeoutMs: 60_000 });
     };
     const startWorkerAt = (i: number) => spawnUnit("orderdeck-worker@.service", "worker", workerPorts[i] as number);
     const startApiAt = (i: number) => spawnUnit("orderdeck-api@.service", "api", apiPorts[i] as number);
