@@ -32,10 +32,14 @@ export interface Cluster {
   sink: MailSink;
   /** The environment every OrderDeck process of the cluster gets (before its unit's own lines). */
   environment: Record<string, string>;
+  ports: { postgres: number; pgbouncer: number };
+  pgbouncerPid(): number | undefined;
   /** SIGKILLs API process `i` and starts it again on its port; resolves once it answers. */
   killAndRestartApi(i: number): Promise<void>;
+  /** SIGKILLs worker `i`; it stays down (as if its machine had gone). */
   killWorker(i: number): Promise<void>;
-  startWorker(i: number): Promise<void>;
+  /** Processes that exited without being killed by the scenario (and were started again, as systemd would). */
+  unexpectedExits: string[];
   restartPgBouncer(): Promise<void>;
   restartPostgres(): Promise<void>;
   stop(): Promise<void>;
@@ -49,6 +53,7 @@ export interface ClusterOptions {
 }
 
 const DATABASE = "orderdeck";
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function withPort(url: string, port: number): string {
   const next = new URL(url);
@@ -132,14 +137,37 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       const output = createWriteStream(path.join(logs, `${role}-${port}.log`), { flags: "a" });
       return spawnServer({ role, port, command: command.argv, env: { ...environment, ...command.env }, output, startTimeoutMs: 60_000 });
     };
-    const startWorkerAt = (i: number) => spawnUnit("orderdeck-worker@.service", "worker", workerPorts[i] as number);
-    const startApiAt = (i: number) => spawnUnit("orderdeck-api@.service", "api", apiPorts[i] as number);
-
+    // systemd's Restart=always, RestartSec=2 of the units: a process that exits without the
+    // scenario having killed it is started again (and the exit is recorded).
+    const unexpectedExits: string[] = [];
+    let stopping = false;
+    const expected = new WeakSet<ServerChild>();
+    const supervised = async (slots: Array<ServerChild | undefined>, i: number, start: () => Promise<ServerChild>, name: string): Promise<ServerChild> => {
+      const child = await start();
+      slots[i] = child;
+      void child.exited.then(async (how) => {
+        if (stopping || expected.has(child)) return;
+        unexpectedExits.push(`${name} exited (${how})`);
+        await sleep(2_000);
+        while (!stopping) {
+          try {
+            await supervised(slots, i, start, name);
+            return;
+          } catch {
+            await sleep(2_000);
+          }
+        }
+      });
+      return child;
+    };
     const workers: Array<ServerChild | undefined> = [];
-    for (let i = 0; i < options.workers; i++) workers.push(await startWorkerAt(i));
+    const startWorkerAt = (i: number) => supervised(workers, i, () => spawnUnit("orderdeck-worker@.service", "worker", workerPorts[i] as number), `worker ${i + 1}`);
     const apis: ServerChild[] = [];
-    for (let i = 0; i < options.apis; i++) apis.push(await startApiAt(i));
+    const startApiAt = (i: number) => supervised(apis, i, () => spawnUnit("orderdeck-api@.service", "api", apiPorts[i] as number), `API process ${i + 1}`);
+    for (let i = 0; i < options.workers; i++) await startWorkerAt(i);
+    for (let i = 0; i < options.apis; i++) await startApiAt(i);
     stops.push(async () => {
+      stopping = true;
       for (const child of [...apis, ...workers]) await child?.stop(5_000);
     });
 
@@ -162,22 +190,24 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       secretKey,
       sink,
       environment,
+      ports: { postgres: postgresPort, pgbouncer: pgbouncerPort },
+      pgbouncerPid: () => pgbouncer.process.pid,
+      unexpectedExits,
       async killAndRestartApi(i) {
         const api = apis[i];
         if (!api) throw new Error(`no API process ${i}`);
+        expected.add(api);
         api.process.kill("SIGKILL");
         await api.exited;
-        apis[i] = await startApiAt(i);
+        await startApiAt(i);
       },
       async killWorker(i) {
         const worker = workers[i];
         if (!worker) throw new Error(`no worker ${i}`);
+        expected.add(worker);
         worker.process.kill("SIGKILL");
         await worker.exited;
         workers[i] = undefined;
-      },
-      async startWorker(i) {
-        workers[i] = await startWorkerAt(i);
       },
       async restartPgBouncer() {
         await pgbouncer.stop("SIGTERM");
