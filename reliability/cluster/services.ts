@@ -55,7 +55,7 @@ async function startService(argv: string[], port: number): Promise<Service> {
     await portOpen(port, 15_000, child, () => output);
   } catch (error) {
     child.kill("SIGKILL");
-    throw new Error(`${command} did not start: ${error instanceof Error ? error.message : String(error)}`);
+    throw new Error(`${command} did not start: ${error instanceof Error ? error.message : String(error)}`, { cause: error });
   }
   return {
     process: child,
