@@ -9,9 +9,9 @@ const boolean = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
-// Five crontab fields (minute hour day-of-month month day-of-week), as the worker's scheduler reads them.
 const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
 
+// Five crontab fields (minute hour day-of-month month day-of-week), as the worker's scheduler reads them.
 const cron = z.string().trim().regex(/^(\S+\s+){4}\S+$/, "must be five crontab fields, e.g. \"* * * * *\"");
 
 /** Every environment variable the server reads; the README's configuration table mirrors this. */
