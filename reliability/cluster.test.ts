@@ -226,8 +226,9 @@ describe("several API and worker processes behind nginx, PgBouncer in front of P
     // Their event streams are open again: a change reaches each with no pull of its own.
     const lead = new ApiClient(cluster.apiUrls[1] as string, floor.seats[0]?.headers);
     const target = floorJobIds[2] as string;
-    const current = await lead.query<{ job: { version: number; status: JobStatus } }>("jobs.get", { id: target });
-    const next: JobStatus = current.data?.job.status === "ON_HOLD" ? "QUEUED" : "ON_HOLD";
+    const current = await lead.query<{ job: { version: number; allowedNextStatuses: JobStatus[] } }>("jobs.get", { id: target });
+    const next = current.data?.job.allowedNextStatuses.find((s) => s !== "PICKED_UP" && s !== "CANCELLED");
+    if (!next) throw new Error(`job ${target} cannot move on: ${JSON.stringify(current)}`);
     for (const floorConsole of consoles) floorConsole.send(`watch ${target} ${next}`);
     expect((await lead.mutate("jobs.transition", { id: target, version: current.data?.job.version, to: next })).status).toBe(200);
     await Promise.all(consoles.map((c) => c.readUntil((line) => line.saw === target)));

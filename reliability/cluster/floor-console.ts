@@ -8,7 +8,7 @@
 // Every line it prints is JSON.
 import { createInterface } from "node:readline";
 import { allowedNextStatuses, type JobStatus } from "@orderdeck/contracts";
-import { createConsoleCore, syncStateReached } from "@orderdeck/console-core";
+import { ConsoleRefusal, createConsoleCore, syncStateReached } from "@orderdeck/console-core";
 
 const [code = "", email = "", password = ""] = process.argv.slice(2);
 const say = (line: Record<string, unknown>) => process.stdout.write(`${JSON.stringify(line)}\n`);
@@ -25,7 +25,16 @@ const core = createConsoleCore({
 });
 
 await core.setup.enroll(code);
-await core.setup.signIn(email, password);
+// A person whose sign-in found the server too slow (a password hash on a busy machine) tries again.
+for (let attempt = 1; ; attempt++) {
+  try {
+    await core.setup.signIn(email, password);
+    break;
+  } catch (error) {
+    if (attempt >= 5 || !(error instanceof ConsoleRefusal) || error.reason !== "OFFLINE") throw error;
+    await sleep(1_000);
+  }
+}
 core.start();
 await syncStateReached(core, (s) => s.connection === "online" && s.lastSyncAt !== null, 60_000);
 core.sync.subscribe((s) => say({ state: s.connection, outboxSize: s.outboxSize }));
