@@ -196,6 +196,7 @@ describe("several API and worker processes behind nginx, PgBouncer in front of P
     const describe = (o: Outcome) => `${o.what}: ${o.answer.status} ${o.answer.networkError ?? o.answer.error?.message ?? ""}`.slice(0, 200);
     const byStatus = (list: Outcome[]) => Object.fromEntries([...new Set(list.map((o) => o.answer.status))].map((s) => [s, list.filter((o) => o.answer.status === s).length]));
     console.info(`cluster: ${JSON.stringify({ ...load.done, statuses: byStatus(load.outcomes), duringFaults: byStatus(load.outcomes.filter(during)) })}`);
+    console.info(`cluster 400s: ${JSON.stringify(load.outcomes.filter((o) => o.answer.status === 400).map(describe))}`);
 
     // 5xx only while a fault lasted: 502 from nginx for a request the killed process had taken,
     // 503 from the API while PgBouncer or PostgreSQL was away. Never 500, never no answer.
