@@ -1,6 +1,6 @@
 // A shop made straight in the database for the reliability suite: a site, its consoles, one
 // signed-in seat (user + session at a console) per simulated person, and jobs in any state.
-import { randomUUID } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import { hashPassword, hashToken, newToken } from "@orderdeck/api";
 import { OPEN_STATUSES, generatePickupCode, type Fulfilment, type JobStatus, type PaymentStatus, type UserRole } from "@orderdeck/contracts";
 import type pg from "pg";
@@ -178,4 +178,29 @@ export async function mailStatuses(pool: pg.Pool, siteId: string, batch: string)
     [siteId, batch],
   );
   return Object.fromEntries(rows.map((r) => [r.status, r.n]));
+}
+
+/** A customer with a mail address for every job of the site that has none, so that its status changes, receipts and invoices send mail. */
+export async function giveJobsCustomers(pool: pg.Pool, siteId: string): Promise<void> {
+  await pool.query(
+    `WITH made AS (
+       INSERT INTO customers (id, site_id, name, email)
+       SELECT gen_random_uuid(), j.site_id, 'Customer of J-' || j.number, 'customer.' || j.number || '@example.com'
+         FROM jobs j WHERE j.site_id = $1 AND j.customer_id IS NULL
+       RETURNING id, site_id, name
+     )
+     UPDATE jobs j SET customer_id = made.id FROM made WHERE j.site_id = made.site_id AND made.name = 'Customer of J-' || j.number`,
+    [siteId],
+  );
+}
+
+/** A one-time code that enrolls one more console at the site (what an admin hands out). */
+export async function enrollmentCode(pool: pg.Pool, secretKey: string, siteId: string, stationName: string): Promise<string> {
+  // 12 symbols of Crockford's base 32, as the product makes them.
+  const code = [...randomBytes(12)].map((byte) => "0123456789ABCDEFGHJKMNPQRSTVWXYZ"[byte % 32]).join("");
+  await pool.query(
+    `INSERT INTO station_enrollments (id, site_id, name, code_hash, expires_at) VALUES (gen_random_uuid(), $1, $2, $3, now() + interval '1 hour')`,
+    [siteId, stationName, hashToken(secretKey, code)],
+  );
+  return code;
 }

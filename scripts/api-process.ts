@@ -29,6 +29,8 @@ export interface SpawnServerOptions {
   role?: "api" | "worker" | "all";
   /** Another entry point that composes the server the same way (default apps/server/src/main.ts). */
   script?: string;
+  /** The whole command instead (e.g. a systemd unit's ExecStart); its first word "node" or a path ending in /node runs this Node. */
+  command?: string[];
   /** Where its output goes; kept in memory when not given. */
   output?: Writable;
   /** How long the first /healthz may take (migrations and the demo seed run before it). */
@@ -39,7 +41,8 @@ export interface SpawnServerOptions {
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerChild> {
   const role = options.role ?? "api";
   const portEnv = role === "worker" ? { WORKER_METRICS_PORT: String(options.port) } : { PORT: String(options.port) };
-  const child = spawn(process.execPath, ["--import", "tsx", options.script ?? "apps/server/src/main.ts", `--role=${role}`], {
+  const [program, ...args] = options.command ?? ["node", "--import", "tsx", options.script ?? "apps/server/src/main.ts", `--role=${role}`];
+  const child = spawn(program === "node" || program?.endsWith("/node") ? process.execPath : (program ?? process.execPath), args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", ...options.env, ...portEnv },
     stdio: ["ignore", "pipe", "pipe"],

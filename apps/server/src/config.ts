@@ -10,6 +10,8 @@ const boolean = z
 
 const port = z.coerce.number().int().min(0).max(65535);
 
+const postgresUrl = z.string().regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL");
+
 // Five crontab fields (minute hour day-of-month month day-of-week), as the worker's scheduler reads them.
 const cron = z.string().trim().regex(/^(\S+\s+){4}\S+$/, "must be five crontab fields, e.g. \"* * * * *\"");
 
@@ -18,10 +20,8 @@ const EnvSchema = z.object({
   NODE_ENV: z.enum(["development", "production", "test"]).default("development"),
   HOST: z.string().min(1).default("127.0.0.1"),
   PORT: port.default(4000),
-  DATABASE_URL: z
-    .string()
-    .regex(/^postgres(ql)?:\/\//, "must be a postgres:// or postgresql:// URL")
-    .optional(),
+  DATABASE_URL: postgresUrl.optional(),
+  DATABASE_DIRECT_URL: postgresUrl.optional(),
   ORDERDECK_DATA_DIR: z.string().min(1).default(".data"),
   ORDERDECK_SECRET_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   ORDERDECK_MIGRATE_ON_START: boolean.optional(),
@@ -77,8 +77,14 @@ export interface ServerConfig {
   production: boolean;
   host: string;
   port: number;
-  /** Unset: run an embedded PostgreSQL under `dataDir` (development only). */
+  /** Unset: run an embedded PostgreSQL under `dataDir` (development only). May point at a transaction pooler (PgBouncer). */
   databaseUrl: string | undefined;
+  /**
+   * The same database without a transaction pooler in between, for what needs a session of its
+   * own: LISTEN, advisory locks held across transactions, graphile-worker's runner, the migrator,
+   * session settings. Unset: databaseUrl.
+   */
+  databaseDirectUrl: string | undefined;
   dataDir: string;
   secretKey: string;
   migrateOnStart: boolean;
@@ -158,6 +164,10 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const e = parsed.data;
   const production = e.NODE_ENV === "production";
   const dataDir = path.resolve(e.ORDERDECK_DATA_DIR);
+  // A direct line alone would leave the API on the embedded database and the sessions elsewhere.
+  if (e.DATABASE_DIRECT_URL && !e.DATABASE_URL) {
+    throw new ConfigError("Invalid configuration:\n  DATABASE_DIRECT_URL: is set without DATABASE_URL; set DATABASE_URL to the database (or its pooler) as well");
+  }
   if (production) {
     const missing = [
       e.DATABASE_URL ? null : "DATABASE_URL (production never runs the embedded database)",
@@ -179,6 +189,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     host: e.HOST,
     port: e.PORT,
     databaseUrl: e.DATABASE_URL,
+    databaseDirectUrl: e.DATABASE_URL ? (e.DATABASE_DIRECT_URL ?? e.DATABASE_URL) : undefined,
     dataDir,
     secretKey: e.ORDERDECK_SECRET_KEY ?? developmentSecret(dataDir),
     migrateOnStart: e.ORDERDECK_MIGRATE_ON_START ?? true,

@@ -9,18 +9,23 @@ import { ConfigError } from "./config.ts";
 const EMBEDDED_DATABASE = "orderdeck";
 
 export interface ResolvedDatabase {
+  /** Where queries go: the database, or a transaction pooler in front of it. */
   url: string;
+  /** The database itself, for what needs a session (see ServerConfig.databaseDirectUrl). */
+  directUrl: string;
   embedded: boolean;
   stop(): Promise<void>;
 }
 
-/** DATABASE_URL when given; otherwise an embedded PostgreSQL kept under the data folder. */
+/** DATABASE_URL (and DATABASE_DIRECT_URL) when given; otherwise an embedded PostgreSQL kept under the data folder. */
 export async function resolveDatabase(
-  databaseUrl: string | undefined,
+  urls: { databaseUrl: string | undefined; databaseDirectUrl: string | undefined },
   dataDir: string,
   logger: Logger,
 ): Promise<ResolvedDatabase> {
-  if (databaseUrl) return { url: databaseUrl, embedded: false, stop: async () => undefined };
+  if (urls.databaseUrl) {
+    return { url: urls.databaseUrl, directUrl: urls.databaseDirectUrl ?? urls.databaseUrl, embedded: false, stop: async () => undefined };
+  }
   logger.info("DATABASE_URL is not set: starting the embedded PostgreSQL", { dataDir });
   const cluster = await startEmbeddedPostgres({
     dataDir: path.join(dataDir, "postgres"),
@@ -41,7 +46,8 @@ export async function resolveDatabase(
   } finally {
     await admin.end();
   }
-  return { url: cluster.urlFor(EMBEDDED_DATABASE), embedded: true, stop: () => cluster.stop() };
+  const url = cluster.urlFor(EMBEDDED_DATABASE);
+  return { url, directUrl: url, embedded: true, stop: () => cluster.stop() };
 }
 
 /**

@@ -83,11 +83,16 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
   };
 
   try {
-    const database = await resolveDatabase(config.databaseUrl, config.dataDir, logger);
+    const database = await resolveDatabase(config, config.dataDir, logger);
     stops.push(database.stop);
 
+    // Connections: requests' and tasks' transactions (Prisma, health checks) go to database.url,
+    // which may be a transaction pooler; whatever needs a session of its own goes to
+    // database.directUrl: the migrator (Prisma's migrate lock), the intake's source lock, the
+    // rate limiters (session settings, named statements), the LISTEN for site changes and the
+    // worker's runner (its LISTEN, its locks and the retention lock on its connections).
     if (config.migrateOnStart) {
-      const applied = await applyMigrations(database.url, { log: (m) => logger.info(m) });
+      const applied = await applyMigrations(database.directUrl, { log: (m) => logger.info(m) });
       if (applied.length === 0) logger.info("database schema is up to date");
     }
 
@@ -95,7 +100,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
     stops.push(() => prisma.$disconnect());
 
     // A run holds its source's advisory lock on a connection of its own for as long as it runs.
-    const intakeLockPool = new pg.Pool({ connectionString: database.url, max: 5, connectionTimeoutMillis: 5_000 });
+    const intakeLockPool = new pg.Pool({ connectionString: database.directUrl, max: 5, connectionTimeoutMillis: 5_000 });
     intakeLockPool.on("error", (error) => logger.warn("intake lock connection lost", { error: error.message }));
     stops.push(() => intakeLockPool.end());
     const intakeEnvironment = {
@@ -121,7 +126,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
     let workerMetricsUrl: string | undefined;
     if (role === "worker" || role === "all") {
       const worker = await startWorker(workerDependencies(config, prisma, logger, metrics), {
-        databaseUrl: database.url,
+        databaseUrl: database.directUrl,
         concurrency: config.worker.concurrency,
         staleAfterMs: config.worker.heartbeatStaleMs,
         intakeSchedule: config.intake.schedule,
@@ -145,11 +150,11 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
       // An idle connection dropped by the database is the pool's to replace, not a crash.
       opsPool.on("error", (error) => logger.warn("health-check connection lost", { error: error.message }));
       stops.push(() => opsPool.end());
-      const rateLimitPool = createRateLimitPool(database.url, (error) => logger.warn("rate-limit connection lost", { error: error.message }));
+      const rateLimitPool = createRateLimitPool(database.directUrl, (error) => logger.warn("rate-limit connection lost", { error: error.message }));
       stops.push(() => rateLimitPool.end());
       // One LISTEN connection per API process, fanned out to its consoles (sync.events).
       const siteChanges = createSiteChangeListener({
-        connectionString: database.url,
+        connectionString: database.directUrl,
         logger,
         onPoke: () => metrics.syncPokes.inc(),
       });

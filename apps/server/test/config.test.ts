@@ -88,6 +88,16 @@ describe("configuration", () => {
     expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), INTAKE_RUN_RETENTION_DAYS: "0" })).toThrow(/INTAKE_RUN_RETENTION_DAYS/);
   });
 
+  it("takes the direct database line from DATABASE_DIRECT_URL, else DATABASE_URL, and never alone", () => {
+    const pooled = "postgresql://orderdeck@pgbouncer:6432/orderdeck";
+    const direct = "postgresql://orderdeck@db:5432/orderdeck";
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_URL: pooled, DATABASE_DIRECT_URL: direct })).toMatchObject({ databaseUrl: pooled, databaseDirectUrl: direct });
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_URL: direct })).toMatchObject({ databaseUrl: direct, databaseDirectUrl: direct });
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir() }).databaseDirectUrl).toBeUndefined();
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_DIRECT_URL: direct })).toThrow(/DATABASE_DIRECT_URL[\s\S]*set DATABASE_URL/);
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_URL: pooled, DATABASE_DIRECT_URL: "db:5432" })).toThrow(/DATABASE_DIRECT_URL/);
+  });
+
   it("reads CORS origins as a list", () => {
     const config = loadConfig({ ORDERDECK_DATA_DIR: dataDir(), CORS_ORIGINS: "https://a.example, https://b.example" });
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);

@@ -17,7 +17,8 @@ import { PasswordInputError, readPassword } from "./password.ts";
 const USAGE = `Usage: npm run setup -w @orderdeck/server -- --site "<shop name>" --timezone <IANA zone> --admin-email <address>
          [--admin-name "<name>"] [--station "<first console's name>"]
 
-Creates the site and its first admin on the empty database in DATABASE_URL (migrating it first).
+Creates the site and its first admin on the empty database in DATABASE_URL (migrating it first,
+over DATABASE_DIRECT_URL when PgBouncer sits in front).
 The password is asked for at the terminal, or read from the first line of stdin when piped.
 --station also makes a one-time enrollment code for the first console; it needs ORDERDECK_SECRET_KEY,
 the same secret the server runs with.`;
@@ -32,7 +33,7 @@ class SetupRefusal extends Error {
   }
 }
 
-const DatabaseUrl = z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL must be a postgres:// or postgresql:// URL");
+const DatabaseUrl = z.string().regex(/^postgres(ql)?:\/\//, "DATABASE_URL and DATABASE_DIRECT_URL must be postgres:// or postgresql:// URLs");
 
 function parseOptions(argv: string[]) {
   try {
@@ -102,6 +103,8 @@ async function setup(argv: string[]): Promise<string> {
     if (options[required] === undefined) throw new SetupRefusal(`--${required} is required.\n\n${USAGE}`, 2);
   }
   const databaseUrl = checked(DatabaseUrl, process.env.DATABASE_URL ?? "");
+  // The migrator takes Prisma's advisory lock, which needs a session: past PgBouncer when one is in front.
+  const directUrl = process.env.DATABASE_DIRECT_URL ? checked(DatabaseUrl, process.env.DATABASE_DIRECT_URL) : databaseUrl;
   const secretKey = process.env.ORDERDECK_SECRET_KEY;
   if (options.station !== undefined && (secretKey === undefined || secretKey.length < 32)) {
     throw new SetupRefusal("--station needs ORDERDECK_SECRET_KEY (at least 32 characters), the same secret the server runs with. Nothing was changed.", 2);
@@ -124,7 +127,7 @@ async function setup(argv: string[]): Promise<string> {
     if (tables?.migrated) await refuseWhenSetUp(prisma);
     const password = await readPassword(email, `at least ${NEW_PASSWORD_MIN_LENGTH} characters`);
     const input = checked(FirstSiteInput, { ...details, password });
-    const applied = await applyMigrations(databaseUrl, { log: (line) => console.error(line) });
+    const applied = await applyMigrations(directUrl, { log: (line) => console.error(line) });
     if (applied.length > 0) console.error(`applied ${applied.length} migration(s)`);
     const created = await createFirstSite(prisma, input, { origin: { requestId: `setup-${randomUUID()}`, ip: "setup-command" }, secretKey });
     return nextSteps(created);

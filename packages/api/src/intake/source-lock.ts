@@ -2,7 +2,9 @@
  * Never two runs of one source at once, across every process: a session-level Postgres advisory
  * lock keyed by the source, held on a connection of its own for the whole run (the run's chunks
  * commit on other connections). If the process dies, its connection closes and the lock goes
- * with it. A retry of a dead letter takes the same lock, so it never races a run.
+ * with it. A retry of a dead letter takes the same lock, so it never races a run. The connection
+ * must be PostgreSQL's own session (DATABASE_DIRECT_URL): behind a transaction pooler the lock
+ * would stay on a server connection that other clients then use.
  */
 
 /** The little of a pg client the lock needs (pg.PoolClient, or graphile-worker's withPgClient client). */

@@ -66,6 +66,9 @@ export interface RateLimitStore {
  * the disk (synchronous_commit off): every authenticated call spends from a budget, and waiting
  * for a flush would add one to every read. A crash of PostgreSQL itself can forget the last
  * fraction of a second of counts; it never lets a call through while the store is unreachable.
+ * Both settings are startup parameters of the session, and the limiter names its statements
+ * (prepared once per connection): give it a direct connection (DATABASE_DIRECT_URL), not a
+ * transaction pooler, which would refuse the parameters and lose the statements between calls.
  */
 export function createRateLimitPool(connectionString: string, onConnectionLost: (error: Error) => void): pg.Pool {
   const pool = new pg.Pool({

@@ -6,7 +6,8 @@ import { applyRetention, pruneUnsitedAudit } from "./service.ts";
 
 // One retention run per site at a time, across every worker: the job key keeps a second one from
 // queueing, this advisory lock (held on a connection for the whole run) keeps a second one from
-// running, e.g. when an operator retries a run that is still going.
+// running, e.g. when an operator retries a run that is still going. The connection is the worker
+// runner's own (DATABASE_DIRECT_URL), a real session, as a session lock needs.
 const RETENTION_LOCK_PREFIX = "orderdeck:retention:";
 
 /** Cron (hourly): one retention job per site, each acting for its site only. */

@@ -1,7 +1,9 @@
 // sync.events: pokes for the consoles of a site whose rows changed. The database announces every
 // committed change of jobs, customers and handoffs on one channel (migration sync); each API
 // process holds ONE connection that LISTENs to it and fans the pokes out to the consoles connected
-// to that process, so a change made through any instance reaches every console.
+// to that process, so a change made through any instance reaches every console. LISTEN belongs to
+// a session: its connection string must reach PostgreSQL directly (DATABASE_DIRECT_URL), never
+// through a transaction pooler, which would hand the session to other clients between statements.
 import { latestValues, type SyncPoke } from "@orderdeck/contracts";
 import type { Logger } from "@orderdeck/logging";
 import pg from "pg";

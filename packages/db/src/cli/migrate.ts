@@ -1,7 +1,8 @@
-// `npm run db:migrate`: applies pending migrations to DATABASE_URL.
+// `npm run db:migrate`: applies pending migrations to DATABASE_DIRECT_URL, else DATABASE_URL. The
+// migrator holds Prisma's session advisory lock from start to end: never through a transaction pooler.
 import { applyMigrations } from "../migrate.ts";
 
-const databaseUrl = process.env.DATABASE_URL;
+const databaseUrl = process.env.DATABASE_DIRECT_URL || process.env.DATABASE_URL;
 if (!databaseUrl) {
   console.error("DATABASE_URL is not set: set it to the PostgreSQL database to migrate (npm start migrates its embedded database itself).");
   process.exit(2);
