@@ -105,6 +105,7 @@ export async function startCluster(options: ClusterOptions): Promise<Cluster> {
       DATABASE_URL: pooledUrl,
       DATABASE_DIRECT_URL: directUrl,
       ORDERDECK_SECRET_KEY: secretKey,
+      METRICS_TOKEN: newSecretKey(),
       SMTP_HOST: "127.0.0.1",
       SMTP_PORT: String(sink.port),
       ...options.extraEnvironment,

@@ -105,6 +105,7 @@ function productionApi(databaseUrl: string): Promise<RunningServer> {
       PORT: "0",
       DATABASE_URL: databaseUrl,
       ORDERDECK_SECRET_KEY: SECRET,
+      METRICS_TOKEN: "m".repeat(24),
       ORDERDECK_MIGRATE_ON_START: "false",
       SMTP_HOST: "127.0.0.1",
       MAIL_FROM: "Werkstatt <orders@orderdeck.test>",

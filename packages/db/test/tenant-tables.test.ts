@@ -42,8 +42,7 @@ const CROSS_SITE_KEYS = [
   "jobs(pickup_code)",
   // A payment provider's reference is unique at the provider, whatever the site.
   "payments(provider_reference)",
-  // Keys of rows whose parent is already one site's (a station's, a job's, a source's).
-  "client_mutations(station_id, mutation_id)",
+  // Keys of rows whose parent is already one site's (a job's, a source's).
   "intake_records(job_id)",
   "intake_records(source_id, external_id)",
 ].sort();
