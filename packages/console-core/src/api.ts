@@ -1,7 +1,7 @@
 // What localRouter answers the renderer, and the console core it is built on, as types and zod
 // schemas only. Node-free on purpose: the renderer's typecheck reads this module (through
 // localRouter's type), and it must not see better-sqlite3, node:* or Electron.
-import { HandoffSummary, JobStatus, PaymentStatus, SyncHandoff, SyncJob, type DomainErrorCode, type JobWithTimeline } from "@orderdeck/contracts";
+import { HandoffSummary, JobStatus, PaymentStatus, SyncHandoff, SyncJob, type CounterPaymentMethod, type DomainErrorCode, type JobWithTimeline } from "@orderdeck/contracts";
 import { z } from "zod";
 
 export const ConnectionState = z.enum(["online", "offline", "syncing"]);
@@ -102,6 +102,8 @@ export const ActionAnswer = z.object({
   message: z.string().nullable(),
   job: LocalJob.nullable(),
   handoff: SyncHandoff.nullable(),
+  /** Receipt numbers the server issued for the change (a payment's). */
+  receipts: z.array(z.string()),
 });
 export type ActionAnswer = z.infer<typeof ActionAnswer>;
 
@@ -200,6 +202,10 @@ export interface ConsoleCoreApi {
   pickup: {
     lookup(code: string): PickupAnswer;
     confirm(code: string): Promise<PickupConfirmAnswer>;
+  };
+  payments: {
+    take(jobId: string, method: CounterPaymentMethod, amountCents: number): Promise<ActionAnswer>;
+    waive(jobId: string, reason: string): Promise<ActionAnswer>;
   };
   jobs: {
     note(id: string, notes: string | null): Promise<ActionAnswer>;

@@ -235,6 +235,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       message: result?.message ?? null,
       job: job ? localJob(job) : null,
       handoff: result?.handoff ?? null,
+      receipts: result?.receipts ?? [],
     };
   };
 
@@ -353,6 +354,18 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       job: shown ? localJob(shown) : null,
       receipts: [],
     };
+  };
+
+  // ---- payment at the counter -------------------------------------------------------------------------
+
+  /** A job that still owes money, as this console last saw it (payments pending here included). */
+  const owing = (jobId: string): SyncJob => {
+    requireSignedIn();
+    const job = requireJob(jobId);
+    if (job.paymentStatus !== "UNPAID") {
+      throw new ConsoleRefusal("PRECONDITION_FAILED", "DUPLICATE", `${formatJobNumber(job.number)} owes nothing (${job.paymentStatus.toLowerCase()}); no payment was taken.`);
+    }
+    return job;
   };
 
   // ---- handoff -------------------------------------------------------------------------------------
@@ -561,12 +574,27 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
 
     pickup: { lookup, confirm },
 
+    payments: {
+      async take(jobId, method, amountCents) {
+        const job = owing(jobId);
+        const mutation = act("payment.record", { jobId, method, amountCents, currency: job.currency, takenAt: now().toISOString() }, jobId);
+        return actionAnswer(mutation, await verdict(mutation), jobId);
+      },
+      async waive(jobId, reason) {
+        requireSignedIn();
+        requireLead("Waiving a payment");
+        owing(jobId);
+        const mutation = act("payment.waive", { jobId, reason }, jobId);
+        return actionAnswer(mutation, await verdict(mutation), jobId);
+      },
+    },
+
     jobs: {
       async note(id, notes) {
         requireSignedIn();
         const job = requireJob(id);
         const text = notes === null || notes.trim() === "" ? null : notes;
-        if (text === job.notes) return { mutationId: null, status: "applied", message: "Nothing to change.", job: localJob(job), handoff: null };
+        if (text === job.notes) return { mutationId: null, status: "applied", message: "Nothing to change.", job: localJob(job), handoff: null, receipts: [] };
         const mutation = act("job.note", { id, version: job.version, notes: text }, id);
         return actionAnswer(mutation, await verdict(mutation), id);
       },

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobStatus, JobWithTimeline, Readiness, ReadinessCheck, SyncHandoff, latestValues, multiline } from "@orderdeck/contracts";
+import { JobStatus, JobWithTimeline, PaymentRecordArgs, PaymentWaiveArgs, Readiness, ReadinessCheck, SyncHandoff, latestValues, multiline } from "@orderdeck/contracts";
 import {
   ActionAnswer,
   HandoffSummaryAnswer,
@@ -123,6 +123,18 @@ export function createLocalRouter(options: LocalRouterOptions) {
         .input(z.strictObject({ code: z.string().max(64) }))
         .output(PickupConfirmAnswer)
         .mutation(({ input }) => core().pickup.confirm(input.code)),
+    }),
+
+    /** Money at the counter: queued like a scan, so it is taken offline too and sent under its author. */
+    payments: t.router({
+      take: procedure
+        .input(PaymentRecordArgs.pick({ jobId: true, method: true, amountCents: true }))
+        .output(ActionAnswer)
+        .mutation(({ input }) => core().payments.take(input.jobId, input.method, input.amountCents)),
+      waive: procedure
+        .input(PaymentWaiveArgs)
+        .output(ActionAnswer)
+        .mutation(({ input }) => core().payments.waive(input.jobId, input.reason)),
     }),
 
     jobs: t.router({

@@ -145,12 +145,35 @@ export type JobNoteArgs = z.infer<typeof JobNoteArgs>;
 export const JobTransitionArgs = JobTransitionInput.extend({ version: z.int().min(1).max(2_147_483_647) });
 export type JobTransitionArgs = z.infer<typeof JobTransitionArgs>;
 
+/** How a customer pays at the counter. */
+export const CounterPaymentMethod = z.enum(["cash", "card"]);
+export type CounterPaymentMethod = z.infer<typeof CounterPaymentMethod>;
+
+/**
+ * Money taken at the counter (payments.record). The mutation id is the payment's reference, so a
+ * change sent again is the same payment, never a second one.
+ */
+export const PaymentRecordArgs = z.strictObject({
+  jobId: z.uuid(),
+  method: CounterPaymentMethod,
+  amountCents: z.int().min(1, "A payment must be more than 0; enter the amount received (a lead waives a job that is not to be paid).").max(100_000_000),
+  currency: z.string().regex(/^[A-Z]{3}$/, "a three-letter ISO 4217 code in capitals, e.g. EUR"),
+  takenAt: IsoDateTime,
+});
+export type PaymentRecordArgs = z.infer<typeof PaymentRecordArgs>;
+
+/** A lead lets the customer off paying (payments.waive). */
+export const PaymentWaiveArgs = z.strictObject({ jobId: z.uuid(), reason: line(500) });
+export type PaymentWaiveArgs = z.infer<typeof PaymentWaiveArgs>;
+
 export const SYNC_MUTATION_ARGS = {
   "pickup.confirm": PickupConfirmArgs,
   "job.note": JobNoteArgs,
   "job.transition": JobTransitionArgs,
   "handoff.create": HandoffCreateInput,
   "handoff.acknowledge": HandoffAcknowledgeInput,
+  "payment.record": PaymentRecordArgs,
+  "payment.waive": PaymentWaiveArgs,
 } as const;
 
 export type SyncMutationType = keyof typeof SYNC_MUTATION_ARGS;

@@ -28,7 +28,9 @@ import { claimMutation, settleMutation, type LedgerEntry, type MutationKey } fro
 import { databaseRefusal } from "../database-refusals.ts";
 import { acknowledgeHandoffInTx, createHandoffInTx } from "../handoff/service.ts";
 import { floorState, type FloorState } from "../handoff/summary.ts";
+import { actorOf } from "../jobs/events.ts";
 import { transitionInTx, updateInTx, type JobServiceCall } from "../jobs/service.ts";
+import { recordPayment, waivePayment } from "../money/payments.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { isOfflineConflict, scanOutcomeFor } from "../pickup/scan-outcome.ts";
 import { decideScanInTx, recordScan } from "../pickup/service.ts";
@@ -140,6 +142,30 @@ const APPLY: { [K in SyncMutationType]: Applier<K> } = {
     const view = await acknowledgeHandoffInTx(tx, ctx.call.principal, args.id, ctx.now);
     return answer("applied", { handoffId: view.id });
   },
+
+  "payment.record": async (tx, ctx, args) => {
+    const { principal } = ctx.call;
+    const recorded = await recordPayment(tx, {
+      siteId: principal.siteId,
+      jobId: args.jobId,
+      provider: args.method,
+      // Unique per console change: the same change again finds this payment, never makes a second.
+      providerReference: `counter-${ctx.mutation.id}`,
+      amountCents: args.amountCents,
+      currency: args.currency,
+      actor: actorOf(principal),
+      requestId: ctx.call.requestId,
+      now: ctx.now,
+    });
+    return answer("applied", { jobId: args.jobId, receipts: recorded.receipt ? [recorded.receipt.number] : [] });
+  },
+
+  "payment.waive": async (tx, ctx, args) => {
+    const { principal } = ctx.call;
+    requireLead(principal, "Waiving a payment");
+    await waivePayment(tx, { siteId: principal.siteId, jobId: args.jobId, reason: args.reason, actor: actorOf(principal), requestId: ctx.call.requestId });
+    return answer("applied", { jobId: args.jobId });
+  },
 };
 
 function applyOne<K extends SyncMutationType>(tx: TransactionClient, ctx: ApplyContext, type: K, args: SyncMutationArgs[K]): Promise<StoredAnswer> {
@@ -152,11 +178,12 @@ function refusalAnswer(type: SyncMutationType, error: DomainError, args: Record<
   // The current row comes with every answer, read afresh; the copy in the details is not kept.
   const { current: _current, ...details } = error.details ?? {};
   const id = typeof args.id === "string" ? args.id : null;
+  const jobId = type.startsWith("job.") ? id : typeof args.jobId === "string" ? args.jobId : null;
   return answer(conflict ? "conflict" : "rejected", {
     reason: error.reason,
     message: error.message,
     details,
-    jobId: type.startsWith("job.") ? id : null,
+    jobId,
     handoffId: type === "handoff.acknowledge" ? id : null,
   });
 }

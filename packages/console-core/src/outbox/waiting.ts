@@ -22,6 +22,10 @@ export function describeChange(row: OutboxRow): string {
       return "the shift handoff";
     case "handoff.acknowledge":
       return "the handoff acknowledgement";
+    case "payment.record":
+      return "the payment taken at the counter";
+    case "payment.waive":
+      return "the waived payment";
   }
 }
 
@@ -41,6 +45,10 @@ function listed(db: SqliteDatabase, row: OutboxRow): string {
       return "Shift handoff";
     case "handoff.acknowledge":
       return "Handoff acknowledgement";
+    case "payment.record":
+      return `Payment for${of || " a job"}`;
+    case "payment.waive":
+      return `Payment waived for${of || " a job"}`;
   }
 }
 

@@ -38,6 +38,14 @@ export function applyToJob(job: SyncJob, mutation: SyncMutation, actor: Actor): 
         queuePosition: isOpen(mutation.args.to) ? job.queuePosition : null,
         version: job.version + 1,
       };
+    case "payment.record": {
+      // The server raises the version only when the payment settles the job (its status changes).
+      const paidCents = job.paidCents + mutation.args.amountCents;
+      const settled = paidCents >= job.priceCents && job.paymentStatus === "UNPAID";
+      return settled ? { ...job, paidCents, paymentStatus: "PAID", version: job.version + 1 } : { ...job, paidCents };
+    }
+    case "payment.waive":
+      return job.paymentStatus === "WAIVED" ? job : { ...job, paymentStatus: "WAIVED", version: job.version + 1 };
     case "handoff.create":
     case "handoff.acknowledge":
       return job;

@@ -2,18 +2,22 @@ import { formatPickupCode } from "@orderdeck/contracts";
 import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
 import type { PickupAnswer, PickupConfirmAnswer } from "../../../shared/local-api.ts";
 import { STATUS_LABEL } from "../board/job-words.ts";
+import type { LocalClient } from "../local-client.ts";
+import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { problemOf } from "../ui/errors.ts";
 import { When } from "../ui/time.tsx";
 import { useSyncState } from "../status-bar/sync-state.tsx";
 import { useLatestScan } from "./scanner.tsx";
+import { TakePayment } from "./TakePayment.tsx";
 import "./pickup.css";
 
 type Outcome =
   | { kind: "idle" }
   | { kind: "looking"; code: string }
-  | { kind: "answer"; code: string; answer: PickupAnswer }
+  /** `note`: what just happened to the job at this counter (a payment taken), shown above the next step. */
+  | { kind: "answer"; code: string; answer: PickupAnswer; note?: string }
   | { kind: "confirming"; code: string; answer: PickupAnswer }
   | { kind: "confirmed"; code: string; answer: PickupAnswer; result: PickupConfirmAnswer }
   | { kind: "failed"; code: string; reason: string | null; message: string; offline: boolean };
@@ -22,18 +26,18 @@ type Outcome =
  * The counter: a scan (from anywhere in the app) or a typed code, then one clear screen per
  * outcome in large type. Keyboard alone: focus always lands on the action to take next.
  */
-export function PickupScreen({ client }: ScreenProps) {
+export function PickupScreen({ client, setup }: ScreenProps) {
   const [outcome, setOutcome] = useState<Outcome>({ kind: "idle" });
   const [typed, setTyped] = useState("");
   const { scan, takeScan } = useLatestScan();
   const seq = useRef(0);
 
-  const lookup = async (code: string) => {
+  const lookup = async (code: string, note?: string) => {
     const mine = ++seq.current;
     setOutcome({ kind: "looking", code });
     try {
       const answer = await client.pickup.lookup.query({ code });
-      if (mine === seq.current) setOutcome({ kind: "answer", code, answer });
+      if (mine === seq.current) setOutcome({ kind: "answer", code, answer, ...(note ? { note } : {}) });
     } catch (error) {
       const problem = problemOf(error);
       if (mine === seq.current) setOutcome({ kind: "failed", code, reason: problem.reason, message: problem.message, offline: problem.offline });
@@ -60,12 +64,13 @@ export function PickupScreen({ client }: ScreenProps) {
   // server's verdict on a pending handover, updates it in place.
   const lastSyncAt = useSyncState()?.lastSyncAt;
   const shown = outcome.kind === "answer" ? outcome.code : null;
+  const shownNote = outcome.kind === "answer" ? outcome.note : undefined;
   useEffect(() => {
     if (shown === null) return;
     const mine = seq.current;
     client.pickup.lookup.query({ code: shown }).then(
       (answer) => {
-        if (mine === seq.current) setOutcome({ kind: "answer", code: shown, answer });
+        if (mine === seq.current) setOutcome({ kind: "answer", code: shown, answer, ...(shownNote ? { note: shownNote } : {}) });
       },
       () => {
         // The answer on screen stays; a new scan shows any problem.
@@ -100,13 +105,35 @@ export function PickupScreen({ client }: ScreenProps) {
           </Button>
         </form>
       ) : (
-        <OutcomeView outcome={outcome} onConfirm={(code, answer) => void confirm(code, answer)} onDone={reset} />
+        <OutcomeView
+          outcome={outcome}
+          counter={{ client, canWaive: hasRole(setup.user?.role, "LEAD"), onPaid: (code, note) => void lookup(code, note) }}
+          onConfirm={(code, answer) => void confirm(code, answer)}
+          onDone={reset}
+        />
       )}
     </section>
   );
 }
 
-function OutcomeView({ outcome, onConfirm, onDone }: { outcome: Exclude<Outcome, { kind: "idle" }>; onConfirm: (code: string, answer: PickupAnswer) => void; onDone: () => void }) {
+/** What the unpaid screen needs to take the money. */
+interface Counter {
+  client: LocalClient;
+  canWaive: boolean;
+  onPaid: (code: string, note: string) => void;
+}
+
+function OutcomeView({
+  outcome,
+  counter,
+  onConfirm,
+  onDone,
+}: {
+  outcome: Exclude<Outcome, { kind: "idle" }>;
+  counter: Counter;
+  onConfirm: (code: string, answer: PickupAnswer) => void;
+  onDone: () => void;
+}) {
   const code = formatPickupCode(outcome.code.toUpperCase());
   switch (outcome.kind) {
     case "looking":
@@ -118,11 +145,25 @@ function OutcomeView({ outcome, onConfirm, onDone }: { outcome: Exclude<Outcome,
     case "confirmed":
       return <ConfirmedView outcome={outcome} onDone={onDone} />;
     case "answer":
-      return <AnswerView code={outcome.code} answer={outcome.answer} onConfirm={onConfirm} onDone={onDone} />;
+      return <AnswerView code={outcome.code} answer={outcome.answer} note={outcome.note} counter={counter} onConfirm={onConfirm} onDone={onDone} />;
   }
 }
 
-function AnswerView({ code, answer, onConfirm, onDone }: { code: string; answer: PickupAnswer; onConfirm: (code: string, answer: PickupAnswer) => void; onDone: () => void }) {
+function AnswerView({
+  code,
+  answer,
+  note,
+  counter,
+  onConfirm,
+  onDone,
+}: {
+  code: string;
+  answer: PickupAnswer;
+  note: string | undefined;
+  counter: Counter;
+  onConfirm: (code: string, answer: PickupAnswer) => void;
+  onDone: () => void;
+}) {
   const job = answer.job;
   const what = `${job.displayNumber}: ${job.title}${answer.customer ? ` — ${answer.customer.name}` : ""}`;
   if (answer.pendingHandover) {
@@ -135,17 +176,24 @@ function AnswerView({ code, answer, onConfirm, onDone }: { code: string; answer:
     );
   }
   if (answer.canHandOver) {
-    return <ReadyView code={code} answer={answer} what={what} onConfirm={onConfirm} onDone={onDone} />;
+    return <ReadyView code={code} answer={answer} what={what} note={note} onConfirm={onConfirm} onDone={onDone} />;
   }
   const refusal = answer.refusal;
   switch (refusal?.reason) {
     case "UNPAID":
       return (
-        <Card tone="bad" icon="€" title="Unpaid" detail={what} onDone={onDone}>
+        <Card tone="bad" icon="€" title="Unpaid" detail={what}>
           <p className="pickup-amount">
             Amount due: <strong>{answer.payment.amountDue}</strong>
           </p>
           <p>{refusal.message}</p>
+          <TakePayment
+            client={counter.client}
+            answer={answer}
+            canWaive={counter.canWaive}
+            onSettled={(settled) => counter.onPaid(code, settled)}
+            onCancel={onDone}
+          />
         </Card>
       );
     case "ALREADY_PICKED_UP":
@@ -186,7 +234,21 @@ function AnswerView({ code, answer, onConfirm, onDone }: { code: string; answer:
   }
 }
 
-function ReadyView({ code, answer, what, onConfirm, onDone }: { code: string; answer: PickupAnswer; what: string; onConfirm: (code: string, answer: PickupAnswer) => void; onDone: () => void }) {
+function ReadyView({
+  code,
+  answer,
+  what,
+  note,
+  onConfirm,
+  onDone,
+}: {
+  code: string;
+  answer: PickupAnswer;
+  what: string;
+  note: string | undefined;
+  onConfirm: (code: string, answer: PickupAnswer) => void;
+  onDone: () => void;
+}) {
   const onKey = (event: KeyboardEvent) => {
     if (event.key === "Escape") {
       event.preventDefault();
@@ -196,6 +258,7 @@ function ReadyView({ code, answer, what, onConfirm, onDone }: { code: string; an
   return (
     <div onKeyDown={onKey}>
       <Card tone="good" icon="✓" title="Ready for pickup" detail={what}>
+        {note && <p role="status">{note}</p>}
         <p>Paid: {answer.payment.status === "WAIVED" ? "waived" : "yes"}. Hand the job over, then confirm.</p>
         <div className="button-row">
           <Button variant="primary" className="pickup-button" autoFocus onClick={() => onConfirm(code, answer)}>
