@@ -23,6 +23,20 @@ async function usersDigest(): Promise<string> {
   return rows.rows[0]?.d ?? "";
 }
 
+describe("users.assignable", () => {
+  it("gives anyone signed in the site's enabled people by id and name only, never another site's", async () => {
+    const quitting = await site.as.ADMIN.users.create({ email: "leaving@orderdeck.test", name: "Leaving Soon", role: "STAFF", password: "long enough passphrase" });
+    await site.as.ADMIN.users.disable({ userId: quitting.id });
+    const people = await site.as.STAFF.users.assignable();
+    const ids = people.map((p) => p.id);
+    for (const role of ["STAFF", "LEAD", "ADMIN"] as const) expect(ids).toContain(site.users[role].id);
+    expect(ids).not.toContain(quitting.id);
+    for (const role of ["STAFF", "LEAD", "ADMIN"] as const) expect(ids).not.toContain(otherSite.users[role].id);
+    for (const person of people) expect(Object.keys(person).sort()).toEqual(["id", "name"]);
+    expect(people.map((p) => p.name)).toEqual([...people.map((p) => p.name)].sort((a, b) => a.localeCompare(b)));
+  });
+});
+
 describe("users.create and users.list", () => {
   it("creates a user who can sign in, audited without the password", async () => {
     const created = await site.as.ADMIN.users.create({ email: " New.Person@Orderdeck.TEST ", name: " New Person ", role: "STAFF", password: "long enough passphrase" });

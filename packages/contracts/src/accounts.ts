@@ -89,6 +89,10 @@ export const UserPage = z.object({
 });
 export type UserPage = z.infer<typeof UserPage>;
 
+/** Someone a job can be assigned to: an enabled user of the site, by name only (anyone signed in may see it). */
+export const Assignee = z.object({ id: z.string(), name: z.string() });
+export type Assignee = z.infer<typeof Assignee>;
+
 // ---- Stations ------------------------------------------------------------------------------------
 
 export const StationEnrollmentInput = z.object({ name: StationName });

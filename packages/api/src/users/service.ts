@@ -1,4 +1,4 @@
-import { DomainError, type UserPage, type UserRole, type UserView } from "@orderdeck/contracts";
+import { DomainError, type Assignee, type UserPage, type UserRole, type UserView } from "@orderdeck/contracts";
 import { inSite, type TransactionClient, type User } from "@orderdeck/db";
 import { writeCallerAudit } from "../audit/log.ts";
 import { hashPassword } from "../auth/passwords.ts";
@@ -30,6 +30,12 @@ export async function list(ctx: AuthedContext, input: { cursor?: string | undefi
   );
   const users = rows.slice(0, limit).map(viewOf);
   return { users, nextCursor: rows.length > limit ? (users.at(-1)?.email ?? null) : null };
+}
+
+/** The site's enabled people, by name: whom a job can be assigned to. Nothing but id and name leaves. */
+export function assignable(ctx: AuthedContext): Promise<Assignee[]> {
+  const { siteId } = ctx.principal;
+  return inSite(ctx.prisma, siteId, (tx) => tx.user.findMany({ where: { siteId, disabled: false }, orderBy: [{ name: "asc" }, { id: "asc" }], select: { id: true, name: true } }));
 }
 
 /** A user of the caller's site, or NOT_FOUND (also for another site's user: it does not exist here). */

@@ -1,4 +1,5 @@
 import {
+  Assignee,
   Forecast,
   ForecastInput,
   JobBulkInput,
@@ -33,6 +34,9 @@ export function boardRouters(core: CoreOf) {
     jobs: t.router({
       reorder: serverMutation(core, "jobs.reorder", JobReorderInput, JobReorderResult, "Reordering the queue"),
       bulk: serverMutation(core, "jobs.bulk", JobBulkInput, JobBulkResult, "Bulk changes"),
+    }),
+    users: t.router({
+      assignable: serverQuery(core, "users.assignable", z.void(), z.array(Assignee), "The list of people to assign"),
     }),
     labels: t.router({
       job: serverQuery(core, "labels.job", JobLabelInput, JobLabel, "Label printing"),

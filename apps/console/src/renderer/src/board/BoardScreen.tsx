@@ -1,4 +1,4 @@
-import { JobStatus, OPEN_STATUSES, type JobBulkResult } from "@orderdeck/contracts";
+import { JobStatus, OPEN_STATUSES, type JobBulkAction, type JobBulkResult } from "@orderdeck/contracts";
 import { useCallback, useMemo, useState } from "react";
 import type { LocalJob } from "../../../shared/local-api.ts";
 import { hasRole } from "../navigation/roles.ts";
@@ -157,17 +157,20 @@ export function BoardScreen({ client, setup, online }: ScreenProps) {
   );
 }
 
-type BulkChoice = "" | `status:${JobStatus}` | "archive";
+type BulkChoice = "" | `status:${JobStatus}` | `assignee:${string}` | "unassign" | "archive" | "sendInvoice";
+
+function bulkAction(choice: Exclude<BulkChoice, "">): JobBulkAction {
+  if (choice === "archive" || choice === "sendInvoice") return { type: choice };
+  if (choice === "unassign") return { type: "assignee", assigneeId: null };
+  if (choice.startsWith("assignee:")) return { type: "assignee", assigneeId: choice.slice("assignee:".length) };
+  return { type: "status", to: JobStatus.parse(choice.slice("status:".length)) };
+}
 
 function BulkBar({ client, selected, numberOf, onDone }: { client: ScreenProps["client"]; selected: ReadonlySet<string>; numberOf: (id: string) => string; onDone: () => void }) {
   const [choice, setChoice] = useState<BulkChoice>("");
   const [result, setResult] = useState<JobBulkResult | null>(null);
-  const bulk = useMutation((input: { ids: string[]; choice: Exclude<BulkChoice, ""> }) =>
-    client.online.jobs.bulk.mutate({
-      ids: input.ids,
-      action: input.choice === "archive" ? { type: "archive" } : { type: "status", to: JobStatus.parse(input.choice.slice("status:".length)) },
-    }),
-  );
+  const bulk = useMutation((input: { ids: string[]; choice: Exclude<BulkChoice, ""> }) => client.online.jobs.bulk.mutate({ ids: input.ids, action: bulkAction(input.choice) }));
+  const people = useQuery(() => client.online.users.assignable.query(), [client]);
   if (selected.size === 0 && !result) return null;
   const run = async () => {
     if (!choice) return;
@@ -190,6 +193,15 @@ function BulkBar({ client, selected, numberOf, onDone }: { client: ScreenProps["
               Status → {STATUS_LABEL[status]}
             </option>
           ))}
+        <optgroup label="Assign to">
+          {(people.data ?? []).map((person) => (
+            <option key={person.id} value={`assignee:${person.id}`}>
+              Assign → {person.name}
+            </option>
+          ))}
+          <option value="unassign">Unassign</option>
+        </optgroup>
+        <option value="sendInvoice">Send invoice</option>
         <option value="archive">Archive</option>
       </select>
       <Button variant="primary" disabled={!choice || selected.size === 0} busy={bulk.pending} busyLabel="Applying…" onClick={() => void run()}>
