@@ -40,7 +40,7 @@ import {
   type SetupState,
 } from "./api.ts";
 import { waitingChanges } from "./outbox/waiting.ts";
-import { findJobByCode, getCustomer, getJob, listHandoffs, readSyncState, showChange, siteOf, storeHandoff } from "./store/cache.ts";
+import { findJobByCode, getCustomer, getJob, listHandoffs, readSyncState, searchCustomers, showChange, siteOf, storeHandoff } from "./store/cache.ts";
 import { openDatabase, type SqliteDatabase } from "./store/database.ts";
 import { dismissNotice, listNotices } from "./store/journal.ts";
 import { installationKey } from "./store/installation.ts";
@@ -573,6 +573,10 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     },
 
     pickup: { lookup, confirm },
+
+    customers: {
+      search: (text) => searchCustomers(db, text.trim(), 20),
+    },
 
     payments: {
       async take(jobId, method, amountCents) {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobStatus, JobWithTimeline, PaymentRecordArgs, PaymentWaiveArgs, Readiness, ReadinessCheck, SyncHandoff, latestValues, multiline } from "@orderdeck/contracts";
+import { JobStatus, JobWithTimeline, PaymentRecordArgs, PaymentWaiveArgs, Readiness, ReadinessCheck, SyncCustomer, SyncHandoff, latestValues, multiline } from "@orderdeck/contracts";
 import {
   ActionAnswer,
   HandoffSummaryAnswer,
@@ -112,6 +112,13 @@ export function createLocalRouter(options: LocalRouterOptions) {
         .input(z.strictObject({ id: z.uuid() }))
         .output(JobWithTimeline)
         .query(({ input }) => core().queue.timeline(input.id)),
+    }),
+
+    customers: t.router({
+      search: procedure
+        .input(z.strictObject({ text: z.string().max(200) }))
+        .output(z.array(SyncCustomer))
+        .query(({ input }) => core().customers.search(input.text)),
     }),
 
     pickup: t.router({

@@ -14,7 +14,13 @@ export const t = initTRPC.create({
       ...shape,
       // The validator's own message is its JSON list of issues; the renderer shows this one.
       message: cause instanceof ZodError ? describeInputIssues(cause.issues) : shape.message,
-      data: { ...shape.data, stack: undefined, reason: cause instanceof ConsoleRefusal ? cause.reason : undefined },
+      data: {
+        ...shape.data,
+        stack: undefined,
+        reason: cause instanceof ConsoleRefusal ? cause.reason : undefined,
+        // Per field, as the server gives them: a form shows each next to its field.
+        fieldErrors: cause instanceof ZodError ? cause.issues.map((i) => ({ path: i.path.join("."), message: i.message })) : undefined,
+      },
     };
   },
 });

@@ -4,6 +4,10 @@ import {
   ForecastInput,
   JobBulkInput,
   JobBulkResult,
+  JobCreateInput,
+  JobDetail,
+  JobUpdateInput,
+  JobWithTimeline,
   JobLabel,
   JobLabelInput,
   JobReorderInput,
@@ -34,6 +38,10 @@ export function boardRouters(core: CoreOf) {
     jobs: t.router({
       reorder: serverMutation(core, "jobs.reorder", JobReorderInput, JobReorderResult, "Reordering the queue"),
       bulk: serverMutation(core, "jobs.bulk", JobBulkInput, JobBulkResult, "Bulk changes"),
+      // Walk-in orders: the server numbers the job and makes its pickup code, so creating is live.
+      create: serverMutation(core, "jobs.create", JobCreateInput, JobDetail, "Creating a job"),
+      update: serverMutation(core, "jobs.update", JobUpdateInput, JobDetail, "Editing a job"),
+      get: serverQuery(core, "jobs.get", z.strictObject({ id: z.uuid() }), JobWithTimeline, "Reading the job from the server"),
     }),
     users: t.router({
       assignable: serverQuery(core, "users.assignable", z.void(), z.array(Assignee), "The list of people to assign"),

@@ -126,6 +126,17 @@ export function getCustomer(db: SqliteDatabase, id: string): SyncCustomer | null
   return row ? SyncCustomer.parse(JSON.parse(row.data)) : null;
 }
 
+/** Customers whose name, e-mail or phone contains `text` (case-insensitive), by name. */
+export function searchCustomers(db: SqliteDatabase, text: string, limit: number): SyncCustomer[] {
+  const like = `%${text.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  return stmt<[string, string, string, number], { data: string }>(
+    db,
+    "SELECT data FROM customers WHERE name LIKE ? ESCAPE '\\' OR json_extract(data, '$.email') LIKE ? ESCAPE '\\' OR json_extract(data, '$.phone') LIKE ? ESCAPE '\\' ORDER BY name LIMIT ?",
+  )
+    .all(like, like, like, limit)
+    .map((row) => SyncCustomer.parse(JSON.parse(row.data)));
+}
+
 export function storeHandoff(db: SqliteDatabase, handoff: SyncHandoff): void {
   stmt(db, 
     "INSERT INTO handoffs (id, data, created_at) VALUES (?, ?, ?) ON CONFLICT (id) DO UPDATE SET data = excluded.data, created_at = excluded.created_at",

@@ -3,6 +3,7 @@ import type { SetupState } from "../../shared/local-api.ts";
 import type { LocalClient, Shell } from "./local-client.ts";
 import { DEFAULT_PATH, hrefOf, useHashLocation } from "./navigation/hash-router.ts";
 import { JobDetailScreen } from "./board/JobDetailScreen.tsx";
+import { JobFormScreen } from "./job-form/JobFormScreen.tsx";
 import { screensFor } from "./navigation/routes.tsx";
 import type { ScreenProps } from "./navigation/screens.ts";
 import { ScannerListener, ScanProvider } from "./pickup/scanner.tsx";
@@ -82,6 +83,9 @@ function SignedIn({
   let content;
   if (location.path === "/jobs" && location.param) {
     content = <JobDetailScreen {...props} jobId={location.param} />;
+  } else if (location.path === "/new-job" || (location.path === "/edit-job" && location.param)) {
+    // Keyed by the job, so moving from one form to another starts afresh.
+    content = <JobFormScreen key={location.param ?? "new"} {...props} jobId={location.param} />;
   } else if (current) {
     const Screen = current.component;
     content = <Screen {...props} />;

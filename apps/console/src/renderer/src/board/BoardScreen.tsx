@@ -8,6 +8,7 @@ import { Button } from "../ui/Button.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { useNotices } from "../ui/Notices.tsx";
+import { hrefOf } from "../navigation/hash-router.ts";
 import { useMutation, useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
 import { loadBoard, type BoardFilter } from "./board-data.ts";
@@ -64,6 +65,9 @@ export function BoardScreen({ client, setup, online }: ScreenProps) {
     <section className="screen board" aria-labelledby="board-heading">
       <div className="board-top">
         <h1 id="board-heading">Queue</h1>
+        <a className="button button--primary" href={hrefOf("/new-job")}>
+          New job
+        </a>
         <p className="muted board-count" role="status">
           {board.loading && !board.data ? "Loading…" : `${jobs.length} ${jobs.length === 1 ? "job" : "jobs"}`}
           {board.data?.asOf && (

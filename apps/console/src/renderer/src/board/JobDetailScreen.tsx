@@ -110,6 +110,9 @@ export function JobDetailScreen({ client, online, jobId }: ScreenProps & { jobId
         <Button onClick={() => void printLabel()} busy={label.pending} busyLabel="Preparing label…">
           Print label
         </Button>
+        <a className="button button--secondary" href={hrefOf("/edit-job", current.id)}>
+          Edit job
+        </a>
       </div>
       <ErrorMessage error={transition.error} what="Changing the status" />
       <ErrorMessage error={label.error} what="Label printing" />
