@@ -1,7 +1,7 @@
 // What localRouter answers the renderer, and the console core it is built on, as types and zod
 // schemas only. Node-free on purpose: the renderer's typecheck reads this module (through
 // localRouter's type), and it must not see better-sqlite3, node:* or Electron.
-import { HandoffSummary, JobStatus, PaymentStatus, SyncHandoff, SyncJob, type CounterPaymentMethod, type SyncCustomer, type DomainErrorCode, type JobWithTimeline } from "@orderdeck/contracts";
+import { HandoffSummary, JobStatus, PaymentStatus, SyncHandoff, SyncJob, type CounterPaymentMethod, type DomainErrorCode, type JobExportInput, type JobWithTimeline, type SyncCustomer } from "@orderdeck/contracts";
 import { z } from "zod";
 
 export const ConnectionState = z.enum(["online", "offline", "syncing"]);
@@ -198,6 +198,10 @@ export interface ConsoleCoreApi {
     list(input: z.output<typeof QueueListInput>): QueuePage;
     get(id: string): LocalJob | null;
     timeline(id: string): Promise<JobWithTimeline>;
+  };
+  /** The server's CSV of the jobs a filter selects (online only). */
+  exports: {
+    jobsCsv(input: JobExportInput): Promise<string>;
   };
   /** The customers in this console's copy, for picking one (offline too). */
   customers: {

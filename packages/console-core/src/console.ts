@@ -578,6 +578,10 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       search: (text) => searchCustomers(db, text.trim(), 20),
     },
 
+    exports: {
+      jobsCsv: (input) => onlineCall((c) => c.download("/exports/jobs.csv", input), "Exporting jobs"),
+    },
+
     payments: {
       async take(jobId, method, amountCents) {
         const job = owing(jobId);

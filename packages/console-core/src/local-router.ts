@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { JobStatus, JobWithTimeline, PaymentRecordArgs, PaymentWaiveArgs, Readiness, ReadinessCheck, SyncCustomer, SyncHandoff, latestValues, multiline } from "@orderdeck/contracts";
+import { JobExportInput, JobStatus, JobWithTimeline, PaymentRecordArgs, PaymentWaiveArgs, Readiness, ReadinessCheck, SyncCustomer, SyncHandoff, latestValues, multiline } from "@orderdeck/contracts";
 import {
   ActionAnswer,
   HandoffSummaryAnswer,
@@ -112,6 +112,13 @@ export function createLocalRouter(options: LocalRouterOptions) {
         .input(z.strictObject({ id: z.uuid() }))
         .output(JobWithTimeline)
         .query(({ input }) => core().queue.timeline(input.id)),
+    }),
+
+    exports: t.router({
+      jobsCsv: procedure
+        .input(JobExportInput)
+        .output(z.string())
+        .mutation(({ input }) => core().exports.jobsCsv(input)),
     }),
 
     customers: t.router({

@@ -1,4 +1,6 @@
 import {
+  CsvImportInput,
+  CsvImportResult,
   DeadLetterListInput,
   DeadLetterPage,
   DeadLetterRef,
@@ -70,6 +72,7 @@ export function adminRouter(core: CoreOf) {
       updateSource: serverMutation(core, "intake.sources.update", IntakeSourceUpdateInput, IntakeSourceView, "Changing a feed source"),
       runNow: serverMutation(core, "intake.runNow", IntakeRunNowInput, IntakeRunNowResult, "Running the feed"),
       runs: serverQuery(core, "intake.runs", IntakeRunsListInput, IntakeRunsPage, "The feed's runs"),
+      importCsv: serverMutation(core, "intake.importCsv", CsvImportInput, CsvImportResult, "Importing the CSV"),
       deadLetters: serverQuery(core, "intake.deadLetters.list", DeadLetterListInput, DeadLetterPage, "The feed's dead letters"),
       retryDeadLetter: serverMutation(core, "intake.deadLetters.retry", DeadLetterRef, DeadLetterRetryResult, "Retrying a dead letter"),
       resolveDeadLetter: serverMutation(core, "intake.deadLetters.resolve", DeadLetterResolveInput, DeadLetterView, "Resolving a dead letter"),

@@ -80,6 +80,8 @@ export interface ServerClient {
   readonly url: string;
   query<S extends z.ZodType>(path: string, input: unknown, schema: S): Promise<z.output<S>>;
   mutation<S extends z.ZodType>(path: string, input: unknown, schema: S): Promise<z.output<S>>;
+  /** POSTs JSON to one of the server's plain HTTP routes (e.g. `/exports/jobs.csv`) and answers its text. */
+  download(path: string, body: unknown): Promise<string>;
   /** Subscribes to a stream; returns what stops it. */
   subscribe(path: string, handlers: { onData: (data: unknown) => void; onError: (error: ServerCallError) => void; onStarted?: () => void }): () => void;
 }
@@ -132,10 +134,27 @@ export function createServerClient(options: ServerClientOptions): ServerClient {
     return parsed.data;
   };
 
+  const download = async (path: string, body: unknown): Promise<string> => {
+    let response: Response;
+    try {
+      response = await timedFetch(`${base}${path}`, { method: "POST", headers: { "content-type": "application/json", ...headers() }, body: JSON.stringify(body) });
+    } catch (error) {
+      throw new ServerCallError(`The server cannot be reached: ${error instanceof Error ? describe(error) : String(error)}`, "offline", { cause: error });
+    }
+    if (response.ok) return response.text();
+    // The routes answer { error, reason? } like the API's refusals.
+    const answer: unknown = await response.json().catch(() => null);
+    const message = isRecord(answer) && typeof answer.error === "string" ? answer.error : `HTTP ${response.status}`;
+    const reason = isRecord(answer) && typeof answer.reason === "string" ? answer.reason : undefined;
+    if (response.status >= 500) throw new ServerCallError(`The server failed (HTTP ${response.status}): ${message}`, "offline", { httpStatus: response.status });
+    throw new ServerCallError(message, response.status === 401 ? "signed-out" : "refused", { httpStatus: response.status, ...(reason ? { reason } : {}) });
+  };
+
   return {
     url: base,
     query: (path, input, schema) => call("query", path, input, schema),
     mutation: (path, input, schema) => call("mutation", path, input, schema),
+    download,
     subscribe(path, handlers) {
       const subscription = client.subscription(path, undefined, {
         onData: handlers.onData,

@@ -10,6 +10,7 @@ import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { useNotices } from "../ui/Notices.tsx";
 import { hrefOf } from "../navigation/hash-router.ts";
 import { useMutation, useQuery } from "../ui/query.ts";
+import { exportBoardCsv } from "./export-csv.ts";
 import { When } from "../ui/time.tsx";
 import { loadBoard, type BoardFilter } from "./board-data.ts";
 import { ForecastPanel } from "./ForecastPanel.tsx";
@@ -31,6 +32,7 @@ export function BoardScreen({ client, setup, online }: ScreenProps) {
   const jobs = useMemo(() => board.data?.jobs ?? [], [board.data]);
   const canReorder = hasRole(setup.user?.role, "LEAD");
   const reload = useCallback(() => setRefresh((n) => n + 1), []);
+  const exporting = useMutation(() => exportBoardCsv(client, filter));
 
   const transition = useMutation((input: { job: LocalJob; to: JobStatus }) => client.jobs.transition.mutate({ id: input.job.id, to: input.to }));
   const reorder = useMutation(async (input: { id: string; before?: string; after?: string }) => {
@@ -68,6 +70,9 @@ export function BoardScreen({ client, setup, online }: ScreenProps) {
         <a className="button button--primary" href={hrefOf("/new-job")}>
           New job
         </a>
+        <Button busy={exporting.pending} busyLabel="Exporting…" disabled={!online} onClick={() => void exporting.run(undefined)}>
+          Export CSV
+        </Button>
         <p className="muted board-count" role="status">
           {board.loading && !board.data ? "Loading…" : `${jobs.length} ${jobs.length === 1 ? "job" : "jobs"}`}
           {board.data?.asOf && (

@@ -2,6 +2,7 @@ import type { ScreenRoute } from "./screens.ts";
 import { hasRole } from "./roles.ts";
 import { AdminScreen } from "../admin/AdminScreen.tsx";
 import { BoardScreen } from "../board/BoardScreen.tsx";
+import { CsvImportScreen } from "../csv/CsvImportScreen.tsx";
 import { ExceptionsScreen } from "../exceptions/ExceptionsScreen.tsx";
 import { HandoffScreen } from "../handoff/HandoffScreen.tsx";
 import { OperationsScreen } from "../operations/OperationsScreen.tsx";
@@ -14,6 +15,7 @@ export const SCREENS: readonly ScreenRoute[] = [
   { path: "/pickup", label: "Pickup", minRole: "STAFF", component: PickupScreen },
   { path: "/handoff", label: "Handoff", minRole: "STAFF", component: HandoffScreen },
   { path: "/exceptions", label: "Exceptions", minRole: "STAFF", component: ExceptionsScreen },
+  { path: "/import", label: "Import", minRole: "LEAD", component: CsvImportScreen },
   { path: "/operations", label: "Operations", minRole: "LEAD", component: OperationsScreen },
   { path: "/admin", label: "Admin", minRole: "ADMIN", component: AdminScreen },
   { path: "/server", label: "Server", minRole: "STAFF", component: ServerScreen },
