@@ -8,7 +8,7 @@ test("an admin reaches every screen; each is captured for the README", async ({ 
   const errors = watchErrors(page);
   await stationAt(page, stack, host, { station: "E2E office", email: DEMO.admin });
   const nav = page.getByRole("navigation", { name: "Main" });
-  await expect(nav.getByRole("link")).toHaveText(["Queue", "Pickup", "Handoff", "Exceptions", "Operations", "Admin", "Server"]);
+  await expect(nav.getByRole("link")).toHaveText(["Queue", "Pickup", "Handoff", "Exceptions", "Import", "Operations", "Admin", "Server"]);
 
   for (const link of ["Exceptions", "Operations", "Admin"]) {
     await nav.getByRole("link", { name: link }).click();
