@@ -1,7 +1,7 @@
 import { JobStatus, OPEN_STATUSES, type JobBulkResult } from "@orderdeck/contracts";
 import { useCallback, useMemo, useState } from "react";
 import type { LocalJob } from "../../../shared/local-api.ts";
-import { hasRole } from "../navigation/routes.tsx";
+import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { useSyncState } from "../status-bar/sync-state.tsx";
 import { Button } from "../ui/Button.tsx";

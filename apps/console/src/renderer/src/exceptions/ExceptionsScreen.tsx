@@ -1,6 +1,6 @@
 import { ExceptionKind, type ExceptionEntry, type ExceptionList } from "@orderdeck/contracts";
 import type { MouseEvent } from "react";
-import { hasRole } from "../navigation/routes.tsx";
+import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";

@@ -1,7 +1,7 @@
 import type { HandoffSummary } from "@orderdeck/contracts";
 import { useEffect, useState } from "react";
 import type { CachedHandoffSummary, HandoffSummaryAnswer } from "../../../shared/local-api.ts";
-import { hasRole } from "../navigation/routes.tsx";
+import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { applyPageSize, canSavePdfDirectly, PAGE_SIZES, printPage, savePdf, type PrintPageSize } from "../printing/print.ts";
 import { useSyncState } from "../status-bar/sync-state.tsx";

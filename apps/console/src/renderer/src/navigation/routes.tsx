@@ -1,4 +1,5 @@
-import type { Role, ScreenRoute } from "./screens.ts";
+import { hasRole } from "./roles.ts";
+import type { ScreenRoute } from "./screens.ts";
 import { AdminScreen } from "../admin/AdminScreen.tsx";
 import { BoardScreen } from "../board/BoardScreen.tsx";
 import { ExceptionsScreen } from "../exceptions/ExceptionsScreen.tsx";
@@ -17,17 +18,6 @@ export const SCREENS: readonly ScreenRoute[] = [
   { path: "/admin", label: "Admin", minRole: "ADMIN", component: AdminScreen },
   { path: "/server", label: "Server", minRole: "STAFF", component: ServerScreen },
 ];
-
-const RANK: Record<Role, number> = { STAFF: 0, LEAD: 1, ADMIN: 2 };
-
-export function isRole(value: string): value is Role {
-  return value in RANK;
-}
-
-/** The user's role meets `minRole` (an unknown role meets nothing). */
-export function hasRole(role: string | undefined, minRole: Role): boolean {
-  return role !== undefined && isRole(role) && RANK[role] >= RANK[minRole];
-}
 
 export function screensFor(role: string | undefined): ScreenRoute[] {
   return SCREENS.filter((screen) => hasRole(role, screen.minRole));
