@@ -60,7 +60,7 @@ test("a scan from the board hands a ready, paid job over once; each refusal has 
   let unknown = generatePickupCode();
   while (unknown === ready.pickupCode || unknown === unpaid.pickupCode || unknown === notReady.pickupCode) unknown = generatePickupCode();
   await scan(page, unknown);
-  await expect(page.getByRole("alert", { name: "Unknown code" })).toContainText("No job with pickup code");
+  await expect(page.getByRole("alert", { name: "Unknown code" })).toContainText("No job at this shop has pickup code");
   await screenshot(page, "pickup-unknown");
   await page.keyboard.press("Enter");
 

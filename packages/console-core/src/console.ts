@@ -15,11 +15,14 @@ import {
   formatLocal,
   formatMoney,
   formatPickupCode,
+  hasRole,
+  invalidCodeRefusal,
   isOpen,
   isValidPickupCode,
   normalizePickupCode,
   parseJobNumber,
   pickupRefusal,
+  unknownCodeRefusal,
   type JobStatus,
   type SyncCustomer,
   type SyncJob,
@@ -81,7 +84,6 @@ const Site = z.object({ id: z.string(), name: z.string(), timezone: z.string() }
 const Enrolled = z.object({ stationToken: z.string(), station: Station, site: Site });
 const SignedIn = z.object({ token: z.string(), sessionId: z.string(), user: User, site: Site, station: Station.nullable() });
 
-const ROLE_RANK: Record<string, number> = { STAFF: 1, LEAD: 2, ADMIN: 3 };
 const NEXT_IN_QUEUE = 10;
 const LIST_LIMIT = 50;
 
@@ -257,11 +259,13 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   const lookup = (raw: string): PickupAnswer => {
     const code = normalizePickupCode(raw);
     if (!isValidPickupCode(code)) {
-      throw new ConsoleRefusal("BAD_REQUEST", "INVALID_CODE", "That is not a valid pickup code (a misread or a typo): scan it again or type it from the label.");
+      const { reason, message } = invalidCodeRefusal();
+      throw new ConsoleRefusal("BAD_REQUEST", reason, message);
     }
     const job = findJobByCode(db, code);
     if (!job) {
-      throw new ConsoleRefusal("NOT_FOUND", "UNKNOWN_CODE", `No job with pickup code ${formatPickupCode(code)} is in this console's copy (as of the last sync).`);
+      const { reason, message } = unknownCodeRefusal(code);
+      throw new ConsoleRefusal("NOT_FOUND", reason, message);
     }
     const pending = pendingPickupOf(db, code);
     const refusal = pending ? null : pickupRefusal(pickupFacts(job), (iso) => formatLocal(new Date(iso), siteTimeZone()));
@@ -288,7 +292,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
   const confirm = async (raw: string): Promise<PickupConfirmAnswer> => {
     requireSignedIn();
     const code = normalizePickupCode(raw);
-    const refused = (reason: string, message: string, job: SyncJob | null): PickupConfirmAnswer => ({
+    const refused = ({ reason, message }: { reason: string; message: string }, job: SyncJob | null): PickupConfirmAnswer => ({
       outcome: "refused",
       message,
       mutationId: null,
@@ -297,7 +301,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       receipts: [],
     });
     if (!isValidPickupCode(code)) {
-      return refused("INVALID_CODE", "That is not a valid pickup code (a misread or a typo): scan it again or type it from the label.", null);
+      return refused(invalidCodeRefusal(), null);
     }
     // A second scan of a code this station already handed over, before the server answered the
     // first: the outbox answers, and nothing is queued twice.
@@ -316,9 +320,9 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
       };
     }
     const job = findJobByCode(db, code);
-    if (!job) return refused("UNKNOWN_CODE", `No job with pickup code ${formatPickupCode(code)} is in this console's copy (as of the last sync).`, null);
+    if (!job) return refused(unknownCodeRefusal(code), null);
     const refusal = pickupRefusal(pickupFacts(job), (iso) => formatLocal(new Date(iso), siteTimeZone()));
-    if (refusal) return refused(refusal.reason, refusal.message, job);
+    if (refusal) return refused(refusal, job);
 
     const live = online();
     const mutation = act("pickup.confirm", { code, scannedAt: now().toISOString(), offline: !live }, job.id);
@@ -337,7 +341,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
     }
     if (result) {
       const current = getJob(db, job.id);
-      return { ...refused(result.reason ?? "CONFLICT", result.message ?? "The server refused the handover.", current), mutationId: mutation.id };
+      return { ...refused({ reason: result.reason ?? "CONFLICT", message: result.message ?? "The server refused the handover." }, current), mutationId: mutation.id };
     }
     // No verdict: the person hands the job over on the cache's word. Mark the change as made offline
     // while it is unanswered (not sent, or left waiting by the server), so a later refusal is an exception.
@@ -433,7 +437,7 @@ export function createConsoleCore(options: ConsoleCoreOptions): ConsoleCore {
 
   const requireLead = (what: string): void => {
     const role = parsed("user", User)?.role ?? "STAFF";
-    if ((ROLE_RANK[role] ?? 0) < (ROLE_RANK.LEAD ?? 2)) {
+    if (!hasRole(role, "LEAD")) {
       throw new ConsoleRefusal("PRECONDITION_FAILED", "FORBIDDEN", `${what} needs the LEAD role; you are signed in as ${role}.`);
     }
   };

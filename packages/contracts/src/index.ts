@@ -7,6 +7,7 @@ export * from "./numbers.ts";
 export * from "./jobs.ts";
 export * from "./money.ts";
 export * from "./pickup-rules.ts";
+export * from "./roles.ts";
 export * from "./money-changes.ts";
 export * from "./handoff.ts";
 export * from "./sync.ts";

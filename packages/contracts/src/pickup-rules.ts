@@ -2,6 +2,7 @@ import type { Fulfilment, JobStatus, PaymentStatus } from "./enums.ts";
 import type { DomainErrorCode } from "./errors.ts";
 import { formatMoney } from "./money.ts";
 import { formatJobNumber } from "./numbers.ts";
+import { formatPickupCode } from "./pickup-code.ts";
 
 // Whether a job can be handed over at the counter, and if not, the answer the person gets. The
 // server decides with it under the job's row lock; the console decides with it against its cache
@@ -39,6 +40,17 @@ const STATUS_WORDS: Record<JobStatus, string> = {
   FAILED: "a failed print waiting for its reprint",
   CANCELLED: "cancelled",
 };
+
+/** A code whose check symbol fails: refused before any lookup. */
+export function invalidCodeRefusal(): PickupRefusal {
+  return { reason: "INVALID_CODE", message: "That is not a valid pickup code (a misread or a typo): scan it again or type it from the label.", details: {} };
+}
+
+/** A well-formed code that no job has (at the server: this site's jobs; offline: the console's copy of them). */
+export function unknownCodeRefusal(code: string): PickupRefusal {
+  const formatted = formatPickupCode(code);
+  return { reason: "UNKNOWN_CODE", message: `No job at this shop has pickup code ${formatted}.`, details: { code: formatted } };
+}
 
 /** What must be collected before the handover; 0 when paid or waived. */
 export function amountDueCents(job: Pick<PickupFacts, "paymentStatus" | "priceCents" | "paidCents">): number {

@@ -1,10 +1,9 @@
-import type { UserRole } from "@orderdeck/contracts";
+import { hasRole, type UserRole } from "@orderdeck/contracts";
 import { addLogContext } from "@orderdeck/logging";
 import { TRPCError } from "@trpc/server";
 import type { Context } from "../context.ts";
 import { spendSessionBudget } from "../rate-limits/limits.ts";
 import { resolvePrincipal, type Principal } from "./principal.ts";
-import { hasRole } from "./roles.ts";
 
 /** What a procedure or route asks of its caller: the least role, and whether it must come from an enrolled console. */
 export interface Requirement {

@@ -4,6 +4,7 @@ import {
   amountDueCents,
   formatJobNumber,
   formatMoney,
+  hasRole,
   moneyChangesNeedingLead,
   shipmentRefusal,
   type JobMoneyChange,
@@ -11,7 +12,6 @@ import {
 } from "@orderdeck/contracts";
 import type { Job, TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
-import { hasRole } from "../auth/roles.ts";
 import { paidCents } from "../money/common.ts";
 
 // The money rules of a job change, whatever path the change takes (jobs.update and

@@ -11,10 +11,11 @@ import {
   DomainError,
   amountDueCents,
   formatJobNumber,
-  formatPickupCode,
+  invalidCodeRefusal,
   isValidPickupCode,
   normalizePickupCode,
   pickupRefusal,
+  unknownCodeRefusal,
   type Fulfilment,
   type JobStatus,
   type PaymentStatus,
@@ -176,11 +177,13 @@ async function readPickupJob(tx: TransactionClient, siteId: string, code: string
 }
 
 function invalidCode(): DomainError {
-  return new DomainError("INVALID_CODE", "That is not a valid pickup code (a misread or a typo): scan it again or type it from the label.");
+  const { reason, message } = invalidCodeRefusal();
+  return new DomainError(reason, message);
 }
 
 function unknownCode(code: string): DomainError {
-  return new DomainError("UNKNOWN_CODE", `No job at this shop has pickup code ${formatPickupCode(code)}.`, { code: formatPickupCode(code) });
+  const { reason, message, details } = unknownCodeRefusal(code);
+  return new DomainError(reason, message, details);
 }
 
 function amountDue(job: PickupJob, paid: number): number {

@@ -2,6 +2,7 @@ import {
   DomainError,
   JobListFilter,
   JobListSort,
+  hasRole,
   type SavedViewCreateInput,
   type SavedViewOutput,
   type SavedViewUpdateInput,
@@ -10,7 +11,6 @@ import {
 import { inSite, type Prisma, type PrismaClient, type SavedView, type TransactionClient } from "@orderdeck/db";
 import type { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
-import { hasRole } from "../auth/roles.ts";
 
 /*
  * Saved views: a name over a jobs.list filter and sort, validated with the same schemas as the

@@ -9,6 +9,7 @@ import {
   DomainError,
   SYNC_MUTATION_ARGS,
   SyncMutationStatus,
+  hasRole,
   normalizePickupCode,
   type DomainErrorCode,
   type MutationOutcome,
@@ -23,7 +24,6 @@ import { inSite, type Prisma, type PrismaClient, type TransactionClient } from "
 import type { Logger } from "@orderdeck/logging";
 import { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
-import { hasRole } from "../auth/roles.ts";
 import { claimMutation, settleMutation, type LedgerEntry, type MutationKey } from "../client-mutations/ledger.ts";
 import { databaseRefusal } from "../database-refusals.ts";
 import { acknowledgeHandoffInTx, createHandoffInTx } from "../handoff/service.ts";

@@ -1,5 +1,5 @@
-import type { ScreenRoute } from "./screens.ts";
 import { hasRole } from "./roles.ts";
+import type { ScreenRoute } from "./screens.ts";
 import { AdminScreen } from "../admin/AdminScreen.tsx";
 import { BoardScreen } from "../board/BoardScreen.tsx";
 import { CsvImportScreen } from "../csv/CsvImportScreen.tsx";

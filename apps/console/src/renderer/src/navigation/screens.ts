@@ -1,8 +1,7 @@
 import type { ComponentType } from "react";
 import type { SetupState } from "../../../shared/local-api.ts";
 import type { LocalClient } from "../local-client.ts";
-
-export type Role = "STAFF" | "LEAD" | "ADMIN";
+import type { Role } from "./roles.ts";
 
 /** What every screen is given by the signed-in layout. */
 export interface ScreenProps {
