@@ -158,6 +158,20 @@ describe("enrollment limit", () => {
     // The code was not spent by the refused attempt.
     expect((await harness.caller({}, freshIp()).stations.enroll({ code })).station.name).toBe("Limited console");
   });
+
+  it("counts only refused attempts: a shop enrolls more consoles than the limit from one address", async () => {
+    const admin = await harness.signIn(site, "ADMIN");
+    const from = harness.caller({}, freshIp());
+    for (let i = 0; i < 5; i++) {
+      const { code } = await admin.stations.createEnrollment({ name: `Counter ${i + 1}` });
+      expect((await from.stations.enroll({ code })).station.name).toBe(`Counter ${i + 1}`);
+    }
+    // The refused guesses still count: three of them use up this address's budget.
+    for (let i = 0; i < 3; i++) {
+      expect((await refusalOf(from.stations.enroll({ code: "AAAA-BBBB-CCCC" }))).code).toBe("UNAUTHORIZED");
+    }
+    expect((await refusalOf(from.stations.enroll({ code: "AAAA-BBBB-CCCC" }))).code).toBe("TOO_MANY_REQUESTS");
+  });
 });
 
 describe("per-session budget", () => {

@@ -24,7 +24,7 @@ export interface RateLimitPolicy {
    * lock a person out for long, and a sign-in at an enrolled console does not count against it.
    */
   loginPerEmail: RateLimitRule;
-  /** Station enrollment attempts from one address. */
+  /** Refused station enrollment attempts from one address (a good code gives its point back). */
   enrollPerIp: RateLimitRule;
   /** Every authenticated call of one session. */
   sessionBudget: RateLimitRule;

@@ -5,7 +5,7 @@ import { writeAudit, writeCallerAudit } from "../audit/log.ts";
 import { revokeSessionsAtStation } from "../auth/sessions.ts";
 import { hashToken, newToken } from "../auth/tokens.ts";
 import type { AuthedContext, Context } from "../context.ts";
-import { limiterKey, spend } from "../rate-limits/limits.ts";
+import { limiterKey, refund, spend } from "../rate-limits/limits.ts";
 import { newEnrollmentCode, normalizeEnrollmentCode } from "./enrollment-code.ts";
 
 /** A code is a day's errand (an admin sets up a console), not a standing credential. */
@@ -72,7 +72,16 @@ async function installationOf(tx: TransactionClient, siteId: string, key: string
 
 /** A console exchanges a one-time code for its station token. */
 export async function enroll(ctx: Context, input: { code: string; installationKey?: string }): Promise<Enrolled> {
-  await spend(ctx, "enrollPerIp", limiterKey(ctx.ip), "Too many enrollment attempts from this address.");
+  const address = limiterKey(ctx.ip);
+  await spend(ctx, "enrollPerIp", address, "Too many enrollment attempts from this address.");
+  const enrolled = await claimEnrollment(ctx, input);
+  // The limit is there against guessing codes: a good code gives its point back, so a shop that
+  // enrolls a dozen consoles from behind one address in an afternoon is never stopped by it.
+  await refund(ctx, "enrollPerIp", address);
+  return enrolled;
+}
+
+async function claimEnrollment(ctx: Context, input: { code: string; installationKey?: string }): Promise<Enrolled> {
 
   const codeHash = hashToken(ctx.sessions.secretKey, input.code);
   // Before the code is used its site is unknown, so this one lookup is not site-scoped.
