@@ -13,6 +13,7 @@ export * from "./pickup-rules.ts";
 export * from "./roles.ts";
 export * from "./money-changes.ts";
 export * from "./handoff.ts";
+export * from "./handoff-summary.ts";
 export * from "./sync.ts";
 export * from "./zoned-time.ts";
 export * from "./intake.ts";

@@ -1,24 +1,24 @@
 // The shift handoff: the server's summary while it answers, the cache's otherwise; written and
 // acknowledged by leads as queued changes.
 import {
+  HANDOFF_LIST_LIMIT,
   HANDOFF_MAX_PERIOD_DAYS,
   HandoffSummary,
-  amountDueCents,
   currentShiftStart,
   formatJobNumber,
-  formatMoney,
   isOpen,
+  summariseHandoffRows,
   type SyncJob,
 } from "@orderdeck/contracts";
 import { ConsoleRefusal, type CachedHandoffSummary, type ConsoleCoreApi, type HandoffSummaryAnswer } from "../api.ts";
 import { getCustomer, listHandoffs, storeHandoff } from "../store/cache.ts";
+import { handoffJobRows } from "../store/handoff.ts";
 import { waitingCountForJob } from "../store/outbox.ts";
 import { boardJobs } from "../store/queue.ts";
 import { classify } from "../sync/server-client.ts";
 import { User, type ConsoleContext } from "./context.ts";
 
 const NEXT_IN_QUEUE = 10;
-const LIST_LIMIT = 50;
 
 export function handoffArea(ctx: ConsoleContext): ConsoleCoreApi["handoff"] {
   const { db } = ctx;
@@ -33,28 +33,22 @@ export function handoffArea(ctx: ConsoleContext): ConsoleCoreApi["handoff"] {
     const since = acknowledged && Date.parse(acknowledged.periodTo) < at.getTime() && Date.parse(acknowledged.periodTo) >= oldest;
     const from = since && acknowledged ? new Date(acknowledged.periodTo) : currentShiftStart(at, tz);
     const jobs = boardJobs(db);
-    const inPeriod = (iso: string | null) => iso !== null && Date.parse(iso) >= from.getTime() && Date.parse(iso) < at.getTime();
+    const period = { from: from.toISOString(), to: at.toISOString() };
+    const fromRows = summariseHandoffRows(handoffJobRows(db, jobs), period);
     const ref = (job: SyncJob) => ({
       jobId: job.id,
       number: formatJobNumber(job.number),
       title: job.title,
       customer: job.customerId ? (getCustomer(db, job.customerId)?.name ?? null) : null,
     });
-    const received = jobs.filter((j) => inPeriod(j.createdAt)).sort((a, b) => a.createdAt.localeCompare(b.createdAt));
-    const pickedUp = jobs.filter((j) => j.status === "PICKED_UP" && inPeriod(j.pickedUpAt)).sort((a, b) => String(a.pickedUpAt).localeCompare(String(b.pickedUpAt)));
-    const ready = jobs.filter((j) => j.status === "READY_FOR_PICKUP");
-    const unsettled = (j: SyncJob) => j.paymentStatus === "UNPAID" || j.paymentStatus === "REFUNDED";
     const overdue = jobs.filter((j) => isOpen(j.status) && j.dueAt !== null && Date.parse(j.dueAt) < at.getTime());
     const queue = jobs.filter((j) => isOpen(j.status) && j.queuePosition !== null);
     return {
       source: "cache",
       asOf: ctx.lastSyncAt(),
-      period: { from: from.toISOString(), to: at.toISOString(), basis: since ? "since_last_handoff" : "current_shift" },
+      period: { ...period, basis: since ? "since_last_handoff" : "current_shift" },
       counts: {
-        received: received.length,
-        pickedUp: pickedUp.length,
-        readyWaiting: ready.length,
-        readyUnpaid: ready.filter(unsettled).length,
+        ...fromRows.counts,
         overdue: overdue.length,
         failedNow: jobs.filter((j) => j.status === "FAILED").length,
         started: null,
@@ -62,21 +56,10 @@ export function handoffArea(ctx: ConsoleContext): ConsoleCoreApi["handoff"] {
         failed: null,
         reprinted: null,
       },
-      received: received.slice(0, LIST_LIMIT).map((j) => ({ ...ref(j), at: j.createdAt })),
-      pickedUp: pickedUp.slice(0, LIST_LIMIT).map((j) => ({
-        ...ref(j),
-        at: j.pickedUpAt ?? j.updatedAt,
-        by: j.pickedUpByName,
-        station: j.pickedUpStationName,
-        pendingSync: waitingCountForJob(db, j.id) > 0,
-      })),
-      readyWaiting: ready.slice(0, LIST_LIMIT).map((j) => ({
-        ...ref(j),
-        paymentStatus: j.paymentStatus,
-        unpaid: unsettled(j),
-        amountDue: formatMoney(amountDueCents(j), j.currency),
-      })),
-      overdue: overdue.slice(0, LIST_LIMIT).map((j) => ({ ...ref(j), dueAt: j.dueAt ?? "", status: j.status })),
+      received: fromRows.received,
+      pickedUp: fromRows.pickedUp.map((item) => ({ ...item, pendingSync: waitingCountForJob(db, item.jobId) > 0 })),
+      readyWaiting: fromRows.readyWaiting,
+      overdue: overdue.slice(0, HANDOFF_LIST_LIMIT).map((j) => ({ ...ref(j), dueAt: j.dueAt ?? "", status: j.status })),
       nextInQueue: queue.slice(0, NEXT_IN_QUEUE).map((j) => ({ ...ref(j), position: j.queuePosition ?? 0, status: j.status, estimatedMinutes: j.estimatedMinutes })),
     };
   };
