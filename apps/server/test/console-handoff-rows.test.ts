@@ -9,7 +9,7 @@ import { describe, expect, it } from "vitest";
 // widening either package's exports for it.
 import { handoffJobRows as serverRows } from "../../../packages/api/src/handoff/summary.ts";
 import { handoffJobRows as cacheRows } from "../../../packages/console-core/src/store/handoff.ts";
-import { addJob, apiStackForFile, createSiteSetup, enrolledConsole, tempDir, until } from "./console-helpers.ts";
+import { addJob, apiStackForFile, createSiteSetup, until } from "./console-helpers.ts";
 
 const stack = apiStackForFile();
 
@@ -33,12 +33,7 @@ describe("the handoff summary's rows", () => {
     const customer = await stack.db.prisma.customer.create({ data: { siteId: setup.siteId, name: "Grace" } });
     await stack.db.prisma.job.update({ where: { id: waiting.id }, data: { customerId: customer.id } });
 
-    const data = await tempDir("orderdeck-handoff-rows-");
-    const core = await enrolledConsole(stack.api, setup, data.dir, "LEAD");
-    stack.cleanups.push(async () => {
-      await core.close();
-      await data.remove();
-    });
+    const { core, dir } = await stack.console(setup, "LEAD");
     await until(core, (s) => s.connection === "online" && s.lastSyncAt !== null, 30_000);
     expect((await core.pickup.confirm(collected.pickupCode)).outcome).toBe("handed_over");
     await core.sync.now();
@@ -46,7 +41,7 @@ describe("the handoff summary's rows", () => {
 
     const period = { from, to: new Date(Date.now() + 60_000) };
     const fromServer = await inSite(stack.db.prisma, setup.siteId, (tx) => serverRows(tx, setup.siteId, { ...period, basis: "chosen" }));
-    const cache = openDatabase(data.dir);
+    const cache = openDatabase(dir);
     const fromCache = (() => {
       try {
         return cacheRows(cache);
