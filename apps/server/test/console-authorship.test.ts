@@ -6,18 +6,13 @@
 import type { ConsoleCore, ConsoleCoreOptions } from "@orderdeck/console-core";
 import { z } from "zod";
 import { describe, expect, it } from "vitest";
-import { addJob, adminOf, apiStackForFile, createSiteSetup, cuttableNetwork, enrolledConsole, eventually, PASSWORD, tempDir, until, type ConsoleRole, type SiteSetup } from "./console-helpers.ts";
+import { addJob, adminOf, apiStackForFile, createSiteSetup, cuttableNetwork, eventually, PASSWORD, until, type ConsoleRole, type SiteSetup } from "./console-helpers.ts";
 
 const stack = apiStackForFile();
 
 async function consoleAt(setup: SiteSetup, role: ConsoleRole, options: Partial<ConsoleCoreOptions> = {}) {
-  const data = await tempDir("orderdeck-authorship-");
   const network = cuttableNetwork();
-  const core = await enrolledConsole(stack.api, setup, data.dir, role, { fetch: network.fetch, liveAnswerTimeoutMs: 300, ...options });
-  stack.cleanups.push(async () => {
-    await core.close();
-    await data.remove();
-  });
+  const { core } = await stack.console(setup, role, { fetch: network.fetch, liveAnswerTimeoutMs: 300, ...options });
   await synced(core);
   return { core, network };
 }

@@ -91,6 +91,8 @@ export interface ApiStack {
   readonly cleanups: Array<() => Promise<void>>;
   /** Stops the API (the consoles' server is "down") while `whileDown` runs, then starts it again on the same port. */
   serverDown<T>(whileDown: () => Promise<T>): Promise<T>;
+  /** A console enrolled and signed in at the site, syncing, in a data folder of its own; closed and removed after the file's tests. */
+  console(setup: SiteSetup, role?: ConsoleRole, options?: Partial<ConsoleCoreOptions>): Promise<{ core: ConsoleCore; dir: string }>;
 }
 
 /** A fresh database and an API over it for the calling test file, started before its tests and stopped after them. */
@@ -117,6 +119,15 @@ export function apiStackForFile(options: ApiOptions = {}): ApiStack {
       } finally {
         api = await startApi(started(db), running.port, options);
       }
+    },
+    async console(setup, role = "STAFF", consoleOptions = {}) {
+      const data = await tempDir("orderdeck-console-");
+      const core = await enrolledConsole(started(api), setup, data.dir, role, consoleOptions);
+      stack.cleanups.push(async () => {
+        await core.close();
+        await data.remove();
+      });
+      return { core, dir: data.dir };
     },
   };
   beforeAll(async () => {

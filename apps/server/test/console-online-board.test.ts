@@ -2,10 +2,10 @@
 // forecast / jobs / labels) and the typed online handoff summary, against a real API server and
 // PostgreSQL: the answers are the server's, checked against the contracts' schemas, refusals
 // keep the server's reason, and with the server gone they refuse with reason OFFLINE.
-import { createLocalRouter, type ConsoleCore } from "@orderdeck/console-core";
+import { createLocalRouter } from "@orderdeck/console-core";
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiStackForFile, addJob, createSiteSetup, enrolledConsole, tempDir, until, type SiteSetup } from "./console-helpers.ts";
+import { apiStackForFile, addJob, createSiteSetup, until, type SiteSetup } from "./console-helpers.ts";
 
 const stack = apiStackForFile();
 let setup: SiteSetup;
@@ -15,12 +15,7 @@ beforeAll(async () => {
 });
 
 async function callerAs(role: "STAFF" | "LEAD") {
-  const data = await tempDir("orderdeck-board-");
-  const core: ConsoleCore = await enrolledConsole(stack.api, setup, data.dir, role);
-  stack.cleanups.push(async () => {
-    await core.close();
-    await data.remove();
-  });
+  const { core } = await stack.console(setup, role);
   await until(core, (s) => s.connection === "online" && s.lastSyncAt !== null);
   return { core, caller: createLocalRouter({ serverUrl: stack.api.url, core }).createCaller({}) };
 }

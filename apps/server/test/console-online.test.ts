@@ -4,11 +4,11 @@
 // thresholds; the server's role checks and refusals reach the renderer with their code, reason
 // and message; bad input is refused in the console before anything is sent; offline, every one of
 // these refuses with reason OFFLINE.
-import { createLocalRouter, type ConsoleCore } from "@orderdeck/console-core";
+import { createLocalRouter } from "@orderdeck/console-core";
 import { inSite } from "@orderdeck/db";
 import { TRPCError } from "@trpc/server";
 import { beforeAll, describe, expect, it } from "vitest";
-import { apiStackForFile, addJob, createSiteSetup, enrolledConsole, tempDir, type ConsoleRole, type SiteSetup } from "./console-helpers.ts";
+import { apiStackForFile, addJob, createSiteSetup, type ConsoleRole, type SiteSetup } from "./console-helpers.ts";
 
 const stack = apiStackForFile();
 let setup: SiteSetup;
@@ -19,12 +19,7 @@ beforeAll(async () => {
 
 /** The localRouter a renderer would talk to, of a console enrolled and signed in as `role`. */
 async function consoleAs(role: ConsoleRole) {
-  const data = await tempDir("orderdeck-online-");
-  const core: ConsoleCore = await enrolledConsole(stack.api, setup, data.dir, role);
-  stack.cleanups.push(async () => {
-    await core.close();
-    await data.remove();
-  });
+  const { core } = await stack.console(setup, role);
   return createLocalRouter({ serverUrl: () => core.serverUrl, core }).createCaller({});
 }
 

@@ -3,18 +3,13 @@
 // offline the payment and the handover wait in the outbox, in that order, and reach the server
 // once each; a staff member cannot waive, a lead can.
 import { describe, expect, it } from "vitest";
-import { addJob, apiStackForFile, createSiteSetup, cuttableNetwork, enrolledConsole, tempDir, until, type ConsoleRole, type SiteSetup } from "./console-helpers.ts";
+import { addJob, apiStackForFile, createSiteSetup, cuttableNetwork, until, type ConsoleRole, type SiteSetup } from "./console-helpers.ts";
 
 const stack = apiStackForFile();
 
 async function counterAt(setup: SiteSetup, role: ConsoleRole = "STAFF") {
-  const data = await tempDir("orderdeck-counter-");
   const network = cuttableNetwork();
-  const core = await enrolledConsole(stack.api, setup, data.dir, role, { fetch: network.fetch, liveAnswerTimeoutMs: 5_000 });
-  stack.cleanups.push(async () => {
-    await core.close();
-    await data.remove();
-  });
+  const { core } = await stack.console(setup, role, { fetch: network.fetch, liveAnswerTimeoutMs: 5_000 });
   await until(core, (s) => s.connection === "online" && s.lastSyncAt !== null, 30_000);
   return { core, network };
 }

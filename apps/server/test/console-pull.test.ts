@@ -4,7 +4,7 @@
 // whole (nothing of it stored, the cursor where it was).
 import { openDatabase, type ConsoleCore } from "@orderdeck/console-core";
 import { describe, expect, it } from "vitest";
-import { addQueuedJobsInBulk, apiStackForFile, createSiteSetup, enrolledConsole, eventually, tempDir, until, type SiteSetup } from "./console-helpers.ts";
+import { addQueuedJobsInBulk, apiStackForFile, createSiteSetup, eventually, until, type SiteSetup } from "./console-helpers.ts";
 
 const JOBS = 1_200;
 const PAGE = 100;
@@ -52,13 +52,7 @@ function watchedNetwork(answer: (call: number, page: Record<string, unknown>) =>
 }
 
 async function consoleAt(setup: SiteSetup, network: typeof fetch): Promise<{ core: ConsoleCore; dir: string }> {
-  const data = await tempDir("orderdeck-console-pull-");
-  const core = await enrolledConsole(stack.api, setup, data.dir, "STAFF", { fetch: network, snapshotPullLimit: PAGE, pullLimit: PAGE });
-  stack.cleanups.push(async () => {
-    await core.close();
-    await data.remove();
-  });
-  return { core, dir: data.dir };
+  return stack.console(setup, "STAFF", { fetch: network, snapshotPullLimit: PAGE, pullLimit: PAGE });
 }
 
 function cacheOf(dir: string): { ids: string[]; cursor: string | null } {

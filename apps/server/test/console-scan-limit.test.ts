@@ -2,7 +2,7 @@
 // budget allows and asks the rest to wait; the console keeps them, in order, waits the seconds it
 // was told and sends them then. Every handover the counter made arrives, once, with no refusal.
 import { describe, expect, it } from "vitest";
-import { apiStackForFile, addJob, createSiteSetup, enrolledConsole, tempDir, until } from "./console-helpers.ts";
+import { apiStackForFile, addJob, createSiteSetup, until } from "./console-helpers.ts";
 
 const SCANS = 3;
 // Three scans per account, then a 2 s wait before the next three.
@@ -13,12 +13,7 @@ describe("offline pickups over the scan limit", () => {
     const setup = await createSiteSetup(stack.db, "Busy Counter");
     const jobs: Array<Awaited<ReturnType<typeof addJob>>> = [];
     for (let i = 0; i < SCANS + 2; i++) jobs.push(await addJob(stack.db, setup.siteId, { status: "READY_FOR_PICKUP" }));
-    const data = await tempDir("orderdeck-scan-limit-");
-    const core = await enrolledConsole(stack.api, setup, data.dir);
-    stack.cleanups.push(async () => {
-      await core.close();
-      await data.remove();
-    });
+    const { core } = await stack.console(setup);
     await until(core, (s) => s.connection === "online" && s.lastSyncAt !== null);
 
     const made = await stack.serverDown(async () => {

@@ -5,20 +5,11 @@
 // full outbox is in the reliability suite: reliability/console-crash.test.ts.)
 import { openDatabase, type ConsoleCore } from "@orderdeck/console-core";
 import { describe, expect, it } from "vitest";
-import { addQueuedJobsInBulk, apiStackForFile, addJob, createSiteSetup, enrolledConsole, eventually, tempDir, until, type SiteSetup } from "./console-helpers.ts";
+import { addQueuedJobsInBulk, apiStackForFile, addJob, createSiteSetup, eventually, until, type SiteSetup } from "./console-helpers.ts";
 
 const stack = apiStackForFile();
 
-async function consoleAt(setup: SiteSetup, role: "STAFF" | "LEAD" = "STAFF", options = {}): Promise<{ core: ConsoleCore; dir: string }> {
-  const data = await tempDir("orderdeck-console-");
-  const core = await enrolledConsole(stack.api, setup, data.dir, role, options);
-  stack.cleanups.push(async () => {
-    await core.close();
-    await data.remove();
-  });
-  return { core, dir: data.dir };
-}
-
+const consoleAt = (setup: SiteSetup, role: "STAFF" | "LEAD" = "STAFF", options = {}) => stack.console(setup, role, options);
 
 const synced = (core: ConsoleCore) => until(core, (s) => s.connection === "online" && s.outboxSize === 0 && s.lastSyncAt !== null, 30_000);
 

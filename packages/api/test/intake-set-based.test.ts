@@ -1,12 +1,10 @@
 // The set-based path of the intake (new and unchanged rows a statement per chunk) against the
 // per-row path it stands in for: the same chunks give the same jobs, numbers, queue, customers,
-// payments, events, dead letters and counts. And what it must keep on its own: a refused row dead-lettered
-// alone with numbers gapless, and an unchanged rerun that writes nothing.
-import { inSite } from "@orderdeck/db";
+// payments, events, dead letters and counts.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { takeRows, takeRowsOneByOne, type TakeCounts } from "../src/intake/take.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
-import { writesFingerprint } from "./intake-helpers.ts";
+import { takeRows, takeRowsOneByOne } from "../src/intake/take.ts";
+import { createApiHarness, type ApiHarness } from "./harness.ts";
+import { intakeFeeds, order, people, type Take } from "./intake-set-based-fixtures.ts";
 
 let harness: ApiHarness;
 
@@ -18,114 +16,7 @@ afterAll(async () => {
   await harness.drop();
 });
 
-const people = {
-  ada: { name: "Ada Lovelace", email: "ada@example.com", phone: null },
-  bob: { name: "Bob", email: "bob@example.com", phone: "+44 20 7946 0000" },
-  carol: { name: "Carol", email: "Carol@Example.com", phone: null },
-  dan: { name: "Dan", email: "dan@example.com", phone: null },
-  erin: { name: "Erin", email: "erin@example.com", phone: null },
-  grace: { name: "Grace", email: "grace@example.com", phone: null },
-};
-
-function order(id: string, customer: (typeof people)[keyof typeof people], over: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    id,
-    updated_at: "2026-11-01T10:00:00.000Z",
-    status: "open",
-    customer,
-    title: `Print ${id}`,
-    material: "PLA",
-    colour: "black",
-    quantity: 1,
-    estimated_minutes: 30,
-    price_cents: 1500,
-    currency: "EUR",
-    due_at: "2026-12-01T09:00:00.000Z",
-    fulfilment: "pickup",
-    priority: "normal",
-    notes: null,
-    ...over,
-  };
-}
-
-interface Feed {
-  site: SiteFixture;
-  sourceId: string;
-}
-
-async function newFeed(): Promise<Feed> {
-  const site = await harness.createSite();
-  const source = await site.as.ADMIN.intake.sources.create({ name: "Shop", baseUrl: "https://shop.example" });
-  return { site, sourceId: source.id };
-}
-
-type Take = typeof takeRows;
-
-function take(feed: Feed, rows: unknown[], how: Take = takeRows): Promise<TakeCounts> {
-  const { siteId } = feed.site;
-  return inSite(harness.db.prisma, siteId, (tx) =>
-    how(tx, { siteId, sourceId: feed.sourceId, runId: null, requestId: null, now: new Date(), retry: false }, rows),
-  );
-}
-
-async function jobId(feed: Feed, externalId: string): Promise<string> {
-  const job = await harness.db.prisma.job.findFirstOrThrow({ where: { siteId: feed.site.siteId, externalId }, select: { id: true } });
-  return job.id;
-}
-
-/** What a site holds after the intake, with its own ids replaced by what they stand for. */
-async function outcomeOf(feed: Feed) {
-  const { pool } = harness.db;
-  const siteId = feed.site.siteId;
-  const names = new Map<string, string>([[feed.sourceId, "source"]]);
-  const jobs = await pool.query(
-    `SELECT j.id, j.external_id, j.number, j.status, j.queue_position, j.title, j.quantity, j.notes, j.price_cents, j.due_at,
-            j.priority, j.fulfilment, j.version, j.payment_status, lower(c.email) AS customer
-       FROM jobs j LEFT JOIN customers c ON c.id = j.customer_id WHERE j.site_id = $1 ORDER BY j.number`,
-    [siteId],
-  );
-  for (const j of jobs.rows) names.set(j.id, `job:${j.external_id}`);
-  const customers = await pool.query(`SELECT id, email, name, phone FROM customers WHERE site_id = $1 ORDER BY lower(email), name`, [siteId]);
-  for (const c of customers.rows) names.set(c.id, `customer:${c.email}`);
-  const letters = await pool.query(
-    `SELECT id, kind, status, external_id, reason, payload, resolved_at IS NOT NULL AS resolved
-       FROM intake_dead_letters WHERE site_id = $1 ORDER BY external_id NULLS FIRST, kind, status`,
-    [siteId],
-  );
-  for (const l of letters.rows) names.set(l.id, `letter:${l.kind}:${l.external_id}`);
-  const payments = await pool.query(
-    `SELECT p.id, j.external_id AS job, p.provider, p.provider_reference, p.amount_cents, p.currency, p.received_at, p.recorded_by_id
-       FROM payments p JOIN jobs j ON j.id = p.job_id WHERE p.site_id = $1 ORDER BY p.provider_reference`,
-    [siteId],
-  );
-  for (const p of payments.rows) names.set(p.id, `payment:${p.provider_reference}`);
-  const rename = (value: unknown): unknown =>
-    typeof value === "string"
-      ? (names.get(value) ?? value)
-      : Array.isArray(value)
-        ? value.map(rename)
-        : value !== null && typeof value === "object"
-          ? Object.fromEntries(Object.entries(value).map(([k, v]) => [k, rename(v)]))
-          : value;
-  const events = await pool.query(
-    // (The shop's own request ids differ from site to site; the intake's are what is compared.)
-    `SELECT e.job_id, e.type, e.actor_kind, e.before, e.after, CASE WHEN e.actor_kind = 'SYSTEM' THEN e.request_id END AS request_id
-       FROM job_events e WHERE e.site_id = $1`,
-    [siteId],
-  );
-  const records = await pool.query(
-    `SELECT job_id, external_id, payload_hash, source_updated_at, snapshot FROM intake_records WHERE site_id = $1 ORDER BY external_id`,
-    [siteId],
-  );
-  return {
-    jobs: jobs.rows.map(({ id: _id, ...j }) => j),
-    customers: customers.rows.map(({ id: _id, ...c }) => c),
-    letters: letters.rows.map(({ id: _id, ...l }) => rename(l) as Record<string, unknown>),
-    events: events.rows.map((e) => JSON.stringify(rename(e))).sort(),
-    records: records.rows.map((r) => rename(r)),
-    payments: payments.rows.map(({ id: _id, ...p }) => p),
-  };
-}
+const { newFeed, take, jobId, outcomeOf } = intakeFeeds(() => harness);
 
 describe("the set-based path agrees with the per-row path", { timeout: 60_000 }, () => {
   // Three chunks of one feed: new orders and malformed rows; then every kind of row at once,
@@ -232,72 +123,6 @@ describe("the set-based path agrees with the per-row path", { timeout: 60_000 },
         request_id: null,
       }),
     );
-  });
-});
-
-describe("a database refusal inside a set-based chunk", { timeout: 60_000 }, () => {
-  it("dead-letters only the refused row; the rest lands, numbered gaplessly in feed order", async () => {
-    const feed = await newFeed();
-    const constraint = `test_refusal_${feed.site.siteId.slice(0, 8)}`;
-    await harness.db.pool.query(`ALTER TABLE jobs ADD CONSTRAINT ${constraint} CHECK (title <> 'Refused title') NOT VALID`);
-    try {
-      await take(feed, [order("A", people.ada)]);
-      const counts = await take(feed, [
-        order("A", people.ada),
-        order("B", people.bob),
-        order("P", people.carol, { title: "Refused title" }),
-        order("C", people.carol),
-      ]);
-      expect(counts).toEqual({ seen: 4, inserted: 2, updated: 0, unchanged: 1, rejected: 1, flagged: 0 });
-      expect(await take(feed, [order("D", people.dan)])).toMatchObject({ inserted: 1 });
-    } finally {
-      await harness.db.pool.query(`ALTER TABLE jobs DROP CONSTRAINT ${constraint}`);
-    }
-    const { jobs, letters, events } = await outcomeOf(feed);
-    expect(jobs.map((j) => [j.external_id, j.number])).toEqual([
-      ["A", 1],
-      ["B", 2],
-      ["C", 3],
-      ["D", 4],
-    ]);
-    const counter = await harness.db.pool.query(`SELECT value FROM counters WHERE site_id = $1 AND kind = 'JOB'`, [feed.site.siteId]);
-    expect(counter.rows[0]?.value).toBe(4);
-    expect(letters).toHaveLength(1);
-    expect(letters[0]).toMatchObject({ kind: "INVALID", status: "OPEN", external_id: "P" });
-    expect(String(letters[0]?.reason)).toMatch(/database refused/);
-    expect(events.filter((e) => e.includes('"type":"created"'))).toHaveLength(4);
-    const records = await harness.db.pool.query(`SELECT count(*)::int AS n FROM intake_records WHERE site_id = $1`, [feed.site.siteId]);
-    expect(records.rows[0]?.n).toBe(4);
-  });
-});
-
-describe("an unchanged rerun", { timeout: 60_000 }, () => {
-  it("writes no job event and changes no row; it only closes an open INVALID letter of a row that is valid again", async () => {
-    const feed = await newFeed();
-    const rows = Array.from({ length: 40 }, (_, i) => order(`U${i}`, i % 2 === 0 ? people.ada : people.bob));
-    await take(feed, [...rows, { ...order("X", people.erin), quantity: 0 }]);
-    const before = await writesFingerprint(harness, feed.site.siteId);
-    const seqBefore = await harness.db.pool.query(`SELECT max(change_seq)::text AS seq FROM jobs WHERE site_id = $1`, [feed.site.siteId]);
-    const letterBefore = await harness.db.prisma.intakeDeadLetter.findFirstOrThrow({ where: { sourceId: feed.sourceId } });
-
-    expect(await take(feed, rows)).toEqual({ seen: 40, inserted: 0, updated: 0, unchanged: 40, rejected: 0, flagged: 0 });
-    expect(await writesFingerprint(harness, feed.site.siteId)).toBe(before);
-    const seqAfter = await harness.db.pool.query(`SELECT max(change_seq)::text AS seq FROM jobs WHERE site_id = $1`, [feed.site.siteId]);
-    expect(seqAfter.rows[0]?.seq).toBe(seqBefore.rows[0]?.seq);
-    // Another row's open letter is left as it was.
-    const letterAfter = await harness.db.prisma.intakeDeadLetter.findFirstOrThrow({ where: { id: letterBefore.id } });
-    expect(letterAfter).toEqual(letterBefore);
-
-    // U3 comes malformed once (a letter opens, the job stays), then as it was: unchanged, and its letter closes.
-    await take(feed, [{ ...order("U3", people.bob), currency: "euro" }]);
-    const opened = await harness.db.prisma.intakeDeadLetter.findFirstOrThrow({ where: { sourceId: feed.sourceId, externalId: "U3" } });
-    expect(opened.status).toBe("OPEN");
-    const events = await harness.db.pool.query(`SELECT count(*)::int AS n FROM job_events WHERE site_id = $1`, [feed.site.siteId]);
-    expect(await take(feed, rows)).toMatchObject({ unchanged: 40 });
-    expect((await harness.db.prisma.intakeDeadLetter.findUniqueOrThrow({ where: { id: opened.id } })).status).toBe("RETRIED");
-    const eventsAfter = await harness.db.pool.query(`SELECT count(*)::int AS n FROM job_events WHERE site_id = $1`, [feed.site.siteId]);
-    expect(eventsAfter.rows[0]?.n).toBe(events.rows[0]?.n);
-    expect((await harness.db.prisma.intakeDeadLetter.findUniqueOrThrow({ where: { id: letterBefore.id } })).status).toBe("OPEN");
   });
 });
 

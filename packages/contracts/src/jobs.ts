@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { ExceptionKind, Fulfilment, JobSource, JobStatus, PaymentStatus, Priority, ViewScope } from "./enums.ts";
+import { Fulfilment, JobSource, JobStatus, PaymentStatus, Priority } from "./enums.ts";
 
 // The jobs API's inputs and outputs, shared by the server (which validates with them) and the
 // console (which builds requests and saved views with them). Dates travel as ISO 8601 strings:
@@ -321,111 +321,6 @@ export const JobBulkResult = z.object({
   failed: z.number(),
 });
 export type JobBulkResult = z.infer<typeof JobBulkResult>;
-
-// ---- Exceptions, forecast --------------------------------------------------------------------------
-
-export const ExceptionEntry = z.object({
-  kind: ExceptionKind,
-  /** The row the exception is about (a job, mail, delivery, dead letter or scan). */
-  refId: z.string(),
-  job: z.object({ id: z.string(), number: z.number(), displayNumber: z.string(), title: z.string() }).nullable(),
-  since: z.string(),
-  message: z.string(),
-});
-export type ExceptionEntry = z.infer<typeof ExceptionEntry>;
-
-export const ExceptionList = z.object({
-  items: z.array(ExceptionEntry),
-  /** Entries per kind, including those beyond the per-kind limit. */
-  counts: z.record(ExceptionKind, z.number()),
-  /** Kinds that had more entries than were listed. */
-  truncated: z.array(ExceptionKind),
-});
-export type ExceptionList = z.infer<typeof ExceptionList>;
-
-export const EXCEPTIONS_DEFAULT_PER_KIND = 50;
-
-export const ExceptionsListInput = z.strictObject({
-  kinds: z.array(ExceptionKind).min(1).max(ExceptionKind.options.length).optional(),
-  perKind: z.int().min(1).max(200).default(EXCEPTIONS_DEFAULT_PER_KIND),
-});
-export type ExceptionsListInput = z.input<typeof ExceptionsListInput>;
-
-export const ForecastInput = z.strictObject({
-  /** How many machines work the queue in parallel; default: see `machinesRule` in the answer. */
-  machines: z.int().min(1).max(100).optional(),
-  /** How many jobs to list (the completion time always covers the whole queue). */
-  limit: z.int().min(1).max(1000).default(200),
-});
-export type ForecastInput = z.input<typeof ForecastInput>;
-
-export const ForecastJob = z.object({
-  id: z.string(),
-  number: z.number(),
-  displayNumber: z.string(),
-  title: z.string(),
-  status: JobStatus,
-  queuePosition: z.number(),
-  /** 0-based index of the machine slot the job was scheduled on. */
-  slot: z.number(),
-  /** Minutes of machine time still needed. */
-  remainingMinutes: z.number(),
-  /** True when the job had no estimate and the queue's median was assumed. */
-  estimateAssumed: z.boolean(),
-  startsAt: z.string(),
-  finishesAt: z.string(),
-  dueAt: z.string().nullable(),
-  /** Forecast to finish after its due date. */
-  late: z.boolean(),
-});
-export type ForecastJob = z.infer<typeof ForecastJob>;
-
-export const Forecast = z.object({
-  generatedAt: z.string(),
-  machines: z.number(),
-  machinesRule: z.enum(["requested", "machines-in-use", "default"]),
-  /** When the last scheduled job finishes (generatedAt when nothing is waiting). */
-  completesAt: z.string(),
-  jobCount: z.number(),
-  assumedMinutesPerJob: z.number(),
-  jobs: z.array(ForecastJob),
-});
-export type Forecast = z.infer<typeof Forecast>;
-
-// ---- Saved views -----------------------------------------------------------------------------------
-
-export const SavedViewCreateInput = z.strictObject({
-  name: line(80),
-  scope: ViewScope.default("PERSONAL"),
-  filter: JobListFilter.default({ archived: "exclude" }),
-  sort: JobListSort.default({ field: "queue", direction: "asc" }),
-});
-export type SavedViewCreateInput = z.input<typeof SavedViewCreateInput>;
-
-export const SavedViewUpdateInput = z.strictObject({
-  id: Uuid,
-  name: line(80).optional(),
-  scope: ViewScope.optional(),
-  filter: JobListFilter.optional(),
-  sort: JobListSort.optional(),
-});
-export type SavedViewUpdateInput = z.input<typeof SavedViewUpdateInput>;
-
-export const SavedViewOutput = z.object({
-  id: z.string(),
-  name: z.string(),
-  scope: ViewScope,
-  ownerId: z.string().nullable(),
-  /** The caller's own personal view. */
-  mine: z.boolean(),
-  /** True when the caller may change or delete it. */
-  editable: z.boolean(),
-  filter: JobListFilter,
-  sort: JobListSort,
-  createdAt: z.string(),
-  updatedAt: z.string(),
-});
-export type SavedViewOutput = z.infer<typeof SavedViewOutput>;
 
 // ---- Labels ----------------------------------------------------------------------------------------
 

@@ -1,6 +1,7 @@
 import { generatePickupCode, isOpen, type Fulfilment, type JobStatus } from "@orderdeck/contracts";
 import type pg from "pg";
 import { expect } from "vitest";
+import { createTestDatabase, type TestDatabase } from "../src/testing/index.ts";
 
 export interface JobRow {
   id: string;
@@ -81,4 +82,10 @@ export async function expectRefused(
   const refused = error as PgErrorShape;
   expect({ code: refused.code, constraint: refused.constraint }).toMatchObject(expected);
   return refused;
+}
+
+/** A test file's own database with one site in it (the file drops the database after its tests). */
+export async function databaseWithSite(): Promise<{ db: TestDatabase; siteId: string }> {
+  const db = await createTestDatabase();
+  return { db, siteId: await createSite(db.pool) };
 }

@@ -8,7 +8,7 @@ import {
   loadDatamodel,
   type DatabaseSnapshot,
   type Datamodel,
-} from "../src/schema-agreement.ts";
+} from "../src/testing/schema-agreement/index.ts";
 import { createTestDatabase, type TestDatabase } from "../src/testing/index.ts";
 
 const SCHEMA_PATH = fileURLToPath(new URL("../../../prisma/schema.prisma", import.meta.url));

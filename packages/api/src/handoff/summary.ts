@@ -4,16 +4,25 @@
 // adjacent periods never count a row twice or drop one, and the daylight-saving hour is simply
 // an hour more or less of instants. Only the boundaries are wall times, resolved in the site's
 // timezone (zoned-time.ts).
-import { DomainError, HANDOFF_MAX_PERIOD_DAYS, formatJobNumber, type ExceptionList, type Forecast, type ScanOutcome } from "@orderdeck/contracts";
+import {
+  DomainError,
+  HANDOFF_LIST_LIMIT,
+  HANDOFF_MAX_PERIOD_DAYS,
+  formatJobNumber,
+  summariseHandoffRows,
+  type ExceptionList,
+  type Forecast,
+  type HandoffJobRow,
+  type ScanOutcome,
+} from "@orderdeck/contracts";
 import { Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { listExceptions } from "../exceptions/service.ts";
 import { forecastCapacity } from "../forecast/service.ts";
-import { formatMoney } from "../money/format.ts";
 import type { HandoffSummary } from "@orderdeck/contracts";
 import { currentShiftStart, formatLocal, parseBoundary } from "./zoned-time.ts";
 
 /** Jobs listed per category; counts are complete regardless. */
-export const LIST_LIMIT = 50;
+export const LIST_LIMIT = HANDOFF_LIST_LIMIT;
 export const NEXT_IN_QUEUE = 10;
 export const MAX_PERIOD_DAYS = HANDOFF_MAX_PERIOD_DAYS;
 const HOUR_MS = 3_600_000;
@@ -145,8 +154,6 @@ async function momentsOf(tx: TransactionClient, siteId: string, jobs: Map<string
   });
 }
 
-const UNSETTLED = ["UNPAID", "REFUNDED"] as const;
-
 /** What the summary takes from the floor services: the exceptions list and the capacity forecast. */
 export interface FloorState {
   exceptions: ExceptionList;
@@ -171,38 +178,10 @@ export async function computeSummary(tx: TransactionClient, siteId: string, peri
   const inPeriod = { gte: period.from, lt: period.to };
 
   // One statement at a time: an interactive transaction runs on one connection anyway.
-  const receivedCount = await tx.job.count({ where: { siteId, createdAt: inPeriod } });
-  const receivedRows = await tx.job.findMany({
-    where: { siteId, createdAt: inPeriod },
-    orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-    take: LIST_LIMIT,
-    select: { ...jobRefSelect, createdAt: true },
-  });
   const transitions = await transitionsIn(tx, siteId, period);
-
-  // Handed over: the counter's picked_up events, status changes to PICKED_UP, and the job's own
-  // picked-up time (jobs handed over by an import or a path that wrote no event) — once per job.
-  const pickedUpByColumn = await tx.job.findMany({ where: { siteId, pickedUpAt: inPeriod }, select: { id: true, pickedUpAt: true } });
-  const pickedUpAt = new Map(transitions.get("picked_up") ?? []);
-  for (const row of pickedUpByColumn) if (row.pickedUpAt) pickedUpAt.set(row.id, row.pickedUpAt);
-  const pickedUpIds = [...pickedUpAt.entries()].sort((a, b) => a[1].getTime() - b[1].getTime()).slice(0, LIST_LIMIT);
-  const pickedUpJobs = await tx.job.findMany({
-    where: { siteId, id: { in: pickedUpIds.map(([id]) => id) } },
-    select: { ...jobRefSelect, pickedUpBy: { select: { name: true } }, pickedUpStation: { select: { name: true } } },
-  });
-  const pickedUpById = new Map(pickedUpJobs.map((j) => [j.id, j]));
-
-  const readyWhere = { siteId, status: "READY_FOR_PICKUP" as const };
-  const readyCount = await tx.job.count({ where: readyWhere });
-  const readyUnpaid = await tx.job.count({ where: { ...readyWhere, paymentStatus: { in: [...UNSETTLED] } } });
-  const readyRows = await tx.job.findMany({
-    where: readyWhere,
-    orderBy: [{ queuePosition: "asc" }, { id: "asc" }],
-    take: LIST_LIMIT,
-    select: { ...jobRefSelect, paymentStatus: true, priceCents: true, currency: true },
-  });
-  const readySince = await readySinceOf(tx, siteId, readyRows.map((r) => r.id));
-  const paid = await paidByJob(tx, siteId, readyRows.filter((r) => r.paymentStatus === "UNPAID").map((r) => r.id));
+  const rows = await handoffJobRows(tx, siteId, period, transitions.get("picked_up"));
+  const fromRows = summariseHandoffRows(rows, { from: period.from.toISOString(), to: period.to.toISOString() });
+  const readySince = await readySinceOf(tx, siteId, fromRows.readyWaiting.map((r) => r.jobId));
 
   const overdueEntries = floor.exceptions.items.filter((item) => item.kind === "OVERDUE" && item.job);
   const overdueRefs = await tx.job.findMany({
@@ -240,39 +219,32 @@ export async function computeSummary(tx: TransactionClient, siteId: string, peri
     generatedAt: now.toISOString(),
     generatedAtLocal: formatLocal(now, tz),
     counts: {
-      received: receivedCount,
+      received: fromRows.counts.received,
       started: count("started"),
       finished: count("finished"),
-      pickedUp: pickedUpAt.size,
+      pickedUp: fromRows.counts.pickedUp,
       failed: count("failed"),
       reprinted: count("reprinted"),
-      readyWaiting: readyCount,
-      readyUnpaid,
+      readyWaiting: fromRows.counts.readyWaiting,
+      readyUnpaid: fromRows.counts.readyUnpaid,
       overdue: floor.exceptions.counts.OVERDUE ?? 0,
       openExceptions,
       scansRefused: scansTotal - handedOver,
     },
     listLimit: LIST_LIMIT,
-    received: receivedRows.map((job) => ({ ...ref(job), at: job.createdAt.toISOString() })),
+    received: fromRows.received,
     started: await momentsOf(tx, siteId, transitions.get("started")),
     finished: await momentsOf(tx, siteId, transitions.get("finished")),
-    pickedUp: pickedUpIds.flatMap(([id, at]) => {
-      const job = pickedUpById.get(id);
-      return job ? [{ ...ref(job), at: at.toISOString(), by: job.pickedUpBy?.name ?? null, station: job.pickedUpStation?.name ?? null }] : [];
-    }),
+    pickedUp: fromRows.pickedUp,
     failed: await momentsOf(tx, siteId, transitions.get("failed")),
     reprinted: await momentsOf(tx, siteId, transitions.get("reprinted")),
-    readyWaiting: readyRows.map((job) => {
-      const unpaid = job.paymentStatus === "UNPAID" || job.paymentStatus === "REFUNDED";
-      const due = !unpaid ? 0 : job.paymentStatus === "REFUNDED" ? job.priceCents : Math.max(0, job.priceCents - (paid.get(job.id) ?? 0));
-      return {
-        ...ref(job),
-        readySince: readySince.get(job.id)?.toISOString() ?? null,
-        paymentStatus: job.paymentStatus,
-        unpaid,
-        amountDue: formatMoney(due, job.currency),
-      };
-    }),
+    readyWaiting: fromRows.readyWaiting.map(({ paymentStatus, unpaid, amountDue, ...job }) => ({
+      ...job,
+      readySince: readySince.get(job.jobId)?.toISOString() ?? null,
+      paymentStatus,
+      unpaid,
+      amountDue,
+    })),
     overdue: overdueEntries.flatMap((item) => {
       const job = item.job ? overdueById.get(item.job.id) : undefined;
       return job ? [{ ...ref(job), dueAt: (job.dueAt ?? now).toISOString(), status: job.status }] : [];
@@ -302,6 +274,59 @@ export async function computeSummary(tx: TransactionClient, siteId: string, peri
     }),
     scans: { total: scansTotal, handedOver, refused: scansTotal - handedOver, refusedByOutcome },
   };
+}
+
+/**
+ * The site's jobs that the summary's row part reads (received or handed over in the period, or
+ * ready now), in id order: the order its lists keep for jobs that tie. Handed over: the counter's
+ * picked_up events, status changes to PICKED_UP, and the job's own picked-up time (jobs handed
+ * over by an import or a path that wrote no event) — once per job, the job's own time first.
+ */
+export async function handoffJobRows(
+  tx: TransactionClient,
+  siteId: string,
+  period: Period,
+  pickedUpEvents?: Map<string, Date>,
+): Promise<HandoffJobRow[]> {
+  const events = pickedUpEvents ?? (await transitionsIn(tx, siteId, period)).get("picked_up") ?? new Map<string, Date>();
+  const inPeriod = { gte: period.from, lt: period.to };
+  const jobs = await tx.job.findMany({
+    where: { siteId, OR: [{ createdAt: inPeriod }, { pickedUpAt: inPeriod }, { status: "READY_FOR_PICKUP" }, { id: { in: [...events.keys()] } }] },
+    orderBy: { id: "asc" },
+    select: {
+      ...jobRefSelect,
+      status: true,
+      queuePosition: true,
+      paymentStatus: true,
+      priceCents: true,
+      currency: true,
+      createdAt: true,
+      pickedUpAt: true,
+      pickedUpBy: { select: { name: true } },
+      pickedUpStation: { select: { name: true } },
+    },
+  });
+  const paid = await paidByJob(tx, siteId, jobs.filter((j) => j.status === "READY_FOR_PICKUP" && j.paymentStatus === "UNPAID").map((j) => j.id));
+  return jobs.map((job) => {
+    const column = job.pickedUpAt;
+    const handedOver = column && column >= period.from && column < period.to ? column : (events.get(job.id) ?? null);
+    return {
+      id: job.id,
+      number: job.number,
+      title: job.title,
+      customer: job.customer?.name ?? null,
+      status: job.status,
+      queuePosition: job.queuePosition,
+      paymentStatus: job.paymentStatus,
+      priceCents: job.priceCents,
+      paidCents: paid.get(job.id) ?? 0,
+      currency: job.currency,
+      createdAt: job.createdAt.toISOString(),
+      pickedUpAt: handedOver?.toISOString() ?? null,
+      pickedUpBy: job.pickedUpBy?.name ?? null,
+      pickedUpStation: job.pickedUpStation?.name ?? null,
+    };
+  });
 }
 
 /** When each job last became ready (its latest change to READY_FOR_PICKUP). */

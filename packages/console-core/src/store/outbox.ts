@@ -144,3 +144,13 @@ export function pendingPickupOf(db: SqliteDatabase, code: string): OutboxRow | n
   const rows = db.prepare<[], OutboxRow>(`SELECT * FROM outbox WHERE type = 'pickup.confirm' AND ${WAITING} ORDER BY seq`).all();
   return rows.find((row) => (JSON.parse(row.args) as { code?: string }).code === code) ?? null;
 }
+
+/** How many changes to the job wait for the server's answer (the board's "pending" mark). */
+export function waitingCountForJob(db: SqliteDatabase, jobId: string): number {
+  return stmt<[string], { n: number }>(db, `SELECT count(*) AS n FROM outbox WHERE job_id = ? AND ${WAITING}`).get(jobId)?.n ?? 0;
+}
+
+/** Replaces the arguments of a change that still waits (a handover the person made on the cache's word). */
+export function rewriteWaitingArgs(db: SqliteDatabase, mutationId: string, args: unknown): void {
+  stmt(db, `UPDATE outbox SET args = ? WHERE mutation_id = ? AND ${WAITING}`).run(JSON.stringify(args), mutationId);
+}

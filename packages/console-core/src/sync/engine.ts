@@ -4,21 +4,14 @@
 // unreachable, and publishes { connection, lastSyncAt, outboxSize, waitingFor, lastError } to
 // whoever listens. One loop, one cycle at a time: a push and a pull never overlap, and nothing
 // else writes the cursor.
-import {
-  SYNC_PULL_DEFAULT_LIMIT,
-  SYNC_PULL_SNAPSHOT_LIMIT,
-  SYNC_PUSH_MAX_BATCH,
-  SyncPullPage,
-  SyncPushResult,
-  formatJobNumber,
-  type SyncMutationResult,
-} from "@orderdeck/contracts";
+import { SYNC_PUSH_MAX_BATCH, SyncPushResult } from "@orderdeck/contracts";
 import type { SyncState } from "../api.ts";
-import { applyPullPage, readSyncState, refreshJob, resetCursor, storeHandoff, storeServerJob } from "../store/cache.ts";
+import { readSyncState } from "../store/cache.ts";
 import type { SqliteDatabase } from "../store/database.ts";
-import { describeChange } from "../outbox/waiting.ts";
-import { getOutboxRow, hold, markSent, nextBatch, outboxSize, settle, toMutation, waitingGroups, type Author, type OutboxRow } from "../store/outbox.ts";
-import { addNotice, logSync } from "../store/journal.ts";
+import { getOutboxRow, markSent, nextBatch, outboxSize, toMutation, waitingGroups, type Author, type OutboxRow } from "../store/outbox.ts";
+import { logSync } from "../store/journal.ts";
+import { landAnswer } from "./answers.ts";
+import { pullRound } from "./pull.ts";
 import type { Actor } from "./optimistic.ts";
 import { classify, ServerCallError, type ServerClient } from "./server-client.ts";
 
@@ -221,7 +214,12 @@ export class SyncEngine {
     this.publish({ connection: "syncing" });
     try {
       const waiting = await this.pushAll(client, sender);
-      await this.pullAll(client);
+      await pullRound(client, this.options.db, {
+        actor: () => this.options.actor(),
+        now: () => this.now(),
+        pullLimit: this.options.pullLimit,
+        snapshotPullLimit: this.options.snapshotPullLimit,
+      });
       this.failures = 0;
       this.lastContactOk = true;
       this.openEvents(client);
@@ -272,7 +270,7 @@ export class SyncEngine {
       const answer = await client.mutation("sync.push", { mutations: batch.map(toMutation) }, SyncPushResult);
       const now = this.now();
       db.transaction(() => {
-        for (const result of answer.results) this.land(result, sender, now);
+        for (const result of answer.results) landAnswer(db, result, { sender, actor: () => this.options.actor(), now });
       })();
       logSync(db, "push", `${answer.results.length} answered${answer.halted ? `, halted at ${answer.halted.id}` : ""}`, now);
       this.release(answer.results.map((r) => r.id));
@@ -286,42 +284,6 @@ export class SyncEngine {
     }
   }
 
-  /** The server's answer to one change: the row goes to the server's truth (plus what still waits). */
-  private land(result: SyncMutationResult, sender: Author, now: Date): void {
-    const { db } = this.options;
-    const row = getOutboxRow(db, result.id);
-    if (result.status === "deferred") {
-      // Refused for who sent it, not for what it is: it waits, and goes again under a later session.
-      hold(db, result.id, sender.sessionId);
-      if (row) {
-        addNotice(db, {
-          level: "warning",
-          message: `${capitalised(describeChange(row))} waits on this console: ${result.message ?? "the server did not take it under this session"} It is sent again when ${row.author_name ?? "its author"} next signs in.`,
-          jobId: row.job_id,
-          mutationId: result.id,
-          at: now,
-        });
-      }
-      return;
-    }
-    settle(db, result, now);
-    const actor = this.options.actor();
-    if (result.job) storeServerJob(db, result.job, actor);
-    else if (row?.job_id) refreshJob(db, row.job_id, actor);
-    if (result.handoff) storeHandoff(db, result.handoff);
-    if (result.status === "applied" || !row) return;
-    const label = result.job ? `${formatJobNumber(result.job.number)}: ` : "";
-    const what = describeChange(row);
-    const verdict = result.status === "conflict" ? "conflicted with a change made elsewhere" : "was refused";
-    addNotice(db, {
-      level: result.status === "conflict" ? "warning" : "error",
-      message: `${label}${what} ${verdict}: ${result.message ?? result.reason ?? "no reason given"}`,
-      jobId: result.job?.id ?? row.job_id,
-      mutationId: result.id,
-      at: now,
-    });
-  }
-
   private release(ids: readonly string[]): void {
     const done = new Set(ids);
     const { db } = this.options;
@@ -331,58 +293,6 @@ export class SyncEngine {
       else remaining.push(waiter);
     }
     this.waiters = remaining;
-  }
-
-  /**
-   * Pages until the round is done. The next page is asked for as soon as a page arrives, before
-   * that page is written: the server reads page N + 1 while this process stores page N. The
-   * cursor is still stored only with its page's rows (one transaction), and a page is stored only
-   * after the one before it, so a console stopped anywhere resumes after the last stored page; a
-   * page fetched ahead and never stored is simply asked for again.
-   */
-  private async pullAll(client: ServerClient): Promise<void> {
-    const { db } = this.options;
-    const stored = readSyncState(db);
-    let cursor = stored.cursor;
-    let full = cursor === null || stored.round_full === 1;
-    let retriedFresh = false;
-    let ahead: Promise<SyncPullPage> | null = null;
-    const ask = (from: string | null, snapshot: boolean): Promise<SyncPullPage> =>
-      client.query("sync.pull", { cursor: from ?? undefined, limit: this.pageSize(snapshot) }, SyncPullPage);
-    for (let pages = 0; pages < 100_000; pages++) {
-      let page: SyncPullPage;
-      try {
-        page = await (ahead ?? ask(cursor, full));
-      } catch (error) {
-        const failure = classify(error);
-        // The server does not know this cursor (its database was replaced): start over, once.
-        if (failure.kind === "refused" && failure.code === "BAD_REQUEST" && cursor && !retriedFresh) {
-          retriedFresh = true;
-          ahead = null;
-          resetCursor(db);
-          cursor = null;
-          full = true;
-          logSync(db, "pull", "cursor refused; starting a full snapshot", this.now());
-          continue;
-        }
-        throw failure;
-      }
-      ahead = page.hasMore ? ask(page.cursor, page.full) : null;
-      // Read when this page is stored, or never (the store failed, the loop ends): not an unhandled rejection.
-      ahead?.catch(() => undefined);
-      applyPullPage(db, page, this.options.actor(), this.now());
-      cursor = page.cursor;
-      full = page.full;
-      if (!page.hasMore) {
-        logSync(db, "pull", page.full ? "full snapshot complete" : "up to date", this.now());
-        return;
-      }
-    }
-  }
-
-  /** Rows a page asks for: many for a full snapshot (fewer round trips), fewer for an increment. */
-  private pageSize(snapshot: boolean): number {
-    return snapshot ? (this.options.snapshotPullLimit ?? SYNC_PULL_SNAPSHOT_LIMIT) : (this.options.pullLimit ?? SYNC_PULL_DEFAULT_LIMIT);
   }
 
   private openEvents(client: ServerClient): void {
@@ -407,10 +317,6 @@ export class SyncEngine {
     this.eventsClient = null;
     stop?.();
   }
-}
-
-function capitalised(text: string): string {
-  return text.charAt(0).toUpperCase() + text.slice(1);
 }
 
 function sameSession(a: Author | null, b: Author): boolean {
