@@ -41,3 +41,14 @@ export function Field({ id, label, error, hint, children }: { id: string; label:
     </div>
   );
 }
+
+/** What the last change did, said once in words (the list below shows it too). */
+export function Done({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <p role="status" className="admin-done">
+      <span aria-hidden="true">✓ </span>
+      {message}
+    </p>
+  );
+}
