@@ -8,6 +8,7 @@ import { ConfirmDialog } from "../ui/ConfirmDialog.tsx";
 import { DataTable } from "../ui/DataTable.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { When } from "../ui/time.tsx";
+import { EnableButton } from "./form.tsx";
 
 /** The storefront feed: its sources, their recent runs, and the rows it could not take in. */
 export function FeedSection() {
@@ -105,17 +106,14 @@ function SourceCard({ source, onChanged }: { source: IntakeSourceView; onChanged
         >
           Run now
         </Button>
-        <Button
-          variant={source.enabled ? "danger" : "secondary"}
+        <EnableButton
+          enabled={source.enabled}
+          name={source.name}
           busy={toggle.isPending}
-          busyLabel="Saving…"
-          aria-label={`${source.enabled ? "Disable" : "Enable"} ${source.name}`}
           onClick={async () => {
             if (await toggle.run({ id: source.id, enabled: !source.enabled })) onChanged();
           }}
-        >
-          {source.enabled ? "Disable" : "Enable"}
-        </Button>
+        />
       </div>
       <ErrorMessage error={run.error} what="Running the feed" />
       <ErrorMessage error={toggle.error} what="Changing the source" />

@@ -6,7 +6,7 @@ import { useAction } from "../ui/action.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
-import { check, Done, Field, type FieldErrors } from "./form.tsx";
+import { check, Done, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 /** The site's SLA thresholds: when an open job shows as ageing, and when it is a breach. */
 export function SlaSection() {
@@ -75,12 +75,7 @@ function SlaForm({ settings, onSaved, onReload }: { settings: SiteSettings; onSa
           <input id="sla-breach" type="number" inputMode="numeric" min={2} max={SLA_MAX_HOURS} step={1} value={breach} onChange={(e) => setBreach(e.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(errors.slaBreachHours)} />
         )}
       </Field>
-      <div className="button-row">
-        <Button type="submit" variant="primary" busy={save.isPending} busyLabel="Saving…">
-          Save thresholds
-        </Button>
-      </div>
-      <ErrorMessage error={save.error} what="Saving the thresholds" />
+      <SubmitRow label="Save thresholds" busy={save.isPending} busyLabel="Saving…" error={save.error} what="Saving the thresholds" />
       {conflict && <Button onClick={onReload}>Load the current settings</Button>}
     </form>
   );

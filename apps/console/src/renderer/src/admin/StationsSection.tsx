@@ -10,7 +10,7 @@ import { ConfirmDialog } from "../ui/ConfirmDialog.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { When } from "../ui/time.tsx";
-import { check, Done, Field, type FieldErrors } from "./form.tsx";
+import { check, Done, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 export function StationsSection({ setup }: ScreenProps) {
   const trpc = useTRPC();
@@ -48,12 +48,7 @@ export function StationsSection({ setup }: ScreenProps) {
           <Field id="new-station-name" label="Station name" error={errors.name} hint="Where the console stands, e.g. Front counter.">
             {(describedBy) => <input id="new-station-name" value={name} onChange={(e) => setName(e.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(errors.name)} />}
           </Field>
-          <div className="button-row">
-            <Button type="submit" variant="primary" busy={create.isPending} busyLabel="Creating…">
-              Create enrollment code
-            </Button>
-          </div>
-          <ErrorMessage error={create.error} what="Creating the code" />
+          <SubmitRow label="Create enrollment code" busy={create.isPending} busyLabel="Creating…" error={create.error} what="Creating the code" />
         </form>
       </section>
 

@@ -9,7 +9,7 @@ import { Button } from "../ui/Button.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { When } from "../ui/time.tsx";
-import { check, Done, Field, type FieldErrors } from "./form.tsx";
+import { check, Done, EnableButton, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 const ROLE_LABELS: Record<UserRole, string> = { STAFF: "Staff", LEAD: "Lead", ADMIN: "Admin" };
 
@@ -120,12 +120,7 @@ function CreateUser({ onCreated }: { onCreated: (user: UserView) => void }) {
             />
           )}
         </Field>
-        <div className="button-row">
-          <Button type="submit" variant="primary" busy={create.isPending} busyLabel="Creating…">
-            Create user
-          </Button>
-        </div>
-        <ErrorMessage error={create.error} what="Creating the user" />
+        <SubmitRow label="Create user" busy={create.isPending} busyLabel="Creating…" error={create.error} what="Creating the user" />
       </form>
     </section>
   );
@@ -174,18 +169,15 @@ function UserActions({ user, onChanged }: { user: UserView; onChanged: (message:
   return (
     <>
       <div className="button-row">
-        <Button
-          variant={user.disabled ? "secondary" : "danger"}
+        <EnableButton
+          enabled={!user.disabled}
+          name={user.name}
           busy={toggle.isPending}
-          busyLabel="Saving…"
-          aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.name}`}
           onClick={async () => {
             const updated = await toggle.run({ userId: user.id });
             if (updated) onChanged(updated.disabled ? `${updated.name} is disabled and signed out everywhere.` : `${updated.name} can sign in again.`);
           }}
-        >
-          {user.disabled ? "Enable" : "Disable"}
-        </Button>
+        />
         <Button aria-label={`Reset the password of ${user.name}`} onClick={() => setResetOpen(true)}>
           Reset password…
         </Button>

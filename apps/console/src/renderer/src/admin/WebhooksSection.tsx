@@ -9,7 +9,7 @@ import { DataTable } from "../ui/DataTable.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { When } from "../ui/time.tsx";
-import { check, Done, Field, type FieldErrors } from "./form.tsx";
+import { check, Done, EnableButton, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 const EVENT_LABELS: Record<WebhookEventType, string> = {
   "job.status_changed": "A job's status changes",
@@ -116,12 +116,7 @@ function CreateEndpoint({ onCreated }: { onCreated: (answer: WebhookEndpointWith
           {(describedBy) => <input id="new-webhook-url" type="url" value={url} onChange={(e) => setUrl(e.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(errors.url)} />}
         </Field>
         <EventChoices idPrefix="new-webhook" chosen={events} onChange={setEvents} error={errors.eventTypes} />
-        <div className="button-row">
-          <Button type="submit" variant="primary" busy={create.isPending} busyLabel="Creating…">
-            Add endpoint
-          </Button>
-        </div>
-        <ErrorMessage error={create.error} what="Adding the endpoint" />
+        <SubmitRow label="Add endpoint" busy={create.isPending} busyLabel="Creating…" error={create.error} what="Adding the endpoint" />
       </form>
     </section>
   );
@@ -163,17 +158,14 @@ function EndpointCard({ endpoint, onChanged, onSecret }: { endpoint: WebhookEndp
         >
           Save events
         </Button>
-        <Button
-          variant={endpoint.enabled ? "danger" : "secondary"}
+        <EnableButton
+          enabled={endpoint.enabled}
           busy={update.isPending}
-          busyLabel="Saving…"
           onClick={async () => {
             const answer = await update.run({ id: endpoint.id, enabled: !endpoint.enabled });
             if (answer) onChanged(answer.enabled ? `${endpoint.url} is enabled; its failure count starts again.` : `${endpoint.url} is disabled: nothing is sent to it.`);
           }}
-        >
-          {endpoint.enabled ? "Disable" : "Enable"}
-        </Button>
+        />
         <Button onClick={() => setConfirm("rotate")}>Rotate secret…</Button>
         <Button variant="danger" onClick={() => setConfirm("delete")}>
           Delete…
