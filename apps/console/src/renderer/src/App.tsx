@@ -1,6 +1,7 @@
-import { useCallback, useEffect, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useCallback, useEffect } from "react";
 import type { SetupState } from "../../shared/local-api.ts";
-import type { LocalClient, Shell } from "./local-client.ts";
+import type { Shell } from "./local-client.ts";
 import { DEFAULT_PATH, hrefOf, useHashLocation } from "./navigation/hash-router.ts";
 import { JobDetailScreen } from "./board/JobDetailScreen.tsx";
 import { JobFormScreen } from "./job-form/JobFormScreen.tsx";
@@ -10,33 +11,31 @@ import { ScannerListener, ScanProvider } from "./pickup/scanner.tsx";
 import { SetupFlow } from "./setup/SetupFlow.tsx";
 import { StatusBar } from "./status-bar/StatusBar.tsx";
 import { SyncStateProvider, useSyncState } from "./status-bar/sync-state.tsx";
+import { useSyncRefresh } from "./sync-refresh.ts";
+import { useTRPC } from "./trpc.ts";
+import { useAction } from "./ui/action.ts";
 import { Button } from "./ui/Button.tsx";
 import { ErrorMessage } from "./ui/ErrorMessage.tsx";
 import { NoticesProvider } from "./ui/Notices.tsx";
-import { useMutation } from "./ui/query.ts";
 
 /** Setup until the station is enrolled and someone is signed in; then the signed-in layout. */
-export function App({ client, shell }: { client: LocalClient; shell: Shell }) {
-  const [setup, setSetup] = useState<SetupState | null>(null);
-  const [error, setError] = useState<unknown>(null);
-  const reload = useCallback(() => {
-    client.setup.state.query().then(
-      (next) => {
-        setSetup(next);
-        setError(null);
-      },
-      (cause: unknown) => setError(cause),
-    );
-  }, [client]);
-  useEffect(reload, [reload]);
+export function App({ shell }: { shell: Shell }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const state = useQuery(trpc.setup.state.queryOptions());
+  const setup = state.data;
+  // Each setup step answers with the new state: it is the answer the next screen is drawn from.
+  const setSetup = useCallback((next: SetupState) => queryClient.setQueryData(trpc.setup.state.queryKey(), next), [queryClient, trpc]);
+  const { refetch } = state;
+  const reload = useCallback(() => void refetch(), [refetch]);
 
   if (!setup) {
     return (
       <main className="setup">
         <h1>OrderDeck console</h1>
-        {error ? (
+        {state.error ? (
           <>
-            <ErrorMessage error={error} what="Starting the console" />
+            <ErrorMessage error={state.error} what="Starting the console" />
             <Button onClick={reload}>Try again</Button>
           </>
         ) : (
@@ -45,32 +44,32 @@ export function App({ client, shell }: { client: LocalClient; shell: Shell }) {
       </main>
     );
   }
-  if (!setup.station || !setup.user) return <SetupFlow client={client} setup={setup} onChange={setSetup} />;
+  if (!setup.station || !setup.user) return <SetupFlow setup={setup} onChange={setSetup} />;
   return (
-    <SyncStateProvider client={client}>
-      <SignedIn client={client} shell={shell} setup={setup} onSetupChange={setSetup} onSessionLost={reload} />
+    <SyncStateProvider>
+      <SignedIn shell={shell} setup={setup} onSetupChange={setSetup} onSessionLost={reload} />
     </SyncStateProvider>
   );
 }
 
 function SignedIn({
-  client,
   shell,
   setup,
   onSetupChange,
   onSessionLost,
 }: {
-  client: LocalClient;
   shell: Shell;
   setup: SetupState;
   onSetupChange: (next: SetupState) => void;
   onSessionLost: () => void;
 }) {
   const sync = useSyncState();
+  useSyncRefresh();
   const location = useHashLocation();
   const role = setup.user?.role;
   const screens = screensFor(role);
-  const signOut = useMutation(() => client.setup.signOut.mutate());
+  const trpc = useTRPC();
+  const signOut = useAction(trpc.setup.signOut.mutationOptions({ onSuccess: onSetupChange }));
 
   // The server ended the session (expired, user disabled): back to sign-in.
   const signedIn = sync?.signedIn;
@@ -78,7 +77,7 @@ function SignedIn({
     if (signedIn === false) onSessionLost();
   }, [signedIn, onSessionLost]);
 
-  const props: ScreenProps = { client, setup, online: sync ? sync.connection !== "offline" : true };
+  const props: ScreenProps = { setup, online: sync ? sync.connection !== "offline" : true };
   const current = screens.find((screen) => screen.path === location.path);
   let content;
   if (location.path === "/jobs" && location.param) {
@@ -101,7 +100,7 @@ function SignedIn({
   }
 
   return (
-    <NoticesProvider client={client} refreshKey={sync?.lastSyncAt ?? null}>
+    <NoticesProvider>
       <ScanProvider>
       <ScannerListener />
       <div className="layout">
@@ -119,15 +118,7 @@ function SignedIn({
             </ul>
           </nav>
           <p className="shell-label">{shell === "electron" ? "Desktop app" : "Browser mode"}</p>
-          <Button
-            onClick={() =>
-              void signOut.run(undefined).then((next) => {
-                if (next) onSetupChange(next);
-              })
-            }
-            busy={signOut.pending}
-            busyLabel="Signing out…"
-          >
+          <Button onClick={() => void signOut.run()} busy={signOut.isPending} busyLabel="Signing out…">
             Sign out
           </Button>
         </header>

@@ -1,24 +1,24 @@
 import type { DeadLetterView, IntakeRunNowResult, IntakeRunView, IntakeSourceView } from "@orderdeck/contracts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
-import { Dialog } from "../ui/Dialog.tsx";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
+import { ConfirmDialog } from "../ui/ConfirmDialog.tsx";
+import { DataTable } from "../ui/DataTable.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useMutation, useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
-
-type Client = ScreenProps["client"];
+import { EnableButton } from "./form.tsx";
 
 /** The storefront feed: its sources, their recent runs, and the rows it could not take in. */
-export function FeedSection({ client, online }: ScreenProps) {
-  const sources = useQuery(() => client.online.admin.intake.sources.query(), [client, online]);
-  const runs = useQuery(() => client.online.admin.intake.runs.query({ limit: 20 }), [client, online]);
-  const letters = useQuery(() => client.online.admin.intake.deadLetters.query({ status: "OPEN", limit: 50 }), [client, online]);
-  const refresh = () => {
-    sources.refetch();
-    runs.refetch();
-    letters.refetch();
-  };
+export function FeedSection() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const intake = trpc.online.admin.intake;
+  const sources = useQuery(intake.sources.queryOptions());
+  const runs = useQuery(intake.runs.queryOptions({ limit: 20 }));
+  const letters = useQuery(intake.deadLetters.queryOptions({ status: "OPEN", limit: 50 }));
+  const refresh = () => void queryClient.invalidateQueries(intake.pathFilter());
   const sourceName = (id: string) => sources.data?.find((s) => s.id === id)?.name ?? "a removed source";
   return (
     <div className="admin-section">
@@ -31,7 +31,7 @@ export function FeedSection({ client, online }: ScreenProps) {
           ) : (
             <ul className="admin-cards">
               {sources.data.map((source) => (
-                <SourceCard key={source.id} client={client} source={source} onChanged={refresh} />
+                <SourceCard key={source.id} source={source} onChanged={refresh} />
               ))}
             </ul>
           ))}
@@ -54,7 +54,7 @@ export function FeedSection({ client, online }: ScreenProps) {
           ) : (
             <ul className="admin-cards">
               {letters.data.items.map((letter) => (
-                <DeadLetterCard key={letter.id} client={client} letter={letter} onChanged={refresh} />
+                <DeadLetterCard key={letter.id} letter={letter} onChanged={refresh} />
               ))}
             </ul>
           ))}
@@ -63,9 +63,10 @@ export function FeedSection({ client, online }: ScreenProps) {
   );
 }
 
-function SourceCard({ client, source, onChanged }: { client: Client; source: IntakeSourceView; onChanged: () => void }) {
-  const toggle = useMutation(() => client.online.admin.intake.updateSource.mutate({ id: source.id, enabled: !source.enabled }));
-  const run = useMutation(() => client.online.admin.intake.runNow.mutate({ sourceId: source.id }));
+function SourceCard({ source, onChanged }: { source: IntakeSourceView; onChanged: () => void }) {
+  const intake = useTRPC().online.admin.intake;
+  const toggle = useAction(intake.updateSource.mutationOptions());
+  const run = useAction(intake.runNow.mutationOptions());
   const [lastRun, setLastRun] = useState<IntakeRunNowResult | null>(null);
   return (
     <li className="admin-card">
@@ -91,12 +92,12 @@ function SourceCard({ client, source, onChanged }: { client: Client; source: Int
       <div className="button-row">
         <Button
           variant="primary"
-          busy={run.pending}
+          busy={run.isPending}
           busyLabel="Running…"
           disabled={!source.enabled}
           aria-label={`Run ${source.name} now`}
           onClick={async () => {
-            const answer = await run.run(undefined);
+            const answer = await run.run({ sourceId: source.id });
             if (answer) {
               setLastRun(answer);
               onChanged();
@@ -105,17 +106,14 @@ function SourceCard({ client, source, onChanged }: { client: Client; source: Int
         >
           Run now
         </Button>
-        <Button
-          variant={source.enabled ? "danger" : "secondary"}
-          busy={toggle.pending}
-          busyLabel="Saving…"
-          aria-label={`${source.enabled ? "Disable" : "Enable"} ${source.name}`}
+        <EnableButton
+          enabled={source.enabled}
+          name={source.name}
+          busy={toggle.isPending}
           onClick={async () => {
-            if (await toggle.run(undefined)) onChanged();
+            if (await toggle.run({ id: source.id, enabled: !source.enabled })) onChanged();
           }}
-        >
-          {source.enabled ? "Disable" : "Enable"}
-        </Button>
+        />
       </div>
       <ErrorMessage error={run.error} what="Running the feed" />
       <ErrorMessage error={toggle.error} what="Changing the source" />
@@ -148,46 +146,31 @@ const RUN_STATUS: Record<IntakeRunView["status"], string> = {
 };
 
 function RunsTable({ runs, sourceName }: { runs: IntakeRunView[]; sourceName: (id: string) => string }) {
-  if (runs.length === 0) return <p className="muted">No runs yet.</p>;
   return (
-    <table className="data-table" aria-label="Recent feed runs">
-      <thead>
-        <tr>
-          <th scope="col">Started</th>
-          <th scope="col">Source</th>
-          <th scope="col">Mode</th>
-          <th scope="col">Result</th>
-          <th scope="col">Read</th>
-          <th scope="col">New</th>
-          <th scope="col">Updated</th>
-          <th scope="col">Not taken in</th>
-          <th scope="col">Error</th>
-        </tr>
-      </thead>
-      <tbody>
-        {runs.map((run) => (
-          <tr key={run.id}>
-            <td>
-              <When iso={run.startedAt} />
-            </td>
-            <td>{sourceName(run.sourceId)}</td>
-            <td>{run.mode === "FULL" ? "Full" : "Incremental"}</td>
-            <td>{RUN_STATUS[run.status]}</td>
-            <td>{run.rowsSeen}</td>
-            <td>{run.rowsInserted}</td>
-            <td>{run.rowsUpdated}</td>
-            <td>{run.rowsRejected}</td>
-            <td className="admin-wrap">{run.error ?? ""}</td>
-          </tr>
-        ))}
-      </tbody>
-    </table>
+    <DataTable
+      label="Recent feed runs"
+      rows={runs}
+      rowKey={(run) => run.id}
+      empty="No runs yet."
+      columns={[
+        { header: "Started", cell: (run) => <When iso={run.startedAt} /> },
+        { header: "Source", cell: (run) => sourceName(run.sourceId) },
+        { header: "Mode", cell: (run) => (run.mode === "FULL" ? "Full" : "Incremental") },
+        { header: "Result", cell: (run) => RUN_STATUS[run.status] },
+        { header: "Read", cell: (run) => run.rowsSeen },
+        { header: "New", cell: (run) => run.rowsInserted },
+        { header: "Updated", cell: (run) => run.rowsUpdated },
+        { header: "Not taken in", cell: (run) => run.rowsRejected },
+        { header: "Error", className: "admin-wrap", cell: (run) => run.error ?? "" },
+      ]}
+    />
   );
 }
 
-function DeadLetterCard({ client, letter, onChanged }: { client: Client; letter: Omit<DeadLetterView, "payload">; onChanged: () => void }) {
-  const retry = useMutation(() => client.online.admin.intake.retryDeadLetter.mutate({ id: letter.id }));
-  const resolve = useMutation((note: string) => client.online.admin.intake.resolveDeadLetter.mutate({ id: letter.id, ...(note ? { note } : {}) }));
+function DeadLetterCard({ letter, onChanged }: { letter: Omit<DeadLetterView, "payload">; onChanged: () => void }) {
+  const intake = useTRPC().online.admin.intake;
+  const retry = useAction(intake.retryDeadLetter.mutationOptions());
+  const resolve = useAction(intake.resolveDeadLetter.mutationOptions());
   const [outcome, setOutcome] = useState<string | null>(null);
   const [resolving, setResolving] = useState(false);
   const [note, setNote] = useState("");
@@ -211,11 +194,11 @@ function DeadLetterCard({ client, letter, onChanged }: { client: Client; letter:
       </p>
       <div className="button-row">
         <Button
-          busy={retry.pending}
+          busy={retry.isPending}
           busyLabel="Retrying…"
           aria-label={`Retry ${label}`}
           onClick={async () => {
-            const answer = await retry.run(undefined);
+            const answer = await retry.run({ id: letter.id });
             if (answer) {
               setOutcome(answer.message);
               if (answer.outcome === "TAKEN") onChanged();
@@ -230,30 +213,30 @@ function DeadLetterCard({ client, letter, onChanged }: { client: Client; letter:
       </div>
       {outcome && <p role="status">{outcome}</p>}
       <ErrorMessage error={retry.error} what="Retrying" />
-      <Dialog title={`Resolve ${label}?`} open={resolving} onClose={() => setResolving(false)}>
+      <ConfirmDialog
+        title={`Resolve ${label}?`}
+        open={resolving}
+        onClose={() => setResolving(false)}
+        variant="primary"
+        confirmLabel="Resolve"
+        busy={resolve.isPending}
+        busyLabel="Resolving…"
+        error={resolve.error}
+        what="Resolving"
+        onConfirm={async () => {
+          const trimmed = note.trim();
+          if (await resolve.run({ id: letter.id, ...(trimmed ? { note: trimmed } : {}) })) {
+            setResolving(false);
+            onChanged();
+          }
+        }}
+      >
         <p>The row is closed without being taken in; the note says why.</p>
         <label className="admin-field">
           <span>Note (optional)</span>
           <textarea rows={3} maxLength={1000} value={note} onChange={(e) => setNote(e.target.value)} />
         </label>
-        <div className="button-row">
-          <Button
-            variant="primary"
-            busy={resolve.pending}
-            busyLabel="Resolving…"
-            onClick={async () => {
-              if (await resolve.run(note.trim())) {
-                setResolving(false);
-                onChanged();
-              }
-            }}
-          >
-            Resolve
-          </Button>
-          <Button onClick={() => setResolving(false)}>Cancel</Button>
-        </div>
-        <ErrorMessage error={resolve.error} what="Resolving" />
-      </Dialog>
+      </ConfirmDialog>
     </li>
   );
 }

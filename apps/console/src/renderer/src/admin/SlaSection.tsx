@@ -1,15 +1,17 @@
 import { SLA_MAX_HOURS, SiteSettingsUpdateInput, type SiteSettings } from "@orderdeck/contracts";
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import type { ScreenProps } from "../navigation/screens.ts";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
-import { useMutation, useQuery } from "../ui/query.ts";
-import { check, Field, type FieldErrors } from "./form.tsx";
+import { check, Done, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 /** The site's SLA thresholds: when an open job shows as ageing, and when it is a breach. */
-export function SlaSection({ client, online }: ScreenProps) {
-  const settings = useQuery(() => client.online.admin.site.settings.query(), [client, online]);
+export function SlaSection() {
+  const settings = useQuery(useTRPC().online.admin.site.settings.queryOptions());
+  const reload = () => void settings.refetch();
   const [saved, setSaved] = useState<string | null>(null);
   return (
     <div className="admin-section">
@@ -19,31 +21,25 @@ export function SlaSection({ client, online }: ScreenProps) {
         {settings.data && (
           <SlaForm
             key={settings.data.version}
-            client={client}
             settings={settings.data}
-            onReload={settings.refetch}
+            onReload={reload}
             onSaved={(message) => {
               setSaved(message);
-              settings.refetch();
+              reload();
             }}
           />
         )}
-        {saved && (
-          <p role="status" className="admin-done">
-            <span aria-hidden="true">✓ </span>
-            {saved}
-          </p>
-        )}
+        <Done message={saved} />
       </section>
     </div>
   );
 }
 
-function SlaForm({ client, settings, onSaved, onReload }: { client: ScreenProps["client"]; settings: SiteSettings; onSaved: (message: string) => void; onReload: () => void }) {
+function SlaForm({ settings, onSaved, onReload }: { settings: SiteSettings; onSaved: (message: string) => void; onReload: () => void }) {
   const [warn, setWarn] = useState(String(settings.slaWarnHours));
   const [breach, setBreach] = useState(String(settings.slaBreachHours));
   const [errors, setErrors] = useState<FieldErrors>({});
-  const save = useMutation((input: { slaWarnHours: number; slaBreachHours: number; version: string }) => client.online.admin.site.updateSettings.mutate(input));
+  const save = useAction(useTRPC().online.admin.site.updateSettings.mutationOptions());
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -79,12 +75,7 @@ function SlaForm({ client, settings, onSaved, onReload }: { client: ScreenProps[
           <input id="sla-breach" type="number" inputMode="numeric" min={2} max={SLA_MAX_HOURS} step={1} value={breach} onChange={(e) => setBreach(e.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(errors.slaBreachHours)} />
         )}
       </Field>
-      <div className="button-row">
-        <Button type="submit" variant="primary" busy={save.pending} busyLabel="Saving…">
-          Save thresholds
-        </Button>
-      </div>
-      <ErrorMessage error={save.error} what="Saving the thresholds" />
+      <SubmitRow label="Save thresholds" busy={save.isPending} busyLabel="Saving…" error={save.error} what="Saving the thresholds" />
       {conflict && <Button onClick={onReload}>Load the current settings</Button>}
     </form>
   );

@@ -1,20 +1,27 @@
 import { StationEnrollmentInput, type EnrollmentCreated, type StationView } from "@orderdeck/contracts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { ScreenProps } from "../navigation/screens.ts";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
+import { ActionTable } from "../ui/ActionTable.tsx";
 import { Button } from "../ui/Button.tsx";
+import { ConfirmDialog } from "../ui/ConfirmDialog.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useMutation, useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
-import { check, Field, type FieldErrors } from "./form.tsx";
+import { check, Done, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
-export function StationsSection({ client, online, setup }: ScreenProps) {
-  const stations = useQuery(() => client.online.admin.stations.list.query(), [client, online]);
+export function StationsSection({ setup }: ScreenProps) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const stations = useQuery(trpc.online.admin.stations.list.queryOptions());
+  const reload = () => void queryClient.invalidateQueries(trpc.online.admin.stations.list.queryFilter());
   const [name, setName] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
   const [code, setCode] = useState<EnrollmentCreated | null>(null);
   const [done, setDone] = useState<string | null>(null);
-  const create = useMutation((stationName: string) => client.online.admin.stations.createEnrollment.mutate({ name: stationName }));
+  const create = useAction(trpc.online.admin.stations.createEnrollment.mutationOptions());
 
   const submit = async (event: FormEvent) => {
     event.preventDefault();
@@ -24,11 +31,11 @@ export function StationsSection({ client, online, setup }: ScreenProps) {
       return;
     }
     setErrors({});
-    const created = await create.run(checked.value.name);
+    const created = await create.run({ name: checked.value.name });
     if (created) {
       setCode(created);
       setName("");
-      stations.refetch();
+      reload();
     }
   };
 
@@ -41,12 +48,7 @@ export function StationsSection({ client, online, setup }: ScreenProps) {
           <Field id="new-station-name" label="Station name" error={errors.name} hint="Where the console stands, e.g. Front counter.">
             {(describedBy) => <input id="new-station-name" value={name} onChange={(e) => setName(e.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(errors.name)} />}
           </Field>
-          <div className="button-row">
-            <Button type="submit" variant="primary" busy={create.pending} busyLabel="Creating…">
-              Create enrollment code
-            </Button>
-          </div>
-          <ErrorMessage error={create.error} what="Creating the code" />
+          <SubmitRow label="Create enrollment code" busy={create.isPending} busyLabel="Creating…" error={create.error} what="Creating the code" />
         </form>
       </section>
 
@@ -71,44 +73,41 @@ export function StationsSection({ client, online, setup }: ScreenProps) {
 
       <section className="panel" aria-labelledby="admin-stations-heading">
         <h2 id="admin-stations-heading">Stations</h2>
-        {done && (
-          <p role="status" className="admin-done">
-            <span aria-hidden="true">✓ </span>
-            {done}
-          </p>
-        )}
+        <Done message={done} />
         <ErrorMessage error={stations.error} what="The station list" />
         {stations.data && (
           <>
-            {stations.data.stations.length === 0 ? (
-              <p className="muted">No stations yet.</p>
-            ) : (
-              <table className="data-table" aria-label="Stations">
-                <thead>
-                  <tr>
-                    <th scope="col">Name</th>
-                    <th scope="col">Status</th>
-                    <th scope="col">Last seen</th>
-                    <th scope="col">Enrolled</th>
-                    <th scope="col">Actions</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {stations.data.stations.map((station) => (
-                    <StationRow
-                      key={station.id}
-                      client={client}
-                      station={station}
-                      self={station.id === setup.station?.id}
-                      onRevoked={(message) => {
-                        setDone(message);
-                        stations.refetch();
-                      }}
-                    />
-                  ))}
-                </tbody>
-              </table>
-            )}
+            <ActionTable
+              label="Stations"
+              rows={stations.data.stations}
+              rowKey={(station) => station.id}
+              empty="No stations yet."
+              columns={[
+                {
+                  header: "Name",
+                  rowHeader: true,
+                  cell: (station) => (
+                    <>
+                      {station.name}
+                      {station.id === setup.station?.id && <span className="muted"> (this console)</span>}
+                    </>
+                  ),
+                },
+                { header: "Status", cell: (station) => (station.revokedAt ? <strong>Revoked</strong> : "Active") },
+                { header: "Last seen", cell: (station) => (station.lastSeenAt ? <When iso={station.lastSeenAt} /> : <span className="muted">never</span>) },
+                { header: "Enrolled", cell: (station) => <When iso={station.createdAt} /> },
+              ]}
+              actions={(station) => (
+                <StationActions
+                  station={station}
+                  self={station.id === setup.station?.id}
+                  onRevoked={(message) => {
+                    setDone(message);
+                    reload();
+                  }}
+                />
+              )}
+            />
             <h3>Codes not used yet</h3>
             {stations.data.pendingEnrollments.length === 0 ? (
               <p className="muted">None.</p>
@@ -129,48 +128,35 @@ export function StationsSection({ client, online, setup }: ScreenProps) {
   );
 }
 
-function StationRow({ client, station, self, onRevoked }: { client: ScreenProps["client"]; station: StationView; self: boolean; onRevoked: (message: string) => void }) {
+function StationActions({ station, self, onRevoked }: { station: StationView; self: boolean; onRevoked: (message: string) => void }) {
   const [confirming, setConfirming] = useState(false);
-  const revoke = useMutation(() => client.online.admin.stations.revoke.mutate({ stationId: station.id }));
+  const revoke = useAction(useTRPC().online.admin.stations.revoke.mutationOptions());
   return (
-    <tr>
-      <th scope="row">
-        {station.name}
-        {self && <span className="muted"> (this console)</span>}
-      </th>
-      <td>{station.revokedAt ? <strong>Revoked</strong> : "Active"}</td>
-      <td>{station.lastSeenAt ? <When iso={station.lastSeenAt} /> : <span className="muted">never</span>}</td>
-      <td>
-        <When iso={station.createdAt} />
-      </td>
-      <td>
-        {!station.revokedAt && (
-          <Button variant="danger" aria-label={`Revoke ${station.name}`} onClick={() => setConfirming(true)}>
-            Revoke…
-          </Button>
-        )}
-        <ErrorMessage error={revoke.error} what="Revoking" />
-        <Dialog title={`Revoke ${station.name}?`} open={confirming} onClose={() => setConfirming(false)}>
-          <p>
-            The console stops working at once and everyone signed in there is signed out.{self ? " This is the console you are using: you will be signed out too." : ""} It needs a new enrollment code to work again.
-          </p>
-          <div className="button-row">
-            <Button
-              variant="danger"
-              busy={revoke.pending}
-              busyLabel="Revoking…"
-              onClick={async () => {
-                const answer = await revoke.run(undefined);
-                setConfirming(false);
-                if (answer) onRevoked(`${answer.station.name} is revoked; ${answer.sessionsRevoked} ${answer.sessionsRevoked === 1 ? "session" : "sessions"} ended.`);
-              }}
-            >
-              Revoke station
-            </Button>
-            <Button onClick={() => setConfirming(false)}>Keep it</Button>
-          </div>
-        </Dialog>
-      </td>
-    </tr>
+    <>
+      {!station.revokedAt && (
+        <Button variant="danger" aria-label={`Revoke ${station.name}`} onClick={() => setConfirming(true)}>
+          Revoke…
+        </Button>
+      )}
+      <ErrorMessage error={revoke.error} what="Revoking" />
+      <ConfirmDialog
+        title={`Revoke ${station.name}?`}
+        open={confirming}
+        onClose={() => setConfirming(false)}
+        confirmLabel="Revoke station"
+        busy={revoke.isPending}
+        busyLabel="Revoking…"
+        keepLabel="Keep it"
+        onConfirm={async () => {
+          const answer = await revoke.run({ stationId: station.id });
+          setConfirming(false);
+          if (answer) onRevoked(`${answer.station.name} is revoked; ${answer.sessionsRevoked} ${answer.sessionsRevoked === 1 ? "session" : "sessions"} ended.`);
+        }}
+      >
+        <p>
+          The console stops working at once and everyone signed in there is signed out.{self ? " This is the console you are using: you will be signed out too." : ""} It needs a new enrollment code to work again.
+        </p>
+      </ConfirmDialog>
+    </>
   );
 }

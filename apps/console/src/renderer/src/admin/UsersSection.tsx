@@ -1,57 +1,60 @@
 import { NEW_PASSWORD_MIN_LENGTH, UserCreateInput, UserResetPasswordInput, UserRole, type UserView } from "@orderdeck/contracts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { ScreenProps } from "../navigation/screens.ts";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
+import { ActionTable } from "../ui/ActionTable.tsx";
 import { Button } from "../ui/Button.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useMutation, useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
-import { check, Field, type FieldErrors } from "./form.tsx";
+import { check, Done, EnableButton, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 const ROLE_LABELS: Record<UserRole, string> = { STAFF: "Staff", LEAD: "Lead", ADMIN: "Admin" };
 
-export function UsersSection({ client, online, setup }: ScreenProps) {
+export function UsersSection({ setup }: ScreenProps) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [cursor, setCursor] = useState<string | undefined>(undefined);
-  const users = useQuery(() => client.online.admin.users.list.query(cursor ? { cursor } : {}), [client, online, cursor]);
+  const users = useQuery(trpc.online.admin.users.list.queryOptions(cursor ? { cursor } : {}));
   const [done, setDone] = useState<string | null>(null);
   const changed = (message: string) => {
     setDone(message);
-    users.refetch();
+    void queryClient.invalidateQueries(trpc.online.admin.users.list.pathFilter());
   };
   return (
     <div className="admin-section">
-      <CreateUser client={client} onCreated={(user) => changed(`${user.name} (${user.email}) can now sign in as ${ROLE_LABELS[user.role]}.`)} />
+      <CreateUser onCreated={(user) => changed(`${user.name} (${user.email}) can now sign in as ${ROLE_LABELS[user.role]}.`)} />
       <section className="panel" aria-labelledby="admin-users-heading">
         <h2 id="admin-users-heading">Users</h2>
-        {done && (
-          <p role="status" className="admin-done">
-            <span aria-hidden="true">✓ </span>
-            {done}
-          </p>
-        )}
+        <Done message={done} />
         <ErrorMessage error={users.error} what="The user list" />
-        {users.data &&
-          (users.data.users.length === 0 ? (
-            <p className="muted">No users.</p>
-          ) : (
-            <table className="data-table" aria-label="Users">
-              <thead>
-                <tr>
-                  <th scope="col">Name</th>
-                  <th scope="col">Email</th>
-                  <th scope="col">Role</th>
-                  <th scope="col">Status</th>
-                  <th scope="col">Last sign-in</th>
-                  <th scope="col">Actions</th>
-                </tr>
-              </thead>
-              <tbody>
-                {users.data.users.map((user) => (
-                  <UserRow key={user.id} client={client} user={user} self={user.id === setup.user?.id} onChanged={changed} />
-                ))}
-              </tbody>
-            </table>
-          ))}
+        {users.data && (
+          <ActionTable
+            label="Users"
+            rows={users.data.users}
+            rowKey={(user) => user.id}
+            empty="No users."
+            columns={[
+              {
+                header: "Name",
+                rowHeader: true,
+                cell: (user) => (
+                  <>
+                    {user.name}
+                    {user.id === setup.user?.id && <span className="muted"> (you)</span>}
+                  </>
+                ),
+              },
+              { header: "Email", cell: (user) => user.email },
+              { header: "Role", cell: (user) => <RoleChoice user={user} onChanged={changed} /> },
+              { header: "Status", cell: (user) => (user.disabled ? <strong>Disabled</strong> : "Enabled") },
+              { header: "Last sign-in", cell: (user) => (user.lastSignInAt ? <When iso={user.lastSignInAt} /> : <span className="muted">never</span>) },
+            ]}
+            actions={(user) => <UserActions user={user} onChanged={changed} />}
+          />
+        )}
         <div className="button-row">
           {cursor && <Button onClick={() => setCursor(undefined)}>First page</Button>}
           {users.data?.nextCursor && <Button onClick={() => setCursor(users.data?.nextCursor ?? undefined)}>Next page</Button>}
@@ -61,11 +64,11 @@ export function UsersSection({ client, online, setup }: ScreenProps) {
   );
 }
 
-function CreateUser({ client, onCreated }: { client: ScreenProps["client"]; onCreated: (user: UserView) => void }) {
+function CreateUser({ onCreated }: { onCreated: (user: UserView) => void }) {
   const empty = { email: "", name: "", role: "STAFF" as UserRole, password: "" };
   const [values, setValues] = useState(empty);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const create = useMutation((input: typeof empty) => client.online.admin.users.create.mutate(input));
+  const create = useAction(useTRPC().online.admin.users.create.mutationOptions());
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const checked = check(UserCreateInput, values);
@@ -117,87 +120,78 @@ function CreateUser({ client, onCreated }: { client: ScreenProps["client"]; onCr
             />
           )}
         </Field>
-        <div className="button-row">
-          <Button type="submit" variant="primary" busy={create.pending} busyLabel="Creating…">
-            Create user
-          </Button>
-        </div>
-        <ErrorMessage error={create.error} what="Creating the user" />
+        <SubmitRow label="Create user" busy={create.isPending} busyLabel="Creating…" error={create.error} what="Creating the user" />
       </form>
     </section>
   );
 }
 
-function UserRow({ client, user, self, onChanged }: { client: ScreenProps["client"]; user: UserView; self: boolean; onChanged: (message: string) => void }) {
+function RoleChoice({ user, onChanged }: { user: UserView; onChanged: (message: string) => void }) {
   const [role, setRole] = useState<UserRole>(user.role);
-  const [resetOpen, setResetOpen] = useState(false);
-  const toggle = useMutation(() => (user.disabled ? client.online.admin.users.enable.mutate({ userId: user.id }) : client.online.admin.users.disable.mutate({ userId: user.id })));
-  const changeRole = useMutation((next: UserRole) => client.online.admin.users.changeRole.mutate({ userId: user.id, role: next }));
+  const changeRole = useAction(useTRPC().online.admin.users.changeRole.mutationOptions());
   return (
-    <tr>
-      <th scope="row">
-        {user.name}
-        {self && <span className="muted"> (you)</span>}
-      </th>
-      <td>{user.email}</td>
-      <td>
-        <div className="admin-inline">
-          <label className="admin-visually-hidden" htmlFor={`role-${user.id}`}>
-            Role of {user.name}
-          </label>
-          <select id={`role-${user.id}`} value={role} onChange={(e) => setRole(e.target.value as UserRole)}>
-            {UserRole.options.map((r) => (
-              <option key={r} value={r}>
-                {ROLE_LABELS[r]}
-              </option>
-            ))}
-          </select>
-          <Button
-            disabled={role === user.role}
-            busy={changeRole.pending}
-            busyLabel="Saving…"
-            aria-label={`Save the role of ${user.name}`}
-            onClick={async () => {
-              const updated = await changeRole.run(role);
-              if (updated) onChanged(`${updated.name} is now ${ROLE_LABELS[updated.role]}; their sessions ended, they sign in again.`);
-            }}
-          >
-            Save role
-          </Button>
-        </div>
-        <ErrorMessage error={changeRole.error} what="Changing the role" />
-      </td>
-      <td>{user.disabled ? <strong>Disabled</strong> : "Enabled"}</td>
-      <td>{user.lastSignInAt ? <When iso={user.lastSignInAt} /> : <span className="muted">never</span>}</td>
-      <td>
-        <div className="button-row">
-          <Button
-            variant={user.disabled ? "secondary" : "danger"}
-            busy={toggle.pending}
-            busyLabel="Saving…"
-            aria-label={`${user.disabled ? "Enable" : "Disable"} ${user.name}`}
-            onClick={async () => {
-              const updated = await toggle.run(undefined);
-              if (updated) onChanged(updated.disabled ? `${updated.name} is disabled and signed out everywhere.` : `${updated.name} can sign in again.`);
-            }}
-          >
-            {user.disabled ? "Enable" : "Disable"}
-          </Button>
-          <Button aria-label={`Reset the password of ${user.name}`} onClick={() => setResetOpen(true)}>
-            Reset password…
-          </Button>
-        </div>
-        <ErrorMessage error={toggle.error} what={user.disabled ? "Enabling" : "Disabling"} />
-        <ResetPassword client={client} user={user} open={resetOpen} onClose={() => setResetOpen(false)} onDone={onChanged} />
-      </td>
-    </tr>
+    <>
+      <div className="admin-inline">
+        <label className="admin-visually-hidden" htmlFor={`role-${user.id}`}>
+          Role of {user.name}
+        </label>
+        <select id={`role-${user.id}`} value={role} onChange={(e) => setRole(e.target.value as UserRole)}>
+          {UserRole.options.map((r) => (
+            <option key={r} value={r}>
+              {ROLE_LABELS[r]}
+            </option>
+          ))}
+        </select>
+        <Button
+          disabled={role === user.role}
+          busy={changeRole.isPending}
+          busyLabel="Saving…"
+          aria-label={`Save the role of ${user.name}`}
+          onClick={async () => {
+            const updated = await changeRole.run({ userId: user.id, role });
+            if (updated) onChanged(`${updated.name} is now ${ROLE_LABELS[updated.role]}; their sessions ended, they sign in again.`);
+          }}
+        >
+          Save role
+        </Button>
+      </div>
+      <ErrorMessage error={changeRole.error} what="Changing the role" />
+    </>
   );
 }
 
-function ResetPassword({ client, user, open, onClose, onDone }: { client: ScreenProps["client"]; user: UserView; open: boolean; onClose: () => void; onDone: (message: string) => void }) {
+function UserActions({ user, onChanged }: { user: UserView; onChanged: (message: string) => void }) {
+  const trpc = useTRPC();
+  const [resetOpen, setResetOpen] = useState(false);
+  const enable = useAction(trpc.online.admin.users.enable.mutationOptions());
+  const disable = useAction(trpc.online.admin.users.disable.mutationOptions());
+  const toggle = user.disabled ? enable : disable;
+  return (
+    <>
+      <div className="button-row">
+        <EnableButton
+          enabled={!user.disabled}
+          name={user.name}
+          busy={toggle.isPending}
+          onClick={async () => {
+            const updated = await toggle.run({ userId: user.id });
+            if (updated) onChanged(updated.disabled ? `${updated.name} is disabled and signed out everywhere.` : `${updated.name} can sign in again.`);
+          }}
+        />
+        <Button aria-label={`Reset the password of ${user.name}`} onClick={() => setResetOpen(true)}>
+          Reset password…
+        </Button>
+      </div>
+      <ErrorMessage error={toggle.error} what={user.disabled ? "Enabling" : "Disabling"} />
+      <ResetPassword user={user} open={resetOpen} onClose={() => setResetOpen(false)} onDone={onChanged} />
+    </>
+  );
+}
+
+function ResetPassword({ user, open, onClose, onDone }: { user: UserView; open: boolean; onClose: () => void; onDone: (message: string) => void }) {
   const [password, setPassword] = useState("");
   const [errors, setErrors] = useState<FieldErrors>({});
-  const reset = useMutation((value: string) => client.online.admin.users.resetPassword.mutate({ userId: user.id, password: value }));
+  const reset = useAction(useTRPC().online.admin.users.resetPassword.mutationOptions());
   const id = `reset-${user.id}`;
   return (
     <Dialog title={`New password for ${user.name}`} open={open} onClose={onClose}>
@@ -211,7 +205,7 @@ function ResetPassword({ client, user, open, onClose, onDone }: { client: Screen
             return;
           }
           setErrors({});
-          if (await reset.run(password)) {
+          if (await reset.run({ userId: user.id, password })) {
             setPassword("");
             onClose();
             onDone(`${user.name} has a new password; their sessions ended.`);
@@ -222,7 +216,7 @@ function ResetPassword({ client, user, open, onClose, onDone }: { client: Screen
           {(describedBy) => <input id={id} type="password" value={password} onChange={(e) => setPassword(e.target.value)} aria-describedby={describedBy} autoComplete="new-password" />}
         </Field>
         <div className="button-row">
-          <Button type="submit" variant="primary" busy={reset.pending} busyLabel="Saving…">
+          <Button type="submit" variant="primary" busy={reset.isPending} busyLabel="Saving…">
             Set password
           </Button>
           <Button onClick={onClose}>Cancel</Button>

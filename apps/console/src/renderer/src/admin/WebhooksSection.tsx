@@ -1,14 +1,15 @@
 import { WebhookCreateInput, WebhookEventType, type WebhookEndpointView, type WebhookEndpointWithSecret } from "@orderdeck/contracts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
-import type { ScreenProps } from "../navigation/screens.ts";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
 import { Button } from "../ui/Button.tsx";
+import { ConfirmDialog } from "../ui/ConfirmDialog.tsx";
+import { DataTable } from "../ui/DataTable.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useMutation, useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
-import { check, Field, type FieldErrors } from "./form.tsx";
-
-type Client = ScreenProps["client"];
+import { check, Done, EnableButton, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 const EVENT_LABELS: Record<WebhookEventType, string> = {
   "job.status_changed": "A job's status changes",
@@ -17,18 +18,19 @@ const EVENT_LABELS: Record<WebhookEventType, string> = {
 };
 
 /** Endpoints of other systems that receive the shop's events, signed with a secret. */
-export function WebhooksSection({ client, online }: ScreenProps) {
-  const endpoints = useQuery(() => client.online.admin.webhooks.list.query(), [client, online]);
+export function WebhooksSection() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const endpoints = useQuery(trpc.online.admin.webhooks.list.queryOptions());
   const [secret, setSecret] = useState<{ title: string; answer: WebhookEndpointWithSecret } | null>(null);
   const [done, setDone] = useState<string | null>(null);
   const changed = (message: string) => {
     setDone(message);
-    endpoints.refetch();
+    void queryClient.invalidateQueries(trpc.online.admin.webhooks.list.queryFilter());
   };
   return (
     <div className="admin-section">
       <CreateEndpoint
-        client={client}
         onCreated={(answer) => {
           setSecret({ title: "New endpoint's signing secret", answer });
           changed(`Endpoint ${answer.endpoint.url} created.`);
@@ -49,12 +51,7 @@ export function WebhooksSection({ client, online }: ScreenProps) {
       </Dialog>
       <section className="panel" aria-labelledby="admin-webhooks-heading">
         <h2 id="admin-webhooks-heading">Endpoints</h2>
-        {done && (
-          <p role="status" className="admin-done">
-            <span aria-hidden="true">✓ </span>
-            {done}
-          </p>
-        )}
+        <Done message={done} />
         <ErrorMessage error={endpoints.error} what="The webhook endpoints" />
         {endpoints.data &&
           (endpoints.data.length === 0 ? (
@@ -62,7 +59,7 @@ export function WebhooksSection({ client, online }: ScreenProps) {
           ) : (
             <ul className="admin-cards">
               {endpoints.data.map((endpoint) => (
-                <EndpointCard key={endpoint.id} client={client} endpoint={endpoint} onChanged={changed} onSecret={(answer) => setSecret({ title: "New signing secret", answer })} />
+                <EndpointCard key={endpoint.id} endpoint={endpoint} onChanged={changed} onSecret={(answer) => setSecret({ title: "New signing secret", answer })} />
               ))}
             </ul>
           ))}
@@ -92,11 +89,11 @@ function EventChoices({ idPrefix, chosen, onChange, error }: { idPrefix: string;
   );
 }
 
-function CreateEndpoint({ client, onCreated }: { client: Client; onCreated: (answer: WebhookEndpointWithSecret) => void }) {
+function CreateEndpoint({ onCreated }: { onCreated: (answer: WebhookEndpointWithSecret) => void }) {
   const [url, setUrl] = useState("");
   const [events, setEvents] = useState<WebhookEventType[]>([...WebhookEventType.options]);
   const [errors, setErrors] = useState<FieldErrors>({});
-  const create = useMutation((input: { url: string; eventTypes: WebhookEventType[] }) => client.online.admin.webhooks.create.mutate(input));
+  const create = useAction(useTRPC().online.admin.webhooks.create.mutationOptions());
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const checked = check(WebhookCreateInput, { url, eventTypes: events });
@@ -119,24 +116,20 @@ function CreateEndpoint({ client, onCreated }: { client: Client; onCreated: (ans
           {(describedBy) => <input id="new-webhook-url" type="url" value={url} onChange={(e) => setUrl(e.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(errors.url)} />}
         </Field>
         <EventChoices idPrefix="new-webhook" chosen={events} onChange={setEvents} error={errors.eventTypes} />
-        <div className="button-row">
-          <Button type="submit" variant="primary" busy={create.pending} busyLabel="Creating…">
-            Add endpoint
-          </Button>
-        </div>
-        <ErrorMessage error={create.error} what="Adding the endpoint" />
+        <SubmitRow label="Add endpoint" busy={create.isPending} busyLabel="Creating…" error={create.error} what="Adding the endpoint" />
       </form>
     </section>
   );
 }
 
-function EndpointCard({ client, endpoint, onChanged, onSecret }: { client: Client; endpoint: WebhookEndpointView; onChanged: (message: string) => void; onSecret: (answer: WebhookEndpointWithSecret) => void }) {
+function EndpointCard({ endpoint, onChanged, onSecret }: { endpoint: WebhookEndpointView; onChanged: (message: string) => void; onSecret: (answer: WebhookEndpointWithSecret) => void }) {
   const [events, setEvents] = useState<WebhookEventType[]>(endpoint.eventTypes);
   const [confirm, setConfirm] = useState<"delete" | "rotate" | null>(null);
   const [showLog, setShowLog] = useState(false);
-  const update = useMutation((input: { eventTypes?: WebhookEventType[]; enabled?: boolean }) => client.online.admin.webhooks.update.mutate({ id: endpoint.id, ...input }));
-  const remove = useMutation(() => client.online.admin.webhooks.delete.mutate({ id: endpoint.id }));
-  const rotate = useMutation(() => client.online.admin.webhooks.rotateSecret.mutate({ id: endpoint.id }));
+  const webhooks = useTRPC().online.admin.webhooks;
+  const update = useAction(webhooks.update.mutationOptions());
+  const remove = useAction(webhooks.delete.mutationOptions());
+  const rotate = useAction(webhooks.rotateSecret.mutationOptions());
   const eventsChanged = [...events].sort().join(",") !== [...endpoint.eventTypes].sort().join(",");
   return (
     <li className="admin-card">
@@ -157,25 +150,22 @@ function EndpointCard({ client, endpoint, onChanged, onSecret }: { client: Clien
       <div className="button-row">
         <Button
           disabled={!eventsChanged || events.length === 0}
-          busy={update.pending}
+          busy={update.isPending}
           busyLabel="Saving…"
           onClick={async () => {
-            if (await update.run({ eventTypes: events })) onChanged(`Events of ${endpoint.url} saved.`);
+            if (await update.run({ id: endpoint.id, eventTypes: events })) onChanged(`Events of ${endpoint.url} saved.`);
           }}
         >
           Save events
         </Button>
-        <Button
-          variant={endpoint.enabled ? "danger" : "secondary"}
-          busy={update.pending}
-          busyLabel="Saving…"
+        <EnableButton
+          enabled={endpoint.enabled}
+          busy={update.isPending}
           onClick={async () => {
-            const answer = await update.run({ enabled: !endpoint.enabled });
+            const answer = await update.run({ id: endpoint.id, enabled: !endpoint.enabled });
             if (answer) onChanged(answer.enabled ? `${endpoint.url} is enabled; its failure count starts again.` : `${endpoint.url} is disabled: nothing is sent to it.`);
           }}
-        >
-          {endpoint.enabled ? "Disable" : "Enable"}
-        </Button>
+        />
         <Button onClick={() => setConfirm("rotate")}>Rotate secret…</Button>
         <Button variant="danger" onClick={() => setConfirm("delete")}>
           Delete…
@@ -185,82 +175,65 @@ function EndpointCard({ client, endpoint, onChanged, onSecret }: { client: Clien
         </Button>
       </div>
       <ErrorMessage error={update.error} what="Changing the endpoint" />
-      <Dialog title={confirm === "delete" ? "Delete this endpoint?" : "Rotate the signing secret?"} open={confirm !== null} onClose={() => setConfirm(null)}>
+      <ConfirmDialog
+        title={confirm === "delete" ? "Delete this endpoint?" : "Rotate the signing secret?"}
+        open={confirm !== null}
+        onClose={() => setConfirm(null)}
+        confirmLabel={confirm === "delete" ? "Delete endpoint" : "Rotate secret"}
+        busy={remove.isPending || rotate.isPending}
+        busyLabel="Working…"
+        error={remove.error ?? rotate.error}
+        what={confirm === "delete" ? "Deleting" : "Rotating"}
+        onConfirm={async () => {
+          if (confirm === "delete") {
+            if (await remove.run({ id: endpoint.id })) {
+              setConfirm(null);
+              onChanged(`${endpoint.url} deleted.`);
+            }
+          } else {
+            const answer = await rotate.run({ id: endpoint.id });
+            if (answer) {
+              setConfirm(null);
+              onSecret(answer);
+              onChanged(`${endpoint.url} has a new secret.`);
+            }
+          }
+        }}
+      >
         <p>
           {confirm === "delete"
             ? `Nothing is sent to ${endpoint.url} any more, and its delivery log is deleted.`
             : `Deliveries to ${endpoint.url} are signed with a new secret from now on (retries of older events too); the receiver needs the new one.`}
         </p>
-        <div className="button-row">
-          <Button
-            variant="danger"
-            busy={remove.pending || rotate.pending}
-            busyLabel="Working…"
-            onClick={async () => {
-              if (confirm === "delete") {
-                if (await remove.run(undefined)) {
-                  setConfirm(null);
-                  onChanged(`${endpoint.url} deleted.`);
-                }
-              } else {
-                const answer = await rotate.run(undefined);
-                if (answer) {
-                  setConfirm(null);
-                  onSecret(answer);
-                  onChanged(`${endpoint.url} has a new secret.`);
-                }
-              }
-            }}
-          >
-            {confirm === "delete" ? "Delete endpoint" : "Rotate secret"}
-          </Button>
-          <Button onClick={() => setConfirm(null)}>Cancel</Button>
-        </div>
-        <ErrorMessage error={remove.error ?? rotate.error} what={confirm === "delete" ? "Deleting" : "Rotating"} />
-      </Dialog>
-      {showLog && <DeliveryLog client={client} endpointId={endpoint.id} />}
+      </ConfirmDialog>
+      {showLog && <DeliveryLog endpointId={endpoint.id} />}
     </li>
   );
 }
 
 const DELIVERY_STATUS: Record<string, string> = { PENDING: "• Waiting", SENT: "✓ Sent", FAILED: "↻ Failed, retrying", GAVE_UP: "✕ Given up" };
 
-function DeliveryLog({ client, endpointId }: { client: Client; endpointId: string }) {
-  const log = useQuery(() => client.online.admin.webhooks.deliveries.query({ endpointId, limit: 50 }), [client, endpointId]);
+function DeliveryLog({ endpointId }: { endpointId: string }) {
+  const log = useQuery(useTRPC().online.admin.webhooks.deliveries.queryOptions({ endpointId, limit: 50 }));
   return (
     <div className="admin-log">
       <ErrorMessage error={log.error} what="The delivery log" />
-      {log.data &&
-        (log.data.deliveries.length === 0 ? (
-          <p className="muted">No deliveries yet.</p>
-        ) : (
-          <table className="data-table" aria-label="Deliveries">
-            <thead>
-              <tr>
-                <th scope="col">Created</th>
-                <th scope="col">Event</th>
-                <th scope="col">Status</th>
-                <th scope="col">Attempts</th>
-                <th scope="col">HTTP</th>
-                <th scope="col">Last error</th>
-              </tr>
-            </thead>
-            <tbody>
-              {log.data.deliveries.map((d) => (
-                <tr key={d.id}>
-                  <td>
-                    <When iso={d.createdAt} />
-                  </td>
-                  <td>{d.eventType}</td>
-                  <td>{DELIVERY_STATUS[d.status] ?? d.status}</td>
-                  <td>{d.attempts}</td>
-                  <td>{d.responseStatus ?? ""}</td>
-                  <td className="admin-wrap">{d.lastError ?? ""}</td>
-                </tr>
-              ))}
-            </tbody>
-          </table>
-        ))}
+      {log.data && (
+        <DataTable
+          label="Deliveries"
+          rows={log.data.deliveries}
+          rowKey={(d) => d.id}
+          empty="No deliveries yet."
+          columns={[
+            { header: "Created", cell: (d) => <When iso={d.createdAt} /> },
+            { header: "Event", cell: (d) => d.eventType },
+            { header: "Status", cell: (d) => DELIVERY_STATUS[d.status] ?? d.status },
+            { header: "Attempts", cell: (d) => d.attempts },
+            { header: "HTTP", cell: (d) => d.responseStatus ?? "" },
+            { header: "Last error", className: "admin-wrap", cell: (d) => d.lastError ?? "" },
+          ]}
+        />
+      )}
     </div>
   );
 }

@@ -1,5 +1,7 @@
 import type { ReactNode } from "react";
 import type { z } from "zod";
+import { Button } from "../ui/Button.tsx";
+import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 
 export type FieldErrors = Record<string, string>;
 
@@ -39,5 +41,40 @@ export function Field({ id, label, error, hint, children }: { id: string; label:
         </span>
       )}
     </div>
+  );
+}
+
+/** What the last change did, said once in words (the list below shows it too). */
+export function Done({ message }: { message: string | null }) {
+  if (!message) return null;
+  return (
+    <p role="status" className="admin-done">
+      <span aria-hidden="true">✓ </span>
+      {message}
+    </p>
+  );
+}
+
+/** Switches something on or off; switching off is the risky way, so it looks like it. */
+export function EnableButton({ enabled, name, busy, onClick }: { enabled: boolean; name?: string; busy: boolean; onClick: () => void }) {
+  const verb = enabled ? "Disable" : "Enable";
+  return (
+    <Button variant={enabled ? "danger" : "secondary"} busy={busy} busyLabel="Saving…" aria-label={name === undefined ? undefined : `${verb} ${name}`} onClick={onClick}>
+      {verb}
+    </Button>
+  );
+}
+
+/** A form's send button, and under it why the last send failed. */
+export function SubmitRow({ label, busy, busyLabel, error, what }: { label: string; busy: boolean; busyLabel: string; error: unknown; what: string }) {
+  return (
+    <>
+      <div className="button-row">
+        <Button type="submit" variant="primary" busy={busy} busyLabel={busyLabel}>
+          {label}
+        </Button>
+      </div>
+      <ErrorMessage error={error} what={what} />
+    </>
   );
 }

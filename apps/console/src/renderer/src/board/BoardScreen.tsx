@@ -1,15 +1,16 @@
 import { JobStatus, OPEN_STATUSES, type JobBulkAction, type JobBulkResult } from "@orderdeck/contracts";
-import { useCallback, useMemo, useState } from "react";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { useMemo, useState } from "react";
 import type { LocalJob } from "../../../shared/local-api.ts";
 import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
-import { useSyncState } from "../status-bar/sync-state.tsx";
 import { Button } from "../ui/Button.tsx";
 import { Dialog } from "../ui/Dialog.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { useNotices } from "../ui/Notices.tsx";
 import { hrefOf } from "../navigation/hash-router.ts";
-import { useMutation, useQuery } from "../ui/query.ts";
+import { useTRPC, useTRPCClient } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
 import { exportBoardCsv } from "./export-csv.ts";
 import { When } from "../ui/time.tsx";
 import { loadBoard, type BoardFilter } from "./board-data.ts";
@@ -20,30 +21,33 @@ import { SavedViews } from "./SavedViews.tsx";
 import "./board.css";
 
 /** The queue board: every open job from the local cache, live, filterable, reorderable by leads. */
-export function BoardScreen({ client, setup, online }: ScreenProps) {
-  const sync = useSyncState();
+export function BoardScreen({ setup, online }: ScreenProps) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
   const { toast } = useNotices();
   const [filter, setFilter] = useState<BoardFilter>({ statuses: null, search: "" });
   const [searchText, setSearchText] = useState("");
   const [selected, setSelected] = useState<Set<string>>(new Set());
-  const [refresh, setRefresh] = useState(0);
-  // A new sync (own change answered, or another station's change pulled) reloads the board.
-  const board = useQuery(() => loadBoard(client, filter), [client, filter.statuses?.join(","), filter.search, sync?.lastSyncAt, refresh]);
+  // Under the queue's key, so a new sync (own change answered, or another station's change pulled) reloads the board.
+  const board = useQuery({ queryKey: [...trpc.queue.list.pathKey(), { board: filter }], queryFn: () => loadBoard(client, filter) });
   const jobs = useMemo(() => board.data?.jobs ?? [], [board.data]);
   const canReorder = hasRole(setup.user?.role, "LEAD");
-  const reload = useCallback(() => setRefresh((n) => n + 1), []);
-  const exporting = useMutation(() => exportBoardCsv(client, filter));
+  const reload = () => void queryClient.invalidateQueries(trpc.queue.list.pathFilter());
+  const exporting = useAction({ mutationFn: () => exportBoardCsv(client, filter) });
 
-  const transition = useMutation((input: { job: LocalJob; to: JobStatus }) => client.jobs.transition.mutate({ id: input.job.id, to: input.to }));
-  const reorder = useMutation(async (input: { id: string; before?: string; after?: string }) => {
-    const moved = await client.online.jobs.reorder.mutate(input);
-    // The new order is the server's; pull it before showing the board again.
-    await client.sync.now.mutate().catch(() => undefined);
-    return moved;
+  const transition = useAction(trpc.jobs.transition.mutationOptions());
+  const reorder = useAction({
+    mutationFn: async (input: { id: string; before?: string; after?: string }) => {
+      const moved = await client.online.jobs.reorder.mutate(input);
+      // The new order is the server's; pull it before showing the board again.
+      await client.sync.now.mutate().catch(() => undefined);
+      return moved;
+    },
   });
 
   const onStatus = async (job: LocalJob, to: JobStatus) => {
-    const answer = await transition.run({ job, to });
+    const answer = await transition.run({ id: job.id, to });
     if (!answer) return;
     if (answer.status === "rejected" || answer.status === "conflict") toast("error", answer.message ?? `${job.displayNumber} was not changed.`);
     else toast("info", `${job.displayNumber} is now ${STATUS_LABEL[to]}${answer.status === "pending" ? " (pending sync)" : ""}.`);
@@ -70,11 +74,11 @@ export function BoardScreen({ client, setup, online }: ScreenProps) {
         <a className="button button--primary" href={hrefOf("/new-job")}>
           New job
         </a>
-        <Button busy={exporting.pending} busyLabel="Exporting…" disabled={!online} onClick={() => void exporting.run(undefined)}>
+        <Button busy={exporting.isPending} busyLabel="Exporting…" disabled={!online} onClick={() => void exporting.run()}>
           Export CSV
         </Button>
         <p className="muted board-count" role="status">
-          {board.loading && !board.data ? "Loading…" : `${jobs.length} ${jobs.length === 1 ? "job" : "jobs"}`}
+          {board.isFetching && !board.data ? "Loading…" : `${jobs.length} ${jobs.length === 1 ? "job" : "jobs"}`}
           {board.data?.asOf && (
             <>
               {" "}
@@ -120,7 +124,6 @@ export function BoardScreen({ client, setup, online }: ScreenProps) {
         )}
       </form>
       <SavedViews
-        client={client}
         online={online}
         filter={filter}
         onApply={(next) => {
@@ -133,7 +136,6 @@ export function BoardScreen({ client, setup, online }: ScreenProps) {
       <ErrorMessage error={reorder.error} what="Reordering" />
       {canReorder && (
         <BulkBar
-          client={client}
           selected={selected}
           numberOf={(id) => jobs.find((job) => job.id === id)?.displayNumber ?? id.slice(0, 8)}
           onDone={() => {
@@ -161,7 +163,7 @@ export function BoardScreen({ client, setup, online }: ScreenProps) {
           onSelectAll: (on) => setSelected(on ? new Set(jobs.map((job) => job.id)) : new Set()),
         }}
       />
-      <ForecastPanel client={client} online={online} refreshKey={sync?.lastSyncAt ?? null} />
+      <ForecastPanel online={online} />
     </section>
   );
 }
@@ -175,15 +177,16 @@ function bulkAction(choice: Exclude<BulkChoice, "">): JobBulkAction {
   return { type: "status", to: JobStatus.parse(choice.slice("status:".length)) };
 }
 
-function BulkBar({ client, selected, numberOf, onDone }: { client: ScreenProps["client"]; selected: ReadonlySet<string>; numberOf: (id: string) => string; onDone: () => void }) {
+function BulkBar({ selected, numberOf, onDone }: { selected: ReadonlySet<string>; numberOf: (id: string) => string; onDone: () => void }) {
   const [choice, setChoice] = useState<BulkChoice>("");
   const [result, setResult] = useState<JobBulkResult | null>(null);
-  const bulk = useMutation((input: { ids: string[]; choice: Exclude<BulkChoice, ""> }) => client.online.jobs.bulk.mutate({ ids: input.ids, action: bulkAction(input.choice) }));
-  const people = useQuery(() => client.online.users.assignable.query(), [client]);
+  const trpc = useTRPC();
+  const bulk = useAction(trpc.online.jobs.bulk.mutationOptions());
+  const people = useQuery(trpc.online.users.assignable.queryOptions());
   if (selected.size === 0 && !result) return null;
   const run = async () => {
     if (!choice) return;
-    const answer = await bulk.run({ ids: [...selected], choice });
+    const answer = await bulk.run({ ids: [...selected], action: bulkAction(choice) });
     if (answer) {
       setResult(answer);
       onDone();
@@ -213,7 +216,7 @@ function BulkBar({ client, selected, numberOf, onDone }: { client: ScreenProps["
         <option value="sendInvoice">Send invoice</option>
         <option value="archive">Archive</option>
       </select>
-      <Button variant="primary" disabled={!choice || selected.size === 0} busy={bulk.pending} busyLabel="Applying…" onClick={() => void run()}>
+      <Button variant="primary" disabled={!choice || selected.size === 0} busy={bulk.isPending} busyLabel="Applying…" onClick={() => void run()}>
         Apply to {selected.size}
       </Button>
       <ErrorMessage error={bulk.error} what="The bulk change" />

@@ -1,16 +1,15 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { LocalClient } from "../local-client.ts";
+import { useTRPC } from "../trpc.ts";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
 
 /** When the queue will be done with the machines there are (the server's model; online only). */
-export function ForecastPanel({ client, online, refreshKey }: { client: LocalClient; online: boolean; refreshKey: string | null }) {
+export function ForecastPanel({ online }: { online: boolean }) {
   const [machines, setMachines] = useState<number | undefined>(undefined);
-  const forecast = useQuery(
-    () => (online ? client.online.forecast.capacity.query({ limit: 200, ...(machines ? { machines } : {}) }) : Promise.resolve(null)),
-    [client, online, machines, refreshKey],
-  );
+  const query = useQuery(useTRPC().online.forecast.capacity.queryOptions({ limit: 200, ...(machines ? { machines } : {}) }, { enabled: online }));
+  // Offline, the last forecast is not shown as if it were current.
+  const forecast = { data: online ? query.data : undefined, error: online ? query.error : null };
   const late = forecast.data?.jobs.filter((job) => job.late) ?? [];
   return (
     <section className="panel forecast" aria-labelledby="forecast-heading">

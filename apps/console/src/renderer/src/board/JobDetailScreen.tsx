@@ -1,29 +1,34 @@
-import { allowedNextStatuses, formatMoney, formatPickupCode, type JobLabel, type JobStatus } from "@orderdeck/contracts";
+import { allowedNextStatuses, formatMoney, formatPickupCode, type JobLabel } from "@orderdeck/contracts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { hrefOf } from "../navigation/hash-router.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { printPage } from "../printing/print.ts";
-import { useSyncState } from "../status-bar/sync-state.tsx";
 import { Button } from "../ui/Button.tsx";
 import { DataTable } from "../ui/DataTable.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { useNotices } from "../ui/Notices.tsx";
-import { useMutation, useQuery } from "../ui/query.ts";
+import { useTRPC, useTRPCClient } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
 import { When } from "../ui/time.tsx";
 import { STATUS_LABEL, slaOf, timelineWhat } from "./job-words.ts";
 import "./board.css";
 
 /** One job: its fields from the cache, notes and status (offline-capable), timeline and label (online). */
-export function JobDetailScreen({ client, online, jobId }: ScreenProps & { jobId: string }) {
-  const sync = useSyncState();
+export function JobDetailScreen({ online, jobId }: ScreenProps & { jobId: string }) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
   const { toast } = useNotices();
-  const [refresh, setRefresh] = useState(0);
-  const job = useQuery(() => client.queue.get.query({ id: jobId }), [client, jobId, sync?.lastSyncAt, refresh]);
-  const timeline = useQuery(() => (online ? client.queue.timeline.query({ id: jobId }) : Promise.resolve(null)), [client, jobId, online, sync?.lastSyncAt]);
+  const job = useQuery(trpc.queue.get.queryOptions({ id: jobId }));
+  const timeline = useQuery(trpc.queue.timeline.queryOptions({ id: jobId }, { enabled: online }));
   const [notes, setNotes] = useState<string | null>(null);
-  const saveNote = useMutation((text: string) => client.jobs.note.mutate({ id: jobId, notes: text.trim() ? text : null }));
-  const transition = useMutation((to: JobStatus) => client.jobs.transition.mutate({ id: jobId, to }));
-  const label = useMutation(() => client.online.labels.job.query({ jobId, format: "png" }));
+  // The job's own change (queued or answered) shows at once, without waiting for the next sync.
+  const reloadJob = { onSettled: () => queryClient.invalidateQueries(trpc.queue.get.queryFilter({ id: jobId })) };
+  const saveNote = useAction(trpc.jobs.note.mutationOptions(reloadJob));
+  const transition = useAction(trpc.jobs.transition.mutationOptions(reloadJob));
+  // A read, but one the person asks for by pressing a button: it has a busy state and an error like a change.
+  const label = useAction({ mutationFn: () => client.online.labels.job.query({ jobId, format: "png" }) });
   const [printed, setPrinted] = useState<JobLabel | null>(null);
 
   // The field follows the job until the person starts editing.
@@ -37,7 +42,7 @@ export function JobDetailScreen({ client, online, jobId }: ScreenProps & { jobId
     return (
       <section className="screen">
         <h1>Job</h1>
-        <p role="status">{job.loading ? "Loading…" : "This job is not in this console's copy (closed long ago, archived or unknown)."}</p>
+        <p role="status">{job.isFetching ? "Loading…" : "This job is not in this console's copy (closed long ago, archived or unknown)."}</p>
         <a href={hrefOf("/board")}>Back to the queue</a>
       </section>
     );
@@ -46,7 +51,7 @@ export function JobDetailScreen({ client, online, jobId }: ScreenProps & { jobId
   const next = allowedNextStatuses(current.status, current.fulfilment).filter((status) => status !== "PICKED_UP");
 
   const printLabel = async () => {
-    const answer = await label.run(undefined);
+    const answer = await label.run();
     if (!answer) return;
     setPrinted(answer);
     // Let the label image render before the print dialog takes its picture of the page.
@@ -96,18 +101,17 @@ export function JobDetailScreen({ client, online, jobId }: ScreenProps & { jobId
         {next.map((status) => (
           <Button
             key={status}
-            busy={transition.pending}
+            busy={transition.isPending}
             onClick={() =>
-              void transition.run(status).then((answer) => {
+              void transition.run({ id: jobId, to: status }).then((answer) => {
                 if (answer) toast(answer.status === "rejected" || answer.status === "conflict" ? "error" : "info", answer.message ?? `Now ${STATUS_LABEL[status]}.`);
-                setRefresh((n) => n + 1);
               })
             }
           >
             Mark {STATUS_LABEL[status]}
           </Button>
         ))}
-        <Button onClick={() => void printLabel()} busy={label.pending} busyLabel="Preparing label…">
+        <Button onClick={() => void printLabel()} busy={label.isPending} busyLabel="Preparing label…">
           Print label
         </Button>
         <a className="button button--secondary" href={hrefOf("/edit-job", current.id)}>
@@ -122,9 +126,9 @@ export function JobDetailScreen({ client, online, jobId }: ScreenProps & { jobId
         aria-labelledby="notes-heading"
         onSubmit={(event) => {
           event.preventDefault();
-          void saveNote.run(notes ?? "").then((answer) => {
+          const text = notes ?? "";
+          void saveNote.run({ id: jobId, notes: text.trim() ? text : null }).then((answer) => {
             if (answer) toast("info", answer.status === "pending" ? "Note saved here; it goes to the server with the next sync." : "Note saved.");
-            setRefresh((n) => n + 1);
           });
         }}
       >
@@ -132,7 +136,7 @@ export function JobDetailScreen({ client, online, jobId }: ScreenProps & { jobId
         <label htmlFor="job-notes">Notes for this job</label>
         <textarea id="job-notes" value={notes ?? ""} maxLength={4000} onChange={(event) => setNotes(event.target.value)} />
         <ErrorMessage error={saveNote.error} what="Saving the note" />
-        <Button type="submit" variant="primary" busy={saveNote.pending} busyLabel="Saving…">
+        <Button type="submit" variant="primary" busy={saveNote.isPending} busyLabel="Saving…">
           Save note
         </Button>
       </form>
@@ -148,7 +152,7 @@ export function JobDetailScreen({ client, online, jobId }: ScreenProps & { jobId
               label="Timeline"
               rows={timeline.data?.timeline ?? []}
               rowKey={(event) => event.id}
-              empty={timeline.loading ? "Loading…" : "No events."}
+              empty={timeline.isFetching ? "Loading…" : "No events."}
               columns={[
                 { header: "When", cell: (event) => <When iso={event.at} /> },
                 { header: "What", cell: (event) => timelineWhat(event, current.currency) },

@@ -1,21 +1,21 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
-import type { LocalClient } from "../local-client.ts";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useMutation, useQuery } from "../ui/query.ts";
 import type { BoardFilter } from "./board-data.ts";
 
 /** Saved filters, kept on the server (online only); the board itself works without them. */
-export function SavedViews({ client, online, filter, onApply }: { client: LocalClient; online: boolean; filter: BoardFilter; onApply: (filter: BoardFilter) => void }) {
-  const views = useQuery(() => (online ? client.online.views.list.query() : Promise.resolve(null)), [client, online]);
+export function SavedViews({ online, filter, onApply }: { online: boolean; filter: BoardFilter; onApply: (filter: BoardFilter) => void }) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const views = useQuery(trpc.online.views.list.queryOptions(undefined, { enabled: online }));
   const [name, setName] = useState("");
-  const save = useMutation((viewName: string) =>
-    client.online.views.create.mutate({
-      name: viewName,
-      filter: { archived: "exclude", ...(filter.statuses ? { statuses: filter.statuses } : {}), ...(filter.search ? { search: filter.search } : {}) },
-    }),
-  );
-  const remove = useMutation((id: string) => client.online.views.delete.mutate({ id }));
+  // Saved or deleted, the list is asked for again whatever the answer.
+  const refetchViews = { onSettled: () => queryClient.invalidateQueries(trpc.online.views.list.queryFilter()) };
+  const save = useAction(trpc.online.views.create.mutationOptions(refetchViews));
+  const remove = useAction(trpc.online.views.delete.mutationOptions(refetchViews));
 
   if (!online) return <p className="muted saved-views">Saved views need the server (offline now).</p>;
   return (
@@ -42,17 +42,19 @@ export function SavedViews({ client, online, filter, onApply }: { client: LocalC
         onSubmit={(event) => {
           event.preventDefault();
           if (!name.trim()) return;
-          void save.run(name.trim()).then((view) => {
-            if (view) {
-              setName("");
-              views.refetch();
-            }
-          });
+          void save
+            .run({
+              name: name.trim(),
+              filter: { archived: "exclude", ...(filter.statuses ? { statuses: filter.statuses } : {}), ...(filter.search ? { search: filter.search } : {}) },
+            })
+            .then((view) => {
+              if (view) setName("");
+            });
         }}
       >
         <label htmlFor="saved-view-name">Save current filter as</label>
         <input id="saved-view-name" value={name} maxLength={80} onChange={(event) => setName(event.target.value)} />
-        <Button type="submit" busy={save.pending} busyLabel="Saving…">
+        <Button type="submit" busy={save.isPending} busyLabel="Saving…">
           Save view
         </Button>
       </form>
@@ -65,7 +67,7 @@ export function SavedViews({ client, online, filter, onApply }: { client: LocalC
               .map((view) => (
                 <li key={view.id}>
                   {view.name}{" "}
-                  <Button variant="danger" onClick={() => void remove.run(view.id).then(() => views.refetch())}>
+                  <Button variant="danger" onClick={() => void remove.run({ id: view.id })}>
                     Delete {view.name}
                   </Button>
                 </li>

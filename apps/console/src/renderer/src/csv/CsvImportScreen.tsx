@@ -4,17 +4,18 @@ import { hrefOf } from "../navigation/hash-router.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useMutation } from "../ui/query.ts";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
 
 /**
  * Jobs from a CSV file (the columns of the export): first a dry run that checks every row and lists
  * what is wrong by line and column, changing nothing; then the import, which takes every row or none.
  */
-export function CsvImportScreen({ client, online }: ScreenProps) {
+export function CsvImportScreen({ online }: ScreenProps) {
   const [file, setFile] = useState<{ name: string; text: string } | null>(null);
   const [checked, setChecked] = useState<CsvImportResult | null>(null);
   const [imported, setImported] = useState<CsvImportResult | null>(null);
-  const run = useMutation((input: { csv: string; dryRun: boolean }) => client.online.admin.intake.importCsv.mutate(input));
+  const run = useAction(useTRPC().online.admin.intake.importCsv.mutationOptions());
 
   const choose = async (chosen: File | undefined) => {
     setChecked(null);
@@ -44,7 +45,7 @@ export function CsvImportScreen({ client, online }: ScreenProps) {
         <label htmlFor="csv-file">CSV file</label>
         <input id="csv-file" type="file" accept=".csv,text/csv" onChange={(event) => void choose(event.target.files?.[0])} />
         <div className="button-row">
-          <Button variant="primary" disabled={!file || !online} busy={run.pending} busyLabel="Checking…" onClick={() => void check()}>
+          <Button variant="primary" disabled={!file || !online} busy={run.isPending} busyLabel="Checking…" onClick={() => void check()}>
             Check file
           </Button>
         </div>
@@ -83,7 +84,7 @@ export function CsvImportScreen({ client, online }: ScreenProps) {
           <p>
             All {checked.rows} row(s) of {file?.name} are right.
           </p>
-          <Button variant="primary" busy={run.pending} busyLabel="Importing…" onClick={() => void importAll()}>
+          <Button variant="primary" busy={run.isPending} busyLabel="Importing…" onClick={() => void importAll()}>
             Import {checked.rows} job(s)
           </Button>
         </div>

@@ -1,10 +1,10 @@
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import type { WaitingChange, WaitingChanges } from "../../../shared/local-api.ts";
-import type { LocalClient } from "../local-client.ts";
-import { useSyncState } from "../status-bar/sync-state.tsx";
 import { waitingForText } from "../status-bar/waiting-for.tsx";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useMutation, useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
 
 interface Group {
@@ -27,13 +27,14 @@ function byAuthor(changes: readonly WaitingChange[]): Group[] {
  * Changes made on this console by people who are not signed in now (LEAD and up). The server's list
  * cannot show them: until their author signs in here they exist on this console only.
  */
-export function ConsoleWaiting({ client }: { client: LocalClient }) {
-  const sync = useSyncState();
-  const waiting = useQuery(() => client.outbox.waiting.query(), [client, sync?.outboxSize, sync?.waitingFor.length]);
-  const adopt = useMutation(() => client.outbox.adoptUnattributed.mutate());
+export function ConsoleWaiting() {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const waiting = useQuery(trpc.outbox.waiting.queryOptions());
+  const adopt = useAction(trpc.outbox.adoptUnattributed.mutationOptions({ onSettled: () => queryClient.invalidateQueries(trpc.outbox.waiting.queryFilter()) }));
   if (waiting.error) return <ErrorMessage error={waiting.error} what="The changes waiting on this console" />;
   if (!waiting.data || waiting.data.changes.length === 0) return null;
-  return <WaitingPanel waiting={waiting.data} onAdopt={() => void adopt.run(undefined).then(waiting.refetch)} adopting={adopt.pending} adoptError={adopt.error} />;
+  return <WaitingPanel waiting={waiting.data} onAdopt={() => void adopt.run()} adopting={adopt.isPending} adoptError={adopt.error} />;
 }
 
 function WaitingPanel({ waiting, onAdopt, adopting, adoptError }: { waiting: WaitingChanges; onAdopt: () => void; adopting: boolean; adoptError: unknown }) {

@@ -1,11 +1,12 @@
 import { ExceptionKind, type ExceptionEntry, type ExceptionList } from "@orderdeck/contracts";
+import { useQuery } from "@tanstack/react-query";
 import type { MouseEvent } from "react";
 import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
-import { useQuery } from "../ui/query.ts";
+import { useTRPC } from "../trpc.ts";
 import { When } from "../ui/time.tsx";
 import { ConsoleWaiting } from "./ConsoleWaiting.tsx";
 import "./exceptions.css";
@@ -27,17 +28,17 @@ const KINDS: Record<ExceptionKind, { title: string; hint: string }> = {
  * The exceptions list (STAFF and up): everything that needs a person, grouped by kind. A lead also
  * sees the changes this console holds for people who are not signed in (they are not on the server).
  */
-export function ExceptionsScreen({ client, online, setup }: ScreenProps) {
-  const list = useQuery(() => client.online.exceptions.list.query({}), [client, online]);
+export function ExceptionsScreen({ online, setup }: ScreenProps) {
+  const list = useQuery(useTRPC().online.exceptions.list.queryOptions({}));
   return (
     <section className="screen exceptions" aria-labelledby="exceptions-heading">
       <div className="screen-heading">
         <h1 id="exceptions-heading">Exceptions</h1>
-        <Button onClick={list.refetch} busy={list.loading} busyLabel="Loading…">
+        <Button onClick={() => void list.refetch()} busy={list.isFetching} busyLabel="Loading…">
           Refresh
         </Button>
       </div>
-      {hasRole(setup.user?.role, "LEAD") && <ConsoleWaiting client={client} />}
+      {hasRole(setup.user?.role, "LEAD") && <ConsoleWaiting />}
       {!online || problemOf(list.error).offline ? (
         <p className="exceptions-offline" role="status">
           <span aria-hidden="true">⚡ </span>

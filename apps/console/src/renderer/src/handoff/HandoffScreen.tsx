@@ -1,15 +1,16 @@
 import type { HandoffSummary } from "@orderdeck/contracts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import type { CachedHandoffSummary, HandoffSummaryAnswer } from "../../../shared/local-api.ts";
 import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { applyPageSize, canSavePdfDirectly, PAGE_SIZES, printPage, savePdf, type PrintPageSize } from "../printing/print.ts";
-import { useSyncState } from "../status-bar/sync-state.tsx";
 import { Button } from "../ui/Button.tsx";
 import { DataTable } from "../ui/DataTable.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { useNotices } from "../ui/Notices.tsx";
-import { useMutation, useQuery } from "../ui/query.ts";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
 import { When } from "../ui/time.tsx";
 import "./handoff.css";
 
@@ -78,17 +79,19 @@ function fromCache(s: CachedHandoffSummary): SummaryView {
 }
 
 /** The shift handoff: what happened, where the floor stands, the outgoing lead's notes; print or PDF. */
-export function HandoffScreen({ client, setup }: ScreenProps) {
-  const sync = useSyncState();
+export function HandoffScreen({ setup }: ScreenProps) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const { toast } = useNotices();
-  const [refresh, setRefresh] = useState(0);
-  const summary = useQuery(() => client.handoff.summary.query(), [client, sync?.lastSyncAt, refresh]);
-  const handoffs = useQuery(() => client.handoff.list.query(), [client, sync?.lastSyncAt, refresh]);
+  const summary = useQuery(trpc.handoff.summary.queryOptions());
+  const handoffs = useQuery(trpc.handoff.list.queryOptions());
   const [notes, setNotes] = useState("");
   const [pageSize, setPageSize] = useState<PrintPageSize>("A4");
   const isLead = hasRole(setup.user?.role, "LEAD");
-  const create = useMutation((text: string) => client.handoff.create.mutate({ notes: text }));
-  const acknowledge = useMutation((id: string) => client.handoff.acknowledge.mutate({ id }));
+  // A handoff written or acknowledged here changes both the summary and the list at once.
+  const reload = { onSettled: () => queryClient.invalidateQueries(trpc.handoff.pathFilter()) };
+  const create = useAction(trpc.handoff.create.mutationOptions(reload));
+  const acknowledge = useAction(trpc.handoff.acknowledge.mutationOptions(reload));
 
   // The chosen paper applies to any print of this page, the browser's own menu included.
   useEffect(() => applyPageSize(pageSize), [pageSize]);
@@ -206,13 +209,12 @@ export function HandoffScreen({ client, setup }: ScreenProps) {
             <ErrorMessage error={create.error} what="Writing the handoff" />
             <Button
               variant="primary"
-              busy={create.pending}
+              busy={create.isPending}
               busyLabel="Saving…"
               onClick={() =>
-                void create.run(notes).then((answer) => {
+                void create.run({ notes }).then((answer) => {
                   if (!answer) return;
                   toast(answer.status === "rejected" ? "error" : "info", answer.status === "pending" ? "Handoff saved here; it reaches the server with the next sync." : (answer.message ?? "Handoff written."));
-                  setRefresh((n) => n + 1);
                 })
               }
             >
@@ -271,11 +273,10 @@ export function HandoffScreen({ client, setup }: ScreenProps) {
                   </span>
                 ) : isLead && h.createdBy.id !== userId ? (
                   <Button
-                    busy={acknowledge.pending}
+                    busy={acknowledge.isPending}
                     onClick={() =>
-                      void acknowledge.run(h.id).then((answer) => {
+                      void acknowledge.run({ id: h.id }).then((answer) => {
                         if (answer) toast("info", "Handoff acknowledged.");
-                        setRefresh((n) => n + 1);
                       })
                     }
                   >

@@ -1,7 +1,7 @@
+import { skipToken, useQuery } from "@tanstack/react-query";
 import { useState } from "react";
-import type { LocalClient } from "../local-client.ts";
+import { useTRPC } from "../trpc.ts";
 import { Button } from "../ui/Button.tsx";
-import { useQuery } from "../ui/query.ts";
 
 export type CustomerChoice =
   | { kind: "none" }
@@ -9,9 +9,12 @@ export type CustomerChoice =
   | { kind: "new"; customer: { name: string; email?: string; phone?: string } };
 
 /** Picks a customer from this console's copy (offline too), or names a new one to create with the job. */
-export function CustomerPicker({ client, value, onChange, error }: { client: LocalClient; value: CustomerChoice; onChange: (next: CustomerChoice) => void; error: string | undefined }) {
+export function CustomerPicker({ value, onChange, error }: { value: CustomerChoice; onChange: (next: CustomerChoice) => void; error: string | undefined }) {
   const [text, setText] = useState("");
-  const matches = useQuery(() => (text.trim().length >= 2 ? client.customers.search.query({ text }) : Promise.resolve([])), [client, text]);
+  const searching = text.trim().length >= 2;
+  const found = useQuery(useTRPC().customers.search.queryOptions(searching ? { text } : skipToken));
+  // Under two letters there is nothing to match, and earlier matches go away.
+  const matches = searching ? found.data : [];
 
   if (value.kind === "existing") {
     return (
@@ -53,7 +56,7 @@ export function CustomerPicker({ client, value, onChange, error }: { client: Loc
       <label htmlFor="customer-search">Find a customer</label>
       <input id="customer-search" value={text} placeholder="Name, e-mail or phone" onChange={(e) => setText(e.target.value)} />
       <ul className="customer-matches" aria-label="Matching customers">
-        {(matches.data ?? []).map((customer) => (
+        {(matches ?? []).map((customer) => (
           <li key={customer.id}>
             <Button onClick={() => onChange({ kind: "existing", id: customer.id, name: customer.name })}>
               {customer.name}

@@ -1,4 +1,5 @@
 import type { JobDetail } from "@orderdeck/contracts";
+import { skipToken, useQuery } from "@tanstack/react-query";
 import { useEffect, useState, type FormEvent, type ReactNode } from "react";
 import { centsOf } from "../pickup/TakePayment.tsx";
 import { hrefOf, navigate } from "../navigation/hash-router.ts";
@@ -6,7 +7,7 @@ import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
-import { useQuery } from "../ui/query.ts";
+import { useTRPC, useTRPCClient } from "../trpc.ts";
 import { CustomerPicker, type CustomerChoice } from "./CustomerPicker.tsx";
 import { EDITED_FIELDS, fieldsOf, staleFields, toInput, type JobFields } from "./job-fields.ts";
 import "./job-form.css";
@@ -19,8 +20,9 @@ const EMPTY: JobFields = { title: "", quantity: "1", material: "", colour: "", m
  * read at; when someone changed the job meanwhile, the screen shows what changed and lets the person
  * keep their values or take the current ones.
  */
-export function JobFormScreen({ client, online, jobId }: ScreenProps & { jobId: string | null }) {
-  const loaded = useQuery(() => (jobId ? client.online.jobs.get.query({ id: jobId }).then((answer) => answer.job) : Promise.resolve(null)), [client, jobId]);
+export function JobFormScreen({ online, jobId }: ScreenProps & { jobId: string | null }) {
+  const client = useTRPCClient();
+  const loaded = useQuery(useTRPC().online.jobs.get.queryOptions(jobId ? { id: jobId } : skipToken, { select: (answer) => answer.job }));
   const [base, setBase] = useState<JobDetail | null>(null);
   const [fields, setFields] = useState<JobFields>(EMPTY);
   const [customer, setCustomer] = useState<CustomerChoice>({ kind: "none" });
@@ -127,7 +129,7 @@ export function JobFormScreen({ client, online, jobId }: ScreenProps & { jobId: 
         <Field id="job-title" label="Title" error={fieldError("title")}>
           <input id="job-title" value={fields.title} onChange={(e) => set("title")(e.target.value)} autoFocus />
         </Field>
-        <CustomerPicker client={client} value={customer} onChange={pickCustomer} error={fieldError("customer", "customer.name", "customer.email", "customer.phone", "customerId")} />
+        <CustomerPicker value={customer} onChange={pickCustomer} error={fieldError("customer", "customer.name", "customer.email", "customer.phone", "customerId")} />
         <Field id="job-quantity" label="Quantity" error={fieldError("quantity")}>
           <input id="job-quantity" inputMode="numeric" value={fields.quantity} onChange={(e) => set("quantity")(e.target.value)} />
         </Field>

@@ -1,11 +1,9 @@
 import type { ComponentType } from "react";
 import type { SetupState } from "../../../shared/local-api.ts";
-import type { LocalClient } from "../local-client.ts";
 import type { Role } from "./roles.ts";
 
 /** What every screen is given by the signed-in layout. */
 export interface ScreenProps {
-  client: LocalClient;
   /** Station, user (with role) and site of this console. */
   setup: SetupState;
   /** The server is reachable now; screens built on `online.*` say so when it is not. */

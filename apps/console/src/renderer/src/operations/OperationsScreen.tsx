@@ -1,11 +1,15 @@
 import { TASK_STATES, type TaskActionResult, type TaskState, type TaskView } from "@orderdeck/contracts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { ScreenProps } from "../navigation/screens.ts";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
+import { ActionTable } from "../ui/ActionTable.tsx";
 import { Button } from "../ui/Button.tsx";
-import { Dialog } from "../ui/Dialog.tsx";
+import { ConfirmDialog } from "../ui/ConfirmDialog.tsx";
+import { DataTable } from "../ui/DataTable.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
-import { useMutation, useQuery } from "../ui/query.ts";
 import { When } from "../ui/time.tsx";
 import "./operations.css";
 
@@ -26,32 +30,30 @@ interface Filters {
 }
 
 /** Background tasks (LEAD and up): what is waiting, failing or stuck, and retry / reschedule / give up. */
-export function OperationsScreen({ client, online }: ScreenProps) {
+export function OperationsScreen({ online }: ScreenProps) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
   const [filters, setFilters] = useState<Filters>({ states: ["FAILED", "STUCK", "RETRYING"], task: "" });
   const [pages, setPages] = useState<string[]>([]);
-  const overview = useQuery(() => client.online.operations.overview.query(), [client, online]);
+  const overview = useQuery(trpc.online.operations.overview.queryOptions());
+  const cursor = pages.at(-1);
   const list = useQuery(
-    () =>
-      client.online.operations.list.query({
-        ...(filters.states.length > 0 ? { states: filters.states } : {}),
-        ...(filters.task ? { task: filters.task } : {}),
-        ...(pages.at(-1) ? { cursor: pages.at(-1) } : {}),
-        limit: 50,
-      }),
-    [client, online, filters.states.join(","), filters.task, pages.join(",")],
+    trpc.online.operations.list.queryOptions({
+      ...(filters.states.length > 0 ? { states: filters.states } : {}),
+      ...(filters.task ? { task: filters.task } : {}),
+      ...(cursor ? { cursor } : {}),
+      limit: 50,
+    }),
   );
   const [results, setResults] = useState<{ action: string; answer: TaskActionResult } | null>(null);
-  const refresh = () => {
-    overview.refetch();
-    list.refetch();
-  };
+  const refresh = () => void queryClient.invalidateQueries(trpc.online.operations.pathFilter());
   const tasks = [...new Set((overview.data?.counts ?? []).map((c) => c.task))].sort();
 
   return (
     <section className="screen operations" aria-labelledby="operations-heading">
       <div className="screen-heading">
         <h1 id="operations-heading">Operations</h1>
-        <Button onClick={refresh} busy={overview.loading || list.loading} busyLabel="Loading…">
+        <Button onClick={refresh} busy={overview.isFetching || list.isFetching} busyLabel="Loading…">
           Refresh
         </Button>
       </div>
@@ -106,7 +108,6 @@ export function OperationsScreen({ client, online }: ScreenProps) {
         {list.data && (
           <TaskTable
             key={`${filters.states.join(",")}|${filters.task}|${pages.join(",")}`}
-            client={client}
             tasks={list.data.tasks}
             onDone={(action, answer) => {
               setResults({ action, answer });
@@ -148,62 +149,39 @@ function Overview({ counts, workers }: { counts: Array<{ task: string; state: Ta
           </>
         )}
       </p>
-      {tasks.length === 0 ? (
-        <p className="muted">No background tasks for this site.</p>
-      ) : (
-        <table className="data-table" aria-label="Tasks by state">
-          <thead>
-            <tr>
-              <th scope="col">Task</th>
-              {TASK_STATES.map((state) => (
-                <th key={state} scope="col">
-                  {STATE_LABELS[state]}
-                </th>
-              ))}
-            </tr>
-          </thead>
-          <tbody>
-            {tasks.map((task) => (
-              <tr key={task}>
-                <th scope="row">{task}</th>
-                {TASK_STATES.map((state) => (
-                  <td key={state}>{countOf(task, state)}</td>
-                ))}
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      )}
+      <DataTable
+        label="Tasks by state"
+        rows={tasks}
+        rowKey={(task) => task}
+        empty="No background tasks for this site."
+        columns={[{ header: "Task", rowHeader: true, cell: (task) => task }, ...TASK_STATES.map((state) => ({ header: STATE_LABELS[state], cell: (task: string) => countOf(task, state) }))]}
+      />
     </section>
   );
 }
 
-type LocalClient = ScreenProps["client"];
-
 function TaskTable({
-  client,
   tasks,
   results,
   onDone,
 }: {
-  client: LocalClient;
   tasks: Array<Omit<TaskView, "payload">>;
   results: { action: string; answer: TaskActionResult } | null;
   onDone: (action: string, answer: TaskActionResult) => void;
 }) {
+  const operations = useTRPC().online.operations;
   const [selected, setSelected] = useState<string[]>([]);
   const [runAt, setRunAt] = useState("");
   const [giveUpOpen, setGiveUpOpen] = useState(false);
   const [reason, setReason] = useState("");
-  const retry = useMutation((ids: string[]) => client.online.operations.retry.mutate({ ids }));
-  const reschedule = useMutation((input: { ids: string[]; runAt: string }) => client.online.operations.reschedule.mutate(input));
-  const giveUp = useMutation((input: { ids: string[]; reason?: string }) => client.online.operations.giveUp.mutate(input));
+  const retry = useAction(operations.retry.mutationOptions());
+  const reschedule = useAction(operations.reschedule.mutationOptions());
+  const giveUp = useAction(operations.giveUp.mutationOptions());
   const [runAtError, setRunAtError] = useState<string | null>(null);
-  const busy = retry.pending || reschedule.pending || giveUp.pending;
+  const busy = retry.isPending || reschedule.isPending || giveUp.isPending;
   const outcome = (id: string) => results?.answer.results.find((r) => r.id === id);
 
   if (tasks.length === 0) return <p className="muted">No tasks match these filters.</p>;
-  const toggle = (id: string, on: boolean) => setSelected((s) => (on ? [...s, id] : s.filter((x) => x !== id)));
   const finish = (action: string, answer: TaskActionResult | undefined) => {
     if (!answer) return;
     setSelected([]);
@@ -214,7 +192,7 @@ function TaskTable({
     <>
       <div className="operations-actions" role="group" aria-label="Actions on the chosen tasks">
         <span>{selected.length === 0 ? "Choose tasks below to act on them." : `${selected.length} chosen.`}</span>
-        <Button variant="primary" disabled={selected.length === 0} busy={retry.pending} busyLabel="Retrying…" onClick={async () => finish("Retry", await retry.run(selected))}>
+        <Button variant="primary" disabled={selected.length === 0} busy={retry.isPending} busyLabel="Retrying…" onClick={async () => finish("Retry", await retry.run({ ids: selected }))}>
           Retry now
         </Button>
         <label className="operations-field operations-field--inline">
@@ -223,7 +201,7 @@ function TaskTable({
         </label>
         <Button
           disabled={selected.length === 0 || busy}
-          busy={reschedule.pending}
+          busy={reschedule.isPending}
           busyLabel="Rescheduling…"
           onClick={async () => {
             const when = runAt ? new Date(runAt) : null;
@@ -252,48 +230,65 @@ function TaskTable({
           {results.action}: {results.answer.succeeded} done{results.answer.failed > 0 ? `, ${results.answer.failed} not (see the Result column)` : ""}.
         </p>
       )}
-      <table className="data-table operations-table" aria-label="Tasks">
-        <thead>
-          <tr>
-            <th scope="col">Choose</th>
-            <th scope="col">Task</th>
-            <th scope="col">State</th>
-            <th scope="col">Attempts</th>
-            <th scope="col">Runs at</th>
-            <th scope="col">Last error</th>
-            <th scope="col">Result</th>
-          </tr>
-        </thead>
-        <tbody>
-          {tasks.map((task) => {
-            const result = outcome(task.id);
-            return (
-              <tr key={task.id}>
-                <td>
-                  <input type="checkbox" checked={selected.includes(task.id)} onChange={(event) => toggle(task.id, event.target.checked)} aria-label={`Choose task ${task.id} (${task.task})`} />
-                </td>
-                <td>
-                  {task.task}
-                  <div className="muted">#{task.id}</div>
-                </td>
-                <td className={`task-state task-state--${task.state.toLowerCase()}`}>
-                  <span aria-hidden="true">{STATE_MARKS[task.state]} </span>
-                  {STATE_LABELS[task.state]}
-                </td>
-                <td>
-                  {task.attempts} of {task.maxAttempts}
-                </td>
-                <td>
-                  <When iso={task.runAt} />
-                </td>
-                <td className="operations-error">{task.lastError ?? <span className="muted">none</span>}</td>
-                <td>{result ? result.ok ? <span>✓ Done</span> : <span>✕ {result.message ?? result.reason}</span> : null}</td>
-              </tr>
-            );
-          })}
-        </tbody>
-      </table>
-      <Dialog title="Give up these tasks?" open={giveUpOpen} onClose={() => setGiveUpOpen(false)}>
+      <ActionTable
+        label="Tasks"
+        className="operations-table"
+        rows={tasks}
+        rowKey={(task) => task.id}
+        empty="No tasks match these filters."
+        choice={{
+          chosen: selected,
+          onChoose: (id, on) => setSelected((s) => (on ? [...s, id] : s.filter((x) => x !== id))),
+          label: (task) => `Choose task ${task.id} (${task.task})`,
+        }}
+        columns={[
+          {
+            header: "Task",
+            cell: (task) => (
+              <>
+                {task.task}
+                <div className="muted">#{task.id}</div>
+              </>
+            ),
+          },
+          {
+            header: "State",
+            className: (task) => `task-state task-state--${task.state.toLowerCase()}`,
+            cell: (task) => (
+              <>
+                <span aria-hidden="true">{STATE_MARKS[task.state]} </span>
+                {STATE_LABELS[task.state]}
+              </>
+            ),
+          },
+          { header: "Attempts", cell: (task) => `${task.attempts} of ${task.maxAttempts}` },
+          { header: "Runs at", cell: (task) => <When iso={task.runAt} /> },
+          { header: "Last error", className: "operations-error", cell: (task) => task.lastError ?? <span className="muted">none</span> },
+          {
+            header: "Result",
+            cell: (task) => {
+              const result = outcome(task.id);
+              return result ? result.ok ? <span>✓ Done</span> : <span>✕ {result.message ?? result.reason}</span> : null;
+            },
+          },
+        ]}
+      />
+      <ConfirmDialog
+        title="Give up these tasks?"
+        open={giveUpOpen}
+        onClose={() => setGiveUpOpen(false)}
+        confirmLabel={`Give up ${selected.length} ${selected.length === 1 ? "task" : "tasks"}`}
+        busy={giveUp.isPending}
+        busyLabel="Giving up…"
+        keepLabel="Keep them"
+        onConfirm={async () => {
+          const trimmed = reason.trim();
+          const answer = await giveUp.run({ ids: selected, ...(trimmed ? { reason: trimmed } : {}) });
+          setGiveUpOpen(false);
+          setReason("");
+          finish("Give up", answer);
+        }}
+      >
         <p>
           {selected.length} {selected.length === 1 ? "task stops" : "tasks stop"} for good. The mail or delivery they were for is marked given up and shows on the exceptions list. This cannot be undone.
         </p>
@@ -301,24 +296,7 @@ function TaskTable({
           <span>Reason (optional, kept in the audit log)</span>
           <textarea value={reason} maxLength={500} rows={3} onChange={(event) => setReason(event.target.value)} />
         </label>
-        <div className="button-row">
-          <Button
-            variant="danger"
-            busy={giveUp.pending}
-            busyLabel="Giving up…"
-            onClick={async () => {
-              const trimmed = reason.trim();
-              const answer = await giveUp.run({ ids: selected, ...(trimmed ? { reason: trimmed } : {}) });
-              setGiveUpOpen(false);
-              setReason("");
-              finish("Give up", answer);
-            }}
-          >
-            Give up {selected.length} {selected.length === 1 ? "task" : "tasks"}
-          </Button>
-          <Button onClick={() => setGiveUpOpen(false)}>Keep them</Button>
-        </div>
-      </Dialog>
+      </ConfirmDialog>
     </>
   );
 }

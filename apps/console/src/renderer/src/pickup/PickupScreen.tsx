@@ -1,14 +1,14 @@
 import { formatPickupCode } from "@orderdeck/contracts";
-import { useEffect, useRef, useState, type KeyboardEvent, type ReactNode } from "react";
+import { skipToken, useMutation, useQuery, useQueryClient } from "@tanstack/react-query";
+import { useEffect, useState, type KeyboardEvent, type ReactNode } from "react";
 import type { PickupAnswer, PickupConfirmAnswer } from "../../../shared/local-api.ts";
 import { STATUS_LABEL } from "../board/job-words.ts";
-import type { LocalClient } from "../local-client.ts";
 import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { Button } from "../ui/Button.tsx";
 import { problemOf } from "../ui/errors.ts";
 import { When } from "../ui/time.tsx";
-import { useSyncState } from "../status-bar/sync-state.tsx";
+import { useTRPC, useTRPCClient } from "../trpc.ts";
 import { useLatestScan } from "./scanner.tsx";
 import { TakePayment } from "./TakePayment.tsx";
 import "./pickup.css";
@@ -22,69 +22,58 @@ type Outcome =
   | { kind: "confirmed"; code: string; answer: PickupAnswer; result: PickupConfirmAnswer }
   | { kind: "failed"; code: string; reason: string | null; message: string; offline: boolean };
 
+function failed(code: string, error: unknown): Outcome {
+  const problem = problemOf(error);
+  return { kind: "failed", code, reason: problem.reason, message: problem.message, offline: problem.offline };
+}
+
 /**
  * The counter: a scan (from anywhere in the app) or a typed code, then one clear screen per
  * outcome in large type. Keyboard alone: focus always lands on the action to take next.
  */
-export function PickupScreen({ client, setup }: ScreenProps) {
-  const [outcome, setOutcome] = useState<Outcome>({ kind: "idle" });
+export function PickupScreen({ setup }: ScreenProps) {
+  const trpc = useTRPC();
+  const queryClient = useQueryClient();
+  const [current, setCurrent] = useState<{ code: string; note?: string } | null>(null);
   const [typed, setTyped] = useState("");
   const { scan, takeScan } = useLatestScan();
-  const seq = useRef(0);
+  // An answer on screen follows the cache: a sync that brings who picked the job up, or the
+  // server's verdict on a pending handover, asks again and updates it in place (useSyncRefresh).
+  const lookup = useQuery(trpc.pickup.lookup.queryOptions(current ? { code: current.code } : skipToken, { placeholderData: undefined }));
+  const client = useTRPCClient();
+  // The answer confirmed against travels with the call: the screen after it describes that job, whatever a sync brings meanwhile.
+  const confirm = useMutation({ mutationFn: ({ code }: { code: string; answer: PickupAnswer }) => client.pickup.confirm.mutate({ code }) });
 
-  const lookup = async (code: string, note?: string) => {
-    const mine = ++seq.current;
-    setOutcome({ kind: "looking", code });
-    try {
-      const answer = await client.pickup.lookup.query({ code });
-      if (mine === seq.current) setOutcome({ kind: "answer", code, answer, ...(note ? { note } : {}) });
-    } catch (error) {
-      const problem = problemOf(error);
-      if (mine === seq.current) setOutcome({ kind: "failed", code, reason: problem.reason, message: problem.message, offline: problem.offline });
-    }
-  };
-  const confirm = async (code: string, answer: PickupAnswer) => {
-    const mine = ++seq.current;
-    setOutcome({ kind: "confirming", code, answer });
-    try {
-      const result = await client.pickup.confirm.mutate({ code });
-      if (mine === seq.current) setOutcome({ kind: "confirmed", code, answer, result });
-    } catch (error) {
-      const problem = problemOf(error);
-      if (mine === seq.current) setOutcome({ kind: "failed", code, reason: problem.reason, message: problem.message, offline: problem.offline });
-    }
+  const lookUp = (code: string, note?: string) => {
+    confirm.reset();
+    setCurrent({ code, ...(note ? { note } : {}) });
+    // The same code again is looked up again, from "Looking up…", not answered from the screen.
+    void queryClient.resetQueries(trpc.pickup.lookup.queryFilter({ code }));
   };
   const reset = () => {
-    seq.current++;
+    confirm.reset();
     setTyped("");
-    setOutcome({ kind: "idle" });
+    setCurrent(null);
   };
-
-  // An answer on screen follows the cache: a sync that brings who picked the job up, or the
-  // server's verdict on a pending handover, updates it in place.
-  const lastSyncAt = useSyncState()?.lastSyncAt;
-  const shown = outcome.kind === "answer" ? outcome.code : null;
-  const shownNote = outcome.kind === "answer" ? outcome.note : undefined;
-  useEffect(() => {
-    if (shown === null) return;
-    const mine = seq.current;
-    client.pickup.lookup.query({ code: shown }).then(
-      (answer) => {
-        if (mine === seq.current) setOutcome({ kind: "answer", code: shown, answer, ...(shownNote ? { note: shownNote } : {}) });
-      },
-      () => {
-        // The answer on screen stays; a new scan shows any problem.
-      },
-    );
-    // Only a new sync refreshes the answer.
-  }, [lastSyncAt]);
 
   // A scan (the listener already brought us here) is looked up at once, even the same code again.
   useEffect(() => {
     const fresh = takeScan();
-    if (fresh) void lookup(fresh.code);
+    if (fresh) lookUp(fresh.code);
     // Only a new scan triggers a lookup (its seq), not a re-render.
   }, [scan?.seq]);
+
+  let outcome: Outcome = { kind: "idle" };
+  if (current) {
+    const { code, note } = current;
+    if (confirm.isPending && confirm.variables) outcome = { kind: "confirming", code, answer: confirm.variables.answer };
+    else if (confirm.isSuccess) outcome = { kind: "confirmed", code, answer: confirm.variables.answer, result: confirm.data };
+    else if (confirm.isError) outcome = failed(code, confirm.error);
+    // A failed refresh leaves the answer on screen; a new scan shows any problem.
+    else if (lookup.data) outcome = { kind: "answer", code, answer: lookup.data, ...(note ? { note } : {}) };
+    else if (lookup.isError) outcome = failed(code, lookup.error);
+    else outcome = { kind: "looking", code };
+  }
 
   return (
     <section className="screen pickup" aria-labelledby="pickup-heading">
@@ -94,7 +83,7 @@ export function PickupScreen({ client, setup }: ScreenProps) {
           className="pickup-entry"
           onSubmit={(event) => {
             event.preventDefault();
-            if (typed.trim()) void lookup(typed.trim());
+            if (typed.trim()) lookUp(typed.trim());
           }}
         >
           <p className="pickup-lead">Scan the customer's pickup code, or type it.</p>
@@ -107,8 +96,8 @@ export function PickupScreen({ client, setup }: ScreenProps) {
       ) : (
         <OutcomeView
           outcome={outcome}
-          counter={{ client, canWaive: hasRole(setup.user?.role, "LEAD"), onPaid: (code, note) => void lookup(code, note) }}
-          onConfirm={(code, answer) => void confirm(code, answer)}
+          counter={{ canWaive: hasRole(setup.user?.role, "LEAD"), onPaid: lookUp }}
+          onConfirm={(code, answer) => confirm.mutate({ code, answer })}
           onDone={reset}
         />
       )}
@@ -118,7 +107,6 @@ export function PickupScreen({ client, setup }: ScreenProps) {
 
 /** What the unpaid screen needs to take the money. */
 interface Counter {
-  client: LocalClient;
   canWaive: boolean;
   onPaid: (code: string, note: string) => void;
 }
@@ -188,7 +176,6 @@ function AnswerView({
           </p>
           <p>{refusal.message}</p>
           <TakePayment
-            client={counter.client}
             answer={answer}
             canWaive={counter.canWaive}
             onSettled={(settled) => counter.onPaid(code, settled)}

@@ -1,8 +1,8 @@
 import { useState, type KeyboardEvent } from "react";
 import type { ActionAnswer, PickupAnswer } from "../../../shared/local-api.ts";
+import { useTRPCClient } from "../trpc.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import type { LocalClient } from "../local-client.ts";
 
 type Method = "cash" | "card";
 
@@ -32,18 +32,17 @@ export function settledNote(answer: ActionAnswer, what: "paid" | "waived"): stri
  * under the person who took it; once settled, the counter goes straight on to the handover.
  */
 export function TakePayment({
-  client,
   answer,
   canWaive,
   onSettled,
   onCancel,
 }: {
-  client: LocalClient;
   answer: PickupAnswer;
   canWaive: boolean;
   onSettled: (note: string) => void;
   onCancel: () => void;
 }) {
+  const client = useTRPCClient();
   const [amount, setAmount] = useState(amountText(answer.payment.amountDueCents));
   const [reason, setReason] = useState("");
   const [busy, setBusy] = useState(false);

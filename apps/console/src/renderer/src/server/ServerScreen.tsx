@@ -1,6 +1,6 @@
-import { useCallback, useEffect, useRef, useState } from "react";
+import { useQuery } from "@tanstack/react-query";
 import type { ServerStatus } from "../../../shared/local-api.ts";
-import type { LocalClient } from "../local-client.ts";
+import { useTRPC } from "../trpc.ts";
 
 /** Often enough that a returning server shows up quickly, rare enough to cost the server nothing. */
 export const REFRESH_INTERVAL_MS = 3_000;
@@ -12,8 +12,8 @@ type View =
   | { kind: "local-failure"; message: string; last: ServerStatus | null };
 
 /** The server's address, reachability and readiness checks, as the console sees them. */
-export function ServerStatusPanels({ client }: { client: LocalClient }) {
-  const view = useServerStatus(client);
+export function ServerStatusPanels() {
+  const view = useServerStatus();
   return (
     <div className="server-panels">
       <ServerPanel view={view.current} onRefresh={view.refresh} />
@@ -22,58 +22,26 @@ export function ServerStatusPanels({ client }: { client: LocalClient }) {
   );
 }
 
-export function ServerScreen({ client }: { client: LocalClient }) {
+export function ServerScreen() {
   return (
     <section className="screen" aria-labelledby="server-screen-heading">
       <h1 id="server-screen-heading">Server connection</h1>
-      <ServerStatusPanels client={client} />
+      <ServerStatusPanels />
     </section>
   );
 }
 
-function useServerStatus(client: LocalClient): { current: View; refresh: () => void } {
-  const [current, setCurrent] = useState<View>({ kind: "checking" });
-  const refreshRef = useRef<() => void>(() => {});
-
-  useEffect(() => {
-    // Per-effect state, so StrictMode's mount / unmount / mount leaves exactly one polling loop.
-    let cancelled = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    let latest = 0;
-    let lastKnown: ServerStatus | null = null;
-
-    const check = async (): Promise<void> => {
-      const seq = ++latest;
-      clearTimeout(timer);
-      let next: View;
-      try {
-        const { server } = await client.status.query();
-        lastKnown = server;
-        next = { kind: "known", server };
-      } catch (error) {
-        next = {
-          kind: "local-failure",
-          message: error instanceof Error ? error.message : String(error),
-          last: lastKnown,
-        };
-      }
-      // A slow answer overtaken by a newer check ("Check now") must not overwrite it.
-      if (cancelled || seq !== latest) return;
-      setCurrent(next);
-      // Scheduled after the answer, not on a fixed interval, so slow answers never pile up.
-      clearTimeout(timer);
-      timer = setTimeout(() => void check(), REFRESH_INTERVAL_MS);
-    };
-
-    refreshRef.current = () => void check();
-    void check();
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-    };
-  }, [client]);
-
-  return { current, refresh: useCallback(() => refreshRef.current(), []) };
+function useServerStatus(): { current: View; refresh: () => void } {
+  const trpc = useTRPC();
+  // "Check now" cancels a check still on its way, so a slow answer never overwrites a newer one.
+  const status = useQuery(trpc.status.queryOptions(undefined, { refetchInterval: REFRESH_INTERVAL_MS, refetchIntervalInBackground: true }));
+  const last = status.data?.server ?? null;
+  const current: View = status.error
+    ? { kind: "local-failure", message: status.error.message, last }
+    : last
+      ? { kind: "known", server: last }
+      : { kind: "checking" };
+  return { current, refresh: () => void status.refetch() };
 }
 
 function serverOf(view: View): ServerStatus | null {

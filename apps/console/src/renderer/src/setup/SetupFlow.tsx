@@ -1,11 +1,12 @@
+import { useQuery } from "@tanstack/react-query";
 import { useState, type FormEvent } from "react";
 import type { SetupState } from "../../../shared/local-api.ts";
-import type { LocalClient } from "../local-client.ts";
 import { ServerStatusPanels } from "../server/ServerScreen.tsx";
 import { WaitingForList } from "../status-bar/waiting-for.tsx";
+import { useTRPC } from "../trpc.ts";
+import { useAction } from "../ui/action.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
-import { useMutation, useQuery } from "../ui/query.ts";
 import "./setup.css";
 
 type Step = "server" | "enroll" | "sign-in";
@@ -15,7 +16,7 @@ type Step = "server" | "enroll" | "sign-in";
  * (created by an admin), then a person signs in. An enrolled station that was signed out starts
  * at sign-in.
  */
-export function SetupFlow({ client, setup, onChange }: { client: LocalClient; setup: SetupState; onChange: (next: SetupState) => void }) {
+export function SetupFlow({ setup, onChange }: { setup: SetupState; onChange: (next: SetupState) => void }) {
   const [step, setStep] = useState<Step>(setup.station ? "sign-in" : "server");
   const current: Step = setup.station ? "sign-in" : step;
   const steps: { id: Step; label: string }[] = [
@@ -33,48 +34,46 @@ export function SetupFlow({ client, setup, onChange }: { client: LocalClient; se
           </li>
         ))}
       </ol>
-      {current === "server" && <ServerStep client={client} setup={setup} onDone={(next) => { onChange(next); setStep("enroll"); }} />}
-      {current === "enroll" && <EnrollStep client={client} setup={setup} onBack={() => setStep("server")} onDone={onChange} />}
-      {current === "sign-in" && <SignInStep client={client} setup={setup} onDone={onChange} />}
+      {current === "server" && <ServerStep setup={setup} onDone={(next) => { onChange(next); setStep("enroll"); }} />}
+      {current === "enroll" && <EnrollStep setup={setup} onBack={() => setStep("server")} onDone={onChange} />}
+      {current === "sign-in" && <SignInStep setup={setup} onDone={onChange} />}
       <details className="setup-server-details" open>
         <summary>Server status</summary>
-        <ServerStatusPanels client={client} />
+        <ServerStatusPanels />
       </details>
     </main>
   );
 }
 
-function ServerStep({ client, setup, onDone }: { client: LocalClient; setup: SetupState; onDone: (next: SetupState) => void }) {
+function ServerStep({ setup, onDone }: { setup: SetupState; onDone: (next: SetupState) => void }) {
   const [url, setUrl] = useState(setup.serverUrl);
-  const save = useMutation((value: string) => client.setup.setServerUrl.mutate({ url: value }));
-  const submit = async (event: FormEvent) => {
+  const save = useAction(useTRPC().setup.setServerUrl.mutationOptions({ onSuccess: onDone }));
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    const next = await save.run(url.trim());
-    if (next) onDone(next);
+    void save.run({ url: url.trim() });
   };
   return (
-    <form className="panel setup-form" onSubmit={(event) => void submit(event)} aria-labelledby="server-step-heading">
+    <form className="panel setup-form" onSubmit={submit} aria-labelledby="server-step-heading">
       <h2 id="server-step-heading">Which OrderDeck server?</h2>
       <label htmlFor="server-url">Server address</label>
       <input id="server-url" type="url" required autoFocus value={url} onChange={(event) => setUrl(event.target.value)} placeholder="https://orderdeck.example.com" />
       <ErrorMessage error={save.error} what="Setting the server address" />
-      <Button type="submit" variant="primary" busy={save.pending} busyLabel="Saving…">
+      <Button type="submit" variant="primary" busy={save.isPending} busyLabel="Saving…">
         Continue
       </Button>
     </form>
   );
 }
 
-function EnrollStep({ client, setup, onBack, onDone }: { client: LocalClient; setup: SetupState; onBack: () => void; onDone: (next: SetupState) => void }) {
+function EnrollStep({ setup, onBack, onDone }: { setup: SetupState; onBack: () => void; onDone: (next: SetupState) => void }) {
   const [code, setCode] = useState("");
-  const enroll = useMutation((value: string) => client.setup.enroll.mutate({ code: value }));
-  const submit = async (event: FormEvent) => {
+  const enroll = useAction(useTRPC().setup.enroll.mutationOptions({ onSuccess: onDone }));
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    const next = await enroll.run(code.trim());
-    if (next) onDone(next);
+    void enroll.run({ code: code.trim() });
   };
   return (
-    <form className="panel setup-form" onSubmit={(event) => void submit(event)} aria-labelledby="enroll-step-heading">
+    <form className="panel setup-form" onSubmit={submit} aria-labelledby="enroll-step-heading">
       <h2 id="enroll-step-heading">Enroll this station</h2>
       <p>
         Server: <code>{setup.serverUrl}</code>
@@ -85,7 +84,7 @@ function EnrollStep({ client, setup, onBack, onDone }: { client: LocalClient; se
       <ErrorMessage error={enroll.error} what="Enrollment" />
       <div className="button-row">
         <Button onClick={onBack}>Back</Button>
-        <Button type="submit" variant="primary" busy={enroll.pending} busyLabel="Enrolling…">
+        <Button type="submit" variant="primary" busy={enroll.isPending} busyLabel="Enrolling…">
           Enroll
         </Button>
       </div>
@@ -93,19 +92,19 @@ function EnrollStep({ client, setup, onBack, onDone }: { client: LocalClient; se
   );
 }
 
-function SignInStep({ client, setup, onDone }: { client: LocalClient; setup: SetupState; onDone: (next: SetupState) => void }) {
+function SignInStep({ setup, onDone }: { setup: SetupState; onDone: (next: SetupState) => void }) {
   const [email, setEmail] = useState("");
   const [password, setPassword] = useState("");
-  const signIn = useMutation((input: { email: string; password: string }) => client.setup.signIn.mutate(input));
+  const trpc = useTRPC();
+  const signIn = useAction(trpc.setup.signIn.mutationOptions({ onSuccess: onDone }));
   // Changes made here by people signed out since: each goes out only when its author signs in.
-  const sync = useQuery(() => client.sync.state.query(), [client]);
-  const submit = async (event: FormEvent) => {
+  const sync = useQuery(trpc.sync.state.queryOptions());
+  const submit = (event: FormEvent) => {
     event.preventDefault();
-    const next = await signIn.run({ email: email.trim(), password });
-    if (next) onDone(next);
+    void signIn.run({ email: email.trim(), password });
   };
   return (
-    <form className="panel setup-form" onSubmit={(event) => void submit(event)} aria-labelledby="sign-in-heading">
+    <form className="panel setup-form" onSubmit={submit} aria-labelledby="sign-in-heading">
       <h2 id="sign-in-heading">Sign in</h2>
       <p>
         Station: <strong>{setup.station?.name}</strong>
@@ -117,7 +116,7 @@ function SignInStep({ client, setup, onDone }: { client: LocalClient; setup: Set
       <label htmlFor="sign-in-password">Password</label>
       <input id="sign-in-password" type="password" required autoComplete="current-password" value={password} onChange={(event) => setPassword(event.target.value)} />
       <ErrorMessage error={signIn.error} what="Sign-in" />
-      <Button type="submit" variant="primary" busy={signIn.pending} busyLabel="Signing in…">
+      <Button type="submit" variant="primary" busy={signIn.isPending} busyLabel="Signing in…">
         Sign in
       </Button>
     </form>

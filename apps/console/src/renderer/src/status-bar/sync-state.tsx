@@ -1,6 +1,8 @@
-import { createContext, useContext, useEffect, useState, type ReactNode } from "react";
+import { useQuery } from "@tanstack/react-query";
+import { useSubscription } from "@trpc/tanstack-react-query";
+import { createContext, useContext, type ReactNode } from "react";
 import type { SyncState } from "../../../shared/local-api.ts";
-import type { LocalClient } from "../local-client.ts";
+import { useTRPC } from "../trpc.ts";
 
 /** How often the fallback asks when the live subscription is not available (Electron without it). */
 export const SYNC_POLL_MS = 2_000;
@@ -12,42 +14,23 @@ export function useSyncState(): SyncState | null {
   return useContext(SyncStateContext);
 }
 
-export function SyncStateProvider({ client, children }: { client: LocalClient; children: ReactNode }) {
-  const state = useLiveSyncState(client);
+export function SyncStateProvider({ children }: { children: ReactNode }) {
+  const state = useLiveSyncState();
   return <SyncStateContext.Provider value={state}>{children}</SyncStateContext.Provider>;
 }
 
-function useLiveSyncState(client: LocalClient): SyncState | null {
-  const [state, setState] = useState<SyncState | null>(null);
-  useEffect(() => {
-    let cancelled = false;
-    let polling = false;
-    let timer: ReturnType<typeof setTimeout> | undefined;
-    const poll = async (): Promise<void> => {
-      try {
-        const next = await client.sync.state.query();
-        if (!cancelled) setState(next);
-      } catch {
-        // The local side is not answering; the next poll tries again.
-      }
-      if (!cancelled) timer = setTimeout(() => void poll(), SYNC_POLL_MS);
-    };
-    // The live stream first; if the transport cannot carry subscriptions, poll instead.
-    const subscription = client.sync.onState.subscribe(undefined, {
-      onData: (next) => {
-        if (!cancelled) setState(next);
-      },
-      onError: () => {
-        if (cancelled || polling) return;
-        polling = true;
-        void poll();
-      },
-    });
-    return () => {
-      cancelled = true;
-      clearTimeout(timer);
-      subscription.unsubscribe();
-    };
-  }, [client]);
-  return state;
+function useLiveSyncState(): SyncState | null {
+  const trpc = useTRPC();
+  // The live stream first; if the transport cannot carry subscriptions, poll instead.
+  const live = useSubscription(trpc.sync.onState.subscriptionOptions());
+  const polling = live.status === "error";
+  const polled = useQuery(
+    trpc.sync.state.queryOptions(undefined, {
+      enabled: polling,
+      refetchInterval: SYNC_POLL_MS,
+      // A console minimised behind another window still needs to notice it went offline.
+      refetchIntervalInBackground: true,
+    }),
+  );
+  return (polling ? (polled.data ?? live.data) : live.data) ?? null;
 }

@@ -1,6 +1,6 @@
-import { createContext, useCallback, useContext, useEffect, useMemo, useState, type ReactNode } from "react";
-import type { Notice } from "../../../shared/local-api.ts";
-import type { LocalClient } from "../local-client.ts";
+import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { createContext, useCallback, useContext, useMemo, useState, type ReactNode } from "react";
+import { useTRPC, useTRPCClient } from "../trpc.ts";
 
 interface Toast {
   id: string;
@@ -24,26 +24,15 @@ export function useNotices(): NoticesApi {
 /**
  * Toasts of the screens plus console-core's notices (a queued change the server later refused,
  * a conflict): those must reach the person even though the screen that made the change is gone.
- * `refreshKey` changes after every sync, which is when new notices can appear.
+ * They can appear after any sync, which asks for them again (useSyncRefresh).
  */
-export function NoticesProvider({ client, refreshKey, children }: { client: LocalClient; refreshKey: string | null; children: ReactNode }) {
+export function NoticesProvider({ children }: { children: ReactNode }) {
+  const trpc = useTRPC();
+  const client = useTRPCClient();
+  const queryClient = useQueryClient();
   const [own, setOwn] = useState<Toast[]>([]);
-  const [notices, setNotices] = useState<Notice[]>([]);
-
-  useEffect(() => {
-    let cancelled = false;
-    client.notices.list.query().then(
-      (list) => {
-        if (!cancelled) setNotices(list);
-      },
-      () => {
-        // Notices are a courtesy; the next sync tries again.
-      },
-    );
-    return () => {
-      cancelled = true;
-    };
-  }, [client, refreshKey]);
+  // A failed read is no loss: notices are a courtesy, and the next sync asks again.
+  const notices = useQuery(trpc.notices.list.queryOptions()).data ?? [];
 
   const toast = useCallback((level: Toast["level"], message: string) => {
     const id = `${Date.now()}-${Math.random()}`;
@@ -55,7 +44,7 @@ export function NoticesProvider({ client, refreshKey, children }: { client: Loca
   const dismiss = (item: Toast) => {
     if (item.noticeId !== null) {
       const noticeId = item.noticeId;
-      setNotices((list) => list.filter((n) => n.id !== noticeId));
+      queryClient.setQueryData(trpc.notices.list.queryKey(), (list) => list?.filter((n) => n.id !== noticeId));
       void client.notices.dismiss.mutate({ id: noticeId }).catch(() => {});
     } else {
       setOwn((list) => list.filter((t) => t.id !== item.id));
