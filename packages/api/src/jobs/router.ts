@@ -10,7 +10,7 @@ import {
 } from "@orderdeck/contracts";
 import { z } from "zod";
 import type { AuthedContext } from "../context.ts";
-import { sendInvoice } from "../money/send-invoice.ts";
+import { sendInvoice } from "../invoices/send.ts";
 import { leadProcedure, router, staffProcedure } from "../trpc.ts";
 import { bulkJobs } from "./bulk.ts";
 import { listJobs } from "./list.ts";

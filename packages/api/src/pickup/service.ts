@@ -29,7 +29,7 @@ import { databaseRefusal } from "../database-refusals.ts";
 import { formatLocal } from "../handoff/zoned-time.ts";
 import { actorOf, recordJobEvent } from "../jobs/events.ts";
 import { formatMoney } from "../money/format.ts";
-import type { ReceiptView } from "../money/receipts.ts";
+import type { ReceiptView } from "../receipts/service.ts";
 import { afterHandover } from "./notify.ts";
 import { issuePlannedReceipts, planPickupReceipts } from "./receipt.ts";
 import { scanOutcomeFor, scanOutcomeOf } from "./scan-outcome.ts";

@@ -30,7 +30,7 @@ import { acknowledgeHandoffInTx, createHandoffInTx } from "../handoff/service.ts
 import { floorState, type FloorState } from "../handoff/summary.ts";
 import { actorOf } from "../jobs/events.ts";
 import { transitionInTx, updateInTx, type JobServiceCall } from "../jobs/service.ts";
-import { recordPayment, waivePayment } from "../money/payments.ts";
+import { recordPayment, waivePayment } from "../payments/service.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { isOfflineConflict, scanOutcomeFor } from "../pickup/scan-outcome.ts";
 import { decideScanInTx, recordScan } from "../pickup/service.ts";

@@ -8,7 +8,7 @@ import { DomainError, type OperationsOverview, type TaskActionResult, type TaskP
 import { Prisma, WORKER_SCHEMA, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit, type AuditAction } from "../audit/log.ts";
 import type { AuthedContext } from "../context.ts";
-import { recordGiveUp } from "./tasks.ts";
+import { recordGiveUp } from "../background/tasks.ts";
 
 /** When a job counts as stuck, and a worker as gone. */
 export interface OperationsPolicy {

@@ -1,6 +1,6 @@
 import { TaskActionInput, TaskGiveUpInput, TaskListInput, TaskRescheduleInput } from "@orderdeck/contracts";
 import { leadProcedure, router } from "../trpc.ts";
-import { giveUpTasks, listTasks, overview, rescheduleTasks, retryTasks } from "./operations.ts";
+import { giveUpTasks, listTasks, overview, rescheduleTasks, retryTasks } from "./service.ts";
 
 // Leads run the floor's operations: seeing what the background is doing and unblocking it.
 export const operationsRouter = router({
