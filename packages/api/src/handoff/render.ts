@@ -3,10 +3,8 @@
 // HTML and the PDF say cannot drift apart.
 import { escapeHtml, FONT_NAME, printableText } from "../labels/font.ts";
 import { measureHeight, MM, renderPdf } from "../labels/pdf.ts";
-import type { HandoffView } from "./service.ts";
+import type { HandoffView, Paper } from "./view.ts";
 import { formatLocal, formatLocalShort } from "./zoned-time.ts";
-
-export type Paper = "a4" | "letter" | "receipt80";
 
 interface Section {
   heading: string;
