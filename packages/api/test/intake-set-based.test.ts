@@ -4,7 +4,8 @@
 // alone with numbers gapless, and an unchanged rerun that writes nothing.
 import { inSite } from "@orderdeck/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { takeRows, takeRowsOneByOne, type TakeCounts } from "../src/intake/take.ts";
+import type { TakeCounts } from "../src/intake/take-context.ts";
+import { takeRows, takeRowsOneByOne } from "../src/intake/take.ts";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
 import { writesFingerprint } from "./intake-helpers.ts";
 

@@ -13,7 +13,7 @@ import { z } from "zod";
 import type { AuthedContext } from "../context.ts";
 import { adminProcedure, leadProcedure, router } from "../trpc.ts";
 import { importJobsCsv } from "./csv.ts";
-import { listDeadLetters, resolveDeadLetter, retryDeadLetter } from "./dead-letters.ts";
+import { listDeadLetters, resolveDeadLetter, retryDeadLetter } from "./dead-letter-review.ts";
 import { createSource, deleteSource, listRuns, listSources, runNow, updateSource, type IntakeCall } from "./service.ts";
 
 export function intakeCall(ctx: AuthedContext): IntakeCall {
