@@ -8,7 +8,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { queueMail } from "../src/mail/queue.ts";
 import type { Principal } from "../src/auth/principal.ts";
 import { recordPayment } from "../src/payments/service.ts";
-import { confirmPickup } from "../src/pickup/service.ts";
+import { confirmPickup } from "../src/pickup/confirm.ts";
 import { graphileJobs } from "./background-helpers.ts";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
 import { addPickupJob } from "./pickup-helpers.ts";

@@ -13,17 +13,10 @@ import type { AuthedContext } from "../context.ts";
 import { sendInvoice } from "../invoices/send.ts";
 import { leadProcedure, router, staffProcedure } from "../trpc.ts";
 import { bulkJobs } from "./bulk.ts";
+import type { JobServiceCall } from "./call.ts";
+import { archiveJob, reorderJob, restoreJob, transitionJob } from "./lifecycle.ts";
 import { listJobs } from "./list.ts";
-import {
-  archiveJob,
-  createJob,
-  getJob,
-  reorderJob,
-  restoreJob,
-  transitionJob,
-  updateJob,
-  type JobServiceCall,
-} from "./service.ts";
+import { createJob, getJob, updateJob } from "./service.ts";
 
 export function jobCall(ctx: AuthedContext): JobServiceCall {
   return { prisma: ctx.prisma, principal: ctx.principal, requestId: ctx.requestId };

@@ -1,7 +1,8 @@
 import { z } from "zod";
 import { spendScanBudget } from "../rate-limits/limits.ts";
 import { router, staffProcedure, stationProcedure } from "../trpc.ts";
-import { confirmPickup, lookupPickup } from "./service.ts";
+import { confirmPickup } from "./confirm.ts";
+import { lookupPickup } from "./lookup.ts";
 
 // Codes are 10 symbols; scanners and people add dashes and spaces. Anything longer is not a code
 // but is still a scan to record, up to a bound that keeps junk out of the audit table.
