@@ -7,7 +7,7 @@ import { TASK_PAYLOADS } from "../background/registry.ts";
 import { defineTask, type WorkerDependencies } from "../background/task.ts";
 import { isMailAddress, queueMail } from "../mail/queue.ts";
 import { subjects } from "../mail/templates.ts";
-import { currentShiftStart, formatLocal, wallTimeAt } from "./zoned-time.ts";
+import { currentShiftStart, formatLocal, wallTimeAt } from "../documents/zoned-time.ts";
 
 const SHIFT_NAMES: Record<number, string> = { 6: "early", 14: "late", 22: "night" };
 

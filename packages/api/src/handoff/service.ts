@@ -4,7 +4,7 @@ import type { Principal } from "../auth/principal.ts";
 import { renderHandoffHtml, renderHandoffPdf } from "./render.ts";
 import { computeSummary, floorState, resolvePeriod, type FloorState, type PeriodInput } from "./summary.ts";
 import { handoffSelect, parseSnapshot, toHeader, toView, type HandoffHeader, type HandoffRow, type HandoffView, type Paper } from "./view.ts";
-import { formatLocal } from "./zoned-time.ts";
+import { formatLocal } from "../documents/zoned-time.ts";
 
 export interface HandoffDependencies {
   prisma: PrismaClient;

@@ -3,14 +3,14 @@
 // Everything is counted from stored UTC instants over the half-open period [from, to): two
 // adjacent periods never count a row twice or drop one, and the daylight-saving hour is simply
 // an hour more or less of instants. Only the boundaries are wall times, resolved in the site's
-// timezone (zoned-time.ts).
+// timezone (documents/zoned-time.ts).
 import { DomainError, HANDOFF_MAX_PERIOD_DAYS, formatJobNumber, type ExceptionList, type Forecast, type ScanOutcome } from "@orderdeck/contracts";
 import { Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { listExceptions } from "../exceptions/service.ts";
 import { forecastCapacity } from "../forecast/service.ts";
 import { formatMoney } from "../money/format.ts";
 import type { HandoffSummary } from "@orderdeck/contracts";
-import { currentShiftStart, formatLocal, parseBoundary } from "./zoned-time.ts";
+import { currentShiftStart, formatLocal, parseBoundary } from "../documents/zoned-time.ts";
 
 /** Jobs listed per category; counts are complete regardless. */
 export const LIST_LIMIT = 50;

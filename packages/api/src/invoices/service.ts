@@ -15,7 +15,7 @@ import {
   type PdfFile,
 } from "../money/common.ts";
 import { formatMoney } from "../money/format.ts";
-import { renderMoneyDocument, type DocumentLine } from "../money/pdf.ts";
+import { renderMoneyDocument, type DocumentLine } from "../documents/money-document.ts";
 import { formatDocumentDate } from "../money/time.ts";
 
 /** An invoice as the API shows it (the stored PDF bytes are never part of it). */

@@ -14,7 +14,7 @@ import {
 } from "@orderdeck/contracts";
 import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
-import { formatLocal } from "../handoff/zoned-time.ts";
+import { formatLocal } from "../documents/zoned-time.ts";
 import { formatMoney } from "../money/format.ts";
 
 // The job behind a pickup code as the counter screen shows it, and why it cannot be handed over

@@ -11,7 +11,7 @@ import {
   type SiteForDocuments,
 } from "../money/common.ts";
 import { formatMoney } from "../money/format.ts";
-import { renderMoneyDocument } from "../money/pdf.ts";
+import { renderMoneyDocument } from "../documents/money-document.ts";
 import { formatDocumentDate, formatDocumentDateTime } from "../money/time.ts";
 
 export interface ReceiptView {
