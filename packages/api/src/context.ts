@@ -1,7 +1,7 @@
 import type { PrismaClient } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
 import type { Principal, SessionPolicy } from "./auth/principal.ts";
-import type { OperationsPolicy } from "./background/operations.ts";
+import type { OperationsPolicy } from "./operations/policy.ts";
 import type { IntakeEnvironment } from "./intake/sync-run.ts";
 import type { Metrics } from "./observability/metrics.ts";
 import type { RateLimits } from "./rate-limits/limits.ts";

@@ -21,7 +21,7 @@ export { defineTask, type TaskDefinition, type WorkerDependencies } from "./back
 export { SERVER_RETENTION_DEFAULTS, type ServerRetention } from "./retention/service.ts";
 export { createFirstSite, refuseWhenSetUp, type FirstSite } from "./site/first-site.ts";
 export type { RetryPolicy } from "./background/retry.ts";
-export { DEFAULT_OPERATIONS_POLICY, type OperationsPolicy } from "./background/operations.ts";
+export { DEFAULT_OPERATIONS_POLICY, type OperationsPolicy } from "./operations/policy.ts";
 export { createMailSender, type MailSender, type SmtpSettings } from "./mail/transport.ts";
 export { signPayload, verifySignature } from "./webhooks/signature.ts";
 export {

@@ -78,3 +78,15 @@ const authorized = t.middleware(async ({ ctx, meta, next }) => {
 
 /** Any signed-in user of the site (STAFF and up), unless `.meta({ role })` asks for more. */
 export const authedProcedure = publicProcedure.use(authorized);
+
+// The variants routers build on, so each procedure's requirement reads as one word. tRPC v11
+// shallow-merges a later `.meta()` into these, so a router never needs to add one of its own.
+
+/** Anyone on the floor: STAFF and up. */
+export const staffProcedure = authedProcedure.meta({ role: "STAFF" });
+/** Leads and admins: the queue's order, handoffs, operations, intake runs. */
+export const leadProcedure = authedProcedure.meta({ role: "LEAD" });
+/** Admins only: users, stations, site settings, feed sources, webhooks. */
+export const adminProcedure = authedProcedure.meta({ role: "ADMIN" });
+/** STAFF at an enrolled console: what a console's outbox and scanner send, unique per station. */
+export const stationProcedure = authedProcedure.meta({ role: "STAFF", station: true });

@@ -11,7 +11,7 @@ import type { Principal } from "../src/auth/principal.ts";
 import type { RunningWorker } from "../src/background/runner.ts";
 import { enqueue } from "../src/background/enqueue.ts";
 import { afterStatusChange } from "../src/jobs/notify.ts";
-import { transitionInTx } from "../src/jobs/service.ts";
+import { transitionInTx } from "../src/jobs/lifecycle.ts";
 import { eventually, graphileJobs, mailsOf, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";

@@ -1,7 +1,7 @@
 // Wall-clock arithmetic in the site's timezone (pure, no database): the spring-forward gap, the
 // fall-back hour that happens twice, and shift starts on both nights.
 import { describe, expect, it } from "vitest";
-import { currentShiftStart, formatLocal, instantOfWallTime, parseBoundary, wallTimeAt } from "../src/handoff/zoned-time.ts";
+import { currentShiftStart, formatLocal, instantOfWallTime, parseBoundary, wallTimeAt } from "../src/documents/zoned-time.ts";
 
 const BERLIN = "Europe/Berlin";
 const wall = (year: number, month: number, day: number, hour = 0, minute = 0) => ({ year, month, day, hour, minute, second: 0 });

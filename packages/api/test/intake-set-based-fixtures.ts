@@ -1,7 +1,8 @@
 // What the tests of the intake's set-based path share: storefront orders, a feed per run, a chunk
 // taken by either path, and a site's outcome with its own ids replaced by what they stand for.
 import { inSite } from "@orderdeck/db";
-import { takeRows, type TakeCounts } from "../src/intake/take.ts";
+import type { TakeCounts } from "../src/intake/take-context.ts";
+import { takeRows } from "../src/intake/take.ts";
 import type { ApiHarness, SiteFixture } from "./harness.ts";
 
 export const people = {

@@ -5,7 +5,7 @@ import { inSite } from "@orderdeck/db";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { recordJobEvent } from "../src/jobs/events.ts";
-import { issueInvoice } from "../src/money/invoices.ts";
+import { issueInvoice } from "../src/invoices/service.ts";
 import { yearInTimeZone } from "../src/money/time.ts";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
 import { addJob, countRows } from "./money-helpers.ts";

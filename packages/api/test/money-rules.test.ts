@@ -6,7 +6,7 @@ import { randomUUID } from "node:crypto";
 import { DomainError, type SyncMutationEnvelope } from "@orderdeck/contracts";
 import { inSite } from "@orderdeck/db";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordPayment } from "../src/money/payments.ts";
+import { recordPayment } from "../src/payments/service.ts";
 import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
 import { addPickupJob, fingerprint } from "./pickup-helpers.ts";
 

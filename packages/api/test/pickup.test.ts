@@ -6,8 +6,8 @@ import { DomainError, PICKUP_CODE_ALPHABET, formatJobNumber, formatPickupCode, t
 import { inSite, type PrismaClient } from "@orderdeck/db";
 import { TRPCError } from "@trpc/server";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { recordPayment } from "../src/money/payments.ts";
-import { lookupPickup } from "../src/pickup/service.ts";
+import { recordPayment } from "../src/payments/service.ts";
+import { lookupPickup } from "../src/pickup/lookup.ts";
 import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
 import { addPickupJob, addStation, count, fingerprint, signInWithoutStation, unusedCode, type PickupJobOptions } from "./pickup-helpers.ts";
 

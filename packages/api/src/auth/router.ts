@@ -1,6 +1,6 @@
 import { PasswordAttempt, SignInEmail } from "@orderdeck/contracts";
 import { z } from "zod";
-import { authedProcedure, publicProcedure, router } from "../trpc.ts";
+import { publicProcedure, router, staffProcedure } from "../trpc.ts";
 import { login, logout, me } from "./service.ts";
 
 export const authRouter = router({
@@ -9,7 +9,7 @@ export const authRouter = router({
     .input(z.object({ email: SignInEmail, password: PasswordAttempt }))
     .mutation(({ ctx, input }) => login(ctx, input)),
 
-  logout: authedProcedure.meta({ role: "STAFF" }).mutation(({ ctx }) => logout(ctx)),
+  logout: staffProcedure.mutation(({ ctx }) => logout(ctx)),
 
-  me: authedProcedure.meta({ role: "STAFF" }).query(({ ctx }) => me(ctx)),
+  me: staffProcedure.query(({ ctx }) => me(ctx)),
 });

@@ -1,5 +1,5 @@
 import { Prisma, type TransactionClient } from "@orderdeck/db";
-import type { TaskName, TaskPayload } from "./tasks.ts";
+import type { TaskName, TaskPayload } from "./registry.ts";
 
 /**
  * Attempts graphile-worker makes of a job whose handler throws (an unexpected failure; expected

@@ -1,7 +1,7 @@
 import type { PrismaClient, TransactionClient } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
 import type { PoolClient } from "pg";
-import { z } from "zod";
+import type { z } from "zod";
 import type { IntakeEnvironment } from "../intake/sync-run.ts";
 import type { MailSender } from "../mail/transport.ts";
 import type { Metrics } from "../observability/metrics.ts";
@@ -84,6 +84,3 @@ export function defineTask<S extends z.ZodType>(definition: TaskDefinition<S>): 
 export class PermanentFailure extends Error {
   override name = "PermanentFailure";
 }
-
-/** What graphile-worker's cron puts in the payload of a scheduled job (and nothing of ours). */
-export const CronPayload = z.looseObject({ _cron: z.looseObject({ ts: z.string() }).optional() });

@@ -1,15 +1,15 @@
-// The one list of background tasks and their schedule. Adding a task: define it next to the
-// domain it serves (defineTask: payload schema + handler), then add one line to TASKS (and one to
-// CRONTAB if it runs on a schedule). enqueue() is typed by this list.
+// The worker's list of task bodies and their schedule. Adding a task: its payload in
+// registry.ts (which types enqueue()), its body next to the domain it serves (defineTask with that
+// payload), then one line in TASKS (and one in crontab() if it runs on a schedule).
 import { inSite, type TransactionClient } from "@orderdeck/db";
 import { withLogContext } from "@orderdeck/logging";
 import { parseCronItems, type CronItem, type JobHelpers, type ParsedCronItem, type Task, type TaskList } from "graphile-worker";
-import type { z } from "zod";
 import { handoffRemindersTask } from "../handoff/reminders.ts";
 import { DEFAULT_INTAKE_SCHEDULE, intakeSweepTask, intakeSyncTask, type IntakeSchedule } from "../intake/tasks.ts";
 import { sendMailTask } from "../mail/send-task.ts";
 import { retentionSiteTask, retentionSweepTask } from "../retention/tasks.ts";
 import { deliverWebhookTask } from "../webhooks/deliver-task.ts";
+import type { TASK_PAYLOADS, TaskName } from "./registry.ts";
 import { PermanentFailure, type TaskDefinition, type WorkerDependencies } from "./task.ts";
 
 export const TASKS = {
@@ -20,10 +20,7 @@ export const TASKS = {
   handoff_reminders: handoffRemindersTask,
   intake_sweep: intakeSweepTask,
   intake_sync: intakeSyncTask,
-} satisfies Record<string, TaskDefinition>;
-
-export type TaskName = keyof typeof TASKS;
-export type TaskPayload<N extends TaskName> = z.input<(typeof TASKS)[N]["payload"]>;
+} satisfies { [N in TaskName]: TaskDefinition<(typeof TASK_PAYLOADS)[N]> };
 
 /**
  * The schedule. Each item has a job key, so a slow run and the next tick never make two jobs,

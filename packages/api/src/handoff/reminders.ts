@@ -3,10 +3,11 @@
 // in which nothing happened to any job (the shop was closed) needs none. Each lead is mailed once
 // per shift, whatever how often this runs: the mail log's dedupe key is the shift and the lead.
 import { inSite } from "@orderdeck/db";
-import { CronPayload, defineTask, type WorkerDependencies } from "../background/task.ts";
+import { TASK_PAYLOADS } from "../background/registry.ts";
+import { defineTask, type WorkerDependencies } from "../background/task.ts";
 import { isMailAddress, queueMail } from "../mail/queue.ts";
 import { subjects } from "../mail/templates.ts";
-import { currentShiftStart, formatLocal, wallTimeAt } from "./zoned-time.ts";
+import { currentShiftStart, formatLocal, wallTimeAt } from "../documents/zoned-time.ts";
 
 const SHIFT_NAMES: Record<number, string> = { 6: "early", 14: "late", 22: "night" };
 
@@ -51,7 +52,7 @@ export async function remindSite(deps: WorkerDependencies, site: SiteToCheck, no
 
 /** Cron (every ten minutes): every site's last ended shift. One site's trouble does not stop the others. */
 export const handoffRemindersTask = defineTask({
-  payload: CronPayload,
+  payload: TASK_PAYLOADS.handoff_reminders,
   async run(_payload, deps) {
     const now = deps.now();
     const sites = await deps.prisma.site.findMany({ select: { id: true, name: true, timezone: true }, orderBy: { id: "asc" } });

@@ -1,12 +1,10 @@
 // The handoff on paper: A4, US Letter, or an 80 mm receipt roll; as HTML (the console prints it
 // through the system dialog) and as PDF. Both are drawn from one document model, so what the
 // HTML and the PDF say cannot drift apart.
-import { escapeHtml, FONT_NAME, printableText } from "../labels/font.ts";
-import { measureHeight, MM, renderPdf } from "../labels/pdf.ts";
-import type { HandoffView } from "./service.ts";
-import { formatLocal, formatLocalShort } from "./zoned-time.ts";
-
-export type Paper = "a4" | "letter" | "receipt80";
+import { escapeHtml, FONT_NAME, printableText } from "../documents/font.ts";
+import { measureHeight, MM, renderPdf } from "../documents/pdf.ts";
+import type { HandoffView, Paper } from "./view.ts";
+import { formatLocal, formatLocalShort } from "../documents/zoned-time.ts";
 
 interface Section {
   heading: string;

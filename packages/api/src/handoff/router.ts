@@ -1,6 +1,6 @@
 import { HandoffAcknowledgeInput, HandoffCreateInput, HandoffPeriodInput, HandoffStatus } from "@orderdeck/contracts";
 import { z } from "zod";
-import { authedProcedure, router } from "../trpc.ts";
+import { leadProcedure, router, staffProcedure } from "../trpc.ts";
 import { acknowledgeHandoff, createHandoff, getHandoff, handoffSummary, listHandoffs, printHandoff } from "./service.ts";
 
 // Boundaries are a date, a wall time at the site or an instant with its offset; the service
@@ -9,25 +9,21 @@ const ById = HandoffAcknowledgeInput;
 
 export const handoffRouter = router({
   /** Counts and lists for a period (default: since the last acknowledged handoff, or this shift). */
-  summary: authedProcedure
-    .meta({ role: "STAFF" })
+  summary: staffProcedure
     .input(HandoffPeriodInput.default({}))
     .query(({ ctx, input }) => handoffSummary({ prisma: ctx.prisma }, ctx.principal, input)),
 
   /** The outgoing lead freezes the summary with their notes. */
-  create: authedProcedure
-    .meta({ role: "LEAD" })
+  create: leadProcedure
     .input(HandoffCreateInput)
     .mutation(({ ctx, input }) => createHandoff({ prisma: ctx.prisma }, ctx.principal, input)),
 
   /** The incoming lead (not the author) takes the shift over. */
-  acknowledge: authedProcedure
-    .meta({ role: "LEAD" })
+  acknowledge: leadProcedure
     .input(ById)
     .mutation(({ ctx, input }) => acknowledgeHandoff({ prisma: ctx.prisma }, ctx.principal, input.id)),
 
-  list: authedProcedure
-    .meta({ role: "STAFF" })
+  list: staffProcedure
     .input(
       z
         .strictObject({
@@ -39,14 +35,12 @@ export const handoffRouter = router({
     )
     .query(({ ctx, input }) => listHandoffs({ prisma: ctx.prisma }, ctx.principal, input)),
 
-  get: authedProcedure
-    .meta({ role: "STAFF" })
+  get: staffProcedure
     .input(ById)
     .query(({ ctx, input }) => getHandoff({ prisma: ctx.prisma }, ctx.principal, input.id)),
 
   /** Printable HTML or a PDF, for A4, Letter or 80 mm receipt paper; marks the handoff printed. */
-  print: authedProcedure
-    .meta({ role: "STAFF" })
+  print: staffProcedure
     .input(
       z.strictObject({
         id: z.uuid(),

@@ -1,9 +1,10 @@
-import { DomainError, HandoffSummary, type HandoffStatus } from "@orderdeck/contracts";
+import { DomainError, type HandoffStatus, type HandoffSummary } from "@orderdeck/contracts";
 import { inSite, type Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
-import { renderHandoffHtml, renderHandoffPdf, type Paper } from "./render.ts";
+import { renderHandoffHtml, renderHandoffPdf } from "./render.ts";
 import { computeSummary, floorState, resolvePeriod, type FloorState, type PeriodInput } from "./summary.ts";
-import { formatLocal } from "./zoned-time.ts";
+import { handoffSelect, parseSnapshot, toHeader, toView, type HandoffHeader, type HandoffRow, type HandoffView, type Paper } from "./view.ts";
+import { formatLocal } from "../documents/zoned-time.ts";
 
 export interface HandoffDependencies {
   prisma: PrismaClient;
@@ -29,67 +30,6 @@ export async function handoffSummary(deps: HandoffDependencies, principal: Princ
     const period = await resolvePeriod(tx, principal.siteId, await siteTimeZone(tx, principal.siteId), input, now);
     return computeSummary(tx, principal.siteId, period, now, floor);
   });
-}
-
-const handoffSelect = {
-  id: true,
-  periodFrom: true,
-  periodTo: true,
-  notes: true,
-  snapshot: true,
-  status: true,
-  createdAt: true,
-  printedAt: true,
-  acknowledgedAt: true,
-  createdBy: { select: { id: true, name: true } },
-  acknowledgedBy: { select: { id: true, name: true } },
-} satisfies Prisma.HandoffSelect;
-
-type HandoffRow = Prisma.HandoffGetPayload<{ select: typeof handoffSelect }>;
-
-export interface HandoffHeader {
-  id: string;
-  periodFrom: string;
-  periodTo: string;
-  status: HandoffStatus;
-  notes: string | null;
-  createdAt: string;
-  createdBy: { id: string; name: string };
-  printedAt: string | null;
-  acknowledgedAt: string | null;
-  acknowledgedBy: { id: string; name: string } | null;
-  counts: HandoffSummary["counts"];
-}
-
-export interface HandoffView extends HandoffHeader {
-  summary: HandoffSummary;
-}
-
-function parseSnapshot(row: HandoffRow): HandoffSummary {
-  const parsed = HandoffSummary.safeParse(row.snapshot);
-  if (!parsed.success) throw new Error(`handoff ${row.id} has a snapshot this server cannot read: ${parsed.error.message}`);
-  return parsed.data;
-}
-
-function toView(row: HandoffRow): HandoffView {
-  const summary = parseSnapshot(row);
-  return { ...toHeader(row, summary), summary };
-}
-
-function toHeader(row: HandoffRow, summary: HandoffSummary): HandoffHeader {
-  return {
-    id: row.id,
-    periodFrom: row.periodFrom.toISOString(),
-    periodTo: row.periodTo.toISOString(),
-    status: row.status,
-    notes: row.notes,
-    createdAt: row.createdAt.toISOString(),
-    createdBy: row.createdBy,
-    printedAt: row.printedAt?.toISOString() ?? null,
-    acknowledgedAt: row.acknowledgedAt?.toISOString() ?? null,
-    acknowledgedBy: row.acknowledgedBy,
-    counts: summary.counts,
-  };
 }
 
 async function loadHandoff(tx: TransactionClient, siteId: string, id: string): Promise<HandoffRow> {

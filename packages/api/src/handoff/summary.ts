@@ -3,7 +3,7 @@
 // Everything is counted from stored UTC instants over the half-open period [from, to): two
 // adjacent periods never count a row twice or drop one, and the daylight-saving hour is simply
 // an hour more or less of instants. Only the boundaries are wall times, resolved in the site's
-// timezone (zoned-time.ts).
+// timezone (documents/zoned-time.ts).
 import {
   DomainError,
   HANDOFF_LIST_LIMIT,
@@ -19,7 +19,7 @@ import { Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db
 import { listExceptions } from "../exceptions/service.ts";
 import { forecastCapacity } from "../forecast/service.ts";
 import type { HandoffSummary } from "@orderdeck/contracts";
-import { currentShiftStart, formatLocal, parseBoundary } from "./zoned-time.ts";
+import { currentShiftStart, formatLocal, parseBoundary } from "../documents/zoned-time.ts";
 
 /** Jobs listed per category; counts are complete regardless. */
 export const LIST_LIMIT = HANDOFF_LIST_LIMIT;

@@ -1,6 +1,6 @@
-// The writes of mapping.ts's payment rule, shared by the per-row path (take.ts) and the set-based
-// one (take-bulk.ts), so that both leave the same payment rows and the same event bodies. Money's
-// own payment recording (money/payments.ts) issues a receipt with every payment; the intake does
+// The writes of mapping.ts's payment rule, shared by the per-row path (take-one.ts) and the set-based
+// one (take-batch.ts), so that both leave the same payment rows and the same event bodies. Money's
+// own payment recording (payments/service.ts) issues a receipt with every payment; the intake does
 // not: the handover issues it (pickup/receipt.ts), so a chunk of the feed never holds the site's
 // receipt counter while the counter hands jobs over.
 import { formatJobNumber, type JobStatus, type PaymentStatus } from "@orderdeck/contracts";

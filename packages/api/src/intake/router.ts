@@ -11,9 +11,9 @@ import {
 } from "@orderdeck/contracts";
 import { z } from "zod";
 import type { AuthedContext } from "../context.ts";
-import { authedProcedure, router } from "../trpc.ts";
+import { adminProcedure, leadProcedure, router } from "../trpc.ts";
 import { importJobsCsv } from "./csv.ts";
-import { listDeadLetters, resolveDeadLetter, retryDeadLetter } from "./dead-letters.ts";
+import { listDeadLetters, resolveDeadLetter, retryDeadLetter } from "./dead-letter-review.ts";
 import { createSource, deleteSource, listRuns, listSources, runNow, updateSource, type IntakeCall } from "./service.ts";
 
 export function intakeCall(ctx: AuthedContext): IntakeCall {
@@ -28,29 +28,26 @@ export function intakeCall(ctx: AuthedContext): IntakeCall {
 // ADMIN manages the feed sources (a credentialsRef names where the secret lives, never the
 // secret); LEAD runs them, reads their history and deals with what they could not take in,
 // and imports CSV. The CSV export (any signed-in user) is an HTTP route: see apps/server.
-const admin = authedProcedure.meta({ role: "ADMIN" });
-const lead = authedProcedure.meta({ role: "LEAD" });
-
 export const intakeRouter = router({
   sources: router({
-    list: lead.query(({ ctx }) => listSources(ctx.prisma, ctx.principal.siteId)),
-    create: admin.input(IntakeSourceCreateInput).mutation(({ ctx, input }) => createSource(intakeCall(ctx), input)),
-    update: admin.input(IntakeSourceUpdateInput).mutation(({ ctx, input }) => updateSource(intakeCall(ctx), input)),
-    delete: admin.input(z.strictObject({ id: Uuid })).mutation(({ ctx, input }) => deleteSource(intakeCall(ctx), input.id)),
+    list: leadProcedure.query(({ ctx }) => listSources(ctx.prisma, ctx.principal.siteId)),
+    create: adminProcedure.input(IntakeSourceCreateInput).mutation(({ ctx, input }) => createSource(intakeCall(ctx), input)),
+    update: adminProcedure.input(IntakeSourceUpdateInput).mutation(({ ctx, input }) => updateSource(intakeCall(ctx), input)),
+    delete: adminProcedure.input(z.strictObject({ id: Uuid })).mutation(({ ctx, input }) => deleteSource(intakeCall(ctx), input.id)),
   }),
 
   /** Syncs a source now, in this request (the worker's schedule syncs it every minute). */
-  runNow: lead.input(IntakeRunNowInput).mutation(({ ctx, input }) => runNow(intakeCall(ctx), input)),
+  runNow: leadProcedure.input(IntakeRunNowInput).mutation(({ ctx, input }) => runNow(intakeCall(ctx), input)),
 
-  runs: lead.input(IntakeRunsListInput).query(({ ctx, input }) => listRuns(ctx.prisma, ctx.principal.siteId, input)),
+  runs: leadProcedure.input(IntakeRunsListInput).query(({ ctx, input }) => listRuns(ctx.prisma, ctx.principal.siteId, input)),
 
   deadLetters: router({
-    list: lead.input(DeadLetterListInput).query(({ ctx, input }) => listDeadLetters(ctx.prisma, ctx.principal.siteId, input)),
-    retry: lead.input(DeadLetterRef).mutation(({ ctx, input }) => retryDeadLetter(intakeCall(ctx), input.id)),
-    resolve: lead.input(DeadLetterResolveInput).mutation(({ ctx, input }) => resolveDeadLetter(intakeCall(ctx), input)),
+    list: leadProcedure.input(DeadLetterListInput).query(({ ctx, input }) => listDeadLetters(ctx.prisma, ctx.principal.siteId, input)),
+    retry: leadProcedure.input(DeadLetterRef).mutation(({ ctx, input }) => retryDeadLetter(intakeCall(ctx), input.id)),
+    resolve: leadProcedure.input(DeadLetterResolveInput).mutation(({ ctx, input }) => resolveDeadLetter(intakeCall(ctx), input)),
   }),
 
-  importCsv: lead
+  importCsv: leadProcedure
     .input(CsvImportInput)
     .mutation(({ ctx, input }) =>
       importJobsCsv({ prisma: ctx.prisma, principal: ctx.principal, requestId: ctx.requestId, ip: ctx.ip }, input),

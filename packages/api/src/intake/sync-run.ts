@@ -13,7 +13,9 @@ import {
   type FeedPage,
   type FeedSettings,
 } from "./storefront-feed.ts";
-import { addCounts, emptyCounts, parseRow, takeParsedRows, type ParsedRow, type TakeCounts } from "./take.ts";
+import { addCounts, emptyCounts, type TakeCounts } from "./take-context.ts";
+import { parseRow, type ParsedRow } from "./take-parse.ts";
+import { takeParsedRows } from "./take.ts";
 
 /*
  * One sync run of one source:

@@ -1,7 +1,7 @@
 import { inSite, type PrismaClient } from "@orderdeck/db";
-import { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
-import { CronPayload, defineTask } from "../background/task.ts";
+import { TASK_PAYLOADS } from "../background/registry.ts";
+import { defineTask } from "../background/task.ts";
 import { runFullReconciliation, runIncrementalSync } from "./sync-run.ts";
 
 /*
@@ -14,8 +14,6 @@ import { runFullReconciliation, runIncrementalSync } from "./sync-run.ts";
  * The job key keeps one queued run per source and mode; the source's advisory lock keeps one
  * running, also against a lead's "sync now" (intake.runNow, which runs in its request).
  */
-
-export const IntakeMode = z.enum(["incremental", "full"]);
 
 export interface IntakeSchedule {
   /** crontab line fields for incremental runs. */
@@ -41,7 +39,7 @@ export async function enabledSources(prisma: PrismaClient): Promise<Array<{ site
 
 /** Cron: one intake_sync job per enabled source of every site, each acting for its own site. */
 export const intakeSweepTask = defineTask({
-  payload: CronPayload.extend({ mode: IntakeMode }),
+  payload: TASK_PAYLOADS.intake_sweep,
   async run({ mode }, deps) {
     const sources = await enabledSources(deps.prisma);
     for (const source of sources) {
@@ -55,7 +53,7 @@ export const intakeSweepTask = defineTask({
 });
 
 export const intakeSyncTask = defineTask({
-  payload: z.object({ siteId: z.uuid(), sourceId: z.uuid(), mode: IntakeMode }),
+  payload: TASK_PAYLOADS.intake_sync,
   async run({ siteId, sourceId, mode }, deps, job) {
     const intake = {
       prisma: deps.prisma,

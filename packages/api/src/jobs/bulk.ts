@@ -3,7 +3,9 @@ import { inSite, type TransactionClient } from "@orderdeck/db";
 import type { z } from "zod";
 import { databaseRefusal } from "../database-refusals.ts";
 import { actorOf, type Actor } from "./events.ts";
-import { archiveInTx, assignInTx, transitionInTx, type JobServiceCall } from "./service.ts";
+import type { JobServiceCall } from "./call.ts";
+import { archiveInTx, transitionInTx } from "./lifecycle.ts";
+import { assignInTx } from "./service.ts";
 
 /** Issues an invoice for one job and mails it, inside the given transaction (money's sendInvoice). */
 export type InvoiceSender = (

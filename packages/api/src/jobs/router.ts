@@ -10,20 +10,13 @@ import {
 } from "@orderdeck/contracts";
 import { z } from "zod";
 import type { AuthedContext } from "../context.ts";
-import { sendInvoice } from "../money/send-invoice.ts";
-import { authedProcedure, router } from "../trpc.ts";
+import { sendInvoice } from "../invoices/send.ts";
+import { leadProcedure, router, staffProcedure } from "../trpc.ts";
 import { bulkJobs } from "./bulk.ts";
+import type { JobServiceCall } from "./call.ts";
+import { archiveJob, reorderJob, restoreJob, transitionJob } from "./lifecycle.ts";
 import { listJobs } from "./list.ts";
-import {
-  archiveJob,
-  createJob,
-  getJob,
-  reorderJob,
-  restoreJob,
-  transitionJob,
-  updateJob,
-  type JobServiceCall,
-} from "./service.ts";
+import { createJob, getJob, updateJob } from "./service.ts";
 
 export function jobCall(ctx: AuthedContext): JobServiceCall {
   return { prisma: ctx.prisma, principal: ctx.principal, requestId: ctx.requestId };
@@ -32,48 +25,39 @@ export function jobCall(ctx: AuthedContext): JobServiceCall {
 // STAFF runs the floor (read, create, edit, move along the machine, archive closed work);
 // LEAD also decides the order of the queue and edits many jobs at once.
 export const jobsRouter = router({
-  list: authedProcedure
-    .meta({ role: "STAFF" })
+  list: staffProcedure
     .input(JobListInput)
     .query(({ ctx, input }) => listJobs(ctx.prisma, ctx.principal.siteId, input)),
 
-  get: authedProcedure
-    .meta({ role: "STAFF" })
+  get: staffProcedure
     .input(z.strictObject({ id: Uuid }))
     .query(({ ctx, input }) => getJob(jobCall(ctx), input.id)),
 
-  create: authedProcedure
-    .meta({ role: "STAFF" })
+  create: staffProcedure
     .input(JobCreateInput)
     .mutation(({ ctx, input }) => createJob(jobCall(ctx), input)),
 
-  update: authedProcedure
-    .meta({ role: "STAFF" })
+  update: staffProcedure
     .input(JobUpdateInput)
     .mutation(({ ctx, input }) => updateJob(jobCall(ctx), input)),
 
-  transition: authedProcedure
-    .meta({ role: "STAFF" })
+  transition: staffProcedure
     .input(JobTransitionInput)
     .mutation(({ ctx, input }) => transitionJob(jobCall(ctx), input)),
 
-  archive: authedProcedure
-    .meta({ role: "STAFF" })
+  archive: staffProcedure
     .input(JobVersionedRef)
     .mutation(({ ctx, input }) => archiveJob(jobCall(ctx), input)),
 
-  restore: authedProcedure
-    .meta({ role: "STAFF" })
+  restore: staffProcedure
     .input(JobVersionedRef)
     .mutation(({ ctx, input }) => restoreJob(jobCall(ctx), input)),
 
-  reorder: authedProcedure
-    .meta({ role: "LEAD" })
+  reorder: leadProcedure
     .input(JobReorderInput)
     .mutation(({ ctx, input }) => reorderJob(jobCall(ctx), input)),
 
-  bulk: authedProcedure
-    .meta({ role: "LEAD" })
+  bulk: leadProcedure
     .input(JobBulkInput)
     .mutation(({ ctx, input }) =>
       bulkJobs(jobCall(ctx), input, {

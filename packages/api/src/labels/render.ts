@@ -8,8 +8,9 @@
 // gives back what pickup.confirm expects; the dash appears only in the human-readable text.
 import bwipjs from "bwip-js/node";
 import { PNG } from "pngjs";
-import { labelFontId, escapeHtml, wrapText, FONT_NAME } from "./font.ts";
-import { MM, renderPdf } from "./pdf.ts";
+import { labelFontId, escapeHtml, wrapText, FONT_NAME } from "../documents/font.ts";
+import { BARCODE_DPI, pngSize, renderBarcodes } from "../documents/barcodes.ts";
+import { MM, renderPdf } from "../documents/pdf.ts";
 
 export interface LabelContent {
   shopName: string;
@@ -27,52 +28,13 @@ export interface LabelContent {
 
 export const LABEL_WIDTH_MM = 62;
 export const LABEL_HEIGHT_MM = 100;
-export const LABEL_DPI = 300;
+// The label is printed at the barcodes' resolution, so they paste in 1:1.
+const LABEL_DPI = BARCODE_DPI;
 
 const PX_PER_MM = LABEL_DPI / 25.4;
 const WIDTH_PX = Math.round(LABEL_WIDTH_MM * PX_PER_MM);
 const HEIGHT_PX = Math.round(LABEL_HEIGHT_MM * PX_PER_MM);
 const MARGIN_PX = Math.round(3 * PX_PER_MM);
-
-// Code 128 at 4 px (0.34 mm) a module with the 10-module quiet zone either side fits 62 mm with
-// room to spare and stays well above the 0.25 mm hand scanners resolve.
-const CODE128_SCALE = 4;
-const CODE128_HEIGHT_MM = 13;
-// bwip-js draws a QR module as two points: 6 gives 12 px (1 mm) modules, a 21 mm symbol that
-// phone cameras and imagers read from arm's length.
-const QR_SCALE = 6;
-
-export interface Barcodes {
-  code128: Buffer;
-  qr: Buffer;
-}
-
-/** The two barcodes as PNGs (black on white, quiet zones included). */
-export async function renderBarcodes(code: string): Promise<Barcodes> {
-  const [code128, qr] = await Promise.all([
-    bwipjs.toBuffer({
-      bcid: "code128",
-      text: code,
-      scale: CODE128_SCALE,
-      // bwip-js takes the bar height in millimetres at 72 dpi; times the scale it is about 13 mm at 300 dpi.
-      height: CODE128_HEIGHT_MM,
-      includetext: false,
-      paddingwidth: 10,
-      paddingheight: 2,
-      backgroundcolor: "FFFFFF",
-    }),
-    bwipjs.toBuffer({
-      bcid: "qrcode",
-      text: code,
-      scale: QR_SCALE,
-      // Error correction stays at BWIPP's default, M (15 %): version 1 still holds ten symbols.
-      paddingwidth: 8,
-      paddingheight: 8,
-      backgroundcolor: "FFFFFF",
-    }),
-  ]);
-  return { code128, qr };
-}
 
 // ---- PNG ---------------------------------------------------------------------------------------
 
@@ -145,11 +107,6 @@ class Canvas {
     // Greyscale: a third of the bytes, and what thermal label printers take anyway.
     return PNG.sync.write(this.png, { colorType: 0 });
   }
-}
-
-export function pngSize(buffer: Buffer): { width: number; height: number } {
-  // Width and height are the first two fields of the IHDR chunk, right after the 8-byte signature.
-  return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };
 }
 
 /** Characters per line that fit the label at `sizePx` (the font is monospaced). */

@@ -1,11 +1,10 @@
 import { JobLabelInput } from "@orderdeck/contracts";
-import { authedProcedure, router } from "../trpc.ts";
+import { router, staffProcedure } from "../trpc.ts";
 import { renderJobLabel } from "./service.ts";
 
 export const labelsRouter = router({
   /** A job's label (number, customer, title, due, pickup code as Code 128 + QR) as PNG, HTML or PDF. */
-  job: authedProcedure
-    .meta({ role: "STAFF" })
+  job: staffProcedure
     .input(JobLabelInput)
     .query(({ ctx, input }) => renderJobLabel(ctx.prisma, ctx.principal.siteId, input)),
 });

@@ -1,7 +1,7 @@
 import { DomainError, formatJobNumber, formatPickupCode, type JobLabel, type LabelFormat } from "@orderdeck/contracts";
 import { inSite, type PrismaClient } from "@orderdeck/db";
-import { formatLocal } from "../handoff/zoned-time.ts";
-import { printableText } from "./font.ts";
+import { formatLocal } from "../documents/zoned-time.ts";
+import { printableText } from "../documents/font.ts";
 import { LABEL_HEIGHT_MM, LABEL_WIDTH_MM, renderLabelHtml, renderLabelPdf, renderLabelPng, type LabelContent } from "./render.ts";
 
 export type { JobLabel, LabelFormat };

@@ -1,6 +1,6 @@
 import { DeliveryStatus, MailKind, RecordId } from "@orderdeck/contracts";
 import { z } from "zod";
-import { authedProcedure, router } from "../trpc.ts";
+import { leadProcedure, router } from "../trpc.ts";
 import { mailLog } from "./log.ts";
 
 const MailLogInput = z.strictObject({
@@ -12,8 +12,7 @@ const MailLogInput = z.strictObject({
 });
 
 export const mailRouter = router({
-  log: authedProcedure
-    .meta({ role: "LEAD" })
+  log: leadProcedure
     .input(MailLogInput)
     .query(({ ctx, input }) => mailLog(ctx, input)),
 });

@@ -1,17 +1,18 @@
 import { inSite, type MailLog, type TransactionClient } from "@orderdeck/db";
-import { z } from "zod";
+import type { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
+import { TASK_PAYLOADS } from "../background/registry.ts";
 import { PermanentFailure, defineTask, type WorkerDependencies } from "../background/task.ts";
-import { invoicePdf } from "../money/invoices.ts";
+import { invoicePdf } from "../invoices/service.ts";
 import { formatMoney } from "../money/format.ts";
-import { receiptPdf } from "../money/receipts.ts";
+import { receiptPdf } from "../receipts/service.ts";
 import type { MoneyCaller } from "../money/common.ts";
 import { sendJobKey } from "./queue.ts";
 import { handoffReminderText, invoiceText, readyForPickupText, receiptText, type JobFacts } from "./templates.ts";
 import { describeMailFailure, type MailAttachment, type MailFailure } from "./transport.ts";
 
-const SendMailPayload = z.object({ siteId: z.uuid(), mailLogId: z.uuid() });
+const SendMailPayload = TASK_PAYLOADS.send_mail;
 type SendMailPayload = z.output<typeof SendMailPayload>;
 
 interface Composed {

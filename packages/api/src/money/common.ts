@@ -1,6 +1,7 @@
 import { DomainError, formatJobNumber, type CounterKind } from "@orderdeck/contracts";
 import type { Prisma, PrismaClient, TransactionClient } from "@orderdeck/db";
-import type { Actor } from "../jobs/events.ts";
+import type { AuthedContext } from "../context.ts";
+import { actorOf, type Actor } from "../jobs/events.ts";
 import { yearInTimeZone } from "./time.ts";
 
 /** Who is asking, as the routers pass it on: every service call acts for one site. */
@@ -9,6 +10,11 @@ export interface MoneyCaller {
   siteId: string;
   actor: Actor;
   requestId: string;
+}
+
+/** The caller of a money procedure (invoices, payments, receipts), as its router passes it on. */
+export function moneyCaller(ctx: AuthedContext): MoneyCaller {
+  return { prisma: ctx.prisma, siteId: ctx.principal.siteId, actor: actorOf(ctx.principal), requestId: ctx.requestId };
 }
 
 const moneyJobSelect = {

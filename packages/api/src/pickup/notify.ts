@@ -2,7 +2,7 @@ import type { Fulfilment, JobStatus, PaymentStatus } from "@orderdeck/contracts"
 import type { TransactionClient } from "@orderdeck/db";
 import { isMailAddress, queueMail } from "../mail/queue.ts";
 import { subjects } from "../mail/templates.ts";
-import type { ReceiptView } from "../money/receipts.ts";
+import type { ReceiptView } from "../receipts/service.ts";
 import { emitWebhookEvents, webhookJob } from "../webhooks/events.ts";
 
 export interface Handover {

@@ -11,7 +11,7 @@ import { formatReceiptNumber } from "@orderdeck/contracts";
 import type { TransactionClient } from "@orderdeck/db";
 import { randomUUID } from "node:crypto";
 import { takeDocumentNumber, type SiteForDocuments } from "../money/common.ts";
-import { issueReceipt, receiptRowSelect, toReceiptView, type ReceiptView } from "../money/receipts.ts";
+import { issueReceipt, receiptRowSelect, toReceiptView, type ReceiptView } from "../receipts/service.ts";
 
 export interface PickupReceiptInput {
   siteId: string;

@@ -1,28 +1,29 @@
 import { z } from "zod";
 import { spendScanBudget } from "../rate-limits/limits.ts";
-import { authedProcedure, router } from "../trpc.ts";
-import { confirmPickup, lookupPickup } from "./service.ts";
+import { router, staffProcedure, stationProcedure } from "../trpc.ts";
+import { confirmPickup } from "./confirm.ts";
+import { lookupPickup } from "./lookup.ts";
 
 // Codes are 10 symbols; scanners and people add dashes and spaces. Anything longer is not a code
 // but is still a scan to record, up to a bound that keeps junk out of the audit table.
 const ScannedCode = z.string().max(64);
 
 /** Scans are rate-limited per account and per address, so pickup codes cannot be enumerated. */
-const scanProcedure = authedProcedure.use(async ({ ctx, next }) => {
-  await spendScanBudget(ctx, ctx.principal.userId, ctx.ip);
-  return next();
-});
+function scanning(procedure: typeof staffProcedure | typeof stationProcedure) {
+  return procedure.use(async ({ ctx, next }) => {
+    await spendScanBudget(ctx, ctx.principal.userId, ctx.ip);
+    return next();
+  });
+}
 
 export const pickupRouter = router({
   /** The job behind a scanned code: customer, status, payment and whether it can be handed over now. */
-  lookup: scanProcedure
-    .meta({ role: "STAFF" })
+  lookup: scanning(staffProcedure)
     .input(z.strictObject({ code: ScannedCode }))
     .query(({ ctx, input }) => lookupPickup({ prisma: ctx.prisma }, ctx.principal, input.code)),
 
   /** Hands the job over (READY_FOR_PICKUP and paid or waived → PICKED_UP), or answers why not. */
-  confirm: scanProcedure
-    .meta({ role: "STAFF", station: true })
+  confirm: scanning(stationProcedure)
     .input(
       z.strictObject({
         code: ScannedCode,

@@ -1,7 +1,7 @@
 import { inSite } from "@orderdeck/db";
-import { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
-import { CronPayload, defineTask } from "../background/task.ts";
+import { TASK_PAYLOADS } from "../background/registry.ts";
+import { defineTask } from "../background/task.ts";
 import { applyRetention, pruneUnsitedAudit } from "./service.ts";
 
 // One retention run per site at a time, across every worker: the job key keeps a second one from
@@ -12,7 +12,7 @@ const RETENTION_LOCK_PREFIX = "orderdeck:retention:";
 
 /** Cron (hourly): one retention job per site, each acting for its site only. */
 export const retentionSweepTask = defineTask({
-  payload: CronPayload,
+  payload: TASK_PAYLOADS.retention_sweep,
   async run(_payload, deps) {
     // Listing the sites is the one cross-site read; everything after acts for one site.
     const sites = await deps.prisma.site.findMany({ select: { id: true }, orderBy: { id: "asc" } });
@@ -25,7 +25,7 @@ export const retentionSweepTask = defineTask({
 });
 
 export const retentionSiteTask = defineTask({
-  payload: z.object({ siteId: z.uuid() }),
+  payload: TASK_PAYLOADS.retention_site,
   async run({ siteId }, deps, job) {
     await job.withPgClient(async (client) => {
       const key = `${RETENTION_LOCK_PREFIX}${siteId}`;

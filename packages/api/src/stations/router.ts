@@ -1,6 +1,6 @@
 import { ConsoleInstallationKey, StationEnrollmentInput, StationRef } from "@orderdeck/contracts";
 import { z } from "zod";
-import { authedProcedure, publicProcedure, router } from "../trpc.ts";
+import { adminProcedure, publicProcedure, router } from "../trpc.ts";
 import { normalizeEnrollmentCode } from "./enrollment-code.ts";
 import { createEnrollment, enroll, list, revoke } from "./service.ts";
 
@@ -12,8 +12,7 @@ const EnrollmentCode = z
 
 export const stationsRouter = router({
   /** A one-time code for a new console, valid 24 hours; the code is in this answer only. */
-  createEnrollment: authedProcedure
-    .meta({ role: "ADMIN" })
+  createEnrollment: adminProcedure
     .input(StationEnrollmentInput)
     .mutation(({ ctx, input }) => createEnrollment(ctx, input)),
 
@@ -25,10 +24,9 @@ export const stationsRouter = router({
     .input(z.object({ code: EnrollmentCode, installationKey: ConsoleInstallationKey.optional() }))
     .mutation(({ ctx, input }) => enroll(ctx, input)),
 
-  revoke: authedProcedure
-    .meta({ role: "ADMIN" })
+  revoke: adminProcedure
     .input(StationRef)
     .mutation(({ ctx, input }) => revoke(ctx, input)),
 
-  list: authedProcedure.meta({ role: "ADMIN" }).query(({ ctx }) => list(ctx)),
+  list: adminProcedure.query(({ ctx }) => list(ctx)),
 });

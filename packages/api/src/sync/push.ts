@@ -29,11 +29,13 @@ import { databaseRefusal } from "../database-refusals.ts";
 import { acknowledgeHandoffInTx, createHandoffInTx } from "../handoff/service.ts";
 import { floorState, type FloorState } from "../handoff/summary.ts";
 import { actorOf } from "../jobs/events.ts";
-import { transitionInTx, updateInTx, type JobServiceCall } from "../jobs/service.ts";
-import { recordPayment, waivePayment } from "../money/payments.ts";
+import type { JobServiceCall } from "../jobs/call.ts";
+import { transitionInTx } from "../jobs/lifecycle.ts";
+import { updateInTx } from "../jobs/service.ts";
+import { recordPayment, waivePayment } from "../payments/service.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { isOfflineConflict, scanOutcomeFor } from "../pickup/scan-outcome.ts";
-import { decideScanInTx, recordScan } from "../pickup/service.ts";
+import { decideScanInTx, recordScan } from "../pickup/confirm.ts";
 import { spendScanBudget, type RateLimits } from "../rate-limits/limits.ts";
 import { currentHandoff, currentJob } from "./rows.ts";
 

@@ -1,5 +1,5 @@
 import { SyncPullInput, SyncPushInput } from "@orderdeck/contracts";
-import { authedProcedure, router } from "../trpc.ts";
+import { router, stationProcedure } from "../trpc.ts";
 import { pullPage } from "./pull.ts";
 import { pushMutations } from "./push.ts";
 import { defaultSyncStreams, guardedSitePokes } from "./streams.ts";
@@ -8,14 +8,12 @@ import { defaultSyncStreams, guardedSitePokes } from "./streams.ts";
 // mutation ids are unique to.
 export const syncRouter = router({
   /** One page of the site's rows changed since the cursor (none: the full snapshot, page by page). */
-  pull: authedProcedure
-    .meta({ role: "STAFF", station: true })
+  pull: stationProcedure
     .input(SyncPullInput)
     .query(({ ctx, input }) => pullPage({ prisma: ctx.prisma, siteId: ctx.principal.siteId }, input)),
 
   /** The outbox, in order: each mutation applied at most once, answered applied / rejected / conflict. */
-  push: authedProcedure
-    .meta({ role: "STAFF", station: true })
+  push: stationProcedure
     .input(SyncPushInput)
     .mutation(({ ctx, input }) =>
       pushMutations(
@@ -36,8 +34,7 @@ export const syncRouter = router({
    * Server-sent events: a poke whenever the site's rows change ("pull now"), plus keep-alive pings;
    * closed once the session no longer stands, and capped per session (streams.ts).
    */
-  events: authedProcedure
-    .meta({ role: "STAFF", station: true })
+  events: stationProcedure
     .subscription(({ ctx, signal }) =>
       guardedSitePokes(
         {

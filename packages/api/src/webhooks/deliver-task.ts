@@ -1,16 +1,17 @@
 import http from "node:http";
 import https from "node:https";
 import { inSite, type TransactionClient } from "@orderdeck/db";
-import { z } from "zod";
+import type { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
+import { TASK_PAYLOADS } from "../background/registry.ts";
 import { defineTask, type WorkerDependencies } from "../background/task.ts";
 import { publicOnlyLookup, redactedUrl, refusedCredentials, refusedLiteral } from "../outbound/destination.ts";
 import { deliveryJobKey } from "./events.ts";
 import { SealedSecretUnreadable, openSecret } from "./sealed-secret.ts";
 import { DELIVERY_HEADER, EVENT_HEADER, SIGNATURE_HEADER, TIMESTAMP_HEADER, signPayload } from "./signature.ts";
 
-const DeliverPayload = z.object({ siteId: z.uuid(), deliveryId: z.uuid() });
+const DeliverPayload = TASK_PAYLOADS.deliver_webhook;
 type DeliverPayload = z.output<typeof DeliverPayload>;
 
 type Outcome = { ok: true; status: number } | { ok: false; status: number | null; error: string };

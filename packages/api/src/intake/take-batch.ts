@@ -1,39 +1,125 @@
-import type { PaymentStatus } from "@orderdeck/contracts";
+import { generatePickupCode, type PaymentStatus } from "@orderdeck/contracts";
+import { randomUUID } from "node:crypto";
 import type { TransactionClient } from "@orderdeck/db";
-import type { JobFields } from "./mapping.ts";
+import { appendPositions } from "../jobs/queue.ts";
+import { snapshotOf, type JobFields } from "./mapping.ts";
+import { insertFeedPayments } from "./payment.ts";
+import type { TakeContext } from "./take-context.ts";
+import type { ParsedRow } from "./take-parse.ts";
+import type { ChunkState, CustomerRow } from "./take-state.ts";
 
 /*
- * The set-based writes of take.ts: one statement for many rows of a chunk, in the shapes the
- * per-row path writes them one by one (same columns, same event bodies). The database's own
+ * Taking many orders at once: the common cases (a new order, one whose content the intake already
+ * has) written for many rows of a chunk in one statement each, in the shapes the per-row path
+ * (take-one.ts) writes them one by one (same columns, same event bodies). The database's own
  * bookkeeping stays with its triggers: job numbers (next_counter, taken row by row in the order
  * the rows are inserted), version, change_seq / change_xid stamps and the site's change pokes.
  */
 
-export interface TakeScope {
-  siteId: string;
-  sourceId: string;
-  runId: string | null;
-  requestId: string | null;
-  now: Date;
+/**
+ * What a row the set-based path takes does: `insert` a new job, or nothing but closing the row's
+ * open INVALID letter (`close`: the same content again, or an order cancelled before the shop saw it).
+ */
+export type BatchKind = "insert" | "close";
+
+export interface BatchRow {
+  row: ParsedRow & { ok: true };
+  kind: BatchKind;
 }
 
-/** Closes the open INVALID letters of these rows (RETRIED): they are taken in now. */
-export async function closeInvalidLetters(tx: TransactionClient, scope: TakeScope, externalIds: string[]): Promise<void> {
-  if (externalIds.length === 0) return;
-  await tx.$executeRaw`
-    UPDATE intake_dead_letters SET status = 'RETRIED', resolved_at = ${scope.now}, updated_at = ${new Date()}
-     WHERE site_id = ${scope.siteId}::uuid AND source_id = ${scope.sourceId}::uuid AND status = 'OPEN' AND kind = 'INVALID'
-       AND external_id = ANY(${externalIds}::text[])`;
+/**
+ * The common cases, decided from the state alone: a new order, or one whose content the intake
+ * already has. Everything else (a changed order, another source's job, a retry) is the per-row path's.
+ */
+export function batchKindOf(ctx: TakeContext, state: ChunkState, row: ParsedRow & { ok: true }): BatchKind | "older" | null {
+  if (ctx.retry) return null;
+  const known = state.jobs.get(row.order.externalId);
+  if (!known) return row.order.cancelled ? "close" : "insert";
+  if (known.recordSourceId !== ctx.sourceId || !known.hasSnapshot) return null;
+  if (known.sourceUpdatedAt && row.order.updatedAt.getTime() < known.sourceUpdatedAt.getTime()) return "older";
+  return row.hash === known.payloadHash ? "close" : null;
 }
 
-export interface NewCustomer {
+/** The new jobs of a batch: their customers, then jobs, intake records, `created` events and storefront payments, a statement each. */
+export async function insertBatch(tx: TransactionClient, ctx: TakeContext, state: ChunkState, rows: BatchRow[]): Promise<void> {
+  await state.loadCustomers(rows.map((r) => r.row.order.customer.email));
+  const created = new Map<string, NewCustomer>();
+  const changed = new Map<string, Omit<NewCustomer, "email">>();
+  // The customers as the per-row path would leave them, row after row.
+  for (const { row } of rows) {
+    const { email, name, phone } = row.order.customer;
+    const known = state.customers.get(email);
+    if (!known) {
+      const customer = { id: randomUUID(), email, name, phone };
+      state.customers.set(email, customer);
+      created.set(email, customer);
+    } else if (known.name !== name || known.phone !== phone) {
+      const next = { ...known, name, phone };
+      state.customers.set(email, next);
+      if (created.has(email)) created.set(email, next);
+      else changed.set(email, { id: next.id, name, phone });
+    }
+  }
+  const missing = rows.length - state.positions.length;
+  if (missing > 0) state.positions.push(...(await appendPositions(tx, ctx.siteId, missing)));
+  const jobs: NewFeedJob[] = rows.map(({ row }) => {
+    const { order } = row;
+    return {
+      id: randomUUID(),
+      externalId: order.externalId,
+      customerId: (state.customers.get(order.customer.email) as CustomerRow).id,
+      queuePosition: state.positions.shift() ?? null,
+      pickupCode: generatePickupCode(),
+      fields: order.fields,
+      paymentStatus: order.payment?.status === "PAID" ? "PAID" : "UNPAID",
+      recordId: randomUUID(),
+      payloadHash: row.hash,
+      sourceUpdatedAt: order.updatedAt,
+      snapshot: JSON.stringify(snapshotOf(order)),
+    };
+  });
+  await insertCustomers(tx, ctx, [...created.values()]);
+  await updateCustomers(tx, ctx, [...changed.values()]);
+  const numbers = await insertFeedJobs(tx, ctx, jobs);
+  await insertFeedPayments(
+    tx,
+    ctx,
+    rows.flatMap(({ row }, i) => (row.order.payment?.status === "PAID" ? [{ id: randomUUID(), jobId: (jobs[i] as NewFeedJob).id, payment: row.order.payment }] : [])),
+  );
+  jobs.forEach((job, i) => {
+    const number = numbers.get(job.externalId);
+    if (number === undefined) throw new Error(`the insert of ${job.externalId} returned no job number`);
+    state.locked.add(job.id);
+    state.jobs.set(job.externalId, {
+      id: job.id,
+      number,
+      recordId: job.recordId,
+      recordSourceId: ctx.sourceId,
+      payloadHash: job.payloadHash,
+      sourceUpdatedAt: job.sourceUpdatedAt,
+      hasSnapshot: true,
+      detail: {
+        status: "QUEUED",
+        archived: false,
+        paymentStatus: job.paymentStatus,
+        fields: job.fields,
+        customerId: job.customerId,
+        snapshot: snapshotOf((rows[i] as BatchRow).row.order),
+      },
+    });
+  });
+}
+
+// The set-based statements, one for many rows each.
+
+interface NewCustomer {
   id: string;
   name: string;
   email: string;
   phone: string | null;
 }
 
-export async function insertCustomers(tx: TransactionClient, scope: TakeScope, customers: NewCustomer[]): Promise<void> {
+async function insertCustomers(tx: TransactionClient, scope: TakeContext, customers: NewCustomer[]): Promise<void> {
   if (customers.length === 0) return;
   await tx.$executeRaw`
     INSERT INTO customers (id, site_id, name, email, phone)
@@ -43,7 +129,7 @@ export async function insertCustomers(tx: TransactionClient, scope: TakeScope, c
 }
 
 /** New contact details for existing customers (they follow the newest order with the address). */
-export async function updateCustomers(tx: TransactionClient, scope: TakeScope, customers: Array<Omit<NewCustomer, "email">>): Promise<void> {
+async function updateCustomers(tx: TransactionClient, scope: TakeContext, customers: Array<Omit<NewCustomer, "email">>): Promise<void> {
   if (customers.length === 0) return;
   await tx.$executeRaw`
     UPDATE customers c SET name = u.name, phone = u.phone, updated_at = ${new Date()}
@@ -52,7 +138,7 @@ export async function updateCustomers(tx: TransactionClient, scope: TakeScope, c
      WHERE c.id = u.id AND c.site_id = ${scope.siteId}::uuid`;
 }
 
-export interface NewFeedJob {
+interface NewFeedJob {
   id: string;
   externalId: string;
   customerId: string;
@@ -72,7 +158,7 @@ export interface NewFeedJob {
  * Inserts the jobs (in this order, so their numbers follow it), their intake records and their
  * `created` events; returns each job's number by external id.
  */
-export async function insertFeedJobs(tx: TransactionClient, scope: TakeScope, jobs: NewFeedJob[]): Promise<Map<string, number>> {
+async function insertFeedJobs(tx: TransactionClient, scope: TakeContext, jobs: NewFeedJob[]): Promise<Map<string, number>> {
   if (jobs.length === 0) return new Map();
   const col = <T>(pick: (job: NewFeedJob) => T): T[] => jobs.map(pick);
   const f = <K extends keyof JobFields>(key: K): Array<JobFields[K]> => jobs.map((j) => j.fields[key]);

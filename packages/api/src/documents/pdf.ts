@@ -11,6 +11,24 @@ export interface PdfPage {
 
 export const MM = 72 / 25.4;
 
+/** Runs `draw` on `doc`, ends it and answers the PDF's bytes. */
+export function pdfBytes(doc: PDFKit.PDFDocument, draw: (doc: PDFKit.PDFDocument) => void): Promise<Buffer> {
+  const chunks: Buffer[] = [];
+  const finished = new Promise<Buffer>((resolve, reject) => {
+    doc.on("data", (chunk: Buffer) => chunks.push(chunk));
+    doc.on("end", () => resolve(Buffer.concat(chunks)));
+    doc.on("error", reject);
+  });
+  draw(doc);
+  doc.end();
+  return finished;
+}
+
+function useLabelFont(doc: PDFKit.PDFDocument): void {
+  doc.registerFont(FONT_NAME, labelFontBytes());
+  doc.font(FONT_NAME);
+}
+
 /**
  * Lays out a document with `draw` and returns the PDF's bytes. The label font is registered as
  * FONT_NAME and selected before `draw` runs.
@@ -21,17 +39,10 @@ export function renderPdf(page: PdfPage, draw: (doc: PDFKit.PDFDocument) => void
     margin: page.margin,
     info: { Title: page.title, Creator: "OrderDeck" },
   });
-  const chunks: Buffer[] = [];
-  const finished = new Promise<Buffer>((resolve, reject) => {
-    doc.on("data", (chunk: Buffer) => chunks.push(chunk));
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
+  return pdfBytes(doc, (d) => {
+    useLabelFont(d);
+    draw(d);
   });
-  doc.registerFont(FONT_NAME, labelFontBytes());
-  doc.font(FONT_NAME);
-  draw(doc);
-  doc.end();
-  return finished;
 }
 
 /**
@@ -41,8 +52,7 @@ export function renderPdf(page: PdfPage, draw: (doc: PDFKit.PDFDocument) => void
 export function measureHeight(width: number, margin: number, draw: (doc: PDFKit.PDFDocument) => void): number {
   // 14 400 pt is the largest page PDF readers accept; nothing of ours is that long.
   const doc = new PDFDocument({ size: [width, 14_400], margin, autoFirstPage: true });
-  doc.registerFont(FONT_NAME, labelFontBytes());
-  doc.font(FONT_NAME);
+  useLabelFont(doc);
   draw(doc);
   // A few points of slack: the second layout must not spill onto a page of its own by rounding.
   const height = doc.y + margin + 6;

@@ -13,10 +13,10 @@ import {
   takeDocumentNumber,
   type MoneyCaller,
   type PdfFile,
-} from "./common.ts";
-import { formatMoney } from "./format.ts";
-import { renderMoneyDocument, type DocumentLine } from "./pdf.ts";
-import { formatDocumentDate } from "./time.ts";
+} from "../money/common.ts";
+import { formatMoney } from "../money/format.ts";
+import { renderMoneyDocument, type DocumentLine } from "../documents/money-document.ts";
+import { formatDocumentDate } from "../money/time.ts";
 
 /** An invoice as the API shows it (the stored PDF bytes are never part of it). */
 export interface InvoiceView {

@@ -8,17 +8,8 @@ import { DomainError, type OperationsOverview, type TaskActionResult, type TaskP
 import { Prisma, WORKER_SCHEMA, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit, type AuditAction } from "../audit/log.ts";
 import type { AuthedContext } from "../context.ts";
-import { recordGiveUp } from "./tasks.ts";
-
-/** When a job counts as stuck, and a worker as gone. */
-export interface OperationsPolicy {
-  /** A worker whose heartbeat is older than this is gone (WORKER_HEARTBEAT_STALE_SECONDS). */
-  heartbeatStaleMs: number;
-  /** A job running longer than this is listed as stuck even if its worker still beats. */
-  stuckAfterMs: number;
-}
-
-export const DEFAULT_OPERATIONS_POLICY: OperationsPolicy = { heartbeatStaleMs: 30_000, stuckAfterMs: 30 * 60_000 };
+import { recordGiveUp } from "../background/tasks.ts";
+import { DEFAULT_OPERATIONS_POLICY, type OperationsPolicy } from "./policy.ts";
 
 const JOBS = Prisma.raw(`${WORKER_SCHEMA}._private_jobs`);
 const TASKS_TABLE = Prisma.raw(`${WORKER_SCHEMA}._private_tasks`);

@@ -1,7 +1,7 @@
 import type { TransactionClient } from "@orderdeck/db";
 import { isMailAddress, queueMail } from "../mail/queue.ts";
 import { subjects } from "../mail/templates.ts";
-import { issueInvoice, type InvoiceView, type IssueInvoiceInput } from "./invoices.ts";
+import { issueInvoice, type InvoiceView, type IssueInvoiceInput } from "./service.ts";
 
 /**
  * "Send invoice": issues the invoice and, when the customer has an address, queues the mail that

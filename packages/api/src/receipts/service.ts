@@ -9,10 +9,10 @@ import {
   type MoneyCaller,
   type PdfFile,
   type SiteForDocuments,
-} from "./common.ts";
-import { formatMoney } from "./format.ts";
-import { renderMoneyDocument } from "./pdf.ts";
-import { formatDocumentDate, formatDocumentDateTime } from "./time.ts";
+} from "../money/common.ts";
+import { formatMoney } from "../money/format.ts";
+import { renderMoneyDocument } from "../documents/money-document.ts";
+import { formatDocumentDate, formatDocumentDateTime } from "../money/time.ts";
 
 export interface ReceiptView {
   id: string;

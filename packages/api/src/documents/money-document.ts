@@ -1,7 +1,8 @@
 import { formatPickupCode } from "@orderdeck/contracts";
 import PDFDocument from "pdfkit";
-import { LABEL_DPI, pngSize, renderBarcodes } from "../labels/render.ts";
-import { printable } from "./format.ts";
+import { printable } from "../money/format.ts";
+import { BARCODE_DPI, pngSize, renderBarcodes, type Barcodes } from "./barcodes.ts";
+import { pdfBytes } from "./pdf.ts";
 
 /** A labelled line of a document: "Job  J-000123". */
 export interface DocumentLine {
@@ -36,10 +37,10 @@ const MARGIN = 56;
 const LABEL_WIDTH = 130;
 
 // The barcodes keep the label's 300 dpi size: printed at 1:1 their modules are the label's.
-const PX_TO_PT = 72 / LABEL_DPI;
+const PX_TO_PT = 72 / BARCODE_DPI;
 
 /** The pickup code as the label prints it: QR on the left, Code 128 beside it over the grouped code. */
-function drawPickupCode(doc: PDFKit.PDFDocument, barcodes: { code128: Buffer; qr: Buffer }, code: string): void {
+function drawPickupCode(doc: PDFKit.PDFDocument, barcodes: Barcodes, code: string): void {
   const qr = pngSize(barcodes.qr);
   const code128 = pngSize(barcodes.code128);
   const qrSide = qr.width * PX_TO_PT;
@@ -64,13 +65,10 @@ export async function renderMoneyDocument(document: MoneyDocument): Promise<Buff
     margin: MARGIN,
     info: { Title: `${document.kind} ${document.number}`, Author: document.shopName, Creator: "OrderDeck" },
   });
-  const chunks: Buffer[] = [];
-  const finished = new Promise<Buffer>((resolve, reject) => {
-    doc.on("data", (chunk: Buffer) => chunks.push(chunk));
-    doc.on("end", () => resolve(Buffer.concat(chunks)));
-    doc.on("error", reject);
-  });
+  return pdfBytes(doc, () => drawMoneyDocument(doc, document, barcodes));
+}
 
+function drawMoneyDocument(doc: PDFKit.PDFDocument, document: MoneyDocument, barcodes: Barcodes): void {
   const width = doc.page.width - 2 * MARGIN;
   doc.font("Helvetica-Bold").fontSize(20).text(printable(document.shopName), { width });
   doc.moveDown(0.6);
@@ -109,7 +107,4 @@ export async function renderMoneyDocument(document: MoneyDocument): Promise<Buff
     doc.moveDown(2).fontSize(9).fillColor("#444444");
     for (const note of document.notes) doc.text(printable(note, 400), MARGIN, doc.y, { width });
   }
-
-  doc.end();
-  return finished;
 }

@@ -2,10 +2,10 @@ import { DomainError, type PaymentStatus } from "@orderdeck/contracts";
 import { inSite, type TransactionClient } from "@orderdeck/db";
 import { databaseRefusal } from "../database-refusals.ts";
 import { recordJobEvent, type Actor } from "../jobs/events.ts";
-import { findJob, jobLabel, lockJob, paidCents, siteOf, type MoneyCaller, type MoneyJob } from "./common.ts";
-import { formatMoney } from "./format.ts";
-import { issueReceipt, receiptOfPayment, type ReceiptView } from "./receipts.ts";
-import { PAYMENT_NOT_POSITIVE } from "./schemas.ts";
+import { findJob, jobLabel, lockJob, paidCents, siteOf, type MoneyCaller, type MoneyJob } from "../money/common.ts";
+import { formatMoney } from "../money/format.ts";
+import { issueReceipt, receiptOfPayment, type ReceiptView } from "../receipts/service.ts";
+import { PAYMENT_NOT_POSITIVE } from "../money/schemas.ts";
 
 export interface PaymentView {
   id: string;
