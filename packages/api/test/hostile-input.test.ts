@@ -4,13 +4,10 @@
 // router was really called.
 import { generatePickupCode } from "@orderdeck/contracts";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { callByPath, listProcedures, missingProcedures, type ProcedureEntry } from "../src/testing/index.ts";
-import { createApiHarness, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, type Caller, type SiteFixture } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
 let otherJobId: string;
 /** Real ids of another site's rows of every kind a procedure takes an id of. */
 let otherIds: string[] = [];
@@ -79,11 +76,12 @@ async function addJob(fixture: SiteFixture, position: number, status: "QUEUED" |
   return job.id;
 }
 
+// A generous budget: this suite makes thousands of calls on one session on purpose.
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Hostile A");
+const otherSite = await harness.createSite("Hostile B");
+
 beforeAll(async () => {
-  // A generous budget: this suite makes thousands of calls on one session on purpose.
-  harness = await createApiHarness();
-  site = await harness.createSite("Hostile A");
-  otherSite = await harness.createSite("Hostile B");
   await addJob(site, 1);
   await addJob(site, 2, "READY_FOR_PICKUP");
   otherJobId = await addJob(otherSite, 1);
@@ -95,8 +93,6 @@ beforeAll(async () => {
   });
   otherIds = [otherJobId, otherSource.id, otherLetter.id];
 });
-
-afterAll(async () => harness.drop());
 
 const procedures = listProcedures();
 /** Every procedure this file has called, by path: what the closing test compares with the router. */
