@@ -3,27 +3,23 @@
 // crash and onto the restarted process. Every acknowledged change survives, and no scan is
 // applied twice: a scan whose first attempt committed before the kill gets that answer again.
 import { randomUUID } from "node:crypto";
-import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newSecretKey, spawnApi, type ServerChild } from "./api-process.ts";
+import { spawnApi, type ServerChild } from "./api-process.ts";
 import { ApiClient, type ApiAnswer } from "./http-client.ts";
 import { handoverViolations, numberingViolations, queueViolations } from "./invariants.ts";
-import { addJobs, createShop, type Shop } from "./shop.ts";
+import { addJobs, createShop, shopDatabaseForFile, type Shop } from "./shop.ts";
 
 const CONSOLES = 6;
 // Below the per-account scan limit (120 a minute), so every refusal here is a real one.
 const SCANS_PER_CONSOLE = 40;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let db: TestDatabase;
-let secretKey: string;
+const { db, secretKey } = await shopDatabaseForFile();
 let shop: Shop;
 let codes: string[];
 const children: ServerChild[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  secretKey = newSecretKey();
   shop = await createShop(db.pool, secretKey, { name: "Crash", stations: 3, seats: Array.from({ length: CONSOLES }, () => "STAFF" as const) });
   const jobs = await addJobs(db.pool, shop.siteId, Array.from({ length: CONSOLES * SCANS_PER_CONSOLE }, (_, i) => ({ status: "READY_FOR_PICKUP" as const, paymentStatus: "PAID" as const, withPayment: i % 3 === 0 })));
   codes = jobs.map((j) => j.pickupCode);
@@ -31,7 +27,6 @@ beforeAll(async () => {
 
 afterAll(async () => {
   for (const child of children) if (child.process.exitCode === null && child.process.signalCode === null) child.process.kill("SIGKILL");
-  await db?.drop();
 });
 
 interface Scan {

@@ -23,7 +23,7 @@ import { openEventStream } from "./cluster/event-stream.ts";
 import { footprint } from "./cluster/measure.ts";
 import { missingServices } from "./cluster/services.ts";
 import { startConsoleProcess, type ConsoleProcess } from "./console-process.ts";
-import { indefinite, runHammer, type Outcome } from "./hammer-load.ts";
+import { addHammerJobs, indefinite, runHammer, type HammerJobs, type Outcome } from "./hammer-load.ts";
 import { ApiClient, type ApiAnswer } from "./http-client.ts";
 import { eventViolations, handoverViolations, numberingViolations, queueViolations, type AcknowledgedChange } from "./invariants.ts";
 import { addJobs, createShop, enrollmentCode, giveJobsCustomers, SHOP_PASSWORD, type JobSpec, type Shop } from "./shop.ts";
@@ -43,9 +43,7 @@ let shop: Shop;
 let floor: Shop;
 let consolesDir: string;
 const consoles: ConsoleProcess[] = [];
-const firstStatus = new Map<string, JobStatus>();
-const openJobIds: string[] = [];
-const readyCodes: string[] = [];
+let jobs: HammerJobs;
 const floorJobIds: string[] = [];
 /** Changes to the hammered shop made before the hammer (each must have left its event, as the hammer's). */
 const acknowledgedBefore: AcknowledgedChange[] = [];
@@ -60,19 +58,7 @@ beforeAll(async () => {
   });
   const seats: UserRole[] = Array.from({ length: SEATS }, (_, i) => (i % 4 === 0 ? "LEAD" : "STAFF"));
   shop = await createShop(cluster.pool, cluster.secretKey, { name: "Cluster", stations: 8, seats });
-  const specs: JobSpec[] = [
-    ...Array.from({ length: 200 }, (_, i): JobSpec => ({ status: "READY_FOR_PICKUP", paymentStatus: "PAID", withPayment: i % 2 === 0 })),
-    ...Array.from({ length: 30 }, (): JobSpec => ({ status: "READY_FOR_PICKUP", paymentStatus: "UNPAID" })),
-    ...Array.from({ length: 120 }, (): JobSpec => ({ status: "QUEUED" })),
-    ...Array.from({ length: 40 }, (): JobSpec => ({ status: "IN_PROGRESS" })),
-    ...Array.from({ length: 30 }, (): JobSpec => ({ status: "POST_PROCESSING" })),
-    ...Array.from({ length: 15 }, (): JobSpec => ({ status: "ON_HOLD" })),
-  ];
-  for (const job of await addJobs(cluster.pool, shop.siteId, specs)) {
-    firstStatus.set(job.id, job.status);
-    openJobIds.push(job.id);
-    if (job.status === "READY_FOR_PICKUP") readyCodes.push(job.pickupCode);
-  }
+  jobs = await addHammerJobs(cluster.pool, shop.siteId, { readyPaid: 200, readyUnpaid: 30, queued: 120, inProgress: 40, postProcessing: 30, onHold: 15, failed: 0 });
   await giveJobsCustomers(cluster.pool, shop.siteId);
 
   // The floor of a second shop, worked by real consoles through nginx.
@@ -127,7 +113,7 @@ describe("several API and worker processes behind nginx, PgBouncer in front of P
         await stream.pokeAfter(0, 10_000);
         const seen = stream.pokes;
         const client = new ApiClient(cluster.apiUrls[through] as string, lead.headers);
-        const id = openJobIds[through] as string;
+        const id = jobs.openJobIds[through] as string;
         const got = await client.query<{ job: { version: number; allowedNextStatuses: JobStatus[] } }>("jobs.get", { id });
         const to = got.data?.job.allowedNextStatuses.find((s) => s !== "PICKED_UP" && s !== "CANCELLED");
         expect(to, got.error?.message).toBeDefined();
@@ -159,7 +145,7 @@ describe("several API and worker processes behind nginx, PgBouncer in front of P
     const scans: ApiAnswer[] = [];
     for (let i = 0; i <= perUser; i++) {
       const client = new ApiClient(cluster.apiUrls[i % 2] as string, { ...scanner.headers, "x-forwarded-for": `203.0.113.${(i % 200) + 1}` });
-      scans.push(await client.query("pickup.lookup", { code: readyCodes[i % readyCodes.length] }));
+      scans.push(await client.query("pickup.lookup", { code: jobs.readyCodes[i % jobs.readyCodes.length] }));
     }
     expect(scans.slice(0, perUser).filter((a) => a.status !== 200).map((a) => `${a.status} ${a.error?.message}`)).toEqual([]);
     expect(scans.at(-1)?.status).toBe(429);
@@ -182,7 +168,7 @@ describe("several API and worker processes behind nginx, PgBouncer in front of P
       await fault("PgBouncer restarted", 0.5, () => cluster.restartPgBouncer());
       await fault("PostgreSQL restarted", 0.68, () => cluster.restartPostgres());
     })();
-    const load = await runHammer({ baseUrl: cluster.url, seats: shop.seats, openJobIds, readyCodes, firstStatus }, SECONDS);
+    const load = await runHammer({ baseUrl: cluster.url, seats: shop.seats, ...jobs }, SECONDS);
     await faults;
     await logFootprint(`after ${SECONDS} s of load`);
     // An API process rides out the database's restarts (503 meanwhile). A worker that was finishing
@@ -242,7 +228,7 @@ describe("several API and worker processes behind nginx, PgBouncer in front of P
       expect(await handoverViolations(cluster.pool, siteId)).toEqual([]);
       expect(await numberingViolations(cluster.pool, siteId)).toEqual([]);
     }
-    expect(await eventViolations(cluster.pool, shop.siteId, [...acknowledgedBefore, ...load.acknowledged], firstStatus, load.uncertain)).toEqual([]);
+    expect(await eventViolations(cluster.pool, shop.siteId, [...acknowledgedBefore, ...load.acknowledged], jobs.firstStatus, load.uncertain)).toEqual([]);
 
     // Every background task done, each mail sent once (its only copies are the very same message).
     await backgroundDrained(cluster.pool, 120_000);
@@ -268,7 +254,7 @@ describe("several API and worker processes behind nginx, PgBouncer in front of P
       let cursor: string | undefined;
       const round = async () => {
         for (const client of clients) {
-          const id = openJobIds[Math.floor(Math.random() * openJobIds.length)] as string;
+          const id = jobs.openJobIds[Math.floor(Math.random() * jobs.openJobIds.length)] as string;
           const got = await client.query<{ job: { version: number; allowedNextStatuses: JobStatus[] } }>("jobs.get", { id });
           answers.push({ what: "jobs.get", answer: got });
           const to = got.data?.job.allowedNextStatuses.find((s) => s !== "PICKED_UP" && s !== "CANCELLED");

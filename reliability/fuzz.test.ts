@@ -6,20 +6,18 @@
 // the router (@orderdeck/api/testing) and check at the end that they called every procedure of it
 // (here each one is first called once as an admin with no input, whatever the number of runs).
 import { hashToken, newToken } from "@orderdeck/api";
-import { listProcedures, missingProcedures } from "@orderdeck/api/testing";
+import { databaseDigest, everyRow, listProcedures, missingProcedures, rowCount } from "@orderdeck/api/testing";
 import { JobStatus, PaymentStatus, generatePickupCode } from "@orderdeck/contracts";
-import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newSecretKey, startApiHere } from "./api-process.ts";
+import { startApiHere } from "./api-process.ts";
 import { ApiClient } from "./http-client.ts";
-import { addJobs, createShop, type Shop, type ShopJob } from "./shop.ts";
+import { addJobs, createShop, shopDatabaseForFile, type Shop, type ShopJob } from "./shop.ts";
 
 const RUNS = Number(process.env.RELIABILITY_FUZZ_RUNS ?? 2_000);
 const SEED = 20_261_123;
 
-let db: TestDatabase;
-let secretKey: string;
+const { db, secretKey } = await shopDatabaseForFile();
 let shop: Shop;
 let other: Shop;
 let jobs: ShopJob[];
@@ -27,8 +25,6 @@ let otherJobs: ShopJob[];
 let api: Awaited<ReturnType<typeof startApiHere>>;
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  secretKey = newSecretKey();
   shop = await createShop(db.pool, secretKey, { name: "Fuzzed", stations: 1, seats: ["ADMIN", "STAFF"] });
   other = await createShop(db.pool, secretKey, { name: "Bystander", stations: 1, seats: ["ADMIN"] });
   jobs = await addJobs(db.pool, shop.siteId, [
@@ -44,28 +40,19 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await api?.stop();
-  await db?.drop();
 });
 
 /** Everything a refused call must leave alone (not sessions, rate limits, audit rows or scan records). */
 async function fingerprint(): Promise<string> {
-  const rows = await db.pool.query<{ digest: string }>(`
-    SELECT md5(string_agg(t, '|' ORDER BY t)) AS digest FROM (
-      SELECT 'sites:' || md5(COALESCE(string_agg(s::text, ',' ORDER BY s.id), '')) AS t FROM sites s
-      UNION ALL SELECT 'users:' || md5(COALESCE(string_agg(u::text, ',' ORDER BY u.id), '')) FROM users u
-      UNION ALL SELECT 'stations:' || md5(COALESCE(string_agg(st.id::text || st.name || COALESCE(st.revoked_at::text, ''), ',' ORDER BY st.id), '')) FROM stations st
-      UNION ALL SELECT 'jobs:' || md5(COALESCE(string_agg(j::text, ',' ORDER BY j.id), '')) FROM jobs j
-      UNION ALL SELECT 'customers:' || md5(COALESCE(string_agg(c::text, ',' ORDER BY c.id), '')) FROM customers c
-      UNION ALL SELECT 'events:' || count(*)::text FROM job_events
-      UNION ALL SELECT 'invoices:' || count(*)::text FROM invoices
-      UNION ALL SELECT 'receipts:' || count(*)::text FROM receipts
-      UNION ALL SELECT 'payments:' || count(*)::text FROM payments
-      UNION ALL SELECT 'counters:' || md5(COALESCE(string_agg(k::text, ',' ORDER BY k.site_id, k.kind, k.year), '')) FROM counters k
-      UNION ALL SELECT 'views:' || md5(COALESCE(string_agg(v::text, ',' ORDER BY v.id), '')) FROM saved_views v
-      UNION ALL SELECT 'handoffs:' || md5(COALESCE(string_agg(h::text, ',' ORDER BY h.id), '')) FROM handoffs h
-      UNION ALL SELECT 'enrollments:' || count(*)::text FROM station_enrollments
-    ) parts`);
-  return rows.rows[0]?.digest ?? "";
+  return databaseDigest(db.pool, [
+    ...["sites", "users"].map((table) => everyRow(table)),
+    everyRow("stations", "r.id::text || r.name || COALESCE(r.revoked_at::text, '')"),
+    ...["jobs", "customers"].map((table) => everyRow(table)),
+    ...["job_events", "invoices", "receipts", "payments"].map(rowCount),
+    everyRow("counters", "r::text", "r.site_id, r.kind, r.year"),
+    ...["saved_views", "handoffs"].map((table) => everyRow(table)),
+    rowCount("station_enrollments"),
+  ]);
 }
 
 /** A session of its own for one case, so an accepted auth.logout cannot sign out the next case. */

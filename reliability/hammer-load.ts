@@ -6,9 +6,10 @@
 // happening then.
 import { randomUUID } from "node:crypto";
 import type { JobStatus } from "@orderdeck/contracts";
+import type pg from "pg";
 import { ApiClient, type ApiAnswer } from "./http-client.ts";
 import type { AcknowledgedChange } from "./invariants.ts";
-import type { Seat } from "./shop.ts";
+import { addJobs, type JobSpec, type Seat } from "./shop.ts";
 
 export interface HammerTarget {
   /** Where the consoles send their calls (an API process, or a load balancer in front of several). */
@@ -20,6 +21,40 @@ export interface HammerTarget {
   readyCodes: string[];
   /** Each job's status before the load (jobs it creates are added as QUEUED). */
   firstStatus: Map<string, JobStatus>;
+}
+
+/** What the load acts on and adds to, as it stands before the load. */
+export type HammerJobs = Pick<HammerTarget, "openJobIds" | "readyCodes" | "firstStatus">;
+
+/** How many jobs of each kind a hammered shop starts with. */
+export interface HammerJobMix {
+  readyPaid: number;
+  readyUnpaid: number;
+  queued: number;
+  inProgress: number;
+  postProcessing: number;
+  onHold: number;
+  failed: number;
+}
+
+/** The jobs the load acts on, inserted in this order; every other paid ready job has its payment as a row, the rest are paid as after an import. */
+export async function addHammerJobs(pool: pg.Pool, siteId: string, mix: HammerJobMix): Promise<HammerJobs> {
+  const specs: JobSpec[] = [
+    ...Array.from({ length: mix.readyPaid }, (_, i): JobSpec => ({ status: "READY_FOR_PICKUP", paymentStatus: "PAID", withPayment: i % 2 === 0 })),
+    ...Array.from({ length: mix.readyUnpaid }, (): JobSpec => ({ status: "READY_FOR_PICKUP", paymentStatus: "UNPAID" })),
+    ...Array.from({ length: mix.queued }, (): JobSpec => ({ status: "QUEUED" })),
+    ...Array.from({ length: mix.inProgress }, (): JobSpec => ({ status: "IN_PROGRESS" })),
+    ...Array.from({ length: mix.postProcessing }, (): JobSpec => ({ status: "POST_PROCESSING" })),
+    ...Array.from({ length: mix.onHold }, (): JobSpec => ({ status: "ON_HOLD" })),
+    ...Array.from({ length: mix.failed }, (): JobSpec => ({ status: "FAILED" })),
+  ];
+  const jobs: HammerJobs = { openJobIds: [], readyCodes: [], firstStatus: new Map() };
+  for (const job of await addJobs(pool, siteId, specs)) {
+    jobs.firstStatus.set(job.id, job.status);
+    jobs.openJobIds.push(job.id);
+    if (job.status === "READY_FOR_PICKUP") jobs.readyCodes.push(job.pickupCode);
+  }
+  return jobs;
 }
 
 export interface Outcome {

@@ -4,55 +4,36 @@
 // answer, and afterwards every invariant of the shop holds: open positions distinct, no job
 // handed over twice, one event per acknowledged change and status histories that chain, job /
 // invoice / receipt numbers gapless.
-import type { JobStatus, UserRole } from "@orderdeck/contracts";
-import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
+import type { UserRole } from "@orderdeck/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newSecretKey, startApiHere } from "./api-process.ts";
-import { indefinite, runHammer } from "./hammer-load.ts";
+import { startApiHere } from "./api-process.ts";
+import { addHammerJobs, indefinite, runHammer, type HammerJobs } from "./hammer-load.ts";
 import { eventViolations, handoverViolations, numberingViolations, queueViolations } from "./invariants.ts";
-import { addJobs, createShop, type JobSpec, type Shop } from "./shop.ts";
+import { createShop, shopDatabaseForFile, type Shop } from "./shop.ts";
 
 const SECONDS = Number(process.env.RELIABILITY_HAMMER_SECONDS ?? 30);
 const CLIENTS = 200;
 
-let db: TestDatabase;
+const { db, secretKey } = await shopDatabaseForFile();
 let shop: Shop;
+let jobs: HammerJobs;
 let api: Awaited<ReturnType<typeof startApiHere>>;
-const firstStatus = new Map<string, JobStatus>();
-const openJobIds: string[] = [];
-const readyCodes: string[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  const secretKey = newSecretKey();
   const seats: UserRole[] = Array.from({ length: CLIENTS }, (_, i) => (i % 4 === 0 ? "LEAD" : "STAFF"));
   shop = await createShop(db.pool, secretKey, { name: "Hammered", stations: 20, seats });
-  const specs: JobSpec[] = [
-    ...Array.from({ length: 400 }, (_, i): JobSpec => ({ status: "READY_FOR_PICKUP", paymentStatus: "PAID", withPayment: i % 2 === 0 })),
-    ...Array.from({ length: 60 }, (): JobSpec => ({ status: "READY_FOR_PICKUP", paymentStatus: "UNPAID" })),
-    ...Array.from({ length: 240 }, (): JobSpec => ({ status: "QUEUED" })),
-    ...Array.from({ length: 80 }, (): JobSpec => ({ status: "IN_PROGRESS" })),
-    ...Array.from({ length: 60 }, (): JobSpec => ({ status: "POST_PROCESSING" })),
-    ...Array.from({ length: 30 }, (): JobSpec => ({ status: "ON_HOLD" })),
-    ...Array.from({ length: 20 }, (): JobSpec => ({ status: "FAILED" })),
-  ];
-  for (const job of await addJobs(db.pool, shop.siteId, specs)) {
-    firstStatus.set(job.id, job.status);
-    openJobIds.push(job.id);
-    if (job.status === "READY_FOR_PICKUP") readyCodes.push(job.pickupCode);
-  }
+  jobs = await addHammerJobs(db.pool, shop.siteId, { readyPaid: 400, readyUnpaid: 60, queued: 240, inProgress: 80, postProcessing: 60, onHold: 30, failed: 20 });
   // Consoles sit behind a load balancer at 127.0.0.1 that names each one's own address.
   api = await startApiHere(db.url, secretKey, { TRUST_PROXY: "127.0.0.1" });
 });
 
 afterAll(async () => {
   await api?.stop();
-  await db?.drop();
 });
 
 describe("200 consoles at once", () => {
   it(`keep every invariant through ${SECONDS} s of pickups, reorders and status changes`, { timeout: (SECONDS + 90) * 1000 }, async () => {
-    const { outcomes, acknowledged, replayMismatches, done } = await runHammer({ baseUrl: api.url, seats: shop.seats, openJobIds, readyCodes, firstStatus }, SECONDS);
+    const { outcomes, acknowledged, replayMismatches, done } = await runHammer({ baseUrl: api.url, seats: shop.seats, ...jobs }, SECONDS);
     const statusCounts = new Map<number, number>();
     for (const { answer } of outcomes) statusCounts.set(answer.status, (statusCounts.get(answer.status) ?? 0) + 1);
     const failures = outcomes
@@ -72,6 +53,6 @@ describe("200 consoles at once", () => {
     expect(await queueViolations(db.pool, shop.siteId)).toEqual([]);
     expect(await handoverViolations(db.pool, shop.siteId)).toEqual([]);
     expect(await numberingViolations(db.pool, shop.siteId)).toEqual([]);
-    expect(await eventViolations(db.pool, shop.siteId, acknowledged, firstStatus)).toEqual([]);
+    expect(await eventViolations(db.pool, shop.siteId, acknowledged, jobs.firstStatus)).toEqual([]);
   });
 });

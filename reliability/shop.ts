@@ -3,7 +3,10 @@
 import { randomBytes, randomUUID } from "node:crypto";
 import { hashPassword, hashToken, newToken } from "@orderdeck/api";
 import { OPEN_STATUSES, generatePickupCode, type Fulfilment, type JobStatus, type PaymentStatus, type UserRole } from "@orderdeck/contracts";
+import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import type pg from "pg";
+import { afterAll } from "vitest";
+import { newSecretKey } from "./api-process.ts";
 
 export const SHOP_PASSWORD = "reliable horse battery";
 
@@ -27,6 +30,17 @@ export interface ShopOptions {
   stations: number;
   /** One user with a session per entry, spread over the stations. */
   seats: UserRole[];
+}
+
+/**
+ * The calling test file's database and the key its API processes hash tokens with, awaited at the
+ * file's top level. Dropped after the file's tests, after the file's own afterAll hooks (vitest runs
+ * them last-registered first), so the processes a file starts stop before their database goes.
+ */
+export async function shopDatabaseForFile(): Promise<{ db: TestDatabase; secretKey: string }> {
+  const db = await createTestDatabase();
+  afterAll(async () => db.drop());
+  return { db, secretKey: newSecretKey() };
 }
 
 let passwordHash: Promise<string> | undefined;

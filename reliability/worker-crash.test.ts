@@ -3,27 +3,23 @@
 // exactly once in the mail log and reaches the SMTP sink under its own Message-ID (the dedupe key
 // mail systems use); the only copies are mails the sink had accepted while the killed worker had
 // not yet recorded them, at most one per task it was running.
-import { mailStatuses, queueMails, addJobs, createShop } from "./shop.ts";
-import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
+import { mailStatuses, queueMails, addJobs, createShop, shopDatabaseForFile } from "./shop.ts";
 import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { newSecretKey, spawnWorker, type ServerChild } from "./api-process.ts";
+import { spawnWorker, type ServerChild } from "./api-process.ts";
 
 const MAILS = 300;
 const CONCURRENCY = 4;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-let db: TestDatabase;
+const { db, secretKey } = await shopDatabaseForFile();
 let sink: MailSink;
-let secretKey: string;
 let siteId: string;
 let jobIds: string[];
 const workers: ServerChild[] = [];
 
 beforeAll(async () => {
-  db = await createTestDatabase();
   sink = await startMailSink();
-  secretKey = newSecretKey();
   const shop = await createShop(db.pool, secretKey, { name: "Mail Crash", stations: 1, seats: ["STAFF"] });
   siteId = shop.siteId;
   jobIds = (await addJobs(db.pool, siteId, Array.from({ length: MAILS }, () => ({ status: "READY_FOR_PICKUP" as const })))).map((j) => j.id);
@@ -32,7 +28,6 @@ beforeAll(async () => {
 afterAll(async () => {
   for (const worker of workers) await worker.stop(5_000).catch(() => undefined);
   await sink?.stop();
-  await db?.drop();
 });
 
 async function lockedJobs(): Promise<number> {

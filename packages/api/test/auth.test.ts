@@ -1,25 +1,18 @@
 // Sign-in, sign-out, sessions (rolling idle expiry, revocation) and the station a session is
 // bound to, against a real database.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashToken } from "../src/auth/tokens.ts";
 import { auditRows, bearer } from "./auth-helpers.ts";
-import { createApiHarness, refusalOf, TEST_PASSWORD, TEST_SECRET, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { createApiHarness, apiHarnessForFile, refusalOf, TEST_PASSWORD, TEST_SECRET } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
 let ipCounter = 0;
 
 /** A fresh client address per test, so failed attempts of one test never lock another out. */
 const freshIp = () => `10.0.${Math.floor(++ipCounter / 250)}.${ipCounter % 250}`;
 
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Auth A");
-  otherSite = await harness.createSite("Auth B");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Auth A");
+const otherSite = await harness.createSite("Auth B");
 
 async function sessionRow(token: string) {
   return harness.db.prisma.session.findUniqueOrThrow({ where: { tokenHash: hashToken(TEST_SECRET, token) } });

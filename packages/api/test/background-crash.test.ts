@@ -10,26 +10,24 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../src/background/runner.ts";
 import { eventually, graphileJobs, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
 import { slowTask, TEST_TASK_RUNS_TABLE } from "./fixtures/test-tasks.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 
 const CRASH_WORKER = fileURLToPath(new URL("./fixtures/crash-worker.ts", import.meta.url));
 const STALE_AFTER_MS = 1_500;
 
-let harness: ApiHarness;
-let site: SiteFixture;
 let child: ChildProcess | undefined;
 let survivor: RunningWorker | undefined;
 
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Crash Hafen");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Crash Hafen");
   await harness.db.pool.query(TEST_TASK_RUNS_TABLE);
 });
 
 afterAll(async () => {
   if (child && child.exitCode === null && child.signalCode === null) child.kill("SIGKILL");
   await survivor?.stop();
-  await harness.drop();
 });
 
 /** Starts the worker process and resolves with its worker id once it takes jobs. */

@@ -5,36 +5,21 @@
 import { randomUUID } from "node:crypto";
 import { formatPickupCode, type JobStatus } from "@orderdeck/contracts";
 import { inSite } from "@orderdeck/db";
-import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Principal } from "../src/auth/principal.ts";
-import type { RunningWorker } from "../src/background/runner.ts";
 import { enqueue } from "../src/background/enqueue.ts";
 import { afterStatusChange } from "../src/jobs/notify.ts";
 import { transitionInTx } from "../src/jobs/lifecycle.ts";
-import { eventually, graphileJobs, mailsOf, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { eventually, graphileJobs, mailsOf, mailSinkForFile, testWorkerDeps, testWorkerForFile } from "./background-helpers.ts";
+import { apiHarnessForFile, type SiteFixture } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let other: SiteFixture;
-let sink: MailSink;
-let worker: RunningWorker;
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Enqueue Mitte");
+const other = await harness.createSite("Enqueue Nord");
 
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Enqueue Mitte");
-  other = await harness.createSite("Enqueue Nord");
-  sink = await startMailSink();
-  worker = await startTestWorker(harness, testWorkerDeps(harness, sink));
-});
-
-afterAll(async () => {
-  await worker.stop();
-  await sink.stop();
-  await harness.drop();
-});
+const sink = await mailSinkForFile();
+await testWorkerForFile(harness, testWorkerDeps(harness, sink));
 
 function principalOf(fixture: SiteFixture): Principal {
   const user = fixture.users.STAFF;

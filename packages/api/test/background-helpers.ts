@@ -3,7 +3,8 @@
 // schedule so that retries take milliseconds, and polling helpers that wait for an outcome.
 import { Writable } from "node:stream";
 import { createLogger, type Logger } from "@orderdeck/logging";
-import type { MailSink } from "@orderdeck/mail-sink";
+import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
+import { afterAll } from "vitest";
 import winston from "winston";
 import { startWorker, type RunningWorker, type WorkerSettings } from "../src/background/runner.ts";
 import type { RetryPolicy } from "../src/background/retry.ts";
@@ -45,6 +46,23 @@ export function startTestWorker(harness: ApiHarness, deps: WorkerDependencies, s
     cron: false,
     ...settings,
   });
+}
+
+/**
+ * A mail sink for the calling test file, awaited at its top level after the file's harness, and
+ * stopped after the file's tests (before the harness: vitest runs afterAll hooks last-registered first).
+ */
+export async function mailSinkForFile(): Promise<MailSink> {
+  const sink = await startMailSink();
+  afterAll(async () => sink.stop());
+  return sink;
+}
+
+/** startTestWorker for the calling test file, awaited at its top level; stopped after the file's tests, before what it was given. */
+export async function testWorkerForFile(harness: ApiHarness, deps: WorkerDependencies, settings: Partial<WorkerSettings> = {}): Promise<RunningWorker> {
+  const worker = await startTestWorker(harness, deps, settings);
+  afterAll(async () => worker.stop());
+  return worker;
 }
 
 /** Polls until `probe` answers something truthy; fails with `what` after `timeoutMs`. */

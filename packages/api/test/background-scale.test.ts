@@ -6,23 +6,21 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { RunningWorker } from "../src/background/runner.ts";
 import { eventually, graphileJobs, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
 import { recordTask, TEST_TASK_RUNS_TABLE } from "./fixtures/test-tasks.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 
 const JOBS = 1_000;
 
-let harness: ApiHarness;
-let site: SiteFixture;
 const workers: RunningWorker[] = [];
 
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Scale Werft");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Scale Werft");
   await harness.db.pool.query(TEST_TASK_RUNS_TABLE);
 });
 
 afterAll(async () => {
   for (const worker of workers) await worker.stop();
-  await harness.drop();
 });
 
 describe("two workers on one database", () => {

@@ -1,20 +1,18 @@
 // exceptions.list: the derived list of what needs a person, one kind at a time, and only while
 // the cause lasts.
 import { ExceptionKind } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { insertJob } from "./jobs-fixtures.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let other: SiteFixture;
 const HOUR = 3_600_000;
 const ids: Record<string, string> = {};
 
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Exceptions");
+const other = await harness.createSite("Exceptions elsewhere");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Exceptions");
-  other = await harness.createSite("Exceptions elsewhere");
   const prisma = harness.db.prisma;
   await prisma.site.update({ where: { id: site.siteId }, data: { slaWarnHours: 24, slaBreachHours: 72 } });
   const now = Date.now();
@@ -61,8 +59,6 @@ beforeAll(async () => {
   await insertJob(harness, other, { status: "FAILED", title: "Theirs failed", dueAt: new Date(now - HOUR), createdAt: new Date(now - 500 * HOUR) });
   await insertJob(harness, other, { status: "READY_FOR_PICKUP", title: "Theirs unpaid" });
 });
-
-afterAll(async () => harness.drop());
 
 describe("exceptions.list", () => {
   it("lists each kind of trouble with its job, since when, and a message a person can act on", async () => {

@@ -2,28 +2,17 @@
 // mailed once (however often the check runs); a handoff, an idle shift, or the grace period not
 // yet over means no mail. Shift boundaries are the site's wall clock (Europe/Berlin here).
 import { generatePickupCode } from "@orderdeck/contracts";
-import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { remindSite } from "../src/handoff/reminders.ts";
-import { mailsOf, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { mailSinkForFile, mailsOf, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
+import { apiHarnessForFile, type SiteFixture } from "./harness.ts";
 
 // 14:20 in Berlin (CET): the early shift (06:00–14:00) ended 20 minutes ago.
 const NOW = new Date("2026-03-10T13:20:00.000Z");
 const IN_EARLY_SHIFT = new Date("2026-03-10T09:00:00.000Z");
 
-let harness: ApiHarness;
-let sink: MailSink;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  sink = await startMailSink();
-});
-
-afterAll(async () => {
-  await sink.stop();
-  await harness.drop();
-});
+const harness = await apiHarnessForFile();
+const sink = await mailSinkForFile();
 
 async function siteWithWork(name: string): Promise<SiteFixture> {
   const site = await harness.createSite(name);

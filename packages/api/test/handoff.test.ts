@@ -4,21 +4,15 @@
 // and the notes.
 import { randomUUID } from "node:crypto";
 import type { JobStatus, ScanOutcome } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import type { Principal } from "../src/auth/principal.ts";
 import { handoffSummary } from "../src/handoff/service.ts";
 import type { HandoffSummary } from "@orderdeck/contracts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, type SiteFixture } from "./harness.ts";
 import { pdfText } from "./money-helpers.ts";
 import { addPickupJob } from "./pickup-helpers.ts";
 
-let harness: ApiHarness;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
 
 function principalOf(site: SiteFixture, role: "STAFF" | "LEAD" = "STAFF"): Principal {
   return {

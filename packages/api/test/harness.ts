@@ -4,7 +4,7 @@ import { DomainError, type UserRole } from "@orderdeck/contracts";
 import { createTestDatabase, type TestDatabase } from "@orderdeck/db/testing";
 import { createLogger } from "@orderdeck/logging";
 import { TRPCError } from "@trpc/server";
-import { expect } from "vitest";
+import { afterAll, expect } from "vitest";
 import { hashPassword } from "../src/auth/passwords.ts";
 import { hashToken, newToken } from "../src/auth/tokens.ts";
 import type { Context, Credentials, ServerDependencies } from "../src/context.ts";
@@ -137,6 +137,18 @@ export async function createApiHarness(
       await db.drop();
     },
   };
+}
+
+/**
+ * The harness of the calling test file, awaited at the file's top level: one database for all of
+ * the file's tests, dropped after them. Its afterAll is registered before any the file adds, and
+ * vitest runs afterAll hooks last-registered first, so the workers, sinks and servers a file
+ * starts afterwards are stopped before their database goes.
+ */
+export async function apiHarnessForFile(overrides: Partial<ServerDependencies> = {}, options: HarnessOptions = {}): Promise<ApiHarness> {
+  const harness = await createApiHarness(overrides, options);
+  afterAll(async () => harness.drop());
+  return harness;
 }
 
 /** The tRPC error a call was refused with (fails the test if the call succeeded). */

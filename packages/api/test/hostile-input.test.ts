@@ -4,13 +4,10 @@
 // router was really called.
 import { generatePickupCode } from "@orderdeck/contracts";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { callByPath, listProcedures, missingProcedures, type ProcedureEntry } from "../src/testing/index.ts";
-import { createApiHarness, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { callByPath, databaseDigest, everyRow, listProcedures, missingProcedures, rowCount, type ProcedureEntry } from "../src/testing/index.ts";
+import { apiHarnessForFile, type Caller, type SiteFixture } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
 let otherJobId: string;
 /** Real ids of another site's rows of every kind a procedure takes an id of. */
 let otherIds: string[] = [];
@@ -52,24 +49,17 @@ function inputsFor(procedure: ProcedureEntry): unknown[] {
 
 /** A digest of everything a refused call must leave alone (not sessions, rate limits or audit rows). */
 async function fingerprint(): Promise<string> {
-  const rows = await harness.db.pool.query<{ digest: string }>(`
-    SELECT md5(string_agg(t, '|' ORDER BY t)) AS digest FROM (
-      SELECT 'sites:' || md5(COALESCE(string_agg(s::text, ',' ORDER BY s.id), '')) AS t FROM sites s
-      UNION ALL SELECT 'users:' || md5(COALESCE(string_agg(u::text, ',' ORDER BY u.id), '')) FROM users u
-      UNION ALL SELECT 'stations:' || md5(COALESCE(string_agg(st.id::text || st.revoked_at::text, ',' ORDER BY st.id), '')) FROM stations st
-      UNION ALL SELECT 'jobs:' || md5(COALESCE(string_agg(j::text, ',' ORDER BY j.id), '')) FROM jobs j
-      UNION ALL SELECT 'customers:' || md5(COALESCE(string_agg(c::text, ',' ORDER BY c.id), '')) FROM customers c
-      UNION ALL SELECT 'events:' || count(*)::text FROM job_events
-      UNION ALL SELECT 'invoices:' || count(*)::text FROM invoices
-      UNION ALL SELECT 'receipts:' || count(*)::text FROM receipts
-      UNION ALL SELECT 'payments:' || count(*)::text FROM payments
-      UNION ALL SELECT 'counters:' || md5(COALESCE(string_agg(k::text, ',' ORDER BY k.site_id, k.kind, k.year), '')) FROM counters k
-      UNION ALL SELECT 'views:' || count(*)::text FROM saved_views
-      UNION ALL SELECT 'intake_sources:' || md5(COALESCE(string_agg(s::text, ',' ORDER BY s.id), '')) FROM intake_sources s
-      UNION ALL SELECT 'intake_runs:' || count(*)::text FROM intake_runs
-      UNION ALL SELECT 'dead_letters:' || md5(COALESCE(string_agg(l::text, ',' ORDER BY l.id), '')) FROM intake_dead_letters l
-    ) parts`);
-  return rows.rows[0]?.digest ?? "";
+  return databaseDigest(harness.db.pool, [
+    ...["sites", "users"].map((table) => everyRow(table)),
+    everyRow("stations", "r.id::text || r.revoked_at::text"),
+    ...["jobs", "customers"].map((table) => everyRow(table)),
+    ...["job_events", "invoices", "receipts", "payments"].map(rowCount),
+    everyRow("counters", "r::text", "r.site_id, r.kind, r.year"),
+    rowCount("saved_views"),
+    everyRow("intake_sources"),
+    rowCount("intake_runs"),
+    everyRow("intake_dead_letters"),
+  ]);
 }
 
 async function addJob(fixture: SiteFixture, position: number, status: "QUEUED" | "READY_FOR_PICKUP" = "QUEUED"): Promise<string> {
@@ -79,11 +69,12 @@ async function addJob(fixture: SiteFixture, position: number, status: "QUEUED" |
   return job.id;
 }
 
+// A generous budget: this suite makes thousands of calls on one session on purpose.
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Hostile A");
+const otherSite = await harness.createSite("Hostile B");
+
 beforeAll(async () => {
-  // A generous budget: this suite makes thousands of calls on one session on purpose.
-  harness = await createApiHarness();
-  site = await harness.createSite("Hostile A");
-  otherSite = await harness.createSite("Hostile B");
   await addJob(site, 1);
   await addJob(site, 2, "READY_FOR_PICKUP");
   otherJobId = await addJob(otherSite, 1);
@@ -95,8 +86,6 @@ beforeAll(async () => {
   });
   otherIds = [otherJobId, otherSource.id, otherLetter.id];
 });
-
-afterAll(async () => harness.drop());
 
 const procedures = listProcedures();
 /** Every procedure this file has called, by path: what the closing test compares with the router. */

@@ -3,18 +3,12 @@
 // import is all or nothing; quotes, line breaks in cells, a byte-order mark and CRLF all parse.
 import { CSV_JOB_COLUMNS, JobExportInput as ExportInput, type CsvImportResult, type JobExportInput } from "@orderdeck/contracts";
 import { parse } from "csv-parse/sync";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { exportJobsCsv } from "../src/intake/csv-export.ts";
-import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, detailsOf, refusalOf, type SiteFixture } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
-let harness: ApiHarness;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
 
 async function exportCsv(site: SiteFixture, input: JobExportInput = {}): Promise<string> {
   let text = "";

@@ -2,18 +2,13 @@
 // storefront fixes them; changes to jobs the shop has started (flagged, never moving a job
 // back); the exceptions list; sources administration and who may do what.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf, type SiteFixture } from "./harness.ts";
 import { addFeed, feedJobCounts, stopFeeds, type FeedFixture } from "./intake-helpers.ts";
 
-let harness: ApiHarness;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-});
+const harness = await apiHarnessForFile();
 
 afterAll(async () => {
   await stopFeeds();
-  await harness.drop();
 });
 
 async function jobOf(siteId: string, externalId: string) {

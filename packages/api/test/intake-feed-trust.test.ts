@@ -6,18 +6,15 @@ import { randomBytes } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { readMigrations } from "@orderdeck/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runIncrementalSync } from "../src/intake/sync-run.ts";
 import { storefrontFeed } from "../src/intake/storefront-feed.ts";
-import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf, type SiteFixture } from "./harness.ts";
 import { addFeed, feedJobCounts, intakeDeps, sourceRow, stopFeeds } from "./intake-helpers.ts";
 
-let harness: ApiHarness;
 const servers: Server[] = [];
 
-beforeAll(async () => {
-  harness = await createApiHarness();
-});
+const harness = await apiHarnessForFile();
 
 afterAll(async () => {
   for (const server of servers) {
@@ -25,7 +22,6 @@ afterAll(async () => {
     server.close();
   }
   await stopFeeds();
-  await harness.drop();
 });
 
 interface Seen {

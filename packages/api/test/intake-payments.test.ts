@@ -6,23 +6,21 @@
 import { randomUUID } from "node:crypto";
 import { formatPickupCode, type DomainError } from "@orderdeck/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, detailsOf, refusalOf } from "./harness.ts";
 import { addFeed, stopFeeds, writesFingerprint, type FeedFixture } from "./intake-helpers.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
 let feed: FeedFixture;
 
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Paid Online");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Paid Online");
   // Orders SO-100001…SO-100008: the fourth and eighth pending, the others paid online.
   feed = await addFeed(harness, site, { orders: 8, pageSize: 3, payments: true, seed: 4_242 });
 });
 
 afterAll(async () => {
   await stopFeeds();
-  await harness.drop();
 });
 
 async function sync(mode: "INCREMENTAL" | "FULL" = "INCREMENTAL") {

@@ -1,20 +1,15 @@
 // The feed syncs on the worker's schedule: the sweep (what the crontab runs) queues one sync per
 // enabled source, the worker runs it under the source's lock, and a disabled source is left alone.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { crontab } from "../src/background/tasks.ts";
-import { createApiHarness, type ApiHarness } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 import { eventually, graphileJobs, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
 import { addFeed, feedJobCounts, stopFeeds } from "./intake-helpers.ts";
 
-let harness: ApiHarness;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-});
+const harness = await apiHarnessForFile();
 
 afterAll(async () => {
   await stopFeeds();
-  await harness.drop();
 });
 
 describe("scheduled intake", () => {

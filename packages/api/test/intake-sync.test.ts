@@ -5,18 +5,13 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cursorToken } from "../src/intake/storefront-feed.ts";
 import { runFullReconciliation, runIncrementalSync } from "../src/intake/sync-run.ts";
 import { readIntakeStatus } from "../src/intake/status.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, type SiteFixture } from "./harness.ts";
 import { addFeed, feedJobCounts, intakeDeps, sourceRow, stopFeeds, writesFingerprint } from "./intake-helpers.ts";
 
-let harness: ApiHarness;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-});
+const harness = await apiHarnessForFile();
 
 afterAll(async () => {
   await stopFeeds();
-  await harness.drop();
 });
 
 function lastCursor(orders: Array<{ id: string; updated_at: string }>): string {

@@ -1,16 +1,15 @@
 // forecast.capacity: finish times from estimates, queue order and machine count.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { insertJob } from "./jobs-fixtures.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
 const MIN = 60_000;
 const job: Record<string, string> = {};
 
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Forecast");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Forecast");
   const staff = site.as.STAFF;
   const running = await staff.jobs.create({ title: "Running", estimatedMinutes: 60, machine: "Prusa 1" });
   await staff.jobs.transition({ id: running.id, to: "IN_PROGRESS" });
@@ -24,8 +23,6 @@ beforeAll(async () => {
   await insertJob(harness, site, { status: "POST_PROCESSING", estimatedMinutes: 999, machine: "PRUSA 1 " });
   await insertJob(harness, site, { status: "FAILED", estimatedMinutes: 999 });
 });
-
-afterAll(async () => harness.drop());
 
 const minutesFrom = (start: string, at: string) => Math.round((new Date(at).getTime() - new Date(start).getTime()) / MIN);
 

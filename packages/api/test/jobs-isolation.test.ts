@@ -2,13 +2,10 @@
 // through any jobs, exceptions, forecast or views procedure: B's ids answer exactly like ids
 // that do not exist, and lists never carry B's rows.
 import { inSite, type TransactionClient } from "@orderdeck/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { insertJob } from "./jobs-fixtures.ts";
-import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf } from "./harness.ts";
 
-let harness: ApiHarness;
-let a: SiteFixture;
-let b: SiteFixture;
 const MISSING = "00000000-0000-4000-8000-00000000abcd";
 let bOpen: { id: string; version: number; displayNumber: string };
 let bClosed: { id: string; version: number };
@@ -28,10 +25,11 @@ async function fingerprintOfB(): Promise<string> {
   return result.rows[0]?.digest ?? "";
 }
 
+const harness = await apiHarnessForFile();
+const a = await harness.createSite("Isolation A");
+const b = await harness.createSite("Isolation B");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  a = await harness.createSite("Isolation A");
-  b = await harness.createSite("Isolation B");
   const created = await b.as.STAFF.jobs.create({
     title: "Secret prototype",
     customer: { name: "Secretive Customer" },
@@ -49,8 +47,6 @@ beforeAll(async () => {
   bViewId = (await b.as.LEAD.views.create({ name: "B board", scope: "SITE" })).id;
   aOpen = await a.as.STAFF.jobs.create({ title: "Our job" });
 });
-
-afterAll(async () => harness.drop());
 
 /** Refused exactly as for an id that does not exist: same code, same message. */
 async function looksMissing(call: (id: string) => Promise<unknown>, foreignId: string) {

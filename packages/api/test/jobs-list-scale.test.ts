@@ -5,16 +5,13 @@
 // exactly as a request runs them.
 import { JobListInput, type JobListFilterInput, type JobListSort } from "@orderdeck/contracts";
 import { Prisma, inSite } from "@orderdeck/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { listQueries } from "../src/jobs/list.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 
 const JOBS = 100_000;
 /** Most rows one statement may read and drop (a pass over the whole site drops nearly all 100 000). */
 const MAX_ROWS_DROPPED = JOBS * 0.25;
-let harness: ApiHarness;
-let site: SiteFixture;
-let other: SiteFixture;
 let customerId: string;
 
 /**
@@ -75,10 +72,11 @@ async function bulkInsert(siteId: string, count: number, customers: number): Pro
   }
 }
 
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Scale");
+const other = await harness.createSite("Scale neighbour");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Scale");
-  other = await harness.createSite("Scale neighbour");
   await harness.db.pool.query(
     `INSERT INTO customers (id, site_id, name) SELECT gen_random_uuid(), $1, 'Customer ' || substr(md5(i::text), 1, 10) FROM generate_series(1, 2000) i`,
     [site.siteId],
@@ -90,8 +88,6 @@ beforeAll(async () => {
   await harness.db.pool.query("ANALYZE jobs");
   await harness.db.pool.query("ANALYZE customers");
 }, 120_000);
-
-afterAll(async () => harness.drop());
 
 const FILTERS: Record<string, JobListFilterInput> = {
   "no filter": {},

@@ -1,12 +1,10 @@
 // jobs.list: every filter returns exactly the matching jobs, every sort pages by keyset so each
 // job comes exactly once even while jobs are being added, and cursors cannot be forged.
 import { isOpen, type JobListItem, type JobListSort } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { insertJob, type FixtureJob } from "./jobs-fixtures.ts";
-import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
 let customerId: string;
 const DAY = 86_400_000;
 const now = Date.now();
@@ -38,9 +36,10 @@ async function add(job: FixtureJob & { source?: "MANUAL" | "FEED" | "CSV"; assig
   return updated;
 }
 
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("List");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("List");
   customerId = (await harness.db.prisma.customer.create({ data: { siteId: site.siteId, name: "Zanzibar Robotics" } })).id;
   const statuses = ["QUEUED", "IN_PROGRESS", "READY_FOR_PICKUP", "ON_HOLD", "FAILED", "PICKED_UP", "CANCELLED", "SHIPPED"] as const;
   // Several jobs share a creation instant, so ties must break by id.
@@ -61,8 +60,6 @@ beforeAll(async () => {
     });
   }
 });
-
-afterAll(async () => harness.drop());
 
 async function listAll(input: { filter?: object; sort?: JobListSort }, limit = 7): Promise<JobListItem[]> {
   const items: JobListItem[] = [];

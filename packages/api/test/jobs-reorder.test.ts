@@ -1,16 +1,10 @@
 // Concurrent reorders of one site's queue: positions stay distinct, no job is lost, and the final
 // order is the one a serial replay of the same moves (in the order they took effect) produces.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { boardOrder, insertJob } from "./jobs-fixtures.ts";
-import { createApiHarness, refusalOf, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf, type Caller, type SiteFixture } from "./harness.ts";
 
-let harness: ApiHarness;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
 
 /** A small deterministic generator, so a failing run can be repeated. */
 function random(seed: number): () => number {

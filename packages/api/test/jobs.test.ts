@@ -1,21 +1,13 @@
 // The jobs procedures through the API against a real database: creating, reading, editing with
 // optimistic locking, the status machine, archive / restore, bulk edits and who may do what.
 import { JobStatus, allowedNextStatuses, isOpen, type Fulfilment } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { boardOrder, insertJob } from "./jobs-fixtures.ts";
-import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, detailsOf, refusalOf } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let other: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Jobs A");
-  other = await harness.createSite("Jobs B");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Jobs A");
+const other = await harness.createSite("Jobs B");
 
 async function eventsOf(jobId: string) {
   return harness.db.prisma.jobEvent.findMany({ where: { jobId }, orderBy: { at: "asc" } });

@@ -2,20 +2,19 @@
 // pickup code from both its Code 128 and its QR code; the HTML's and PDF's barcodes likewise; a
 // code with one symbol changed is refused as INVALID_CODE.
 import { PICKUP_CODE_ALPHABET, formatJobNumber, formatPickupCode, isValidPickupCode } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { PNG } from "pngjs";
 import { BarcodeFormat, decodeEither, decodePng, pdfImages } from "./barcode-helpers.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 import { pdfText } from "./money-helpers.ts";
 import { addPickupJob, type PickupJob } from "./pickup-helpers.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
 let job: PickupJob;
 
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Labels & Co");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Labels & Co");
   job = await addPickupJob(harness, site, {
     status: "POST_PROCESSING",
     customer: "Łukasz Müller <script>",
@@ -23,8 +22,6 @@ beforeAll(async () => {
     dueAt: new Date("2026-03-29T12:00:00Z"),
   });
 });
-
-afterAll(async () => harness.drop());
 
 describe("labels.job", () => {
   it("PNG: both barcodes on the whole label decode to exactly the pickup code", async () => {

@@ -1,27 +1,21 @@
 // The pooled SMTP transport against a real local SMTP server: a batch of concurrent sends all
 // arrive, over a few reused connections rather than one each; a refused message fails only its
 // own send; close() ends the connections; and a worker that stops closes its sender.
-import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createMailSender, describeMailFailure, type MailSender, type OutgoingMail } from "../src/mail/transport.ts";
-import { eventually, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
-import { createApiHarness, type ApiHarness } from "./harness.ts";
+import { eventually, mailSinkForFile, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
+import { apiHarnessForFile } from "./harness.ts";
 
-let sink: MailSink;
-let harness: ApiHarness;
 const senders: MailSender[] = [];
 
-beforeAll(async () => {
-  sink = await startMailSink();
-  harness = await createApiHarness();
-});
+const harness = await apiHarnessForFile();
+const sink = await mailSinkForFile();
 
 afterEach(() => sink.setFailing(false));
 
 afterAll(async () => {
   for (const sender of senders) sender.close();
   await sink.stop();
-  await harness.drop();
 });
 
 function newSender(): MailSender {

@@ -2,32 +2,18 @@
 // log's record of every attempt, giving up into the exceptions list, and the invoice and receipt
 // mails with their PDFs.
 import { randomUUID } from "node:crypto";
-import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
-import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
-import type { RunningWorker } from "../src/background/runner.ts";
-import { eventually, graphileJobs, mailsOf, startTestWorker, testWorkerDeps, type MailRow } from "./background-helpers.ts";
-import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { afterEach, describe, expect, it } from "vitest";
+import { eventually, graphileJobs, mailsOf, mailSinkForFile, testWorkerDeps, testWorkerForFile, type MailRow } from "./background-helpers.ts";
+import { apiHarnessForFile, refusalOf } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let sink: MailSink;
-let worker: RunningWorker;
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Mail Werkstatt");
 
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Mail Werkstatt");
-  sink = await startMailSink();
-  worker = await startTestWorker(harness, testWorkerDeps(harness, sink));
-});
+const sink = await mailSinkForFile();
+await testWorkerForFile(harness, testWorkerDeps(harness, sink));
 
 afterEach(() => sink.setFailing(false));
-
-afterAll(async () => {
-  await worker.stop();
-  await sink.stop();
-  await harness.drop();
-});
 
 async function customerJob(status: "POST_PROCESSING" | "QUEUED", options: { priceCents?: number } = {}) {
   const email = `customer-${randomUUID()}@example.com`;

@@ -1,28 +1,24 @@
 // A user of site A can neither create, read nor learn of site B's invoices, receipts and
 // payments: every such request answers NOT_FOUND, exactly like a row that does not exist.
 import type { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiHarnessForFile } from "./harness.ts";
 import { addJob, codeOf, countRows } from "./money-helpers.ts";
 
-let harness: ApiHarness;
-let siteA: SiteFixture;
-let siteB: SiteFixture;
 let jobB: string;
 let invoiceB: string;
 let receiptB: string;
 
+const harness = await apiHarnessForFile();
+const siteA = await harness.createSite("Isolation A");
+const siteB = await harness.createSite("Isolation B");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  siteA = await harness.createSite("Isolation A");
-  siteB = await harness.createSite("Isolation B");
   jobB = (await addJob(harness, siteB, { priceCents: 2_000 })).id;
   invoiceB = (await siteB.as.STAFF.invoices.create({ jobId: jobB })).id;
   const paid = await siteB.as.STAFF.payments.record({ jobId: jobB, provider: "cash", providerReference: "ISO-B-1", amountCents: 2_000, currency: "EUR" });
   receiptB = paid.receipt!.id;
 });
-afterAll(async () => harness.drop());
-
 describe("money across sites", () => {
   it("site A cannot create invoices or payments for site B's jobs, nor waive or refund them", async () => {
     const a = siteA.as.ADMIN;

@@ -3,24 +3,16 @@
 import { formatInvoiceNumber, formatJobNumber, formatReceiptNumber } from "@orderdeck/contracts";
 import { inSite } from "@orderdeck/db";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recordJobEvent } from "../src/jobs/events.ts";
 import { issueInvoice } from "../src/invoices/service.ts";
 import { yearInTimeZone } from "../src/money/time.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 import { addJob, countRows } from "./money-helpers.ts";
 
-let harness: ApiHarness;
-let siteA: SiteFixture;
-let siteB: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  siteA = await harness.createSite("Numbers A");
-  siteB = await harness.createSite("Numbers B");
-});
-afterAll(async () => harness.drop());
-
+const harness = await apiHarnessForFile();
+const siteA = await harness.createSite("Numbers A");
+const siteB = await harness.createSite("Numbers B");
 const thisYear = () => yearInTimeZone(new Date(), "Europe/Berlin");
 
 async function invoiceNumbers(siteId: string): Promise<number[]> {

@@ -1,21 +1,13 @@
 // payments.record (idempotent on the provider reference), waive / refund, and the invoice
 // rules: one current invoice per job price, who may do what, and refusals that change nothing.
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { apiHarnessForFile } from "./harness.ts";
 import { addJob, codeOf, countRows } from "./money-helpers.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let other: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Payments A");
-  other = await harness.createSite("Payments B");
-});
-afterAll(async () => harness.drop());
-
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Payments A");
+const other = await harness.createSite("Payments B");
 async function moneyRows(jobId: string) {
   return {
     payments: await countRows(harness, "payments", jobId),

@@ -2,21 +2,14 @@
 // customer must see: number, job, amount, state, payment reference and pickup code, the code also
 // as a Code 128 and a QR code that an ordinary decoder (ZXing) reads back, as a counter scanner would.
 import { formatJobNumber, formatPickupCode } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { formatMoney, printable } from "../src/money/format.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 import { decodeEither, pdfImages } from "./barcode-helpers.ts";
 import { addJob, pdfText } from "./money-helpers.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Makerspace Mitte");
-});
-afterAll(async () => harness.drop());
-
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Makerspace Mitte");
 async function pickupCodeOf(jobId: string): Promise<string> {
   return (await harness.db.prisma.job.findUniqueOrThrow({ where: { id: jobId }, select: { pickupCode: true } })).pickupCode;
 }

@@ -5,20 +5,13 @@
 import { randomUUID } from "node:crypto";
 import { DomainError, type SyncMutationEnvelope } from "@orderdeck/contracts";
 import { inSite } from "@orderdeck/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recordPayment } from "../src/payments/service.ts";
-import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, detailsOf, refusalOf } from "./harness.ts";
 import { addPickupJob, fingerprint } from "./pickup-helpers.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Money rules");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Money rules");
 
 const cash = (jobId: string, amountCents: number) => ({ jobId, provider: "cash", providerReference: randomUUID(), amountCents, currency: "EUR" });
 

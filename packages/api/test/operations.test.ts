@@ -4,23 +4,15 @@
 // with the job id, a payload of the wrong shape failed for good at once, metrics recorded.
 import { randomUUID } from "node:crypto";
 import { inSite } from "@orderdeck/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { enqueue } from "../src/background/enqueue.ts";
 import { queueMail } from "../src/mail/queue.ts";
 import { capturingLogger, eventually, graphileJobs, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
-import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf, type SiteFixture } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let other: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness({ background: { heartbeatStaleMs: 5_000, stuckAfterMs: 60 * 60_000 } });
-  site = await harness.createSite("Ops Süd");
-  other = await harness.createSite("Ops Nord");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile({ background: { heartbeatStaleMs: 5_000, stuckAfterMs: 60 * 60_000 } });
+const site = await harness.createSite("Ops Süd");
+const other = await harness.createSite("Ops Nord");
 
 const LATER = () => new Date(Date.now() + 3_600_000);
 

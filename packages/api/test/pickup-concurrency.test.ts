@@ -3,21 +3,18 @@
 import { randomUUID } from "node:crypto";
 import { DomainError } from "@orderdeck/contracts";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { beforeAll, describe, expect, it } from "vitest";
+import { apiHarnessForFile } from "./harness.ts";
 import { addPickupJob, addStation, count, type StationFixture } from "./pickup-helpers.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
 const stations: StationFixture[] = [];
 
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Rush hour");
+
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Rush hour");
   for (let i = 1; i <= 10; i++) stations.push(await addStation(harness, site, `Counter ${i}`));
 });
-
-afterAll(async () => harness.drop());
 
 describe("50 concurrent pickup.confirm of one code from 10 stations", () => {
   it("hands over once: one PICKED_UP, one picked_up event, one receipt, 49 ALREADY_PICKED_UP, 50 scan records", { timeout: 120_000 }, async () => {

@@ -4,24 +4,17 @@
 // and the ledger entry, and an answer that matches what the database holds afterwards.
 import { randomUUID } from "node:crypto";
 import { createPrismaClient, inSite, type SentStatement } from "@orderdeck/db";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { queueMail } from "../src/mail/queue.ts";
 import type { Principal } from "../src/auth/principal.ts";
 import { recordPayment } from "../src/payments/service.ts";
 import { confirmPickup } from "../src/pickup/confirm.ts";
 import { graphileJobs } from "./background-helpers.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 import { addPickupJob } from "./pickup-helpers.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Pickup Ottensen");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Pickup Ottensen");
 
 async function endpoint(eventTypes: string[]): Promise<string> {
   const row = await harness.db.prisma.webhookEndpoint.create({

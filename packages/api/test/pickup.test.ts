@@ -5,23 +5,15 @@ import { randomUUID } from "node:crypto";
 import { DomainError, PICKUP_CODE_ALPHABET, formatJobNumber, formatPickupCode, type PaymentStatus } from "@orderdeck/contracts";
 import { inSite, type PrismaClient } from "@orderdeck/db";
 import { TRPCError } from "@trpc/server";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { recordPayment } from "../src/payments/service.ts";
 import { lookupPickup } from "../src/pickup/lookup.ts";
-import { createApiHarness, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile } from "./harness.ts";
 import { addPickupJob, addStation, count, fingerprint, signInWithoutStation, unusedCode, type PickupJobOptions } from "./pickup-helpers.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Pickup Kreuzberg");
-  otherSite = await harness.createSite("Pickup Altona");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Pickup Kreuzberg");
+const otherSite = await harness.createSite("Pickup Altona");
 
 interface Refusal {
   code: string;

@@ -2,11 +2,11 @@
 // and per account from anywhere (a short block, not at an enrolled console), with retry-after, enrollment per address, the per-session budget, and failing closed when the
 // store cannot be used. A short policy stands in for the real 15-minute windows.
 import pg from "pg";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import type { Metrics } from "../src/observability/metrics.ts";
 import { createRateLimitPool, createRateLimits, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
 import { auditRows, bearer } from "./auth-helpers.ts";
-import { createApiHarness, detailsOf, refusalOf, TEST_PASSWORD, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, createApiHarness, detailsOf, refusalOf, TEST_PASSWORD } from "./harness.ts";
 
 const WINDOW_SECONDS = 2;
 const ADDRESS_FAILURES = 8;
@@ -21,8 +21,6 @@ const POLICY: Partial<RateLimitPolicy> = {
   scanPerUser: { points: 3, durationSeconds: 60, blockSeconds: 60 },
 };
 
-let harness: ApiHarness;
-let site: SiteFixture;
 let ipCounter = 0;
 const freshIp = () => `192.0.2.${++ipCounter}`;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -32,12 +30,8 @@ async function counterValue(counter: Metrics["rateLimitRejections"] | Metrics["l
   return metric.values.find((v) => Object.entries(labels).every(([k, l]) => v.labels[k as never] === l))?.value ?? 0;
 }
 
-beforeAll(async () => {
-  harness = await createApiHarness({}, { rateLimitPolicy: POLICY });
-  site = await harness.createSite("Limits");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile({}, { rateLimitPolicy: POLICY });
+const site = await harness.createSite("Limits");
 
 describe("login lockout", () => {
   it("locks a guessing address out of the account it guesses at; the person signs in fine from another address", async () => {

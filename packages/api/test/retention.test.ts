@@ -1,10 +1,10 @@
 // Retention archives and prunes exactly the rows past their age (each site by its own settings,
 // no other site's rows), in batches; the hourly sweep runs it for every site through the worker.
 import { generatePickupCode, type JobStatus } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { beforeAll, describe, expect, it } from "vitest";
 import { SERVER_RETENTION_DEFAULTS, applyRetention, pruneUnsitedAudit } from "../src/retention/service.ts";
 import { eventually, graphileJobs, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
-import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf, type SiteFixture } from "./harness.ts";
 
 const NOW = new Date("2026-06-01T12:00:00.000Z");
 const DAY = 86_400_000;
@@ -14,14 +14,11 @@ const HOUR = 60 * MINUTE;
 /** The server's settings the tests run with (the defaults: 30, 30 and 7 days). */
 const SERVER = SERVER_RETENTION_DEFAULTS;
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let other: SiteFixture;
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Retention Ost");
+const other = await harness.createSite("Retention West");
 
 beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Retention Ost");
-  other = await harness.createSite("Retention West");
   for (const fixture of [site, other]) {
     await harness.db.prisma.site.update({
       where: { id: fixture.siteId },
@@ -29,8 +26,6 @@ beforeAll(async () => {
     });
   }
 });
-
-afterAll(async () => harness.drop());
 
 let position = 0;
 async function job(fixture: SiteFixture, status: JobStatus, updatedAt: Date, archivedAt: Date | null = null) {

@@ -3,20 +3,12 @@
 // made meanwhile is refused, not overwritten; every change is audited in its own transaction; and
 // the board and exceptions list follow the new thresholds at once.
 import type { DomainError } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { apiHarnessForFile, detailsOf, refusalOf } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Settings A");
-  otherSite = await harness.createSite("Settings B");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Settings A");
+const otherSite = await harness.createSite("Settings B");
 
 async function siteRow(siteId: string) {
   return harness.db.prisma.site.findUniqueOrThrow({ where: { id: siteId } });

@@ -1,23 +1,16 @@
 // Station enrollment (one-time codes), revocation, listing, roles and site isolation.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { hashToken } from "../src/auth/tokens.ts";
 import { normalizeEnrollmentCode } from "../src/stations/enrollment-code.ts";
 import { auditRows, bearer } from "./auth-helpers.ts";
-import { createApiHarness, refusalOf, TEST_PASSWORD, TEST_SECRET, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf, TEST_PASSWORD, TEST_SECRET } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
 let ipCounter = 0;
 const freshIp = () => `198.51.100.${++ipCounter}`;
 
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Stations A");
-  otherSite = await harness.createSite("Stations B");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Stations A");
+const otherSite = await harness.createSite("Stations B");
 
 describe("enrollment codes", () => {
   it("reads codes forgivingly: case, dashes, spaces, and O/I/L for 0/1", () => {

@@ -4,29 +4,23 @@
 import type { SyncPoke } from "@orderdeck/contracts";
 import { createPrismaClient } from "@orderdeck/db";
 import { createLogger } from "@orderdeck/logging";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { TRPCError } from "@trpc/server";
 import { createSiteChangeListener, type SiteChangeListener } from "../src/sync/events.ts";
 import { createSyncStreams, type SyncStreams } from "../src/sync/streams.ts";
-import { createApiHarness, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, type Caller, type SiteFixture } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
 const listeners: SiteChangeListener[] = [];
 // Re-checked every 100 ms here (15 s in production), and two streams per session.
 const streams: SyncStreams = createSyncStreams({ perSession: 2, recheckMs: 100 });
 
-beforeAll(async () => {
-  harness = await createApiHarness({ syncStreams: streams });
-  site = await harness.createSite("Events Köln");
-  otherSite = await harness.createSite("Events Bonn");
-});
+const harness = await apiHarnessForFile({ syncStreams: streams });
+const site = await harness.createSite("Events Köln");
+const otherSite = await harness.createSite("Events Bonn");
 
 afterAll(async () => {
   for (const listener of listeners) await listener.close();
-  await harness.drop();
 });
 
 function instance(coalesceMs = 100): SiteChangeListener {

@@ -2,21 +2,13 @@
 // for jobs leaving the console's scope, customers edited on their own, a cursor that never skips a
 // row whose transaction committed after a later one, and cursors the server did not hand out.
 import { type SyncPullPage } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiHarness, refusalOf, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { apiHarnessForFile, refusalOf, type Caller } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Sync Leipzig");
-  otherSite = await harness.createSite("Sync Dresden");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Sync Leipzig");
+const otherSite = await harness.createSite("Sync Dresden");
 
 /** Pages through one round; returns every page and the cursor the round ended with. */
 async function round(caller: Caller, cursor: string | undefined, limit = 10): Promise<{ pages: SyncPullPage[]; cursor: string }> {

@@ -5,24 +5,17 @@
 // answered "deferred" and recorded nowhere, so it is applied once its author can send it.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { SyncMutationEnvelope, SyncMutationType, UserRole } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createApiHarness, TEST_PASSWORD, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+import { describe, expect, it } from "vitest";
+import { apiHarnessForFile, TEST_PASSWORD, type Caller, type SiteFixture } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 import { addPickupJob, count } from "./pickup-helpers.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
 let ipCounter = 0;
 const freshIp = () => `203.0.113.${++ipCounter}`;
 
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Ledger Leipzig");
-  otherSite = await harness.createSite("Ledger Dresden");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Ledger Leipzig");
+const otherSite = await harness.createSite("Ledger Dresden");
 
 function mutation(type: SyncMutationType, args: unknown, authorId?: string): SyncMutationEnvelope {
   return { id: randomUUID(), type, args, clientTime: new Date().toISOString(), ...(authorId ? { authorId } : {}) };

@@ -5,22 +5,15 @@
 // what they are (INVALID_CODE, UNKNOWN_CODE), not as pickup conflicts in the exceptions list.
 import { randomUUID } from "node:crypto";
 import { generatePickupCode, type SyncMutationEnvelope } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listExceptions } from "../src/exceptions/service.ts";
-import { createApiHarness, detailsOf, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, detailsOf, refusalOf } from "./harness.ts";
 import { addPickupJob, count } from "./pickup-helpers.ts";
 
 const SCANS_PER_ACCOUNT = 3;
 
-let harness: ApiHarness;
-let site: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness({}, { rateLimitPolicy: { scanPerUser: { points: SCANS_PER_ACCOUNT, durationSeconds: 60, blockSeconds: 60 } } });
-  site = await harness.createSite("Scan budget");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile({}, { rateLimitPolicy: { scanPerUser: { points: SCANS_PER_ACCOUNT, durationSeconds: 60, blockSeconds: 60 } } });
+const site = await harness.createSite("Scan budget");
 
 const scan = (code: string, offline = true): SyncMutationEnvelope => ({
   id: randomUUID(),

@@ -4,21 +4,14 @@
 // in the exceptions list instead of a second handover.
 import { randomUUID } from "node:crypto";
 import type { SyncMutationEnvelope, SyncMutationType } from "@orderdeck/contracts";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { listExceptions } from "../src/exceptions/service.ts";
-import { createApiHarness, refusalOf, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf, type Caller } from "./harness.ts";
 import { addPickupJob, addStation, count } from "./pickup-helpers.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Sync Hamburg");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Sync Hamburg");
 
 function mutation(type: SyncMutationType, args: unknown): SyncMutationEnvelope {
   return { id: randomUUID(), type, args, clientTime: new Date().toISOString() };

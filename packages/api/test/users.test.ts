@@ -1,22 +1,15 @@
 // Users admin: create, list, disable / enable, reset password, change role; the last-admin
 // guard (also under concurrency); ADMIN only; one site never reaches another's users.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { auditRows } from "./auth-helpers.ts";
-import { createApiHarness, refusalOf, TEST_PASSWORD, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf, TEST_PASSWORD } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-let otherSite: SiteFixture;
 let ipCounter = 0;
 const freshIp = () => `203.0.113.${++ipCounter}`;
 
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Users A");
-  otherSite = await harness.createSite("Users B");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Users A");
+const otherSite = await harness.createSite("Users B");
 
 async function usersDigest(): Promise<string> {
   const rows = await harness.db.pool.query<{ d: string }>(`SELECT md5(string_agg(u::text, ',' ORDER BY u.id)) AS d FROM users u`);

@@ -1,18 +1,11 @@
 // Saved views: personal ones for their owner, site-wide ones for everyone at the site and
 // managed by a LEAD; filter and sort validated like jobs.list's own.
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 
-import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { apiHarnessForFile, refusalOf } from "./harness.ts";
 
-let harness: ApiHarness;
-let site: SiteFixture;
-
-beforeAll(async () => {
-  harness = await createApiHarness();
-  site = await harness.createSite("Views");
-});
-
-afterAll(async () => harness.drop());
+const harness = await apiHarnessForFile();
+const site = await harness.createSite("Views");
 
 describe("views", () => {
   it("a personal view is its owner's alone", async () => {

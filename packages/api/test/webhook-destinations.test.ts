@@ -10,17 +10,17 @@ import { listExceptions } from "../src/exceptions/service.ts";
 import { deliverWebhookTask } from "../src/webhooks/deliver-task.ts";
 import { isPublicAddress } from "../src/outbound/destination.ts";
 import { capturingLogger, testWorkerDeps } from "./background-helpers.ts";
-import { createApiHarness, refusalOf, type ApiHarness } from "./harness.ts";
+import { apiHarnessForFile, createApiHarness, refusalOf, type ApiHarness } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
-let harness: ApiHarness;
 let server: Server;
 let port: number;
 let received = 0;
 
+// This shop saves receivers on its own network (the deliveries below decide per attempt).
+const harness = await apiHarnessForFile({ webhookDestinations: { allowPrivateNetworks: true } });
+
 beforeAll(async () => {
-  // This shop saves receivers on its own network (the deliveries below decide per attempt).
-  harness = await createApiHarness({ webhookDestinations: { allowPrivateNetworks: true } });
   server = createServer((req, res) => {
     req.resume();
     req.on("end", () => {
@@ -35,7 +35,6 @@ beforeAll(async () => {
 afterAll(async () => {
   server.closeAllConnections();
   server.close();
-  await harness.drop();
 });
 
 function depsAllowing(allowPrivateNetworks: boolean, secretKey = harness.deps.sessions.secretKey) {

@@ -4,19 +4,16 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingMessage, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import type { RunningWorker } from "../src/background/runner.ts";
+import { afterAll, describe, expect, it } from "vitest";
 import { SealedSecretUnreadable, openSecret } from "../src/webhooks/sealed-secret.ts";
 import { verifySignature } from "../src/webhooks/signature.ts";
-import { eventually, graphileJobs, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
-import { createApiHarness, refusalOf, type ApiHarness, type SiteFixture } from "./harness.ts";
+import { eventually, graphileJobs, testWorkerDeps, testWorkerForFile } from "./background-helpers.ts";
+import { apiHarnessForFile, refusalOf, type SiteFixture } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
 const TIMEOUT_MS = 400;
 const DISABLE_AFTER = 2;
 
-let harness: ApiHarness;
-let worker: RunningWorker;
 const receivers: Receiver[] = [];
 
 interface Received {
@@ -49,25 +46,22 @@ async function receiver(answers: Array<number | "hang">): Promise<Receiver> {
   return made;
 }
 
-beforeAll(async () => {
-  // The receivers below listen on 127.0.0.1: this shop delivers inside its own network.
-  harness = await createApiHarness({ webhookDestinations: { allowPrivateNetworks: true } });
-  worker = await startTestWorker(
-    harness,
-    testWorkerDeps(harness, undefined, {
-      webhooks: { timeoutMs: TIMEOUT_MS, disableAfter: DISABLE_AFTER, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, userAgent: "OrderDeck-Webhooks/test", allowPrivateNetworks: true, secretKey: harness.deps.sessions.secretKey },
-    }),
-  );
-});
-
+// The receivers below listen on 127.0.0.1: this shop delivers inside its own network.
+const harness = await apiHarnessForFile({ webhookDestinations: { allowPrivateNetworks: true } });
 afterAll(async () => {
-  await worker.stop();
   for (const r of receivers) {
     r.server.closeAllConnections();
     r.server.close();
   }
-  await harness.drop();
 });
+
+// Registered after the receivers are: stopped before they close, as it sends to them.
+await testWorkerForFile(
+  harness,
+  testWorkerDeps(harness, undefined, {
+    webhooks: { timeoutMs: TIMEOUT_MS, disableAfter: DISABLE_AFTER, retry: { maxAttempts: 3, baseDelayMs: 20, maxDelayMs: 100 }, userAgent: "OrderDeck-Webhooks/test", allowPrivateNetworks: true, secretKey: harness.deps.sessions.secretKey },
+  }),
+);
 
 async function deliveriesOf(endpointId: string) {
   return harness.db.prisma.webhookDelivery.findMany({ where: { endpointId }, orderBy: { createdAt: "asc" } });

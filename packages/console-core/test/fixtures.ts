@@ -1,7 +1,13 @@
-// What the console-core tests share: a job as the server sends it, and an address nothing listens on.
+// What the console-core tests share: a job as the server sends it, an address nothing listens on,
+// and a folder per test for an offline console's files.
 import { randomUUID } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import path from "node:path";
 import { generatePickupCode, type SyncJob } from "@orderdeck/contracts";
+import { afterEach, beforeEach } from "vitest";
+import type { ConsoleCore } from "../src/index.ts";
 
 /** A URL where no server answers (a free port, closed again): the console is offline against it. */
 export async function deadServerUrl(): Promise<string> {
@@ -10,6 +16,32 @@ export async function deadServerUrl(): Promise<string> {
   const address = server.address();
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return `http://127.0.0.1:${typeof address === "object" && address ? address.port : 0}`;
+}
+
+export interface OfflineConsoleFolder {
+  /** This test's own empty folder for the console's files. */
+  dir: string;
+  /** This test's server URL, where nothing answers. */
+  deadUrl: string;
+  /** Consoles this test opened: closed after it, before its folder is removed. */
+  cores: ConsoleCore[];
+}
+
+/**
+ * Registers, for every test of the calling file, a fresh folder and a dead server URL; the
+ * returned object holds the current test's (it is filled in before each test, so read it inside one).
+ */
+export function offlineConsoleFolderPerTest(prefix: string): OfflineConsoleFolder {
+  const folder: OfflineConsoleFolder = { dir: "", deadUrl: "", cores: [] };
+  beforeEach(async () => {
+    folder.dir = await mkdtemp(path.join(tmpdir(), prefix));
+    folder.deadUrl = await deadServerUrl();
+  });
+  afterEach(async () => {
+    for (const core of folder.cores.splice(0)) await core.close();
+    await rm(folder.dir, { recursive: true, force: true });
+  });
+  return folder;
 }
 
 let seq = 1000;

@@ -3,37 +3,21 @@
 // migrated), pulled pages land with their cursor, a job's server row is stored apart only while
 // changes wait on it, and every action made offline is answered from the cache and kept in the outbox.
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { generatePickupCode, type SyncJob, type SyncMutation, type SyncMutationResult, type SyncPullPage } from "@orderdeck/contracts";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { createConsoleCore, createLocalRouter, memorySecretStore, openDatabase, SCHEMA_VERSION, syncStateReached, type ConsoleCore } from "../src/index.ts";
 import { applyPullPage, getJob, refreshJob, showChange, storeServerJob } from "../src/store/cache.ts";
 import { DATABASE_FILE, MIGRATIONS, type SqliteDatabase } from "../src/store/database.ts";
 import { enqueue, settle } from "../src/store/outbox.ts";
-import { deadServerUrl, job } from "./fixtures.ts";
+import { job, offlineConsoleFolderPerTest } from "./fixtures.ts";
 
-let dir: string;
-let deadUrl: string;
-const open: ConsoleCore[] = [];
-
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "orderdeck-core-"));
-  deadUrl = await deadServerUrl();
-});
-
-afterEach(async () => {
-  for (const core of open.splice(0)) await core.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const folder = offlineConsoleFolderPerTest("orderdeck-core-");
 
 const SITE = { id: randomUUID(), name: "Offline Werkstatt", timezone: "Europe/Berlin", defaultCurrency: "EUR", slaWarnHours: 48, slaBreachHours: 96 };
 const USER = { id: randomUUID(), name: "Sam Staff", email: "sam@orderdeck.test", role: "LEAD" };
 const STATION = { id: randomUUID(), name: "Counter 1" };
-
 
 function page(jobs: SyncJob[], extra: Partial<SyncPullPage> = {}): SyncPullPage {
   return {
@@ -55,41 +39,41 @@ const AUTHOR = { userId: USER.id, name: USER.name, sessionId: randomUUID() };
 
 /** A console that was enrolled and signed in and has synced these jobs, now without its server. */
 function offlineConsole(jobs: SyncJob[]): ConsoleCore {
-  const db = openDatabase(dir);
+  const db = openDatabase(folder.dir);
   const set = db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-  set.run("server_url", deadUrl);
+  set.run("server_url", folder.deadUrl);
   set.run("station", JSON.stringify(STATION));
   set.run("user", JSON.stringify(USER));
   applyPullPage(db, page(jobs), actor, new Date());
   db.close();
   const core = createConsoleCore({
-    dataDir: dir,
+    dataDir: folder.dir,
     secrets: memorySecretStore({ stationToken: "station-token-xxxxxxxxxxxx", sessionToken: "session-token-xxxxxxxxxxxx" }),
     backoff: { minMs: 50, maxMs: 200 },
     requestTimeoutMs: 500,
   });
-  open.push(core);
+  folder.cores.push(core);
   core.start();
   return core;
 }
 
 describe("the local database", () => {
   it("is created in WAL mode at the current schema version, keeps what it holds, and refuses a newer schema", () => {
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     expect(db.pragma("journal_mode", { simple: true })).toBe("wal");
     expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     applyPullPage(db, page([job()]), actor, new Date());
     db.close();
 
-    const again = openDatabase(dir);
+    const again = openDatabase(folder.dir);
     expect(again.prepare("SELECT count(*) AS n FROM jobs").get()).toEqual({ n: 1 });
     again.pragma(`user_version = ${SCHEMA_VERSION + 1}`);
     again.close();
-    expect(() => openDatabase(dir)).toThrow(/newer OrderDeck/);
+    expect(() => openDatabase(folder.dir)).toThrow(/newer OrderDeck/);
   });
 
   it("lands pages with their cursor, drops tombstoned jobs, and never rolls a row back to an older version", () => {
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     const [a, b] = [job(), job()];
     applyPullPage(db, page([a as SyncJob, b as SyncJob]), actor, new Date());
     const newer = { ...(a as SyncJob), title: "Newer", version: 2, changeSeq: String(Number(a?.changeSeq) + 500) };
@@ -129,7 +113,7 @@ function landAnswer(db: SqliteDatabase, mutation: SyncMutation, jobId: string, s
 
 describe("a job's stored copies", () => {
   it("stores a pulled job's JSON once, keeps the server's row apart while a change waits, and rolls back to it when the change is refused", () => {
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     const [pulled, other] = [job({ status: "QUEUED" }), job({ status: "QUEUED" })];
     applyPullPage(db, page([pulled, other]), actor, new Date());
     expect(storedCopies(db, pulled.id)).toEqual({ server: null, data: JSON.stringify(pulled) });
@@ -152,7 +136,7 @@ describe("a job's stored copies", () => {
   });
 
   it("stores the server's row once again when a change is answered, and keeps it apart while a later change still waits", () => {
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     const pulled = job({ status: "QUEUED" });
     applyPullPage(db, page([pulled]), actor, new Date());
     const first = queueNote(db, pulled, "First note");
@@ -172,7 +156,7 @@ describe("a job's stored copies", () => {
   it("migrates a database an older console wrote: the same jobs shown, the server's row kept only where it differs", () => {
     const [same, changed] = [job(), job({ status: "QUEUED" })];
     const shown = { ...changed, notes: "Waiting note" };
-    const older = new Database(path.join(dir, DATABASE_FILE));
+    const older = new Database(path.join(folder.dir, DATABASE_FILE));
     // The schema before the jobs table was rebuilt (server column nullable).
     const before = 1;
     for (const migration of MIGRATIONS.slice(0, before)) older.exec(migration);
@@ -190,7 +174,7 @@ describe("a job's stored copies", () => {
       .run(waiting.id, waiting.type, JSON.stringify(waiting.args), waiting.clientTime, changed.id, waiting.clientTime);
     older.close();
 
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     expect(db.prepare<[], { name: string; notnull: number }>("SELECT name, \"notnull\" FROM pragma_table_info('jobs') WHERE name = 'server'").get()).toEqual({ name: "server", notnull: 0 });
     expect(db.prepare<[], { name: string }>("SELECT name FROM sqlite_master WHERE type = 'index' AND tbl_name = 'jobs' AND sql IS NOT NULL ORDER BY name").all()).toEqual([
@@ -255,7 +239,7 @@ describe("working offline", () => {
     await core.jobs.transition(queued.id, "IN_PROGRESS");
     await expect(core.jobs.transition(queued.id, "SHIPPED")).rejects.toThrow(/cannot become SHIPPED/);
     expect(core.queue.get(queued.id)).toMatchObject({ status: "IN_PROGRESS", notes: "Use the matte PLA", version: 6, pendingChanges: 2 });
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     const rows = db.prepare<[], { type: string; args: string }>("SELECT type, args FROM outbox ORDER BY seq").all();
     db.close();
     expect(rows.map((r) => [r.type, (JSON.parse(r.args) as { version: number }).version])).toEqual([
@@ -282,7 +266,7 @@ describe("working offline", () => {
   it("answers the renderer through localRouter, and says 'offline' where only the server can answer", async () => {
     const ready = job();
     const core = offlineConsole([ready]);
-    const caller = createLocalRouter({ serverUrl: deadUrl, core }).createCaller({});
+    const caller = createLocalRouter({ serverUrl: folder.deadUrl, core }).createCaller({});
     expect((await caller.queue.list({ limit: 10 })).items.map((j) => j.id)).toEqual([ready.id]);
     expect((await caller.queue.list({ search: `J-${ready.number}` })).items).toHaveLength(1);
     const refusal = await caller.queue.timeline({ id: ready.id }).catch((error: unknown) => error);
@@ -295,10 +279,10 @@ describe("working offline", () => {
 
 function offlineConsoleReopen(): ConsoleCore {
   const core = createConsoleCore({
-    dataDir: dir,
+    dataDir: folder.dir,
     secrets: memorySecretStore({ stationToken: "station-token-xxxxxxxxxxxx", sessionToken: "session-token-xxxxxxxxxxxx" }),
     requestTimeoutMs: 500,
   });
-  open.push(core);
+  folder.cores.push(core);
   return core;
 }

@@ -5,38 +5,23 @@
 // belong to the person signed in when it ran; with nobody signed in they wait for a lead to take
 // them over.
 import { randomUUID } from "node:crypto";
-import { mkdtemp, rm } from "node:fs/promises";
-import { tmpdir } from "node:os";
 import path from "node:path";
 import { formatJobNumber, type SyncJob } from "@orderdeck/contracts";
 import Database from "better-sqlite3";
-import { afterEach, beforeEach, describe, expect, it } from "vitest";
+import { describe, expect, it } from "vitest";
 import { ConsoleRefusal, createConsoleCore, memorySecretStore, openDatabase, SCHEMA_VERSION, type ConsoleCore } from "../src/index.ts";
 import { applyPullPage, getJob, showChange } from "../src/store/cache.ts";
 import { DATABASE_FILE, MIGRATIONS, type SqliteDatabase } from "../src/store/database.ts";
 import { adoptUnattributed, enqueue, hold, nextBatch, waitingGroups, type Author } from "../src/store/outbox.ts";
-import { deadServerUrl, job } from "./fixtures.ts";
+import { job, offlineConsoleFolderPerTest } from "./fixtures.ts";
 
-let dir: string;
-let deadUrl: string;
-const cores: ConsoleCore[] = [];
-
-beforeEach(async () => {
-  dir = await mkdtemp(path.join(tmpdir(), "orderdeck-authorship-"));
-  deadUrl = await deadServerUrl();
-});
-
-afterEach(async () => {
-  for (const core of cores.splice(0)) await core.close();
-  await rm(dir, { recursive: true, force: true });
-});
+const folder = offlineConsoleFolderPerTest("orderdeck-authorship-");
 
 const STATION = { id: randomUUID(), name: "Counter 3" };
 const SITE = { id: randomUUID(), name: "Authorship Werkstatt", timezone: "Europe/Berlin", defaultCurrency: "EUR", slaWarnHours: 48, slaBreachHours: 96 };
 const ALEX = { id: randomUUID(), name: "Alex Staff", email: "alex@orderdeck.test", role: "STAFF" };
 const LEE = { id: randomUUID(), name: "Lee Lead", email: "lee@orderdeck.test", role: "LEAD" };
 const author = (user: typeof ALEX, sessionId: string | null = randomUUID()): Author => ({ userId: user.id, name: user.name, sessionId });
-
 
 function pulled(db: SqliteDatabase, jobs: SyncJob[]): void {
   const page = { jobs, customers: [], tombstones: [], site: SITE, handoffs: [], full: true, cursor: `c-${randomUUID()}`, hasMore: false, serverTime: new Date().toISOString() };
@@ -47,27 +32,27 @@ const note = (target: SyncJob, notes: string) => ({ type: "job.note" as const, a
 
 /** A console whose sign-in is stored (settings and a session token), with no server to reach. */
 function signedInConsole(user: typeof ALEX | null, sessionId: string | null = randomUUID()): ConsoleCore {
-  const db = openDatabase(dir);
+  const db = openDatabase(folder.dir);
   const set = db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-  set.run("server_url", deadUrl);
+  set.run("server_url", folder.deadUrl);
   set.run("station", JSON.stringify(STATION));
   set.run("site", JSON.stringify({ id: SITE.id, name: SITE.name, timezone: SITE.timezone }));
   if (user) set.run("user", JSON.stringify(user));
   if (user && sessionId) set.run("session_id", sessionId);
   db.close();
   const core = createConsoleCore({
-    dataDir: dir,
+    dataDir: folder.dir,
     secrets: memorySecretStore({ stationToken: "station-token-xxxxxxxxxxxx", sessionToken: user ? "session-token-xxxxxxxxxxxx" : null }),
     backoff: { minMs: 50, maxMs: 200 },
     requestTimeoutMs: 500,
   });
-  cores.push(core);
+  folder.cores.push(core);
   return core;
 }
 
 /** A database as the console before authorship left it (schema 2), holding these outbox rows. */
 function olderDatabase(rows: Array<{ status: string; job: SyncJob; notes: string }>, signedIn: typeof ALEX | null): string[] {
-  const older = new Database(path.join(dir, DATABASE_FILE));
+  const older = new Database(path.join(folder.dir, DATABASE_FILE));
   for (const migration of MIGRATIONS.slice(0, 2)) older.exec(migration);
   older.pragma("user_version = 2");
   if (signedIn) older.prepare("INSERT INTO settings (key, value) VALUES ('user', ?)").run(JSON.stringify(signedIn));
@@ -87,7 +72,7 @@ const authorsOf = (db: SqliteDatabase) =>
 
 describe("the outbox records who made each change", () => {
   it("takes for sending only the signed-in author's changes, in outbox order, and not those deferred under this session", () => {
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     const [a, b] = [job(), job()];
     pulled(db, [a, b]);
     const alex = author(ALEX);
@@ -126,7 +111,7 @@ describe("the outbox records who made each change", () => {
   });
 
   it("shows a waiting change as its author's, whoever is signed in when the server's row lands", () => {
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     const ready = job({ status: "READY_FOR_PICKUP" });
     pulled(db, [ready]);
     const alex = author(ALEX);
@@ -147,7 +132,7 @@ describe("the outbox records who made each change", () => {
 
   it("queues an action under the person signed in, lets them sign out offline, and names them to whoever comes next", async () => {
     const queued = job();
-    const seed = openDatabase(dir);
+    const seed = openDatabase(folder.dir);
     pulled(seed, [queued]);
     seed.close();
     const session = randomUUID();
@@ -159,7 +144,7 @@ describe("the outbox records who made each change", () => {
     expect((await core.setup.signOut()).user).toBeNull();
     expect(core.sync.state()).toMatchObject({ signedIn: false, outboxSize: 1, waitingFor: [{ userId: ALEX.id, name: ALEX.name, count: 1 }] });
     await core.close();
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     // Still waiting (tried against the missing server, or not yet), as Alex's, made under that session.
     expect(db.prepare("SELECT author_id, author_name, author_session FROM outbox WHERE status IN ('pending', 'sent')").all()).toEqual([
       { author_id: ALEX.id, author_name: ALEX.name, author_session: session },
@@ -169,7 +154,7 @@ describe("the outbox records who made each change", () => {
 
   it("lists another person's waiting changes to a lead, with the console that holds them, and to nobody below a lead", async () => {
     const [a, b] = [job(), job()];
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     pulled(db, [a, b]);
     enqueue(db, note(a, "Alex's note"), a.id, author(ALEX), new Date());
     enqueue(db, { type: "handoff.create", args: { notes: "Lee's handoff" }, clientTime: "2026-03-01T10:00:00.000Z" }, null, author(LEE), new Date());
@@ -201,7 +186,7 @@ describe("an older console's database", () => {
       ],
       ALEX,
     );
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     expect(db.pragma("user_version", { simple: true })).toBe(SCHEMA_VERSION);
     expect(authorsOf(db)).toEqual([
       { status: "applied", author_id: null, author_name: null },
@@ -222,7 +207,7 @@ describe("an older console's database", () => {
       ],
       null,
     );
-    const db = openDatabase(dir);
+    const db = openDatabase(folder.dir);
     expect(authorsOf(db).map((r) => r.author_id)).toEqual([null, null]);
     expect(nextBatch(db, 100, author(ALEX))).toEqual([]);
     expect(nextBatch(db, 100, author(LEE))).toEqual([]);
@@ -239,7 +224,7 @@ describe("an older console's database", () => {
     expect(lead.outbox.adoptUnattributed()).toEqual({ adopted: 2 });
     expect(lead.sync.state().waitingFor).toEqual([]);
     await lead.close();
-    const after = openDatabase(dir);
+    const after = openDatabase(folder.dir);
     expect(nextBatch(after, 100, author(LEE, session)).map((r) => [r.mutation_id, r.author_session])).toEqual(ids.map((id) => [id, session]));
     // Taken over once: changes with an author are never taken over.
     expect(adoptUnattributed(after, author(ALEX))).toBe(0);
