@@ -11,6 +11,7 @@ import { benchConsole } from "./benchmarks/console.ts";
 import { benchIntake } from "./benchmarks/intake.ts";
 import { benchJobsList } from "./benchmarks/jobs-list.ts";
 import { benchMemory } from "./benchmarks/memory.ts";
+import { benchOutput } from "./benchmarks/output.ts";
 import { benchPickup } from "./benchmarks/pickup.ts";
 import { benchRenderer } from "./benchmarks/renderer.ts";
 import { benchWorker } from "./benchmarks/worker.ts";
@@ -26,6 +27,7 @@ const BENCHMARKS: Record<string, (env: BenchEnvironment, shape: LoadShape, log: 
   intake: benchIntake,
   console: benchConsole,
   renderer: benchRenderer,
+  output: benchOutput,
   // Last: it reads what the runs above left behind.
   memory: (env) => benchMemory(env),
 };

@@ -1,9 +1,10 @@
-import { ForecastInput } from "@orderdeck/contracts";
+import { Forecast, ForecastInput } from "@orderdeck/contracts";
 import { router, staffProcedure } from "../trpc.ts";
 import { forecastCapacity } from "./service.ts";
 
 export const forecastRouter = router({
   capacity: staffProcedure
     .input(ForecastInput)
+    .output(Forecast)
     .query(({ ctx, input }) => forecastCapacity(ctx.prisma, ctx.principal.siteId, input)),
 });

@@ -1,4 +1,4 @@
-import { HandoffAcknowledgeInput, HandoffCreateInput, HandoffPeriodInput, HandoffStatus } from "@orderdeck/contracts";
+import { HandoffAcknowledgeInput, HandoffCreateInput, HandoffPeriodInput, HandoffStatus, HandoffSummary } from "@orderdeck/contracts";
 import { z } from "zod";
 import { leadProcedure, router, staffProcedure } from "../trpc.ts";
 import { acknowledgeHandoff, createHandoff, getHandoff, handoffSummary, listHandoffs, printHandoff } from "./service.ts";
@@ -11,6 +11,7 @@ export const handoffRouter = router({
   /** Counts and lists for a period (default: since the last acknowledged handoff, or this shift). */
   summary: staffProcedure
     .input(HandoffPeriodInput.default({}))
+    .output(HandoffSummary)
     .query(({ ctx, input }) => handoffSummary({ prisma: ctx.prisma }, ctx.principal, input)),
 
   /** The outgoing lead freezes the summary with their notes. */

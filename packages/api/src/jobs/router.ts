@@ -1,11 +1,16 @@
 import {
   JobBulkInput,
+  JobBulkResult,
   JobCreateInput,
+  JobDetail,
   JobListInput,
+  JobListPage,
   JobReorderInput,
+  JobReorderResult,
   JobTransitionInput,
   JobUpdateInput,
   JobVersionedRef,
+  JobWithTimeline,
   Uuid,
 } from "@orderdeck/contracts";
 import { z } from "zod";
@@ -27,18 +32,22 @@ export function jobCall(ctx: AuthedContext): JobServiceCall {
 export const jobsRouter = router({
   list: staffProcedure
     .input(JobListInput)
+    .output(JobListPage)
     .query(({ ctx, input }) => listJobs(ctx.prisma, ctx.principal.siteId, input)),
 
   get: staffProcedure
     .input(z.strictObject({ id: Uuid }))
+    .output(JobWithTimeline)
     .query(({ ctx, input }) => getJob(jobCall(ctx), input.id)),
 
   create: staffProcedure
     .input(JobCreateInput)
+    .output(JobDetail)
     .mutation(({ ctx, input }) => createJob(jobCall(ctx), input)),
 
   update: staffProcedure
     .input(JobUpdateInput)
+    .output(JobDetail)
     .mutation(({ ctx, input }) => updateJob(jobCall(ctx), input)),
 
   transition: staffProcedure
@@ -55,10 +64,12 @@ export const jobsRouter = router({
 
   reorder: leadProcedure
     .input(JobReorderInput)
+    .output(JobReorderResult)
     .mutation(({ ctx, input }) => reorderJob(jobCall(ctx), input)),
 
   bulk: leadProcedure
     .input(JobBulkInput)
+    .output(JobBulkResult)
     .mutation(({ ctx, input }) =>
       bulkJobs(jobCall(ctx), input, {
         sendInvoice,

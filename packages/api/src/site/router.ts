@@ -1,11 +1,11 @@
-import { SiteSettingsUpdateInput } from "@orderdeck/contracts";
+import { SiteSettings, SiteSettingsUpdateInput } from "@orderdeck/contracts";
 import { adminProcedure, router } from "../trpc.ts";
 import { siteSettings, updateSiteSettings } from "./service.ts";
 
 // The site's settings shape what everyone sees (which jobs are ageing or breached): ADMIN only.
 export const siteRouter = router({
-  settings: adminProcedure.query(({ ctx }) => siteSettings(ctx)),
+  settings: adminProcedure.output(SiteSettings).query(({ ctx }) => siteSettings(ctx)),
 
   /** The SLA thresholds; refused with VERSION_CONFLICT when the settings changed since `version` was read. */
-  updateSettings: adminProcedure.input(SiteSettingsUpdateInput).mutation(({ ctx, input }) => updateSiteSettings(ctx, input)),
+  updateSettings: adminProcedure.input(SiteSettingsUpdateInput).output(SiteSettings).mutation(({ ctx, input }) => updateSiteSettings(ctx, input)),
 });

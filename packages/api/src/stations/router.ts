@@ -1,4 +1,4 @@
-import { ConsoleInstallationKey, StationEnrollmentInput, StationRef } from "@orderdeck/contracts";
+import { ConsoleInstallationKey, EnrollmentCreated, StationEnrollmentInput, StationList, StationRef, StationRevoked } from "@orderdeck/contracts";
 import { z } from "zod";
 import { adminProcedure, publicProcedure, router } from "../trpc.ts";
 import { normalizeEnrollmentCode } from "./enrollment-code.ts";
@@ -14,6 +14,7 @@ export const stationsRouter = router({
   /** A one-time code for a new console, valid 24 hours; the code is in this answer only. */
   createEnrollment: adminProcedure
     .input(StationEnrollmentInput)
+    .output(EnrollmentCreated)
     .mutation(({ ctx, input }) => createEnrollment(ctx, input)),
 
   /**
@@ -26,7 +27,8 @@ export const stationsRouter = router({
 
   revoke: adminProcedure
     .input(StationRef)
+    .output(StationRevoked)
     .mutation(({ ctx, input }) => revoke(ctx, input)),
 
-  list: adminProcedure.query(({ ctx }) => list(ctx)),
+  list: adminProcedure.output(StationList).query(({ ctx }) => list(ctx)),
 });

@@ -1,4 +1,4 @@
-import { SyncPullInput, SyncPushInput } from "@orderdeck/contracts";
+import { SyncPullInput, SyncPullPage, SyncPushInput, SyncPushResult } from "@orderdeck/contracts";
 import { router, stationProcedure } from "../trpc.ts";
 import { pullPage } from "./pull.ts";
 import { pushMutations } from "./push.ts";
@@ -10,11 +10,13 @@ export const syncRouter = router({
   /** One page of the site's rows changed since the cursor (none: the full snapshot, page by page). */
   pull: stationProcedure
     .input(SyncPullInput)
+    .output(SyncPullPage)
     .query(({ ctx, input }) => pullPage({ prisma: ctx.prisma, siteId: ctx.principal.siteId }, input)),
 
   /** The outbox, in order: each mutation applied at most once, answered applied / rejected / conflict. */
   push: stationProcedure
     .input(SyncPushInput)
+    .output(SyncPushResult)
     .mutation(({ ctx, input }) =>
       pushMutations(
         {
