@@ -18,6 +18,8 @@ let customerId: string;
  * Inserts `count` jobs in one statement. The bookkeeping trigger takes every job number from the
  * site's counter row, and 100 000 updates of one row in one transaction walk an ever longer chain
  * of row versions; so the rows get their numbers here and the counter is set once afterwards.
+ * Pickup codes are the site's prefix and the row number, unique by construction (random ones
+ * of the code's 10 characters would collide now and then among 105 000).
  */
 async function bulkInsert(siteId: string, count: number, customers: number): Promise<void> {
   const client = await harness.db.pool.connect();
@@ -41,7 +43,7 @@ async function bulkInsert(siteId: string, count: number, customers: number): Pro
               CASE WHEN d.assignee < 30 THEN people.ids[1 + i % 3] END,
               (CASE WHEN d.payment < 1 THEN 'REFUNDED' WHEN d.payment < 34 THEN 'UNPAID' WHEN d.payment < 36 THEN 'WAIVED' ELSE 'PAID' END)::payment_status,
               (CASE WHEN s.status = 'SHIPPED' THEN 'SHIP' ELSE 'PICKUP' END)::fulfilment,
-              translate(upper(substr(md5('code' || $1 || i), 1, 10)), '01', 'GH'),
+              translate(upper(substr(md5($1::text), 1, 5) || lpad(to_hex(i), 5, '0')), '01', 'GH'),
               CASE WHEN d.due >= 20 THEN now() - interval '700 days' + make_interval(mins => i * 10 + d.due * 60) END,
               now() - interval '720 days' + make_interval(mins => i * 10),
               now() - interval '720 days' + make_interval(mins => i * 10),
