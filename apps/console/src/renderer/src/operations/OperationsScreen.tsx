@@ -105,6 +105,12 @@ export function OperationsScreen({ online }: ScreenProps) {
           </label>
         </form>
         {!problemOf(list.error).offline && <ErrorMessage error={list.error} what="The task list" />}
+        {/* Beside the list, not in it: a retried task leaves the filtered list once it refreshes, and its outcome must stay in view. */}
+        {results && (
+          <p role="status" className="operations-summary">
+            {results.action}: {results.answer.succeeded} done{results.answer.failed > 0 ? `, ${results.answer.failed} not (see the Result column)` : ""}.
+          </p>
+        )}
         {list.data && (
           <TaskTable
             key={`${filters.states.join(",")}|${filters.task}|${pages.join(",")}`}
@@ -225,11 +231,6 @@ function TaskTable({
         </p>
       )}
       <ErrorMessage error={retry.error ?? reschedule.error ?? giveUp.error} what="The action" />
-      {results && (
-        <p role="status" className="operations-summary">
-          {results.action}: {results.answer.succeeded} done{results.answer.failed > 0 ? `, ${results.answer.failed} not (see the Result column)` : ""}.
-        </p>
-      )}
       <ActionTable
         label="Tasks"
         className="operations-table"
