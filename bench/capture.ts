@@ -6,6 +6,7 @@ import { createCallerFactory, createMetrics, createRateLimits, createSiteChangeL
 import { createPrismaClient, type SentStatement } from "@orderdeck/db";
 import { createLogger } from "@orderdeck/logging";
 import type pg from "pg";
+import { inTransaction } from "./transaction.ts";
 
 const createCaller = createCallerFactory(appRouter);
 export type Caller = ReturnType<typeof createCaller>;
@@ -53,15 +54,7 @@ export async function captureProcedure<T>(
 
 /** One transaction of the captured statements on a pooled connection. */
 export async function replay(pool: pg.Pool, statements: SentStatement[]): Promise<void> {
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  await inTransaction(pool, async (client) => {
     for (const s of statements) await client.query(s.text, s.params);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
 }

@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { hashPassword, hashToken } from "@orderdeck/api";
 import { generatePickupCode } from "@orderdeck/contracts";
 import type { BenchEnvironment } from "../environment.ts";
+import { inTransaction } from "../transaction.ts";
 
 const ENROLLMENT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -35,9 +36,7 @@ export async function consoleSite(env: BenchEnvironment, options: { name: string
   const email = `staff.${siteId.slice(0, 8)}@orderdeck.test`;
   const code = [...randomBytes(12)].map((b) => ENROLLMENT_ALPHABET[b % 32]).join("");
   const codes = uniqueCodes(options.jobs);
-  const client = await env.pool.connect();
-  try {
-    await client.query("BEGIN");
+  await inTransaction(env.pool, async (client) => {
     await client.query("INSERT INTO sites (id, name, timezone, updated_at) VALUES ($1, $2, 'Europe/Berlin', now())", [siteId, options.name]);
     await client.query(`INSERT INTO users (id, site_id, email, name, role, password_hash, updated_at) VALUES (gen_random_uuid(), $1, $2, 'Bench staff', 'STAFF', $3, now())`, [
       siteId,
@@ -59,13 +58,7 @@ export async function consoleSite(env: BenchEnvironment, options: { name: string
     );
     await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
     await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, $2)", [siteId, options.jobs]);
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   await env.pool.query("ANALYZE jobs");
   return { siteId, email, password, code, codes, readyCodes: codes.slice(0, options.ready) };
 }

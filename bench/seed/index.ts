@@ -14,6 +14,7 @@ import { hashPassword, hashToken } from "@orderdeck/api";
 import { generatePickupCode, isOpen, type Fulfilment, type JobSource, type JobStatus, type PaymentStatus, type Priority } from "@orderdeck/contracts";
 import { COMPANIES, createRandom, Dice, FIRST_NAMES, LAST_NAMES, MACHINES, MATERIALS, NOTES, TITLES } from "@orderdeck/db";
 import type pg from "pg";
+import { inTransaction } from "../transaction.ts";
 
 export const BENCH_SEED = 20_260_009;
 
@@ -247,9 +248,7 @@ export async function seedBenchShop(pool: pg.Pool, secretKey: string, size: Benc
   const stationTokens = stationIds.map(() => randomBytes(32).toString("base64url"));
   const sessionTokens = userIds.map(() => randomBytes(32).toString("base64url"));
 
-  const client = await pool.connect();
-  try {
-    await client.query("BEGIN");
+  await inTransaction(pool, async (client) => {
     await client.query(`INSERT INTO sites (id, name, timezone) VALUES ($1, 'OrderDeck Bench Workshop', 'Europe/Berlin')`, [siteId]);
     await client.query(
       `INSERT INTO stations (id, site_id, name, token_hash) SELECT s.id, $1, 'Console ' || s.n, s.hash FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS s(id, hash, n)`,
@@ -304,13 +303,7 @@ export async function seedBenchShop(pool: pg.Pool, secretKey: string, size: Benc
          FROM jobs j WHERE j.site_id = $1`,
       [siteId],
     );
-    await client.query("COMMIT");
-  } catch (error) {
-    await client.query("ROLLBACK").catch(() => undefined);
-    throw error;
-  } finally {
-    client.release();
-  }
+  });
   await pool.query("ANALYZE");
 
   const handover = jobs.filter(

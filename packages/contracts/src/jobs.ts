@@ -111,6 +111,22 @@ export type Ageing = z.infer<typeof Ageing>;
 
 export const PersonRef = z.object({ id: z.string(), name: z.string() });
 
+/**
+ * What a job is to make and what it costs, as every answer that carries a job spells it (the list,
+ * the detail, a console's cache). Spread in place rather than merged: answers keep their key order.
+ */
+export const jobWorkFields = {
+  machine: z.string().nullable(),
+  material: z.string().nullable(),
+  colour: z.string().nullable(),
+  quantity: z.number(),
+  estimatedMinutes: z.number().nullable(),
+  dueAt: z.string().nullable(),
+  priceCents: z.number(),
+  currency: z.string(),
+  paymentStatus: PaymentStatus,
+};
+
 export const JobListItem = z.object({
   id: z.string(),
   number: z.number(),
@@ -122,15 +138,7 @@ export const JobListItem = z.object({
   source: JobSource,
   customer: PersonRef.nullable(),
   assignee: PersonRef.nullable(),
-  machine: z.string().nullable(),
-  material: z.string().nullable(),
-  colour: z.string().nullable(),
-  quantity: z.number(),
-  estimatedMinutes: z.number().nullable(),
-  dueAt: z.string().nullable(),
-  priceCents: z.number(),
-  currency: z.string(),
-  paymentStatus: PaymentStatus,
+  ...jobWorkFields,
   fulfilment: Fulfilment,
   version: z.number(),
   createdAt: z.string(),

@@ -60,6 +60,48 @@ export function amountDueCents(job: Pick<PickupFacts, "paymentStatus" | "priceCe
   return Math.max(0, job.priceCents - job.paidCents);
 }
 
+/** The facts of a job as both sides hold it; what was paid and who handed it over they hold differently. */
+export function pickupFacts(
+  job: Pick<PickupFacts, "number" | "status" | "fulfilment" | "paymentStatus" | "priceCents" | "currency">,
+  handover: Pick<PickupFacts, "paidCents" | "pickedUpAt" | "pickedUpBy" | "pickedUpStation">,
+): PickupFacts {
+  return {
+    number: job.number,
+    status: job.status,
+    fulfilment: job.fulfilment,
+    paymentStatus: job.paymentStatus,
+    priceCents: job.priceCents,
+    currency: job.currency,
+    paidCents: handover.paidCents,
+    pickedUpAt: handover.pickedUpAt,
+    pickedUpBy: handover.pickedUpBy,
+    pickedUpStation: handover.pickedUpStation,
+  };
+}
+
+/** The money part of what the counter shows for a scanned code, online or offline alike. */
+export interface PickupPayment {
+  status: PaymentStatus;
+  priceCents: number;
+  paidCents: number;
+  /** What must be collected before the handover; 0 when paid or waived. */
+  amountDueCents: number;
+  currency: string;
+  amountDue: string;
+}
+
+export function pickupPayment(job: Pick<PickupFacts, "paymentStatus" | "priceCents" | "paidCents" | "currency">): PickupPayment {
+  const due = amountDueCents(job);
+  return {
+    status: job.paymentStatus,
+    priceCents: job.priceCents,
+    paidCents: job.paidCents,
+    amountDueCents: due,
+    currency: job.currency,
+    amountDue: formatMoney(due, job.currency),
+  };
+}
+
 /**
  * Why this job cannot be handed over now, or null when it can. `moment` writes a pickup time as
  * people at the site read it (the server and the console each know the site's timezone).

@@ -1,8 +1,8 @@
 import { z } from "zod";
-import { Fulfilment, HandoffStatus, JobSource, JobStatus, PaymentStatus, Priority } from "./enums.ts";
+import { Fulfilment, HandoffStatus, JobSource, JobStatus, Priority } from "./enums.ts";
 import { ERROR_CODES, type DomainErrorCode } from "./errors.ts";
 import { HandoffAcknowledgeInput, HandoffCreateInput } from "./handoff.ts";
-import { IsoDateTime, JobTransitionInput, JobUpdateInput, line, multiline } from "./jobs.ts";
+import { IsoDateTime, JobTransitionInput, JobUpdateInput, jobWorkFields, line, multiline } from "./jobs.ts";
 
 // Console sync (SPEC §3 "Offline"): what sync.pull pages out, what sync.push takes in, and what it
 // answers. Shared by the server and console-core; plain JSON (ISO dates) because it crosses HTTP.
@@ -34,15 +34,7 @@ export const SyncJob = z.object({
   customerId: z.string().nullable(),
   assigneeId: z.string().nullable(),
   assigneeName: z.string().nullable(),
-  machine: z.string().nullable(),
-  material: z.string().nullable(),
-  colour: z.string().nullable(),
-  quantity: z.number(),
-  estimatedMinutes: z.number().nullable(),
-  dueAt: z.string().nullable(),
-  priceCents: z.number(),
-  currency: z.string(),
-  paymentStatus: PaymentStatus,
+  ...jobWorkFields,
   /** Sum of the job's payments when the row was read (a part payment alone does not change the job). */
   paidCents: z.number(),
   fulfilment: Fulfilment,

@@ -9,6 +9,8 @@
  * counts as behind since it was added.
  */
 
+import type { TakeCounts } from "./take-context.ts";
+
 export interface SourceLagInput {
   createdAt: Date;
   lastSuccessAt: Date | null;
@@ -26,14 +28,8 @@ export function lagSecondsOf(source: SourceLagInput, now: Date): number {
   return Math.max(0, Math.round((now.getTime() - since.getTime()) / 1000));
 }
 
-export interface IntakeRowCounts {
-  seen: number;
-  inserted: number;
-  updated: number;
-  unchanged: number;
-  rejected: number;
-  flagged: number;
-}
+/** A run's stored counts are what its takes counted, added up. */
+export type IntakeRowCounts = TakeCounts;
 
 export interface IntakeSourceStatus {
   siteId: string;

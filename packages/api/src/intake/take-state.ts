@@ -29,19 +29,27 @@ export interface JobDetail {
   snapshot: OrderSnapshot | null;
 }
 
-interface IndexRow {
-  external_id: string;
-  id: string | null;
-  number: number | null;
+/** The columns of the intake record behind a job, as both reads select them. */
+interface RecordColumns {
   record_id: string | null;
   record_source_id: string | null;
   payload_hash: string | null;
   source_updated_at: Date | null;
+}
+
+function recordOf(row: RecordColumns): Pick<KnownJob, "recordId" | "recordSourceId" | "payloadHash" | "sourceUpdatedAt"> {
+  return { recordId: row.record_id, recordSourceId: row.record_source_id, payloadHash: row.payload_hash, sourceUpdatedAt: row.source_updated_at };
+}
+
+interface IndexRow extends RecordColumns {
+  external_id: string;
+  id: string | null;
+  number: number | null;
   has_snapshot: boolean | null;
   open_letter: boolean;
 }
 
-interface KnownJobRow {
+interface KnownJobRow extends RecordColumns {
   id: string;
   external_id: string;
   number: number;
@@ -61,10 +69,6 @@ interface KnownJobRow {
   price_cents: number;
   currency: string;
   fulfilment: JobFields["fulfilment"];
-  record_id: string | null;
-  record_source_id: string | null;
-  payload_hash: string | null;
-  source_updated_at: Date | null;
   snapshot: OrderSnapshot | null;
 }
 
@@ -72,10 +76,7 @@ function knownJobOf(row: KnownJobRow): KnownJob {
   return {
     id: row.id,
     number: row.number,
-    recordId: row.record_id,
-    recordSourceId: row.record_source_id,
-    payloadHash: row.payload_hash,
-    sourceUpdatedAt: row.source_updated_at,
+    ...recordOf(row),
     hasSnapshot: row.snapshot !== null,
     detail: { status: row.status, archived: row.archived_at !== null, paymentStatus: row.payment_status, customerId: row.customer_id, snapshot: row.snapshot, fields: {
       title: row.title,
@@ -139,10 +140,7 @@ export class ChunkState {
       this.jobs.set(row.external_id, {
         id: row.id,
         number: row.number,
-        recordId: row.record_id,
-        recordSourceId: row.record_source_id,
-        payloadHash: row.payload_hash,
-        sourceUpdatedAt: row.source_updated_at,
+        ...recordOf(row),
         hasSnapshot: row.has_snapshot === true,
         detail: null,
       });

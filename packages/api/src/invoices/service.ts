@@ -1,86 +1,40 @@
-import { DomainError, formatInvoiceNumber, formatJobNumber, type PaymentStatus } from "@orderdeck/contracts";
+import { DomainError, formatInvoiceNumber, type PaymentStatus } from "@orderdeck/contracts";
 import { inSite, type TransactionClient } from "@orderdeck/db";
-import { recordJobEvent, type Actor } from "../jobs/events.ts";
+import { recordJobEvent } from "../jobs/events.ts";
 import { emitWebhookEvent } from "../webhooks/events.ts";
 import {
-  customerLines,
   findJob,
   jobLabel,
   lockJob,
   paidCents,
-  pdfFile,
   siteOf,
   takeDocumentNumber,
+  type JobMoneyChange,
   type MoneyCaller,
   type PdfFile,
 } from "../money/common.ts";
 import { formatMoney } from "../money/format.ts";
-import { renderMoneyDocument, type DocumentLine } from "../documents/money-document.ts";
-import { formatDocumentDate } from "../money/time.ts";
+import type { DocumentLine } from "../documents/money-document.ts";
+import { foundDocument, numberedDocumentPdf, numberedDocumentSelect, numberedDocumentView, withJobNumber, type NumberedDocumentRow, type NumberedDocumentView } from "../money/numbered-document.ts";
 
 /** An invoice as the API shows it (the stored PDF bytes are never part of it). */
-export interface InvoiceView {
-  id: string;
-  jobId: string;
-  /** `J-000123` */
-  jobNumber: string;
-  /** `INV-2026-0001` */
-  number: string;
-  year: number;
-  sequence: number;
-  amountCents: number;
-  currency: string;
-  /** ISO 8601, UTC. */
-  issuedAt: string;
+export interface InvoiceView extends NumberedDocumentView {
   /** The invoice that replaced this one after the job's price changed, if any. */
   supersededBy: string | null;
 }
 
-interface InvoiceRow {
-  id: string;
-  jobId: string;
-  year: number;
-  number: number;
-  formattedNumber: string;
-  amountCents: number;
-  currency: string;
-  issuedAt: Date;
-}
+type InvoiceRow = NumberedDocumentRow;
 
 function toView(row: InvoiceRow, jobNumber: number, supersededBy: string | null): InvoiceView {
-  return {
-    id: row.id,
-    jobId: row.jobId,
-    jobNumber: formatJobNumber(jobNumber),
-    number: row.formattedNumber,
-    year: row.year,
-    sequence: row.number,
-    amountCents: row.amountCents,
-    currency: row.currency,
-    issuedAt: row.issuedAt.toISOString(),
-    supersededBy,
-  };
+  return { ...numberedDocumentView(row, jobNumber), supersededBy };
 }
 
-const invoiceRowSelect = {
-  id: true,
-  jobId: true,
-  year: true,
-  number: true,
-  formattedNumber: true,
-  amountCents: true,
-  currency: true,
-  issuedAt: true,
-} as const;
+const invoiceRowSelect = numberedDocumentSelect;
 
 // Newest first; the number breaks ties between invoices of one millisecond.
 const newestFirst = [{ issuedAt: "desc" as const }, { year: "desc" as const }, { number: "desc" as const }];
 
-export interface IssueInvoiceInput {
-  siteId: string;
-  jobId: string;
-  actor: Actor;
-  requestId?: string | undefined;
+export interface IssueInvoiceInput extends JobMoneyChange {
   /** The moment of issue; only tests and imports pass one (it decides the number's year). */
   now?: Date | undefined;
 }
@@ -178,10 +132,8 @@ async function supersedingNumber(tx: TransactionClient, siteId: string, row: Inv
   return later?.formattedNumber ?? null;
 }
 
-async function loadInvoice(tx: TransactionClient, siteId: string, id: string): Promise<InvoiceRow & { job: { number: number } }> {
-  const invoice = await tx.invoice.findFirst({ where: { id, siteId }, select: { ...invoiceRowSelect, job: { select: { number: true } } } });
-  if (!invoice) throw new DomainError("NOT_FOUND", "That invoice does not exist (or not at this site).");
-  return invoice;
+function loadInvoice(tx: TransactionClient, siteId: string, id: string): Promise<InvoiceRow & { job: { number: number } }> {
+  return foundDocument(tx.invoice.findFirst({ where: { id, siteId }, select: { ...invoiceRowSelect, ...withJobNumber } }), "invoice");
 }
 
 export function getInvoice(caller: MoneyCaller, id: string): Promise<InvoiceView> {
@@ -228,26 +180,16 @@ export async function invoicePdf(caller: MoneyCaller, id: string): Promise<PdfFi
     return { invoice, job, site, paid, supersededBy };
   });
   const { invoice, job, site, paid, supersededBy } = content;
-  const lines: DocumentLine[] = [
-    { label: "Job", value: formatJobNumber(job.number) },
-    { label: "Item", value: job.title },
-  ];
+  const lines: DocumentLine[] = [];
   if (job.material) lines.push({ label: "Material", value: job.colour ? `${job.material}, ${job.colour}` : job.material });
   lines.push({ label: "Quantity", value: String(job.quantity) });
   const notes = [`Please quote ${invoice.formattedNumber} with your payment.`];
   if (supersededBy) notes.unshift(`This invoice was replaced by ${supersededBy} after the price changed; it is no longer payable.`);
-  const bytes = await renderMoneyDocument({
+  return numberedDocumentPdf(invoice, job, site, {
     kind: "Invoice",
-    shopName: site.name,
-    number: invoice.formattedNumber,
-    date: formatDocumentDate(invoice.issuedAt, site.timezone),
-    customer: customerLines(job.customer),
     lines,
     totalLabel: "Amount",
-    total: formatMoney(invoice.amountCents, invoice.currency),
     status: supersededBy ? "Superseded" : paymentState(job.paymentStatus, paid, invoice.amountCents, invoice.currency),
     notes,
-    pickupCode: job.pickupCode,
   });
-  return pdfFile(invoice.formattedNumber, bytes);
 }

@@ -1,22 +1,13 @@
-import type { Fulfilment, JobStatus, PaymentStatus } from "@orderdeck/contracts";
+import type { JobStatus } from "@orderdeck/contracts";
 import type { TransactionClient } from "@orderdeck/db";
 import { isMailAddress, queueMail } from "../mail/queue.ts";
 import { subjects } from "../mail/templates.ts";
-import { emitWebhookEvent, webhookJob } from "../webhooks/events.ts";
+import { emitWebhookEvent, statusChangedEvent, type WebhookJobSource } from "../webhooks/events.ts";
 
 export interface StatusChange {
   siteId: string;
   /** The job after the change (its new status and version). */
-  job: {
-    id: string;
-    number: number;
-    title: string;
-    status: JobStatus;
-    fulfilment: Fulfilment;
-    paymentStatus: PaymentStatus;
-    version: number;
-    customer: { email: string | null } | null;
-  };
+  job: WebhookJobSource & { version: number; customer: { email: string | null } | null };
   from: JobStatus;
   at: Date;
 }
@@ -41,10 +32,5 @@ export async function afterStatusChange(tx: TransactionClient, change: StatusCha
       dedupeKey: `ready-mail:${job.id}:${job.version}`,
     });
   }
-  await emitWebhookEvent(tx, {
-    siteId,
-    type: "job.status_changed",
-    occurredAt: change.at,
-    data: { job: { ...webhookJob(job) }, from: change.from, to: job.status },
-  });
+  await emitWebhookEvent(tx, { siteId, ...statusChangedEvent(job, change.from, change.at) });
 }

@@ -17,6 +17,14 @@ export function moneyCaller(ctx: AuthedContext): MoneyCaller {
   return { prisma: ctx.prisma, siteId: ctx.principal.siteId, actor: actorOf(ctx.principal), requestId: ctx.requestId };
 }
 
+/** What every change of a job's money is asked with, inside the caller's transaction. */
+export interface JobMoneyChange {
+  siteId: string;
+  jobId: string;
+  actor: Actor;
+  requestId?: string | undefined;
+}
+
 const moneyJobSelect = {
   id: true,
   siteId: true,

@@ -69,26 +69,19 @@ function intakeGauges(registry: Registry, read: () => Promise<IntakeSourceStatus
  * The Prometheus metrics of one server process. A registry per process (not prom-client's global
  * one) so tests can build several servers side by side without clashing names.
  */
+/** A request-latency histogram: HTTP requests and tRPC procedures are read side by side, so they share buckets. */
+function latencyHistogram<T extends string>(registry: Registry, name: string, help: string, labelNames: readonly T[]): Histogram<T> {
+  return new Histogram({ name, help, labelNames, buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5], registers: [registry] });
+}
+
 export function createMetrics(options: MetricsOptions = {}) {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry, prefix: "orderdeck_" });
   if (options.intakeStatus) intakeGauges(registry, options.intakeStatus);
   return {
     registry,
-    httpRequestDuration: new Histogram({
-      name: "orderdeck_http_request_duration_seconds",
-      help: "HTTP request duration by route and status code",
-      labelNames: ["method", "route", "status"] as const,
-      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
-    procedureDuration: new Histogram({
-      name: "orderdeck_procedure_duration_seconds",
-      help: "tRPC procedure duration by procedure, type and result code",
-      labelNames: ["procedure", "type", "code"] as const,
-      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
-      registers: [registry],
-    }),
+    httpRequestDuration: latencyHistogram(registry, "orderdeck_http_request_duration_seconds", "HTTP request duration by route and status code", ["method", "route", "status"] as const),
+    procedureDuration: latencyHistogram(registry, "orderdeck_procedure_duration_seconds", "tRPC procedure duration by procedure, type and result code", ["procedure", "type", "code"] as const),
     procedureErrors: new Counter({
       name: "orderdeck_procedure_errors_total",
       help: "tRPC procedure errors by procedure and code",

@@ -1,21 +1,15 @@
 import { DomainError, type PaymentStatus } from "@orderdeck/contracts";
 import { inSite, type TransactionClient } from "@orderdeck/db";
 import { databaseRefusal } from "../database-refusals.ts";
-import { recordJobEvent, type Actor } from "../jobs/events.ts";
-import { findJob, jobLabel, lockJob, paidCents, siteOf, type MoneyCaller, type MoneyJob } from "../money/common.ts";
+import { recordJobEvent } from "../jobs/events.ts";
+import { findJob, jobLabel, lockJob, paidCents, siteOf, type JobMoneyChange, type MoneyCaller, type MoneyJob } from "../money/common.ts";
 import { formatMoney } from "../money/format.ts";
 import { issueReceipt, receiptOfPayment, type ReceiptView } from "../receipts/service.ts";
 import { PAYMENT_NOT_POSITIVE } from "../money/schemas.ts";
 
-export interface PaymentView {
-  id: string;
-  jobId: string;
-  provider: string;
-  providerReference: string;
-  amountCents: number;
-  currency: string;
+/** A payment as the API shows it: its row, the time as ISO 8601 (UTC). */
+export interface PaymentView extends Omit<PaymentRow, "receivedAt"> {
   receivedAt: string;
-  recordedById: string | null;
 }
 
 /** Where a job's money stands after a change. */
@@ -63,15 +57,11 @@ function moneyState(job: MoneyJob, paid: number, paymentStatus = job.paymentStat
   return { jobId: job.id, paymentStatus, priceCents: job.priceCents, paidCents: paid, currency: job.currency };
 }
 
-export interface RecordPaymentInput {
-  siteId: string;
-  jobId: string;
+export interface RecordPaymentInput extends JobMoneyChange {
   provider: string;
   providerReference: string;
   amountCents: number;
   currency: string;
-  actor: Actor;
-  requestId?: string | undefined;
   now?: Date | undefined;
 }
 
@@ -180,12 +170,8 @@ export async function recordPayment(tx: TransactionClient, input: RecordPaymentI
   return { payment: toView(payment), receipt, job: moneyState(job, paidAfter, paymentStatus), alreadyRecorded: false };
 }
 
-export interface SettlementInput {
-  siteId: string;
-  jobId: string;
+export interface SettlementInput extends JobMoneyChange {
   reason: string;
-  actor: Actor;
-  requestId?: string | undefined;
 }
 
 export interface SettlementResult {

@@ -1,21 +1,22 @@
 import {
   DomainError,
-  amountDueCents,
   formatJobNumber,
   invalidCodeRefusal,
   isValidPickupCode,
   normalizePickupCode,
+  pickupFacts,
+  pickupPayment,
   pickupRefusal,
   unknownCodeRefusal,
   type Fulfilment,
   type JobStatus,
   type PaymentStatus,
+  type PickupPayment,
   type PickupRefusal,
 } from "@orderdeck/contracts";
 import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
 import { formatLocal } from "../documents/zoned-time.ts";
-import { formatMoney } from "../money/format.ts";
 
 // The job behind a pickup code as the counter screen shows it, and why it cannot be handed over
 // now: what a lookup answers, and what confirm.ts decides the handover on.
@@ -26,28 +27,24 @@ export interface PickupDependencies {
   now?: () => Date;
 }
 
+/** The job's fields that read the same in its row, in a scan and in the counter's view. */
+interface PickupItem {
+  title: string;
+  status: JobStatus;
+  fulfilment: Fulfilment;
+  quantity: number;
+  material: string | null;
+  colour: string | null;
+}
+
+function itemOf(job: PickupItem): PickupItem {
+  return { title: job.title, status: job.status, fulfilment: job.fulfilment, quantity: job.quantity, material: job.material, colour: job.colour };
+}
+
 export interface PickupView {
-  job: {
-    id: string;
-    number: string;
-    title: string;
-    status: JobStatus;
-    fulfilment: Fulfilment;
-    quantity: number;
-    material: string | null;
-    colour: string | null;
-    dueAt: string | null;
-  };
+  job: { id: string; number: string } & PickupItem & { dueAt: string | null };
   customer: { name: string; email: string | null; phone: string | null } | null;
-  payment: {
-    status: PaymentStatus;
-    priceCents: number;
-    paidCents: number;
-    /** What must be collected before the handover; 0 when paid or waived. */
-    amountDueCents: number;
-    currency: string;
-    amountDue: string;
-  };
+  payment: PickupPayment;
   pickedUp: { at: string; by: string | null; station: string | null } | null;
   canHandOver: boolean;
   /** Why not, exactly as pickup.confirm would answer; null when it can be handed over. */
@@ -55,15 +52,9 @@ export interface PickupView {
 }
 
 /** What a scan decides on: the job with its customer, site, who picked it up and what is paid. */
-export interface PickupJob {
+export interface PickupJob extends PickupItem {
   id: string;
   number: number;
-  title: string;
-  status: JobStatus;
-  fulfilment: Fulfilment;
-  quantity: number;
-  material: string | null;
-  colour: string | null;
   dueAt: Date | null;
   queuePosition: number | null;
   priceCents: number;
@@ -76,15 +67,9 @@ export interface PickupJob {
   site: { name: string; timezone: string };
 }
 
-interface PickupJobRow {
+interface PickupJobRow extends PickupItem {
   id: string;
   number: number;
-  title: string;
-  status: JobStatus;
-  fulfilment: Fulfilment;
-  quantity: number;
-  material: string | null;
-  colour: string | null;
   due_at: Date | null;
   queue_position: number | null;
   price_cents: number;
@@ -130,12 +115,7 @@ export async function readPickupJob(tx: TransactionClient, siteId: string, code:
     job: {
       id: row.id,
       number: row.number,
-      title: row.title,
-      status: row.status,
-      fulfilment: row.fulfilment,
-      quantity: row.quantity,
-      material: row.material,
-      colour: row.colour,
+      ...itemOf(row),
       dueAt: row.due_at,
       queuePosition: row.queue_position,
       priceCents: row.price_cents,
@@ -161,27 +141,15 @@ export function unknownCode(code: string): DomainError {
   return new DomainError(reason, message, details);
 }
 
-function amountDue(job: PickupJob, paid: number): number {
-  return amountDueCents({ paymentStatus: job.paymentStatus, priceCents: job.priceCents, paidCents: paid });
-}
-
 /** Why this job cannot be handed over now, or null when it can (the rules: contracts' pickupRefusal). */
 export function refusalFor(job: PickupJob, paid: number): PickupRefusal | null {
-  return pickupRefusal(
-    {
-      number: job.number,
-      status: job.status,
-      fulfilment: job.fulfilment,
-      paymentStatus: job.paymentStatus,
-      priceCents: job.priceCents,
-      currency: job.currency,
-      paidCents: paid,
-      pickedUpAt: job.pickedUpAt?.toISOString() ?? null,
-      pickedUpBy: job.pickedUpBy?.name ?? null,
-      pickedUpStation: job.pickedUpStation?.name ?? null,
-    },
-    (iso) => formatLocal(new Date(iso), job.site.timezone),
-  );
+  const handover = {
+    paidCents: paid,
+    pickedUpAt: job.pickedUpAt?.toISOString() ?? null,
+    pickedUpBy: job.pickedUpBy?.name ?? null,
+    pickedUpStation: job.pickedUpStation?.name ?? null,
+  };
+  return pickupRefusal(pickupFacts(job, handover), (iso) => formatLocal(new Date(iso), job.site.timezone));
 }
 
 function viewOf(job: PickupJob, paid: number): PickupView {
@@ -190,28 +158,10 @@ function viewOf(job: PickupJob, paid: number): PickupView {
 }
 
 export function jobFacts(job: PickupJob, paid: number): Omit<PickupView, "canHandOver" | "refusal"> {
-  const due = amountDue(job, paid);
   return {
-    job: {
-      id: job.id,
-      number: formatJobNumber(job.number),
-      title: job.title,
-      status: job.status,
-      fulfilment: job.fulfilment,
-      quantity: job.quantity,
-      material: job.material,
-      colour: job.colour,
-      dueAt: job.dueAt?.toISOString() ?? null,
-    },
+    job: { id: job.id, number: formatJobNumber(job.number), ...itemOf(job), dueAt: job.dueAt?.toISOString() ?? null },
     customer: job.customer ? { name: job.customer.name, email: job.customer.email, phone: job.customer.phone } : null,
-    payment: {
-      status: job.paymentStatus,
-      priceCents: job.priceCents,
-      paidCents: paid,
-      amountDueCents: due,
-      currency: job.currency,
-      amountDue: formatMoney(due, job.currency),
-    },
+    payment: pickupPayment({ paymentStatus: job.paymentStatus, priceCents: job.priceCents, paidCents: paid, currency: job.currency }),
     pickedUp: job.pickedUpAt
       ? { at: job.pickedUpAt.toISOString(), by: job.pickedUpBy?.name ?? null, station: job.pickedUpStation?.name ?? null }
       : null,

@@ -1,22 +1,14 @@
-import type { Fulfilment, JobStatus, PaymentStatus } from "@orderdeck/contracts";
+import type { JobStatus } from "@orderdeck/contracts";
 import type { TransactionClient } from "@orderdeck/db";
 import { isMailAddress, queueMail } from "../mail/queue.ts";
 import { subjects } from "../mail/templates.ts";
 import type { ReceiptView } from "../receipts/service.ts";
-import { emitWebhookEvents, webhookJob } from "../webhooks/events.ts";
+import { emitWebhookEvents, statusChangedEvent, webhookJob, type WebhookJobSource } from "../webhooks/events.ts";
 
 export interface Handover {
   siteId: string;
   siteName: string;
-  job: {
-    id: string;
-    number: number;
-    title: string;
-    status: JobStatus;
-    fulfilment: Fulfilment;
-    paymentStatus: PaymentStatus;
-    customer: { email: string | null } | null;
-  };
+  job: WebhookJobSource & { customer: { email: string | null } | null };
   from: JobStatus;
   at: Date;
   /** The job's receipts after the handover, newest first. */
@@ -45,7 +37,7 @@ export async function afterHandover(tx: TransactionClient, handover: Handover): 
     });
   }
   await emitWebhookEvents(tx, siteId, [
-    { type: "job.status_changed", occurredAt: handover.at, data: { job: { ...webhookJob(job) }, from: handover.from, to: job.status } },
+    statusChangedEvent(job, handover.from, handover.at),
     {
       type: "job.picked_up",
       occurredAt: handover.at,

@@ -1,70 +1,23 @@
-import { DomainError, formatJobNumber, formatPickupCode, formatReceiptNumber } from "@orderdeck/contracts";
+import { formatPickupCode, formatReceiptNumber } from "@orderdeck/contracts";
 import { inSite, type TransactionClient } from "@orderdeck/db";
-import {
-  customerLines,
-  findJob,
-  pdfFile,
-  siteOf,
-  takeDocumentNumber,
-  type MoneyCaller,
-  type PdfFile,
-  type SiteForDocuments,
-} from "../money/common.ts";
+import { findJob, siteOf, takeDocumentNumber, type MoneyCaller, type PdfFile, type SiteForDocuments } from "../money/common.ts";
 import { formatMoney } from "../money/format.ts";
-import { renderMoneyDocument } from "../documents/money-document.ts";
-import { formatDocumentDate, formatDocumentDateTime } from "../money/time.ts";
+import type { DocumentLine } from "../documents/money-document.ts";
+import { foundDocument, numberedDocumentPdf, numberedDocumentSelect, numberedDocumentView, withJobNumber, type NumberedDocumentRow, type NumberedDocumentView } from "../money/numbered-document.ts";
+import { formatDocumentDateTime } from "../money/time.ts";
 
-export interface ReceiptView {
-  id: string;
-  jobId: string;
-  jobNumber: string;
+export interface ReceiptView extends NumberedDocumentView {
   paymentId: string | null;
-  /** `RCT-2026-0001` */
-  number: string;
-  year: number;
-  sequence: number;
-  amountCents: number;
-  currency: string;
-  issuedAt: string;
 }
 
-export const receiptRowSelect = {
-  id: true,
-  jobId: true,
-  paymentId: true,
-  year: true,
-  number: true,
-  formattedNumber: true,
-  amountCents: true,
-  currency: true,
-  issuedAt: true,
-} as const;
+export const receiptRowSelect = { ...numberedDocumentSelect, paymentId: true } as const;
 
-interface ReceiptRow {
-  id: string;
-  jobId: string;
+interface ReceiptRow extends NumberedDocumentRow {
   paymentId: string | null;
-  year: number;
-  number: number;
-  formattedNumber: string;
-  amountCents: number;
-  currency: string;
-  issuedAt: Date;
 }
 
 export function toReceiptView(row: ReceiptRow, jobNumber: number): ReceiptView {
-  return {
-    id: row.id,
-    jobId: row.jobId,
-    jobNumber: formatJobNumber(jobNumber),
-    paymentId: row.paymentId,
-    number: row.formattedNumber,
-    year: row.year,
-    sequence: row.number,
-    amountCents: row.amountCents,
-    currency: row.currency,
-    issuedAt: row.issuedAt.toISOString(),
-  };
+  return { ...numberedDocumentView(row, jobNumber), paymentId: row.paymentId };
 }
 
 export interface IssueReceiptInput {
@@ -104,10 +57,8 @@ export async function receiptOfPayment(tx: TransactionClient, siteId: string, pa
   return row ? toReceiptView(row, jobNumber) : null;
 }
 
-async function loadReceipt(tx: TransactionClient, siteId: string, id: string): Promise<ReceiptRow & { job: { number: number } }> {
-  const receipt = await tx.receipt.findFirst({ where: { id, siteId }, select: { ...receiptRowSelect, job: { select: { number: true } } } });
-  if (!receipt) throw new DomainError("NOT_FOUND", "That receipt does not exist (or not at this site).");
-  return receipt;
+function loadReceipt(tx: TransactionClient, siteId: string, id: string): Promise<ReceiptRow & { job: { number: number } }> {
+  return foundDocument(tx.receipt.findFirst({ where: { id, siteId }, select: { ...receiptRowSelect, ...withJobNumber } }), "receipt");
 }
 
 export function getReceipt(caller: MoneyCaller, id: string): Promise<ReceiptView> {
@@ -155,10 +106,7 @@ export async function receiptPdf(caller: MoneyCaller, id: string): Promise<PdfFi
     return { receipt, job, site, payment, paidThen: paidThen._sum.amountCents ?? receipt.amountCents };
   });
   const { receipt, job, site, payment, paidThen } = content;
-  const lines = [
-    { label: "Job", value: formatJobNumber(job.number) },
-    { label: "Item", value: job.title },
-  ];
+  const lines: DocumentLine[] = [];
   if (payment) {
     lines.push({ label: "Paid by", value: payment.provider });
     lines.push({ label: "Reference", value: payment.providerReference });
@@ -167,18 +115,11 @@ export async function receiptPdf(caller: MoneyCaller, id: string): Promise<PdfFi
   const balance = job.priceCents - paidThen;
   const status =
     balance > 0 && receipt.currency === job.currency ? `Balance due: ${formatMoney(balance, job.currency)}` : "Paid in full";
-  const bytes = await renderMoneyDocument({
+  return numberedDocumentPdf(receipt, job, site, {
     kind: "Receipt",
-    shopName: site.name,
-    number: receipt.formattedNumber,
-    date: formatDocumentDate(receipt.issuedAt, site.timezone),
-    customer: customerLines(job.customer),
     lines,
     totalLabel: "Amount received",
-    total: formatMoney(receipt.amountCents, receipt.currency),
     status,
     notes: [`Pickup code: ${formatPickupCode(job.pickupCode)}. Bring it (or this receipt) to collect your order.`],
-    pickupCode: job.pickupCode,
   });
-  return pdfFile(receipt.formattedNumber, bytes);
 }

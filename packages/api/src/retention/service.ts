@@ -86,6 +86,9 @@ async function archiveBatch(tx: TransactionClient, siteId: string, before: Date,
   return rows[0]?.n ?? 0;
 }
 
+/** Tables pruned by age alone; names are written into SQL, so only these can be. */
+type PrunedTable = "job_events" | "scan_records" | "audit_log" | "mail_log" | "webhook_deliveries" | "sessions";
+
 /** Deletes up to `limit` rows that `doomed` selects (ids of `table`), skipping rows locked right now. */
 function deleteBatch(tx: TransactionClient, table: string, doomed: Prisma.Sql): Promise<number> {
   return tx.$executeRaw`
@@ -134,36 +137,24 @@ export async function applyRetention(
   const eventsBefore = cutoff(settings.pruneEventsAfterDays);
   const deliveriesBefore = cutoff(settings.pruneDeliveriesAfterDays);
   const batch = (work: (tx: TransactionClient) => Promise<number>) => inBatches(batchSize, () => inSite(prisma, siteId, work));
+  // The site's rows of `table` whose `column` is before `before` (and match `also`), batch by batch.
+  const pruneBefore = (table: PrunedTable, column: "at" | "server_time" | "created_at" | "expires_at", before: string, also: Prisma.Sql = Prisma.empty) =>
+    batch((tx) =>
+      deleteBatch(
+        tx,
+        table,
+        Prisma.sql`SELECT id FROM ${Prisma.raw(table)} WHERE site_id = ${siteId}::uuid AND ${Prisma.raw(column)} < ${before}::timestamptz ${also} LIMIT ${batchSize}`,
+      ),
+    );
 
   const archivedJobs = await batch((tx) => archiveBatch(tx, siteId, archiveBefore, now, batchSize, settings.archiveAfterDays));
-  const jobEvents = await batch((tx) =>
-    deleteBatch(tx, "job_events", Prisma.sql`SELECT id FROM job_events WHERE site_id = ${siteId}::uuid AND at < ${eventsBefore}::timestamptz LIMIT ${batchSize}`),
-  );
-  const scanRecords = await batch((tx) =>
-    deleteBatch(
-      tx,
-      "scan_records",
-      Prisma.sql`SELECT id FROM scan_records WHERE site_id = ${siteId}::uuid AND server_time < ${eventsBefore}::timestamptz LIMIT ${batchSize}`,
-    ),
-  );
-  const auditRows = await batch((tx) =>
-    deleteBatch(tx, "audit_log", Prisma.sql`SELECT id FROM audit_log WHERE site_id = ${siteId}::uuid AND at < ${eventsBefore}::timestamptz LIMIT ${batchSize}`),
-  );
+  const jobEvents = await pruneBefore("job_events", "at", eventsBefore);
+  const scanRecords = await pruneBefore("scan_records", "server_time", eventsBefore);
+  const auditRows = await pruneBefore("audit_log", "at", eventsBefore);
   // A mail or delivery still waiting for its first attempt is kept, whatever its age.
-  const mailLog = await batch((tx) =>
-    deleteBatch(
-      tx,
-      "mail_log",
-      Prisma.sql`SELECT id FROM mail_log WHERE site_id = ${siteId}::uuid AND created_at < ${deliveriesBefore}::timestamptz AND status <> 'PENDING' LIMIT ${batchSize}`,
-    ),
-  );
-  const webhookDeliveries = await batch((tx) =>
-    deleteBatch(
-      tx,
-      "webhook_deliveries",
-      Prisma.sql`SELECT id FROM webhook_deliveries WHERE site_id = ${siteId}::uuid AND created_at < ${deliveriesBefore}::timestamptz AND status <> 'PENDING' LIMIT ${batchSize}`,
-    ),
-  );
+  const attempted = Prisma.sql`AND status <> 'PENDING'`;
+  const mailLog = await pruneBefore("mail_log", "created_at", deliveriesBefore, attempted);
+  const webhookDeliveries = await pruneBefore("webhook_deliveries", "created_at", deliveriesBefore, attempted);
   // A run still going is never deleted, nor the newest finished run of its source.
   const intakeRuns = await batch((tx) =>
     deleteBatch(
@@ -182,13 +173,7 @@ export async function applyRetention(
   );
   // A revoked session, or one past its absolute lifetime, is refused and never extended again,
   // so its expiry passes within SESSION_IDLE_HOURS: expiry alone decides.
-  const sessions = await batch((tx) =>
-    deleteBatch(
-      tx,
-      "sessions",
-      Prisma.sql`SELECT id FROM sessions WHERE site_id = ${siteId}::uuid AND expires_at < ${cutoff(options.expiredSessionDays)}::timestamptz LIMIT ${batchSize}`,
-    ),
-  );
+  const sessions = await pruneBefore("sessions", "expires_at", cutoff(options.expiredSessionDays));
   return { archivedJobs, jobEvents, scanRecords, auditRows, mailLog, webhookDeliveries, intakeRuns, clientMutations, sessions };
 }
 

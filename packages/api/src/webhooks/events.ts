@@ -13,7 +13,17 @@ export interface WebhookJob {
   paymentStatus: PaymentStatus;
 }
 
-export function webhookJob(job: { id: string; number: number; title: string; status: JobStatus; fulfilment: Fulfilment; paymentStatus: PaymentStatus }): WebhookJob {
+/** What a job must carry to be told to webhook receivers (and, with its customer, mailed about). */
+export interface WebhookJobSource {
+  id: string;
+  number: number;
+  title: string;
+  status: JobStatus;
+  fulfilment: Fulfilment;
+  paymentStatus: PaymentStatus;
+}
+
+export function webhookJob(job: WebhookJobSource): WebhookJob {
   return {
     id: job.id,
     number: formatJobNumber(job.number),
@@ -22,6 +32,11 @@ export function webhookJob(job: { id: string; number: number; title: string; sta
     fulfilment: job.fulfilment,
     paymentStatus: job.paymentStatus,
   };
+}
+
+/** job.status_changed: every path that moves a job's status tells it the same way. */
+export function statusChangedEvent(job: WebhookJobSource, from: JobStatus, at: Date): Omit<WebhookEvent, "siteId"> {
+  return { type: "job.status_changed", occurredAt: at, data: { job: { ...webhookJob(job) }, from, to: job.status } };
 }
 
 export interface WebhookEvent {

@@ -1,14 +1,14 @@
 // The counter's handover: a pickup code looked up in the cache, and confirmed on the server's word
 // when it answers in time, on the cache's word (pending sync) when it does not.
 import {
-  amountDueCents,
   formatJobNumber,
   formatLocal,
-  formatMoney,
   formatPickupCode,
   invalidCodeRefusal,
   isValidPickupCode,
   normalizePickupCode,
+  pickupFacts,
+  pickupPayment,
   pickupRefusal,
   unknownCodeRefusal,
   type SyncCustomer,
@@ -19,18 +19,8 @@ import { findJobByCode, getCustomer, getJob } from "../store/cache.ts";
 import { pendingPickupOf, resultOf, rewriteWaitingArgs } from "../store/outbox.ts";
 import type { ConsoleContext } from "./context.ts";
 
-const pickupFacts = (job: SyncJob) => ({
-  number: job.number,
-  status: job.status,
-  fulfilment: job.fulfilment,
-  paymentStatus: job.paymentStatus,
-  priceCents: job.priceCents,
-  currency: job.currency,
-  paidCents: job.paidCents,
-  pickedUpAt: job.pickedUpAt,
-  pickedUpBy: job.pickedUpByName,
-  pickedUpStation: job.pickedUpStationName,
-});
+const factsOf = (job: SyncJob) =>
+  pickupFacts(job, { paidCents: job.paidCents, pickedUpAt: job.pickedUpAt, pickedUpBy: job.pickedUpByName, pickedUpStation: job.pickedUpStationName });
 
 const scannedAtOf = (args: string): string | undefined => (JSON.parse(args) as { scannedAt?: string }).scannedAt;
 
@@ -50,20 +40,12 @@ export function pickupArea(ctx: ConsoleContext): ConsoleCoreApi["pickup"] {
       throw new ConsoleRefusal("NOT_FOUND", reason, message);
     }
     const pending = pendingPickupOf(db, code);
-    const refusal = pending ? null : pickupRefusal(pickupFacts(job), atSite);
+    const refusal = pending ? null : pickupRefusal(factsOf(job), atSite);
     const customer: SyncCustomer | null = job.customerId ? getCustomer(db, job.customerId) : null;
-    const due = amountDueCents(job);
     return {
       job: ctx.localJob(job),
       customer: customer ? { name: customer.name, email: customer.email, phone: customer.phone } : null,
-      payment: {
-        status: job.paymentStatus,
-        priceCents: job.priceCents,
-        paidCents: job.paidCents,
-        amountDueCents: due,
-        currency: job.currency,
-        amountDue: formatMoney(due, job.currency),
-      },
+      payment: pickupPayment(job),
       canHandOver: refusal === null && !pending,
       refusal: refusal ? { reason: refusal.reason, message: refusal.message } : null,
       pendingHandover: pending ? { mutationId: pending.mutation_id, scannedAt: String(scannedAtOf(pending.args)) } : null,
@@ -103,7 +85,7 @@ export function pickupArea(ctx: ConsoleContext): ConsoleCoreApi["pickup"] {
     }
     const job = findJobByCode(db, code);
     if (!job) return refused(unknownCodeRefusal(code), null);
-    const refusal = pickupRefusal(pickupFacts(job), atSite);
+    const refusal = pickupRefusal(factsOf(job), atSite);
     if (refusal) return refused(refusal, job);
 
     const live = ctx.online();
