@@ -1,12 +1,12 @@
 export {
   createLocalRouter,
-  normaliseServerUrl,
   ConsoleStatus,
   ServerStatus,
   DEFAULT_READINESS_TIMEOUT_MS,
   type LocalRouter,
   type LocalRouterOptions,
 } from "./local-router.ts";
+export { normaliseServerUrl } from "./areas/server-url.ts";
 export * from "./api.ts";
 export { createConsoleCore, type ConsoleCore, type ConsoleCoreOptions } from "./console.ts";
 export { SECRETS_FILE, fileSecretStore, memorySecretStore, type Credentials, type SecretStore } from "./store/secrets.ts";

@@ -14,6 +14,7 @@ import {
   WaitingChanges,
   type ConsoleCoreApi,
 } from "./api.ts";
+import { normaliseServerUrl } from "./areas/server-url.ts";
 import { procedure, t } from "./local-trpc.ts";
 import { requireCore } from "./online/passthrough.ts";
 import { onlineRouter } from "./online/router.ts";
@@ -209,20 +210,6 @@ function syncStates(core: ConsoleCoreApi, signal: AbortSignal | undefined): Asyn
 }
 
 export type LocalRouter = ReturnType<typeof createLocalRouter>;
-
-export function normaliseServerUrl(raw: string): string {
-  let url: URL;
-  try {
-    url = new URL(raw);
-  } catch {
-    throw new Error(`Server URL is not a valid URL: ${JSON.stringify(raw)}`);
-  }
-  if (url.protocol !== "http:" && url.protocol !== "https:") {
-    throw new Error(`Server URL must be http or https, got ${url.protocol}`);
-  }
-  // Keep what the operator typed (minus a trailing slash) so the UI shows a recognisable address.
-  return url.href.replace(/\/+$/, "");
-}
 
 async function probeServer(
   doFetch: typeof globalThis.fetch,

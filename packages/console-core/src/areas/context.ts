@@ -13,7 +13,7 @@ import { SyncEngine } from "../sync/engine.ts";
 import type { Actor } from "../sync/optimistic.ts";
 import { refusalOfServerError } from "../sync/refusal.ts";
 import { createServerClient, type ServerClient } from "../sync/server-client.ts";
-import { normaliseServerUrl } from "./server-url.ts";
+import { serverUrlFromInput } from "./server-url.ts";
 
 export interface ConsoleCoreOptions {
   /** The app's data folder: the SQLite database and (by default) the credentials file live here. */
@@ -90,7 +90,7 @@ export function createConsoleContext(options: ConsoleCoreOptions): ConsoleContex
     return result.success ? result.data : null;
   };
 
-  if (!setting("server_url")) setSetting("server_url", normaliseServerUrl(options.defaultServerUrl ?? FALLBACK_SERVER_URL));
+  if (!setting("server_url")) setSetting("server_url", serverUrlFromInput(options.defaultServerUrl ?? FALLBACK_SERVER_URL));
   const serverUrl = (): string => setting("server_url") ?? FALLBACK_SERVER_URL;
   const saveCredentials = (next: Credentials): void => {
     credentials = next;

@@ -4,7 +4,7 @@ import { ConsoleRefusal, type ConsoleCoreApi, type SetupState } from "../api.ts"
 import { installationKey } from "../store/installation.ts";
 import { outboxSize } from "../store/outbox.ts";
 import { Site, Station, User, type ConsoleContext } from "./context.ts";
-import { normaliseServerUrl } from "./server-url.ts";
+import { serverUrlFromInput } from "./server-url.ts";
 
 const Enrolled = z.object({ stationToken: z.string(), station: Station, site: Site });
 const SignedIn = z.object({ token: z.string(), sessionId: z.string(), user: User, site: Site, station: Station.nullable() });
@@ -20,7 +20,7 @@ export function setupArea(ctx: ConsoleContext): ConsoleCoreApi["setup"] {
   return {
     state,
     setServerUrl(url) {
-      const next = normaliseServerUrl(url);
+      const next = serverUrlFromInput(url);
       if (next !== ctx.serverUrl() && ctx.enrolled()) {
         throw new ConsoleRefusal("PRECONDITION_FAILED", "NOT_SET_UP", "This console is enrolled at its server; it cannot be pointed at another one.");
       }
