@@ -92,3 +92,52 @@ export async function updateDocument(file: string, sections: Array<[string, stri
   for (const [id, body] of sections) document = withSection(document, id, body);
   await writeFile(file, document);
 }
+
+/** One figure of a run, for a script to compare runs by (docs/benchmarks.json). */
+export interface FigureRecord {
+  benchmark: string;
+  figure: string;
+  value: number | null;
+  unit: string;
+  /** What the figure is a ratio against, when it is one. */
+  floor: string | null;
+  ratio: number | null;
+  /** The limit the figure is held to, and whether the last run met it. */
+  target: number | null;
+  met: boolean | null;
+}
+
+const finite = (v: number): number | null => (Number.isFinite(v) ? Number(v.toPrecision(6)) : null);
+
+export function figureRecords(r: BenchResult): FigureRecord[] {
+  const records: FigureRecord[] = [];
+  const plain = (figure: string, value: number, unit: string): FigureRecord => ({ benchmark: r.id, figure, value: finite(value), unit, floor: null, ratio: null, target: null, met: null });
+  for (const { label, figures } of r.runs) {
+    records.push(plain(`${label}: throughput`, figures.throughput, "req/s"), plain(`${label}: p50`, figures.p50, "ms"), plain(`${label}: p99`, figures.p99, "ms"));
+  }
+  for (const { what, value } of r.ratios) {
+    // "lookup p50, API ÷ its SQL through pg": the floor is what follows the division sign.
+    const floor = what.includes("÷") ? (what.split("÷").pop()?.trim() ?? null) : null;
+    records.push({ benchmark: r.id, figure: what, value: finite(value), unit: "×", floor, ratio: finite(value), target: null, met: null });
+  }
+  for (const t of r.targets) {
+    const met = Number.isFinite(t.value) ? (t.atLeast ? t.value >= t.limit : t.value <= t.limit) : false;
+    records.push({ benchmark: r.id, figure: t.what, value: finite(t.value), unit: t.unit, floor: null, ratio: t.unit === "×" ? finite(t.value) : null, target: t.limit, met });
+  }
+  return records;
+}
+
+/**
+ * Rewrites the records of the benchmarks that ran, keeping the others' (like the document's
+ * sections), with when and how the run was made.
+ */
+export async function updateFigures(file: string, run: { date: string; mode: string }, results: BenchResult[]): Promise<void> {
+  let kept: FigureRecord[] = [];
+  if (existsSync(file)) {
+    const previous = JSON.parse(await readFile(file, "utf8")) as { figures?: FigureRecord[] };
+    const ran = new Set(results.map((r) => r.id));
+    kept = (previous.figures ?? []).filter((f) => !ran.has(f.benchmark));
+  }
+  const figures = [...kept, ...results.flatMap(figureRecords)];
+  await writeFile(file, `${JSON.stringify({ ...run, figures }, null, 1)}\n`);
+}

@@ -4,6 +4,7 @@
 //   npm run bench                       full run: 32 connections, 5 s warm-up, 20 s measured
 //   npm run bench -- --quick            smoke run: 5 s measured, 2 s warm-up
 //   npm run bench -- worker intake      some benchmarks only, by name (or --only=worker,intake)
+//   Writes docs/benchmarks.md (tables) and docs/benchmarks.json (every figure, for scripts).
 //   BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_CONNECTIONS override the run's shape;
 //   BENCH_LOG_LEVEL the API's log level (default info, as in production).
 import path from "node:path";
@@ -14,15 +15,18 @@ import { benchMemory } from "./benchmarks/memory.ts";
 import { benchOutput } from "./benchmarks/output.ts";
 import { benchPickup } from "./benchmarks/pickup.ts";
 import { benchRenderer } from "./benchmarks/renderer.ts";
+import { benchShopDay } from "./benchmarks/shop-day.ts";
 import { benchWorker } from "./benchmarks/worker.ts";
 import { startEnvironment, type BenchEnvironment } from "./environment.ts";
 import type { LoadShape } from "./load.ts";
 import { describeMachine, renderMachine } from "./machine.ts";
-import { printResult, renderResult, updateDocument, type BenchResult } from "./report.ts";
+import { printResult, renderResult, updateDocument, updateFigures, type BenchResult } from "./report.ts";
 
 const BENCHMARKS: Record<string, (env: BenchEnvironment, shape: LoadShape, log: (line: string) => void) => Promise<BenchResult>> = {
   "jobs-list": benchJobsList,
   pickup: benchPickup,
+  // After pickup: it hands over what the pickup benchmark left of the ready jobs.
+  "shop-day": benchShopDay,
   worker: benchWorker,
   intake: benchIntake,
   console: benchConsole,
@@ -70,7 +74,9 @@ try {
   }
   const file = path.resolve(import.meta.dirname, "../docs/benchmarks.md");
   await updateDocument(file, [["machine", renderMachine(machine, mode)], ...results.map((r): [string, string] => [r.id, renderResult(r)])]);
-  log(`wrote ${path.relative(process.cwd(), file)}`);
+  const json = path.resolve(import.meta.dirname, "../docs/benchmarks.json");
+  await updateFigures(json, { date: new Date().toISOString(), mode: mode.replaceAll("**", "") }, results);
+  log(`wrote ${path.relative(process.cwd(), file)} and ${path.relative(process.cwd(), json)}`);
 } finally {
   await env.close();
 }

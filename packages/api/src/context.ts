@@ -15,7 +15,7 @@ export interface ServerDependencies {
   metrics: Metrics;
   version: string;
   sessions: SessionPolicy;
-  /** Login, enrollment and per-session limits, counted in Postgres and shared by every instance. */
+  /** Login, enrollment and scan limits counted in Postgres and shared by every instance; the per-session budget in memory. */
   rateLimits: RateLimits;
   /** When the operations view calls a worker gone or a job stuck (defaults: DEFAULT_OPERATIONS_POLICY). */
   background?: Partial<OperationsPolicy>;

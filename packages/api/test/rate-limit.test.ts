@@ -199,19 +199,25 @@ describe("the limiters' own pool", () => {
       expect(settings.rows[0]).toEqual({ synchronous_commit: "off", statement_timeout: "2s" });
 
       const shop = await counted.createSite("Own pool");
-      const spender = await counted.signIn(shop, "STAFF");
-      for (let i = 0; i < 5; i++) await spender.auth.me();
-      expect((await refusalOf(spender.auth.me())).code).toBe("TOO_MANY_REQUESTS");
+      const scanner = await counted.signIn(shop, "LEAD");
+      for (let i = 0; i < 3; i++) expect((await refusalOf(scanner.pickup.lookup({ code: "2345678923" }))).code).toBe("BAD_REQUEST");
+      expect((await refusalOf(scanner.pickup.lookup({ code: "2345678923" }))).code).toBe("TOO_MANY_REQUESTS");
       // The counts are committed: another connection sees them (the pool's database is this file's first one).
-      const sessions = await counted.db.prisma.session.findMany({ where: { userId: shop.users.STAFF.id }, select: { id: true } });
-      const spent = await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = ANY($1::text[]) ORDER BY points DESC", [
-        sessions.map((session) => `session:${session.id}`),
-      ]);
-      expect(spent.rows.map((row) => row.points)).toEqual([6]);
+      const spent = await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key = $1", [`scan-user:${shop.users.LEAD.id}`]);
+      expect(spent.rows.map((row) => row.points)).toEqual([4]);
     } finally {
       await counted.drop();
       await pool.end();
     }
+  });
+
+  it("keeps the per-session budget out of it: an ordinary read writes no count", async () => {
+    const reader = await harness.signIn(site, "STAFF");
+    await reader.auth.me();
+    await reader.auth.me();
+    const sessions = await harness.db.prisma.session.findMany({ where: { userId: site.users.STAFF.id }, select: { id: true } });
+    const rows = await harness.db.pool.query("SELECT key FROM rate_limits WHERE key = ANY($1::text[])", [sessions.map((session) => `session:${session.id}`)]);
+    expect(rows.rowCount).toBe(0);
   });
 });
 
@@ -248,9 +254,11 @@ describe("failing closed", () => {
       expect(await unreachable.db.prisma.auditLog.count({ where: { action: "auth.sign_in" } })).toBe(0);
       expect(await counterValue(unreachable.deps.metrics.loginFailures, { reason: "unavailable" })).toBe(1);
 
-      // Enrollment and the per-session budget fail closed as well.
+      // Enrollment and scans fail closed as well; a signed-in person's ordinary calls, which spend
+      // only the session budget held in memory, go on.
       expect((await refusalOf(unreachable.caller().stations.enroll({ code: "AAAA-BBBB-CCCC" }))).code).toBe("SERVICE_UNAVAILABLE");
-      expect((await refusalOf(shop.as.ADMIN.auth.me())).code).toBe("SERVICE_UNAVAILABLE");
+      expect((await refusalOf(shop.as.ADMIN.pickup.lookup({ code: "2345678923" }))).code).toBe("SERVICE_UNAVAILABLE");
+      expect((await shop.as.ADMIN.auth.me()).user.id).toBe(shop.users.ADMIN.id);
     } finally {
       await unreachable.drop();
       await deadPool.end();

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { DomainError } from "@orderdeck/contracts";
 import type { Logger } from "@orderdeck/logging";
 import pg from "pg";
-import { RateLimiterPostgres, RateLimiterRes } from "rate-limiter-flexible";
+import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Metrics } from "../observability/metrics.ts";
 
 /** One limiter's budget: `points` per `durationSeconds`; when spent, the key is locked for `blockSeconds`. */
@@ -26,7 +26,11 @@ export interface RateLimitPolicy {
   loginPerEmail: RateLimitRule;
   /** Refused station enrollment attempts from one address (a good code gives its point back). */
   enrollPerIp: RateLimitRule;
-  /** Every authenticated call of one session. */
+  /**
+   * Every authenticated call of one session, counted in each API process's memory: it stops a
+   * runaway loop, not a guesser (a session token cannot be guessed), so it needs no shared store,
+   * and a read stays a read. Behind N API processes a session may make up to N times the budget.
+   */
   sessionBudget: RateLimitRule;
   /** Pickup scans (lookups and confirmations) by one account, from any station. */
   scanPerUser: RateLimitRule;
@@ -82,10 +86,13 @@ export function createRateLimitPool(connectionString: string, onConnectionLost: 
   return pool;
 }
 
-/** The process's limiters, all counting in the `rate_limits` table shared by every instance. */
+/**
+ * The process's limiters. Those that guard against guessing (sign-in, enrollment, scans) count in
+ * the `rate_limits` table shared by every instance; the session budget counts in memory.
+ */
 export interface RateLimits {
   policy: RateLimitPolicy;
-  limiters: Record<LimiterName, RateLimiterPostgres>;
+  limiters: Record<LimiterName, RateLimiterAbstract>;
   /** The limiters' store, for forgetting an account's sign-in failures at every address at once. */
   store: RateLimitStore;
 }
@@ -135,7 +142,12 @@ export function createRateLimits(store: RateLimitStore, policy: Partial<RateLimi
       loginPerAccountAddress: build("loginPerAccountAddress"),
       loginPerEmail: build("loginPerEmail"),
       enrollPerIp: build("enrollPerIp"),
-      sessionBudget: build("sessionBudget"),
+      sessionBudget: new RateLimiterMemory({
+        keyPrefix: KEY_PREFIX.sessionBudget,
+        points: full.sessionBudget.points,
+        duration: full.sessionBudget.durationSeconds,
+        blockDuration: full.sessionBudget.blockSeconds,
+      }),
       scanPerUser: build("scanPerUser"),
       scanPerIp: build("scanPerIp"),
     },

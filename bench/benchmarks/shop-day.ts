@@ -1,0 +1,154 @@
+// What a shop feels, at the rate a shop produces: 50 consoles, each pulling every 5 s, looking up
+// and handing over a pickup every 10 s and listing the queue every 10 s (25 requests a second),
+// sent on a fixed schedule whatever the server does (bench/open-loop.ts). Then the same mix at
+// doubling rates, to find the highest that still answers every procedure within 100 ms at p99.
+import { randomUUID } from "node:crypto";
+import { OPEN_STATUSES } from "@orderdeck/contracts";
+import type { BenchEnvironment } from "../environment.ts";
+import type { LoadFigures, LoadShape } from "../load.ts";
+import { openLoop, type OpenLoopRun, type OpenLoopStream } from "../open-loop.ts";
+import type { BenchResult, Target } from "../report.ts";
+import { seatHeaders } from "./seats.ts";
+
+const CONSOLES = 50;
+const PULL_EVERY_MS = 5_000;
+const COUNTER_EVERY_MS = 10_000;
+const LIST_EVERY_MS = 10_000;
+/** The shop's p99, per procedure, at its own rate. */
+const SHOP_P99_MS = 25;
+/** What "still holds" means when the rate is pushed up. */
+const HOLD_P99_MS = 100;
+const MAX_SCALE = 64;
+
+const LIST_INPUT = { filter: { statuses: [...OPEN_STATUSES], archived: "exclude" }, limit: 50 };
+
+interface TrpcAnswer<T> {
+  result?: { data?: T };
+}
+
+function trpcGet(procedure: string, input: unknown): string {
+  return `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`;
+}
+
+/** The cursor a console holds once its first full pull is done: where every console of the run starts. */
+async function currentCursor(env: BenchEnvironment): Promise<string> {
+  let cursor: string | undefined;
+  for (let page = 0; page < 100; page++) {
+    const response = await fetch(`${env.api.url}${trpcGet("sync.pull", { ...(cursor ? { cursor } : {}), limit: 5_000 })}`, {
+      headers: seatHeaders(env.shop.seats, 0),
+    });
+    if (!response.ok) throw new Error(`sync.pull answered ${response.status} while taking the starting cursor`);
+    const answer = (await response.json()) as TrpcAnswer<{ cursor: string; hasMore: boolean }>;
+    const data = answer.result?.data;
+    if (!data) throw new Error("sync.pull answered without a page");
+    cursor = data.cursor;
+    if (!data.hasMore) return cursor;
+  }
+  throw new Error("sync.pull did not finish its first round in 100 pages");
+}
+
+function streams(env: BenchEnvironment, startCursor: string, supply: { codes: string[]; ranOut: boolean }): OpenLoopStream[] {
+  const cursors = new Map<number, string>();
+  return [
+    {
+      name: "sync.pull",
+      clients: CONSOLES,
+      everyMs: PULL_EVERY_MS,
+      async run(send, client, _n, dueAt) {
+        const cursor = cursors.get(client) ?? startCursor;
+        const answer = await send("sync.pull", { method: "GET", path: trpcGet("sync.pull", { cursor, limit: 500 }), headers: seatHeaders(env.shop.seats, client) }, dueAt);
+        if (answer.status !== 200) return;
+        const page = (JSON.parse(answer.body) as TrpcAnswer<{ cursor: string }>).result?.data;
+        if (page) cursors.set(client, page.cursor);
+      },
+    },
+    {
+      name: "counter",
+      clients: CONSOLES,
+      everyMs: COUNTER_EVERY_MS,
+      requestsPerRun: 2,
+      async run(send, client, n, dueAt) {
+        const code = supply.codes.pop();
+        if (code === undefined) {
+          supply.ranOut = true;
+          return;
+        }
+        const headers = seatHeaders(env.shop.seats, client + CONSOLES * n);
+        const lookup = await send("pickup.lookup", { method: "GET", path: trpcGet("pickup.lookup", { code }), headers }, dueAt);
+        if (lookup.status !== 200) return;
+        await send(
+          "pickup.confirm",
+          {
+            method: "POST",
+            path: "/trpc/pickup.confirm",
+            headers: { ...headers, "content-type": "application/json" },
+            body: JSON.stringify({ code, clientMutationId: randomUUID(), scannedAt: new Date().toISOString() }),
+          },
+          // The person presses the key once the lookup is on screen.
+          performance.now(),
+        );
+      },
+    },
+    {
+      name: "jobs.list",
+      clients: CONSOLES,
+      everyMs: LIST_EVERY_MS,
+      async run(send, client, _n, dueAt) {
+        await send("jobs.list", { method: "GET", path: trpcGet("jobs.list", LIST_INPUT), headers: seatHeaders(env.shop.seats, client) }, dueAt);
+      },
+    },
+  ];
+}
+
+function holds(run: OpenLoopRun, p99Ms: number): boolean {
+  return Object.values(run.byName).every((f) => f.errors === 0 && f.p99 < p99Ms && Object.keys(f.statuses).every((s) => s === "200"));
+}
+
+export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log: (line: string) => void): Promise<BenchResult> {
+  const startCursor = await currentCursor(env);
+  // Handovers take codes from the end of the seeded supply; the pickup benchmark takes from the start.
+  const supply = { codes: env.shop.handoverCodes, ranOut: false };
+  const seconds = shape.quick ? 5 : Math.max(20, shape.seconds);
+  log(`shop day: ${CONSOLES} consoles at a fixed arrival rate for ${seconds} s`);
+  const shop = await openLoop(env.api.url, streams(env, startCursor, supply), seconds);
+
+  const stepSeconds = shape.quick ? 3 : 10;
+  let highest: OpenLoopRun | undefined = holds(shop, HOLD_P99_MS) ? shop : undefined;
+  let broke: OpenLoopRun | undefined;
+  for (let scale = 2; scale <= MAX_SCALE && highest && !broke && !supply.ranOut; scale *= 2) {
+    log(`shop day: ${scale}× the shop's rate for ${stepSeconds} s`);
+    const run = await openLoop(env.api.url, streams(env, startCursor, supply), stepSeconds, scale);
+    if (holds(run, HOLD_P99_MS) && !supply.ranOut) highest = run;
+    else broke = run;
+  }
+
+  const figures: Array<{ label: string; figures: LoadFigures }> = Object.entries(shop.byName).map(([name, f]) => ({ label: `\`${name}\` at the shop's rate`, figures: f }));
+  const targets: Target[] = Object.entries(shop.byName).map(([name, f]) => ({
+    what: `${name} p99 under ${SHOP_P99_MS} ms at ${shop.plannedRate.toFixed(0)} requests a second`,
+    value: f.p99,
+    limit: SHOP_P99_MS,
+    unit: "ms",
+  }));
+  const failed = Object.values(shop.byName).reduce((sum, f) => sum + f.errors + Object.entries(f.statuses).filter(([s]) => s !== "200").reduce((n, [, c]) => n + c, 0), 0);
+  targets.push({ what: "answers other than 200 at the shop's rate", value: failed, limit: 0, unit: "requests" });
+  const worst = (run: OpenLoopRun) => Math.max(...Object.values(run.byName).map((f) => f.p99));
+  return {
+    id: "shop-day",
+    title: "A shop's day at a fixed arrival rate (open loop)",
+    about:
+      `${CONSOLES} consoles, each pulling changes every ${PULL_EVERY_MS / 1000} s from a current cursor, looking up and handing over a ready pickup every ${COUNTER_EVERY_MS / 1000} s and ` +
+      `listing its queue (a page of 50 open jobs) every ${LIST_EVERY_MS / 1000} s: ${shop.plannedRate.toFixed(0)} requests a second sent on schedule for ${seconds} s, whatever the server does; ` +
+      `each latency counts from when the request was due. Then the same mix at 2×, 4×, … for ${stepSeconds} s each, until a procedure's p99 reaches ${HOLD_P99_MS} ms.`,
+    runs: figures,
+    ratios: [],
+    targets,
+    facts: [
+      [
+        `highest rate with every p99 under ${HOLD_P99_MS} ms`,
+        highest ? `${highest.plannedRate.toFixed(0)} requests a second (worst p99 ${worst(highest).toFixed(1)} ms)` : "none: the shop's own rate already misses it",
+      ],
+      ...(broke ? [["the next step", `${broke.plannedRate.toFixed(0)} requests a second: worst p99 ${worst(broke).toFixed(1)} ms`] as [string, string]] : []),
+      ...(supply.ranOut ? [["note", "the seeded ready pickups ran out before the rate stopped holding"] as [string, string]] : []),
+    ],
+  };
+}

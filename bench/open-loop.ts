@@ -1,0 +1,118 @@
+// What a shop feels: requests arrive at a fixed rate, whether or not the server keeps up (an open
+// loop), as consoles pulling on their timers and people scanning at the counter do. The closed
+// loops of load.ts measure throughput at saturation; here each request is timed from the moment it
+// was due, so a server that falls behind shows it in the latencies instead of slowing the arrivals
+// (no coordinated omission).
+import http from "node:http";
+import type { HttpRequestPlan, LoadFigures } from "./load.ts";
+
+export interface OpenLoopStream {
+  /** The procedure (or step) the figures are reported under. */
+  name: string;
+  /** How many clients send this stream, and how often each of them does. */
+  clients: number;
+  everyMs: number;
+  /** Requests one run of the stream sends (default 1). */
+  requestsPerRun?: number;
+  /**
+   * The n-th request of client `client`; may be asynchronous and may send more than one request
+   * in a row (a lookup, then the confirmation), each timed under its own name through `send`.
+   * `dueAt` is when the step was due (performance.now() time).
+   */
+  run: (send: Send, client: number, n: number, dueAt: number) => Promise<void>;
+}
+
+/** Sends one request, timed from `dueAt` (performance.now() when it should have been sent) under `name`. */
+export type Send = (name: string, plan: HttpRequestPlan, dueAt: number) => Promise<{ status: number; body: string }>;
+
+export interface OpenLoopRun {
+  /** Requests a second, all streams together, as planned. */
+  plannedRate: number;
+  seconds: number;
+  byName: Record<string, LoadFigures>;
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return Number.NaN;
+  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
+}
+
+/**
+ * Runs every stream for `seconds` at its rate times `scale` (more clients, same interval), then
+ * waits for the answers still out. Clients start at random phases within their interval.
+ */
+export async function openLoop(url: string, streams: OpenLoopStream[], seconds: number, scale = 1): Promise<OpenLoopRun> {
+  const base = new URL(url);
+  const agent = new http.Agent({ keepAlive: true, maxSockets: 256 });
+  const latencies = new Map<string, number[]>();
+  const statuses = new Map<string, Record<string, number>>();
+  const errors = new Map<string, number>();
+  const send: Send = (name, plan, dueAt) =>
+    new Promise((resolve) => {
+      const request = http.request(
+        { agent, host: base.hostname, port: base.port, method: plan.method, path: plan.path, headers: plan.headers, timeout: 10_000 },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () => {
+            const status = response.statusCode ?? 0;
+            (latencies.get(name) ?? latencies.set(name, []).get(name))?.push(performance.now() - dueAt);
+            const byStatus = statuses.get(name) ?? statuses.set(name, {}).get(name) ?? {};
+            byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+            resolve({ status, body: Buffer.concat(chunks).toString("utf8") });
+          });
+        },
+      );
+      const fail = () => {
+        errors.set(name, (errors.get(name) ?? 0) + 1);
+        resolve({ status: 0, body: "" });
+      };
+      request.on("error", fail);
+      request.on("timeout", () => request.destroy(new Error("timeout")));
+      request.end(plan.body);
+    });
+
+  const started = performance.now();
+  const until = started + seconds * 1000;
+  const outstanding: Array<Promise<void>> = [];
+  let plannedRate = 0;
+  const timers: NodeJS.Timeout[] = [];
+  for (const stream of streams) {
+    const clients = Math.max(1, Math.round(stream.clients * scale));
+    plannedRate += (clients * 1000 * (stream.requestsPerRun ?? 1)) / stream.everyMs;
+    for (let client = 0; client < clients; client++) {
+      let n = 0;
+      let dueAt = started + Math.random() * stream.everyMs;
+      // Each client schedules its next request from when the last one was due, not from when it
+      // finished: the arrivals keep their rate whatever the server does.
+      const tick = () => {
+        if (dueAt >= until) return;
+        outstanding.push(stream.run(send, client, n++, dueAt).catch(() => undefined));
+        dueAt += stream.everyMs;
+        timers.push(setTimeout(tick, Math.max(0, dueAt - performance.now())));
+      };
+      timers.push(setTimeout(tick, Math.max(0, dueAt - performance.now())));
+    }
+  }
+  await new Promise((resolve) => setTimeout(resolve, seconds * 1000));
+  for (const timer of timers) clearTimeout(timer);
+  await Promise.all(outstanding);
+  agent.destroy();
+
+  const byName: Record<string, LoadFigures> = {};
+  for (const name of new Set([...latencies.keys(), ...errors.keys()])) {
+    const sorted = Float64Array.from(latencies.get(name) ?? []).sort();
+    byName[name] = {
+      requests: sorted.length,
+      seconds,
+      throughput: sorted.length / seconds,
+      p50: percentile(sorted, 50),
+      p90: percentile(sorted, 90),
+      p99: percentile(sorted, 99),
+      max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : Number.NaN,
+      statuses: statuses.get(name) ?? {},
+      errors: errors.get(name) ?? 0,
+    };
+  }
+  return { plannedRate, seconds, byName };
+}
