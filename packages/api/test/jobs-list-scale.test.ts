@@ -159,6 +159,19 @@ describe(`jobs.list over ${JOBS.toLocaleString("en")} jobs`, () => {
     expect(counts.rows[0]).toEqual({ total: JOBS, open: 800 });
   });
 
+  it("a search of the board reads the board's titles only; a search of every job asks both sides' indexes", async () => {
+    const board = (await plansFor({ statuses: ["QUEUED", "IN_PROGRESS"], search: "Part 5f3a" }, { field: "queue", direction: "asc" })).join("\n");
+    // (With this fixture's 800 open jobs the board's status index is as good as its title index.)
+    expect(board).not.toMatch(/jobs_closed_title_trgm_idx|Seq Scan on jobs/);
+    // Only the page's rows are joined to their customer: the customer lookups run at most once per row of the page.
+    const probes = [...board.matchAll(/Index Scan using customers_pkey[^\n]*loops=(\d+)/g)].map((m) => Number(m[1]));
+    for (const loops of probes) expect(loops).toBeLessThanOrEqual(51);
+
+    const everything = (await plansFor({ search: "Part 5f3a", archived: "include" }, { field: "created", direction: "desc" })).join("\n");
+    expect(everything).toMatch(/jobs_open_title_trgm_idx/);
+    expect(everything).toMatch(/jobs_closed_title_trgm_idx/);
+  });
+
   for (const [name, filter] of Object.entries(FILTERS)) {
     it(`${name}: every statement of every sort, first and next page, reads jobs through an index`, async () => {
       for (const sort of SORTS) {

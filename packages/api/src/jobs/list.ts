@@ -69,7 +69,8 @@ const LIST_COLUMNS = Prisma.sql`
   j.id::text AS "id", j.number AS "number", j.title AS "title", j.status::text AS "status",
   j.queue_position AS "queuePosition", j.priority::text AS "priority", j.source::text AS "source",
   j.customer_id::text AS "customerId", c.name AS "customerName",
-  j.assignee_id::text AS "assigneeId", u.name AS "assigneeName",
+  j.assignee_id::text AS "assigneeId",
+  (SELECT u.name FROM users u WHERE u.id = j.assignee_id AND u.site_id = j.site_id) AS "assigneeName",
   j.machine AS "machine", j.material AS "material", j.colour AS "colour", j.quantity AS "quantity",
   j.estimated_minutes AS "estimatedMinutes", j.due_at AS "dueAt", j.price_cents AS "priceCents",
   j.currency AS "currency", j.payment_status::text AS "paymentStatus", j.fulfilment::text AS "fulfilment",
@@ -102,7 +103,22 @@ async function customersMatching(tx: TransactionClient, siteId: string, search: 
   return rows.length > MAX_LISTED_CUSTOMERS ? null : rows.map((r) => r.id);
 }
 
-function filterConditions(siteId: string, filter: JobListFilter, now: Date, customerIds: string[] | null): Prisma.Sql[] {
+/**
+ * Whether the statement keeps to jobs on the board (queue_position set), off it, or either. The
+ * title's trigram index is two partial ones, one per side (migration jobs_list_search_indexes):
+ * a search of the board then reads only the board's few thousand titles, not every title the site
+ * ever had, and a search of either side asks both (see titleMatches).
+ */
+type BoardSide = "on" | "off" | "either";
+
+function titleMatches(pattern: string, side: BoardSide): Prisma.Sql {
+  if (side !== "either") return Prisma.sql`j.title ILIKE ${pattern}`;
+  // Each arm names its side, so the planner can answer each from its partial index (a BitmapOr);
+  // a bare ILIKE implies neither index's condition and would be checked row by row.
+  return Prisma.sql`((j.queue_position IS NOT NULL AND j.title ILIKE ${pattern}) OR (j.queue_position IS NULL AND j.title ILIKE ${pattern}))`;
+}
+
+function filterConditions(siteId: string, filter: JobListFilter, now: Date, customerIds: string[] | null, side: BoardSide): Prisma.Sql[] {
   const where: Prisma.Sql[] = [Prisma.sql`j.site_id = ${siteId}::uuid`];
   if (filter.statuses) where.push(Prisma.sql`j.status = ANY(${filter.statuses}::job_status[])`);
   if (filter.assigneeId === null) where.push(Prisma.sql`j.assignee_id IS NULL`);
@@ -119,7 +135,7 @@ function filterConditions(siteId: string, filter: JobListFilter, now: Date, cust
   if (filter.archived === "only") where.push(Prisma.sql`j.archived_at IS NOT NULL`);
   if (filter.search) {
     const pattern = containsPattern(filter.search);
-    const arms = [Prisma.sql`j.title ILIKE ${pattern}`];
+    const arms = [titleMatches(pattern, side)];
     // No customer arm when no customer matches: an OR with an arm no index serves keeps the
     // planner off the title's trigram index, and it reads every job of the statuses instead.
     if (customerIds === null) {
@@ -166,7 +182,9 @@ function segmentQuery(
   customerIds: string[] | null,
   extraColumns: Prisma.Sql,
 ): SegmentQuery {
-  const where = filterConditions(siteId, filter, now, customerIds);
+  const side: BoardSide =
+    (sort.field === "queue" && segment === 1) || filter.overdue ? "on" : sort.field === "queue" && segment === 2 ? "off" : "either";
+  const where = filterConditions(siteId, filter, now, customerIds, side);
   const desc = sort.direction === "desc";
   const dir = Prisma.raw(desc ? "DESC" : "ASC");
   const cmp = Prisma.raw(desc ? "<" : ">");
@@ -190,14 +208,16 @@ function segmentQuery(
     if (after) where.push(Prisma.sql`(j.created_at, j.id) ${cmp} (${after.v as string}::timestamptz, ${after.i}::uuid)`);
     order = Prisma.sql`${unarchivedFirst}j.created_at ${dir}, j.id ${dir}`;
   }
+  // The page is cut first and only its rows are joined: joining every match before the sort would
+  // look up a customer for each of hundreds of matches to keep fifty.
   const sql = Prisma.sql`
     SELECT ${LIST_COLUMNS}${extraColumns}
-      FROM site_jobs j
+      FROM (SELECT * FROM site_jobs j
+             WHERE ${Prisma.join(where, " AND ")}
+             ORDER BY ${order}
+             LIMIT ${limit}) j
       LEFT JOIN site_customers c ON c.id = j.customer_id
-      LEFT JOIN users u ON u.id = j.assignee_id AND u.site_id = j.site_id
-     WHERE ${Prisma.join(where, " AND ")}
-     ORDER BY ${order}
-     LIMIT ${limit}`;
+     ORDER BY ${order}`;
   return { segment, sql };
 }
 
