@@ -179,6 +179,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
         background: { heartbeatStaleMs: config.worker.heartbeatStaleMs },
         intake: intakeEnvironment,
         intakeLagAlertSeconds: config.intake.lagAlertSeconds,
+        statusPage: { publicBaseUrl: config.publicBaseUrl },
       });
       stops.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });
@@ -216,6 +217,7 @@ function workerDependencies(config: ServerConfig, prisma: WorkerDependencies["pr
       sender: createMailSender(config.smtp),
       from: config.mailFrom,
       retry: { maxAttempts: config.mailMaxAttempts, baseDelayMs: config.retryBaseMs, maxDelayMs: MAX_RETRY_DELAY_MS },
+      statusLinks: { secretKey: config.secretKey, publicBaseUrl: config.publicBaseUrl },
     },
     webhooks: {
       timeoutMs: config.webhooks.timeoutMs,
