@@ -120,6 +120,10 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
       demo = { emails: seeded.signInEmails, password, siteId: seeded.siteId };
     }
 
+    if (config.production && !config.publicBaseUrl) {
+      logger.warn("PUBLIC_BASE_URL is not set: ready-for-pickup mails carry the pickup code but no link to the customer's status page");
+    }
+
     // One registry per process: /metrics of the API (or of a worker-only process) shows it all.
     const metrics = createMetrics({ intakeStatus: () => readIntakeStatus(intakeLockPool) });
     let workerId: string | undefined;
