@@ -95,7 +95,7 @@ test("the status page the ready mail links to reads on a phone: the facts, the c
   // What a scanner at the counter sees of the screen: the QR on it decodes to the code.
   const shot = await codeRegion.getByRole("img", { name: /QR code/ }).screenshot();
   expect(decodePng(shot, BarcodeFormat.QR_CODE)).toBe(job.pickupCode);
-  await page.screenshot({ path: new URL("../docs/screenshots/status-page.png", import.meta.url).pathname, fullPage: true });
+  await screenshot(page, "status-page", { fullPage: true });
 
   // A wrong link is a missing page, said in words.
   const wrong = await page.goto(link.replace(/.$/, (c) => (c === "A" ? "B" : "A")));
@@ -130,5 +130,21 @@ test("a lead revokes the customer's link from the job and issues a new one; the 
   expect((await customer.goto(link))?.status()).toBe(200);
   expect((await customer.goto(old))?.status()).toBe(404);
   await phone.close();
+  expect(errors).toEqual([]);
+});
+
+test("an admin sets the pickup place and hours on Admin → Pickup, and the server keeps them", async ({ page, stack, newConsole }) => {
+  const host = await newConsole();
+  const errors = watchErrors(page);
+  await stationAt(page, stack, host, { station: "E2E admin desk", email: DEMO.admin });
+  await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Admin" }).click();
+  await page.getByRole("tab", { name: "Pickup" }).click();
+  await page.getByRole("textbox", { name: "Pickup place", exact: true }).fill("Side entrance, Hofgasse 3");
+  await page.getByRole("textbox", { name: "Pickup hours", exact: true }).fill("Tue–Sat 11:00–19:00");
+  await page.getByRole("button", { name: "Save pickup place and hours" }).click();
+  await expect(page.getByRole("status").filter({ hasText: "Saved" })).toContainText("customers' status pages show the new place and hours");
+  await expect
+    .poll(async () => (await stack.db.query<{ pickup_place: string; pickup_hours: string }>("SELECT pickup_place, pickup_hours FROM sites WHERE id = $1", [stack.siteId])).rows[0])
+    .toEqual({ pickup_place: "Side entrance, Hofgasse 3", pickup_hours: "Tue–Sat 11:00–19:00" });
   expect(errors).toEqual([]);
 });

@@ -4,7 +4,22 @@
 // one and any other missing page under /status answer byte for byte alike.
 import { createHash } from "node:crypto";
 import type { JobStatus } from "@orderdeck/contracts";
-import type { StatusPageFacts } from "./status-page.ts";
+
+/** What the page says (status-page.ts reads it for a token). */
+export interface StatusPageFacts {
+  shop: string;
+  pickupPlace: string | null;
+  pickupHours: string | null;
+  jobNumber: string;
+  title: string;
+  status: JobStatus;
+  /** The site's wall-clock time with its zone, e.g. "Sat, 5 Dec 2026, 21:40 CET"; null unless ready. */
+  readySince: string | null;
+  /** "€42.50", or null when nothing is owed. */
+  balanceDue: string | null;
+  /** Null once the job is closed (picked up, shipped, cancelled): nothing is left to collect with it. */
+  code: { text: string; grouped: string; qrPng: Buffer; code128Png: Buffer } | null;
+}
 
 const STATUS_WORDS: Record<JobStatus, string> = {
   QUEUED: "Received: waiting in the queue",

@@ -9,23 +9,9 @@ import { renderBarcodes } from "../documents/barcodes.ts";
 import { formatLocal } from "../documents/zoned-time.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { spendStatusPageBudget, type RateLimits } from "../rate-limits/limits.ts";
-import { MISSING_STATUS_PAGE, STATUS_PAGE_HEADERS, UNAVAILABLE_STATUS_PAGE, rateLimitedStatusPage, renderStatusPage } from "./status-page-html.ts";
+import { MISSING_STATUS_PAGE, STATUS_PAGE_HEADERS, UNAVAILABLE_STATUS_PAGE, rateLimitedStatusPage, renderStatusPage, type StatusPageFacts } from "./status-page-html.ts";
 import { resolveStatusToken } from "./status-link.ts";
 
-export interface StatusPageFacts {
-  shop: string;
-  pickupPlace: string | null;
-  pickupHours: string | null;
-  jobNumber: string;
-  title: string;
-  status: JobStatus;
-  /** The site's wall-clock time with its zone, e.g. "Sat, 5 Dec 2026, 21:40 CET"; null unless ready. */
-  readySince: string | null;
-  /** "€42.50", or null when nothing is owed. */
-  balanceDue: string | null;
-  /** Null once the job is closed (picked up, shipped, cancelled): nothing is left to collect with it. */
-  code: { text: string; grouped: string; qrPng: Buffer; code128Png: Buffer } | null;
-}
 
 const CLOSED: ReadonlySet<JobStatus> = new Set(["PICKED_UP", "SHIPPED", "CANCELLED"]);
 
