@@ -15,11 +15,11 @@ const PATH_TO_READY: JobStatus[] = ["IN_PROGRESS", "POST_PROCESSING", "READY_FOR
 
 export async function seedJob(
   stack: Stack,
-  options: { title: string; customer: string; ready?: boolean; paid?: boolean; priceCents?: number },
+  options: { title: string; customer: string; email?: string; ready?: boolean; paid?: boolean; priceCents?: number },
 ): Promise<SeededJob> {
   const created = await stack.admin.mutate<{ id: string; number: number; version: number }>("jobs.create", {
     title: options.title,
-    customer: { name: options.customer },
+    customer: { name: options.customer, ...(options.email ? { email: options.email } : {}) },
     priceCents: options.priceCents ?? 2_500,
     currency: "EUR",
   });

@@ -8,7 +8,7 @@ import { tmpdir } from "node:os";
 import path from "node:path";
 import { startBrowserConsole, type BrowserConsole } from "@orderdeck/console";
 import { DEMO_PASSWORD, DEMO_USERS, freePort, startEmbeddedPostgres } from "@orderdeck/db";
-import { startMailSink } from "@orderdeck/mail-sink";
+import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
 import pg from "pg";
 import { spawnServer, type ServerChild } from "../../scripts/api-process.ts";
 import { Api } from "./api.ts";
@@ -27,6 +27,8 @@ export interface Stack {
   db: pg.Pool;
   /** Signed in as the demo admin. */
   admin: Api;
+  /** The SMTP sink the server's mail goes to: what customers received. */
+  mail: MailSink;
   siteId: string;
   apiRunning(): boolean;
   stopApi(): Promise<void>;
@@ -92,6 +94,7 @@ export async function startStack(): Promise<Stack> {
       apiUrl,
       db,
       admin: adminApi,
+      mail,
       siteId,
       apiRunning: () => api !== null,
       async stopApi() {

@@ -6,6 +6,7 @@ import Fastify, { type FastifyInstance, type FastifyRequest } from "fastify";
 import type pg from "pg";
 import { registerExportRoutes } from "./exports.ts";
 import { registerMetricsRoute } from "./metrics-http.ts";
+import { registerStatusPage } from "./status-page.ts";
 import { checkReadiness } from "./readiness.ts";
 
 export interface AppOptions extends ServerDependencies {
@@ -127,6 +128,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   });
 
   registerExportRoutes(app, contextOf);
+  await registerStatusPage(app, { ...options, secretKey: options.sessions.secretKey });
 
   return app;
 }

@@ -30,6 +30,10 @@ const EnvSchema = z.object({
   LOG_LEVEL: z.enum(["error", "warn", "info", "http", "verbose", "debug", "silly"]).default("info"),
   LOG_FORMAT: z.enum(["json", "pretty"]).optional(),
   CORS_ORIGINS: z.string().default(""),
+  PUBLIC_BASE_URL: z
+    .url({ protocol: /^https?$/, error: "must be an http(s) URL, e.g. https://orders.example.com" })
+    .refine((url) => !/^https?:\/\/[^/]*@/.test(url) && !/[?#]/.test(url), "must be a plain http(s) address without credentials, query or fragment")
+    .optional(),
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   METRICS_PORT: port.optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
@@ -93,6 +97,11 @@ export interface ServerConfig {
   logLevel: string;
   logFormat: "json" | "pretty";
   corsOrigins: string[];
+  /**
+   * Where customers reach this server's status pages (the links in their mails), without a
+   * trailing slash. Development: this server's own address; production: PUBLIC_BASE_URL or none.
+   */
+  publicBaseUrl: string | undefined;
   metricsToken: string | undefined;
   /** Set: an API process serves /metrics on this port of its own, not on `port`. */
   metricsPort: number | undefined;
@@ -154,6 +163,15 @@ function developmentSecret(dataDir: string): string {
   return key;
 }
 
+// A link in a customer's mail must reach the server from the customer's phone: production knows
+// that address only from PUBLIC_BASE_URL; development links to itself (loopback unless bound elsewhere).
+function publicBaseUrlOf(e: Env, production: boolean): string | undefined {
+  if (e.PUBLIC_BASE_URL) return e.PUBLIC_BASE_URL.replace(/\/+$/, "");
+  if (production) return undefined;
+  const host = e.HOST === "0.0.0.0" || e.HOST === "::" ? "127.0.0.1" : e.HOST.includes(":") ? `[${e.HOST}]` : e.HOST;
+  return `http://${host}:${e.PORT}`;
+}
+
 /** Reads and validates the environment; a bad or missing value stops the start, naming the variable. */
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
   const parsed = EnvSchema.safeParse(env);
@@ -198,6 +216,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     logLevel: e.LOG_LEVEL,
     logFormat: e.LOG_FORMAT ?? (production ? "json" : "pretty"),
     corsOrigins: e.CORS_ORIGINS.split(",").map((o) => o.trim()).filter(Boolean),
+    publicBaseUrl: publicBaseUrlOf(e, production),
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
     dbPoolMax: e.DB_POOL_MAX,

@@ -120,6 +120,10 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
       demo = { emails: seeded.signInEmails, password, siteId: seeded.siteId };
     }
 
+    if (config.production && !config.publicBaseUrl) {
+      logger.warn("PUBLIC_BASE_URL is not set: ready-for-pickup mails carry the pickup code but no link to the customer's status page");
+    }
+
     // One registry per process: /metrics of the API (or of a worker-only process) shows it all.
     const metrics = createMetrics({ intakeStatus: () => readIntakeStatus(intakeLockPool) });
     let workerId: string | undefined;
@@ -179,6 +183,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
         background: { heartbeatStaleMs: config.worker.heartbeatStaleMs },
         intake: intakeEnvironment,
         intakeLagAlertSeconds: config.intake.lagAlertSeconds,
+        statusPage: { publicBaseUrl: config.publicBaseUrl },
       });
       stops.push(() => app.close());
       url = await app.listen({ host: config.host, port: config.port });
@@ -216,6 +221,7 @@ function workerDependencies(config: ServerConfig, prisma: WorkerDependencies["pr
       sender: createMailSender(config.smtp),
       from: config.mailFrom,
       retry: { maxAttempts: config.mailMaxAttempts, baseDelayMs: config.retryBaseMs, maxDelayMs: MAX_RETRY_DELAY_MS },
+      statusLinks: { secretKey: config.secretKey, publicBaseUrl: config.publicBaseUrl },
     },
     webhooks: {
       timeoutMs: config.webhooks.timeoutMs,

@@ -143,3 +143,27 @@ describe("proxy trust", () => {
     expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), TRUST_PROXY: "everyone" })).toThrow(/TRUST_PROXY/);
   });
 });
+
+describe("the public base URL of customers' status page links", () => {
+  it("is this server's own address in development, PUBLIC_BASE_URL when set, and none in production without it", () => {
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir() }).publicBaseUrl).toBe("http://127.0.0.1:4000");
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), HOST: "0.0.0.0", PORT: "4100" }).publicBaseUrl).toBe("http://127.0.0.1:4100");
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), PUBLIC_BASE_URL: "https://orders.example.com/shop/" }).publicBaseUrl).toBe("https://orders.example.com/shop");
+    const production = {
+      NODE_ENV: "production",
+      DATABASE_URL: "postgresql://db/orderdeck",
+      ORDERDECK_SECRET_KEY: "x".repeat(40),
+      SMTP_HOST: "smtp.example.com",
+      MAIL_FROM: "Workshop <orders@example.com>",
+      METRICS_TOKEN: "m".repeat(24),
+    };
+    expect(loadConfig(production).publicBaseUrl).toBeUndefined();
+    expect(loadConfig({ ...production, PUBLIC_BASE_URL: "https://orders.example.com" }).publicBaseUrl).toBe("https://orders.example.com");
+  });
+
+  it("refuses anything but a plain http(s) address, naming the variable", () => {
+    for (const bad of ["orders.example.com", "ftp://orders.example.com", "https://user:pw@orders.example.com", "https://orders.example.com/?a=1", "javascript:alert(1)"]) {
+      expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), PUBLIC_BASE_URL: bad }), bad).toThrow(/PUBLIC_BASE_URL/);
+    }
+  });
+});

@@ -27,6 +27,8 @@ export interface ServerDependencies {
   webhookDestinations?: { allowPrivateNetworks: boolean };
   /** The storefront feed's connection for its advisory lock, HTTP client and settings. */
   intake: IntakeEnvironment;
+  /** PUBLIC_BASE_URL: where customers reach the status page (absent: the answers carry no address). */
+  statusPage?: { publicBaseUrl: string | undefined };
 }
 
 /** The caller's credentials as sent, before they are checked. */

@@ -50,3 +50,4 @@ export { poolConnection, type LockConnection, type WithConnection } from "./inta
 export { DEFAULT_INTAKE_SCHEDULE, enabledSources, intakeJobKey, type IntakeSchedule } from "./intake/tasks.ts";
 export { readIntakeStatus, lagSecondsOf, type IntakeSourceStatus, type StatusQueryable } from "./intake/status.ts";
 export { exportJobsCsv } from "./intake/csv-export.ts";
+export { answerStatusPage, missingStatusPage, type StatusPageAnswer, type StatusPageDependencies } from "./pickup/status-page.ts";

@@ -28,6 +28,8 @@ describe("site.settings", () => {
       timezone: "Europe/Berlin",
       slaWarnHours: 48,
       slaBreachHours: 96,
+      pickupPlace: null,
+      pickupHours: null,
       version: (await siteRow(site.siteId)).updatedAt.toISOString(),
     });
   });

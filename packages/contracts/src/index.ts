@@ -22,3 +22,4 @@ export * from "./accounts.ts";
 export * from "./operations.ts";
 export * from "./webhooks.ts";
 export * from "./site.ts";
+export * from "./status-link.ts";

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { NewEmail, NewPassword, PersonName, StationName } from "./accounts.ts";
-import { line } from "./jobs.ts";
+import { line, multiline } from "./jobs.ts";
 
 // The site's own settings an admin edits (SLA thresholds), shared by the server and the console.
 
@@ -21,15 +21,36 @@ export const SiteSettings = z.object({
   slaWarnHours: z.number(),
   /** An open job older than this is an SLA breach (exceptions list). */
   slaBreachHours: z.number(),
+  /** Where customers collect their orders, as the customer's status page says it (null: not set). */
+  pickupPlace: z.string().nullable(),
+  /** When the pickup counter is open, in the shop's own words (null: not set). */
+  pickupHours: z.string().nullable(),
   /** Pass back as `version` when updating: a change made meanwhile is refused, not overwritten. */
   version: z.string(),
 });
 export type SiteSettings = z.infer<typeof SiteSettings>;
 
+/** The sites_pickup_text_check CHECK allows as much. */
+export const PICKUP_PLACE_MAX = 200;
+export const PICKUP_HOURS_MAX = 500;
+
+// Shown to customers on their status page: free text with line breaks, empty meaning "not set".
+// Left out of an update, the field stays as it is.
+const PickupText = (what: string, max: number) =>
+  z
+    .string()
+    .max(max, `${what} can be at most ${max} characters.`)
+    .refine((s) => multiline(max).safeParse(s).success, `${what} must not contain control characters (line breaks are fine).`)
+    .transform((s) => (s.trim() === "" ? null : s.trim()))
+    .nullable()
+    .optional();
+
 export const SiteSettingsUpdateInput = z
   .strictObject({
     slaWarnHours: Hours("The warning threshold"),
     slaBreachHours: Hours("The breach threshold"),
+    pickupPlace: PickupText("The pickup place", PICKUP_PLACE_MAX),
+    pickupHours: PickupText("The pickup hours", PICKUP_HOURS_MAX),
     version: z.iso.datetime({ offset: true, error: "Reload the settings: the version is the one the settings were read with." }),
   })
   .refine((s) => s.slaWarnHours < s.slaBreachHours, {

@@ -42,7 +42,10 @@ const CROSS_SITE_KEYS = [
   "jobs(pickup_code)",
   // A payment provider's reference is unique at the provider, whatever the site.
   "payments(provider_reference)",
+  // A customer's status page link names no site before its token's hash is found.
+  "job_status_links(token_hash)",
   // Keys of rows whose parent is already one site's (a job's, a source's).
+  "job_status_links(job_id)",
   "intake_records(job_id)",
   "intake_records(source_id, external_id)",
 ].sort();

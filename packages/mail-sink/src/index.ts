@@ -12,6 +12,8 @@ export interface SinkAttachment {
   contentType: string;
   size: number;
   content: Buffer;
+  /** The Content-ID of an inline part (what an HTML body's <img src="cid:…"> names), without angle brackets. */
+  cid: string | undefined;
 }
 
 export interface SinkMessage {
@@ -23,6 +25,8 @@ export interface SinkMessage {
   to: string[];
   subject: string;
   text: string;
+  /** The HTML alternative, when the mail has one. */
+  html: string | undefined;
   messageId: string | undefined;
   headers: Map<string, unknown>;
   attachments: SinkAttachment[];
@@ -135,9 +139,10 @@ export async function startMailSink(options: MailSinkOptions = {}): Promise<Mail
             to: addresses(parsed.to),
             subject: parsed.subject ?? "",
             text: parsed.text ?? "",
+            html: typeof parsed.html === "string" ? parsed.html : undefined,
             messageId: parsed.messageId,
             headers: parsed.headers,
-            attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, content: a.content })),
+            attachments: parsed.attachments.map((a) => ({ filename: a.filename, contentType: a.contentType, size: a.size, content: a.content, cid: a.cid })),
             raw,
             receivedAt: new Date(),
             file,

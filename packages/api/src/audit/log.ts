@@ -32,6 +32,8 @@ export const AUDIT_ACTIONS = [
   "intake.dead_letter_retry",
   "intake.dead_letter_resolve",
   "jobs.csv_import",
+  "job.status_link_revoke",
+  "job.status_link_reissue",
 ] as const;
 export type AuditAction = (typeof AUDIT_ACTIONS)[number];
 

@@ -4,6 +4,7 @@ import type { PoolClient } from "pg";
 import type { z } from "zod";
 import type { IntakeEnvironment } from "../intake/sync-run.ts";
 import type { MailSender } from "../mail/transport.ts";
+import type { StatusLinkSettings } from "../pickup/status-link.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import type { ServerRetention } from "../retention/service.ts";
 import type { RetryPolicy } from "./retry.ts";
@@ -19,6 +20,8 @@ export interface WorkerDependencies {
     /** The From of every mail, e.g. `Workshop <orders@example.com>`. */
     from: string;
     retry: RetryPolicy;
+    /** The customer's status page link in the "ready for pickup" mail; absent: the mail carries the code only. */
+    statusLinks?: StatusLinkSettings;
   };
   webhooks: {
     /** A receiver that has not answered within this is a failed attempt. */

@@ -1,6 +1,8 @@
 import { inSite, type MailLog, type TransactionClient } from "@orderdeck/db";
 import type { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
+import { renderBarcodes } from "../documents/barcodes.ts";
+import { ensureStatusLink, statusLinkUrl } from "../pickup/status-link.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
 import { TASK_PAYLOADS } from "../background/registry.ts";
 import { PermanentFailure, defineTask, type WorkerDependencies } from "../background/task.ts";
@@ -9,7 +11,7 @@ import { formatMoney } from "../money/format.ts";
 import { receiptPdf } from "../receipts/service.ts";
 import type { MoneyCaller } from "../money/common.ts";
 import { sendJobKey } from "./queue.ts";
-import { handoffReminderText, invoiceText, readyForPickupText, receiptText, type JobFacts } from "./templates.ts";
+import { READY_MAIL_IMAGES, handoffReminderText, invoiceText, readyForPickupHtml, readyForPickupText, receiptText, type JobFacts } from "./templates.ts";
 import { describeMailFailure, type MailAttachment, type MailFailure } from "./transport.ts";
 
 const SendMailPayload = TASK_PAYLOADS.send_mail;
@@ -17,6 +19,7 @@ type SendMailPayload = z.output<typeof SendMailPayload>;
 
 interface Composed {
   text: string;
+  html?: string;
   attachments: MailAttachment[];
 }
 
@@ -32,8 +35,11 @@ function pdfAttachment(file: { filename: string; base64: string }): MailAttachme
 
 type Facts = Awaited<ReturnType<typeof loadFacts>>;
 
-/** The facts a mail's text is written from, as they are now, in the caller's transaction. */
-async function loadFacts(tx: TransactionClient, mail: MailLog) {
+/**
+ * The facts a mail's text is written from, as they are now, in the caller's transaction. A ready
+ * mail's status page link is issued here if the job has none yet, so it works before the mail leaves.
+ */
+async function loadFacts(tx: TransactionClient, mail: MailLog, links: WorkerDependencies["mail"]["statusLinks"]) {
   const site = await tx.site.findFirst({ where: { id: mail.siteId }, select: { name: true } });
   const job = mail.jobId
     ? await tx.job.findFirst({
@@ -66,7 +72,9 @@ async function loadFacts(tx: TransactionClient, mail: MailLog) {
         customerName: job.customer?.name ?? null,
       }
     : null;
-  return { shop: site?.name ?? "OrderDeck", job: jobFacts, invoice, receipt };
+  const statusToken = links && mail.kind === "READY_FOR_PICKUP" && mail.jobId && job ? await ensureStatusLink(tx, mail.siteId, mail.jobId, links.secretKey) : null;
+  const statusUrl = statusToken ? statusLinkUrl(links?.publicBaseUrl, statusToken) : null;
+  return { shop: site?.name ?? "OrderDeck", job: jobFacts, invoice, receipt, statusUrl };
 }
 
 /** The body and attachments of a logged mail, from the rows as they are now. */
@@ -74,9 +82,19 @@ async function compose(deps: WorkerDependencies, mail: MailLog, facts: Facts): P
   const caller: MoneyCaller = { prisma: deps.prisma, siteId: mail.siteId, actor: { kind: "SYSTEM" }, requestId: `mail-${mail.id}` };
   const missing = (what: string) => new PermanentFailure(`the ${what} of this ${mail.kind} mail no longer exists; nothing to send`);
   switch (mail.kind) {
-    case "READY_FOR_PICKUP":
+    case "READY_FOR_PICKUP": {
       if (!facts.job) throw missing("job");
-      return { text: readyForPickupText(facts.shop, facts.job), attachments: [] };
+      // The code as the label prints it, so a phone held under the counter's scanner reads like the label.
+      const barcodes = await renderBarcodes(facts.job.pickupCode);
+      return {
+        text: readyForPickupText(facts.shop, facts.job, facts.statusUrl),
+        html: readyForPickupHtml(facts.shop, facts.job, facts.statusUrl),
+        attachments: [
+          { filename: "pickup-code-qr.png", content: barcodes.qr, contentType: "image/png", cid: READY_MAIL_IMAGES.qr },
+          { filename: "pickup-code-128.png", content: barcodes.code128, contentType: "image/png", cid: READY_MAIL_IMAGES.code128 },
+        ],
+      };
+    }
     case "INVOICE": {
       if (!facts.job || !facts.invoice || !mail.invoiceId) throw missing("invoice");
       const amount = formatMoney(facts.invoice.amountCents, facts.invoice.currency);
@@ -133,7 +151,7 @@ export const sendMailTask = defineTask({
     const found = await inSite(deps.prisma, siteId, async (tx) => {
       const row = await tx.mailLog.findFirst({ where: { id: mailLogId, siteId } });
       if (!row || row.status === "SENT") return { mail: row, facts: null };
-      return { mail: row, facts: await loadFacts(tx, row) };
+      return { mail: row, facts: await loadFacts(tx, row, deps.mail.statusLinks) };
     });
     const { mail, facts } = found;
     if (!mail) {
@@ -149,6 +167,7 @@ export const sendMailTask = defineTask({
         to: mail.to,
         subject: mail.subject,
         text: content.text,
+        ...(content.html === undefined ? {} : { html: content.html }),
         attachments: content.attachments,
         messageId: messageIdOf(mail.id, deps.mail.from),
       }));

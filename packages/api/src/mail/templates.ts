@@ -27,20 +27,49 @@ export const subjects = {
   handoffReminder: (shop: string, shift: string) => `${shop}: no handoff was written for the ${shift}`,
 };
 
-export function readyForPickupText(shop: string, job: JobFacts): string {
-  const due =
-    job.paymentStatus === "PAID" || job.paymentStatus === "WAIVED" || job.priceCents === 0
-      ? "It is paid: just bring the code."
-      : `Please pay ${formatMoney(job.priceCents, job.currency)} when you collect it (unless you already have).`;
+function dueSentence(job: JobFacts): string {
+  return job.paymentStatus === "PAID" || job.paymentStatus === "WAIVED" || job.priceCents === 0
+    ? "It is paid: just bring the code."
+    : `Please pay ${formatMoney(job.priceCents, job.currency)} when you collect it (unless you already have).`;
+}
+
+/** `statusUrl`: the job's status page, when the mail carries one. */
+export function readyForPickupText(shop: string, job: JobFacts, statusUrl: string | null = null): string {
   return [
     greeting(job.customerName),
     "",
     `your order ${formatJobNumber(job.number)} "${job.title}" is ready for pickup at ${shop}.`,
     "",
     `Pickup code: ${formatPickupCode(job.pickupCode)}`,
-    "Show this code (or this mail) at the counter. " + due,
+    "Show this code (or this mail) at the counter. " + dueSentence(job),
+    ...(statusUrl ? ["", `Your order's page, with the code and where and when to collect it: ${statusUrl}`] : []),
     "",
     `— ${shop}`,
+  ].join("\n");
+}
+
+/** The content ids of the ready mail's inline barcode images. */
+export const READY_MAIL_IMAGES = { qr: "pickup-qr@orderdeck", code128: "pickup-code128@orderdeck" } as const;
+
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** The same mail as HTML, showing the code as QR and Code 128 (inline images) to hold under the counter's scanner. */
+export function readyForPickupHtml(shop: string, job: JobFacts, statusUrl: string | null = null): string {
+  const code = escapeHtml(formatPickupCode(job.pickupCode));
+  const paragraphs = [
+    escapeHtml(greeting(job.customerName)),
+    `your order ${escapeHtml(formatJobNumber(job.number))} “${escapeHtml(job.title)}” is ready for pickup at ${escapeHtml(shop)}.`,
+    `Show this code at the counter. ${escapeHtml(dueSentence(job))}`,
+  ];
+  return [
+    "<!doctype html><html><body style=\"font-family:sans-serif;color:#111\">",
+    ...paragraphs.map((p) => `<p>${p}</p>`),
+    `<p><img src="cid:${READY_MAIL_IMAGES.qr}" alt="QR code of pickup code ${code}" width="200" style="display:block"></p>`,
+    `<p><img src="cid:${READY_MAIL_IMAGES.code128}" alt="Barcode of pickup code ${code}" style="display:block;max-width:100%;height:auto"></p>`,
+    `<p style="font:700 24px monospace;letter-spacing:2px">${code}</p>`,
+    ...(statusUrl ? [`<p><a href="${escapeHtml(statusUrl)}">Your order's page</a>: the code, and where and when to collect it.</p>`] : []),
+    `<p>— ${escapeHtml(shop)}</p>`,
+    "</body></html>",
   ].join("\n");
 }
 

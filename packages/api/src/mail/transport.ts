@@ -14,6 +14,8 @@ export interface MailAttachment {
   filename: string;
   content: Buffer;
   contentType: string;
+  /** Set: an inline part the HTML body shows as <img src="cid:…">. */
+  cid?: string;
 }
 
 export interface OutgoingMail {
@@ -21,6 +23,8 @@ export interface OutgoingMail {
   to: string;
   subject: string;
   text: string;
+  /** An HTML alternative of the text (mail clients that show HTML show it instead). */
+  html?: string;
   /** The Message-ID header: fixed per mail log row, so a resend after a crash carries the same id. */
   messageId: string;
   attachments: MailAttachment[];
@@ -63,8 +67,14 @@ export function createMailSender(settings: SmtpSettings): MailSender {
         to: mail.to,
         subject: mail.subject,
         text: mail.text,
+        ...(mail.html === undefined ? {} : { html: mail.html }),
         messageId: mail.messageId,
-        attachments: mail.attachments.map((a) => ({ filename: a.filename, content: a.content, contentType: a.contentType })),
+        attachments: mail.attachments.map((a) => ({
+          filename: a.filename,
+          content: a.content,
+          contentType: a.contentType,
+          ...(a.cid === undefined ? {} : { cid: a.cid, contentDisposition: "inline" as const }),
+        })),
       });
       return { messageId: info.messageId };
     },

@@ -1,8 +1,10 @@
+import { StatusLinkInput, StatusLinkView } from "@orderdeck/contracts";
 import { z } from "zod";
 import { spendScanBudget } from "../rate-limits/limits.ts";
-import { router, staffProcedure, stationProcedure } from "../trpc.ts";
+import { leadProcedure, router, staffProcedure, stationProcedure } from "../trpc.ts";
 import { confirmPickup } from "./confirm.ts";
 import { lookupPickup } from "./lookup.ts";
+import { reissueStatusLink, revokeStatusLink, statusLinkOf } from "./status-link.ts";
 
 // Codes are 10 symbols; scanners and people add dashes and spaces. Anything longer is not a code
 // but is still a scan to record, up to a bound that keeps junk out of the audit table.
@@ -39,4 +41,13 @@ export const pickupRouter = router({
         ctx.requestId,
       ),
     ),
+
+  /** The customer's status page link of a job: its state, and its address while it works. */
+  statusLink: leadProcedure.input(StatusLinkInput).output(StatusLinkView).query(({ ctx, input }) => statusLinkOf(ctx, input.jobId)),
+
+  /** Ends the link: the page answers like a missing page from now on. */
+  revokeStatusLink: leadProcedure.input(StatusLinkInput).output(StatusLinkView).mutation(({ ctx, input }) => revokeStatusLink(ctx, input.jobId)),
+
+  /** A new link (the old one stops working); a ready job's customer is mailed it. */
+  reissueStatusLink: leadProcedure.input(StatusLinkInput).output(StatusLinkView).mutation(({ ctx, input }) => reissueStatusLink(ctx, input.jobId)),
 });

@@ -36,6 +36,8 @@ export interface RateLimitPolicy {
   scanPerUser: RateLimitRule;
   /** Pickup scans from one address, whoever is signed in. */
   scanPerIp: RateLimitRule;
+  /** Customers' status pages opened from one address (no sign-in: the address is all there is to count). */
+  statusPagePerIp: RateLimitRule;
 }
 
 export type LimiterName = keyof RateLimitPolicy;
@@ -54,6 +56,9 @@ export const DEFAULT_RATE_LIMIT_POLICY: RateLimitPolicy = {
   // loop, and pickup codes must not be enumerable.
   scanPerUser: { points: 120, durationSeconds: 60, blockSeconds: 5 * 60 },
   scanPerIp: { points: 600, durationSeconds: 60, blockSeconds: 5 * 60 },
+  // A customer opens the page a few times; a phone network's shared address carries many
+  // customers, so the budget is a minute's worth of generous reloading, and its block is short.
+  statusPagePerIp: { points: 60, durationSeconds: 60, blockSeconds: 2 * 60 },
 };
 
 /**
@@ -105,6 +110,7 @@ const KEY_PREFIX: Record<LimiterName, string> = {
   sessionBudget: "session",
   scanPerUser: "scan-user",
   scanPerIp: "scan-ip",
+  statusPagePerIp: "status-ip",
 };
 
 const METRIC_LABEL: Record<LimiterName, string> = {
@@ -115,6 +121,7 @@ const METRIC_LABEL: Record<LimiterName, string> = {
   sessionBudget: "session",
   scanPerUser: "scan_user",
   scanPerIp: "scan_ip",
+  statusPagePerIp: "status_page_ip",
 };
 
 export function createRateLimits(store: RateLimitStore, policy: Partial<RateLimitPolicy> = {}): RateLimits {
@@ -150,6 +157,7 @@ export function createRateLimits(store: RateLimitStore, policy: Partial<RateLimi
       }),
       scanPerUser: build("scanPerUser"),
       scanPerIp: build("scanPerIp"),
+      statusPagePerIp: build("statusPagePerIp"),
     },
   };
 }
@@ -290,4 +298,9 @@ export function spendSessionBudget(deps: LimiterDeps, sessionId: string): Promis
 export async function spendScanBudget(deps: LimiterDeps, userId: string, ip: string): Promise<void> {
   await spend(deps, "scanPerUser", userId, "Too many pickup scans from this account.");
   await spend(deps, "scanPerIp", limiterKey(ip), "Too many pickup scans from this address.");
+}
+
+/** Every status page request counts against the address it comes from. */
+export async function spendStatusPageBudget(deps: LimiterDeps, ip: string): Promise<void> {
+  await spend(deps, "statusPagePerIp", limiterKey(ip), "Too many pages from this address.");
 }

@@ -1,5 +1,6 @@
-// The site's own settings an admin edits: today the SLA thresholds that colour the board (ageing)
-// and put old open jobs on the exceptions list (breach). Name and timezone are shown, not edited
+// The site's own settings an admin edits: the SLA thresholds that colour the board (ageing)
+// and put old open jobs on the exceptions list (breach), and the pickup place and hours the
+// customers' status pages show. Name and timezone are shown, not edited
 // here: the timezone moves every shift boundary and "today" of past handoffs.
 import { DomainError, type SiteSettings, type SiteSettingsUpdateInput } from "@orderdeck/contracts";
 import { inSite, type TransactionClient } from "@orderdeck/db";
@@ -7,13 +8,15 @@ import type { z } from "zod";
 import { writeCallerAudit } from "../audit/log.ts";
 import type { AuthedContext } from "../context.ts";
 
-const settingsSelect = { name: true, timezone: true, slaWarnHours: true, slaBreachHours: true, updatedAt: true } as const;
+const settingsSelect = { name: true, timezone: true, slaWarnHours: true, slaBreachHours: true, pickupPlace: true, pickupHours: true, updatedAt: true } as const;
 
 interface SiteRow {
   name: string;
   timezone: string;
   slaWarnHours: number;
   slaBreachHours: number;
+  pickupPlace: string | null;
+  pickupHours: string | null;
   updatedAt: Date;
 }
 
@@ -23,6 +26,8 @@ function settingsOf(row: SiteRow): SiteSettings {
     timezone: row.timezone,
     slaWarnHours: row.slaWarnHours,
     slaBreachHours: row.slaBreachHours,
+    pickupPlace: row.pickupPlace,
+    pickupHours: row.pickupHours,
     version: row.updatedAt.toISOString(),
   };
 }
@@ -54,20 +59,26 @@ export async function updateSiteSettings(ctx: AuthedContext, input: z.output<typ
         current: settingsOf(before),
       });
     }
-    if (before.slaWarnHours === input.slaWarnHours && before.slaBreachHours === input.slaBreachHours) return settingsOf(before);
+    // Pickup place and hours left out of the update stay as they are.
+    const pickup = {
+      pickupPlace: input.pickupPlace === undefined ? before.pickupPlace : input.pickupPlace,
+      pickupHours: input.pickupHours === undefined ? before.pickupHours : input.pickupHours,
+    };
+    const pickupChanged = pickup.pickupPlace !== before.pickupPlace || pickup.pickupHours !== before.pickupHours;
+    if (before.slaWarnHours === input.slaWarnHours && before.slaBreachHours === input.slaBreachHours && !pickupChanged) return settingsOf(before);
     // Strictly later than the version read, even within one millisecond: each change is a new version.
     const updatedAt = new Date(Math.max(Date.now(), before.updatedAt.getTime() + 1));
     const after = await tx.site.update({
       where: { id: siteId },
-      data: { slaWarnHours: input.slaWarnHours, slaBreachHours: input.slaBreachHours, updatedAt },
+      data: { slaWarnHours: input.slaWarnHours, slaBreachHours: input.slaBreachHours, ...pickup, updatedAt },
       select: settingsSelect,
     });
     await writeCallerAudit(tx, ctx, {
       action: "site.update_settings",
       target: `site:${siteId}`,
       details: {
-        before: { slaWarnHours: before.slaWarnHours, slaBreachHours: before.slaBreachHours },
-        after: { slaWarnHours: after.slaWarnHours, slaBreachHours: after.slaBreachHours },
+        before: { slaWarnHours: before.slaWarnHours, slaBreachHours: before.slaBreachHours, pickupPlace: before.pickupPlace, pickupHours: before.pickupHours },
+        after: { slaWarnHours: after.slaWarnHours, slaBreachHours: after.slaBreachHours, pickupPlace: after.pickupPlace, pickupHours: after.pickupHours },
       },
     });
     return settingsOf(after);

@@ -15,6 +15,8 @@ import {
   SavedViewCreateInput,
   SavedViewOutput,
   SavedViewUpdateInput,
+  StatusLinkInput,
+  StatusLinkView,
 } from "@orderdeck/contracts";
 import { z } from "zod";
 import { t } from "../local-trpc.ts";
@@ -48,6 +50,12 @@ export function boardRouters(core: CoreOf) {
     }),
     labels: t.router({
       job: serverQuery(core, "labels.job", JobLabelInput, JobLabel, "Label printing"),
+    }),
+    // The customer's status page link of a job (a lead's: the server refuses anyone else).
+    statusLink: t.router({
+      get: serverQuery(core, "pickup.statusLink", StatusLinkInput, StatusLinkView, "The customer's status page link"),
+      revoke: serverMutation(core, "pickup.revokeStatusLink", StatusLinkInput, StatusLinkView, "Revoking the customer's link"),
+      reissue: serverMutation(core, "pickup.reissueStatusLink", StatusLinkInput, StatusLinkView, "Issuing a new customer link"),
     }),
   };
 }

@@ -2,6 +2,7 @@ import { allowedNextStatuses, formatMoney, formatPickupCode, type JobLabel } fro
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useEffect, useState } from "react";
 import { hrefOf } from "../navigation/hash-router.ts";
+import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { printPage } from "../printing/print.ts";
 import { Button } from "../ui/Button.tsx";
@@ -11,11 +12,12 @@ import { useNotices } from "../ui/Notices.tsx";
 import { useTRPC, useTRPCClient } from "../trpc.ts";
 import { useAction } from "../ui/action.ts";
 import { When } from "../ui/time.tsx";
+import { CustomerLinkPanel } from "./CustomerLinkPanel.tsx";
 import { STATUS_LABEL, slaOf, timelineWhat } from "./job-words.ts";
 import "./board.css";
 
 /** One job: its fields from the cache, notes and status (offline-capable), timeline and label (online). */
-export function JobDetailScreen({ online, jobId }: ScreenProps & { jobId: string }) {
+export function JobDetailScreen({ setup, online, jobId }: ScreenProps & { jobId: string }) {
   const trpc = useTRPC();
   const client = useTRPCClient();
   const queryClient = useQueryClient();
@@ -140,6 +142,8 @@ export function JobDetailScreen({ online, jobId }: ScreenProps & { jobId: string
           Save note
         </Button>
       </form>
+
+      {online && hasRole(setup.user?.role, "LEAD") && <CustomerLinkPanel jobId={jobId} />}
 
       <section className="panel no-print" aria-labelledby="timeline-heading">
         <h2 id="timeline-heading">Timeline</h2>
