@@ -4,7 +4,7 @@
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Metrics } from "../src/observability/metrics.ts";
-import { createRateLimitPool, createRateLimits, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
+import { createRateLimitPool, createRateLimits, limiterKey, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
 import { auditRows, bearer } from "./auth-helpers.ts";
 import { apiHarnessForFile, createApiHarness, detailsOf, refusalOf, TEST_PASSWORD } from "./harness.ts";
 
@@ -237,6 +237,29 @@ describe("pickup scan limit", () => {
     expect((await refusalOf(second.pickup.lookup({ code: "2345678923" }))).code).toBe("TOO_MANY_REQUESTS");
     // Other accounts scan on.
     expect((await refusalOf(site.as.ADMIN.pickup.lookup({ code: "2345678923" }))).code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("both scan budgets in one statement", () => {
+  it("spends the address's budget only while the account is within its own, and locks the account on the call that goes over", async () => {
+    const ip = freshIp();
+    const shop = await harness.createSite("One statement");
+    const scanner = harness.caller({ authorization: `Bearer ${shop.users.STAFF.sessionToken}`, stationToken: shop.stationToken }, ip);
+    const points = async (key: string) =>
+      (await harness.db.pool.query<{ points: number; expire: string }>("SELECT points, expire FROM rate_limits WHERE key = $1", [key])).rows[0];
+    const addressKey = `scan-ip:${limiterKey(ip)}`;
+    for (let i = 0; i < 3; i++) expect((await refusalOf(scanner.pickup.lookup({ code: "2345678923" }))).code).toBe("BAD_REQUEST");
+    expect(await points(addressKey)).toMatchObject({ points: 3 });
+
+    const over = await refusalOf(scanner.pickup.lookup({ code: "2345678923" }));
+    expect(over.code).toBe("TOO_MANY_REQUESTS");
+    // The lock of the policy (60 s), not what was left of the window.
+    expect(detailsOf(over)).toMatchObject({ limiter: "scan_user", retryAfterSeconds: 60 });
+    const locked = await points(`scan-user:${shop.users.STAFF.id}`);
+    expect(Number(locked?.expire) - Date.now()).toBeGreaterThan(55_000);
+    // Refused by the account's budget: the address spent nothing more.
+    expect((await refusalOf(scanner.pickup.lookup({ code: "2345678923" }))).code).toBe("TOO_MANY_REQUESTS");
+    expect(await points(addressKey)).toMatchObject({ points: 3 });
   });
 });
 

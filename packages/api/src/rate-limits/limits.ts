@@ -294,10 +294,76 @@ export function spendSessionBudget(deps: LimiterDeps, sessionId: string): Promis
   return spend(deps, "sessionBudget", sessionId, "Too many requests from this session.");
 }
 
+/**
+ * Both scan budgets in one statement (one round trip on every scan): the account's point first,
+ * and the address's only when the account was within its budget, so an account over its budget
+ * spends nothing of its address's. The rows are the limiter library's own (`rate_limits`: key,
+ * points, expire in epoch ms), written the way its upsert writes them, so its block, reward and
+ * delete work on them as on any other key.
+ */
+const SPEND_SCAN = `
+  WITH account AS (
+    INSERT INTO rate_limits AS r VALUES ($1, 1, $3)
+      ON CONFLICT (key) DO UPDATE SET
+        points = CASE WHEN r.expire <= $6 THEN 1 ELSE r.points + 1 END,
+        expire = CASE WHEN r.expire <= $6 THEN $3 ELSE r.expire END
+      RETURNING points, expire
+  ), address AS (
+    INSERT INTO rate_limits AS r SELECT $2, 1, $4 FROM account WHERE account.points <= $5
+      ON CONFLICT (key) DO UPDATE SET
+        points = CASE WHEN r.expire <= $6 THEN 1 ELSE r.points + 1 END,
+        expire = CASE WHEN r.expire <= $6 THEN $4 ELSE r.expire END
+      RETURNING points, expire
+  )
+  SELECT account.points AS account_points, account.expire AS account_expire,
+         address.points AS address_points, address.expire AS address_expire
+    FROM account LEFT JOIN address ON true`;
+
+interface ScanSpendRow {
+  account_points: number;
+  account_expire: string | null;
+  address_points: number | null;
+  address_expire: string | null;
+}
+
+/** Refuses when a budget was overspent, locking the key on the call that first went over (as the library does). */
+async function refuseIfOver(deps: LimiterDeps, name: "scanPerUser" | "scanPerIp", key: string, points: number, expire: string | null, what: string): Promise<void> {
+  const rule = deps.rateLimits.policy[name];
+  if (points <= rule.points) return;
+  deps.metrics.rateLimitRejections.inc({ limiter: METRIC_LABEL[name] });
+  const firstOver = points - 1 <= rule.points;
+  const msBeforeNext = firstOver && rule.blockSeconds > 0 ? (await lock(deps, name, key)) * 1000 : Math.max(Number(expire ?? 0) - Date.now(), 0);
+  throw rateLimitedError(name, new RateLimiterRes(0, msBeforeNext, points), what);
+}
+
 /** Every pickup scan counts against the account and the address it comes from. */
 export async function spendScanBudget(deps: LimiterDeps, userId: string, ip: string): Promise<void> {
-  await spend(deps, "scanPerUser", userId, "Too many pickup scans from this account.");
-  await spend(deps, "scanPerIp", limiterKey(ip), "Too many pickup scans from this address.");
+  const { policy, store } = deps.rateLimits;
+  const address = limiterKey(ip);
+  const now = Date.now();
+  let row: ScanSpendRow | undefined;
+  try {
+    const result = (await store.query({
+      name: "orderdeck-spend-scan",
+      text: SPEND_SCAN,
+      values: [
+        `${KEY_PREFIX.scanPerUser}:${userId}`,
+        `${KEY_PREFIX.scanPerIp}:${address}`,
+        now + policy.scanPerUser.durationSeconds * 1000,
+        now + policy.scanPerIp.durationSeconds * 1000,
+        policy.scanPerUser.points,
+        now,
+      ],
+    })) as { rows: ScanSpendRow[] };
+    row = result.rows[0];
+  } catch (error) {
+    throw storeUnavailable(deps, "scanPerUser", error);
+  }
+  if (!row) throw storeUnavailable(deps, "scanPerUser", new Error("the scan budgets' statement answered no row"));
+  await refuseIfOver(deps, "scanPerUser", userId, row.account_points, row.account_expire, "Too many pickup scans from this account.");
+  if (row.address_points !== null) {
+    await refuseIfOver(deps, "scanPerIp", address, row.address_points, row.address_expire, "Too many pickup scans from this address.");
+  }
 }
 
 /** Every status page request counts against the address it comes from. */
