@@ -27,6 +27,11 @@ export interface ServerDependencies {
   webhookDestinations?: { allowPrivateNetworks: boolean };
   /** The storefront feed's connection for its advisory lock, HTTP client and settings. */
   intake: IntakeEnvironment;
+  /**
+   * The clock of what depends on the shift running now (handoff periods, when a change of shifts
+   * applies); default: the system clock. Tests set it to days around a daylight-saving change.
+   */
+  now?: () => Date;
 }
 
 /** The caller's credentials as sent, before they are checked. */

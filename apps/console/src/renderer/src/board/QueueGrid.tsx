@@ -73,6 +73,7 @@ export function QueueGrid({ jobs, actions }: { jobs: readonly LocalJob[]; action
                 aria-label={`${job.displayNumber} ${job.title}`}
                 tabIndex={-1}
                 className={`queue-row sla--${sla.level} ${dragging === job.id ? "queue-row--dragging" : ""}`}
+                data-ageing={sla.ageing ?? undefined}
                 style={{ position: "absolute", top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
                 draggable={actions.canReorder}
                 onDragStart={(event) => {
