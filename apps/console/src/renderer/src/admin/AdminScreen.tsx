@@ -1,6 +1,7 @@
 import { useRef, useState, type KeyboardEvent } from "react";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { FeedSection } from "./FeedSection.tsx";
+import { ShiftSection } from "./ShiftSection.tsx";
 import { SlaSection } from "./SlaSection.tsx";
 import { StationsSection } from "./StationsSection.tsx";
 import { UsersSection } from "./UsersSection.tsx";
@@ -13,11 +14,12 @@ const TABS = [
   { id: "feed", label: "Feed", Section: FeedSection },
   { id: "webhooks", label: "Webhooks", Section: WebhooksSection },
   { id: "sla", label: "SLA thresholds", Section: SlaSection },
+  { id: "shifts", label: "Timezone and shifts", Section: ShiftSection },
 ] as const;
 
 type TabId = (typeof TABS)[number]["id"];
 
-/** Running the site (ADMIN): users, stations, the storefront feed, webhooks and SLA thresholds. */
+/** Running the site (ADMIN): users, stations, the storefront feed, webhooks, SLA thresholds, timezone and shifts. */
 export function AdminScreen(props: ScreenProps) {
   const [current, setCurrent] = useState<TabId>("users");
   const tabRefs = useRef<Partial<Record<TabId, HTMLButtonElement | null>>>({});
