@@ -45,6 +45,7 @@ test("an admin changes the timezone and shifts, told in words what to fix; the c
   await page.getByRole("button", { name: "Save timezone and shifts" }).click();
   await expect(page.getByRole("status").filter({ hasText: /Saved: from .* \(the start of the next shift\) the shifts are Day 07:00, Night 19:00, in Europe\/Lisbon\./ })).toBeVisible();
   await expect(page.getByRole("note")).toContainText(/The rules below apply from .*Until then: Early 06:00, Late 14:00, Night 22:00, in Europe\/Berlin\./);
+  await page.getByRole("heading", { name: "Timezone and shifts" }).scrollIntoViewIfNeeded();
   await screenshot(page, "admin-shifts");
 
   const rules = await stack.db.query<{ timezone: string; shifts: unknown; effective_from: Date }>(

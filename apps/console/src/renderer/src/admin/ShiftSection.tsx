@@ -77,7 +77,8 @@ function ShiftForm({ settings, onSaved, onReload }: { settings: SiteSettings; on
     setErrors({});
     const answer = await save.run(input);
     if (!answer) return;
-    const from = answer.shiftsFrom ? `from ${formatLocal(new Date(answer.shiftsFrom), answer.timezone)} (the start of the next shift)` : "from now on";
+    // The boundary is the running shift's end, so it is said on the clock that shift runs by.
+    const from = answer.shiftsFrom ? `from ${formatLocal(new Date(answer.shiftsFrom), answer.shiftRulesNow?.timezone ?? answer.timezone)} (the start of the next shift)` : "from now on";
     onSaved(`Saved: ${from} the shifts are ${listed(answer.shifts)}, in ${answer.timezone}.`);
   };
   const conflict = save.error ? problemOf(save.error).reason === "VERSION_CONFLICT" : false;
@@ -86,21 +87,20 @@ function ShiftForm({ settings, onSaved, onReload }: { settings: SiteSettings; on
   return (
     <form onSubmit={submit} noValidate className="admin-form admin-shifts">
       <p>
-        Shift boundaries decide each handoff's period and when leads are reminded of a missing handoff. A change applies from the start of the next shift: the running shift keeps its length, and
-        handoffs already written keep their periods.
+        Shifts set each handoff's period and when leads are reminded of a missing handoff. A change applies from the start of the next shift: the running shift keeps its length, and handoffs
+        already written keep their periods.
       </p>
       {waiting && settings.shiftRulesNow && settings.shiftsFrom && (
         <p role="note" className="admin-waiting">
-          <span aria-hidden="true">⏱ </span>
-          The rules below apply from {formatLocal(new Date(settings.shiftsFrom), settings.timezone)}. Until then: {listed(settings.shiftRulesNow.shifts)}, in {settings.shiftRulesNow.timezone}.
+          The rules below apply from {formatLocal(new Date(settings.shiftsFrom), settings.shiftRulesNow.timezone)}. Until then: {listed(settings.shiftRulesNow.shifts)}, in {settings.shiftRulesNow.timezone}.
         </p>
       )}
       <ErrorMessage error={errors.form ? new Error(errors.form) : null} what="The shifts" />
-      <Field id="shift-timezone" label="Timezone" error={errors.timezone} hint="The IANA name of the shop's zone, e.g. Europe/Berlin or America/New_York. Times are shown in it, and shift starts are read on its clock.">
+      <Field id="shift-timezone" label="Timezone" error={errors.timezone} hint="The shop's IANA zone, e.g. Europe/Berlin or America/New_York: times are shown and shifts start on its clock.">
         {(describedBy) => <input id="shift-timezone" value={timezone} onChange={(e) => setTimezone(e.target.value)} aria-describedby={describedBy} aria-invalid={Boolean(errors.timezone)} autoComplete="off" spellCheck={false} />}
       </Field>
       <fieldset className="admin-fieldset">
-        <legend>Shifts, in the order they start within a day (the last one runs past midnight)</legend>
+        <legend>Shifts in the order they start within a day (a whole hour like 6, or 06:30); the last one runs past midnight</legend>
         {errors.shifts && (
           <span className="admin-field-error">
             <span aria-hidden="true">✕ </span>
@@ -109,7 +109,7 @@ function ShiftForm({ settings, onSaved, onReload }: { settings: SiteSettings; on
         )}
         {rows.map((row, index) => (
           <div key={row.key} className="admin-shift-row">
-            <Field id={`shift-${row.key}-start`} label={`Shift ${index + 1} starts at`} error={errors[`shifts.${index}.start`]} hint="6 or 06:30">
+            <Field id={`shift-${row.key}-start`} label={`Shift ${index + 1} starts at`} error={errors[`shifts.${index}.start`]}>
               {(describedBy) => (
                 <input
                   id={`shift-${row.key}-start`}
