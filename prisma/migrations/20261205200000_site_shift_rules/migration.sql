@@ -7,7 +7,7 @@
 -- (contracts' DEFAULT_SHIFTS); its first change writes that base version from the beginning of time
 -- before the new one, so the history always says what held before.
 CREATE TABLE "site_shift_rules" (
-    "id" UUID NOT NULL DEFAULT gen_random_uuid(),
+    "id" UUID NOT NULL,
     "site_id" UUID NOT NULL,
     "effective_from" TIMESTAMPTZ(3) NOT NULL,
     "timezone" TEXT NOT NULL,
