@@ -55,7 +55,7 @@ export function QueueGrid({ jobs, actions }: { jobs: readonly LocalJob[]; action
         <span className="col-title">Title</span>
         <span className="col-customer">Customer</span>
         <span className="col-status">Status</span>
-        <span className="col-sla">Due</span>
+        <span className="col-sla">Due / SLA</span>
         <span className="col-pay">Payment</span>
         {actions.canReorder && <span className="col-move">Order</span>}
       </div>
