@@ -46,10 +46,22 @@ describe("scanner pace", () => {
 describe("SLA text", () => {
   const now = new Date("2026-03-02T12:00:00Z");
   it("says overdue, warn or on time in words, and nothing for closed or undated jobs", () => {
-    expect(slaOf({ dueAt: "2026-03-01T12:00:00Z", status: "QUEUED" }, now)).toEqual({ level: "overdue", text: "Overdue 24 h" });
-    expect(slaOf({ dueAt: "2026-03-02T16:00:00Z", status: "IN_PROGRESS" }, now)).toEqual({ level: "warn", text: "Warn: due in 4 h" });
-    expect(slaOf({ dueAt: "2026-03-06T12:00:00Z", status: "QUEUED" }, now).level).toBe("ok");
-    expect(slaOf({ dueAt: "2026-03-01T12:00:00Z", status: "PICKED_UP" }, now).level).toBe("none");
-    expect(slaOf({ dueAt: null, status: "QUEUED" }, now).level).toBe("none");
+    const fresh = { level: "ok" as const, hours: 2 };
+    expect(slaOf({ dueAt: "2026-03-01T12:00:00Z", status: "QUEUED", ageing: fresh }, now)).toEqual({ level: "overdue", text: "Overdue 24 h", ageing: null });
+    expect(slaOf({ dueAt: "2026-03-02T16:00:00Z", status: "IN_PROGRESS", ageing: fresh }, now)).toEqual({ level: "warn", text: "Warn: due in 4 h", ageing: null });
+    expect(slaOf({ dueAt: "2026-03-06T12:00:00Z", status: "QUEUED", ageing: fresh }, now).level).toBe("ok");
+    expect(slaOf({ dueAt: "2026-03-01T12:00:00Z", status: "PICKED_UP", ageing: null }, now).level).toBe("none");
+    expect(slaOf({ dueAt: null, status: "QUEUED", ageing: fresh }, now).level).toBe("none");
+  });
+
+  it("colours a job open past the site's thresholds as ageing or breached, whatever its due date, and says so", () => {
+    expect(slaOf({ dueAt: null, status: "QUEUED", ageing: { level: "warn", hours: 40 } }, now)).toEqual({ level: "warn", text: "Ageing: open 40 h", ageing: "warn" });
+    expect(slaOf({ dueAt: "2026-03-06T12:00:00Z", status: "QUEUED", ageing: { level: "breach", hours: 100 } }, now)).toEqual({
+      level: "overdue",
+      text: "On time (4 d left) · SLA breach: open 4 d",
+      ageing: "breach",
+    });
+    // Overdue by its date and only ageing: the worse colour wins, both are said.
+    expect(slaOf({ dueAt: "2026-03-01T12:00:00Z", status: "QUEUED", ageing: { level: "warn", hours: 60 } }, now)).toMatchObject({ level: "overdue", ageing: "warn" });
   });
 });

@@ -29,6 +29,11 @@ export interface ServerDependencies {
   intake: IntakeEnvironment;
   /** PUBLIC_BASE_URL: where customers reach the status page (absent: the answers carry no address). */
   statusPage?: { publicBaseUrl: string | undefined };
+  /**
+   * The clock of what depends on the shift running now (handoff periods, when a change of shifts
+   * applies); default: the system clock. Tests set it to days around a daylight-saving change.
+   */
+  now?: () => Date;
 }
 
 /** The caller's credentials as sent, before they are checked. */

@@ -1,6 +1,7 @@
 // Wall-clock arithmetic in the site's timezone (pure, no database): the spring-forward gap, the
 // fall-back hour that happens twice, and shift starts on both nights.
 import { describe, expect, it } from "vitest";
+import { defaultShiftHistory } from "@orderdeck/contracts";
 import { currentShiftStart, formatLocal, instantOfWallTime, parseBoundary, wallTimeAt } from "../src/documents/zoned-time.ts";
 
 const BERLIN = "Europe/Berlin";
@@ -59,7 +60,7 @@ describe("parseBoundary", () => {
 });
 
 describe("currentShiftStart (06:00, 14:00, 22:00 on the wall)", () => {
-  const start = (instant: string) => iso(currentShiftStart(new Date(instant), BERLIN));
+  const start = (instant: string) => iso(currentShiftStart(new Date(instant), defaultShiftHistory(BERLIN)));
 
   it("finds the night shift that began before the spring-forward change (a 7-hour night)", () => {
     // 05:30 CEST on 29 March: the night began at 22:00 CET on the 28th.

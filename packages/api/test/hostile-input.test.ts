@@ -50,7 +50,7 @@ function inputsFor(procedure: ProcedureEntry): unknown[] {
 /** A digest of everything a refused call must leave alone (not sessions, rate limits or audit rows). */
 async function fingerprint(): Promise<string> {
   return databaseDigest(harness.db.pool, [
-    ...["sites", "users"].map((table) => everyRow(table)),
+    ...["sites", "users", "site_shift_rules"].map((table) => everyRow(table)),
     everyRow("stations", "r.id::text || r.revoked_at::text"),
     ...["jobs", "customers"].map((table) => everyRow(table)),
     ...["job_events", "invoices", "receipts", "payments"].map(rowCount),

@@ -21,11 +21,18 @@ function messagesOf(error: { message: string; cause?: unknown }): string {
 }
 
 describe("site.settings", () => {
-  it("answers the site's name, timezone, thresholds and a version", async () => {
+  it("answers the site's name, timezone, shifts, thresholds and a version", async () => {
     const settings = await site.as.ADMIN.site.settings();
     expect(settings).toEqual({
       name: "Settings A",
       timezone: "Europe/Berlin",
+      shifts: [
+        { start: "06:00", name: "Early" },
+        { start: "14:00", name: "Late" },
+        { start: "22:00", name: "Night" },
+      ],
+      shiftsFrom: null,
+      shiftRulesNow: null,
       slaWarnHours: 48,
       slaBreachHours: 96,
       pickupPlace: null,

@@ -1,7 +1,7 @@
 // What localRouter answers the renderer, and the console core it is built on, as types and zod
 // schemas only. Node-free on purpose: the renderer's typecheck reads this module (through
 // localRouter's type), and it must not see better-sqlite3, node:* or Electron.
-import { HandoffSummary, JobStatus, PaymentStatus, SyncHandoff, SyncJob, type CounterPaymentMethod, type DomainErrorCode, type JobExportInput, type JobWithTimeline, type SyncCustomer } from "@orderdeck/contracts";
+import { Ageing, HandoffSummary, JobStatus, PaymentStatus, SyncHandoff, SyncJob, type CounterPaymentMethod, type DomainErrorCode, type JobExportInput, type JobWithTimeline, type SyncCustomer } from "@orderdeck/contracts";
 import { z } from "zod";
 
 export const ConnectionState = z.enum(["online", "offline", "syncing"]);
@@ -39,6 +39,8 @@ export const LocalJob = SyncJob.extend({
   customerName: z.string().nullable(),
   /** Changes made here that the server has not answered yet. */
   pendingChanges: z.number(),
+  /** Open since created against the site's SLA thresholds (as of the last sync): null when closed or no thresholds are known yet. */
+  ageing: Ageing,
 });
 export type LocalJob = z.infer<typeof LocalJob>;
 

@@ -15,7 +15,7 @@ import { job, offlineConsoleFolderPerTest } from "./fixtures.ts";
 
 const folder = offlineConsoleFolderPerTest("orderdeck-core-");
 
-const SITE = { id: randomUUID(), name: "Offline Werkstatt", timezone: "Europe/Berlin", defaultCurrency: "EUR", slaWarnHours: 48, slaBreachHours: 96 };
+const SITE = { id: randomUUID(), name: "Offline Werkstatt", timezone: "Europe/Berlin", defaultCurrency: "EUR", slaWarnHours: 48, slaBreachHours: 96, shiftRules: [] };
 const USER = { id: randomUUID(), name: "Sam Staff", email: "sam@orderdeck.test", role: "LEAD" };
 const STATION = { id: randomUUID(), name: "Counter 1" };
 

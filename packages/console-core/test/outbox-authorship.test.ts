@@ -18,7 +18,7 @@ import { job, offlineConsoleFolderPerTest } from "./fixtures.ts";
 const folder = offlineConsoleFolderPerTest("orderdeck-authorship-");
 
 const STATION = { id: randomUUID(), name: "Counter 3" };
-const SITE = { id: randomUUID(), name: "Authorship Werkstatt", timezone: "Europe/Berlin", defaultCurrency: "EUR", slaWarnHours: 48, slaBreachHours: 96 };
+const SITE = { id: randomUUID(), name: "Authorship Werkstatt", timezone: "Europe/Berlin", defaultCurrency: "EUR", slaWarnHours: 48, slaBreachHours: 96, shiftRules: [] };
 const ALEX = { id: randomUUID(), name: "Alex Staff", email: "alex@orderdeck.test", role: "STAFF" };
 const LEE = { id: randomUUID(), name: "Lee Lead", email: "lee@orderdeck.test", role: "LEAD" };
 const author = (user: typeof ALEX, sessionId: string | null = randomUUID()): Author => ({ userId: user.id, name: user.name, sessionId });

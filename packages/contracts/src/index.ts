@@ -16,6 +16,8 @@ export * from "./handoff.ts";
 export * from "./handoff-summary.ts";
 export * from "./sync.ts";
 export * from "./zoned-time.ts";
+export * from "./ageing.ts";
+export * from "./shift-rules.ts";
 export * from "./intake.ts";
 export * from "./latest-values.ts";
 export * from "./accounts.ts";

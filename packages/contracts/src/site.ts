@@ -1,8 +1,9 @@
 import { z } from "zod";
 import { NewEmail, NewPassword, PersonName, StationName } from "./accounts.ts";
 import { line, multiline } from "./jobs.ts";
+import { ShiftList, ShiftRulesVersion } from "./shift-rules.ts";
 
-// The site's own settings an admin edits (SLA thresholds), shared by the server and the console.
+// The site's own settings an admin edits (SLA thresholds, timezone and shifts), shared by the server and the console.
 
 /** A year: beyond it "ageing" means nothing (and the sites_sla_hours_check CHECK stops there). */
 export const SLA_MAX_HOURS = 8760;
@@ -15,8 +16,14 @@ const Hours = (what: string) =>
 
 export const SiteSettings = z.object({
   name: z.string(),
-  /** IANA zone name; shifts (06:00, 14:00, 22:00) and "today" are computed in it. */
+  /** IANA zone name: times are shown in it; the shifts below are wall times in it (from `shiftsFrom`). */
   timezone: z.string(),
+  /** The shifts the site works to (from `shiftsFrom` on), in the order they start within a day. */
+  shifts: z.array(z.object({ start: z.string(), name: z.string() })),
+  /** When the timezone and shifts above apply from: null when they always have; later than now while the running shift ends under the rules before. */
+  shiftsFrom: z.string().nullable(),
+  /** While a change waits for the next shift: the rules the running shift keeps; null otherwise. */
+  shiftRulesNow: ShiftRulesVersion.nullable(),
   /** An open job older than this is shown as ageing. */
   slaWarnHours: z.number(),
   /** An open job older than this is an SLA breach (exceptions list). */
@@ -45,13 +52,15 @@ const PickupText = (what: string, max: number) =>
     .nullable()
     .optional();
 
+const SettingsVersion = z.iso.datetime({ offset: true, error: "Reload the settings: the version is the one the settings were read with." });
+
 export const SiteSettingsUpdateInput = z
   .strictObject({
     slaWarnHours: Hours("The warning threshold"),
     slaBreachHours: Hours("The breach threshold"),
     pickupPlace: PickupText("The pickup place", PICKUP_PLACE_MAX),
     pickupHours: PickupText("The pickup hours", PICKUP_HOURS_MAX),
-    version: z.iso.datetime({ offset: true, error: "Reload the settings: the version is the one the settings were read with." }),
+    version: SettingsVersion,
   })
   .refine((s) => s.slaWarnHours < s.slaBreachHours, {
     path: ["slaBreachHours"],
@@ -78,6 +87,17 @@ export const IanaTimezone = z
   .max(64, "Enter an IANA timezone such as Europe/Berlin.")
   .refine((name) => canonicalTimezone(name) !== undefined, "Enter an IANA timezone such as Europe/Berlin or America/New_York (not an offset like +01:00).")
   .transform((name) => canonicalTimezone(name) ?? name);
+
+/**
+ * The site's timezone and shifts. They apply from the start of the next shift under the rules in
+ * force now: the running shift keeps its length, and past periods keep theirs.
+ */
+export const SiteShiftRulesUpdateInput = z.strictObject({
+  timezone: IanaTimezone,
+  shifts: ShiftList,
+  version: SettingsVersion,
+});
+export type SiteShiftRulesUpdateInput = z.input<typeof SiteShiftRulesUpdateInput>;
 
 /** The sites table allows 120 characters. */
 export const SiteName = line(120);

@@ -3,6 +3,7 @@ import { Fulfilment, HandoffStatus, JobSource, JobStatus, Priority } from "./enu
 import { ERROR_CODES, type DomainErrorCode } from "./errors.ts";
 import { HandoffAcknowledgeInput, HandoffCreateInput } from "./handoff.ts";
 import { IsoDateTime, JobTransitionInput, JobUpdateInput, jobWorkFields, line, multiline } from "./jobs.ts";
+import { ShiftRulesVersion } from "./shift-rules.ts";
 
 // Console sync (SPEC §3 "Offline"): what sync.pull pages out, what sync.push takes in, and what it
 // answers. Shared by the server and console-core; plain JSON (ISO dates) because it crosses HTTP.
@@ -83,8 +84,15 @@ export const SyncSite = z.object({
   name: z.string(),
   timezone: z.string(),
   defaultCurrency: z.string(),
+  /** Open jobs older than these (hours since created) show as ageing / breached on the board. */
   slaWarnHours: z.number(),
   slaBreachHours: z.number(),
+  /**
+   * The shift rules in force over the longest handoff period and every one since (a change waiting
+   * for the next shift too), oldest first, so that an offline summary has the server's boundaries.
+   * Empty from a server that kept none: the built-in shifts in `timezone`.
+   */
+  shiftRules: z.array(ShiftRulesVersion).default([]),
 });
 export type SyncSite = z.infer<typeof SyncSite>;
 

@@ -90,26 +90,6 @@ export function addDays(wall: WallTime, days: number): WallTime {
 }
 
 /**
- * Shift changes at the wall-clock hours the shop works to: early 06–14, late 14–22, night 22–06.
- * They are wall times, so the night shift over a daylight-saving change lasts 7 or 9 hours.
- */
-export const SHIFT_START_HOURS = [6, 14, 22] as const;
-
-/** When the shift that is running at `now` began. */
-export function currentShiftStart(now: Date, timeZone: string): Date {
-  const today = wallTimeAt(now, timeZone);
-  const candidates: Date[] = [];
-  for (const day of [addDays(today, -1), today]) {
-    for (const hour of SHIFT_START_HOURS) {
-      candidates.push(instantOfWallTime({ ...day, hour, minute: 0, second: 0 }, timeZone));
-    }
-  }
-  const started = candidates.filter((c) => c.getTime() <= now.getTime()).sort((a, b) => b.getTime() - a.getTime());
-  // Yesterday 22:00 is always a candidate and always in the past, so there is one.
-  return started[0] ?? candidates[0] ?? now;
-}
-
-/**
  * How callers write a period boundary: `2026-03-29`, `2026-03-29T06:00` (a wall time at the site)
  * or either with seconds, milliseconds and a zone (`Z`, `+02:00`: an instant).
  */

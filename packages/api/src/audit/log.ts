@@ -25,6 +25,7 @@ export const AUDIT_ACTIONS = [
   "operations.give_up",
   "retention.update",
   "site.update_settings",
+  "site.update_shift_rules",
   "site.setup",
   "intake.source_create",
   "intake.source_update",

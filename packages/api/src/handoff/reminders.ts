@@ -7,9 +7,14 @@ import { TASK_PAYLOADS } from "../background/registry.ts";
 import { defineTask, type WorkerDependencies } from "../background/task.ts";
 import { isMailAddress, queueMail } from "../mail/queue.ts";
 import { subjects } from "../mail/templates.ts";
-import { currentShiftStart, formatLocal, wallTimeAt } from "../documents/zoned-time.ts";
+import { formatLocal, shiftAt, shiftRulesAt } from "../documents/zoned-time.ts";
+import { shiftHistory } from "../site/shift-rules.ts";
 
-const SHIFT_NAMES: Record<number, string> = { 6: "early", 14: "late", 22: "night" };
+/** "Early" → "early shift", "Night shift" → "night shift": the name as the middle of a sentence. */
+function shiftPhrase(name: string): string {
+  const phrase = /shift$/i.test(name) ? name : `${name} shift`;
+  return /^[A-Z][a-z]/.test(phrase) ? phrase.charAt(0).toLowerCase() + phrase.slice(1) : phrase;
+}
 
 interface SiteToCheck {
   id: string;
@@ -17,12 +22,17 @@ interface SiteToCheck {
   timezone: string;
 }
 
-/** Queues the reminders of the site's last ended shift, if it is due one; answers how many. */
+/**
+ * Queues the reminders of the site's last ended shift, if it is due one; answers how many. The
+ * shift is the one of the rules valid when it ran (a change of shifts applies from the next one).
+ */
 export async function remindSite(deps: WorkerDependencies, site: SiteToCheck, now: Date): Promise<number> {
-  const shiftEnd = currentShiftStart(now, site.timezone);
-  if (now.getTime() < shiftEnd.getTime() + deps.handoffReminders.graceMs) return 0;
-  const shiftStart = currentShiftStart(new Date(shiftEnd.getTime() - 1), site.timezone);
   return inSite(deps.prisma, site.id, async (tx) => {
+    const history = await shiftHistory(tx, site.id, site.timezone);
+    const shiftEnd = shiftAt(now, history).start;
+    if (now.getTime() < shiftEnd.getTime() + deps.handoffReminders.graceMs) return 0;
+    const shift = shiftAt(new Date(shiftEnd.getTime() - 1), history);
+    const shiftStart = shift.start;
     const handoff = await tx.handoff.findFirst({ where: { siteId: site.id, createdAt: { gte: shiftStart } }, select: { id: true } });
     if (handoff) return 0;
     const activity = await tx.jobEvent.findFirst({ where: { siteId: site.id, at: { gte: shiftStart, lt: shiftEnd } }, select: { id: true } });
@@ -32,8 +42,9 @@ export async function remindSite(deps: WorkerDependencies, site: SiteToCheck, no
     if (leads.length === 0) {
       leads = await tx.user.findMany({ where: { siteId: site.id, role: "ADMIN", disabled: false }, select: { id: true, email: true }, orderBy: { id: "asc" } });
     }
-    const name = SHIFT_NAMES[wallTimeAt(shiftStart, site.timezone).hour] ?? "last";
-    const subject = subjects.handoffReminder(site.name, `${name} shift that began ${formatLocal(shiftStart, site.timezone)}`);
+    // Said on the clock the shift ran by (a shift before a change of zone, in the zone of then).
+    const zone = shiftRulesAt(shiftStart, history).timezone;
+    const subject = subjects.handoffReminder(site.name, `${shiftPhrase(shift.name)} that began ${formatLocal(shiftStart, zone)}`);
     let queued = 0;
     for (const lead of leads) {
       if (!isMailAddress(lead.email)) continue;

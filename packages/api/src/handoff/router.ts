@@ -12,12 +12,12 @@ export const handoffRouter = router({
   summary: staffProcedure
     .input(HandoffPeriodInput.default({}))
     .output(HandoffSummary)
-    .query(({ ctx, input }) => handoffSummary({ prisma: ctx.prisma }, ctx.principal, input)),
+    .query(({ ctx, input }) => handoffSummary({ prisma: ctx.prisma, now: ctx.now }, ctx.principal, input)),
 
   /** The outgoing lead freezes the summary with their notes. */
   create: leadProcedure
     .input(HandoffCreateInput)
-    .mutation(({ ctx, input }) => createHandoff({ prisma: ctx.prisma }, ctx.principal, input)),
+    .mutation(({ ctx, input }) => createHandoff({ prisma: ctx.prisma, now: ctx.now }, ctx.principal, input)),
 
   /** The incoming lead (not the author) takes the shift over. */
   acknowledge: leadProcedure

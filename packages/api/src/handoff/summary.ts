@@ -2,8 +2,8 @@
 //
 // Everything is counted from stored UTC instants over the half-open period [from, to): two
 // adjacent periods never count a row twice or drop one, and the daylight-saving hour is simply
-// an hour more or less of instants. Only the boundaries are wall times, resolved in the site's
-// timezone (documents/zoned-time.ts).
+// an hour more or less of instants. Only the boundaries are wall times, resolved with the site's
+// shift rules valid at the time (site/shift-rules.ts, documents/zoned-time.ts).
 import {
   DomainError,
   HANDOFF_LIST_LIMIT,
@@ -20,6 +20,7 @@ import { listExceptions } from "../exceptions/service.ts";
 import { forecastCapacity } from "../forecast/service.ts";
 import type { HandoffSummary } from "@orderdeck/contracts";
 import { currentShiftStart, formatLocal, parseBoundary } from "../documents/zoned-time.ts";
+import { shiftHistory } from "../site/shift-rules.ts";
 
 /** Jobs listed per category; counts are complete regardless. */
 export const LIST_LIMIT = HANDOFF_LIST_LIMIT;
@@ -42,6 +43,8 @@ export interface Period {
  * The period a summary covers. Defaults: up to now; from the end of the site's last acknowledged
  * handoff (the previous shift's report was taken over, so everything after it is news), or from
  * the start of the current shift when there is none (or it is older than the longest period).
+ * Shift starts follow the rules valid at the instant they are asked about, so a period of the past
+ * keeps the boundaries it had.
  */
 export async function resolvePeriod(tx: TransactionClient, siteId: string, timeZone: string, input: PeriodInput, now: Date): Promise<Period> {
   const parse = (text: string, which: string): Date => {
@@ -51,6 +54,7 @@ export async function resolvePeriod(tx: TransactionClient, siteId: string, timeZ
     }
     return instant;
   };
+  const history = await shiftHistory(tx, siteId, timeZone);
   const to = input.to !== undefined ? parse(input.to, "to") : now;
   let from: Date;
   let basis: Period["basis"] = "chosen";
@@ -58,7 +62,7 @@ export async function resolvePeriod(tx: TransactionClient, siteId: string, timeZ
     from = parse(input.from, "from");
   } else if (input.to !== undefined) {
     // A chosen end without a start: the shift that was running just before it.
-    from = currentShiftStart(new Date(to.getTime() - 1), timeZone);
+    from = currentShiftStart(new Date(to.getTime() - 1), history);
   } else {
     const last = await tx.handoff.findFirst({
       where: { siteId, status: "ACKNOWLEDGED" },
@@ -70,7 +74,7 @@ export async function resolvePeriod(tx: TransactionClient, siteId: string, timeZ
       from = last.periodTo;
       basis = "since_last_handoff";
     } else {
-      from = currentShiftStart(now, timeZone);
+      from = currentShiftStart(now, history);
       basis = "current_shift";
     }
   }

@@ -1,8 +1,9 @@
 import {
+  ageingOf,
   allowedNextStatuses,
   formatJobNumber,
   isOpen,
-  type Ageing,
+  type SlaThresholds,
   type Fulfilment,
   type JobDetail,
   type JobListItem,
@@ -12,11 +13,7 @@ import {
   type Priority,
 } from "@orderdeck/contracts";
 
-/** The site's SLA thresholds, in hours since a job was created. */
-export interface SlaThresholds {
-  slaWarnHours: number;
-  slaBreachHours: number;
-}
+export type { SlaThresholds };
 
 /** The list columns of a job, as both the list query and Prisma return them. */
 export interface JobListRow {
@@ -58,15 +55,7 @@ export interface JobDetailRow extends JobListRow {
   customerPhone: string | null;
 }
 
-const HOUR_MS = 3_600_000;
-
-/** Open jobs age from creation; closed jobs do not age. */
-export function ageingOf(status: JobStatus, createdAt: Date, now: Date, sla: SlaThresholds): Ageing {
-  if (!isOpen(status)) return null;
-  const hours = Math.max(0, (now.getTime() - createdAt.getTime()) / HOUR_MS);
-  const level = hours >= sla.slaBreachHours ? "breach" : hours >= sla.slaWarnHours ? "warn" : "ok";
-  return { level, hours: Math.round(hours * 10) / 10 };
-}
+export { ageingOf };
 
 export function isOverdue(status: JobStatus, dueAt: Date | null, now: Date): boolean {
   return isOpen(status) && dueAt !== null && dueAt.getTime() < now.getTime();

@@ -1,6 +1,6 @@
-import { SiteSettings, SiteSettingsUpdateInput } from "@orderdeck/contracts";
+import { SiteSettings, SiteSettingsUpdateInput, SiteShiftRulesUpdateInput } from "@orderdeck/contracts";
 import { adminProcedure, router } from "../trpc.ts";
-import { siteSettings, updateSiteSettings } from "./service.ts";
+import { siteSettings, updateShiftRules, updateSiteSettings } from "./service.ts";
 
 // The site's settings shape what everyone sees (which jobs are ageing or breached): ADMIN only.
 export const siteRouter = router({
@@ -8,4 +8,7 @@ export const siteRouter = router({
 
   /** The SLA thresholds; refused with VERSION_CONFLICT when the settings changed since `version` was read. */
   updateSettings: adminProcedure.input(SiteSettingsUpdateInput).output(SiteSettings).mutation(({ ctx, input }) => updateSiteSettings(ctx, input)),
+
+  /** The timezone and shifts, from the next shift on; VERSION_CONFLICT like updateSettings. */
+  updateShiftRules: adminProcedure.input(SiteShiftRulesUpdateInput).output(SiteSettings).mutation(({ ctx, input }) => updateShiftRules(ctx, input, ctx.now?.() ?? new Date())),
 });

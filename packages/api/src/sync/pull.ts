@@ -196,7 +196,7 @@ export async function pullPage(call: PullCall, input: { cursor?: string | undefi
         jobs,
         customers,
         tombstones,
-        site: roundStart ? await siteOf(tx, siteId) : null,
+        site: roundStart ? await siteOf(tx, siteId, now) : null,
         handoffs: roundStart ? await recentHandoffs(tx, siteId, now) : null,
         full,
         cursor: encodeCursor(next),

@@ -1,6 +1,7 @@
 // How the sync procedures read jobs, customers and handoffs: the console's copy of a row, as
 // plain JSON. Shared by pull (pages) and push (the current row after a mutation).
 import {
+  HANDOFF_MAX_PERIOD_DAYS,
   SYNC_HANDOFFS_LIMIT,
   SYNC_WINDOW_DAYS,
   type Fulfilment,
@@ -15,6 +16,7 @@ import {
   type SyncSite,
 } from "@orderdeck/contracts";
 import { Prisma, type TransactionClient } from "@orderdeck/db";
+import { recentShiftHistory, shiftHistory } from "../site/shift-rules.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -236,10 +238,13 @@ export async function recentHandoffs(tx: TransactionClient, siteId: string, now:
   return recent.map(syncHandoffOf);
 }
 
-export async function siteOf(tx: TransactionClient, siteId: string): Promise<SyncSite | null> {
+export async function siteOf(tx: TransactionClient, siteId: string, now: Date = new Date()): Promise<SyncSite | null> {
   const site = await tx.site.findFirst({
     where: { id: siteId },
     select: { id: true, name: true, timezone: true, defaultCurrency: true, slaWarnHours: true, slaBreachHours: true },
   });
-  return site;
+  if (!site) return null;
+  // One day beyond the longest period: a summary asked for just after a change still finds the rules before it.
+  const shiftRules = recentShiftHistory(await shiftHistory(tx, siteId, site.timezone), now, HANDOFF_MAX_PERIOD_DAYS + 1);
+  return { ...site, shiftRules };
 }

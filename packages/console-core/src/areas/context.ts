@@ -1,10 +1,21 @@
 // What every area of the console core shares: the database, the credentials, who is signed in at
 // which station, the sync engine, and the one path every user action takes (outbox row and
 // optimistic change in one SQLite transaction, then a push).
-import { SYNC_MUTATION_ARGS, formatJobNumber, hasRole, type SyncJob, type SyncMutation, type SyncMutationType } from "@orderdeck/contracts";
+import {
+  SYNC_MUTATION_ARGS,
+  SyncSite,
+  ageingOf,
+  defaultShiftHistory,
+  formatJobNumber,
+  hasRole,
+  type ShiftHistory,
+  type SyncJob,
+  type SyncMutation,
+  type SyncMutationType,
+} from "@orderdeck/contracts";
 import { z } from "zod";
 import { ConsoleRefusal, type ActionAnswer, type LocalJob } from "../api.ts";
-import { getCustomer, getJob, readSyncState, showChange, siteOf } from "../store/cache.ts";
+import { getCustomer, getJob, readSyncState, showChange } from "../store/cache.ts";
 import { openDatabase, type SqliteDatabase } from "../store/database.ts";
 import { enqueue, resultOf, waitingCountForJob, type Author, type OutboxRow } from "../store/outbox.ts";
 import { fileSecretStore, type Credentials, type SecretStore } from "../store/secrets.ts";
@@ -61,6 +72,8 @@ export interface ConsoleContext {
   online(): boolean;
   lastSyncAt(): string | null;
   siteTimeZone(): string;
+  /** The site's shift rules as of the last sync (the built-in shifts before the first one). */
+  siteShiftHistory(): ShiftHistory;
   localJob(job: SyncJob): LocalJob;
   requireJob(id: string): SyncJob;
   requireSignedIn(): void;
@@ -142,12 +155,26 @@ export function createConsoleContext(options: ConsoleCoreOptions): ConsoleContex
     now,
   });
 
-  const localJob = (job: SyncJob): LocalJob => ({
-    ...job,
-    displayNumber: formatJobNumber(job.number),
-    customerName: job.customerId ? (getCustomer(db, job.customerId)?.name ?? null) : null,
-    pendingChanges: waitingCountForJob(db, job.id),
-  });
+  // The site as the last pull sent it, parsed once per change (the board asks for it per row).
+  let siteCache: { raw: string; site: SyncSite } | null = null;
+  const syncedSite = (): SyncSite | null => {
+    const raw = readSyncState(db).site;
+    if (raw === null) return null;
+    if (siteCache?.raw !== raw) siteCache = { raw, site: SyncSite.parse(JSON.parse(raw)) };
+    return siteCache.site;
+  };
+  const siteTimeZone = (): string => syncedSite()?.timezone ?? parsed("site", Site)?.timezone ?? "UTC";
+
+  const localJob = (job: SyncJob): LocalJob => {
+    const site = syncedSite();
+    return {
+      ...job,
+      displayNumber: formatJobNumber(job.number),
+      customerName: job.customerId ? (getCustomer(db, job.customerId)?.name ?? null) : null,
+      pendingChanges: waitingCountForJob(db, job.id),
+      ageing: site ? ageingOf(job.status, new Date(job.createdAt), now(), site) : null,
+    };
+  };
   const online = (): boolean => signedIn() && engine.reachable;
 
   const requireSignedIn = (): void => {
@@ -178,7 +205,11 @@ export function createConsoleContext(options: ConsoleCoreOptions): ConsoleContex
     forgetSession,
     online,
     lastSyncAt: () => readSyncState(db).last_sync_at,
-    siteTimeZone: () => siteOf(db)?.timezone ?? parsed("site", Site)?.timezone ?? "UTC",
+    siteTimeZone,
+    siteShiftHistory() {
+      const rules = syncedSite()?.shiftRules ?? [];
+      return rules.length > 0 ? rules : defaultShiftHistory(siteTimeZone());
+    },
     localJob,
     requireJob(id) {
       const job = getJob(db, id);

@@ -25,13 +25,14 @@ export function handoffArea(ctx: ConsoleContext): ConsoleCoreApi["handoff"] {
 
   const cachedSummary = (): CachedHandoffSummary => {
     const at = ctx.now();
-    const tz = ctx.siteTimeZone();
+    // The server's shift rules as of the last sync, so that an offline period starts where the server's would.
+    const shifts = ctx.siteShiftHistory();
     const acknowledged = listHandoffs(db)
       .filter((h) => h.status === "ACKNOWLEDGED")
       .sort((a, b) => b.periodTo.localeCompare(a.periodTo))[0];
     const oldest = at.getTime() - HANDOFF_MAX_PERIOD_DAYS * 86_400_000;
     const since = acknowledged && Date.parse(acknowledged.periodTo) < at.getTime() && Date.parse(acknowledged.periodTo) >= oldest;
-    const from = since && acknowledged ? new Date(acknowledged.periodTo) : currentShiftStart(at, tz);
+    const from = since && acknowledged ? new Date(acknowledged.periodTo) : currentShiftStart(at, shifts);
     const jobs = boardJobs(db);
     const period = { from: from.toISOString(), to: at.toISOString() };
     const fromRows = summariseHandoffRows(handoffJobRows(db, jobs), period);

@@ -17,6 +17,7 @@ import {
   IntakeSourceView,
   SiteSettings,
   SiteSettingsUpdateInput,
+  SiteShiftRulesUpdateInput,
   StationEnrollmentInput,
   StationList,
   StationRef,
@@ -42,7 +43,7 @@ import { z } from "zod";
 import { t } from "../local-trpc.ts";
 import { serverMutation, serverQuery, type CoreOf } from "./passthrough.ts";
 
-// Running the site: users, stations, the storefront feed, webhooks and the SLA thresholds. The
+// Running the site: users, stations, the storefront feed, webhooks, the SLA thresholds, the timezone and shifts. The
 // server decides who may (ADMIN for most; the feed's runs and dead letters are LEAD's too); a
 // refusal reaches the screen with the server's code and message.
 //
@@ -90,6 +91,7 @@ export function adminRouter(core: CoreOf) {
     site: t.router({
       settings: serverQuery(core, "site.settings", none, SiteSettings, "The site settings"),
       updateSettings: serverMutation(core, "site.updateSettings", SiteSettingsUpdateInput, SiteSettings, "Changing the site settings"),
+      updateShiftRules: serverMutation(core, "site.updateShiftRules", SiteShiftRulesUpdateInput, SiteSettings, "Changing the timezone and shifts"),
     }),
   });
 }

@@ -2,6 +2,7 @@ import { useRef, useState, type KeyboardEvent } from "react";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { FeedSection } from "./FeedSection.tsx";
 import { PickupSection } from "./PickupSection.tsx";
+import { ShiftSection } from "./ShiftSection.tsx";
 import { SlaSection } from "./SlaSection.tsx";
 import { StationsSection } from "./StationsSection.tsx";
 import { UsersSection } from "./UsersSection.tsx";
@@ -15,11 +16,12 @@ const TABS = [
   { id: "webhooks", label: "Webhooks", Section: WebhooksSection },
   { id: "sla", label: "SLA thresholds", Section: SlaSection },
   { id: "pickup", label: "Pickup", Section: PickupSection },
+  { id: "shifts", label: "Timezone and shifts", Section: ShiftSection },
 ] as const;
 
 type TabId = (typeof TABS)[number]["id"];
 
-/** Running the site (ADMIN): users, stations, the storefront feed, webhooks, SLA thresholds and the pickup place and hours. */
+/** Running the site (ADMIN): users, stations, the storefront feed, webhooks, SLA thresholds, the pickup place and hours, timezone and shifts. */
 export function AdminScreen(props: ScreenProps) {
   const [current, setCurrent] = useState<TabId>("users");
   const tabRefs = useRef<Partial<Record<TabId, HTMLButtonElement | null>>>({});

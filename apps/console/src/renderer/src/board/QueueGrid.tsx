@@ -55,7 +55,7 @@ export function QueueGrid({ jobs, actions }: { jobs: readonly LocalJob[]; action
         <span className="col-title">Title</span>
         <span className="col-customer">Customer</span>
         <span className="col-status">Status</span>
-        <span className="col-sla">Due</span>
+        <span className="col-sla">Due / SLA</span>
         <span className="col-pay">Payment</span>
         {actions.canReorder && <span className="col-move">Order</span>}
       </div>
@@ -73,6 +73,7 @@ export function QueueGrid({ jobs, actions }: { jobs: readonly LocalJob[]; action
                 aria-label={`${job.displayNumber} ${job.title}`}
                 tabIndex={-1}
                 className={`queue-row sla--${sla.level} ${dragging === job.id ? "queue-row--dragging" : ""}`}
+                data-ageing={sla.ageing ?? undefined}
                 style={{ position: "absolute", top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
                 draggable={actions.canReorder}
                 onDragStart={(event) => {

@@ -18,13 +18,33 @@ export const DUE_WARN_HOURS = 24;
 
 export type SlaLevel = "ok" | "warn" | "overdue" | "none";
 
+const RANK: Record<SlaLevel, number> = { none: 0, ok: 1, warn: 2, overdue: 3 };
+
 /** How the job stands against its due date, in words (the colour only repeats them). */
-export function slaOf(job: Pick<LocalJob, "dueAt" | "status">, now: Date = new Date()): { level: SlaLevel; text: string } {
+function dueOf(job: Pick<LocalJob, "dueAt" | "status">, now: Date): { level: SlaLevel; text: string } {
   if (!job.dueAt || ["PICKED_UP", "SHIPPED", "CANCELLED"].includes(job.status)) return { level: "none", text: "—" };
   const hours = (new Date(job.dueAt).getTime() - now.getTime()) / 3_600_000;
   if (hours < 0) return { level: "overdue", text: `Overdue ${formatHours(-hours)}` };
   if (hours < DUE_WARN_HOURS) return { level: "warn", text: `Warn: due in ${formatHours(hours)}` };
   return { level: "ok", text: `On time (${formatHours(hours)} left)` };
+}
+
+/**
+ * How the job stands against its due date and against the site's SLA thresholds (open since
+ * created: ageing past the warning, a breach past the breach threshold, as the server's list and
+ * exceptions say), in words; the colour is the worse of the two.
+ */
+export function slaOf(job: Pick<LocalJob, "dueAt" | "status" | "ageing">, now: Date = new Date()): { level: SlaLevel; text: string; ageing: "warn" | "breach" | null } {
+  const due = dueOf(job, now);
+  const ageing = job.ageing?.level === "warn" || job.ageing?.level === "breach" ? job.ageing.level : null;
+  if (!ageing || !job.ageing) return { ...due, ageing: null };
+  const level: SlaLevel = ageing === "breach" ? "overdue" : "warn";
+  const words = `${ageing === "breach" ? "SLA breach" : "Ageing"}: open ${formatHours(job.ageing.hours)}`;
+  return {
+    level: RANK[level] > RANK[due.level] ? level : due.level,
+    text: due.level === "none" ? words : `${due.text} · ${words}`,
+    ageing,
+  };
 }
 
 function formatHours(hours: number): string {
