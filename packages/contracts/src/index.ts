@@ -16,6 +16,7 @@ export * from "./handoff.ts";
 export * from "./handoff-summary.ts";
 export * from "./sync.ts";
 export * from "./zoned-time.ts";
+export * from "./site-time.ts";
 export * from "./intake.ts";
 export * from "./latest-values.ts";
 export * from "./accounts.ts";
