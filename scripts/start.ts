@@ -113,7 +113,10 @@ const lines = [
     ? `  Console  ${browserConsole.url}   (browser mode: Electron cannot start here)`
     : "  Console  Electron window",
   ...(server.demo
-    ? [`  Sign in  ${server.demo.emails.join(", ")}`, `           password: ${server.demo.password}`]
+    ? [
+        `  Sign in  ${server.demo.emails.join(", ")}`,
+        `           password: ${server.demo.password}${env.ORDERDECK_DEMO_PASSWORD ? "" : `   (kept in ${shortPath(path.join(config.dataDir, "demo-password"))})`}`,
+      ]
     : []),
   ...(demoFeed ? [`  Feed     ${demoFeed.url}   (demo storefront: ${demoFeed.summary})`] : []),
   "  Ctrl-C stops everything.",

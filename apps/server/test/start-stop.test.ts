@@ -63,7 +63,7 @@ describe("npm start, then Ctrl-C", () => {
       expect(output).toMatch(/^ {2}API {6}http:\/\/127\.0\.0\.1:\d+ /m);
       expect(output).toMatch(/^ {2}Console {2}http:\/\/127\.0\.0\.1:\d+ /m);
       expect(output).toMatch(/^ {2}Sign in {2}admin@orderdeck\.local, lead@orderdeck\.local, staff@orderdeck\.local$/m);
-      expect(output).toMatch(/^ {11}password: \S+$/m);
+      expect(output).toMatch(new RegExp(`^ {11}password: \\S+ {3}\\(kept in ${dataDir}/demo-password\\)$`, "m"));
       expect(output).toMatch(/^ {2}Feed {5}http:\/\/127\.0\.0\.1:\d+ /m);
       expect(output).not.toContain("cannot interpret");
       const api = /^ {2}API {6}(\S+)/m.exec(output)?.[1] ?? "";
