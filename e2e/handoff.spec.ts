@@ -1,5 +1,5 @@
 // Done when: the handoff printed to PDF contains the period's counts and notes.
-import type { HandoffSummary } from "@orderdeck/contracts";
+import { formatSiteTime, type HandoffSummary } from "@orderdeck/contracts";
 import { extractText, getDocumentProxy } from "unpdf";
 import { DEMO, expect, stationAt, test, watchErrors } from "./harness/fixtures.ts";
 import { screenshot } from "./harness/screenshots.ts";
@@ -27,7 +27,9 @@ test("the handoff printed to PDF holds the period's counts and the notes", async
   const flat = text.replace(/\s+/g, " ");
 
   expect(flat).toContain("Shift handoff");
-  expect(flat).toContain(summary.period.fromLocal);
+  // On the site's clock, the zone said once beside the period.
+  expect(flat).toContain(formatSiteTime(summary.period.from, summary.site.timezone));
+  expect(flat).toContain(`Times in ${summary.site.timezone}`);
   for (const [label, value] of [
     ["Received", summary.counts.received],
     ["Started", summary.counts.started],

@@ -5,9 +5,13 @@ import { spawn, type ChildProcess } from "node:child_process";
 import path from "node:path";
 import { CONSOLE_APP_DIR, ensureElectronBuilt, findElectron, startBrowserConsole } from "@orderdeck/console";
 import { startMailSink, type MailSink } from "@orderdeck/mail-sink";
-import { ConfigError, loadConfig, startServer } from "@orderdeck/server";
+import { ConfigError, inOwnProcessGroup, loadConfig, startServer, stopOnSignals } from "@orderdeck/server";
 import { z } from "zod";
 import { startDemoFeed, type DemoFeed } from "./demo-feed.ts";
+
+// The embedded PostgreSQL (no DATABASE_URL) must not get the terminal's Ctrl-C before the worker
+// and the API have stopped: the product runs in a process group of its own.
+if (!process.env.DATABASE_URL) await inOwnProcessGroup();
 
 const consolePort = z.coerce.number().int().min(0).max(65535).default(4100).safeParse(process.env.CONSOLE_PORT);
 if (!consolePort.success) {
@@ -93,7 +97,7 @@ if (binary && electronBuilt) {
   // Inherited from a parent that is itself Electron, it would make this one a plain Node process.
   delete electronEnv.ELECTRON_RUN_AS_NODE;
   electron = spawn(binary, [CONSOLE_APP_DIR], { stdio: "inherit", env: electronEnv });
-  electron.on("exit", (code, signal) => void shutdown(`console closed (${signal ?? `exit ${code}`})`));
+  electron.on("exit", (code, signal) => void shutdown(`console closed (${signal ?? `exit ${code}`})`).then(() => process.exit(0)));
 } else {
   browserConsole = await startBrowserConsole({ port: consolePort.data, serverUrl: apiUrl, dataDir: consoleDataDir });
 }
@@ -109,7 +113,10 @@ const lines = [
     ? `  Console  ${browserConsole.url}   (browser mode: Electron cannot start here)`
     : "  Console  Electron window",
   ...(server.demo
-    ? [`  Sign in  ${server.demo.emails.join(", ")}`, `           password: ${server.demo.password}`]
+    ? [
+        `  Sign in  ${server.demo.emails.join(", ")}`,
+        `           password: ${server.demo.password}${env.ORDERDECK_DEMO_PASSWORD ? "" : `   (kept in ${shortPath(path.join(config.dataDir, "demo-password"))})`}`,
+      ]
     : []),
   ...(demoFeed ? [`  Feed     ${demoFeed.url}   (demo storefront: ${demoFeed.summary})`] : []),
   "  Ctrl-C stops everything.",
@@ -117,17 +124,19 @@ const lines = [
 ];
 console.log(lines.join("\n"));
 
-let stopping = false;
-async function shutdown(reason: string): Promise<void> {
-  if (stopping) return;
-  stopping = true;
-  server.logger.info("stopping", { reason });
-  electron?.kill();
-  await browserConsole?.close();
-  await demoFeed?.stop();
-  await server.stop();
-  await mailSink?.stop();
-  process.exit(0);
+// Everything stops in order: the console and the demo feed (which call the API), then the server
+// (its worker, its API, then the embedded PostgreSQL), then the mail sink the worker sent to.
+let stopping: Promise<void> | undefined;
+function shutdown(reason: string): Promise<void> {
+  stopping ??= (async () => {
+    server.logger.info("stopping", { reason });
+    electron?.kill();
+    await browserConsole?.close();
+    await demoFeed?.stop();
+    await server.stop();
+    await mailSink?.stop();
+    console.log("OrderDeck stopped.");
+  })();
+  return stopping;
 }
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+stopOnSignals((signal) => shutdown(signal));

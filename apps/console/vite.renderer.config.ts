@@ -1,6 +1,6 @@
 import { fileURLToPath } from "node:url";
 import react from "@vitejs/plugin-react";
-import { defineConfig, type Plugin, type UserConfig } from "vite";
+import { defineConfig, type Plugin, type Rollup, type UserConfig } from "vite";
 import { CSP_DEV, CSP_META } from "./src/shared/csp.ts";
 
 /**
@@ -36,6 +36,16 @@ function cspMeta(): Plugin {
   };
 }
 
+/**
+ * zod's own sources carry `@__PURE__` comments where Rollup cannot use them and says so for each,
+ * on every build (so on an `npm start` after a change): nothing of ours to act on. Only that
+ * warning, and only for zod; any other is shown.
+ */
+export function quietKnownWarnings(warning: Rollup.RollupLog, warn: (warning: Rollup.RollupLog) => void): void {
+  if (warning.code === "INVALID_ANNOTATION" && /[\\/]node_modules[\\/]zod[\\/]/.test(warning.id ?? "")) return;
+  warn(warning);
+}
+
 export function rendererConfig(): UserConfig {
   return {
     root: rendererRoot,
@@ -53,6 +63,10 @@ export function rendererConfig(): UserConfig {
       modulePreload: { polyfill: false },
       sourcemap: false,
       reportCompressedSize: false,
+      // The bundle is read from the disk (Electron) or loopback (browser mode), never over a
+      // network, so one chunk of ~600 kB costs nothing; the limit still flags a bundle that doubles.
+      chunkSizeWarningLimit: 1_000,
+      rollupOptions: { onwarn: quietKnownWarnings },
     },
   };
 }

@@ -1,6 +1,7 @@
 // orderdeck-server [--role=api|worker|all]: one server process.
 import { ConfigError, loadConfig } from "./config.ts";
 import { ROLES, type Role, startServer } from "./server.ts";
+import { inOwnProcessGroup, stopOnSignals } from "./stop-signals.ts";
 
 function parseRole(argv: string[]): Role {
   const arg = argv.find((a) => a.startsWith("--role="));
@@ -12,17 +13,17 @@ function parseRole(argv: string[]): Role {
   return role as Role;
 }
 
+// With no DATABASE_URL this process starts the embedded PostgreSQL, which must not see the
+// terminal's Ctrl-C before the worker and the API have stopped.
+if (!process.env.DATABASE_URL) await inOwnProcessGroup();
+
 try {
   const server = await startServer(loadConfig(), parseRole(process.argv.slice(2)));
-  let stopping = false;
-  const shutdown = (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+  stopOnSignals(async (signal) => {
     server.logger.info("stopping", { signal });
-    void server.stop().then(() => process.exit(0));
-  };
-  process.on("SIGINT", () => shutdown("SIGINT"));
-  process.on("SIGTERM", () => shutdown("SIGTERM"));
+    await server.stop();
+    server.logger.info("stopped");
+  });
 } catch (error) {
   console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);

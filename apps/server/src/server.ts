@@ -73,11 +73,16 @@ export interface ServerOptions {
 export async function startServer(config: ServerConfig, role: Role = "all", options: ServerOptions = {}): Promise<RunningServer> {
   const logger = createLogger({ level: config.logLevel, pretty: config.logFormat === "pretty" });
   const stops: Array<() => Promise<void>> = [];
-  // Stops in the reverse order of starting, once: a second call (a signal during shutdown) waits for nothing.
+  let stopWorker: (() => Promise<void>) | undefined;
+  // Stops once (a second call, a signal during shutdown, waits for the first): the worker first, so
+  // its running tasks finish and it lets go of its jobs while the database still answers; then the
+  // rest in the reverse order of starting, the API before the pools and the database last.
   let stopping: Promise<void> | undefined;
   const stopAll = () => {
     stopping ??= (async () => {
-      for (const stop of [...stops].reverse()) await stop().catch((e: unknown) => logger.error("stop failed", { error: String(e) }));
+      const failed = (e: unknown) => logger.error("stop failed", { error: String(e) });
+      await stopWorker?.().catch(failed);
+      for (const stop of [...stops].reverse()) await stop().catch(failed);
     })();
     return stopping;
   };
@@ -137,7 +142,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
         ...(options.schedule === false ? { cron: false } : {}),
         ...(options.extraTasks ? { extraTasks: options.extraTasks } : {}),
       });
-      stops.push(() => worker.stop());
+      stopWorker = () => worker.stop();
       workerId = worker.id;
       if (role === "worker" && config.worker.metricsPort !== undefined) {
         const http = await startMetricsHttp(metrics, config.host, config.worker.metricsPort, config.metricsToken);

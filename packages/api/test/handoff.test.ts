@@ -294,7 +294,8 @@ describe("the handoff's life: create, print, acknowledge", () => {
     const html = await site.as.STAFF.handoff.print({ id: handoff.id, paper: "letter", format: "html" });
     const page = html.format === "html" ? html.html : "";
     expect(page).toContain("@page { size: letter;");
-    expect(page).toContain("Call Mrs Müller about J-000004 &#60;urgent&#62;.");
+    // The job number named in the notes is kept on one line like those in the lists.
+    expect(page).toContain('Call Mrs Müller about <span class="job-no">J-000004</span> &#60;urgent&#62;.');
     expect(page).not.toContain("<urgent>");
     expect(page).toMatch(/<td>Picked up<\/td><td class="n">3<\/td>/);
 

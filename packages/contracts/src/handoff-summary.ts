@@ -9,6 +9,12 @@ import { amountDueCents } from "./pickup-rules.ts";
 /** Jobs listed per category of a handoff summary; its counts are complete regardless. */
 export const HANDOFF_LIST_LIMIT = 50;
 
+/**
+ * Rows of one list a printed handoff shows (the PDF, and the console's screen and print alike); the
+ * rest is "… and N more", so one busy evening fits on a page or two. Headings keep the true counts.
+ */
+export const HANDOFF_PRINT_ROWS = 25;
+
 /** One job as the handoff summary reads it. Instants are ISO 8601 strings. */
 export interface HandoffJobRow {
   id: string;

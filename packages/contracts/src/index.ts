@@ -18,6 +18,7 @@ export * from "./sync.ts";
 export * from "./zoned-time.ts";
 export * from "./ageing.ts";
 export * from "./shift-rules.ts";
+export * from "./site-time.ts";
 export * from "./intake.ts";
 export * from "./latest-values.ts";
 export * from "./accounts.ts";

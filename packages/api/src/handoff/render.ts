@@ -3,6 +3,7 @@
 // HTML and the PDF say cannot drift apart.
 import { escapeHtml, FONT_NAME, printableText } from "../documents/font.ts";
 import { measureHeight, MM, renderPdf } from "../documents/pdf.ts";
+import { HANDOFF_PRINT_ROWS, siteZoneLabel } from "@orderdeck/contracts";
 import type { HandoffView, Paper } from "./view.ts";
 import { formatLocal, formatLocalShort } from "../documents/zoned-time.ts";
 
@@ -23,6 +24,8 @@ interface PrintDocument {
   notes: string | null;
   sections: Section[];
   footer: string;
+  /** Every job number the document names: none of them may break across lines. */
+  jobNumbers: string[];
 }
 
 const STATUS_WORDS: Record<string, string> = {
@@ -67,19 +70,20 @@ export function handoffDocument(view: HandoffView): PrintDocument {
   const wholeHours = Math.floor(s.period.hours);
   const minutes = Math.round((s.period.hours - wholeHours) * 60);
   const hours = minutes === 0 ? `${wholeHours} h` : `${wholeHours} h ${minutes} min`;
-  const status = [`Written by ${view.createdBy.name}, ${formatLocal(new Date(view.createdAt), tz)}`];
+  // The zone is said once, in the period line; every other time is on the same clock.
+  const status = [`Written by ${view.createdBy.name}, ${formatLocal(new Date(view.createdAt), tz, false)}`];
   status.push(
     view.acknowledgedBy && view.acknowledgedAt
-      ? `Acknowledged by ${view.acknowledgedBy.name}, ${formatLocal(new Date(view.acknowledgedAt), tz)}`
+      ? `Acknowledged by ${view.acknowledgedBy.name}, ${formatLocal(new Date(view.acknowledgedAt), tz, false)}`
       : "Not yet acknowledged by the incoming lead",
   );
   const c = s.counts;
-  const section = (heading: string, items: string[], counted: number, empty: string): Section => ({
-    heading,
-    items,
-    more: Math.max(0, counted - items.length),
-    empty,
-  });
+  // A heading carries the true count; the list stops after HANDOFF_PRINT_ROWS with "and N more".
+  const section = (heading: string, items: string[], counted: number, empty: string): Section => {
+    const total = Math.max(counted, items.length);
+    const shown = items.slice(0, HANDOFF_PRINT_ROWS);
+    return { heading: total > 0 ? `${heading} (${total})` : heading, items: shown, more: total - shown.length, empty };
+  };
   const refused = Object.entries(s.scans.refusedByOutcome)
     .filter(([, n]) => (n ?? 0) > 0)
     .map(([outcome, n]) => `${OUTCOME_WORDS[outcome] ?? outcome}: ${n}`);
@@ -90,7 +94,7 @@ export function handoffDocument(view: HandoffView): PrintDocument {
   return {
     title: "Shift handoff",
     site: s.site.name,
-    period: `${s.period.fromLocal} to ${s.period.toLocal} (${hours})`,
+    period: `${s.period.fromLocal} to ${s.period.toLocal} (${hours}); times in ${siteZoneLabel(tz, new Date(s.period.to))}`,
     status,
     counts: [
       ["Received", String(c.received)],
@@ -141,7 +145,8 @@ export function handoffDocument(view: HandoffView): PrintDocument {
       section("Received", s.received.map((j) => `${at(j.at)} ${who(j)}`), c.received, "No new jobs."),
       section("Refused scans", refused, refused.length, "None."),
     ],
-    footer: `Generated ${s.generatedAtLocal} by OrderDeck. Ready, overdue, exceptions and queue are as of then; lists show at most ${s.listLimit} jobs.`,
+    footer: `Generated ${formatLocal(new Date(s.generatedAt), tz, false)} by OrderDeck. Ready, overdue, exceptions and queue are as of then; lists show at most ${HANDOFF_PRINT_ROWS} jobs each.`,
+    jobNumbers: [...new Set([s.readyWaiting, s.overdue, s.nextInQueue, s.pickedUp, s.failed, s.reprinted, s.finished, s.started, s.received].flatMap((jobs) => jobs.map((j) => j.number)))],
   };
 }
 
@@ -155,12 +160,20 @@ const PAGE_CSS: Record<Paper, string> = {
   receipt80: "@page { margin: 0; } body { width: 72mm; padding: 2mm 4mm; font-size: 8pt; } h1 { font-size: 12pt; } .counts td { padding: 0.2mm 0; }",
 };
 
+/** Escapes `text` for HTML and keeps each job number on one line (a browser breaks "J-000299" after the hyphen). */
+function jobNumbersKept(jobNumbers: readonly string[]): (text: string) => string {
+  if (jobNumbers.length === 0) return escapeHtml;
+  const pattern = new RegExp(jobNumbers.map((n) => escapeHtml(n).replace(/[.*+?^${}()|[\]\\]/g, "\\$&")).join("|"), "g");
+  return (text) => escapeHtml(text).replace(pattern, (number) => `<span class="job-no">${number}</span>`);
+}
+
 export function renderHandoffHtml(view: HandoffView, paper: Paper): string {
   const d = handoffDocument(view);
   const e = escapeHtml;
+  const kept = jobNumbersKept(d.jobNumbers);
   const sections = d.sections
     .map((s) => {
-      const items = s.items.length > 0 ? `<ul>${s.items.map((i) => `<li>${e(i)}</li>`).join("")}${s.more > 0 ? `<li class="more">… and ${s.more} more</li>` : ""}</ul>` : `<p class="empty">${e(s.empty)}</p>`;
+      const items = s.items.length > 0 ? `<ul>${s.items.map((i) => `<li>${kept(i)}</li>`).join("")}${s.more > 0 ? `<li class="more">… and ${s.more} more</li>` : ""}</ul>` : `<p class="empty">${e(s.empty)}</p>`;
       return `<section><h2>${e(s.heading)}</h2>${items}</section>`;
     })
     .join("\n");
@@ -183,6 +196,7 @@ export function renderHandoffHtml(view: HandoffView, paper: Paper): string {
   ul { margin: 0; padding-left: 4mm; }
   li { break-inside: avoid; }
   .empty, .more, footer { color: #444; }
+  .job-no { white-space: nowrap; }
   footer { margin-top: 4mm; font-size: 0.85em; }
   p.empty { margin: 0.5mm 0; }
   /* On screen (the console's preview) the page margins of print do not apply. */
@@ -198,7 +212,7 @@ ${d.status.map((line) => `<div class="meta">${e(line)}</div>`).join("\n")}
 ${d.counts.map(([label, value]) => `<tr><td>${e(label)}</td><td class="n">${e(value)}</td></tr>`).join("\n")}
 </table>
 <h2>Notes</h2>
-<div class="notes">${d.notes ? e(d.notes) : "No notes."}</div>
+<div class="notes">${d.notes ? kept(d.notes) : "No notes."}</div>
 ${sections}
 <footer>${e(d.footer)}</footer>
 </body>

@@ -17,6 +17,7 @@ import { useAction } from "./ui/action.ts";
 import { Button } from "./ui/Button.tsx";
 import { ErrorMessage } from "./ui/ErrorMessage.tsx";
 import { NoticesProvider } from "./ui/Notices.tsx";
+import { SiteTimeProvider } from "./ui/time.tsx";
 
 /** Setup until the station is enrolled and someone is signed in; then the signed-in layout. */
 export function App({ shell }: { shell: Shell }) {
@@ -47,7 +48,9 @@ export function App({ shell }: { shell: Shell }) {
   if (!setup.station || !setup.user) return <SetupFlow setup={setup} onChange={setSetup} />;
   return (
     <SyncStateProvider>
-      <SignedIn shell={shell} setup={setup} onSetupChange={setSetup} onSessionLost={reload} />
+      <SiteTimeProvider timeZone={setup.site?.timezone}>
+        <SignedIn shell={shell} setup={setup} onSetupChange={setSetup} onSessionLost={reload} />
+      </SiteTimeProvider>
     </SyncStateProvider>
   );
 }

@@ -12,7 +12,7 @@ import { hrefOf } from "../navigation/hash-router.ts";
 import { useTRPC, useTRPCClient } from "../trpc.ts";
 import { useAction } from "../ui/action.ts";
 import { exportBoardCsv } from "./export-csv.ts";
-import { When } from "../ui/time.tsx";
+import { useSiteTime, When } from "../ui/time.tsx";
 import { loadBoard, type BoardFilter } from "./board-data.ts";
 import { ForecastPanel } from "./ForecastPanel.tsx";
 import { STATUS_LABEL } from "./job-words.ts";
@@ -26,6 +26,7 @@ export function BoardScreen({ setup, online }: ScreenProps) {
   const client = useTRPCClient();
   const queryClient = useQueryClient();
   const { toast } = useNotices();
+  const { timeZone } = useSiteTime();
   const [filter, setFilter] = useState<BoardFilter>({ statuses: null, search: "" });
   const [searchText, setSearchText] = useState("");
   const [selected, setSelected] = useState<Set<string>>(new Set());
@@ -34,7 +35,7 @@ export function BoardScreen({ setup, online }: ScreenProps) {
   const jobs = useMemo(() => board.data?.jobs ?? [], [board.data]);
   const canReorder = hasRole(setup.user?.role, "LEAD");
   const reload = () => void queryClient.invalidateQueries(trpc.queue.list.pathFilter());
-  const exporting = useAction({ mutationFn: () => exportBoardCsv(client, filter) });
+  const exporting = useAction({ mutationFn: () => exportBoardCsv(client, filter, timeZone) });
 
   const transition = useAction(trpc.jobs.transition.mutationOptions());
   const reorder = useAction({

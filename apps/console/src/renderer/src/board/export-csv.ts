@@ -1,8 +1,9 @@
+import { siteDateStamp } from "@orderdeck/contracts";
 import type { LocalClient } from "../local-client.ts";
 import type { BoardFilter } from "./board-data.ts";
 
 /** The board's current filter as the server's CSV, saved as a file (the browser's download, or Electron's). */
-export async function exportBoardCsv(client: LocalClient, filter: BoardFilter): Promise<void> {
+export async function exportBoardCsv(client: LocalClient, filter: BoardFilter, timeZone: string): Promise<void> {
   const csv = await client.exports.jobsCsv.mutate({
     filter: {
       archived: "exclude",
@@ -14,7 +15,8 @@ export async function exportBoardCsv(client: LocalClient, filter: BoardFilter): 
   try {
     const link = document.createElement("a");
     link.href = url;
-    link.download = `orderdeck-jobs-${new Date().toISOString().slice(0, 10)}.csv`;
+    // Named for the shop's day, not the device's or UTC's.
+    link.download = `orderdeck-jobs-${siteDateStamp(new Date(), timeZone)}.csv`;
     link.click();
   } finally {
     // After the click has handed the data to the download.

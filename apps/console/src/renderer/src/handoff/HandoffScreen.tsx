@@ -1,82 +1,40 @@
-import type { HandoffSummary } from "@orderdeck/contracts";
+import { HANDOFF_PRINT_ROWS, siteDateStamp } from "@orderdeck/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
-import { useEffect, useState } from "react";
-import type { CachedHandoffSummary, HandoffSummaryAnswer } from "../../../shared/local-api.ts";
+import { useEffect, useState, type ReactNode } from "react";
 import { hasRole } from "../navigation/roles.ts";
 import type { ScreenProps } from "../navigation/screens.ts";
 import { applyPageSize, canSavePdfDirectly, PAGE_SIZES, printPage, savePdf, type PrintPageSize } from "../printing/print.ts";
 import { Button } from "../ui/Button.tsx";
-import { DataTable } from "../ui/DataTable.tsx";
+import { DataTable, type Column } from "../ui/DataTable.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { useNotices } from "../ui/Notices.tsx";
 import { useTRPC } from "../trpc.ts";
 import { useAction } from "../ui/action.ts";
-import { When } from "../ui/time.tsx";
+import { SiteZoneNote, useSiteTime, When } from "../ui/time.tsx";
+import { viewOf, type HandoffList } from "./handoff-view.ts";
 import "./handoff.css";
 
-/** One shape for both sources: the server's summary, or the cache's (some counts unknown offline). */
-interface SummaryView {
-  source: "server" | "cache";
-  asOf: string | null;
-  periodText: string;
-  basis: string;
-  counts: { label: string; value: number | null }[];
-  pickedUp: { key: string; number: string; title: string; at: string; by: string | null; pending: boolean }[];
-  readyWaiting: { key: string; number: string; title: string; customer: string | null; unpaid: boolean; amountDue: string }[];
-  overdue: { key: string; number: string; title: string; dueAt: string }[];
-  nextInQueue: { key: string; number: string; title: string; position: number }[];
+/**
+ * One list of the handoff under its heading with the true count: at most HANDOFF_PRINT_ROWS rows,
+ * then "… and N more", so one busy evening does not print six pages.
+ */
+function HandoffSection<T>({ id, title, list, rowKey, empty, columns }: { id: string; title: string; list: HandoffList<T>; rowKey: (row: T) => string; empty: ReactNode; columns: Column<T>[] }) {
+  const shown = list.rows.slice(0, HANDOFF_PRINT_ROWS);
+  const more = list.total - shown.length;
+  return (
+    <section aria-labelledby={id}>
+      <h2 id={id}>
+        {title}
+        {list.total > 0 && ` (${list.total})`}
+      </h2>
+      <DataTable label={title} rows={shown} rowKey={rowKey} empty={empty} columns={columns} />
+      {more > 0 && <p className="handoff-more">… and {more} more</p>}
+    </section>
+  );
 }
 
-const BASIS: Record<string, string> = { since_last_handoff: "since the last handoff", current_shift: "this shift", chosen: "chosen period" };
-
-/** The counts both summaries have (the cache's are null where it cannot know them: it keeps no timelines). */
-function periodCounts(c: Record<"received" | "started" | "finished" | "pickedUp" | "failed" | "reprinted" | "readyWaiting" | "readyUnpaid" | "overdue", number | null>) {
-  return [
-    { label: "Received", value: c.received },
-    { label: "Started", value: c.started },
-    { label: "Finished", value: c.finished },
-    { label: "Picked up", value: c.pickedUp },
-    { label: "Failed", value: c.failed },
-    { label: "Reprinted", value: c.reprinted },
-    { label: "Ready, waiting", value: c.readyWaiting },
-    { label: "Ready, unpaid", value: c.readyUnpaid },
-    { label: "Overdue", value: c.overdue },
-  ];
-}
-
-function viewOf(answer: HandoffSummaryAnswer): SummaryView {
-  return answer.source === "server" ? fromServer(answer.summary) : fromCache(answer);
-}
-
-function fromServer(s: HandoffSummary): SummaryView {
-  const c = s.counts;
-  return {
-    source: "server",
-    asOf: s.generatedAt,
-    periodText: `${s.period.fromLocal} – ${s.period.toLocal}`,
-    basis: BASIS[s.period.basis] ?? s.period.basis,
-    counts: [...periodCounts(c), { label: "Open exceptions", value: c.openExceptions }, { label: "Scans refused", value: c.scansRefused }],
-    pickedUp: s.pickedUp.map((j) => ({ key: j.jobId, number: j.number, title: j.title, at: j.at, by: j.by, pending: false })),
-    readyWaiting: s.readyWaiting.map((j) => ({ key: j.jobId, number: j.number, title: j.title, customer: j.customer, unpaid: j.unpaid, amountDue: j.amountDue })),
-    overdue: s.overdue.map((j) => ({ key: j.jobId, number: j.number, title: j.title, dueAt: j.dueAt })),
-    nextInQueue: s.nextInQueue.map((j) => ({ key: j.jobId, number: j.number, title: j.title, position: j.position })),
-  };
-}
-
-function fromCache(s: CachedHandoffSummary): SummaryView {
-  const c = s.counts;
-  return {
-    source: "cache",
-    asOf: s.asOf,
-    periodText: `${new Date(s.period.from).toLocaleString()} – ${new Date(s.period.to).toLocaleString()}`,
-    basis: BASIS[s.period.basis] ?? s.period.basis,
-    counts: [...periodCounts(c), { label: "Failed now", value: c.failedNow }],
-    pickedUp: s.pickedUp.map((j) => ({ key: j.jobId, number: j.number, title: j.title, at: j.at, by: j.by, pending: j.pendingSync })),
-    readyWaiting: s.readyWaiting.map((j) => ({ key: j.jobId, number: j.number, title: j.title, customer: j.customer, unpaid: j.unpaid, amountDue: j.amountDue })),
-    overdue: s.overdue.map((j) => ({ key: j.jobId, number: j.number, title: j.title, dueAt: j.dueAt })),
-    nextInQueue: s.nextInQueue.map((j) => ({ key: j.jobId, number: j.number, title: j.title, position: j.position })),
-  };
-}
+/** A job number never breaks across lines ("J-" on one, "000299" on the next). */
+const JOB_COLUMN = { header: "Job", className: "job-number" } as const;
 
 /** The shift handoff: what happened, where the floor stands, the outgoing lead's notes; print or PDF. */
 export function HandoffScreen({ setup }: ScreenProps) {
@@ -96,7 +54,8 @@ export function HandoffScreen({ setup }: ScreenProps) {
   // The chosen paper applies to any print of this page, the browser's own menu included.
   useEffect(() => applyPageSize(pageSize), [pageSize]);
 
-  const view = summary.data ? viewOf(summary.data) : null;
+  const { timeZone } = useSiteTime();
+  const view = summary.data ? viewOf(summary.data, timeZone) : null;
   const userId = setup.user?.id;
 
   return (
@@ -107,7 +66,7 @@ export function HandoffScreen({ setup }: ScreenProps) {
       {view && (
         <>
           <p className="handoff-period">
-            <strong>Period:</strong> {view.periodText} ({view.basis}){setup.site && <> · {setup.site.name}</>}
+            <strong>Period:</strong> {view.periodText} ({view.basis}){setup.site && <> · {setup.site.name}</>} · <SiteZoneNote />
           </p>
           {view.source === "cache" ? (
             <p className="handoff-stamp" role="status">
@@ -132,64 +91,56 @@ export function HandoffScreen({ setup }: ScreenProps) {
             </dl>
           </section>
           <div className="handoff-lists">
-            <section aria-labelledby="handoff-picked-heading">
-              <h2 id="handoff-picked-heading">Picked up</h2>
-              <DataTable
-                label="Picked up"
-                rows={view.pickedUp}
-                rowKey={(r) => r.key}
-                empty="None in this period."
-                columns={[
-                  { header: "Job", cell: (r) => r.number },
-                  { header: "Title", cell: (r) => r.title },
-                  { header: "When", cell: (r) => <When iso={r.at} /> },
-                  { header: "By", cell: (r) => `${r.by ?? "—"}${r.pending ? " (pending sync)" : ""}` },
-                ]}
-              />
-            </section>
-            <section aria-labelledby="handoff-ready-heading">
-              <h2 id="handoff-ready-heading">Ready, waiting</h2>
-              <DataTable
-                label="Ready, waiting"
-                rows={view.readyWaiting}
-                rowKey={(r) => r.key}
-                empty="Nothing waiting."
-                columns={[
-                  { header: "Job", cell: (r) => r.number },
-                  { header: "Title", cell: (r) => r.title },
-                  { header: "Customer", cell: (r) => r.customer ?? "—" },
-                  { header: "Payment", cell: (r) => (r.unpaid ? `Unpaid: ${r.amountDue} due` : "Paid") },
-                ]}
-              />
-            </section>
-            <section aria-labelledby="handoff-overdue-heading">
-              <h2 id="handoff-overdue-heading">Overdue</h2>
-              <DataTable
-                label="Overdue"
-                rows={view.overdue}
-                rowKey={(r) => r.key}
-                empty="Nothing overdue."
-                columns={[
-                  { header: "Job", cell: (r) => r.number },
-                  { header: "Title", cell: (r) => r.title },
-                  { header: "Due", cell: (r) => <When iso={r.dueAt} /> },
-                ]}
-              />
-            </section>
-            <section aria-labelledby="handoff-next-heading">
-              <h2 id="handoff-next-heading">Next in queue</h2>
-              <DataTable
-                label="Next in queue"
-                rows={view.nextInQueue}
-                rowKey={(r) => r.key}
-                empty="The queue is empty."
-                columns={[
-                  { header: "#", cell: (r) => r.position },
-                  { header: "Job", cell: (r) => r.number },
-                  { header: "Title", cell: (r) => r.title },
-                ]}
-              />
-            </section>
+            <HandoffSection
+              id="handoff-picked-heading"
+              title="Picked up"
+              list={view.pickedUp}
+              rowKey={(r) => r.key}
+              empty="None in this period."
+              columns={[
+                { ...JOB_COLUMN, cell: (r) => r.number },
+                { header: "Title", cell: (r) => r.title },
+                { header: "When", cell: (r) => <When iso={r.at} /> },
+                { header: "By", cell: (r) => `${r.by ?? "—"}${r.pending ? " (pending sync)" : ""}` },
+              ]}
+            />
+            <HandoffSection
+              id="handoff-ready-heading"
+              title="Ready, waiting"
+              list={view.readyWaiting}
+              rowKey={(r) => r.key}
+              empty="Nothing waiting."
+              columns={[
+                { ...JOB_COLUMN, cell: (r) => r.number },
+                { header: "Title", cell: (r) => r.title },
+                { header: "Customer", cell: (r) => r.customer ?? "—" },
+                { header: "Payment", cell: (r) => (r.unpaid ? `Unpaid: ${r.amountDue} due` : "Paid") },
+              ]}
+            />
+            <HandoffSection
+              id="handoff-overdue-heading"
+              title="Overdue"
+              list={view.overdue}
+              rowKey={(r) => r.key}
+              empty="Nothing overdue."
+              columns={[
+                { ...JOB_COLUMN, cell: (r) => r.number },
+                { header: "Title", cell: (r) => r.title },
+                { header: "Due", cell: (r) => <When iso={r.dueAt} /> },
+              ]}
+            />
+            <HandoffSection
+              id="handoff-next-heading"
+              title="Next in queue"
+              list={view.nextInQueue}
+              rowKey={(r) => r.key}
+              empty="The queue is empty."
+              columns={[
+                { header: "#", cell: (r) => r.position },
+                { ...JOB_COLUMN, cell: (r) => r.number },
+                { header: "Title", cell: (r) => r.title },
+              ]}
+            />
           </div>
         </>
       )}
@@ -240,7 +191,7 @@ export function HandoffScreen({ setup }: ScreenProps) {
           <Button onClick={() => void printPage(pageSize)}>Print</Button>
           <Button
             onClick={() =>
-              void savePdf(pageSize, `handoff-${new Date().toISOString().slice(0, 10)}.pdf`).then(({ savedTo }) => {
+              void savePdf(pageSize, `handoff-${siteDateStamp(new Date(), timeZone)}.pdf`).then(({ savedTo }) => {
                 if (savedTo) toast("info", `Saved to ${savedTo}`);
               })
             }

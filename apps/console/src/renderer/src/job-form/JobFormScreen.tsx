@@ -8,6 +8,7 @@ import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
 import { useTRPC, useTRPCClient } from "../trpc.ts";
+import { useSiteTime } from "../ui/time.tsx";
 import { CustomerPicker, type CustomerChoice } from "./CustomerPicker.tsx";
 import { EDITED_FIELDS, fieldsOf, staleFields, toInput, type JobFields } from "./job-fields.ts";
 import "./job-form.css";
@@ -29,14 +30,15 @@ export function JobFormScreen({ online, jobId }: ScreenProps & { jobId: string |
   const [problem, setProblem] = useState<unknown>(null);
   const [stale, setStale] = useState<{ current: JobDetail; changed: ReturnType<typeof staleFields> } | null>(null);
   const [busy, setBusy] = useState(false);
+  const { timeZone } = useSiteTime();
 
   useEffect(() => {
     if (loaded.data && !base) {
       setBase(loaded.data);
-      setFields(fieldsOf(loaded.data));
+      setFields(fieldsOf(loaded.data, timeZone));
       setCustomer(loaded.data.customer ? { kind: "existing", id: loaded.data.customer.id, name: loaded.data.customer.name } : { kind: "none" });
     }
-  }, [loaded.data, base]);
+  }, [loaded.data, base, timeZone]);
 
   const fieldError = (...paths: string[]) => problemOf(problem).fields.find((f) => paths.includes(f.path))?.message;
   // A refusal is about what was sent: once the person edits, it no longer describes the form.
@@ -53,13 +55,13 @@ export function JobFormScreen({ online, jobId }: ScreenProps & { jobId: string |
     setBusy(true);
     setProblem(null);
     try {
-      const input = toInput(fields);
+      const input = toInput(fields, timeZone);
       const saved = against
         ? await client.online.jobs.update.mutate({
             id: against.id,
             version: against.version,
             // Only what the person changed, so a field someone else edited meanwhile keeps their value.
-            ...changedInput(input, base ? toInput(fieldsOf(base)) : null),
+            ...changedInput(input, base ? toInput(fieldsOf(base, timeZone), timeZone) : null),
             ...(customer.kind === "existing" && customer.id !== against.customer?.id ? { customerId: customer.id } : {}),
           })
         : await client.online.jobs.create.mutate({
@@ -72,7 +74,7 @@ export function JobFormScreen({ online, jobId }: ScreenProps & { jobId: string |
       const found = problemOf(error);
       if (against && found.reason === "VERSION_CONFLICT") {
         const current = (await client.online.jobs.get.query({ id: against.id })).job;
-        setStale({ current, changed: staleFields(base ?? against, current) });
+        setStale({ current, changed: staleFields(base ?? against, current, timeZone) });
       } else {
         setProblem(error);
       }
@@ -115,7 +117,7 @@ export function JobFormScreen({ online, jobId }: ScreenProps & { jobId: string |
               <Button
                 onClick={() => {
                   setBase(stale.current);
-                  setFields(fieldsOf(stale.current));
+                  setFields(fieldsOf(stale.current, timeZone));
                   setStale(null);
                 }}
               >
@@ -142,7 +144,7 @@ export function JobFormScreen({ online, jobId }: ScreenProps & { jobId: string |
         <Field id="job-machine" label="Machine" error={fieldError("machine")}>
           <input id="job-machine" value={fields.machine} onChange={(e) => set("machine")(e.target.value)} />
         </Field>
-        <Field id="job-due" label="Due" error={fieldError("dueAt")}>
+        <Field id="job-due" label={`Due (${timeZone})`} error={fieldError("dueAt")}>
           <input id="job-due" type="datetime-local" value={fields.dueAt} onChange={(e) => set("dueAt")(e.target.value)} />
         </Field>
         <Field id="job-price" label={`Price${base ? ` (${base.currency})` : ""}`} error={fieldError("priceCents") ?? (centsOf(fields.price) === null ? "Write the price as an amount, e.g. 42.50." : undefined)}>

@@ -1,4 +1,4 @@
-import type { Fulfilment, JobDetail } from "@orderdeck/contracts";
+import { formatSiteTime, parseBoundary, wallTimeAt, type Fulfilment, type JobDetail } from "@orderdeck/contracts";
 import { centsOf } from "../pickup/TakePayment.tsx";
 
 /** The form's fields as typed (text), before they become the API's input. */
@@ -8,7 +8,7 @@ export interface JobFields {
   material: string;
   colour: string;
   machine: string;
-  /** `datetime-local`'s value (the console's wall clock), or "". */
+  /** `datetime-local`'s value, on the site's wall clock (not the device's), or "". */
   dueAt: string;
   price: string;
   fulfilment: string;
@@ -32,20 +32,29 @@ const LABELS: Record<EditedField, string> = {
 
 const pad = (n: number) => String(n).padStart(2, "0");
 
-function localDateTime(iso: string | null): string {
+/** The due date as the form's field shows it: the site's wall clock, whatever zone the device is in. */
+function siteDateTime(iso: string | null, timeZone: string): string {
   if (!iso) return "";
-  const d = new Date(iso);
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+  const d = wallTimeAt(new Date(iso), timeZone);
+  return `${d.year}-${pad(d.month)}-${pad(d.day)}T${pad(d.hour)}:${pad(d.minute)}`;
 }
 
-export function fieldsOf(job: JobDetail): JobFields {
+/** What the person typed, read on the site's wall clock; an empty field is no due date. */
+function dueInstant(text: string, timeZone: string): string | null {
+  if (!text) return null;
+  const instant = parseBoundary(text, timeZone);
+  if (!instant) throw new Error("Write the due date as a date and time, e.g. 2027-01-15 16:00.");
+  return instant.toISOString();
+}
+
+export function fieldsOf(job: JobDetail, timeZone: string): JobFields {
   return {
     title: job.title,
     quantity: String(job.quantity),
     material: job.material ?? "",
     colour: job.colour ?? "",
     machine: job.machine ?? "",
-    dueAt: localDateTime(job.dueAt),
+    dueAt: siteDateTime(job.dueAt, timeZone),
     price: (job.priceCents / 100).toFixed(2),
     fulfilment: job.fulfilment,
     notes: job.notes ?? "",
@@ -55,7 +64,7 @@ export function fieldsOf(job: JobDetail): JobFields {
 const orNull = (text: string) => (text.trim() === "" ? null : text.trim());
 
 /** The API's input; the server (and the console, with the same schema) checks each field. */
-export function toInput(fields: JobFields) {
+export function toInput(fields: JobFields, timeZone: string) {
   const priceCents = centsOf(fields.price);
   if (priceCents === null) throw new Error("Write the price as an amount, e.g. 42.50.");
   return {
@@ -64,7 +73,7 @@ export function toInput(fields: JobFields) {
     material: orNull(fields.material),
     colour: orNull(fields.colour),
     machine: orNull(fields.machine),
-    dueAt: fields.dueAt ? new Date(fields.dueAt).toISOString() : null,
+    dueAt: dueInstant(fields.dueAt, timeZone),
     priceCents,
     fulfilment: fields.fulfilment as Fulfilment,
     notes: orNull(fields.notes),
@@ -72,9 +81,16 @@ export function toInput(fields: JobFields) {
 }
 
 /** What someone else changed between the version the person started from and the current one, in words. */
-export function staleFields(before: JobDetail, now: JobDetail): Array<{ field: EditedField; label: string; was: string; now: string }> {
-  const was = toInput(fieldsOf(before));
-  const is = toInput(fieldsOf(now));
-  const shown = (field: EditedField, value: unknown) => (field === "priceCents" && typeof value === "number" ? (value / 100).toFixed(2) : value === null ? "" : String(value));
+export function staleFields(before: JobDetail, now: JobDetail, timeZone: string): Array<{ field: EditedField; label: string; was: string; now: string }> {
+  const was = toInput(fieldsOf(before, timeZone), timeZone);
+  const is = toInput(fieldsOf(now, timeZone), timeZone);
+  const shown = (field: EditedField, value: unknown) =>
+    field === "priceCents" && typeof value === "number"
+      ? (value / 100).toFixed(2)
+      : value === null
+        ? ""
+        : field === "dueAt" && typeof value === "string"
+          ? formatSiteTime(value, timeZone)
+          : String(value);
   return EDITED_FIELDS.filter((field) => was[field] !== is[field]).map((field) => ({ field, label: LABELS[field], was: shown(field, was[field]), now: shown(field, is[field]) }));
 }

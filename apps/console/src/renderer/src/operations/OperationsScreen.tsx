@@ -1,4 +1,4 @@
-import { TASK_STATES, type TaskActionResult, type TaskState, type TaskView } from "@orderdeck/contracts";
+import { parseBoundary, TASK_STATES, type TaskActionResult, type TaskState, type TaskView } from "@orderdeck/contracts";
 import { useQuery, useQueryClient } from "@tanstack/react-query";
 import { useState } from "react";
 import type { ScreenProps } from "../navigation/screens.ts";
@@ -10,7 +10,7 @@ import { ConfirmDialog } from "../ui/ConfirmDialog.tsx";
 import { DataTable } from "../ui/DataTable.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
-import { When } from "../ui/time.tsx";
+import { useSiteTime, When } from "../ui/time.tsx";
 import "./operations.css";
 
 const STATE_LABELS: Record<TaskState, string> = {
@@ -178,6 +178,7 @@ function TaskTable({
   const operations = useTRPC().online.operations;
   const [selected, setSelected] = useState<string[]>([]);
   const [runAt, setRunAt] = useState("");
+  const { timeZone } = useSiteTime();
   const [giveUpOpen, setGiveUpOpen] = useState(false);
   const [reason, setReason] = useState("");
   const retry = useAction(operations.retry.mutationOptions());
@@ -202,7 +203,7 @@ function TaskTable({
           Retry now
         </Button>
         <label className="operations-field operations-field--inline">
-          <span>Run at</span>
+          <span>Run at ({timeZone})</span>
           <input type="datetime-local" value={runAt} onChange={(event) => setRunAt(event.target.value)} aria-describedby={runAtError ? "operations-runat-error" : undefined} />
         </label>
         <Button
@@ -210,8 +211,9 @@ function TaskTable({
           busy={reschedule.isPending}
           busyLabel="Rescheduling…"
           onClick={async () => {
-            const when = runAt ? new Date(runAt) : null;
-            if (!when || Number.isNaN(when.getTime())) {
+            // Typed on the site's clock, like every time the console shows.
+            const when = runAt ? parseBoundary(runAt, timeZone) : null;
+            if (!when) {
               setRunAtError("Choose the date and time to run them at.");
               return;
             }

@@ -1,6 +1,7 @@
 import { useQuery } from "@tanstack/react-query";
 import type { ServerStatus } from "../../../shared/local-api.ts";
 import { useTRPC } from "../trpc.ts";
+import { When } from "../ui/time.tsx";
 
 /** Often enough that a returning server shows up quickly, rare enough to cost the server nothing. */
 export const REFRESH_INTERVAL_MS = 3_000;
@@ -95,7 +96,7 @@ function ServerPanel({ view, onRefresh }: { view: View; onRefresh: () => void })
           <dd>{server.version ?? "Unknown"}</dd>
           <dt>Last checked</dt>
           <dd>
-            <time dateTime={server.checkedAt}>{new Date(server.checkedAt).toLocaleTimeString()}</time>
+            <When iso={server.checkedAt} />
           </dd>
           {server.error && (
             <>

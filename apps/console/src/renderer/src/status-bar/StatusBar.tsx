@@ -1,6 +1,6 @@
 import { useEffect, useState } from "react";
 import type { SetupState, SyncState } from "../../../shared/local-api.ts";
-import { exactTime, relativeTime } from "../ui/time.tsx";
+import { relativeTime, SiteZoneNote, useSiteTime } from "../ui/time.tsx";
 import { useSyncState } from "./sync-state.tsx";
 import { waitingForText } from "./waiting-for.tsx";
 import "./status-bar.css";
@@ -14,6 +14,7 @@ const CONNECTION: Record<SyncState["connection"], { text: string; icon: string }
 /** Always visible once set up: connection, last sync, changes waiting, who and where. */
 export function StatusBar({ setup }: { setup: SetupState }) {
   const sync = useSyncState();
+  const time = useSiteTime();
   // Re-render every 15 s so "2 min ago" stays true while nothing else changes.
   const [, setNow] = useState(0);
   useEffect(() => {
@@ -30,8 +31,8 @@ export function StatusBar({ setup }: { setup: SetupState }) {
       <p className="status-item">
         Last sync:{" "}
         {sync?.lastSyncAt ? (
-          <time dateTime={sync.lastSyncAt} title={exactTime(sync.lastSyncAt)}>
-            {relativeTime(sync.lastSyncAt)} ({new Date(sync.lastSyncAt).toLocaleTimeString()})
+          <time dateTime={sync.lastSyncAt} title={time.exact(sync.lastSyncAt)}>
+            {relativeTime(sync.lastSyncAt)} ({time.clock(sync.lastSyncAt)})
           </time>
         ) : (
           "never"
@@ -60,6 +61,10 @@ export function StatusBar({ setup }: { setup: SetupState }) {
         )}
       </p>
       <p className="status-item">Station: {setup.station?.name ?? "not enrolled"}</p>
+      {/* Said once for the whole screen: every time shown is on the site's clock. */}
+      <p className="status-item">
+        <SiteZoneNote />
+      </p>
       <a className="status-item status-link" href="#/server">
         Server details
       </a>

@@ -1,6 +1,17 @@
 import { problemOf } from "./errors.ts";
 
-/** Shows why a call failed; says plainly when the reason is that the server is out of reach. */
+/** "customer.email" → "Customer email": a field's path in words. */
+function fieldLabel(path: string): string {
+  const words = path
+    .split(".")
+    .filter((part) => !/^\d+$/.test(part))
+    .join(" ")
+    .replace(/([a-z])([A-Z])/g, "$1 $2")
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}
+
+/** Shows why a call failed, field by field when the refusal names fields; says plainly when the reason is that the server is out of reach. */
 export function ErrorMessage({ error, what }: { error: unknown; what?: string }) {
   if (!error) return null;
   const problem = problemOf(error);
@@ -15,7 +26,17 @@ export function ErrorMessage({ error, what }: { error: unknown; what?: string })
         ) : (
           what && <p className="problem-title">{what} failed.</p>
         )}
-        <p className="problem-text">{problem.message}</p>
+        {/* Field by field when the refusal names fields (the message says the same in one line). */}
+        <p className="problem-text">{problem.fields.length > 0 ? "Some fields need another value:" : problem.message}</p>
+        {problem.fields.length > 0 && (
+          <ul className="problem-fields" aria-label="Fields to correct">
+            {problem.fields.map((field) => (
+              <li key={`${field.path}:${field.message}`}>
+                {field.path ? <strong>{fieldLabel(field.path)}:</strong> : null} {field.message}
+              </li>
+            ))}
+          </ul>
+        )}
       </div>
     </div>
   );

@@ -17,10 +17,36 @@ export function problemOf(error: unknown): Problem {
     const data: unknown = error.data;
     const reason = readString(data, "reason");
     const code = readString(data, "code");
-    return { message: error.message, offline: reason === "OFFLINE", reason, code, fields: fieldErrorsOf(data) };
+    const fields = fieldErrorsOf(data);
+    return { message: inWords(error.message, fields), offline: reason === "OFFLINE", reason, code, fields };
   }
-  if (error instanceof Error) return { message: error.message, offline: false, reason: null, code: null, fields: [] };
-  return { message: String(error), offline: false, reason: null, code: null, fields: [] };
+  if (error instanceof Error) return { message: inWords(error.message, []), offline: false, reason: null, code: null, fields: [] };
+  return { message: inWords(String(error), []), offline: false, reason: null, code: null, fields: [] };
+}
+
+/**
+ * A message a person can read. Both error formatters word a validator's refusal already; a message
+ * that is still JSON (a validator's issue list from elsewhere, an answer passed on as it came) is
+ * never shown as such: its issues are said in words, else the field errors, else a plain sentence.
+ */
+function inWords(message: string, fields: Problem["fields"]): string {
+  const text = message.trim();
+  if (!text.startsWith("{") && !text.startsWith("[")) return message;
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(text);
+  } catch {
+    return fields.length > 0 ? "Some fields need another value." : "The request was refused.";
+  }
+  const issues = (Array.isArray(parsed) ? parsed : [parsed]).flatMap((entry: unknown) => {
+    if (typeof entry !== "object" || entry === null) return [];
+    const { path, message: said } = entry as Record<string, unknown>;
+    if (typeof said !== "string") return [];
+    const where = Array.isArray(path) ? path.map(String).join(".") : "";
+    return [where ? `${where}: ${said}` : said];
+  });
+  if (issues.length > 0) return `Check the input — ${issues.join("; ")}.`;
+  return fields.length > 0 ? "Some fields need another value." : "The request was refused.";
 }
 
 function fieldErrorsOf(data: unknown): Problem["fields"] {
