@@ -32,7 +32,8 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
-function figuresOf(latencies: number[], seconds: number, statuses: Record<string, number>, errors: number): LoadFigures {
+/** The figures of one run from its latencies (ms), in any order. */
+export function figuresOf(latencies: number[], seconds: number, statuses: Record<string, number>, errors: number): LoadFigures {
   const sorted = Float64Array.from(latencies).sort();
   return {
     requests: latencies.length,

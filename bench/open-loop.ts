@@ -4,7 +4,7 @@
 // was due, so a server that falls behind shows it in the latencies instead of slowing the arrivals
 // (no coordinated omission).
 import http from "node:http";
-import type { HttpRequestPlan, LoadFigures } from "./load.ts";
+import { figuresOf, type HttpRequestPlan, type LoadFigures } from "./load.ts";
 
 export interface OpenLoopStream {
   /** The procedure (or step) the figures are reported under. */
@@ -30,11 +30,6 @@ export interface OpenLoopRun {
   plannedRate: number;
   seconds: number;
   byName: Record<string, LoadFigures>;
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return Number.NaN;
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] as number;
 }
 
 /**
@@ -101,18 +96,7 @@ export async function openLoop(url: string, streams: OpenLoopStream[], seconds: 
 
   const byName: Record<string, LoadFigures> = {};
   for (const name of new Set([...latencies.keys(), ...errors.keys()])) {
-    const sorted = Float64Array.from(latencies.get(name) ?? []).sort();
-    byName[name] = {
-      requests: sorted.length,
-      seconds,
-      throughput: sorted.length / seconds,
-      p50: percentile(sorted, 50),
-      p90: percentile(sorted, 90),
-      p99: percentile(sorted, 99),
-      max: sorted.length > 0 ? (sorted[sorted.length - 1] as number) : Number.NaN,
-      statuses: statuses.get(name) ?? {},
-      errors: errors.get(name) ?? 0,
-    };
+    byName[name] = figuresOf(latencies.get(name) ?? [], seconds, statuses.get(name) ?? {}, errors.get(name) ?? 0);
   }
   return { plannedRate, seconds, byName };
 }

@@ -1,41 +1,18 @@
-import { PICKUP_HOURS_MAX, PICKUP_PLACE_MAX, SiteSettingsUpdateInput, type SiteSettings } from "@orderdeck/contracts";
-import { useQuery } from "@tanstack/react-query";
+import { PICKUP_HOURS_MAX, PICKUP_PLACE_MAX, SiteSettingsUpdateInput } from "@orderdeck/contracts";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../trpc.ts";
 import { useAction } from "../ui/action.ts";
 import { Button } from "../ui/Button.tsx";
-import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
-import { check, Done, Field, type FieldErrors, SubmitRow } from "./form.tsx";
+import { SiteSettingsPanel, type SiteSettingsFormProps } from "./SiteSettingsPanel.tsx";
+import { check, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 /** Where and when customers collect their orders: what every customer's status page shows. */
 export function PickupSection() {
-  const settings = useQuery(useTRPC().online.admin.site.settings.queryOptions());
-  const reload = () => void settings.refetch();
-  const [saved, setSaved] = useState<string | null>(null);
-  return (
-    <div className="admin-section">
-      <section className="panel" aria-labelledby="admin-pickup-heading">
-        <h2 id="admin-pickup-heading">Pickup place and hours</h2>
-        <ErrorMessage error={settings.error} what="The site settings" />
-        {settings.data && (
-          <PickupForm
-            key={settings.data.version}
-            settings={settings.data}
-            onReload={reload}
-            onSaved={(message) => {
-              setSaved(message);
-              reload();
-            }}
-          />
-        )}
-        <Done message={saved} />
-      </section>
-    </div>
-  );
+  return <SiteSettingsPanel id="pickup" heading="Pickup place and hours" Form={PickupForm} />;
 }
 
-function PickupForm({ settings, onSaved, onReload }: { settings: SiteSettings; onSaved: (message: string) => void; onReload: () => void }) {
+function PickupForm({ settings, onSaved, onReload }: SiteSettingsFormProps) {
   const [place, setPlace] = useState(settings.pickupPlace ?? "");
   const [hours, setHours] = useState(settings.pickupHours ?? "");
   const [errors, setErrors] = useState<FieldErrors>({});

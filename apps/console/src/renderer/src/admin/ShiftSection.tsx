@@ -1,12 +1,12 @@
-import { SHIFTS_MAX, SiteShiftRulesUpdateInput, formatLocal, type SiteSettings } from "@orderdeck/contracts";
-import { useQuery } from "@tanstack/react-query";
+import { SHIFTS_MAX, SiteShiftRulesUpdateInput, formatLocal } from "@orderdeck/contracts";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../trpc.ts";
 import { useAction } from "../ui/action.ts";
 import { Button } from "../ui/Button.tsx";
 import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
-import { Done, Field, type FieldErrors, SubmitRow } from "./form.tsx";
+import { SiteSettingsPanel, type SiteSettingsFormProps } from "./SiteSettingsPanel.tsx";
+import { Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 interface ShiftRow {
   key: number;
@@ -18,29 +18,7 @@ const listed = (shifts: ReadonlyArray<{ start: string; name: string }>) => shift
 
 /** The site's timezone and shifts: when one shift hands over to the next. A change applies from the next shift. */
 export function ShiftSection() {
-  const settings = useQuery(useTRPC().online.admin.site.settings.queryOptions());
-  const reload = () => void settings.refetch();
-  const [saved, setSaved] = useState<string | null>(null);
-  return (
-    <div className="admin-section">
-      <section className="panel" aria-labelledby="admin-shifts-heading">
-        <h2 id="admin-shifts-heading">Timezone and shifts</h2>
-        <ErrorMessage error={settings.error} what="The site settings" />
-        {settings.data && (
-          <ShiftForm
-            key={settings.data.version}
-            settings={settings.data}
-            onReload={reload}
-            onSaved={(message) => {
-              setSaved(message);
-              reload();
-            }}
-          />
-        )}
-        <Done message={saved} />
-      </section>
-    </div>
-  );
+  return <SiteSettingsPanel id="shifts" heading="Timezone and shifts" Form={ShiftForm} />;
 }
 
 /** Field errors keyed by their whole path ("shifts.1.start"), so each row's problem stands next to it. */
@@ -52,7 +30,7 @@ function checkRules(values: unknown): { ok: true } | { ok: false; errors: FieldE
   return { ok: false, errors };
 }
 
-function ShiftForm({ settings, onSaved, onReload }: { settings: SiteSettings; onSaved: (message: string) => void; onReload: () => void }) {
+function ShiftForm({ settings, onSaved, onReload }: SiteSettingsFormProps) {
   const [timezone, setTimezone] = useState(settings.timezone);
   const [rows, setRows] = useState<ShiftRow[]>(() => settings.shifts.map((shift, key) => ({ key, ...shift })));
   const [nextKey, setNextKey] = useState(settings.shifts.length);

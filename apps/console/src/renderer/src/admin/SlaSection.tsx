@@ -1,41 +1,18 @@
-import { SLA_MAX_HOURS, SiteSettingsUpdateInput, type SiteSettings } from "@orderdeck/contracts";
-import { useQuery } from "@tanstack/react-query";
+import { SLA_MAX_HOURS, SiteSettingsUpdateInput } from "@orderdeck/contracts";
 import { useState, type FormEvent } from "react";
 import { useTRPC } from "../trpc.ts";
 import { useAction } from "../ui/action.ts";
 import { Button } from "../ui/Button.tsx";
-import { ErrorMessage } from "../ui/ErrorMessage.tsx";
 import { problemOf } from "../ui/errors.ts";
-import { check, Done, Field, type FieldErrors, SubmitRow } from "./form.tsx";
+import { SiteSettingsPanel, type SiteSettingsFormProps } from "./SiteSettingsPanel.tsx";
+import { check, Field, type FieldErrors, SubmitRow } from "./form.tsx";
 
 /** The site's SLA thresholds: when an open job shows as ageing, and when it is a breach. */
 export function SlaSection() {
-  const settings = useQuery(useTRPC().online.admin.site.settings.queryOptions());
-  const reload = () => void settings.refetch();
-  const [saved, setSaved] = useState<string | null>(null);
-  return (
-    <div className="admin-section">
-      <section className="panel" aria-labelledby="admin-sla-heading">
-        <h2 id="admin-sla-heading">SLA thresholds</h2>
-        <ErrorMessage error={settings.error} what="The site settings" />
-        {settings.data && (
-          <SlaForm
-            key={settings.data.version}
-            settings={settings.data}
-            onReload={reload}
-            onSaved={(message) => {
-              setSaved(message);
-              reload();
-            }}
-          />
-        )}
-        <Done message={saved} />
-      </section>
-    </div>
-  );
+  return <SiteSettingsPanel id="sla" heading="SLA thresholds" Form={SlaForm} />;
 }
 
-function SlaForm({ settings, onSaved, onReload }: { settings: SiteSettings; onSaved: (message: string) => void; onReload: () => void }) {
+function SlaForm({ settings, onSaved, onReload }: SiteSettingsFormProps) {
   const [warn, setWarn] = useState(String(settings.slaWarnHours));
   const [breach, setBreach] = useState(String(settings.slaBreachHours));
   const [errors, setErrors] = useState<FieldErrors>({});
