@@ -1,7 +1,7 @@
 // Pickup scans replayed through sync.push: they spend the same scan budget as pickup.confirm,
 // offline ones included (the outbox is no way around the limit on guessing codes), and a scan over
 // the budget is neither applied nor recorded: the push stops at it with RATE_LIMITED and the
-// seconds to wait, to be sent again. Codes that are no valid code, or no job's, are recorded as
+// seconds to wait, to be sent again. A scan that hands its job over gives its points back. Codes that are no valid code, or no job's, are recorded as
 // what they are (INVALID_CODE, UNKNOWN_CODE), not as pickup conflicts in the exceptions list.
 import { randomUUID } from "node:crypto";
 import { generatePickupCode, type SyncMutationEnvelope } from "@orderdeck/contracts";
@@ -55,6 +55,25 @@ describe("scans pushed from the outbox", () => {
     const job = await addPickupJob(harness, site, { status: "QUEUED" });
     const note = { id: randomUUID(), type: "job.note" as const, args: { id: job.id, version: 1, notes: "Still writing" }, clientTime: new Date().toISOString() };
     expect((await site.as.STAFF.sync.push({ mutations: [note] })).results[0]).toMatchObject({ status: "applied" });
+  });
+
+  it("give their points back when they hand a job over, so an outage's handovers replay at once and guesses stay bounded", async () => {
+    const jobs = await Promise.all(Array.from({ length: SCANS_PER_ACCOUNT * 3 }, () => addPickupJob(harness, site)));
+    const handovers = jobs.map((job) => scan(job.pickupCode));
+    const pushed = await site.as.ADMIN.sync.push({ mutations: handovers });
+    expect(pushed.halted).toBeNull();
+    expect(pushed.results.map((r) => r.status)).toEqual(Array(handovers.length).fill("applied"));
+    // Sent again (its answer lost on the way), a handover is answered from the ledger and costs nothing either.
+    expect((await site.as.ADMIN.sync.push({ mutations: handovers })).results.every((r) => r.status === "applied" && r.replayed)).toBe(true);
+
+    // The budget is whole for guesses: as many as it allows, then the push halts.
+    const guesses = Array.from({ length: SCANS_PER_ACCOUNT + 1 }, () => scan(generatePickupCode()));
+    const guessed = await site.as.ADMIN.sync.push({ mutations: guesses });
+    expect(guessed.results.map((r) => r.reason)).toEqual(Array(SCANS_PER_ACCOUNT).fill("UNKNOWN_CODE"));
+    expect(guessed.halted).toMatchObject({ id: guesses[SCANS_PER_ACCOUNT]?.id, reason: "RATE_LIMITED" });
+    // Locked now: a handover does not lift the lock it cannot pay for.
+    const late = await addPickupJob(harness, site);
+    expect((await site.as.ADMIN.sync.push({ mutations: [scan(late.pickupCode)] })).halted).toMatchObject({ reason: "RATE_LIMITED" });
   });
 
   it("records a misread code as INVALID_CODE and a code of no job as UNKNOWN_CODE, answered so, with no conflict", async () => {

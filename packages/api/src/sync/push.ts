@@ -36,7 +36,7 @@ import { recordPayment, waivePayment } from "../payments/service.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { isOfflineConflict, scanOutcomeFor } from "../pickup/scan-outcome.ts";
 import { decideScanInTx, recordScan } from "../pickup/confirm.ts";
-import { spendScanBudget, type RateLimits } from "../rate-limits/limits.ts";
+import { refundScanBudget, spendScanBudget, type RateLimits } from "../rate-limits/limits.ts";
 import { currentHandoff, currentJob } from "./rows.ts";
 
 export interface PushCall {
@@ -272,7 +272,8 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
 
   // Every scan counts against the scan budget like pickup.confirm, offline ones too: else the
   // outbox would be a way to guess codes unlimited. A scan over the budget is neither applied nor
-  // recorded: the batch stops at it and the console sends it again once the wait is over.
+  // recorded: the batch stops at it and the console sends it again once the wait is over. One
+  // that hands its job over gives its points back: it was no guess.
   if (type === "pickup.confirm") {
     try {
       await spendScanBudget(call, principal.userId, call.ip);
@@ -284,13 +285,15 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
   const ctx: ApplyContext = { call, jobCall, mutation, now, floor };
 
   try {
-    return await inSite(call.prisma, principal.siteId, async (tx) => {
+    const result = await inSite(call.prisma, principal.siteId, async (tx) => {
       const { claimId, first } = await claimMutation(tx, key, type, ledgerArgs);
       if (first) return present(tx, call, mutation.id, type, replayOf(first, type), true, now);
       const stored = await applyOne(tx, ctx, type, parsed.data as SyncMutationArgs[typeof type]);
       await settleMutation(tx, claimId, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
       return present(tx, call, mutation.id, type, stored, false, now);
     });
+    if (type === "pickup.confirm" && result.status === "applied") await refundScanBudget(call, principal.userId, call.ip);
+    return result;
   } catch (error) {
     // Its transaction rolled back whole, its claim with it: a later session of its author decides afresh.
     if (error instanceof RoleRefusal) return unrecorded(mutation, "deferred", error.reason, error.message);
