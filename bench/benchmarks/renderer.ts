@@ -130,7 +130,10 @@ export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log
         ["scrolled", `${frames.distance} px, bottom reached: ${frames.reachedBottom ? "yes" : "no"}, last job shown: ${bottomRowVisible ? "yes" : "no"}`],
       ],
       ratios: [],
-      targets: [],
+      targets: [
+        { what: "first rows under 1.5 s after navigation", value: firstRowsMs / 1000, limit: 1.5, unit: "s" },
+        { what: "frame time while scrolling, p95 at most 33 ms", value: pick(95), limit: 33, unit: "ms" },
+      ],
     };
   } finally {
     await browser.close();

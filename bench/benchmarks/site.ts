@@ -8,6 +8,7 @@ import { randomBytes, randomUUID } from "node:crypto";
 import { hashPassword, hashToken } from "@orderdeck/api";
 import { generatePickupCode } from "@orderdeck/contracts";
 import type { BenchEnvironment } from "../environment.ts";
+import type { BenchSeat } from "../seed/index.ts";
 import { inTransaction } from "../transaction.ts";
 
 const ENROLLMENT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
@@ -61,4 +62,66 @@ export async function consoleSite(env: BenchEnvironment, options: { name: string
   });
   await env.pool.query("ANALYZE jobs");
   return { siteId, email, password, code, codes, readyCodes: codes.slice(0, options.ready) };
+}
+
+export interface CounterSite {
+  siteId: string;
+  /** Signed-in seats at the site's consoles. */
+  seats: BenchSeat[];
+  /** Pickup codes of its ready, paid jobs. */
+  readyCodes: string[];
+}
+
+/**
+ * `count` small sites of their own, each with `seats` signed-in seats at its consoles and `ready`
+ * jobs ready for pickup and paid: handovers spread over sites, each site with its own receipt counter.
+ */
+export async function counterSites(env: BenchEnvironment, options: { count: number; seats: number; ready: number }): Promise<CounterSite[]> {
+  const sites: CounterSite[] = [];
+  for (let s = 0; s < options.count; s++) {
+    const siteId = randomUUID();
+    const stationIds = Array.from({ length: Math.max(1, Math.ceil(options.seats / 4)) }, () => randomUUID());
+    const stationTokens = stationIds.map(() => randomBytes(32).toString("base64url"));
+    const userIds = Array.from({ length: options.seats }, () => randomUUID());
+    const sessionTokens = userIds.map(() => randomBytes(32).toString("base64url"));
+    const codes = uniqueCodes(options.ready);
+    await inTransaction(env.pool, async (client) => {
+      await client.query("INSERT INTO sites (id, name, timezone, updated_at) VALUES ($1, $2, 'Europe/Berlin', now())", [siteId, `Counter ${s + 1}`]);
+      await client.query(
+        `INSERT INTO stations (id, site_id, name, token_hash) SELECT t.id, $1, 'Counter console ' || t.n, t.hash FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS t(id, hash, n)`,
+        [siteId, stationIds, stationTokens.map((t) => hashToken(env.secretKey, t))],
+      );
+      await client.query(
+        `INSERT INTO users (id, site_id, email, name, role, password_hash, updated_at)
+         SELECT u.id, $1, 'counter' || u.n || '.' || $2 || '@bench.orderdeck.test', 'Counter seat ' || u.n, 'STAFF', 'no sign-in', now()
+           FROM unnest($3::uuid[]) WITH ORDINALITY AS u(id, n)`,
+        [siteId, s + 1, userIds],
+      );
+      await client.query(
+        `INSERT INTO sessions (id, site_id, user_id, station_id, token_hash, expires_at)
+         SELECT gen_random_uuid(), $1, t.user_id, t.station_id, t.hash, now() + interval '7 days'
+           FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS t(user_id, station_id, hash)`,
+        [siteId, userIds, userIds.map((_, i) => stationIds[i % stationIds.length]), sessionTokens.map((t) => hashToken(env.secretKey, t))],
+      );
+      await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
+      await client.query(
+        `INSERT INTO jobs (id, site_id, number, change_seq, title, status, queue_position, payment_status, price_cents, pickup_code)
+         SELECT gen_random_uuid(), $1::uuid, c.i, nextval('job_change_seq'), 'Counter part ' || c.i, 'READY_FOR_PICKUP', c.i * 1024, 'PAID', 1500, c.code
+           FROM unnest($2::text[]) WITH ORDINALITY AS c(code, i)`,
+        [siteId, codes],
+      );
+      await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
+      await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, $2)", [siteId, options.ready]);
+    });
+    sites.push({
+      siteId,
+      seats: userIds.map((userId, i) => ({
+        userId,
+        headers: { authorization: `Bearer ${sessionTokens[i]}`, "x-station-token": stationTokens[i % stationTokens.length] as string },
+      })),
+      readyCodes: codes,
+    });
+  }
+  await env.pool.query("ANALYZE jobs");
+  return sites;
 }
