@@ -1,7 +1,8 @@
 // labels.job: the label PNG, read back by a real barcode decoder (ZXing), gives exactly the
 // pickup code from both its Code 128 and its QR code; the HTML's and PDF's barcodes likewise; a
 // code with one symbol changed is refused as INVALID_CODE.
-import { PICKUP_CODE_ALPHABET, formatJobNumber, formatPickupCode, isValidPickupCode } from "@orderdeck/contracts";
+import { PICKUP_CODE_ALPHABET, formatJobNumber, formatPickupCode, generatePickupCode, isValidPickupCode } from "@orderdeck/contracts";
+import bwipjs from "bwip-js/node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PNG } from "pngjs";
 import { renderBarcodes } from "../src/documents/barcodes.ts";
@@ -83,6 +84,39 @@ describe("the QR code's mask", () => {
     const { qr, code128 } = await renderBarcodes(code);
     expect(decodePng(qr, BarcodeFormat.QR_CODE)).toBe(code);
     expect(decodePng(code128, BarcodeFormat.CODE_128)).toBe(code);
+  });
+});
+
+describe("the barcodes' drawing", () => {
+  // Drawn here from bwip-js's encoding, for speed: the pixels must be those bwip-js draws itself,
+  // so every label, receipt and mail keeps its layout and its print size.
+  const dark = (png: Buffer) => {
+    const image = PNG.sync.read(png);
+    return { width: image.width, height: image.height, dark: Array.from({ length: image.width * image.height }, (_, i) => (image.data[i * 4] ?? 255) < 128) };
+  };
+  it("is bwip-js's own, pixel for pixel, for Code 128 and for every QR code whose standard mask reads", async () => {
+    const codes = Array.from({ length: 15 }, () => generatePickupCode());
+    let sameQr = 0;
+    for (const code of codes) {
+      const { code128, qr } = await renderBarcodes(code);
+      const bwipCode128 = await bwipjs.toBuffer({ bcid: "code128", text: code, scale: 4, height: 13, includetext: false, paddingwidth: 10, paddingheight: 2, backgroundcolor: "FFFFFF" });
+      expect(dark(code128), code).toEqual(dark(bwipCode128));
+      const bwipQr = await bwipjs.toBuffer({ bcid: "qrcode", text: code, scale: 6, paddingwidth: 8, paddingheight: 8, backgroundcolor: "FFFFFF" });
+      const ours = dark(qr);
+      const theirs = dark(bwipQr);
+      expect([ours.width, ours.height]).toEqual([theirs.width, theirs.height]);
+      // Another mask is chosen only when the standard one does not read back.
+      if (ours.dark.every((d, i) => d === theirs.dark[i])) sameQr++;
+      else expect(() => decodePng(bwipQr, BarcodeFormat.QR_CODE)).toThrow();
+      expect(decodePng(qr, BarcodeFormat.QR_CODE)).toBe(code);
+    }
+    expect(sameQr).toBeGreaterThan(codes.length * 0.8);
+  });
+
+  it("gives the same images again for a code drawn before", async () => {
+    const code = generatePickupCode();
+    const first = await renderBarcodes(code);
+    expect(await renderBarcodes(code)).toEqual(first);
   });
 });
 
