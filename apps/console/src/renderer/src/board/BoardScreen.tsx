@@ -1,5 +1,5 @@
 import { JobStatus, OPEN_STATUSES, type JobBulkAction, type JobBulkResult } from "@orderdeck/contracts";
-import { useQuery, useQueryClient } from "@tanstack/react-query";
+import { experimental_streamedQuery, useQuery, useQueryClient } from "@tanstack/react-query";
 import { useMemo, useState } from "react";
 import type { LocalJob } from "../../../shared/local-api.ts";
 import { hasRole } from "../navigation/roles.ts";
@@ -13,7 +13,7 @@ import { useTRPC, useTRPCClient } from "../trpc.ts";
 import { useAction } from "../ui/action.ts";
 import { exportBoardCsv } from "./export-csv.ts";
 import { useSiteTime, When } from "../ui/time.tsx";
-import { loadBoard, type BoardFilter } from "./board-data.ts";
+import { EMPTY_BOARD, addPage, boardPages, type BoardFilter } from "./board-data.ts";
 import { ForecastPanel } from "./ForecastPanel.tsx";
 import { STATUS_LABEL } from "./job-words.ts";
 import { QueueGrid } from "./QueueGrid.tsx";
@@ -31,7 +31,11 @@ export function BoardScreen({ setup, online }: ScreenProps) {
   const [searchText, setSearchText] = useState("");
   const [selected, setSelected] = useState<Set<string>>(new Set());
   // Under the queue's key, so a new sync (own change answered, or another station's change pulled) reloads the board.
-  const board = useQuery({ queryKey: [...trpc.queue.list.pathKey(), { board: filter }], queryFn: () => loadBoard(client, filter) });
+  // The first page shows at once; a reload keeps the board as it is until the new one is whole.
+  const board = useQuery({
+    queryKey: [...trpc.queue.list.pathKey(), { board: filter }],
+    queryFn: experimental_streamedQuery({ streamFn: () => boardPages(client, filter), refetchMode: "replace", reducer: addPage, initialValue: EMPTY_BOARD }),
+  });
   const jobs = useMemo(() => board.data?.jobs ?? [], [board.data]);
   const canReorder = hasRole(setup.user?.role, "LEAD");
   const reload = () => void queryClient.invalidateQueries(trpc.queue.list.pathFilter());

@@ -9,9 +9,16 @@ export interface BoardFilter {
   search: string;
 }
 
-/** Every job of the board matching `filter`, page by page from the local cache (works offline). */
-export async function loadBoard(client: LocalClient, filter: BoardFilter): Promise<{ jobs: LocalJob[]; asOf: string | null }> {
-  const jobs: LocalJob[] = [];
+export interface BoardJobs {
+  jobs: LocalJob[];
+  asOf: string | null;
+}
+
+/**
+ * The board's jobs matching `filter`, page by page from the local cache (works offline), so the
+ * first rows show while the rest are read: a queue of 10 000 jobs is twenty pages.
+ */
+export async function* boardPages(client: LocalClient, filter: BoardFilter): AsyncGenerator<BoardJobs> {
   let cursor: string | undefined;
   for (;;) {
     const page = await client.queue.list.query({
@@ -21,8 +28,15 @@ export async function loadBoard(client: LocalClient, filter: BoardFilter): Promi
       ...(filter.search.trim() ? { search: filter.search.trim() } : {}),
       ...(cursor ? { cursor } : {}),
     });
-    jobs.push(...page.items);
-    if (!page.nextCursor) return { jobs, asOf: page.asOf };
+    yield { jobs: page.items, asOf: page.asOf };
+    if (!page.nextCursor) return;
     cursor = page.nextCursor;
   }
 }
+
+/** The pages so far as one board. */
+export function addPage(board: BoardJobs, page: BoardJobs): BoardJobs {
+  return { jobs: board.jobs.concat(page.jobs), asOf: page.asOf };
+}
+
+export const EMPTY_BOARD: BoardJobs = { jobs: [], asOf: null };
