@@ -294,10 +294,15 @@ export function cuttableNetwork(): { fetch: typeof fetch; cut(down: boolean): vo
   };
 }
 
-/** The site's admin, signed in over HTTP like any other client of the API (for users.disable, changeRole, …). */
-export async function adminOf(api: RunningApi, setup: SiteSetup): Promise<ServerClient> {
+/** One of the site's people, signed in over HTTP like any other client of the API (no station). */
+export async function signedInOver(api: RunningApi, setup: SiteSetup, role: ConsoleRole): Promise<ServerClient> {
   let sessionToken: string | null = null;
   const client = createServerClient({ url: api.url, credentials: () => ({ sessionToken, stationToken: null }) });
-  sessionToken = (await client.mutation("auth.login", { email: setup.users.ADMIN.email, password: PASSWORD }, z.object({ token: z.string() }))).token;
+  sessionToken = (await client.mutation("auth.login", { email: setup.users[role].email, password: PASSWORD }, z.object({ token: z.string() }))).token;
   return client;
+}
+
+/** The site's admin, signed in over HTTP (for users.disable, changeRole, …). */
+export function adminOf(api: RunningApi, setup: SiteSetup): Promise<ServerClient> {
+  return signedInOver(api, setup, "ADMIN");
 }
