@@ -10,6 +10,7 @@ import { generatePickupCode } from "@orderdeck/contracts";
 import type { BenchEnvironment } from "../environment.ts";
 import type { BenchSeat } from "../seed/index.ts";
 import { inTransaction } from "../transaction.ts";
+import type pg from "pg";
 
 const ENROLLMENT_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
@@ -31,6 +32,25 @@ function uniqueCodes(count: number): string[] {
   return [...codes];
 }
 
+/**
+ * A site named `name` with one job per code, numbered in order; the first `ready` ready for pickup
+ * and paid, the rest queued and unpaid. Set-based, with the bookkeeping trigger off (see above).
+ */
+async function insertSiteWithJobs(client: pg.PoolClient, siteId: string, name: string, codes: string[], ready: number): Promise<void> {
+  await client.query("INSERT INTO sites (id, name, timezone, updated_at) VALUES ($1, $2, 'Europe/Berlin', now())", [siteId, name]);
+  await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
+  await client.query(
+    `INSERT INTO jobs (id, site_id, number, change_seq, title, status, queue_position, payment_status, price_cents, pickup_code)
+     SELECT gen_random_uuid(), $1::uuid, c.i, nextval('job_change_seq'), $2 || ' part ' || c.i,
+            (CASE WHEN c.i <= $3 THEN 'READY_FOR_PICKUP' ELSE 'QUEUED' END)::job_status, c.i * 1024,
+            (CASE WHEN c.i <= $3 THEN 'PAID' ELSE 'UNPAID' END)::payment_status, 1500, c.code
+       FROM unnest($4::text[]) WITH ORDINALITY AS c(code, i)`,
+    [siteId, name, ready, codes],
+  );
+  await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
+  await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, $2)", [siteId, codes.length]);
+}
+
 export async function consoleSite(env: BenchEnvironment, options: { name: string; jobs: number; ready: number }): Promise<ConsoleSite> {
   const siteId = randomUUID();
   const password = randomBytes(12).toString("base64url");
@@ -38,7 +58,7 @@ export async function consoleSite(env: BenchEnvironment, options: { name: string
   const code = [...randomBytes(12)].map((b) => ENROLLMENT_ALPHABET[b % 32]).join("");
   const codes = uniqueCodes(options.jobs);
   await inTransaction(env.pool, async (client) => {
-    await client.query("INSERT INTO sites (id, name, timezone, updated_at) VALUES ($1, $2, 'Europe/Berlin', now())", [siteId, options.name]);
+    await insertSiteWithJobs(client, siteId, options.name, codes, options.ready);
     await client.query(`INSERT INTO users (id, site_id, email, name, role, password_hash, updated_at) VALUES (gen_random_uuid(), $1, $2, 'Bench staff', 'STAFF', $3, now())`, [
       siteId,
       email,
@@ -48,17 +68,6 @@ export async function consoleSite(env: BenchEnvironment, options: { name: string
       siteId,
       hashToken(env.secretKey, code),
     ]);
-    await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
-    await client.query(
-      `INSERT INTO jobs (id, site_id, number, change_seq, title, status, queue_position, payment_status, price_cents, pickup_code)
-       SELECT gen_random_uuid(), $1::uuid, c.i, nextval('job_change_seq'), $2 || ' part ' || c.i,
-              (CASE WHEN c.i <= $3 THEN 'READY_FOR_PICKUP' ELSE 'QUEUED' END)::job_status, c.i * 1024,
-              (CASE WHEN c.i <= $3 THEN 'PAID' ELSE 'UNPAID' END)::payment_status, 1500, c.code
-         FROM unnest($4::text[]) WITH ORDINALITY AS c(code, i)`,
-      [siteId, options.name, options.ready, codes],
-    );
-    await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
-    await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, $2)", [siteId, options.jobs]);
   });
   await env.pool.query("ANALYZE jobs");
   return { siteId, email, password, code, codes, readyCodes: codes.slice(0, options.ready) };
@@ -86,7 +95,7 @@ export async function counterSites(env: BenchEnvironment, options: { count: numb
     const sessionTokens = userIds.map(() => randomBytes(32).toString("base64url"));
     const codes = uniqueCodes(options.ready);
     await inTransaction(env.pool, async (client) => {
-      await client.query("INSERT INTO sites (id, name, timezone, updated_at) VALUES ($1, $2, 'Europe/Berlin', now())", [siteId, `Counter ${s + 1}`]);
+      await insertSiteWithJobs(client, siteId, `Counter ${s + 1}`, codes, codes.length);
       await client.query(
         `INSERT INTO stations (id, site_id, name, token_hash) SELECT t.id, $1, 'Counter console ' || t.n, t.hash FROM unnest($2::uuid[], $3::text[]) WITH ORDINALITY AS t(id, hash, n)`,
         [siteId, stationIds, stationTokens.map((t) => hashToken(env.secretKey, t))],
@@ -103,15 +112,6 @@ export async function counterSites(env: BenchEnvironment, options: { count: numb
            FROM unnest($2::uuid[], $3::uuid[], $4::text[]) AS t(user_id, station_id, hash)`,
         [siteId, userIds, userIds.map((_, i) => stationIds[i % stationIds.length]), sessionTokens.map((t) => hashToken(env.secretKey, t))],
       );
-      await client.query("ALTER TABLE jobs DISABLE TRIGGER jobs_before_write");
-      await client.query(
-        `INSERT INTO jobs (id, site_id, number, change_seq, title, status, queue_position, payment_status, price_cents, pickup_code)
-         SELECT gen_random_uuid(), $1::uuid, c.i, nextval('job_change_seq'), 'Counter part ' || c.i, 'READY_FOR_PICKUP', c.i * 1024, 'PAID', 1500, c.code
-           FROM unnest($2::text[]) WITH ORDINALITY AS c(code, i)`,
-        [siteId, codes],
-      );
-      await client.query("ALTER TABLE jobs ENABLE TRIGGER jobs_before_write");
-      await client.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'JOB', 0, $2)", [siteId, options.ready]);
     });
     sites.push({
       siteId,
