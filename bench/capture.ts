@@ -1,12 +1,14 @@
 // The bare floor runs exactly the SQL a procedure runs: one call is made through the product's
 // own router and services with a Prisma client that reports every statement, and the statements
-// of its site-scoped transaction (from the set_config that opens it to its COMMIT) are kept with
-// their parameters, to be replayed through node-postgres alone.
+// of its site-scoped transactions (each from the set_config that opens it to its COMMIT) are kept
+// with their parameters, to be replayed through node-postgres alone.
 import { createCallerFactory, createMetrics, createRateLimits, createSiteChangeListener, poolConnection, appRouter, type Context } from "@orderdeck/api";
-import { createPrismaClient, type SentStatement } from "@orderdeck/db";
+import { createHash } from "node:crypto";
+import { PLANNED_PER_CALL, createPrismaClient, type SentStatement } from "@orderdeck/db";
 import { createLogger } from "@orderdeck/logging";
-import type pg from "pg";
-import { inTransaction } from "./transaction.ts";
+import pg from "pg";
+import { API_POOL_MAX, type BenchEnvironment } from "./environment.ts";
+import { bareLoad, type LoadFigures, type LoadShape } from "./load.ts";
 
 const createCaller = createCallerFactory(appRouter);
 export type Caller = ReturnType<typeof createCaller>;
@@ -43,18 +45,61 @@ export async function captureProcedure<T>(
       credentials: { authorization: headers.authorization, stationToken: headers["x-station-token"] },
     };
     const result = await call(createCaller(ctx));
-    const start = seen.findIndex((s) => s.text.includes("set_config('app.site_id'"));
-    const end = seen.findIndex((s, i) => i > start && s.text.trim().toUpperCase() === "COMMIT");
-    if (start < 0 || end < 0) throw new Error("no site-scoped transaction was seen");
-    return { result, statements: seen.slice(start, end) };
+    // Every site-scoped transaction of the call, each from its set_config to its COMMIT.
+    const statements: SentStatement[] = [];
+    let inScope = false;
+    for (const s of seen) {
+      if (s.text.includes("set_config('app.site_id'")) inScope = true;
+      else if (s.text.trim().toUpperCase() === "COMMIT") inScope = false;
+      if (inScope) statements.push(s);
+    }
+    if (statements.length === 0) throw new Error("no site-scoped transaction was seen");
+    return { result, statements };
   } finally {
     await prisma.$disconnect();
   }
 }
 
-/** One transaction of the captured statements on a pooled connection. */
-export async function replay(pool: pg.Pool, statements: SentStatement[]): Promise<void> {
-  await inTransaction(pool, async (client) => {
-    for (const s of statements) await client.query(s.text, s.params);
-  });
+/**
+ * Replays captured statements as the product sends its reads: one transaction written at once on
+ * a pipelined connection, each statement named (planned once per connection) unless it is marked
+ * to be planned for each call.
+ */
+export interface Replayer {
+  replay(statements: SentStatement[]): Promise<void>;
+  end(): Promise<void>;
+}
+
+function createReplayer(databaseUrl: string, max: number): Replayer {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max, pipeline: true });
+  // Idle connections end when the cluster stops at the end of the run; that is no error.
+  pool.on("error", () => undefined);
+  const nameOf = (text: string) => (text.startsWith(PLANNED_PER_CALL) ? undefined : `bench_${createHash("sha1").update(text).digest("base64url")}`);
+  return {
+    async replay(statements) {
+      const client = await pool.connect();
+      try {
+        const answers = await Promise.allSettled([
+          client.query("BEGIN"),
+          ...statements.map((s) => client.query({ name: nameOf(s.text), text: s.text, values: s.params })),
+          client.query("COMMIT"),
+        ]);
+        const failed = answers.find((a) => a.status === "rejected");
+        if (failed) throw failed.reason;
+      } finally {
+        client.release();
+      }
+    },
+    end: () => pool.end(),
+  };
+}
+
+/** The bare floor of a procedure: its captured statements replayed under the run's load shape, with the API's pool size. */
+export async function replayLoad(env: BenchEnvironment, statements: SentStatement[], shape: LoadShape): Promise<LoadFigures> {
+  const replayer = createReplayer(env.databaseUrl, API_POOL_MAX);
+  try {
+    return await bareLoad(() => replayer.replay(statements), shape);
+  } finally {
+    await replayer.end();
+  }
 }

@@ -1,7 +1,7 @@
 // jobs.list, a page of 50 with a status filter and a text search, against exactly the SQL the
 // list service runs (captured from one real call) replayed through node-postgres alone.
-import { bareLoad, httpLoad, type LoadShape } from "../load.ts";
-import { captureProcedure, replay } from "../capture.ts";
+import { httpLoad, type LoadShape } from "../load.ts";
+import { captureProcedure, replayLoad } from "../capture.ts";
 import type { BenchEnvironment } from "../environment.ts";
 import type { BenchResult } from "../report.ts";
 import { bareHttp } from "./bare-http.ts";
@@ -19,15 +19,16 @@ export async function benchJobsList(env: BenchEnvironment, shape: LoadShape, log
   const path = `/trpc/jobs.list?input=${encodeURIComponent(JSON.stringify(LIST_INPUT))}`;
   const api = await httpLoad({ url: env.api.url, request: (n) => ({ method: "GET", path, headers: seatHeaders(env.shop.seats, n) }) }, shape);
   log("jobs.list: the same SQL through pg alone");
-  const bare = await bareLoad(() => replay(env.pool, captured.statements), shape);
+  const bare = await replayLoad(env, captured.statements, shape);
   const http = await bareHttp(env, shape, log);
   return {
     id: "jobs-list",
     title: "jobs.list — page of 50, status filter and text search",
     about:
       `\`jobs.list\` with \`${JSON.stringify(LIST_INPUT)}\` (a page of ${LIST_INPUT.limit} of the ~11 000 queued and in-progress jobs, searched for a word in the title or customer name), ` +
-      `${shape.connections} connections, credentials spread over the shop's seats. The bare floor replays the ${captured.statements.length} statements of the list's transaction ` +
-      "(captured from one real call: site scope, customer lookup, SLA thresholds, the page) through node-postgres with the same pool size and concurrency.",
+      `${shape.connections} connections, credentials spread over the shop's seats. The bare floor replays the ${captured.statements.length} statements of the list's site-scoped reads ` +
+      "(captured from one real call: site scope, customer lookup, SLA thresholds, site scope, the page) through node-postgres with the same pool size and concurrency, " +
+      "as the product sends them but in one round trip instead of two: pipelined in one transaction, named where the product names them.",
     runs: [
       { label: "bare HTTP round trip (GET /healthz)", figures: http },
       { label: "API `jobs.list` over HTTP", figures: api },

@@ -4,7 +4,7 @@
 // replayed through pg, and the server's bare HTTP round trip (GET /healthz).
 import { randomUUID } from "node:crypto";
 import { bareLoad, httpLoad, type LoadShape } from "../load.ts";
-import { captureProcedure, replay } from "../capture.ts";
+import { captureProcedure, replayLoad } from "../capture.ts";
 import type { BenchEnvironment } from "../environment.ts";
 import type { BenchResult } from "../report.ts";
 import { bareHttp } from "./bare-http.ts";
@@ -33,7 +33,7 @@ export async function benchPickup(env: BenchEnvironment, shape: LoadShape, log: 
     shape,
   );
   log("pickup.lookup: the same SQL through pg alone");
-  const lookupBare = await bareLoad(() => replay(env.pool, captured.statements), shape);
+  const lookupBare = await replayLoad(env, captured.statements, shape);
   // The physical floor of a lookup: one probe of the pickup-code index, no transaction, no scope.
   log("pickup.lookup: one indexed SELECT by pickup code through pg");
   const probe = await bareLoad(async (n) => {
@@ -94,7 +94,7 @@ export async function benchPickup(env: BenchEnvironment, shape: LoadShape, log: 
       `${shape.connections} connections. Lookups cycle through ${lookupCodes.length} codes of jobs in every state; each confirmation hands over a different ready, paid job ` +
       "(row lock, status change, job event, scan record, then the receipt number and receipt, the mail and the mutation ledger, in one transaction), " +
       `first all on the benchmark shop's one site (one receipt counter), then spread round-robin over ${COUNTER_SITES} sites of their own (ready, paid jobs; 40 signed-in seats each). The floors are the lookup's own SQL ` +
-      "through node-postgres, one indexed SELECT of a job by its pickup code through node-postgres (no transaction), and GET /healthz on the same server (HTTP, no database).",
+      "through node-postgres as the product sends it (site scope and the read, pipelined in one transaction, named), one indexed SELECT of a job by its pickup code through node-postgres (no transaction), and GET /healthz on the same server (HTTP, no database).",
     runs: [
       { label: "bare HTTP round trip (GET /healthz)", figures: http },
       { label: "API `pickup.lookup`", figures: lookup },

@@ -37,6 +37,7 @@ const EnvSchema = z.object({
   METRICS_TOKEN: z.string().min(16, "must be at least 16 characters").optional(),
   METRICS_PORT: port.optional(),
   DB_POOL_MAX: z.coerce.number().int().min(1).max(200).default(20),
+  DB_PREPARED_STATEMENTS: boolean.optional(),
   TRUST_PROXY: z
     .string()
     .regex(/^(false|true|\d+|[0-9a-fA-F.:/, ]+)$/, "must be false, true, a hop count, or addresses/CIDRs of the proxies")
@@ -106,6 +107,8 @@ export interface ServerConfig {
   /** Set: an API process serves /metrics on this port of its own, not on `port`. */
   metricsPort: number | undefined;
   dbPoolMax: number;
+  /** DB_PREPARED_STATEMENTS: name the statements on DATABASE_URL (default: unless it goes through a pooler). */
+  dbPreparedStatements: boolean;
   /** A session unused this long expires; each use extends it (rolling expiry). */
   sessionIdleHours: number;
   /** However much it is used, a session ends this long after sign-in. */
@@ -220,6 +223,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): ServerConfig {
     metricsToken: e.METRICS_TOKEN,
     metricsPort: e.METRICS_PORT,
     dbPoolMax: e.DB_POOL_MAX,
+    // A DATABASE_DIRECT_URL of its own says a pooler sits in front of DATABASE_URL; PgBouncer in
+    // transaction mode carries named statements only from 1.21, with max_prepared_statements set.
+    dbPreparedStatements: e.DB_PREPARED_STATEMENTS ?? (!e.DATABASE_DIRECT_URL || e.DATABASE_DIRECT_URL === e.DATABASE_URL),
     sessionIdleHours: e.SESSION_IDLE_HOURS,
     sessionMaxDays: e.SESSION_MAX_DAYS,
     syncStreamsPerSession: e.SYNC_STREAMS_PER_SESSION,

@@ -101,7 +101,7 @@ export async function startServer(config: ServerConfig, role: Role = "all", opti
       if (applied.length === 0) logger.info("database schema is up to date");
     }
 
-    const prisma = createPrismaClient(database.url, { max: config.dbPoolMax });
+    const prisma = createPrismaClient(database.url, { max: config.dbPoolMax, preparedStatements: config.dbPreparedStatements });
     stops.push(() => prisma.$disconnect());
 
     // A run holds its source's advisory lock on a connection of its own for as long as it runs.

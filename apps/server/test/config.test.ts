@@ -98,6 +98,18 @@ describe("configuration", () => {
     expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_URL: pooled, DATABASE_DIRECT_URL: "db:5432" })).toThrow(/DATABASE_DIRECT_URL/);
   });
 
+  it("names statements on a direct database line, not through a pooler unless told it carries them", () => {
+    const pooled = "postgresql://orderdeck@pgbouncer:6432/orderdeck";
+    const direct = "postgresql://orderdeck@db:5432/orderdeck";
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir() }).dbPreparedStatements).toBe(true);
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_URL: direct }).dbPreparedStatements).toBe(true);
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_URL: direct, DATABASE_DIRECT_URL: direct }).dbPreparedStatements).toBe(true);
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_URL: pooled, DATABASE_DIRECT_URL: direct }).dbPreparedStatements).toBe(false);
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_URL: pooled, DATABASE_DIRECT_URL: direct, DB_PREPARED_STATEMENTS: "true" }).dbPreparedStatements).toBe(true);
+    expect(loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DATABASE_URL: direct, DB_PREPARED_STATEMENTS: "false" }).dbPreparedStatements).toBe(false);
+    expect(() => loadConfig({ ORDERDECK_DATA_DIR: dataDir(), DB_PREPARED_STATEMENTS: "sometimes" })).toThrow(/DB_PREPARED_STATEMENTS/);
+  });
+
   it("reads CORS origins as a list", () => {
     const config = loadConfig({ ORDERDECK_DATA_DIR: dataDir(), CORS_ORIGINS: "https://a.example, https://b.example" });
     expect(config.corsOrigins).toEqual(["https://a.example", "https://b.example"]);

@@ -6,7 +6,7 @@
 import { JobListInput, type JobListFilterInput, type JobListSort } from "@orderdeck/contracts";
 import { Prisma, inSite } from "@orderdeck/db";
 import { beforeAll, describe, expect, it } from "vitest";
-import { listQueries } from "../src/jobs/list.ts";
+import { customersMatching, listQueries, transactionReads } from "../src/jobs/list.ts";
 import { apiHarnessForFile } from "./harness.ts";
 
 const JOBS = 100_000;
@@ -140,7 +140,8 @@ function resolve(filter: JobListFilterInput): JobListFilterInput {
 async function plansFor(filter: JobListFilterInput, sort: JobListSort, cursor?: string): Promise<string[]> {
   const input = JobListInput.parse({ filter, sort, cursor, limit: 50 });
   return inSite(harness.db.prisma, site.siteId, async (tx) => {
-    const queries = await listQueries(tx, site.siteId, input, new Date());
+    const { customerIds } = await customersMatching(transactionReads(tx), site.siteId, input.filter.search);
+    const queries = listQueries(site.siteId, input, new Date(), customerIds);
     const plans: string[] = [];
     for (const query of queries) {
       const rows = await tx.$queryRaw<Array<{ "QUERY PLAN": string }>>(Prisma.sql`EXPLAIN (ANALYZE, BUFFERS) ${query.sql}`);

@@ -306,6 +306,7 @@ describe("pickup.lookup", () => {
     const job = await readyJob();
     const typo = `${job.pickupCode.slice(0, 9)}${[...PICKUP_CODE_ALPHABET].find((c) => c !== job.pickupCode[9])}`;
     await expect(lookupPickup({ prisma: untouchable }, principal, typo)).rejects.toMatchObject({ reason: "INVALID_CODE" });
-    await expect(lookupPickup({ prisma: untouchable }, principal, job.pickupCode)).rejects.toThrow("the database was touched");
+    // A well-formed code goes on to the database, which this client is not.
+    await expect(lookupPickup({ prisma: untouchable }, principal, job.pickupCode)).rejects.toThrow(/the database was touched|not made by createPrismaClient/);
   });
 });

@@ -1,4 +1,6 @@
+import { createHash } from "node:crypto";
 import { PrismaPg } from "@prisma/adapter-pg";
+import pg from "pg";
 import { PrismaClient } from "./generated/prisma/client.ts";
 
 export interface PrismaClientOptions {
@@ -19,6 +21,12 @@ export interface PrismaClientOptions {
   connectionTimeoutMs?: number;
   /** Sees every statement the client sends, with its parameters (capturing a procedure's SQL). */
   onQuery?: (statement: SentStatement) => void;
+  /**
+   * Name the statements, so each connection parses and plans a statement once and runs its plan
+   * after that (default true). Off behind a transaction pooler that cannot carry them between
+   * transactions (PgBouncer before 1.21, or without max_prepared_statements).
+   */
+  preparedStatements?: boolean;
 }
 
 export interface SentStatement {
@@ -26,18 +34,100 @@ export interface SentStatement {
   params: unknown[];
 }
 
+/** The pool under a client's adapter, for the statements that go around Prisma (see site-scope.ts). */
+export interface DirectSql {
+  pool: pg.Pool;
+  onQuery: ((statement: SentStatement) => void) | undefined;
+  /** The prepared statement's name for a statement's text; undefined (or "", the protocol's own word for it): unnamed. */
+  statementName: (text: string) => string | undefined;
+}
+
+// Planning is most of what a short statement costs the database (a lookup's join under row-level
+// security: 0.5 ms to plan, 0.1 ms to run). A connection keeps each named statement until it
+// closes, so the names are capped per process and the connections are replaced now and then.
+const MAX_NAMED_STATEMENTS = 1_000;
+
+/**
+ * Opens a statement that is planned afresh for every call. After five calls PostgreSQL may keep a
+ * generic plan for a named statement, made without the parameters' values; a statement whose best
+ * plan depends on them (a search pattern, a list of ids, a filter that is often empty) says so
+ * with this, and goes unnamed. See plannedPerCall.
+ */
+export const PLANNED_PER_CALL = "/* planned per call */";
+const CONNECTION_LIFETIME_SECONDS = 30 * 60;
+
+function statementNames(): (text: string) => string | undefined {
+  const names = new Map<string, string>();
+  return (text) => {
+    if (text.startsWith(PLANNED_PER_CALL)) return undefined;
+    const known = names.get(text);
+    if (known !== undefined || names.size >= MAX_NAMED_STATEMENTS) return known;
+    const name = `od_${createHash("sha1").update(text).digest("base64url")}`;
+    names.set(text, name);
+    return name;
+  };
+}
+
+const unnamed = (): undefined => undefined;
+
+/**
+ * Makes each of the pool's connections send what a tick submits in one write: node-postgres writes
+ * a statement as five protocol messages, each its own system call unless the socket is corked, and
+ * a pipelined transaction is several statements. A system call costs more than the rest of a
+ * short statement's client work. Uncorked on the next tick, after everything queued in this one.
+ */
+export function writeTicksWhole(pool: pg.Pool): void {
+  pool.on("connect", (client) => {
+    const socket = client.connection.stream;
+    const query = client.query.bind(client) as (...args: unknown[]) => unknown;
+    const corked = (...args: unknown[]) => {
+      socket.cork();
+      process.nextTick(() => socket.uncork());
+      return query(...args);
+    };
+    client.query = corked as typeof client.query;
+  });
+}
+
+const directSql = new WeakMap<PrismaClient, DirectSql>();
+
+/** The pool a client made by createPrismaClient runs on. */
+export function directSqlOf(prisma: PrismaClient): DirectSql {
+  const found = directSql.get(prisma);
+  if (!found) throw new Error("this Prisma client was not made by createPrismaClient, so it has no pool of its own to read through");
+  return found;
+}
+
 /** A Prisma client over node-postgres (Prisma 7 has no built-in driver). */
 export function createPrismaClient(databaseUrl: string, options: PrismaClientOptions = {}): PrismaClient {
-  const adapter = new PrismaPg(
-    { connectionString: databaseUrl, max: options.max ?? 10, connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000 },
-    { onPoolError: options.onPoolError ?? (() => undefined) },
-  );
-  if (!options.onQuery) return new PrismaClient({ adapter });
-  const onQuery = options.onQuery;
-  const client = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
-  client.$on("query", (event) => {
-    const params: unknown = typeof event.params === "string" ? JSON.parse(event.params) : event.params;
-    onQuery({ text: event.query, params: Array.isArray(params) ? params : [] });
+  const onPoolError = options.onPoolError ?? (() => undefined);
+  // Pipelined: a statement is written without waiting for the answer to the one before, so the
+  // site-scoped reads send their transaction in one round trip. Prisma awaits each statement, so
+  // for its own queries nothing changes.
+  const pool = new pg.Pool({
+    connectionString: databaseUrl,
+    max: options.max ?? 10,
+    connectionTimeoutMillis: options.connectionTimeoutMs ?? 10_000,
+    pipeline: true,
+    maxLifetimeSeconds: CONNECTION_LIFETIME_SECONDS,
   });
+  // The adapter listens only once Prisma first connects; a direct read may come first.
+  pool.on("error", onPoolError);
+  writeTicksWhole(pool);
+  const statementName = options.preparedStatements === false ? unnamed : statementNames();
+  const adapter = new PrismaPg(pool, { onPoolError, disposeExternalPool: true, statementNameGenerator: (query) => statementName(query.sql) ?? "" });
+  const onQuery = options.onQuery;
+  let client: PrismaClient;
+  if (onQuery) {
+    const logged = new PrismaClient({ adapter, log: [{ emit: "event", level: "query" }] });
+    logged.$on("query", (event) => {
+      const params: unknown = typeof event.params === "string" ? JSON.parse(event.params) : event.params;
+      onQuery({ text: event.query, params: Array.isArray(params) ? params : [] });
+    });
+    client = logged;
+  } else {
+    client = new PrismaClient({ adapter });
+  }
+  directSql.set(client, { pool, onQuery, statementName });
   return client;
 }

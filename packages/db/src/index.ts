@@ -2,13 +2,13 @@
 // PostgreSQL launcher and the demo seed. Test helpers are a separate entry point
 // (@orderdeck/db/testing) so that production code never loads vitest.
 
-export { createPrismaClient, type PrismaClientOptions, type SentStatement } from "./client.ts";
+export { createPrismaClient, PLANNED_PER_CALL, writeTicksWhole, type PrismaClientOptions, type SentStatement } from "./client.ts";
 // PrismaClient, the Prisma namespace, every model type (Job, Site, …) and every enum (JobStatus, …).
 export * from "./generated/prisma/client.ts";
 export * from "./embedded.ts";
 export * from "./migrate.ts";
 export * from "./seed/index.ts";
-export { inSite, type SiteScopeOptions } from "./site-scope.ts";
+export { inSite, plannedPerCall, queryDirect, readInSite, type SiteScopeOptions, type SqlRow } from "./site-scope.ts";
 
 import type { Prisma } from "./generated/prisma/client.ts";
 /** The client handed to `prisma.$transaction(async (tx) => …)`. */

@@ -1,4 +1,6 @@
-import type { Prisma, PrismaClient } from "./generated/prisma/client.ts";
+import type pg from "pg";
+import { PLANNED_PER_CALL, directSqlOf } from "./client.ts";
+import { Prisma, type PrismaClient } from "./generated/prisma/client.ts";
 
 export interface SiteScopeOptions {
   isolationLevel?: Prisma.TransactionIsolationLevel;
@@ -6,10 +8,13 @@ export interface SiteScopeOptions {
   timeout?: number;
 }
 
+// What makes a transaction act for one site: the unprivileged `orderdeck_app` role, whose
+// row-level security policies hide every other site's rows, and the site they compare against.
+const ACT_FOR_SITE = "SELECT set_config('app.site_id', $1, true), set_config('role', 'orderdeck_app', true)";
+
 /**
- * Runs `work` in one transaction acting for `siteId`: the transaction switches to the
- * unprivileged `orderdeck_app` role, whose row-level security policies hide every other site's
- * rows. Services still filter by site in every query; this is the wall behind that filter.
+ * Runs `work` in one transaction acting for `siteId`. Services still filter by site in every
+ * query; this is the wall behind that filter.
  */
 export async function inSite<T>(
   prisma: PrismaClient,
@@ -24,4 +29,65 @@ export async function inSite<T>(
     },
     { maxWait: 5_000, timeout: options.timeout ?? 15_000, isolationLevel: options.isolationLevel },
   );
+}
+
+/** A row as node-postgres reads it: bigint and numeric columns arrive as strings. */
+export type SqlRow = Record<string, unknown>;
+
+// A read is a few indexed statements; one that runs this long is a fault, not a busy moment.
+const READ_TIMEOUT = "15s";
+
+/**
+ * Runs read-only `statements` acting for `siteId` (the same wall as inSite), all in one round
+ * trip: BEGIN, the site's scope, the statements and COMMIT are written together on a pipelined
+ * connection and their answers read together. Nothing waits between them, so a statement cannot
+ * depend on the one before; under READ COMMITTED each statement reads its own snapshot either way.
+ * Answers the rows of each statement, in order, typed as the caller says (as $queryRaw does).
+ * Writes belong in inSite.
+ */
+export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: string, statements: Prisma.Sql[]): Promise<R[][]> {
+  const { pool, onQuery, statementName } = directSqlOf(prisma);
+  const client = await pool.connect();
+  let lost: Error | undefined;
+  try {
+    const begin = `BEGIN READ ONLY; SET LOCAL statement_timeout = '${READ_TIMEOUT}'`;
+    const reads = [{ text: ACT_FOR_SITE, params: [siteId] as unknown[] }, ...statements.map((statement) => ({ text: statement.text, params: statement.values }))];
+    onQuery?.({ text: begin, params: [] });
+    for (const statement of reads) onQuery?.(statement);
+    onQuery?.({ text: "COMMIT", params: [] });
+    // Every answer is awaited before the connection goes back: an error leaves the later ones
+    // refused ("transaction is aborted"), and COMMIT then ends the transaction as a rollback.
+    const answers = await Promise.allSettled([
+      client.query(begin),
+      ...reads.map((statement) => client.query({ name: statementName(statement.text), text: statement.text, values: statement.params })),
+      client.query("COMMIT"),
+    ]);
+    const failure = answers.find((answer) => answer.status === "rejected");
+    if (failure) {
+      const reason: unknown = failure.reason;
+      // An error without a SQLSTATE is the connection's own: it must not go back to the pool.
+      if (!(reason instanceof Error && "code" in reason && typeof reason.code === "string" && /^[0-9A-Z]{5}$/.test(reason.code))) {
+        lost = reason instanceof Error ? reason : new Error(String(reason));
+      }
+      throw reason;
+    }
+    return answers.slice(2, -1).map((answer) => (answer as PromiseFulfilledResult<pg.QueryResult>).value.rows as R[]);
+  } finally {
+    client.release(lost);
+  }
+}
+
+/**
+ * One statement outside any transaction and outside the site scope, on the client's pool: for
+ * what must be read before a site is known (the caller's session).
+ */
+export async function queryDirect<R = SqlRow>(prisma: PrismaClient, statement: Prisma.Sql): Promise<R[]> {
+  const { pool, onQuery, statementName } = directSqlOf(prisma);
+  onQuery?.({ text: statement.text, params: statement.values });
+  return (await pool.query({ name: statementName(statement.text), text: statement.text, values: statement.values })).rows as R[];
+}
+
+/** `statement`, marked to be planned for each call's parameters (see PLANNED_PER_CALL). */
+export function plannedPerCall(statement: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`${Prisma.raw(PLANNED_PER_CALL)} ${statement}`;
 }

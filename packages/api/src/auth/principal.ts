@@ -1,5 +1,5 @@
 import type { UserRole } from "@orderdeck/contracts";
-import type { PrismaClient } from "@orderdeck/db";
+import { Prisma, queryDirect, type PrismaClient } from "@orderdeck/db";
 import { hashToken } from "./tokens.ts";
 
 /** Who is calling: a signed-in user, and the enrolled console they use, if any. */
@@ -73,7 +73,10 @@ export async function resolvePrincipal(
   if (headers.stationToken !== undefined && !/^[A-Za-z0-9_-]{20,200}$/.test(headers.stationToken)) return null;
   const stationHash = headers.stationToken === undefined ? null : hashToken(policy.secretKey, headers.stationToken);
   // The station is the one named by the station token when one is sent, else the session's own.
-  const rows = await prisma.$queryRaw<PrincipalRow[]>`
+  // Straight on the pool, outside Prisma: this read comes before every authenticated call.
+  const rows = await queryDirect<PrincipalRow>(
+    prisma,
+    Prisma.sql`
     SELECT s.id::text AS session_id, s.site_id::text AS site_id, s.user_id::text AS user_id,
            s.created_at, s.last_seen_at, s.expires_at, s.revoked_at AS session_revoked_at,
            u.role::text AS role, u.email, u.name, u.disabled,
@@ -83,7 +86,8 @@ export async function resolvePrincipal(
       JOIN users u ON u.id = s.user_id
       LEFT JOIN stations st ON st.id = CASE WHEN ${stationHash}::text IS NULL THEN s.station_id
                                             ELSE (SELECT id FROM stations WHERE token_hash = ${stationHash}::text) END
-     WHERE s.token_hash = ${hashToken(policy.secretKey, match[1])}`;
+     WHERE s.token_hash = ${hashToken(policy.secretKey, match[1])}`,
+  );
   const row = rows[0];
   if (!row || row.session_revoked_at || row.disabled) return null;
   // The stored expiry is capped at the absolute end when the session is touched; a session

@@ -1,8 +1,8 @@
 import { CSV_JOB_COLUMNS, formatJobNumber, type JobExportInput, type JobListQuery } from "@orderdeck/contracts";
-import { Prisma, inSite, type PrismaClient } from "@orderdeck/db";
+import { Prisma, type PrismaClient } from "@orderdeck/db";
 import { stringify } from "csv-stringify/sync";
 import type { z } from "zod";
-import { listRowsPage } from "../jobs/list.ts";
+import { listRowsPage, pipelinedReads } from "../jobs/list.ts";
 import type { JobListRow } from "../jobs/present.ts";
 
 /*
@@ -87,10 +87,11 @@ export async function* exportJobsCsv(
   now = new Date(),
 ): AsyncGenerator<string> {
   yield `\uFEFF${toCsv([[...CSV_JOB_COLUMNS]])}`;
+  const reads = pipelinedReads(prisma, siteId);
   let cursor: string | undefined;
   do {
     const query: JobListQuery = { filter: input.filter, sort: input.sort, cursor, limit: EXPORT_PAGE };
-    const page = await inSite(prisma, siteId, (tx) => listRowsPage<ExportRow>(tx, siteId, query, now, EXPORT_COLUMNS));
+    const page = await listRowsPage<ExportRow>(reads, siteId, query, now, EXPORT_COLUMNS);
     if (page.rows.length > 0) yield toCsv(page.rows.map(csvRecord));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);

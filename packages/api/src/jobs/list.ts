@@ -8,7 +8,7 @@ import {
   type JobListQuery,
   type JobListSort,
 } from "@orderdeck/contracts";
-import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { Prisma, plannedPerCall, readInSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { z } from "zod";
 import { presentListItem, type JobListRow, type SlaThresholds } from "./present.ts";
 
@@ -95,11 +95,17 @@ const LISTED_CUSTOMERS_LIMIT = Prisma.raw(String(MAX_LISTED_CUSTOMERS + 1));
  * search's indexes for a narrow search (with a subquery it guesses, often for an ordered scan
  * that reads the whole site). Null when there are too many to list.
  */
-async function customersMatching(tx: TransactionClient, siteId: string, search: string): Promise<string[] | null> {
-  const rows = await tx.$queryRaw<Array<{ id: string }>>`
+function customersMatchingStatement(siteId: string, search: string): Prisma.Sql {
+  // One table and one way to read it for a pattern of three characters or more (the name's
+  // trigram index), so a plan kept for every pattern (a named statement's generic plan) is as good
+  // as one made for each.
+  return Prisma.sql`
     SELECT sc.id::text AS id FROM site_customers sc
      WHERE sc.site_id = ${siteId}::uuid AND sc.name ILIKE ${containsPattern(search)}
      LIMIT ${LISTED_CUSTOMERS_LIMIT}`;
+}
+
+function customersMatchingOf(rows: Array<{ id: string }>): string[] | null {
   return rows.length > MAX_LISTED_CUSTOMERS ? null : rows.map((r) => r.id);
 }
 
@@ -209,34 +215,52 @@ function segmentQuery(
     order = Prisma.sql`${unarchivedFirst}j.created_at ${dir}, j.id ${dir}`;
   }
   // The page is cut first and only its rows are joined: joining every match before the sort would
-  // look up a customer for each of hundreds of matches to keep fifty.
-  const sql = Prisma.sql`
+  // look up a customer for each of hundreds of matches to keep fifty. Its best plan depends on the
+  // filter's values (the search above all), so it is planned for each call.
+  const sql = plannedPerCall(Prisma.sql`
     SELECT ${LIST_COLUMNS}${extraColumns}
       FROM (SELECT * FROM site_jobs j
              WHERE ${Prisma.join(where, " AND ")}
              ORDER BY ${order}
              LIMIT ${limit}) j
       LEFT JOIN site_customers c ON c.id = j.customer_id
-     ORDER BY ${order}`;
+     ORDER BY ${order}`);
   return { segment, sql };
+}
+
+/**
+ * Runs statements acting for the site and answers each one's rows: in one round trip on their
+ * own (readInSite), or one after the other in a caller's transaction (transactionReads).
+ */
+export type SiteReads = <R>(statements: Prisma.Sql[]) => Promise<R[][]>;
+
+export function transactionReads(tx: TransactionClient): SiteReads {
+  return async <R>(statements: Prisma.Sql[]) => {
+    const answers: R[][] = [];
+    for (const statement of statements) answers.push(await tx.$queryRaw<R[]>(statement));
+    return answers;
+  };
+}
+
+export function pipelinedReads(prisma: PrismaClient, siteId: string): SiteReads {
+  return <R>(statements: Prisma.Sql[]) => readInSite<R>(prisma, siteId, statements);
 }
 
 /**
  * The statements one page runs, in order; a statement after the first only runs while the page
  * is not full. Exported so that a test can EXPLAIN exactly what the list executes.
  * `extraColumns` (starting with a comma) adds columns for a caller that needs more than the list
- * shows (the CSV export).
+ * shows (the CSV export). `customerIds`: the customers a search matches (customersMatching).
  */
-export async function listQueries(
-  tx: TransactionClient,
+export function listQueries(
   siteId: string,
   input: JobListQuery,
   now: Date,
+  customerIds: string[] | null,
   extraColumns: Prisma.Sql = Prisma.empty,
-): Promise<SegmentQuery[]> {
+): SegmentQuery[] {
   const after = input.cursor ? decodeCursor(input.cursor, input.sort) : null;
   const segments = segmentsFor(input.sort, input.filter).filter((s) => !after || s >= after.s);
-  const customerIds = input.filter.search ? await customersMatching(tx, siteId, input.filter.search) : null;
   // One row more than the page tells whether another page follows.
   return segments.map((segment) =>
     segmentQuery(
@@ -253,6 +277,18 @@ export async function listQueries(
   );
 }
 
+/** The customers a search matches (null: too many to list, or no search), with `alongside` read in the same round trip. */
+export async function customersMatching<A>(
+  reads: SiteReads,
+  siteId: string,
+  search: string | undefined,
+  alongside: Prisma.Sql[] = [],
+): Promise<{ customerIds: string[] | null; alongside: A[][] }> {
+  if (!search) return { customerIds: null, alongside: alongside.length > 0 ? await reads<A>(alongside) : [] };
+  const [matches = [], ...rest] = await reads<unknown>([customersMatchingStatement(siteId, search), ...alongside]);
+  return { customerIds: customersMatchingOf(matches as Array<{ id: string }>), alongside: rest as A[][] };
+}
+
 function cursorAfter(row: JobListRow, sort: JobListSort, segment: Segment): string {
   let v: number | string;
   if (sort.field === "queue" && segment === 1) v = row.queuePosition as number;
@@ -261,26 +297,44 @@ function cursorAfter(row: JobListRow, sort: JobListSort, segment: Segment): stri
   return encodeCursor({ f: sort.field, d: sort.direction, s: segment, v, i: row.id });
 }
 
-export async function siteThresholds(tx: TransactionClient, siteId: string): Promise<SlaThresholds> {
-  const site = await tx.site.findFirst({ where: { id: siteId }, select: { slaWarnHours: true, slaBreachHours: true } });
+function siteThresholdsStatement(siteId: string): Prisma.Sql {
+  return Prisma.sql`SELECT sla_warn_hours AS "slaWarnHours", sla_breach_hours AS "slaBreachHours" FROM sites WHERE id = ${siteId}::uuid`;
+}
+
+function siteThresholdsOf(rows: SlaThresholds[] | undefined): SlaThresholds {
+  const site = rows?.[0];
   if (!site) throw new DomainError("NOT_FOUND", "This site no longer exists.");
   return site;
 }
 
-/** One page of rows, in the caller's transaction (which acts for the site). */
+export async function siteThresholds(tx: TransactionClient, siteId: string): Promise<SlaThresholds> {
+  return siteThresholdsOf(await tx.$queryRaw<SlaThresholds[]>(siteThresholdsStatement(siteId)));
+}
+
+/** One page of rows (the CSV export's). */
 export async function listRowsPage<R extends JobListRow = JobListRow>(
-  tx: TransactionClient,
+  reads: SiteReads,
   siteId: string,
   input: JobListQuery,
   now: Date,
   extraColumns: Prisma.Sql = Prisma.empty,
 ): Promise<{ rows: R[]; nextCursor: string | null }> {
-  const queries = await listQueries(tx, siteId, input, now, extraColumns);
+  const { customerIds } = await customersMatching(reads, siteId, input.filter.search);
+  return pageOf<R>(reads, input, listQueries(siteId, input, now, customerIds, extraColumns), undefined);
+}
+
+/** The page from the segments' statements; `first`: the first one's rows, when the caller read them already. */
+async function pageOf<R extends JobListRow>(
+  reads: SiteReads,
+  input: JobListQuery,
+  queries: SegmentQuery[],
+  first: R[] | undefined,
+): Promise<{ rows: R[]; nextCursor: string | null }> {
   const rows: Array<{ row: R; segment: Segment }> = [];
-  for (const query of queries) {
+  for (const [index, query] of queries.entries()) {
     const wanted = input.limit + 1 - rows.length;
     if (wanted <= 0) break;
-    const found = await tx.$queryRaw<R[]>(query.sql);
+    const found = index === 0 && first ? first : ((await reads<R>([query.sql]))[0] ?? []);
     for (const row of found.slice(0, wanted)) rows.push({ row, segment: query.segment });
   }
   const page = rows.slice(0, input.limit);
@@ -289,11 +343,24 @@ export async function listRowsPage<R extends JobListRow = JobListRow>(
   return { rows: page.map(({ row }) => row), nextCursor };
 }
 
+/**
+ * A page of the queue. Reads only, each round trip on its own (readInSite): the site's SLA
+ * thresholds go with the search's customers, or, without a search, with the page's first segment.
+ */
 export async function listJobs(prisma: PrismaClient, siteId: string, input: JobListQuery, now = new Date()): Promise<JobListPage> {
   if (input.cursor) decodeCursor(input.cursor, input.sort);
-  return inSite(prisma, siteId, async (tx) => {
-    const { rows, nextCursor } = await listRowsPage(tx, siteId, input, now);
-    const sla = await siteThresholds(tx, siteId);
-    return { items: rows.map((row) => presentListItem(row, now, sla)), nextCursor };
-  });
+  const reads = pipelinedReads(prisma, siteId);
+  let sla: SlaThresholds;
+  let page: { rows: JobListRow[]; nextCursor: string | null };
+  if (input.filter.search) {
+    const matched = await customersMatching<SlaThresholds>(reads, siteId, input.filter.search, [siteThresholdsStatement(siteId)]);
+    sla = siteThresholdsOf(matched.alongside[0]);
+    page = await pageOf(reads, input, listQueries(siteId, input, now, matched.customerIds), undefined);
+  } else {
+    const queries = listQueries(siteId, input, now, null);
+    const [thresholds, first] = await reads<unknown>([siteThresholdsStatement(siteId), ...queries.slice(0, 1).map((q) => q.sql)]);
+    sla = siteThresholdsOf(thresholds as SlaThresholds[] | undefined);
+    page = await pageOf(reads, input, queries, first as JobListRow[] | undefined);
+  }
+  return { items: page.rows.map((row) => presentListItem(row, now, sla)), nextCursor: page.nextCursor };
 }

@@ -14,7 +14,7 @@ import {
   type PickupPayment,
   type PickupRefusal,
 } from "@orderdeck/contracts";
-import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { Prisma, readInSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
 import { formatLocal } from "../documents/zoned-time.ts";
 
@@ -84,7 +84,8 @@ interface PickupJobRow extends PickupItem {
   customer_phone: string | null;
   site_name: string;
   site_timezone: string;
-  paid_cents: bigint | number;
+  /** A sum: bigint through Prisma, a string through node-postgres. */
+  paid_cents: bigint | number | string;
 }
 
 /**
@@ -93,8 +94,8 @@ interface PickupJobRow extends PickupItem {
  * whole concurrency story, see decideScanInTx. The payments are summed after the lock is granted,
  * so a payment recorded meanwhile (money locks the job too) is counted.
  */
-export async function readPickupJob(tx: TransactionClient, siteId: string, code: string, lock: boolean): Promise<{ job: PickupJob; paid: number } | null> {
-  const rows = await tx.$queryRaw<PickupJobRow[]>`
+function pickupJobStatement(siteId: string, code: string, lock: boolean): Prisma.Sql {
+  return Prisma.sql`
     SELECT j.id::text AS id, j.number, j.title, j.status::text AS status, j.fulfilment::text AS fulfilment, j.quantity,
            j.material, j.colour, j.due_at, j.queue_position, j.price_cents, j.currency,
            j.payment_status::text AS payment_status, j.picked_up_at,
@@ -109,7 +110,9 @@ export async function readPickupJob(tx: TransactionClient, siteId: string, code:
       LEFT JOIN stations ps ON ps.id = j.picked_up_station_id
      WHERE j.site_id = ${siteId}::uuid AND j.pickup_code = ${code}
      ${lock ? Prisma.sql`FOR UPDATE OF j` : Prisma.empty}`;
-  const row = rows[0];
+}
+
+function pickupJobOf(row: PickupJobRow | undefined): { job: PickupJob; paid: number } | null {
   if (!row) return null;
   return {
     job: {
@@ -129,6 +132,11 @@ export async function readPickupJob(tx: TransactionClient, siteId: string, code:
     },
     paid: Number(row.paid_cents),
   };
+}
+
+/** The job behind a code, read in the caller's transaction (see pickupJobStatement). */
+export async function readPickupJob(tx: TransactionClient, siteId: string, code: string, lock: boolean): Promise<{ job: PickupJob; paid: number } | null> {
+  return pickupJobOf((await tx.$queryRaw<PickupJobRow[]>(pickupJobStatement(siteId, code, lock)))[0]);
 }
 
 export function invalidCode(): DomainError {
@@ -172,9 +180,9 @@ export function jobFacts(job: PickupJob, paid: number): Omit<PickupView, "canHan
 export async function lookupPickup(deps: PickupDependencies, principal: Principal, rawCode: string): Promise<PickupView> {
   const code = normalizePickupCode(rawCode);
   if (!isValidPickupCode(code)) throw invalidCode();
-  return inSite(deps.prisma, principal.siteId, async (tx) => {
-    const found = await readPickupJob(tx, principal.siteId, code, false);
-    if (!found) throw unknownCode(code);
-    return viewOf(found.job, found.paid);
-  });
+  // A read alone: one round trip, no interactive transaction.
+  const [rows] = await readInSite<PickupJobRow>(deps.prisma, principal.siteId, [pickupJobStatement(principal.siteId, code, false)]);
+  const found = pickupJobOf(rows?.[0]);
+  if (!found) throw unknownCode(code);
+  return viewOf(found.job, found.paid);
 }

@@ -1,5 +1,6 @@
 import { createHash } from "node:crypto";
 import { DomainError } from "@orderdeck/contracts";
+import { writeTicksWhole } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
 import pg from "pg";
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
@@ -88,6 +89,7 @@ export function createRateLimitPool(connectionString: string, onConnectionLost: 
     options: "-c synchronous_commit=off",
   });
   pool.on("error", onConnectionLost);
+  writeTicksWhole(pool);
   return pool;
 }
 
