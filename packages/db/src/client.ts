@@ -38,28 +38,30 @@ export interface SentStatement {
 export interface DirectSql {
   pool: pg.Pool;
   onQuery: ((statement: SentStatement) => void) | undefined;
-  /** The prepared statement's name for a statement's text; undefined (or "", the protocol's own word for it): unnamed. */
-  statementName: (text: string) => string | undefined;
+  /** The prepared statement's name for a statement and its parameters; undefined (or "", the protocol's own word for it): unnamed. */
+  statementName: (text: string, params: readonly unknown[]) => string | undefined;
 }
 
 // Planning is most of what a short statement costs the database (a lookup's join under row-level
 // security: 0.5 ms to plan, 0.1 ms to run). A connection keeps each named statement until it
 // closes, so the names are capped per process and the connections are replaced now and then.
 const MAX_NAMED_STATEMENTS = 1_000;
+const CONNECTION_LIFETIME_SECONDS = 30 * 60;
 
 /**
  * Opens a statement that is planned afresh for every call. After five calls PostgreSQL may keep a
  * generic plan for a named statement, made without the parameters' values; a statement whose best
- * plan depends on them (a search pattern, a list of ids, a filter that is often empty) says so
- * with this, and goes unnamed. See plannedPerCall.
+ * plan depends on them (a search pattern, a filter that is often empty) says so with this, and
+ * goes unnamed. See plannedPerCall. A statement with a list among its parameters is always planned
+ * per call: a generic plan guesses ten elements, and the set-based writes (the intake's batches,
+ * the queue's order) pass thousands.
  */
 export const PLANNED_PER_CALL = "/* planned per call */";
-const CONNECTION_LIFETIME_SECONDS = 30 * 60;
 
-function statementNames(): (text: string) => string | undefined {
+function statementNames(): DirectSql["statementName"] {
   const names = new Map<string, string>();
-  return (text) => {
-    if (text.startsWith(PLANNED_PER_CALL)) return undefined;
+  return (text, params) => {
+    if (text.startsWith(PLANNED_PER_CALL) || params.some((param) => Array.isArray(param))) return undefined;
     const known = names.get(text);
     if (known !== undefined || names.size >= MAX_NAMED_STATEMENTS) return known;
     const name = `od_${createHash("sha1").update(text).digest("base64url")}`;
@@ -115,7 +117,7 @@ export function createPrismaClient(databaseUrl: string, options: PrismaClientOpt
   pool.on("error", onPoolError);
   writeTicksWhole(pool);
   const statementName = options.preparedStatements === false ? unnamed : statementNames();
-  const adapter = new PrismaPg(pool, { onPoolError, disposeExternalPool: true, statementNameGenerator: (query) => statementName(query.sql) ?? "" });
+  const adapter = new PrismaPg(pool, { onPoolError, disposeExternalPool: true, statementNameGenerator: (query) => statementName(query.sql, query.args) ?? "" });
   const onQuery = options.onQuery;
   let client: PrismaClient;
   if (onQuery) {

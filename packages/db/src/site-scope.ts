@@ -24,7 +24,7 @@ export async function inSite<T>(
 ): Promise<T> {
   return prisma.$transaction(
     async (tx) => {
-      await tx.$executeRaw`SELECT set_config('app.site_id', ${siteId}, true), set_config('role', 'orderdeck_app', true)`;
+      await tx.$executeRawUnsafe(ACT_FOR_SITE, siteId);
       return work(tx);
     },
     { maxWait: 5_000, timeout: options.timeout ?? 15_000, isolationLevel: options.isolationLevel },
@@ -59,7 +59,7 @@ export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: strin
     // refused ("transaction is aborted"), and COMMIT then ends the transaction as a rollback.
     const answers = await Promise.allSettled([
       client.query(begin),
-      ...reads.map((statement) => client.query({ name: statementName(statement.text), text: statement.text, values: statement.params })),
+      ...reads.map((statement) => client.query({ name: statementName(statement.text, statement.params), text: statement.text, values: statement.params })),
       client.query("COMMIT"),
     ]);
     const failure = answers.find((answer) => answer.status === "rejected");
@@ -84,7 +84,7 @@ export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: strin
 export async function queryDirect<R = SqlRow>(prisma: PrismaClient, statement: Prisma.Sql): Promise<R[]> {
   const { pool, onQuery, statementName } = directSqlOf(prisma);
   onQuery?.({ text: statement.text, params: statement.values });
-  return (await pool.query({ name: statementName(statement.text), text: statement.text, values: statement.values })).rows as R[];
+  return (await pool.query({ name: statementName(statement.text, statement.values), text: statement.text, values: statement.values })).rows as R[];
 }
 
 /** `statement`, marked to be planned for each call's parameters (see PLANNED_PER_CALL). */

@@ -98,10 +98,22 @@ describe("prepared statements", () => {
     expect(statements).toContainEqual(expect.stringContaining("pg_prepared_statements"));
   });
 
-  it("are not kept for a statement planned for each call, nor when turned off", async () => {
+  it("are not kept for a statement planned for each call or one given a list, nor when turned off", async () => {
     const perCall = await preparedOnItsConnection(true, plannedPerCall(everyJob));
     expect(perCall).not.toContainEqual(expect.stringContaining("FROM jobs"));
     expect(perCall).toContainEqual(expect.stringContaining("set_config('app.site_id'"));
+    const withList = await preparedOnItsConnection(true, Prisma.sql`SELECT id FROM jobs WHERE site_id = ANY(${[siteA]}::uuid[])`);
+    expect(withList).not.toContainEqual(expect.stringContaining("FROM jobs"));
+    // Prisma's own statements with a list go unnamed as well.
+    const prisma = createPrismaClient(db.url, { max: 1 });
+    try {
+      await prisma.job.findMany({ where: { siteId: { in: [siteA, siteB] } } });
+      await prisma.$queryRaw`SELECT count(*) FROM sites WHERE id = ANY(${[siteA, siteB]}::uuid[])`;
+      const kept = await queryDirect<{ statement: string }>(prisma, Prisma.sql`SELECT statement FROM pg_prepared_statements WHERE from_sql = false`);
+      expect(kept.map((r) => r.statement)).not.toContainEqual(expect.stringContaining("FROM sites"));
+    } finally {
+      await prisma.$disconnect();
+    }
     expect(await preparedOnItsConnection(false, everyJob)).toEqual([]);
   });
 });
