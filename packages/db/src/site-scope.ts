@@ -49,6 +49,12 @@ export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: strin
   const { pool, onQuery, statementName } = directSqlOf(prisma);
   const client = await pool.connect();
   let lost: Error | undefined;
+  // A connection that dies while checked out rejects its statements and then raises 'error' on the
+  // client, which would end the process without a listener (the pool listens only to idle ones).
+  const onLost = (error: Error) => {
+    lost = error;
+  };
+  client.on("error", onLost);
   try {
     const begin = `BEGIN READ ONLY; SET LOCAL statement_timeout = '${READ_TIMEOUT}'`;
     const reads = [{ text: ACT_FOR_SITE, params: [siteId] as unknown[] }, ...statements.map((statement) => ({ text: statement.text, params: statement.values }))];
@@ -73,6 +79,7 @@ export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: strin
     }
     return answers.slice(2, -1).map((answer) => (answer as PromiseFulfilledResult<pg.QueryResult>).value.rows as R[]);
   } finally {
+    client.removeListener("error", onLost);
     client.release(lost);
   }
 }

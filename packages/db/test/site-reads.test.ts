@@ -60,6 +60,30 @@ describe("readInSite", () => {
     }
   });
 
+  it("answers a connection lost mid-read as an error, and the next read gets a new connection", async () => {
+    const prisma = createPrismaClient(db.url, { max: 1 });
+    try {
+      const reading = readInSite(prisma, siteA, [Prisma.sql`SELECT pg_sleep(5)::text AS slept, ${"lost-mid-read"}::text AS marker`]);
+      const settled = reading.then(
+        () => "answered",
+        (error: unknown) => (error instanceof Error ? error.message : String(error)),
+      );
+      // The backend is ended from outside, as a restarting database or pooler ends it.
+      for (let i = 0; i < 50; i++) {
+        const ended = await db.pool.query<{ ended: boolean }>(
+          `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity WHERE query LIKE '%pg_sleep(5)%' AND pid <> pg_backend_pid()`,
+        );
+        if (ended.rows.some((r) => r.ended)) break;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      expect(await settled).toMatch(/terminat/);
+      const [jobs] = await readInSite<{ site_id: string }>(prisma, siteA, [everyJob]);
+      expect(jobs?.map((j) => j.site_id)).toEqual([siteA]);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+
   it("answers each statement's rows in order, from one transaction", async () => {
     const sent: SentStatement[] = [];
     const prisma = createPrismaClient(db.url, { max: 1, onQuery: (statement) => sent.push(statement) });
