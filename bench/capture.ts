@@ -3,10 +3,9 @@
 // of its site-scoped transactions (each from the set_config that opens it to its COMMIT) are kept
 // with their parameters, to be replayed through node-postgres alone.
 import { createCallerFactory, createMetrics, createRateLimits, createSiteChangeListener, poolConnection, appRouter, type Context } from "@orderdeck/api";
-import { createHash } from "node:crypto";
-import { PLANNED_PER_CALL, createPrismaClient, type SentStatement } from "@orderdeck/db";
+import { createPrismaClient, directSqlOf, type SentStatement } from "@orderdeck/db";
 import { createLogger } from "@orderdeck/logging";
-import pg from "pg";
+import type pg from "pg";
 import { API_POOL_MAX, type BenchEnvironment } from "./environment.ts";
 import { bareLoad, type LoadFigures, type LoadShape } from "./load.ts";
 
@@ -61,45 +60,30 @@ export async function captureProcedure<T>(
 }
 
 /**
- * Replays captured statements as the product sends its reads: one transaction written at once on
- * a pipelined connection, each statement named (planned once per connection) unless it is marked
- * to be planned for each call.
+ * The bare floor of a procedure: its captured statements replayed under the run's load shape, as
+ * the product sends its reads (one transaction written at once) on a pool of the product's own
+ * making (pipelined, one write per tick, statements named by its rule), with the API's pool size.
  */
-export interface Replayer {
-  replay(statements: SentStatement[]): Promise<void>;
-  end(): Promise<void>;
-}
-
-function createReplayer(databaseUrl: string, max: number): Replayer {
-  const pool = new pg.Pool({ connectionString: databaseUrl, max, pipeline: true });
-  // Idle connections end when the cluster stops at the end of the run; that is no error.
-  pool.on("error", () => undefined);
-  const nameOf = (text: string) => (text.startsWith(PLANNED_PER_CALL) ? undefined : `bench_${createHash("sha1").update(text).digest("base64url")}`);
-  return {
-    async replay(statements) {
-      const client = await pool.connect();
-      try {
-        const answers = await Promise.allSettled([
-          client.query("BEGIN"),
-          ...statements.map((s) => client.query({ name: nameOf(s.text), text: s.text, values: s.params })),
-          client.query("COMMIT"),
-        ]);
-        const failed = answers.find((a) => a.status === "rejected");
-        if (failed) throw failed.reason;
-      } finally {
-        client.release();
-      }
-    },
-    end: () => pool.end(),
-  };
-}
-
-/** The bare floor of a procedure: its captured statements replayed under the run's load shape, with the API's pool size. */
 export async function replayLoad(env: BenchEnvironment, statements: SentStatement[], shape: LoadShape): Promise<LoadFigures> {
-  const replayer = createReplayer(env.databaseUrl, API_POOL_MAX);
+  const prisma = createPrismaClient(env.databaseUrl, { max: API_POOL_MAX });
+  const { pool, statementName } = directSqlOf(prisma);
+  const replay = async () => {
+    const client = await pool.connect();
+    try {
+      const answers = await Promise.allSettled([
+        client.query("BEGIN"),
+        ...statements.map((s) => client.query({ name: statementName(s.text, s.params), text: s.text, values: s.params })),
+        client.query("COMMIT"),
+      ]);
+      const failed = answers.find((a) => a.status === "rejected");
+      if (failed) throw failed.reason;
+    } finally {
+      client.release();
+    }
+  };
   try {
-    return await bareLoad(() => replayer.replay(statements), shape);
+    return await bareLoad(replay, shape);
   } finally {
-    await replayer.end();
+    await prisma.$disconnect();
   }
 }

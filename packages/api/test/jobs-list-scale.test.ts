@@ -140,7 +140,7 @@ function resolve(filter: JobListFilterInput): JobListFilterInput {
 async function plansFor(filter: JobListFilterInput, sort: JobListSort, cursor?: string): Promise<string[]> {
   const input = JobListInput.parse({ filter, sort, cursor, limit: 50 });
   return inSite(harness.db.prisma, site.siteId, async (tx) => {
-    const { customerIds } = await customersMatching(transactionReads(tx), site.siteId, input.filter.search);
+    const customerIds = await customersMatching(transactionReads(tx), site.siteId, input.filter.search);
     const queries = listQueries(site.siteId, input, new Date(), customerIds);
     const plans: string[] = [];
     for (const query of queries) {

@@ -38,7 +38,7 @@ export interface SentStatement {
 export interface DirectSql {
   pool: pg.Pool;
   onQuery: ((statement: SentStatement) => void) | undefined;
-  /** The prepared statement's name for a statement and its parameters; undefined (or "", the protocol's own word for it): unnamed. */
+  /** The prepared statement's name for a statement and its parameters; undefined: send it unnamed. */
   statementName: (text: string, params: readonly unknown[]) => string | undefined;
 }
 
@@ -117,6 +117,7 @@ export function createPrismaClient(databaseUrl: string, options: PrismaClientOpt
   pool.on("error", onPoolError);
   writeTicksWhole(pool);
   const statementName = options.preparedStatements === false ? unnamed : statementNames();
+  // "" is the protocol's own name of the unnamed statement.
   const adapter = new PrismaPg(pool, { onPoolError, disposeExternalPool: true, statementNameGenerator: (query) => statementName(query.sql, query.args) ?? "" });
   const onQuery = options.onQuery;
   let client: PrismaClient;

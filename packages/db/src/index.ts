@@ -2,7 +2,7 @@
 // PostgreSQL launcher and the demo seed. Test helpers are a separate entry point
 // (@orderdeck/db/testing) so that production code never loads vitest.
 
-export { createPrismaClient, PLANNED_PER_CALL, writeTicksWhole, type PrismaClientOptions, type SentStatement } from "./client.ts";
+export { createPrismaClient, directSqlOf, writeTicksWhole, type PrismaClientOptions, type SentStatement } from "./client.ts";
 // PrismaClient, the Prisma namespace, every model type (Job, Site, …) and every enum (JobStatus, …).
 export * from "./generated/prisma/client.ts";
 export * from "./embedded.ts";

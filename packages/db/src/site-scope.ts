@@ -48,13 +48,11 @@ const READ_TIMEOUT = "15s";
 export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: string, statements: Prisma.Sql[]): Promise<R[][]> {
   const { pool, onQuery, statementName } = directSqlOf(prisma);
   const client = await pool.connect();
-  let lost: Error | undefined;
-  // A connection that dies while checked out rejects its statements and then raises 'error' on the
-  // client, which would end the process without a listener (the pool listens only to idle ones).
-  const onLost = (error: Error) => {
-    lost = error;
-  };
-  client.on("error", onLost);
+  // A connection that dies while checked out rejects its statements, then raises 'error' on the
+  // client, which would end the process without a listener (the pool listens only to idle ones,
+  // and drops a dead one when it comes back).
+  const ignoreLoss = () => undefined;
+  client.on("error", ignoreLoss);
   try {
     const begin = `BEGIN READ ONLY; SET LOCAL statement_timeout = '${READ_TIMEOUT}'`;
     const reads = [{ text: ACT_FOR_SITE, params: [siteId] as unknown[] }, ...statements.map((statement) => ({ text: statement.text, params: statement.values }))];
@@ -69,18 +67,11 @@ export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: strin
       client.query("COMMIT"),
     ]);
     const failure = answers.find((answer) => answer.status === "rejected");
-    if (failure) {
-      const reason: unknown = failure.reason;
-      // An error without a SQLSTATE is the connection's own: it must not go back to the pool.
-      if (!(reason instanceof Error && "code" in reason && typeof reason.code === "string" && /^[0-9A-Z]{5}$/.test(reason.code))) {
-        lost = reason instanceof Error ? reason : new Error(String(reason));
-      }
-      throw reason;
-    }
+    if (failure) throw failure.reason;
     return answers.slice(2, -1).map((answer) => (answer as PromiseFulfilledResult<pg.QueryResult>).value.rows as R[]);
   } finally {
-    client.removeListener("error", onLost);
-    client.release(lost);
+    client.removeListener("error", ignoreLoss);
+    client.release();
   }
 }
 

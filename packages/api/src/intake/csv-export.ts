@@ -91,7 +91,7 @@ export async function* exportJobsCsv(
   let cursor: string | undefined;
   do {
     const query: JobListQuery = { filter: input.filter, sort: input.sort, cursor, limit: EXPORT_PAGE };
-    const page = await listRowsPage<ExportRow>(reads, siteId, query, now, EXPORT_COLUMNS);
+    const page = await listRowsPage<ExportRow>(reads, siteId, query, now, { extraColumns: EXPORT_COLUMNS });
     if (page.rows.length > 0) yield toCsv(page.rows.map(csvRecord));
     cursor = page.nextCursor ?? undefined;
   } while (cursor);

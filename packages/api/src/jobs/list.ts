@@ -277,16 +277,11 @@ export function listQueries(
   );
 }
 
-/** The customers a search matches (null: too many to list, or no search), with `alongside` read in the same round trip. */
-export async function customersMatching<A>(
-  reads: SiteReads,
-  siteId: string,
-  search: string | undefined,
-  alongside: Prisma.Sql[] = [],
-): Promise<{ customerIds: string[] | null; alongside: A[][] }> {
-  if (!search) return { customerIds: null, alongside: alongside.length > 0 ? await reads<A>(alongside) : [] };
-  const [matches = [], ...rest] = await reads<unknown>([customersMatchingStatement(siteId, search), ...alongside]);
-  return { customerIds: customersMatchingOf(matches as Array<{ id: string }>), alongside: rest as A[][] };
+/** The customers a search matches (null: too many to list, or no search). */
+export async function customersMatching(reads: SiteReads, siteId: string, search: string | undefined): Promise<string[] | null> {
+  if (!search) return null;
+  const [matches = []] = await reads<{ id: string }>([customersMatchingStatement(siteId, search)]);
+  return customersMatchingOf(matches);
 }
 
 function cursorAfter(row: JobListRow, sort: JobListSort, segment: Segment): string {
@@ -311,56 +306,53 @@ export async function siteThresholds(tx: TransactionClient, siteId: string): Pro
   return siteThresholdsOf(await tx.$queryRaw<SlaThresholds[]>(siteThresholdsStatement(siteId)));
 }
 
-/** One page of rows (the CSV export's). */
+export interface PageOptions {
+  /** Columns beyond the list's (starting with a comma), for a caller that needs more (the CSV export). */
+  extraColumns?: Prisma.Sql;
+  /** Statements of the caller's, read in the page's first round trip; their rows come back as `alongside`. */
+  alongside?: Prisma.Sql[];
+}
+
+/**
+ * One page of rows: the search's customers first when there is a search, then the segments while
+ * the page is not full, each a round trip; what the caller reads alongside goes with the first.
+ */
 export async function listRowsPage<R extends JobListRow = JobListRow>(
   reads: SiteReads,
   siteId: string,
   input: JobListQuery,
   now: Date,
-  extraColumns: Prisma.Sql = Prisma.empty,
-): Promise<{ rows: R[]; nextCursor: string | null }> {
-  const { customerIds } = await customersMatching(reads, siteId, input.filter.search);
-  return pageOf<R>(reads, input, listQueries(siteId, input, now, customerIds, extraColumns), undefined);
-}
-
-/** The page from the segments' statements; `first`: the first one's rows, when the caller read them already. */
-async function pageOf<R extends JobListRow>(
-  reads: SiteReads,
-  input: JobListQuery,
-  queries: SegmentQuery[],
-  first: R[] | undefined,
-): Promise<{ rows: R[]; nextCursor: string | null }> {
+  options: PageOptions = {},
+): Promise<{ rows: R[]; nextCursor: string | null; alongside: unknown[][] }> {
+  let pending = options.alongside ?? [];
+  let alongside: unknown[][] = [];
+  const read = async <T>(statement: Prisma.Sql): Promise<T[]> => {
+    const [rows = [], ...rest] = await reads<unknown>([statement, ...pending]);
+    if (pending.length > 0) {
+      alongside = rest;
+      pending = [];
+    }
+    return rows as T[];
+  };
+  const search = input.filter.search;
+  const customerIds = search ? customersMatchingOf(await read<{ id: string }>(customersMatchingStatement(siteId, search))) : null;
   const rows: Array<{ row: R; segment: Segment }> = [];
-  for (const [index, query] of queries.entries()) {
+  for (const query of listQueries(siteId, input, now, customerIds, options.extraColumns)) {
     const wanted = input.limit + 1 - rows.length;
     if (wanted <= 0) break;
-    const found = index === 0 && first ? first : ((await reads<R>([query.sql]))[0] ?? []);
-    for (const row of found.slice(0, wanted)) rows.push({ row, segment: query.segment });
+    for (const row of (await read<R>(query.sql)).slice(0, wanted)) rows.push({ row, segment: query.segment });
   }
+  if (pending.length > 0) alongside = await reads<unknown>(pending);
   const page = rows.slice(0, input.limit);
   const last = page.at(-1);
   const nextCursor = rows.length > input.limit && last ? cursorAfter(last.row, input.sort, last.segment) : null;
-  return { rows: page.map(({ row }) => row), nextCursor };
+  return { rows: page.map(({ row }) => row), nextCursor, alongside };
 }
 
-/**
- * A page of the queue. Reads only, each round trip on its own (readInSite): the site's SLA
- * thresholds go with the search's customers, or, without a search, with the page's first segment.
- */
+/** A page of the queue, with the site's SLA thresholds read in its first round trip (readInSite). */
 export async function listJobs(prisma: PrismaClient, siteId: string, input: JobListQuery, now = new Date()): Promise<JobListPage> {
   if (input.cursor) decodeCursor(input.cursor, input.sort);
-  const reads = pipelinedReads(prisma, siteId);
-  let sla: SlaThresholds;
-  let page: { rows: JobListRow[]; nextCursor: string | null };
-  if (input.filter.search) {
-    const matched = await customersMatching<SlaThresholds>(reads, siteId, input.filter.search, [siteThresholdsStatement(siteId)]);
-    sla = siteThresholdsOf(matched.alongside[0]);
-    page = await pageOf(reads, input, listQueries(siteId, input, now, matched.customerIds), undefined);
-  } else {
-    const queries = listQueries(siteId, input, now, null);
-    const [thresholds, first] = await reads<unknown>([siteThresholdsStatement(siteId), ...queries.slice(0, 1).map((q) => q.sql)]);
-    sla = siteThresholdsOf(thresholds as SlaThresholds[] | undefined);
-    page = await pageOf(reads, input, queries, first as JobListRow[] | undefined);
-  }
+  const page = await listRowsPage(pipelinedReads(prisma, siteId), siteId, input, now, { alongside: [siteThresholdsStatement(siteId)] });
+  const sla = siteThresholdsOf(page.alongside[0] as SlaThresholds[] | undefined);
   return { items: page.rows.map((row) => presentListItem(row, now, sla)), nextCursor: page.nextCursor };
 }
