@@ -175,15 +175,15 @@ describe("a handover writes exactly its rows", () => {
     expect(take).toBeGreaterThan(0);
     expect(commit).toBeGreaterThan(take);
     const held = texts.slice(take + 1, commit);
-    // The receipt, its mail (with the send job), the webhook subscriptions, the scan's stored answer.
+    // The receipt, its mail (with the send job), the scan's stored answer (this site has no
+    // webhook endpoints, so no deliveries), and nothing read: the subscriptions were read before.
     expect(held.map((t) => /"?(receipts|mail_log|webhook_endpoints|client_mutations)"?/.exec(t)?.[1] ?? t)).toEqual([
       "receipts",
       "mail_log",
-      "webhook_endpoints",
       "client_mutations",
     ]);
-    expect(texts.slice(0, take).some((t) => t.includes("job_events"))).toBe(true);
-    expect(texts.slice(0, take).some((t) => t.includes("scan_records"))).toBe(true);
+    const before = texts.slice(0, take);
+    for (const table of ["webhook_endpoints", "job_events", "scan_records"]) expect(before.some((t) => t.includes(table))).toBe(true);
   });
 
   it("queueing a mail whose dedupe key is taken adds neither a row nor a send job", async () => {

@@ -76,6 +76,95 @@ export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: strin
 }
 
 /**
+ * Statements of one transaction, sent in batches: every statement of a batch goes out before the
+ * first answer is awaited, so a batch is one round trip on a pipelined connection (writeInSite).
+ * The statements of a batch run in order, each seeing what the ones before it wrote, but none can
+ * use an earlier one's answer: what depends on an answer goes in the next batch.
+ */
+export interface SiteStatements {
+  /** Runs `statements` in order and answers the rows of each, typed as the caller says (as $queryRaw does). */
+  run<R = SqlRow>(statements: Prisma.Sql[]): Promise<R[][]>;
+  /** The transaction's last batch: on a pipelined connection, COMMIT goes out with it. */
+  finish<R = SqlRow>(statements: Prisma.Sql[]): Promise<R[][]>;
+}
+
+/** A Prisma interactive transaction (inSite's) as SiteStatements: one statement after another, committed by inSite. */
+export function statementsOf(tx: Prisma.TransactionClient): SiteStatements {
+  const run = async <R>(statements: Prisma.Sql[]): Promise<R[][]> => {
+    const answers: R[][] = [];
+    for (const statement of statements) answers.push(await tx.$queryRaw<R[]>(statement));
+    return answers;
+  };
+  return { run, finish: run };
+}
+
+// A write waits for row locks (a job being handed over, a receipt counter); one held this long
+// is a fault, not a busy moment: the same bound as inSite's.
+const WRITE_TIMEOUT = "15s";
+
+/**
+ * Runs `work` in one read-write transaction acting for `siteId` (the same wall as inSite) on a
+ * pipelined connection: BEGIN and the site's scope go out with the first batch, COMMIT with the
+ * last (`finish`, or after `work` returns), so a transaction of n batches costs n round trips,
+ * not one per statement. On any failure the transaction rolls back whole and the first error is
+ * thrown.
+ */
+export async function writeInSite<T>(prisma: PrismaClient, siteId: string, work: (tx: SiteStatements) => Promise<T>): Promise<T> {
+  const { pool, onQuery, statementName } = directSqlOf(prisma);
+  const client = await pool.connect();
+  // As in readInSite: a connection lost while held must not end the process.
+  const ignoreLoss = () => undefined;
+  client.on("error", ignoreLoss);
+  type State = "new" | "open" | "committed" | "failed";
+  // Changed by `send`, which TypeScript does not follow: declared wide.
+  let state = "new" as State;
+  const send = async <R>(statements: Prisma.Sql[], commit: boolean): Promise<R[][]> => {
+    if (state === "committed" || state === "failed") throw new Error(`this transaction is ${state === "committed" ? "committed" : "aborted"}; nothing more can be sent in it`);
+    const opening = state === "new" ? [`BEGIN; SET LOCAL statement_timeout = '${WRITE_TIMEOUT}'`] : [];
+    const scope = state === "new" ? [{ text: ACT_FOR_SITE, params: [siteId] as unknown[] }] : [];
+    state = "open";
+    const sent = [...scope, ...statements.map((statement) => ({ text: statement.text, params: statement.values }))];
+    for (const text of opening) onQuery?.({ text, params: [] });
+    for (const statement of sent) onQuery?.(statement);
+    if (commit) onQuery?.({ text: "COMMIT", params: [] });
+    // Every answer is awaited before anything else is sent: after an error the later statements
+    // are refused ("transaction is aborted") and a COMMIT ends the transaction as a rollback.
+    const answers = await Promise.allSettled([
+      ...opening.map((text) => client.query(text)),
+      ...sent.map((statement) => client.query({ name: statementName(statement.text, statement.params), text: statement.text, values: statement.params })),
+      ...(commit ? [client.query("COMMIT")] : []),
+    ]);
+    const failure = answers.find((answer) => answer.status === "rejected");
+    if (failure) {
+      state = "failed";
+      throw failure.reason;
+    }
+    if (commit) state = "committed";
+    const rows = answers.map((answer) => (answer as PromiseFulfilledResult<pg.QueryResult>).value.rows as R[]);
+    return rows.slice(opening.length + scope.length, opening.length + sent.length);
+  };
+  let released = false;
+  try {
+    const result = await work({ run: (statements) => send(statements, false), finish: (statements) => send(statements, true) });
+    if (state === "open") await send([], true);
+    return result;
+  } catch (error) {
+    if (state === "open" || state === "failed") {
+      // A failed transaction is rolled back (or was, by its COMMIT); a connection that cannot say so
+      // is not given back to the pool.
+      await client.query("ROLLBACK").catch((rollbackError: unknown) => {
+        released = true;
+        client.release(rollbackError instanceof Error ? rollbackError : true);
+      });
+    }
+    throw error;
+  } finally {
+    client.removeListener("error", ignoreLoss);
+    if (!released) client.release();
+  }
+}
+
+/**
  * One statement outside any transaction and outside the site scope, on the client's pool: for
  * what must be read before a site is known (the caller's session).
  */

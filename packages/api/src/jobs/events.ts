@@ -1,4 +1,5 @@
-import type { Prisma, TransactionClient } from "@orderdeck/db";
+import { randomUUID } from "node:crypto";
+import { Prisma, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
 
 /** Who caused a change: a person (at a station or not), a station alone, or the system itself. */
@@ -27,18 +28,16 @@ export interface JobEventInput {
  * its event commit together or not at all.
  */
 export async function recordJobEvent(tx: TransactionClient, event: JobEventInput): Promise<void> {
-  await tx.jobEvent.create({
-    data: {
-      siteId: event.siteId,
-      jobId: event.jobId,
-      actorKind: event.actor.kind,
-      actorUserId: event.actor.kind === "USER" ? event.actor.userId : null,
-      actorStationId: event.actor.kind === "SYSTEM" ? null : event.actor.stationId,
-      type: event.type,
-      before: event.before,
-      after: event.after,
-      requestId: event.requestId ?? null,
-    },
-    select: { id: true },
-  });
+  await tx.$queryRaw(jobEventStatement(event));
+}
+
+/** The event's INSERT, for a caller that sends it with the change's other statements. */
+export function jobEventStatement(event: JobEventInput): Prisma.Sql {
+  const { actor } = event;
+  const json = (value: Prisma.InputJsonValue | undefined) => (value === undefined ? null : JSON.stringify(value));
+  return Prisma.sql`
+    INSERT INTO job_events (id, site_id, job_id, actor_kind, actor_user_id, actor_station_id, type, before, after, request_id)
+    VALUES (${randomUUID()}::uuid, ${event.siteId}::uuid, ${event.jobId}::uuid, ${actor.kind}::actor_kind,
+            ${actor.kind === "USER" ? actor.userId : null}::uuid, ${actor.kind === "SYSTEM" ? null : actor.stationId}::uuid,
+            ${event.type}, ${json(event.before)}::jsonb, ${json(event.after)}::jsonb, ${event.requestId ?? null})`;
 }

@@ -1,6 +1,6 @@
 import { randomUUID } from "node:crypto";
 import type { MailKind } from "@orderdeck/contracts";
-import type { TransactionClient } from "@orderdeck/db";
+import { Prisma, type TransactionClient } from "@orderdeck/db";
 import { enqueueCall } from "../background/enqueue.ts";
 
 export interface QueuedMail {
@@ -39,10 +39,24 @@ export function sendJobKey(mailLogId: string): string {
  * Returns the mail log id, or null when the dedupe key was taken (the mail exists already).
  */
 export async function queueMail(tx: TransactionClient, mail: QueuedMail): Promise<string | null> {
+  const { id, statement } = queueMailStatement(mail);
+  return queuedMailOf(id, await tx.$queryRaw<QueuedMailRow[]>(statement));
+}
+
+/** What queueMailStatement answers: the row and its send job, or no row when the dedupe key was taken. */
+export interface QueuedMailRow {
+  id: string;
+  job: string | null;
+}
+
+/**
+ * queueMail as one statement, for a caller that sends it with the change's other statements:
+ * the send job is enqueued only when the row was inserted (a taken dedupe key inserts nothing, so
+ * nothing is enqueued).
+ */
+export function queueMailStatement(mail: QueuedMail): { id: string; statement: Prisma.Sql } {
   const id = randomUUID();
-  // One statement: the send job is enqueued only when the row was inserted (a taken dedupe key
-  // inserts nothing, so nothing is enqueued).
-  const inserted = await tx.$queryRaw<Array<{ id: string; job: string | null }>>`
+  const statement = Prisma.sql`
     WITH mail AS (
       INSERT INTO mail_log (id, site_id, kind, "to", subject, job_id, invoice_id, receipt_id, status, attempts, dedupe_key)
       VALUES (${id}::uuid, ${mail.siteId}::uuid, ${mail.kind}::mail_kind, ${mail.to}, ${clipSubject(mail.subject)},
@@ -52,6 +66,11 @@ export async function queueMail(tx: TransactionClient, mail: QueuedMail): Promis
       RETURNING id
     )
     SELECT mail.id::text AS id, ${enqueueCall("send_mail", { siteId: mail.siteId, mailLogId: id }, { jobKey: sendJobKey(id) })} AS job FROM mail`;
+  return { id, statement };
+}
+
+/** The mail's id from queueMailStatement's rows, or null when it was queued before. */
+export function queuedMailOf(id: string, inserted: QueuedMailRow[]): string | null {
   if (inserted.length === 0) return null;
   if (!inserted[0]?.job) throw new Error("app_enqueue returned no job id for send_mail");
   return id;

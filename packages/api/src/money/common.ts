@@ -1,5 +1,5 @@
 import { DomainError, formatJobNumber, type CounterKind } from "@orderdeck/contracts";
-import type { Prisma, PrismaClient, TransactionClient } from "@orderdeck/db";
+import { Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { AuthedContext } from "../context.ts";
 import { actorOf, type Actor } from "../jobs/events.ts";
 import { yearInTimeZone } from "./time.ts";
@@ -95,8 +95,23 @@ export async function takeDocumentNumber(
   timeZone: string,
 ): Promise<DocumentNumber> {
   const year = yearInTimeZone(at, timeZone);
-  const rows = await tx.$queryRaw<Array<{ value: number }>>`
-    SELECT next_counter(${siteId}::uuid, ${kind}::counter_kind, ${year}::int) AS value`;
+  return documentNumberOf(kind, year, await tx.$queryRaw<CounterRow[]>(nextCounterStatement(siteId, kind, year)));
+}
+
+/** What nextCounterStatement answers. */
+export interface CounterRow {
+  value: number;
+}
+
+/**
+ * The next number of the site's counter for `kind` and `year`, as one statement. It locks the
+ * counter's row to the commit: send it as late in the transaction as the number allows.
+ */
+export function nextCounterStatement(siteId: string, kind: Exclude<CounterKind, "JOB">, year: number): Prisma.Sql {
+  return Prisma.sql`SELECT next_counter(${siteId}::uuid, ${kind}::counter_kind, ${year}::int) AS value`;
+}
+
+export function documentNumberOf(kind: Exclude<CounterKind, "JOB">, year: number, rows: CounterRow[]): DocumentNumber {
   const value = rows[0]?.value;
   if (typeof value !== "number") throw new Error(`next_counter returned no ${kind} number`);
   return { year, number: value };

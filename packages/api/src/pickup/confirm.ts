@@ -14,15 +14,17 @@ import {
   type PickupRefusal,
   type ScanOutcome,
 } from "@orderdeck/contracts";
-import { inSite, type Prisma, type TransactionClient } from "@orderdeck/db";
+import { Prisma, statementsOf, writeInSite, type SiteStatements, type SqlRow, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
-import { claimMutation as claimLedger, settleMutation as settleLedger, type MutationKey } from "../client-mutations/ledger.ts";
+import { claimStatement, firstEntryOf, firstEntryStatement, isClaimed, settleStatement, type LedgerEntry, type MutationKey } from "../client-mutations/ledger.ts";
 import { databaseRefusal } from "../database-refusals.ts";
-import { actorOf, recordJobEvent } from "../jobs/events.ts";
-import type { ReceiptView } from "../receipts/service.ts";
-import { invalidCode, jobFacts, readPickupJob, refusalFor, unknownCode, type PickupDependencies, type PickupJob, type PickupView } from "./lookup.ts";
-import { afterHandover } from "./notify.ts";
-import { issuePlannedReceipts, planPickupReceipts } from "./receipt.ts";
+import { actorOf, jobEventStatement } from "../jobs/events.ts";
+import type { CounterRow } from "../money/common.ts";
+import type { ReceiptRow, ReceiptView } from "../receipts/service.ts";
+import type { SubscribedEndpoint } from "../webhooks/events.ts";
+import { invalidCode, jobFacts, pickupJobOf, pickupJobStatement, refusalFor, unknownCode, type PickupDependencies, type PickupJob, type PickupJobRow, type PickupView } from "./lookup.ts";
+import { afterHandoverStatements, handoverEndpointsStatement } from "./notify.ts";
+import { issuedReceipts, planPickupReceipts, receiptNumberStatements, receiptPlanReads, type PaymentRow } from "./receipt.ts";
 import { scanOutcomeFor, scanOutcomeOf } from "./scan-outcome.ts";
 
 export interface PickupConfirmation extends Omit<PickupView, "canHandOver" | "refusal"> {
@@ -68,20 +70,22 @@ export interface ScanContext {
 
 /** Every attempt leaves a scan record (refused and failed ones included). */
 export async function recordScan(tx: TransactionClient, scan: ScanContext, outcome: ScanOutcome, jobId: string | null, serverTime: Date): Promise<void> {
-  await tx.scanRecord.create({
-    data: {
-      siteId: scan.siteId,
-      stationId: scan.stationId,
-      userId: scan.userId,
-      code: scan.code.slice(0, SCAN_CODE_MAX),
-      outcome,
-      jobId,
-      clientTime: scan.scannedAt,
-      serverTime,
-      clientMutationId: scan.clientMutationId,
-    },
-    select: { id: true },
-  });
+  await tx.$queryRaw(scanRecordStatement(scan, outcome, jobId, serverTime));
+}
+
+function scanRecordStatement(scan: ScanContext, outcome: ScanOutcome, jobId: string | null, serverTime: Date): Prisma.Sql {
+  return Prisma.sql`
+    INSERT INTO scan_records (id, site_id, station_id, user_id, code, outcome, job_id, client_time, server_time, client_mutation_id)
+    VALUES (gen_random_uuid(), ${scan.siteId}::uuid, ${scan.stationId}::uuid, ${scan.userId}::uuid, ${scan.code.slice(0, SCAN_CODE_MAX)},
+            ${outcome}::scan_outcome, ${jobId}::uuid, ${scan.scannedAt}::timestamptz, ${serverTime}::timestamptz, ${scan.clientMutationId})`;
+}
+
+/** The handover's own write: the job leaves the open set, giving up its queue position (a CHECK insists). */
+function handedOverStatement(principal: Principal, scan: ScanContext, jobId: string, at: Date): Prisma.Sql {
+  return Prisma.sql`
+    UPDATE jobs SET status = 'PICKED_UP'::job_status, queue_position = NULL, picked_up_at = ${at}::timestamptz,
+                    picked_up_by_id = ${principal.userId}::uuid, picked_up_station_id = ${scan.stationId}::uuid
+     WHERE id = ${jobId}::uuid AND site_id = ${principal.siteId}::uuid`;
 }
 
 function isStoredAnswer(value: unknown): value is StoredAnswer {
@@ -92,18 +96,19 @@ function ledgerKey(scan: ScanContext): MutationKey {
   return { siteId: scan.siteId, stationId: scan.stationId, userId: scan.userId, mutationId: scan.clientMutationId };
 }
 
-/** Claims the scan's mutation id in the ledger: its claim when first, else the stored first answer. */
-async function claimMutation(tx: TransactionClient, scan: ScanContext): Promise<{ claimId: string; replay: null } | { claimId: null; replay: StoredAnswer }> {
-  const args = { code: scan.code.slice(0, SCAN_CODE_MAX), scannedAt: scan.scannedAt.toISOString() };
-  const { claimId, first } = await claimLedger(tx, ledgerKey(scan), MUTATION_TYPE, args);
-  if (claimId !== null) return { claimId, replay: null };
+function ledgerArgs(scan: ScanContext): { code: string; scannedAt: string } {
+  return { code: scan.code.slice(0, SCAN_CODE_MAX), scannedAt: scan.scannedAt.toISOString() };
+}
+
+/** The stored first answer to the scan's mutation id, which another scan took first. */
+function replayOf(first: LedgerEntry, scan: ScanContext): StoredAnswer {
   const firstArgs = first.args;
   const sameScan =
     first.type === MUTATION_TYPE &&
     typeof firstArgs === "object" &&
     firstArgs !== null &&
     !Array.isArray(firstArgs) &&
-    firstArgs.code === args.code;
+    firstArgs.code === ledgerArgs(scan).code;
   if (!sameScan || !isStoredAnswer(first.result)) {
     throw new DomainError(
       "VERSION_CONFLICT",
@@ -111,68 +116,86 @@ async function claimMutation(tx: TransactionClient, scan: ScanContext): Promise<
       { clientMutationId: scan.clientMutationId },
     );
   }
-  return { claimId: null, replay: first.result };
+  return first.result;
+}
+
+/** The online scan's entry in the client-mutation ledger: claimed with the scan's reads, settled with its last writes. */
+interface ScanLedger {
+  claim: Prisma.Sql;
+  settle(answer: StoredAnswer): Prisma.Sql;
+}
+
+/** The scanning station's name: the principal's own, as the session resolved it, unless another was named (then read). */
+function stationNameRead(principal: Principal, stationId: string): Prisma.Sql | null {
+  if (principal.stationId === stationId && principal.stationName !== null) return null;
+  return Prisma.sql`SELECT name FROM stations WHERE id = ${stationId}::uuid AND site_id = ${principal.siteId}::uuid`;
 }
 
 /**
- * Decides the scan and, when it is a handover, makes it, in the caller's transaction. Refusals are
- * returned, not thrown, with their scan record written, so they commit. The caller owns the
- * ledger: it claims the mutation id before and stores the answer after, in the same transaction.
+ * Decides the scan and, when it is a handover, makes it, in the caller's transaction, in three
+ * batches: the reads (the job locked first, then its payments and receipts, the webhook endpoints),
+ * the writes that need no receipt number with the receipt numbers last, and the receipts, mail,
+ * webhooks and ledger answer, which on a pipelined transaction commit with them. Refusals are
+ * returned, not thrown, with their scan record written, so they commit. With a `ledger`, the
+ * mutation id is claimed with the reads and the answer stored with the last writes; null means the
+ * id was taken before, and nothing was decided.
  */
-export async function decideScanInTx(
-  tx: TransactionClient,
+async function decideScan(
+  tx: SiteStatements,
   deps: PickupDependencies,
   principal: Principal,
   scan: ScanContext,
   requestId: string,
-): Promise<ScanDecision> {
+  ledger?: ScanLedger,
+): Promise<ScanDecision | null> {
   const now = deps.now?.() ?? new Date();
+  const { siteId } = principal;
+  const valid = isValidPickupCode(scan.code);
+  const stationRead = stationNameRead(principal, scan.stationId);
+  // The row lock is the whole concurrency story: every other confirm of this code waits at the
+  // first read, then reads the committed PICKED_UP and is refused as ALREADY_PICKED_UP. The reads
+  // after it run once the lock is granted, so they see the job's payments and receipts as they stay.
+  const jobId = Prisma.sql`(SELECT id FROM jobs WHERE site_id = ${siteId}::uuid AND pickup_code = ${scan.code})`;
+  const reads = valid
+    ? [pickupJobStatement(siteId, scan.code, true), ...receiptPlanReads(siteId, jobId), handoverEndpointsStatement(siteId), ...(stationRead ? [stationRead] : [])]
+    : [];
+  const answers = await tx.run<SqlRow>([...(ledger ? [ledger.claim] : []), ...reads]);
+  if (ledger && !isClaimed(answers.shift() ?? [])) return null;
+  const settled = (answer: StoredAnswer) => (ledger ? [ledger.settle(answer)] : []);
+
   const refuse = async (error: DomainError, jobId: string | null): Promise<ScanDecision> => {
-    await recordScan(tx, scan, scanOutcomeFor(error.reason, scan.offline ?? false), jobId, now);
-    return { ok: false, refusal: { reason: error.reason, message: error.message, details: error.details ?? {} }, jobId };
+    const answer: StoredAnswer = { ok: false, refusal: { reason: error.reason, message: error.message, details: error.details ?? {} } };
+    await tx.finish([scanRecordStatement(scan, scanOutcomeFor(error.reason, scan.offline ?? false), jobId, now), ...settled(answer)]);
+    return { ...answer, jobId };
   };
-
-  if (!isValidPickupCode(scan.code)) return refuse(invalidCode(), null);
-
-  // The row lock is the whole concurrency story: every other confirm of this code waits here,
-  // then reads the committed PICKED_UP and is refused as ALREADY_PICKED_UP.
-  const found = await readPickupJob(tx, principal.siteId, scan.code, true);
+  if (!valid) return refuse(invalidCode(), null);
+  const [jobRows, paymentRows, receiptRows, endpoints, stationRows] = answers as [PickupJobRow[], PaymentRow[], ReceiptRow[], SubscribedEndpoint[], Array<{ name: string }>?];
+  const found = pickupJobOf(jobRows[0]);
   if (!found) return refuse(unknownCode(scan.code), null);
   const { job, paid } = found;
-
   const refusal = refusalFor(job, paid);
   if (refusal) return refuse(new DomainError(refusal.reason, refusal.message, refusal.details), job.id);
 
-  await tx.job.update({
-    where: { id: job.id, siteId: principal.siteId },
-    data: {
-      status: "PICKED_UP",
-      // Leaving the open set gives up the queue position (a CHECK insists).
-      queuePosition: null,
-      pickedUpAt: now,
-      pickedUpById: principal.userId,
-      pickedUpStationId: scan.stationId,
-    },
-    select: { id: true },
-  });
-  // The row as just written, without reading it back: the lock holds everything else still.
+  const stationName = stationRead ? stationRows?.[0]?.name : principal.stationName;
+  if (stationName === undefined || stationName === null) throw new Error(`station ${scan.stationId} is not the site's`);
+  // The row as the handover writes it, without reading it back: the lock holds everything else still.
   const handedOver: PickupJob = {
     ...job,
     status: "PICKED_UP",
     queuePosition: null,
     pickedUpAt: now,
     pickedUpBy: { name: principal.name },
-    pickedUpStation: { name: await stationName(tx, principal, scan.stationId) },
+    pickedUpStation: { name: stationName },
   };
   const receiptInput = {
-    siteId: principal.siteId,
+    siteId,
     site: job.site,
     job: { id: job.id, number: job.number, priceCents: job.priceCents, currency: job.currency, paymentStatus: job.paymentStatus },
     issuedAt: now,
   };
-  const plannedReceipts = await planPickupReceipts(tx, receiptInput);
-  await recordJobEvent(tx, {
-    siteId: principal.siteId,
+  const plan = planPickupReceipts(job, paymentRows, receiptRows);
+  const event = jobEventStatement({
+    siteId,
     jobId: job.id,
     actor: actorOf(principal),
     type: "picked_up",
@@ -184,46 +207,56 @@ export async function decideScanInTx(
       pickedUpStationId: scan.stationId,
       scannedAt: scan.scannedAt.toISOString(),
       clientMutationId: scan.clientMutationId,
-      receiptIds: plannedReceipts.ids,
-      receiptsIssued: plannedReceipts.toIssue.length,
+      receiptIds: plan.ids,
+      receiptsIssued: plan.toIssue.length,
       ...(scan.offline ? { offline: true } : {}),
     },
     requestId,
   });
-  await recordScan(tx, scan, "HANDED_OVER", job.id, now);
-  // From here to the commit the site's receipt counter may be held: only what needs the number.
-  const receipts = await issuePlannedReceipts(tx, receiptInput, plannedReceipts);
-  await afterHandover(tx, {
-    siteId: principal.siteId,
-    siteName: job.site.name,
-    job: handedOver,
-    from: job.status,
-    at: now,
-    receipts: receipts.receipts,
-    stationId: scan.stationId,
-  });
-  return {
+  // The receipt numbers last: from their take to the commit the site's receipt counter is held.
+  const writes = [handedOverStatement(principal, scan, job.id, now), event, scanRecordStatement(scan, "HANDED_OVER", job.id, now)];
+  const numbers = (await tx.run<CounterRow>([...writes, ...receiptNumberStatements(receiptInput, plan)])).slice(writes.length);
+  const receipts = issuedReceipts(receiptInput, plan, numbers);
+  const answer: StoredAnswer = {
     ok: true,
     confirmation: { ...jobFacts(handedOver, paid), outcome: "HANDED_OVER", receipts: receipts.receipts, receiptsIssued: receipts.issued, replayed: false },
-    jobId: job.id,
   };
+  const handover = { siteId, siteName: job.site.name, job: handedOver, from: job.status, at: now, receipts: receipts.receipts, stationId: scan.stationId };
+  await tx.finish([...receipts.statements, ...afterHandoverStatements(handover, endpoints), ...settled(answer)]);
+  return { ...answer, jobId: job.id };
 }
 
-/** The scanning station's name: the principal's own, as the session resolved it, unless another was named. */
-async function stationName(tx: TransactionClient, principal: Principal, stationId: string): Promise<string> {
-  if (principal.stationId === stationId && principal.stationName !== null) return principal.stationName;
-  const station = await tx.station.findFirstOrThrow({ where: { id: stationId, siteId: principal.siteId }, select: { name: true } });
-  return station.name;
+/**
+ * Decides the scan in the caller's Prisma transaction (sync.push's, which owns the ledger: it
+ * claims the mutation id before and stores the answer after, in the same transaction).
+ */
+export async function decideScanInTx(
+  tx: TransactionClient,
+  deps: PickupDependencies,
+  principal: Principal,
+  scan: ScanContext,
+  requestId: string,
+): Promise<ScanDecision> {
+  const decision = await decideScan(statementsOf(tx), deps, principal, scan, requestId);
+  if (!decision) throw new Error("a scan without a ledger is always decided");
+  return decision;
 }
 
 /** The online scan: claim the mutation id, decide, store the answer, all in one transaction. */
-async function decideAndApply(tx: TransactionClient, deps: PickupDependencies, principal: Principal, scan: ScanContext, requestId: string): Promise<StoredAnswer> {
-  const { claimId, replay } = await claimMutation(tx, scan);
-  if (replay) return replay.ok ? { ok: true, confirmation: { ...replay.confirmation, replayed: true } } : replay;
-  const { jobId: _jobId, ...answer } = await decideScanInTx(tx, deps, principal, scan, requestId);
-  const stored = answer as StoredAnswer;
-  await settleLedger(tx, claimId, stored.ok ? "APPLIED" : "REJECTED", stored as unknown as Prisma.InputJsonValue, deps.now?.() ?? new Date());
-  return stored;
+function decideAndApply(tx: SiteStatements, deps: PickupDependencies, principal: Principal, scan: ScanContext, requestId: string): Promise<StoredAnswer> {
+  const key = ledgerKey(scan);
+  const claim = claimStatement(key, MUTATION_TYPE, ledgerArgs(scan));
+  const settle = (answer: StoredAnswer) =>
+    settleStatement(claim.id, answer.ok ? "APPLIED" : "REJECTED", answer as unknown as Prisma.InputJsonValue, deps.now?.() ?? new Date());
+  return decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle }).then(async (decision) => {
+    if (decision) {
+      const { jobId: _jobId, ...answer } = decision;
+      return answer as StoredAnswer;
+    }
+    const [first] = await tx.finish<LedgerEntry>([firstEntryStatement(key)]);
+    const replay = replayOf(firstEntryOf(first ?? []), scan);
+    return replay.ok ? { ok: true, confirmation: { ...replay.confirmation, replayed: true } } : replay;
+  });
 }
 
 /**
@@ -249,11 +282,11 @@ export async function confirmPickup(
   };
   let answer: StoredAnswer;
   try {
-    answer = await inSite(deps.prisma, principal.siteId, (tx) => decideAndApply(tx, deps, principal, scan, requestId));
+    answer = await writeInSite(deps.prisma, principal.siteId, (tx) => decideAndApply(tx, deps, principal, scan, requestId));
   } catch (error) {
     const refusal = error instanceof DomainError ? error : databaseRefusal(error);
-    await inSite(deps.prisma, principal.siteId, (tx) =>
-      recordScan(tx, scan, scanOutcomeOf(refusal?.reason ?? "VERSION_CONFLICT"), null, deps.now?.() ?? new Date()),
+    await writeInSite(deps.prisma, principal.siteId, (tx) =>
+      tx.finish([scanRecordStatement(scan, scanOutcomeOf(refusal?.reason ?? "VERSION_CONFLICT"), null, deps.now?.() ?? new Date())]),
     ).catch(() => {
       // The database that just failed may still be failing; the caller needs the first error.
     });

@@ -14,7 +14,7 @@ import {
   type PickupPayment,
   type PickupRefusal,
 } from "@orderdeck/contracts";
-import { Prisma, readInSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { Prisma, readInSite, type PrismaClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
 import { formatLocal } from "../documents/zoned-time.ts";
 
@@ -67,7 +67,7 @@ export interface PickupJob extends PickupItem {
   site: { name: string; timezone: string };
 }
 
-interface PickupJobRow extends PickupItem {
+export interface PickupJobRow extends PickupItem {
   id: string;
   number: number;
   due_at: Date | null;
@@ -94,7 +94,7 @@ interface PickupJobRow extends PickupItem {
  * whole concurrency story, see decideScanInTx. The payments are summed after the lock is granted,
  * so a payment recorded meanwhile (money locks the job too) is counted.
  */
-function pickupJobStatement(siteId: string, code: string, lock: boolean): Prisma.Sql {
+export function pickupJobStatement(siteId: string, code: string, lock: boolean): Prisma.Sql {
   return Prisma.sql`
     SELECT j.id::text AS id, j.number, j.title, j.status::text AS status, j.fulfilment::text AS fulfilment, j.quantity,
            j.material, j.colour, j.due_at, j.queue_position, j.price_cents, j.currency,
@@ -112,7 +112,7 @@ function pickupJobStatement(siteId: string, code: string, lock: boolean): Prisma
      ${lock ? Prisma.sql`FOR UPDATE OF j` : Prisma.empty}`;
 }
 
-function pickupJobOf(row: PickupJobRow | undefined): { job: PickupJob; paid: number } | null {
+export function pickupJobOf(row: PickupJobRow | undefined): { job: PickupJob; paid: number } | null {
   if (!row) return null;
   return {
     job: {
@@ -132,11 +132,6 @@ function pickupJobOf(row: PickupJobRow | undefined): { job: PickupJob; paid: num
     },
     paid: Number(row.paid_cents),
   };
-}
-
-/** The job behind a code, read in the caller's transaction (see pickupJobStatement). */
-export async function readPickupJob(tx: TransactionClient, siteId: string, code: string, lock: boolean): Promise<{ job: PickupJob; paid: number } | null> {
-  return pickupJobOf((await tx.$queryRaw<PickupJobRow[]>(pickupJobStatement(siteId, code, lock)))[0]);
 }
 
 export function invalidCode(): DomainError {

@@ -5,13 +5,13 @@
 // Receipt numbers are gapless per site and year: the site's counter row stays locked from the
 // number's take to the commit, and every handover of the site that issues a receipt queues
 // behind it. So a handover decides its receipts first (planPickupReceipts, ids included, for
-// its event) and numbers them as late as it can (issuePlannedReceipts), after everything that
-// does not need the number.
-import { formatReceiptNumber } from "@orderdeck/contracts";
-import type { TransactionClient } from "@orderdeck/db";
+// its event), takes their numbers in the batch of its other writes, last (receiptNumberStatements),
+// and stores them in its final batch, the one that commits (issuedReceipts).
 import { randomUUID } from "node:crypto";
-import { takeDocumentNumber, type SiteForDocuments } from "../money/common.ts";
-import { issueReceipt, receiptRowSelect, toReceiptView, type ReceiptView } from "../receipts/service.ts";
+import { Prisma } from "@orderdeck/db";
+import { documentNumberOf, nextCounterStatement, type CounterRow, type SiteForDocuments } from "../money/common.ts";
+import { yearInTimeZone } from "../money/time.ts";
+import { newReceipt, toReceiptView, type ReceiptRow, type ReceiptView } from "../receipts/service.ts";
 
 export interface PickupReceiptInput {
   siteId: string;
@@ -38,6 +38,16 @@ export interface PickupReceipts {
   receipts: ReceiptView[];
   /** How many of them the handover issued (0 when payments had issued them already). */
   issued: number;
+  /** The INSERTs of the issued ones. */
+  statements: Prisma.Sql[];
+}
+
+/** A payment of the job, and whether it has its receipt. */
+export interface PaymentRow {
+  id: string;
+  amount_cents: number;
+  currency: string;
+  has_receipt: boolean;
 }
 
 function newestFirst(a: ReceiptView, b: ReceiptView): number {
@@ -45,20 +55,30 @@ function newestFirst(a: ReceiptView, b: ReceiptView): number {
 }
 
 /**
- * Runs in the handover's transaction, under the job's row lock, which money's payment recording
- * takes too: no payment can add a receipt between the look and the issue.
+ * What a plan is made of: the job's payments (with whether each has its receipt, from the job_id
+ * index) and its receipts. `job` names the job's id in SQL; the reads must run after the statement
+ * that locks the job's row (money's payment recording takes that lock too), so no payment can add
+ * a receipt between the look and the issue.
  */
-export async function planPickupReceipts(tx: TransactionClient, input: Pick<PickupReceiptInput, "siteId" | "job">): Promise<PickupReceiptPlan> {
-  const { siteId, job } = input;
-  // Whether a payment has its receipt is read from the job's receipts (the job_id index).
-  const payments = await tx.$queryRaw<Array<{ id: string; amount_cents: number; currency: string; has_receipt: boolean }>>`
-    SELECT p.id::text AS id, p.amount_cents, p.currency,
-           EXISTS (SELECT 1 FROM receipts r WHERE r.site_id = p.site_id AND r.job_id = p.job_id AND r.payment_id = p.id) AS has_receipt
-      FROM payments p
-     WHERE p.site_id = ${siteId}::uuid AND p.job_id = ${job.id}::uuid
-     ORDER BY p.created_at ASC, p.id ASC`;
-  const existingRows = await tx.receipt.findMany({ where: { siteId, jobId: job.id }, select: receiptRowSelect });
-  const existing = existingRows.map((row) => toReceiptView(row, job.number)).sort(newestFirst);
+export function receiptPlanReads(siteId: string, job: Prisma.Sql): [Prisma.Sql, Prisma.Sql] {
+  return [
+    Prisma.sql`
+      SELECT p.id::text AS id, p.amount_cents, p.currency,
+             EXISTS (SELECT 1 FROM receipts r WHERE r.site_id = p.site_id AND r.job_id = p.job_id AND r.payment_id = p.id) AS has_receipt
+        FROM payments p
+       WHERE p.site_id = ${siteId}::uuid AND p.job_id = ${job}
+       ORDER BY p.created_at ASC, p.id ASC`,
+    Prisma.sql`
+      SELECT r.id::text AS id, r.job_id::text AS "jobId", r.year, r.number, r.formatted_number AS "formattedNumber",
+             r.amount_cents AS "amountCents", r.currency, r.issued_at AS "issuedAt", r.payment_id::text AS "paymentId"
+        FROM receipts r
+       WHERE r.site_id = ${siteId}::uuid AND r.job_id = ${job}`,
+  ];
+}
+
+/** Which receipts the handover issues, from receiptPlanReads' rows. */
+export function planPickupReceipts(job: { number: number }, payments: PaymentRow[], receipts: ReceiptRow[]): PickupReceiptPlan {
+  const existing = receipts.map((row) => toReceiptView(row, job.number)).sort(newestFirst);
   // A payment recorded without its receipt (imported, or from the storefront feed) gets it now;
   // a job with no payment and no receipt (waived, or marked paid) gets one for the job itself.
   const toIssue: PlannedReceipt[] = payments
@@ -70,42 +90,38 @@ export async function planPickupReceipts(tx: TransactionClient, input: Pick<Pick
   return { existing, toIssue, ids };
 }
 
-/** Numbers and stores the planned receipts: the handover's last writes that need the site's counter. */
-export async function issuePlannedReceipts(tx: TransactionClient, input: PickupReceiptInput, plan: PickupReceiptPlan): Promise<PickupReceipts> {
-  const issued: ReceiptView[] = [];
-  for (const planned of plan.toIssue) {
-    issued.push(
-      planned.payment
-        ? await issueReceipt(tx, { id: planned.id, siteId: input.siteId, site: input.site, job: input.job, payment: planned.payment, issuedAt: input.issuedAt })
-        : await issuePaymentlessReceipt(tx, input, planned.id),
-    );
-  }
-  // The plan's order, which the event already named them in.
-  const byId = new Map([...issued, ...plan.existing].map((receipt) => [receipt.id, receipt]));
-  return { receipts: plan.ids.flatMap((id) => byId.get(id) ?? []), issued: issued.length };
+function receiptYear(input: PickupReceiptInput): number {
+  return yearInTimeZone(input.issuedAt, input.site.timezone);
+}
+
+/** One number of the site's receipt counter per receipt to issue. */
+export function receiptNumberStatements(input: PickupReceiptInput, plan: PickupReceiptPlan): Prisma.Sql[] {
+  const year = receiptYear(input);
+  return plan.toIssue.map(() => nextCounterStatement(input.siteId, "RECEIPT", year));
 }
 
 /**
- * A waived job (nothing paid: amount 0), or one marked paid with no payment on record (the full
- * price), still leaves with a receipt. Money's issueReceipt needs a payment row, so this numbers
- * the receipt the same way (site counter, year at the site) without one.
+ * The planned receipts with the numbers receiptNumberStatements took, in the plan's order. A
+ * waived job (nothing paid: amount 0), or one marked paid with no payment on record (the full
+ * price), still leaves with a receipt, numbered the same way, with no payment.
  */
-async function issuePaymentlessReceipt(tx: TransactionClient, input: PickupReceiptInput, id: string): Promise<ReceiptView> {
-  const { year, number } = await takeDocumentNumber(tx, input.siteId, "RECEIPT", input.issuedAt, input.site.timezone);
-  const row = await tx.receipt.create({
-    data: {
-      id,
+export function issuedReceipts(input: PickupReceiptInput, plan: PickupReceiptPlan, numbers: CounterRow[][]): PickupReceipts {
+  const year = receiptYear(input);
+  const issued = plan.toIssue.map((planned, i) => {
+    const { number } = documentNumberOf("RECEIPT", year, numbers[i] ?? []);
+    return newReceipt({
+      id: planned.id,
       siteId: input.siteId,
       jobId: input.job.id,
-      paymentId: null,
+      paymentId: planned.payment?.id ?? null,
       year,
       number,
-      formattedNumber: formatReceiptNumber(year, number),
-      amountCents: input.job.paymentStatus === "WAIVED" ? 0 : input.job.priceCents,
-      currency: input.job.currency,
+      amountCents: planned.payment ? planned.payment.amountCents : input.job.paymentStatus === "WAIVED" ? 0 : input.job.priceCents,
+      currency: planned.payment?.currency ?? input.job.currency,
       issuedAt: input.issuedAt,
-    },
-    select: receiptRowSelect,
+    });
   });
-  return toReceiptView(row, input.job.number);
+  // The plan's order, which the event already named them in.
+  const byId = new Map([...issued.map(({ row }) => toReceiptView(row, input.job.number)), ...plan.existing].map((receipt) => [receipt.id, receipt]));
+  return { receipts: plan.ids.flatMap((id) => byId.get(id) ?? []), issued: issued.length, statements: issued.map(({ statement }) => statement) };
 }

@@ -1,5 +1,6 @@
+import { randomUUID } from "node:crypto";
 import { formatPickupCode, formatReceiptNumber } from "@orderdeck/contracts";
-import { inSite, type TransactionClient } from "@orderdeck/db";
+import { inSite, Prisma, type TransactionClient } from "@orderdeck/db";
 import { findJob, siteOf, takeDocumentNumber, type MoneyCaller, type PdfFile, type SiteForDocuments } from "../money/common.ts";
 import { formatMoney } from "../money/format.ts";
 import type { DocumentLine } from "../documents/money-document.ts";
@@ -12,7 +13,7 @@ export interface ReceiptView extends NumberedDocumentView {
 
 export const receiptRowSelect = { ...numberedDocumentSelect, paymentId: true } as const;
 
-interface ReceiptRow extends NumberedDocumentRow {
+export interface ReceiptRow extends NumberedDocumentRow {
   paymentId: string | null;
 }
 
@@ -33,22 +34,57 @@ export interface IssueReceiptInput {
 /** The receipt for one payment, numbered in the caller's transaction (see takeDocumentNumber). */
 export async function issueReceipt(tx: TransactionClient, input: IssueReceiptInput): Promise<ReceiptView> {
   const { year, number } = await takeDocumentNumber(tx, input.siteId, "RECEIPT", input.issuedAt, input.site.timezone);
-  const receipt = await tx.receipt.create({
-    data: {
-      ...(input.id ? { id: input.id } : {}),
-      siteId: input.siteId,
-      jobId: input.job.id,
-      paymentId: input.payment.id,
-      year,
-      number,
-      formattedNumber: formatReceiptNumber(year, number),
-      amountCents: input.payment.amountCents,
-      currency: input.payment.currency,
-      issuedAt: input.issuedAt,
-    },
-    select: receiptRowSelect,
+  const receipt = newReceipt({
+    id: input.id ?? randomUUID(),
+    siteId: input.siteId,
+    jobId: input.job.id,
+    paymentId: input.payment.id,
+    year,
+    number,
+    amountCents: input.payment.amountCents,
+    currency: input.payment.currency,
+    issuedAt: input.issuedAt,
   });
-  return toReceiptView(receipt, input.job.number);
+  await tx.$queryRaw(receipt.statement);
+  return toReceiptView(receipt.row, input.job.number);
+}
+
+/** A numbered receipt about to be stored. */
+export interface NewReceipt {
+  id: string;
+  siteId: string;
+  jobId: string;
+  paymentId: string | null;
+  year: number;
+  number: number;
+  amountCents: number;
+  currency: string;
+  issuedAt: Date;
+}
+
+/**
+ * A numbered receipt's INSERT and its row as stored, for a caller that sends the INSERT with the
+ * change's other statements: nothing in the row is decided by the database.
+ */
+export function newReceipt(receipt: NewReceipt): { statement: Prisma.Sql; row: ReceiptRow } {
+  const formattedNumber = formatReceiptNumber(receipt.year, receipt.number);
+  return {
+    statement: Prisma.sql`
+      INSERT INTO receipts (id, site_id, job_id, payment_id, year, number, formatted_number, amount_cents, currency, issued_at)
+      VALUES (${receipt.id}::uuid, ${receipt.siteId}::uuid, ${receipt.jobId}::uuid, ${receipt.paymentId}::uuid, ${receipt.year}::int, ${receipt.number}::int,
+              ${formattedNumber}, ${receipt.amountCents}::int, ${receipt.currency}, ${receipt.issuedAt}::timestamptz)`,
+    row: {
+      id: receipt.id,
+      jobId: receipt.jobId,
+      paymentId: receipt.paymentId,
+      year: receipt.year,
+      number: receipt.number,
+      formattedNumber,
+      amountCents: receipt.amountCents,
+      currency: receipt.currency,
+      issuedAt: receipt.issuedAt,
+    },
+  };
 }
 
 /** The receipt of a payment, if it has one (a payment gets exactly one, in its transaction). */

@@ -1,7 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { formatJobNumber, type Fulfilment, type JobStatus, type PaymentStatus, type WebhookEventType } from "@orderdeck/contracts";
-import type { Prisma, TransactionClient } from "@orderdeck/db";
-import { enqueue } from "../background/enqueue.ts";
+import { Prisma, type TransactionClient } from "@orderdeck/db";
+import { enqueueCall } from "../background/enqueue.ts";
 
 /** The job as webhook receivers see it: no pickup code (it hands the job over) and no customer details. */
 export interface WebhookJob {
@@ -67,24 +67,41 @@ export async function emitWebhookEvent(tx: TransactionClient, event: WebhookEven
  */
 export async function emitWebhookEvents(tx: TransactionClient, siteId: string, events: readonly Omit<WebhookEvent, "siteId">[]): Promise<number> {
   if (events.length === 0) return 0;
-  const endpoints = await tx.webhookEndpoint.findMany({
-    where: { siteId, enabled: true, eventTypes: { hasSome: events.map((e) => e.type) } },
-    select: { id: true, eventTypes: true },
-    orderBy: { id: "asc" },
+  const endpoints = await tx.$queryRaw<SubscribedEndpoint[]>(subscribedEndpointsStatement(siteId, events));
+  const deliveries = webhookDeliveryStatements(siteId, events, endpoints);
+  for (const delivery of deliveries) await tx.$queryRaw(delivery);
+  return deliveries.length;
+}
+
+/** An enabled endpoint of the site and the event types it subscribed to. */
+export interface SubscribedEndpoint {
+  id: string;
+  event_types: string[];
+}
+
+/** The site's enabled endpoints subscribed to any of `events`' types, read once for all of them. */
+export function subscribedEndpointsStatement(siteId: string, events: readonly Pick<WebhookEvent, "type">[]): Prisma.Sql {
+  return Prisma.sql`
+    SELECT id::text AS id, event_types FROM webhook_endpoints
+     WHERE site_id = ${siteId}::uuid AND enabled AND event_types && ${events.map((e) => e.type)}::text[]
+     ORDER BY id`;
+}
+
+/** One statement per delivery, each writing the delivery row and enqueueing its job. */
+export function webhookDeliveryStatements(siteId: string, events: readonly Omit<WebhookEvent, "siteId">[], endpoints: readonly SubscribedEndpoint[]): Prisma.Sql[] {
+  return events.flatMap((event) => {
+    const subscribed = endpoints.filter((endpoint) => endpoint.event_types.includes(event.type));
+    if (subscribed.length === 0) return [];
+    const envelope = JSON.stringify({ id: randomUUID(), type: event.type, occurredAt: event.occurredAt.toISOString(), siteId, data: event.data });
+    return subscribed.map((endpoint) => {
+      const deliveryId = randomUUID();
+      return Prisma.sql`
+        WITH delivery AS (
+          INSERT INTO webhook_deliveries (id, site_id, endpoint_id, event_type, payload)
+          VALUES (${deliveryId}::uuid, ${siteId}::uuid, ${endpoint.id}::uuid, ${event.type}, ${envelope}::jsonb)
+          RETURNING id
+        )
+        SELECT ${enqueueCall("deliver_webhook", { siteId, deliveryId }, { jobKey: deliveryJobKey(deliveryId) })} AS job FROM delivery`;
+    });
   });
-  let delivered = 0;
-  for (const event of events) {
-    const subscribed = endpoints.filter((endpoint) => endpoint.eventTypes.includes(event.type));
-    if (subscribed.length === 0) continue;
-    const envelope = { id: randomUUID(), type: event.type, occurredAt: event.occurredAt.toISOString(), siteId, data: event.data };
-    for (const endpoint of subscribed) {
-      const delivery = await tx.webhookDelivery.create({
-        data: { siteId, endpointId: endpoint.id, eventType: event.type, payload: envelope },
-        select: { id: true },
-      });
-      await enqueue(tx, "deliver_webhook", { siteId, deliveryId: delivery.id }, { jobKey: deliveryJobKey(delivery.id) });
-      delivered++;
-    }
-  }
-  return delivered;
 }
