@@ -2,6 +2,7 @@
 // that a test can stop and start again, or kill outright. Shared by the reliability suite (which
 // SIGKILLs it) and the e2e harness (which stops it to take the consoles offline).
 import { spawn, type ChildProcess } from "node:child_process";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
 
@@ -37,11 +38,31 @@ export interface SpawnServerOptions {
   startTimeoutMs?: number;
 }
 
+/**
+ * Node's own options in the role's systemd unit (deploy/systemd/orderdeck-<role>@.service): the
+ * memory bounds the server is deployed with, so that every test and benchmark runs it with them.
+ */
+export function deployedNodeOptions(role: "api" | "worker"): string[] {
+  const unit = readFileSync(path.join(REPO_ROOT, "deploy", "systemd", `orderdeck-${role}@.service`), "utf8");
+  const words = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
+  const script = words.findIndex((word) => word.endsWith(".ts"));
+  if (script < 0) throw new Error(`deploy/systemd/orderdeck-${role}@.service has no ExecStart running a script`);
+  // Between the node binary and the script, without the loader (`--import tsx`), which spawnServer adds itself.
+  return words.slice(1, script).filter((word) => word !== "--import" && word !== "tsx");
+}
+
 /** Starts the server as a child on `options.port` and resolves once its /healthz answers. */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerChild> {
   const role = options.role ?? "api";
   const portEnv = role === "worker" ? { WORKER_METRICS_PORT: String(options.port) } : { PORT: String(options.port) };
-  const [program, ...args] = options.command ?? ["node", "--import", "tsx", options.script ?? "apps/server/src/main.ts", `--role=${role}`];
+  const [program, ...args] = options.command ?? [
+    "node",
+    ...deployedNodeOptions(role === "worker" ? "worker" : "api"),
+    "--import",
+    "tsx",
+    options.script ?? "apps/server/src/main.ts",
+    `--role=${role}`,
+  ];
   const child = spawn(program === "node" || program?.endsWith("/node") ? process.execPath : (program ?? process.execPath), args, {
     cwd: REPO_ROOT,
     env: { PATH: process.env.PATH ?? "", ...options.env, ...portEnv },

@@ -76,8 +76,8 @@ export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: strin
 }
 
 /**
- * Statements of one transaction, sent in batches: every statement of a batch goes out before the
- * first answer is awaited, so a batch is one round trip on a pipelined connection (writeInSite).
+ * Statements of one transaction (writeInSite's), sent in batches: every statement of a batch goes
+ * out before the first answer is awaited, so a batch is one round trip on a pipelined connection.
  * The statements of a batch run in order, each seeing what the ones before it wrote, but none can
  * use an earlier one's answer: what depends on an answer goes in the next batch.
  */
@@ -86,16 +86,6 @@ export interface SiteStatements {
   run<R = SqlRow>(statements: Prisma.Sql[]): Promise<R[][]>;
   /** The transaction's last batch: on a pipelined connection, COMMIT goes out with it. */
   finish<R = SqlRow>(statements: Prisma.Sql[]): Promise<R[][]>;
-}
-
-/** A Prisma interactive transaction (inSite's) as SiteStatements: one statement after another, committed by inSite. */
-export function statementsOf(tx: Prisma.TransactionClient): SiteStatements {
-  const run = async <R>(statements: Prisma.Sql[]): Promise<R[][]> => {
-    const answers: R[][] = [];
-    for (const statement of statements) answers.push(await tx.$queryRaw<R[]>(statement));
-    return answers;
-  };
-  return { run, finish: run };
 }
 
 // A write waits for row locks (a job being handed over, a receipt counter); one held this long

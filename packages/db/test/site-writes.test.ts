@@ -5,7 +5,7 @@ import { generatePickupCode } from "@orderdeck/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type SentStatement } from "../src/client.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
-import { inSite, queryDirect, statementsOf, writeInSite } from "../src/site-scope.ts";
+import { queryDirect, writeInSite } from "../src/site-scope.ts";
 import { createTestDatabase, type TestDatabase } from "../src/testing/index.ts";
 
 let db: TestDatabase;
@@ -117,19 +117,5 @@ describe("writeInSite", () => {
       again = tx.run([Prisma.sql`SELECT 2 AS two`]);
     });
     await expect(again).rejects.toThrow(/committed/);
-  });
-});
-
-describe("statementsOf", () => {
-  it("runs the same batches one statement after another in inSite's transaction", async () => {
-    await expect(
-      inSite(db.prisma, siteA, async (tx) => {
-        const statements = statementsOf(tx);
-        const [updated] = await statements.run<{ site_id: string }>([noteEveryJob("through Prisma")]);
-        expect(updated?.map((r) => r.site_id)).toEqual([siteA]);
-        await statements.finish([Prisma.sql`SELECT 1/0 AS x`]);
-      }),
-    ).rejects.toThrow();
-    expect(await jobsNoted("through Prisma")).toEqual([]);
   });
 });

@@ -11,10 +11,11 @@ import {
   DomainError,
   isValidPickupCode,
   normalizePickupCode,
+  type MutationOutcome,
   type PickupRefusal,
   type ScanOutcome,
 } from "@orderdeck/contracts";
-import { Prisma, statementsOf, writeInSite, type SiteStatements, type SqlRow, type TransactionClient } from "@orderdeck/db";
+import { Prisma, writeInSite, type SiteStatements, type SqlRow, type TransactionClient } from "@orderdeck/db";
 import type { Principal } from "../auth/principal.ts";
 import { claimStatement, firstEntryOf, firstEntryStatement, isClaimed, settleStatement, type LedgerEntry, type MutationKey } from "../client-mutations/ledger.ts";
 import { databaseRefusal } from "../database-refusals.ts";
@@ -119,10 +120,10 @@ function replayOf(first: LedgerEntry, scan: ScanContext): StoredAnswer {
   return first.result;
 }
 
-/** The online scan's entry in the client-mutation ledger: claimed with the scan's reads, settled with its last writes. */
+/** The scan's entry in the client-mutation ledger: claimed with the scan's reads, settled with its last writes. */
 interface ScanLedger {
   claim: Prisma.Sql;
-  settle(answer: StoredAnswer): Prisma.Sql;
+  settle(decision: ScanDecision): Prisma.Sql;
 }
 
 /** The scanning station's name: the principal's own, as the session resolved it, unless another was named (then read). */
@@ -161,12 +162,12 @@ async function decideScan(
     : [];
   const answers = await tx.run<SqlRow>([...(ledger ? [ledger.claim] : []), ...reads]);
   if (ledger && !isClaimed(answers.shift() ?? [])) return null;
-  const settled = (answer: StoredAnswer) => (ledger ? [ledger.settle(answer)] : []);
+  const settled = (decision: ScanDecision) => (ledger ? [ledger.settle(decision)] : []);
 
   const refuse = async (error: DomainError, jobId: string | null): Promise<ScanDecision> => {
-    const answer: StoredAnswer = { ok: false, refusal: { reason: error.reason, message: error.message, details: error.details ?? {} } };
-    await tx.finish([scanRecordStatement(scan, scanOutcomeFor(error.reason, scan.offline ?? false), jobId, now), ...settled(answer)]);
-    return { ...answer, jobId };
+    const decision: ScanDecision = { ok: false, refusal: { reason: error.reason, message: error.message, details: error.details ?? {} }, jobId };
+    await tx.finish([scanRecordStatement(scan, scanOutcomeFor(error.reason, scan.offline ?? false), jobId, now), ...settled(decision)]);
+    return decision;
   };
   if (!valid) return refuse(invalidCode(), null);
   const [jobRows, paymentRows, receiptRows, endpoints, stationRows] = answers as [PickupJobRow[], PaymentRow[], ReceiptRow[], SubscribedEndpoint[], Array<{ name: string }>?];
@@ -217,46 +218,63 @@ async function decideScan(
   const writes = [handedOverStatement(principal, scan, job.id, now), event, scanRecordStatement(scan, "HANDED_OVER", job.id, now)];
   const numbers = (await tx.run<CounterRow>([...writes, ...receiptNumberStatements(receiptInput, plan)])).slice(writes.length);
   const receipts = issuedReceipts(receiptInput, plan, numbers);
-  const answer: StoredAnswer = {
+  const decision: ScanDecision = {
     ok: true,
     confirmation: { ...jobFacts(handedOver, paid), outcome: "HANDED_OVER", receipts: receipts.receipts, receiptsIssued: receipts.issued, replayed: false },
+    jobId: job.id,
   };
   const handover = { siteId, siteName: job.site.name, job: handedOver, from: job.status, at: now, receipts: receipts.receipts, stationId: scan.stationId };
-  await tx.finish([...receipts.statements, ...afterHandoverStatements(handover, endpoints), ...settled(answer)]);
-  return { ...answer, jobId: job.id };
-}
-
-/**
- * Decides the scan in the caller's Prisma transaction (sync.push's, which owns the ledger: it
- * claims the mutation id before and stores the answer after, in the same transaction).
- */
-export async function decideScanInTx(
-  tx: TransactionClient,
-  deps: PickupDependencies,
-  principal: Principal,
-  scan: ScanContext,
-  requestId: string,
-): Promise<ScanDecision> {
-  const decision = await decideScan(statementsOf(tx), deps, principal, scan, requestId);
-  if (!decision) throw new Error("a scan without a ledger is always decided");
+  await tx.finish([...receipts.statements, ...afterHandoverStatements(handover, endpoints), ...settled(decision)]);
   return decision;
 }
 
-/** The online scan: claim the mutation id, decide, store the answer, all in one transaction. */
-function decideAndApply(tx: SiteStatements, deps: PickupDependencies, principal: Principal, scan: ScanContext, requestId: string): Promise<StoredAnswer> {
-  const key = ledgerKey(scan);
-  const claim = claimStatement(key, MUTATION_TYPE, ledgerArgs(scan));
-  const settle = (answer: StoredAnswer) =>
-    settleStatement(claim.id, answer.ok ? "APPLIED" : "REJECTED", answer as unknown as Prisma.InputJsonValue, deps.now?.() ?? new Date());
-  return decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle }).then(async (decision) => {
-    if (decision) {
-      const { jobId: _jobId, ...answer } = decision;
-      return answer as StoredAnswer;
-    }
+/** How a path keeps a scan in the client-mutation ledger: the arguments it claims with, and the answer it stores. */
+export interface ScanEntry {
+  args: Prisma.InputJsonValue;
+  stored(decision: ScanDecision): { outcome: MutationOutcome; result: Prisma.InputJsonValue };
+}
+
+/** The scan decided (and its answer stored), or the entry that had taken its mutation id first. */
+export type ClaimedScan = { decision: ScanDecision; first: null } | { decision: null; first: LedgerEntry };
+
+/**
+ * A scan under the client-mutation ledger, in one pipelined transaction (writeInSite): the
+ * mutation id is claimed with the scan's reads and the answer stored with its last writes, so the
+ * handover and "it was applied, here is what was answered" commit together or not at all. The
+ * online procedure and sync.push's replay both come here, each with its own ledger entry.
+ */
+export function decideClaimedScan(deps: PickupDependencies, principal: Principal, scan: ScanContext, requestId: string, entry: ScanEntry): Promise<ClaimedScan> {
+  return writeInSite(deps.prisma, principal.siteId, async (tx): Promise<ClaimedScan> => {
+    const key = ledgerKey(scan);
+    const claim = claimStatement(key, MUTATION_TYPE, entry.args);
+    const settle = (decision: ScanDecision) => {
+      const { outcome, result } = entry.stored(decision);
+      return settleStatement(claim.id, outcome, result, deps.now?.() ?? new Date());
+    };
+    const decision = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle });
+    if (decision) return { decision, first: null };
     const [first] = await tx.finish<LedgerEntry>([firstEntryStatement(key)]);
-    const replay = replayOf(firstEntryOf(first ?? []), scan);
-    return replay.ok ? { ok: true, confirmation: { ...replay.confirmation, replayed: true } } : replay;
+    return { decision: null, first: firstEntryOf(first ?? []) };
   });
+}
+
+/** The online procedure's ledger entry: the scanned code and time, and the answer as pickup.confirm gives it. */
+function onlineEntry(scan: ScanContext): ScanEntry {
+  return {
+    args: ledgerArgs(scan),
+    stored: ({ jobId: _jobId, ...answer }) => ({ outcome: answer.ok ? "APPLIED" : "REJECTED", result: answer as unknown as Prisma.InputJsonValue }),
+  };
+}
+
+/** The online scan: claim the mutation id, decide, store the answer, all in one transaction. */
+async function decideAndApply(deps: PickupDependencies, principal: Principal, scan: ScanContext, requestId: string): Promise<StoredAnswer> {
+  const claimed = await decideClaimedScan(deps, principal, scan, requestId, onlineEntry(scan));
+  if (claimed.decision) {
+    const { jobId: _jobId, ...answer } = claimed.decision;
+    return answer;
+  }
+  const replay = replayOf(claimed.first, scan);
+  return replay.ok ? { ok: true, confirmation: { ...replay.confirmation, replayed: true } } : replay;
 }
 
 /**
@@ -282,7 +300,7 @@ export async function confirmPickup(
   };
   let answer: StoredAnswer;
   try {
-    answer = await writeInSite(deps.prisma, principal.siteId, (tx) => decideAndApply(tx, deps, principal, scan, requestId));
+    answer = await decideAndApply(deps, principal, scan, requestId);
   } catch (error) {
     const refusal = error instanceof DomainError ? error : databaseRefusal(error);
     await writeInSite(deps.prisma, principal.siteId, (tx) =>

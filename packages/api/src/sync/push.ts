@@ -14,13 +14,15 @@ import {
   type DomainErrorCode,
   type MutationOutcome,
   type SyncMutationArgs,
+  type SyncHandoff,
+  type SyncJob,
   type SyncMutationEnvelope,
   type SyncMutationResult,
   type SyncMutationType,
   type SyncResultStatus,
   type SyncPushResult,
 } from "@orderdeck/contracts";
-import { inSite, type Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { inSite, readInSite, type Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
 import { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
@@ -35,9 +37,9 @@ import { updateInTx } from "../jobs/service.ts";
 import { recordPayment, waivePayment } from "../payments/service.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { isOfflineConflict, scanOutcomeFor } from "../pickup/scan-outcome.ts";
-import { decideScanInTx, recordScan } from "../pickup/confirm.ts";
+import { decideClaimedScan, recordScan, type ScanDecision } from "../pickup/confirm.ts";
 import { refundScanBudget, spendScanBudget, type RateLimits } from "../rate-limits/limits.ts";
-import { currentHandoff, currentJob } from "./rows.ts";
+import { currentHandoff, currentJob, currentJobStatement, syncJobOf, type JobRow } from "./rows.ts";
 
 export interface PushCall {
   prisma: PrismaClient;
@@ -83,7 +85,10 @@ interface ApplyContext {
   floor: FloorState | null;
 }
 
-type Applier<K extends SyncMutationType> = (tx: TransactionClient, ctx: ApplyContext, args: SyncMutationArgs[K]) => Promise<StoredAnswer>;
+/** Every type but the scan, which decideClaimedScan applies in a pipelined transaction of its own (pushScan). */
+type AppliedInTx = Exclude<SyncMutationType, "pickup.confirm">;
+
+type Applier<K extends AppliedInTx> = (tx: TransactionClient, ctx: ApplyContext, args: SyncMutationArgs[K]) => Promise<StoredAnswer>;
 
 function answer(status: SyncMutationStatus, fields: Partial<StoredAnswer> = {}): StoredAnswer {
   return { v: 1, status, reason: null, message: null, details: null, receipts: [], jobId: null, handoffId: null, ...fields };
@@ -98,30 +103,15 @@ function requireLead(principal: Principal, what: string): void {
   }
 }
 
-const APPLY: { [K in SyncMutationType]: Applier<K> } = {
-  "pickup.confirm": async (tx, ctx, args) => {
-    const { principal } = ctx.call;
-    const decision = await decideScanInTx(
-      tx,
-      { prisma: ctx.call.prisma, now: () => ctx.now },
-      principal,
-      {
-        siteId: principal.siteId,
-        stationId: principal.stationId ?? "",
-        userId: principal.userId,
-        code: normalizePickupCode(args.code),
-        clientMutationId: ctx.mutation.id,
-        scannedAt: new Date(args.scannedAt),
-        offline: args.offline,
-      },
-      ctx.call.requestId,
-    );
-    if (decision.ok) return answer("applied", { jobId: decision.jobId, receipts: decision.confirmation.receipts.map((r) => r.number) });
-    const { reason, message, details } = decision.refusal;
-    // The person was told "handed over": the job changed under the console, and someone must look.
-    return answer(isOfflineConflict(reason, args.offline) ? "conflict" : "rejected", { reason, message, details, jobId: decision.jobId });
-  },
+/** A scan's decision as sync.push answers it. */
+function scanAnswer(decision: ScanDecision, offline: boolean): StoredAnswer {
+  if (decision.ok) return answer("applied", { jobId: decision.jobId, receipts: decision.confirmation.receipts.map((r) => r.number) });
+  const { reason, message, details } = decision.refusal;
+  // The person was told "handed over": the job changed under the console, and someone must look.
+  return answer(isOfflineConflict(reason, offline) ? "conflict" : "rejected", { reason, message, details, jobId: decision.jobId });
+}
 
+const APPLY: { [K in AppliedInTx]: Applier<K> } = {
   "job.note": async (tx, ctx, args) => {
     await updateInTx(ctx.jobCall, tx, { id: args.id, version: args.version, notes: args.notes });
     return answer("applied", { jobId: args.id });
@@ -170,7 +160,7 @@ const APPLY: { [K in SyncMutationType]: Applier<K> } = {
   },
 };
 
-function applyOne<K extends SyncMutationType>(tx: TransactionClient, ctx: ApplyContext, type: K, args: SyncMutationArgs[K]): Promise<StoredAnswer> {
+function applyOne<K extends AppliedInTx>(tx: TransactionClient, ctx: ApplyContext, type: K, args: SyncMutationArgs[K]): Promise<StoredAnswer> {
   return (APPLY[type] as Applier<K>)(tx, ctx, args);
 }
 
@@ -214,6 +204,12 @@ function replayOf(entry: LedgerEntry, type: SyncMutationType): StoredAnswer {
 
 async function present(tx: TransactionClient, call: PushCall, id: string, type: SyncMutationType, stored: StoredAnswer, replayed: boolean, now: Date): Promise<SyncMutationResult> {
   const { siteId } = call.principal;
+  const job = stored.jobId ? await currentJob(tx, siteId, stored.jobId, now) : null;
+  return presented(id, type, stored, replayed, job, stored.handoffId ? await currentHandoff(tx, siteId, stored.handoffId) : null);
+}
+
+/** The answer to one mutation, with the rows it names as they are now. */
+function presented(id: string, type: SyncMutationType, stored: StoredAnswer, replayed: boolean, job: SyncJob | null, handoff: SyncHandoff | null): SyncMutationResult {
   return {
     id,
     type,
@@ -222,10 +218,38 @@ async function present(tx: TransactionClient, call: PushCall, id: string, type: 
     message: stored.message,
     details: stored.details,
     replayed,
-    job: stored.jobId ? await currentJob(tx, siteId, stored.jobId, now) : null,
-    handoff: stored.handoffId ? await currentHandoff(tx, siteId, stored.handoffId) : null,
+    job,
+    handoff,
     receipts: stored.receipts,
   };
+}
+
+/**
+ * A scan from the outbox: decided, handed over and answered in one pipelined transaction
+ * (decideClaimedScan, the online procedure's path, under sync.push's ledger entry), then the job
+ * read as it is now.
+ */
+async function pushScan(call: PushCall, mutation: SyncMutationEnvelope, args: SyncMutationArgs["pickup.confirm"], now: Date): Promise<SyncMutationResult> {
+  const { principal } = call;
+  const scan = {
+    siteId: principal.siteId,
+    stationId: principal.stationId ?? "",
+    userId: principal.userId,
+    code: normalizePickupCode(args.code),
+    clientMutationId: mutation.id,
+    scannedAt: new Date(args.scannedAt),
+    offline: args.offline,
+  };
+  const claimed = await decideClaimedScan({ prisma: call.prisma, now: () => now }, principal, scan, call.requestId, {
+    args: args as Prisma.InputJsonValue,
+    stored: (decision) => {
+      const stored = scanAnswer(decision, args.offline);
+      return { outcome: OUTCOME[stored.status], result: stored as unknown as Prisma.InputJsonValue };
+    },
+  });
+  const stored = claimed.decision ? scanAnswer(claimed.decision, args.offline) : replayOf(claimed.first, "pickup.confirm");
+  const [rows] = stored.jobId ? await readInSite<JobRow>(call.prisma, principal.siteId, [currentJobStatement(principal.siteId, stored.jobId, now)]) : [];
+  return presented(mutation.id, "pickup.confirm", stored, claimed.decision === null, rows?.[0] ? syncJobOf(rows[0]) : null, null);
 }
 
 /** Why the batch stopped at a mutation it left untouched; the console sends it again, after `retryAfterSeconds` if set. */
@@ -285,13 +309,16 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
   const ctx: ApplyContext = { call, jobCall, mutation, now, floor };
 
   try {
-    const result = await inSite(call.prisma, principal.siteId, async (tx) => {
-      const { claimId, first } = await claimMutation(tx, key, type, ledgerArgs);
-      if (first) return present(tx, call, mutation.id, type, replayOf(first, type), true, now);
-      const stored = await applyOne(tx, ctx, type, parsed.data as SyncMutationArgs[typeof type]);
-      await settleMutation(tx, claimId, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
-      return present(tx, call, mutation.id, type, stored, false, now);
-    });
+    const result =
+      type === "pickup.confirm"
+        ? await pushScan(call, mutation, parsed.data as SyncMutationArgs["pickup.confirm"], now)
+        : await inSite(call.prisma, principal.siteId, async (tx) => {
+            const { claimId, first } = await claimMutation(tx, key, type, ledgerArgs);
+            if (first) return present(tx, call, mutation.id, type, replayOf(first, type), true, now);
+            const stored = await applyOne(tx, ctx, type, parsed.data as SyncMutationArgs[typeof type]);
+            await settleMutation(tx, claimId, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
+            return present(tx, call, mutation.id, type, stored, false, now);
+          });
     if (type === "pickup.confirm" && result.status === "applied") await refundScanBudget(call, principal.userId, call.ip);
     return result;
   } catch (error) {

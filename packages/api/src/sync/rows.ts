@@ -139,9 +139,12 @@ export function syncJobOf(row: JobRow): SyncJob {
 
 /** One job as it is now, or null (another site's, or gone). */
 export async function currentJob(tx: TransactionClient, siteId: string, id: string, now: Date): Promise<SyncJob | null> {
-  const rows = await tx.$queryRaw<JobRow[]>`
-    SELECT ${jobColumns(windowStart(now))} WHERE j.site_id = ${siteId}::uuid AND j.id = ${id}::uuid`;
+  const rows = await tx.$queryRaw<JobRow[]>(currentJobStatement(siteId, id, now));
   return rows[0] ? syncJobOf(rows[0]) : null;
+}
+
+export function currentJobStatement(siteId: string, id: string, now: Date): Prisma.Sql {
+  return Prisma.sql`SELECT ${jobColumns(windowStart(now))} WHERE j.site_id = ${siteId}::uuid AND j.id = ${id}::uuid`;
 }
 
 interface CustomerRow {
