@@ -99,7 +99,20 @@ const WRITE_TIMEOUT = "15s";
  * not one per statement. On any failure the transaction rolls back whole and the first error is
  * thrown.
  */
-export async function writeInSite<T>(prisma: PrismaClient, siteId: string, work: (tx: SiteStatements) => Promise<T>): Promise<T> {
+export function writeInSite<T>(prisma: PrismaClient, siteId: string, work: (tx: SiteStatements) => Promise<T>): Promise<T> {
+  return batchesInSite(prisma, siteId, `BEGIN; SET LOCAL statement_timeout = '${WRITE_TIMEOUT}'`, work);
+}
+
+/**
+ * Runs `work` in one read-only transaction acting for `siteId` whose statements all read one
+ * snapshot (REPEATABLE READ, taken by the first statement), in batches as writeInSite: for a
+ * read whose later statements depend on what the earlier ones answered.
+ */
+export function snapshotInSite<T>(prisma: PrismaClient, siteId: string, work: (tx: SiteStatements) => Promise<T>): Promise<T> {
+  return batchesInSite(prisma, siteId, `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = '${READ_TIMEOUT}'`, work);
+}
+
+async function batchesInSite<T>(prisma: PrismaClient, siteId: string, begin: string, work: (tx: SiteStatements) => Promise<T>): Promise<T> {
   const { pool, onQuery, statementName } = directSqlOf(prisma);
   const client = await pool.connect();
   // As in readInSite: a connection lost while held must not end the process.
@@ -110,7 +123,7 @@ export async function writeInSite<T>(prisma: PrismaClient, siteId: string, work:
   let state = "new" as State;
   const send = async <R>(statements: Prisma.Sql[], commit: boolean): Promise<R[][]> => {
     if (state === "committed" || state === "failed") throw new Error(`this transaction is ${state === "committed" ? "committed" : "aborted"}; nothing more can be sent in it`);
-    const opening = state === "new" ? [`BEGIN; SET LOCAL statement_timeout = '${WRITE_TIMEOUT}'`] : [];
+    const opening = state === "new" ? [begin] : [];
     const scope = state === "new" ? [{ text: ACT_FOR_SITE, params: [siteId] as unknown[] }] : [];
     state = "open";
     const sent = [...scope, ...statements.map((statement) => ({ text: statement.text, params: statement.values }))];

@@ -10,7 +10,7 @@ import {
   nextShiftStart,
   type SiteShiftRulesUpdateInput,
 } from "@orderdeck/contracts";
-import type { TransactionClient } from "@orderdeck/db";
+import { Prisma, type TransactionClient } from "@orderdeck/db";
 import type { z } from "zod";
 
 const ShiftsJson = ShiftRulesVersion.shape.shifts;
@@ -20,11 +20,25 @@ const ShiftsJson = ShiftRulesVersion.shape.shifts;
  * built-in shifts in its timezone (no rows: the migration left existing sites as they were).
  */
 export async function shiftHistory(tx: TransactionClient, siteId: string, siteTimezone: string): Promise<ShiftRulesVersion[]> {
-  const rows = await tx.siteShiftRules.findMany({
-    where: { siteId },
-    orderBy: { effectiveFrom: "asc" },
-    select: { effectiveFrom: true, timezone: true, shifts: true },
-  });
+  return shiftHistoryOf(await tx.$queryRaw<ShiftRulesRow[]>(shiftHistoryStatement(siteId)), siteTimezone);
+}
+
+/** A stored version of the rules, as shiftHistoryStatement reads it. */
+export interface ShiftRulesRow {
+  effectiveFrom: Date;
+  timezone: string;
+  shifts: unknown;
+}
+
+/** The site's stored versions, oldest first, for a caller that reads them with other statements. */
+export function shiftHistoryStatement(siteId: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT effective_from AS "effectiveFrom", timezone, shifts FROM site_shift_rules
+     WHERE site_id = ${siteId}::uuid ORDER BY effective_from ASC`;
+}
+
+/** The history from shiftHistoryStatement's rows (the built-in shifts when there are none). */
+export function shiftHistoryOf(rows: ShiftRulesRow[], siteTimezone: string): ShiftRulesVersion[] {
   if (rows.length === 0) return defaultShiftHistory(siteTimezone);
   return rows.map((row) => ({ effectiveFrom: row.effectiveFrom.toISOString(), timezone: row.timezone, shifts: ShiftsJson.parse(row.shifts) }));
 }

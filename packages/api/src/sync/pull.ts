@@ -19,9 +19,26 @@ import {
   type SyncPullPage,
   type SyncTombstone,
 } from "@orderdeck/contracts";
-import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { Prisma, snapshotInSite, type PrismaClient } from "@orderdeck/db";
 import { z } from "zod";
-import { changedCustomers, customersById, inScope, jobColumns, recentHandoffs, siteOf, syncJobOf, windowStart, type JobRow } from "./rows.ts";
+import type { ShiftRulesRow } from "../site/shift-rules.ts";
+import {
+  changedCustomersStatement,
+  customersByIdStatement,
+  inScope,
+  jobColumns,
+  recentHandoffsOf,
+  recentHandoffsStatements,
+  siteOf,
+  siteStatements,
+  syncCustomerOf,
+  syncJobOf,
+  windowStart,
+  type CustomerRow,
+  type HandoffRow,
+  type JobRow,
+  type SiteRow,
+} from "./rows.ts";
 
 export interface PullCall {
   prisma: PrismaClient;
@@ -84,18 +101,20 @@ export function decodeCursor(cursor: string, siteId: string): CursorState {
   return parsed.data;
 }
 
-/** A snapshot this database has not reached yet was not taken here (a restored or replaced database). */
-async function assertTakenHere(tx: TransactionClient, state: CursorState | null): Promise<void> {
-  if (!state) return;
-  const snapshots = [state.prev, state.target].filter((s): s is string => s !== null);
-  for (const snapshot of snapshots) {
-    const rows = await tx.$queryRaw<Array<{ ok: boolean }>>`
-      SELECT pg_snapshot_xmax(${snapshot}::pg_snapshot) <= pg_snapshot_xmax(pg_current_snapshot()) AS ok`;
-    if (!rows[0]?.ok) throw badCursor();
-  }
+/**
+ * Whether the cursor's snapshots were taken here (a snapshot this database has not reached yet
+ * was not: a restored or replaced database), and this transaction's snapshot, the round's target
+ * when it starts one.
+ */
+function snapshotStatement(state: CursorState | null): Prisma.Sql {
+  const snapshots = state ? [state.prev, state.target].filter((s): s is string => s !== null) : [];
+  return Prisma.sql`
+    SELECT COALESCE(bool_and(pg_snapshot_xmax(s::pg_snapshot) <= pg_snapshot_xmax(pg_current_snapshot())), true) AS taken_here,
+           pg_current_snapshot()::text AS snapshot
+      FROM unnest(${snapshots}::text[]) s`;
 }
 
-async function jobsPage(tx: TransactionClient, siteId: string, state: CursorState, target: string, since: Date, limit: number): Promise<JobRow[]> {
+function jobsPageStatement(siteId: string, state: CursorState, target: string, since: Date, limit: number): Prisma.Sql {
   const after =
     state.lastSeq !== null && state.lastId !== null
       ? // The plain bound lets the (site_id, change_seq) index start at the page; the pair breaks ties.
@@ -106,7 +125,7 @@ async function jobsPage(tx: TransactionClient, siteId: string, state: CursorStat
     // A full snapshot: every job in scope, as the target snapshot saw it. The page's ids are chosen
     // first (on the (site_id, change_seq) index), so that rows, names and payments are read for
     // the page only.
-    return tx.$queryRaw<JobRow[]>`
+    return Prisma.sql`
       SELECT ${jobColumns(
         since,
         Prisma.sql`(SELECT j.id FROM site_jobs j
@@ -118,7 +137,7 @@ async function jobsPage(tx: TransactionClient, siteId: string, state: CursorStat
   }
   // An increment: jobs written by transactions prev did not see and target did. Transaction ids
   // below prev's xmin were all visible to prev, so the index on change_xid bounds the search.
-  return tx.$queryRaw<JobRow[]>`
+  return Prisma.sql`
     SELECT ${jobColumns(
       since,
       Prisma.sql`(SELECT j.id FROM site_jobs j
@@ -139,73 +158,73 @@ export async function pullPage(call: PullCall, input: { cursor?: string | undefi
   const since = windowStart(now);
   const incoming = input.cursor !== undefined ? decodeCursor(input.cursor, siteId) : null;
 
-  return inSite(
-    call.prisma,
-    siteId,
-    async (tx) => {
-      await assertTakenHere(tx, incoming);
-      const roundStart = incoming === null || incoming.target === null;
-      const state: CursorState = roundStart
-        ? { v: 1, site: siteId, prev: incoming?.prev ?? null, target: null, phase: "jobs", lastSeq: null, lastId: null }
-        : incoming;
-      const target =
-        state.target ?? (await tx.$queryRaw<Array<{ snapshot: string }>>`SELECT pg_current_snapshot()::text AS snapshot`)[0]?.snapshot;
-      if (!target) throw new Error("pg_current_snapshot() answered nothing");
-      const full = state.prev === null;
+  // One snapshot for the whole page (REPEATABLE READ): pg_current_snapshot() answers the very
+  // snapshot the rows are read with, so the target and the rows agree exactly. Round trips: the
+  // cursor's check with the round's site and handoffs, the page, and the page's customers.
+  return snapshotInSite(call.prisma, siteId, async (tx) => {
+    const roundStart = incoming === null || incoming.target === null;
+    const state: CursorState = roundStart
+      ? { v: 1, site: siteId, prev: incoming?.prev ?? null, target: null, phase: "jobs", lastSeq: null, lastId: null }
+      : incoming;
+    const [snapshotRows, siteRows, shiftRows, recentRows, acknowledgedRows] = await tx.run<unknown>([
+      snapshotStatement(incoming),
+      ...(roundStart ? [...siteStatements(siteId), ...recentHandoffsStatements(siteId, now)] : []),
+    ]);
+    const snapshot = (snapshotRows as Array<{ taken_here: boolean; snapshot: string }> | undefined)?.[0];
+    if (!snapshot?.taken_here) throw badCursor();
+    const target = state.target ?? snapshot.snapshot;
+    const full = state.prev === null;
 
-      let jobs: SyncJob[] = [];
-      let tombstones: SyncTombstone[] = [];
-      let customers: SyncCustomer[];
-      let next: CursorState;
-      let hasMore: boolean;
+    let jobs: SyncJob[] = [];
+    let tombstones: SyncTombstone[] = [];
+    let customers: SyncCustomer[];
+    let next: CursorState;
+    let hasMore: boolean;
 
-      if (state.phase === "jobs") {
-        const rows = await jobsPage(tx, siteId, state, target, since, input.limit + 1);
-        const page = rows.slice(0, input.limit);
-        jobs = page.filter((r) => r.in_scope).map(syncJobOf);
-        tombstones = page.filter((r) => !r.in_scope).map((r) => ({ id: r.id }));
-        const referenced = [...new Set(jobs.flatMap((j) => (j.customerId ? [j.customerId] : [])))];
-        customers = await customersById(tx, siteId, referenced);
-        const last = page[page.length - 1];
-        if (rows.length > input.limit && last) {
-          next = { ...state, target, lastSeq: last.change_seq, lastId: last.id };
-          hasMore = true;
-        } else if (!full) {
-          // Jobs done; customers edited in this round's window follow (an edit changes no job).
-          next = { ...state, target, phase: "customers", lastSeq: null, lastId: null };
-          hasMore = true;
-        } else {
-          next = { v: 1, site: siteId, prev: target, target: null, phase: "jobs", lastSeq: null, lastId: null };
-          hasMore = false;
-        }
+    if (state.phase === "jobs") {
+      const [rows = []] = await tx.run<JobRow>([jobsPageStatement(siteId, state, target, since, input.limit + 1)]);
+      const page = rows.slice(0, input.limit);
+      jobs = page.filter((r) => r.in_scope).map(syncJobOf);
+      tombstones = page.filter((r) => !r.in_scope).map((r) => ({ id: r.id }));
+      const referenced = [...new Set(jobs.flatMap((j) => (j.customerId ? [j.customerId] : [])))];
+      const [customerRows = []] = referenced.length > 0 ? await tx.finish<CustomerRow>([customersByIdStatement(siteId, referenced)]) : [];
+      customers = customerRows.map(syncCustomerOf);
+      const last = page[page.length - 1];
+      if (rows.length > input.limit && last) {
+        next = { ...state, target, lastSeq: last.change_seq, lastId: last.id };
+        hasMore = true;
+      } else if (!full) {
+        // Jobs done; customers edited in this round's window follow (an edit changes no job).
+        next = { ...state, target, phase: "customers", lastSeq: null, lastId: null };
+        hasMore = true;
       } else {
-        const rows = await changedCustomers(tx, siteId, state.prev ?? target, target, state.lastId, input.limit + 1);
-        customers = rows.slice(0, input.limit);
-        const last = customers[customers.length - 1];
-        if (rows.length > input.limit && last) {
-          // Customers page by id alone; lastSeq keeps the cursor's pair rule (both or neither).
-          next = { ...state, target, lastSeq: "0", lastId: last.id };
-          hasMore = true;
-        } else {
-          next = { v: 1, site: siteId, prev: target, target: null, phase: "jobs", lastSeq: null, lastId: null };
-          hasMore = false;
-        }
+        next = { v: 1, site: siteId, prev: target, target: null, phase: "jobs", lastSeq: null, lastId: null };
+        hasMore = false;
       }
+    } else {
+      const [rows = []] = await tx.finish<CustomerRow>([changedCustomersStatement(siteId, state.prev ?? target, target, state.lastId, input.limit + 1)]);
+      customers = rows.slice(0, input.limit).map(syncCustomerOf);
+      const last = customers[customers.length - 1];
+      if (rows.length > input.limit && last) {
+        // Customers page by id alone; lastSeq keeps the cursor's pair rule (both or neither).
+        next = { ...state, target, lastSeq: "0", lastId: last.id };
+        hasMore = true;
+      } else {
+        next = { v: 1, site: siteId, prev: target, target: null, phase: "jobs", lastSeq: null, lastId: null };
+        hasMore = false;
+      }
+    }
 
-      return {
-        jobs,
-        customers,
-        tombstones,
-        site: roundStart ? await siteOf(tx, siteId, now) : null,
-        handoffs: roundStart ? await recentHandoffs(tx, siteId, now) : null,
-        full,
-        cursor: encodeCursor(next),
-        hasMore,
-        serverTime: now.toISOString(),
-      };
-    },
-    // The first statement fixes the snapshot the page is read with, and pg_current_snapshot()
-    // answers that same snapshot: the target and the rows read agree exactly.
-    { isolationLevel: "RepeatableRead" },
-  );
+    return {
+      jobs,
+      customers,
+      tombstones,
+      site: roundStart ? siteOf((siteRows ?? []) as SiteRow[], (shiftRows ?? []) as ShiftRulesRow[], now) : null,
+      handoffs: roundStart ? recentHandoffsOf((recentRows ?? []) as HandoffRow[], (acknowledgedRows ?? []) as HandoffRow[]) : null,
+      full,
+      cursor: encodeCursor(next),
+      hasMore,
+      serverTime: now.toISOString(),
+    };
+  });
 }

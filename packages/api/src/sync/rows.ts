@@ -16,7 +16,7 @@ import {
   type SyncSite,
 } from "@orderdeck/contracts";
 import { Prisma, type TransactionClient } from "@orderdeck/db";
-import { recentShiftHistory, shiftHistory } from "../site/shift-rules.ts";
+import { recentShiftHistory, shiftHistoryOf, shiftHistoryStatement, type ShiftRulesRow } from "../site/shift-rules.ts";
 
 const DAY_MS = 86_400_000;
 
@@ -147,7 +147,7 @@ export function currentJobStatement(siteId: string, id: string, now: Date): Pris
   return Prisma.sql`SELECT ${jobColumns(windowStart(now))} WHERE j.site_id = ${siteId}::uuid AND j.id = ${id}::uuid`;
 }
 
-interface CustomerRow {
+export interface CustomerRow {
   id: string;
   name: string;
   email: string | null;
@@ -155,28 +155,20 @@ interface CustomerRow {
   updated_at: Date;
 }
 
-function syncCustomerOf(row: CustomerRow): SyncCustomer {
+export function syncCustomerOf(row: CustomerRow): SyncCustomer {
   return { id: row.id, name: row.name, email: row.email, phone: row.phone, updatedAt: row.updated_at.toISOString() };
 }
 
-export async function customersById(tx: TransactionClient, siteId: string, ids: string[]): Promise<SyncCustomer[]> {
-  if (ids.length === 0) return [];
-  const rows = await tx.$queryRaw<CustomerRow[]>`
+/** The customers of `ids` (at least one): a page's referenced customers. */
+export function customersByIdStatement(siteId: string, ids: string[]): Prisma.Sql {
+  return Prisma.sql`
     SELECT c.id::text AS id, c.name, c.email, c.phone, c.updated_at FROM site_customers c
-     WHERE c.site_id = ${siteId}::uuid AND c.id IN (${Prisma.join(ids.map((id) => Prisma.sql`${id}::uuid`))})`;
-  return rows.map(syncCustomerOf);
+     WHERE c.site_id = ${siteId}::uuid AND c.id = ANY(${ids}::uuid[])`;
 }
 
 /** Customers changed between two snapshots, after `afterId`, by id. */
-export async function changedCustomers(
-  tx: TransactionClient,
-  siteId: string,
-  prev: string,
-  target: string,
-  afterId: string | null,
-  limit: number,
-): Promise<SyncCustomer[]> {
-  const rows = await tx.$queryRaw<CustomerRow[]>`
+export function changedCustomersStatement(siteId: string, prev: string, target: string, afterId: string | null, limit: number): Prisma.Sql {
+  return Prisma.sql`
     SELECT c.id::text AS id, c.name, c.email, c.phone, c.updated_at FROM site_customers c
      WHERE c.site_id = ${siteId}::uuid
        AND c.change_xid >= pg_snapshot_xmin(${prev}::pg_snapshot)::text::bigint
@@ -185,7 +177,6 @@ export async function changedCustomers(
        ${afterId ? Prisma.sql`AND c.id > ${afterId}::uuid` : Prisma.empty}
      ORDER BY c.id
      LIMIT ${limit}`;
-  return rows.map(syncCustomerOf);
 }
 
 const handoffSelect = {
@@ -200,7 +191,7 @@ const handoffSelect = {
   acknowledgedBy: { select: { id: true, name: true } },
 } satisfies Prisma.HandoffSelect;
 
-type HandoffRow = Prisma.HandoffGetPayload<{ select: typeof handoffSelect }>;
+export type HandoffRow = Prisma.HandoffGetPayload<{ select: typeof handoffSelect }>;
 
 function syncHandoffOf(row: HandoffRow): SyncHandoff {
   return {
@@ -221,33 +212,58 @@ export async function currentHandoff(tx: TransactionClient, siteId: string, id: 
   return row ? syncHandoffOf(row) : null;
 }
 
+// A handoff as handoffSelect shapes it, in SQL, for the reads sent together (recentHandoffsStatements).
+const HANDOFF_COLUMNS = Prisma.sql`
+  h.id::text AS id, h.period_from AS "periodFrom", h.period_to AS "periodTo", h.status::text AS status, h.notes,
+  h.created_at AS "createdAt", h.acknowledged_at AS "acknowledgedAt",
+  json_build_object('id', h.created_by_id::text, 'name', cb.name) AS "createdBy",
+  CASE WHEN h.acknowledged_by_id IS NULL THEN NULL ELSE json_build_object('id', h.acknowledged_by_id::text, 'name', ab.name) END AS "acknowledgedBy"
+  FROM handoffs h
+  LEFT JOIN users cb ON cb.id = h.created_by_id
+  LEFT JOIN users ab ON ab.id = h.acknowledged_by_id`;
+
 /**
  * What an offline console needs of the handoffs: the recent ones (to acknowledge), and the last
- * acknowledged one however old (where the next summary's period starts).
+ * acknowledged one however old (where the next summary's period starts). Two statements; their
+ * rows go to recentHandoffsOf.
  */
-export async function recentHandoffs(tx: TransactionClient, siteId: string, now: Date): Promise<SyncHandoff[]> {
-  const recent = await tx.handoff.findMany({
-    where: { siteId, OR: [{ createdAt: { gte: windowStart(now) } }, { acknowledgedAt: null }] },
-    orderBy: [{ createdAt: "desc" }, { id: "desc" }],
-    take: SYNC_HANDOFFS_LIMIT,
-    select: handoffSelect,
-  });
-  const lastAcknowledged = await tx.handoff.findFirst({
-    where: { siteId, status: "ACKNOWLEDGED" },
-    orderBy: [{ periodTo: "desc" }, { id: "desc" }],
-    select: handoffSelect,
-  });
-  if (lastAcknowledged && !recent.some((h) => h.id === lastAcknowledged.id)) recent.push(lastAcknowledged);
-  return recent.map(syncHandoffOf);
+export function recentHandoffsStatements(siteId: string, now: Date): [Prisma.Sql, Prisma.Sql] {
+  return [
+    Prisma.sql`
+      SELECT ${HANDOFF_COLUMNS}
+       WHERE h.site_id = ${siteId}::uuid AND (h.created_at >= ${windowStart(now)}::timestamptz OR h.acknowledged_at IS NULL)
+       ORDER BY h.created_at DESC, h.id DESC
+       LIMIT ${SYNC_HANDOFFS_LIMIT}::int`,
+    Prisma.sql`
+      SELECT ${HANDOFF_COLUMNS}
+       WHERE h.site_id = ${siteId}::uuid AND h.status = 'ACKNOWLEDGED'
+       ORDER BY h.period_to DESC, h.id DESC
+       LIMIT 1`,
+  ];
 }
 
-export async function siteOf(tx: TransactionClient, siteId: string, now: Date = new Date()): Promise<SyncSite | null> {
-  const site = await tx.site.findFirst({
-    where: { id: siteId },
-    select: { id: true, name: true, timezone: true, defaultCurrency: true, slaWarnHours: true, slaBreachHours: true },
-  });
+export function recentHandoffsOf(recent: HandoffRow[], lastAcknowledged: HandoffRow[]): SyncHandoff[] {
+  const last = lastAcknowledged[0];
+  return (last && !recent.some((h) => h.id === last.id) ? [...recent, last] : recent).map(syncHandoffOf);
+}
+
+/** What a console needs of its site: the site's row and its shift rules (two statements; their rows go to siteOf). */
+export function siteStatements(siteId: string): [Prisma.Sql, Prisma.Sql] {
+  return [
+    Prisma.sql`
+      SELECT id::text AS id, name, timezone, default_currency::text AS "defaultCurrency",
+             sla_warn_hours AS "slaWarnHours", sla_breach_hours AS "slaBreachHours"
+        FROM sites WHERE id = ${siteId}::uuid`,
+    shiftHistoryStatement(siteId),
+  ];
+}
+
+export type SiteRow = Omit<SyncSite, "shiftRules">;
+
+export function siteOf(siteRows: SiteRow[], shiftRows: ShiftRulesRow[], now: Date): SyncSite | null {
+  const site = siteRows[0];
   if (!site) return null;
   // One day beyond the longest period: a summary asked for just after a change still finds the rules before it.
-  const shiftRules = recentShiftHistory(await shiftHistory(tx, siteId, site.timezone), now, HANDOFF_MAX_PERIOD_DAYS + 1);
+  const shiftRules = recentShiftHistory(shiftHistoryOf(shiftRows, site.timezone), now, HANDOFF_MAX_PERIOD_DAYS + 1);
   return { ...site, shiftRules };
 }
