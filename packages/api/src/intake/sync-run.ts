@@ -1,5 +1,5 @@
 import { DomainError, type IntakeRunMode, type IntakeRunView } from "@orderdeck/contracts";
-import { Prisma, inSite, type IntakeRun, type PrismaClient } from "@orderdeck/db";
+import { Prisma, inSite, type IntakeRun, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { withLogContext, type Logger } from "@orderdeck/logging";
 import { LOCKED, withSourceLock, type WithConnection } from "./source-lock.ts";
 import {
@@ -7,14 +7,13 @@ import {
   FeedError,
   cursorInstant,
   laterCursor,
-  positionOfRow,
   storefrontFeed,
   type FeedAccess,
-  type FeedPage,
   type FeedSettings,
 } from "./storefront-feed.ts";
-import { addCounts, emptyCounts, type TakeCounts } from "./take-context.ts";
-import { parseRow, type ParsedRow } from "./take-parse.ts";
+import { addCounts, emptyCounts, type TakeContext, type TakeCounts } from "./take-context.ts";
+import { furthest, readPage, type BufferedRow, type ReadPage } from "./run-pages.ts";
+import { chunkWritesNothing } from "./take-preview.ts";
 import { takeParsedRows } from "./take.ts";
 
 /*
@@ -28,7 +27,11 @@ import { takeParsedRows } from "./take.ts";
  *   3. read pages from the storefront and take the rows in chunks of `chunkSize`, each chunk in
  *      one transaction that also moves the cursor / checkpoint to the chunk's last row and adds
  *      the chunk's counts to the run record: a crash or a feed failure leaves the checkpoint at
- *      the last committed chunk, and the next run resumes from there;
+ *      the last committed chunk, and the next run resumes from there. A chunk that would write
+ *      nothing (every order one the intake has, as it is: take-preview.ts, looked at in a full
+ *      reconciliation and after such a chunk) opens no transaction; its counts and checkpoint go
+ *      with the next chunk that writes, or together once UNSAVED_CHUNKS_MAX of them have gone by,
+ *      or at the end of the run, failed or not (a crash re-reads them, which writes nothing);
  *   4. finish the run record (SUCCEEDED or FAILED with the error) and the source's health:
  *      last success, consecutive failures, and the newest updated-at the storefront reported.
  *
@@ -108,17 +111,11 @@ export function presentRun(run: IntakeRun): IntakeRunView {
   };
 }
 
-interface BufferedRow {
-  parsed: ParsedRow;
-  /** The cursor just after the row (null when the row has no usable position). */
-  after: string | null;
-  instant: Date | null;
-}
-
-interface ReadPage {
-  page: FeedPage;
-  rows: BufferedRow[];
-}
+/**
+ * Chunks that wrote nothing are checkpointed together, once this many have gone by (and at the
+ * end of the run): a checkpoint is a transaction, and such a chunk needs nothing else.
+ */
+const UNSAVED_CHUNKS_MAX = 20;
 
 /** Where an interrupted full reconciliation stopped (intake_sources.checkpoint). */
 interface FullCheckpoint {
@@ -209,47 +206,75 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   let counts = emptyCounts();
   let sourceNewest = source.sourceNewestAt;
 
+  const chunkContext = (): TakeContext => ({ siteId, sourceId, runId: run.id, requestId: target.requestId ?? null, now: nowOf(deps), retry: false });
+  // Chunks that wrote nothing, not yet checkpointed: their counts and where they end.
+  let unsaved = { counts: emptyCounts(), chunks: 0 };
+  // Checkpoints in the caller's transaction: the cursor (and a full run's own checkpoint) to
+  // `end`, and the run's counts by `taken` plus those of the chunks not yet checkpointed.
+  const checkpoint = async (tx: TransactionClient, end: string | null, taken: TakeCounts) => {
+    const total = addCounts(unsaved.counts, taken);
+    const cursor = laterCursor(cursorNow, end);
+    await tx.intakeSource.update({
+      where: { id: sourceId, siteId },
+      data: {
+        cursor,
+        syncedThroughAt: cursorInstant(cursor),
+        ...(mode === "FULL" ? { checkpoint: { full: { after: end, runId: run.id } } } : {}),
+      },
+    });
+    await tx.intakeRun.update({
+      where: { id: run.id },
+      data: {
+        rowsSeen: { increment: total.seen },
+        rowsInserted: { increment: total.inserted },
+        rowsUpdated: { increment: total.updated },
+        rowsUnchanged: { increment: total.unchanged },
+        rowsRejected: { increment: total.rejected },
+        rowsFlagged: { increment: total.flagged },
+        cursorTo: end,
+      },
+    });
+    return cursor;
+  };
+  // The checkpoint of the chunks that wrote nothing, in a transaction of its own.
+  const saveUnsaved = async () => {
+    if (unsaved.chunks === 0) return;
+    const cursor = await inSite(prisma, siteId, (tx) => checkpoint(tx, committed, emptyCounts()), { timeout: settings.chunkTimeoutMs });
+    cursorNow = cursor;
+    unsaved = { counts: emptyCounts(), chunks: 0 };
+  };
+  // Whether the next chunk is looked at before a transaction is opened (chunkWritesNothing): in a
+  // full reconciliation, and after a chunk that wrote nothing; not while new orders come in.
+  let expectUnchanged = mode === "FULL";
+
   const commit = async (rows: BufferedRow[]) => {
-    let end = committed;
-    for (const row of rows) end = laterCursor(end, row.after);
+    // Compared by the instants read with the page, not by parsing every row's cursor again.
+    const end = laterCursor(committed, furthest(rows)?.after ?? null);
+    const parsed = rows.map((r) => r.parsed);
+    if (expectUnchanged && (await chunkWritesNothing(prisma, chunkContext(), parsed))) {
+      const taken = { ...emptyCounts(), seen: parsed.length, unchanged: parsed.length };
+      unsaved = { counts: addCounts(unsaved.counts, taken), chunks: unsaved.chunks + 1 };
+      committed = end;
+      counts = addCounts(counts, taken);
+      // A crash re-reads at most this many chunks (they write nothing, so reading them again is all it costs).
+      if (unsaved.chunks >= UNSAVED_CHUNKS_MAX) await saveUnsaved();
+      return;
+    }
     const chunkCounts: TakeCounts = await inSite(
       prisma,
       siteId,
       async (tx) => {
-        const taken = await takeParsedRows(
-          tx,
-          { siteId, sourceId, runId: run.id, requestId: target.requestId ?? null, now: nowOf(deps), retry: false },
-          rows.map((r) => r.parsed),
-        );
+        const taken = await takeParsedRows(tx, chunkContext(), parsed);
         // The checkpoint moves in the transaction that took the rows, never before it.
-        const cursor = laterCursor(cursorNow, end);
-        await tx.intakeSource.update({
-          where: { id: sourceId, siteId },
-          data: {
-            cursor,
-            syncedThroughAt: cursorInstant(cursor),
-            ...(mode === "FULL" ? { checkpoint: { full: { after: end, runId: run.id } } } : {}),
-          },
-        });
-        await tx.intakeRun.update({
-          where: { id: run.id },
-          data: {
-            rowsSeen: { increment: taken.seen },
-            rowsInserted: { increment: taken.inserted },
-            rowsUpdated: { increment: taken.updated },
-            rowsUnchanged: { increment: taken.unchanged },
-            rowsRejected: { increment: taken.rejected },
-            rowsFlagged: { increment: taken.flagged },
-            cursorTo: end,
-          },
-        });
-        cursorNow = cursor;
+        cursorNow = await checkpoint(tx, end, taken);
         return taken;
       },
       { timeout: settings.chunkTimeoutMs },
     );
+    unsaved = { counts: emptyCounts(), chunks: 0 };
     committed = end;
     counts = addCounts(counts, chunkCounts);
+    expectUnchanged = chunkCounts.inserted === 0 && chunkCounts.updated === 0 && chunkCounts.rejected === 0 && chunkCounts.flagged === 0;
   };
 
   let failure: unknown = null;
@@ -257,15 +282,7 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   // the run ends, so no request of this run outlives it.
   let pending: Promise<ReadPage> | null = null;
   // A page's rows are parsed as soon as it arrives, which is while the previous chunk commits.
-  const read = (cursor: string | null): Promise<ReadPage> =>
-    feed.page(cursor).then((page) => ({
-      page,
-      rows: page.rows.map((raw, i) => {
-        const after = positionOfRow(raw);
-        // The page's own cursor covers its last row even when that row is unreadable.
-        return { parsed: parseRow(raw), after: i === page.rows.length - 1 ? laterCursor(after, page.nextCursor) : after, instant: after ? cursorInstant(after) : null };
-      }),
-    }));
+  const read = (cursor: string | null): Promise<ReadPage> => readPage(feed, cursor);
   try {
     const buffer: BufferedRow[] = [];
     let cursor = from;
@@ -303,6 +320,12 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   } catch (error) {
     failure = error;
     if (pending) await pending.catch(() => undefined);
+  }
+  // What the chunks that wrote nothing read is counted and checkpointed, whether or not the run failed.
+  try {
+    await saveUnsaved();
+  } catch (error) {
+    failure ??= error;
   }
 
     const finishedAt = nowOf(deps);
