@@ -76,6 +76,8 @@ export async function benchConsole(env: BenchEnvironment, shape: LoadShape, log:
     serverUrl: env.api.url,
     args: [site.code, site.email, site.password, codesFile],
     env: { CONSOLE_LOOKUPS: String(LOOKUPS) },
+    // BENCH_CONSOLE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): Node's flags for the console process alone, to profile it.
+    nodeArgs: process.env.BENCH_CONSOLE_NODE_ARGS?.split(" ").filter(Boolean) ?? [],
   });
   let peakSampledKiB = 0;
   const sampler = setInterval(() => {
