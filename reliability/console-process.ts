@@ -23,9 +23,12 @@ export interface ConsoleProcess {
   send(line: string): void;
 }
 
-/** `node --import tsx <script> ...args` with CONSOLE_DATA_DIR and CONSOLE_SERVER_URL set. */
-export function startConsoleProcess(script: string, options: { dataDir: string; serverUrl: string; args?: string[]; env?: Record<string, string> }): ConsoleProcess {
-  const child = spawn(process.execPath, ["--import", "tsx", script, ...(options.args ?? [])], {
+/** `node [...nodeArgs] --import tsx <script> ...args` with CONSOLE_DATA_DIR and CONSOLE_SERVER_URL set. */
+export function startConsoleProcess(
+  script: string,
+  options: { dataDir: string; serverUrl: string; args?: string[]; env?: Record<string, string>; nodeArgs?: string[] },
+): ConsoleProcess {
+  const child = spawn(process.execPath, [...(options.nodeArgs ?? []), "--import", "tsx", script, ...(options.args ?? [])], {
     cwd: REPO_ROOT,
     env: { ...process.env, ...options.env, CONSOLE_DATA_DIR: options.dataDir, CONSOLE_SERVER_URL: options.serverUrl },
     stdio: ["pipe", "pipe", "pipe"],

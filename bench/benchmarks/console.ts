@@ -76,6 +76,8 @@ export async function benchConsole(env: BenchEnvironment, shape: LoadShape, log:
     serverUrl: env.api.url,
     args: [site.code, site.email, site.password, codesFile],
     env: { CONSOLE_LOOKUPS: String(LOOKUPS) },
+    // BENCH_CONSOLE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): Node's flags for the console process alone, to profile it.
+    nodeArgs: process.env.BENCH_CONSOLE_NODE_ARGS?.split(" ").filter(Boolean) ?? [],
   });
   let peakSampledKiB = 0;
   const sampler = setInterval(() => {
@@ -123,7 +125,7 @@ export async function benchConsole(env: BenchEnvironment, shape: LoadShape, log:
     about:
       `A site of ${jobs.toLocaleString("en")} open jobs (the benchmark shop's own site keeps only its ~20 000 open and recently closed jobs in a console's sync scope, the rest is closed or archived history): ` +
         `a fresh console (console-core in its own process, its own SQLite file, WAL and synchronous=FULL) enrolled and signed in there pulls the site from the API ` +
-      `(the engine's own page sizes through \`sync.pull\`: 2 500 rows a page of a full snapshot, the next page asked for while one is stored), then answers ${LOOKUPS.toLocaleString("en")} pickup lookups from its copy, then takes ${scans.length} scans of ready, paid jobs with the network down ` +
+      `(the engine's own page sizes through \`sync.pull\`: 5 000 rows a page of a full snapshot, the next page asked for while one is stored), then answers ${LOOKUPS.toLocaleString("en")} pickup lookups from its copy, then takes ${scans.length} scans of ready, paid jobs with the network down ` +
       "(each queued in the outbox) and, when the network is back, pushes them: the time until its outbox is empty. Its resident memory is sampled from /proc every 50 ms; " +
       "the peak is the kernel's high-water mark (VmHWM) when the pull ended. The floor writes the same rows (jobs and customers) into a fresh console database by raw better-sqlite3 inserts in one transaction.",
     runs: [],

@@ -11,9 +11,12 @@ import { ShiftRulesVersion } from "./shift-rules.ts";
 /** Terminal jobs stay in a console's cache this long after their last change; older ones leave it. */
 export const SYNC_WINDOW_DAYS = 14;
 export const SYNC_PULL_DEFAULT_LIMIT = 500;
-/** A console's pages of a full snapshot: few round trips for a fresh console, a few MB a page. */
-export const SYNC_PULL_SNAPSHOT_LIMIT = 2500;
 export const SYNC_PULL_MAX_LIMIT = 5000;
+/**
+ * A console's pages of a full snapshot: few round trips and few commits for a fresh console (each
+ * commit rewrites the cache's random-keyed index pages), about 3.5 MB a page.
+ */
+export const SYNC_PULL_SNAPSHOT_LIMIT = SYNC_PULL_MAX_LIMIT;
 /** One push is one request against the session budget; a batch of this many is still one. */
 export const SYNC_PUSH_MAX_BATCH = 100;
 /** Cursors carry database snapshots; this bound is far above any real one. */

@@ -28,31 +28,34 @@ export function parseJob(text: string): SyncJob {
   return SyncJob.parse(JSON.parse(text));
 }
 
+const UPSERT_JOB = `INSERT INTO jobs (id, server, data, number, title, status, queue_position, pickup_code, customer_id, updated_at, generation)
+     VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, COALESCE(?, 0))
+     ON CONFLICT (id) DO UPDATE SET server = excluded.server, data = excluded.data, number = excluded.number,
+       title = excluded.title, status = excluded.status, queue_position = excluded.queue_position,
+       pickup_code = excluded.pickup_code, customer_id = excluded.customer_id, updated_at = excluded.updated_at,
+       generation = COALESCE(?, jobs.generation)`;
+
 function writeJob(db: SqliteDatabase, server: SyncJob, shown: SyncJob, generation: number | null): void {
   const serverText = JSON.stringify(server);
   // Nothing pending (every row of a fresh pull): what is shown is the server's row, text and all.
   const shownText = shown === server ? serverText : JSON.stringify(shown);
-  stmt(db, 
-    `INSERT INTO jobs (id, server, data, number, title, status, queue_position, pickup_code, customer_id, updated_at, generation)
-     VALUES (@id, @server, @data, @number, @title, @status, @queue_position, @pickup_code, @customer_id, @updated_at, COALESCE(@generation, 0))
-     ON CONFLICT (id) DO UPDATE SET server = excluded.server, data = excluded.data, number = excluded.number,
-       title = excluded.title, status = excluded.status, queue_position = excluded.queue_position,
-       pickup_code = excluded.pickup_code, customer_id = excluded.customer_id, updated_at = excluded.updated_at,
-       generation = COALESCE(@generation, jobs.generation)`,
-  ).run({
-    id: server.id,
+  // Positional parameters: a pulled page binds thousands of rows, and naming them costs a lookup each.
+  stmt(db, UPSERT_JOB).run(
+    server.id,
     // Stored apart only while changes wait on the job, so a pull writes each job's JSON once.
-    server: shownText === serverText ? null : serverText,
-    data: shownText,
-    number: shown.number,
-    title: shown.title,
-    status: shown.status,
-    queue_position: shown.queuePosition,
-    pickup_code: shown.pickupCode,
-    customer_id: shown.customerId,
-    updated_at: server.updatedAt,
+    shownText === serverText ? null : serverText,
+    shownText,
+    shown.number,
+    shown.title,
+    shown.status,
+    shown.queuePosition,
+    shown.pickupCode,
+    shown.customerId,
+    server.updatedAt,
     generation,
-  });
+    // Again for the update: a row written outside a full snapshot keeps its generation.
+    generation,
+  );
 }
 
 /** The row as shown: the server's, with this console's unanswered changes applied in order, each as its author's. */
@@ -65,18 +68,37 @@ function rebase(db: SqliteDatabase, server: SyncJob, actor: Actor): SyncJob {
 
 /**
  * Stores the server's row (never older than the one held) and shows it with pending changes on top.
- * `waiting`: the jobs with changes still pending, when the caller already knows them (a pulled page
- * asks once, not once per row).
+ * `known`: what the caller already read for a whole pulled page (a page asks once, not once per row):
+ * the jobs with changes still pending, and the change sequence of every held row it brings.
  */
-export function storeServerJob(db: SqliteDatabase, job: SyncJob, actor: Actor, generation: number | null = null, waiting?: ReadonlySet<string>): void {
+export function storeServerJob(
+  db: SqliteDatabase,
+  job: SyncJob,
+  actor: Actor,
+  generation: number | null = null,
+  known?: { waiting: ReadonlySet<string>; heldSeqs: ReadonlyMap<string, string> },
+): void {
   // The held row's change sequence alone, read in SQL: no parse of the whole held row per pulled row.
-  const held = stmt<[string], { change_seq: string | null }>(db, "SELECT json_extract(COALESCE(server, data), '$.changeSeq') AS change_seq FROM jobs WHERE id = ?").get(job.id);
+  const heldSeq = known ? known.heldSeqs.get(job.id) : stmt<[string], { change_seq: string | null }>(db, HELD_CHANGE_SEQ).get(job.id)?.change_seq;
   // A page or an answer that crossed a newer one on the way must not roll the row back.
-  if (held?.change_seq != null && BigInt(held.change_seq) > BigInt(job.changeSeq)) {
+  if (heldSeq != null && BigInt(heldSeq) > BigInt(job.changeSeq)) {
     if (generation !== null) stmt(db, "UPDATE jobs SET generation = ? WHERE id = ?").run(generation, job.id);
     return;
   }
-  writeJob(db, job, waiting && !waiting.has(job.id) ? job : rebase(db, job, actor), generation);
+  writeJob(db, job, known && !known.waiting.has(job.id) ? job : rebase(db, job, actor), generation);
+}
+
+const HELD_CHANGE_SEQ = "SELECT json_extract(COALESCE(server, data), '$.changeSeq') AS change_seq FROM jobs WHERE id = ?";
+
+/** The change sequence of each of `ids` held in the cache (a fresh console holds none: one empty read). */
+function heldChangeSeqs(db: SqliteDatabase, ids: readonly string[]): Map<string, string> {
+  const rows = stmt<[string], { id: string; change_seq: string | null }>(
+    db,
+    "SELECT id, json_extract(COALESCE(server, data), '$.changeSeq') AS change_seq FROM jobs WHERE id IN (SELECT value FROM json_each(?))",
+  ).all(JSON.stringify(ids));
+  const seqs = new Map<string, string>();
+  for (const row of rows) if (row.change_seq !== null) seqs.set(row.id, row.change_seq);
+  return seqs;
 }
 
 /** The jobs this console has changes for that the server has not answered yet. */
@@ -193,8 +215,8 @@ function storePage(db: SqliteDatabase, page: SyncPullPage, actor: Actor, now: Da
     const startsFull = page.full && page.site !== null;
     const generation = startsFull ? state.generation + 1 : state.generation;
     for (const customer of page.customers) storeCustomer(db, customer);
-    const waiting = jobsWithPendingChanges(db);
-    for (const job of page.jobs) storeServerJob(db, job, actor, page.full ? generation : null, waiting);
+    const known = { waiting: jobsWithPendingChanges(db), heldSeqs: heldChangeSeqs(db, page.jobs.map((job) => job.id)) };
+    for (const job of page.jobs) storeServerJob(db, job, actor, page.full ? generation : null, known);
     for (const tombstone of page.tombstones) dropJob(db, tombstone.id);
     if (page.handoffs) {
       stmt(db, "DELETE FROM handoffs").run();

@@ -1,7 +1,7 @@
 // One pull round: the server's changes since the stored cursor, page after page, into the cache.
 import { SYNC_PULL_DEFAULT_LIMIT, SYNC_PULL_SNAPSHOT_LIMIT, SyncPullPage } from "@orderdeck/contracts";
 import { applyPullPage, readSyncState, resetCursor } from "../store/cache.ts";
-import type { SqliteDatabase } from "../store/database.ts";
+import { holdCheckpoints, type SqliteDatabase } from "../store/database.ts";
 import { logSync } from "../store/journal.ts";
 import type { Actor } from "./optimistic.ts";
 import { classify, type ServerClient } from "./server-client.ts";
@@ -23,6 +23,18 @@ export interface PullOptions {
  * page fetched ahead and never stored is simply asked for again.
  */
 export async function pullRound(client: ServerClient, db: SqliteDatabase, options: PullOptions): Promise<void> {
+  // A full snapshot writes the whole site: its pages are checkpointed once, at the round's end (see holdCheckpoints).
+  let release: (() => void) | undefined;
+  try {
+    await pagesOfRound(client, db, options, () => {
+      release ??= holdCheckpoints(db);
+    });
+  } finally {
+    release?.();
+  }
+}
+
+async function pagesOfRound(client: ServerClient, db: SqliteDatabase, options: PullOptions, snapshotting: () => void): Promise<void> {
   const stored = readSyncState(db);
   let cursor = stored.cursor;
   let full = cursor === null || stored.round_full === 1;
@@ -51,6 +63,7 @@ export async function pullRound(client: ServerClient, db: SqliteDatabase, option
     ahead = page.hasMore ? ask(page.cursor, page.full) : null;
     // Read when this page is stored, or never (the store failed, the loop ends): not an unhandled rejection.
     ahead?.catch(() => undefined);
+    if (page.full) snapshotting();
     applyPullPage(db, page, options.actor(), options.now());
     cursor = page.cursor;
     full = page.full;
