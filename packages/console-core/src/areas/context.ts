@@ -17,7 +17,8 @@ import { z } from "zod";
 import { ConsoleRefusal, type ActionAnswer, type LocalJob } from "../api.ts";
 import { getCustomer, getJob, readSyncState, showChange } from "../store/cache.ts";
 import { openDatabase, type SqliteDatabase } from "../store/database.ts";
-import { enqueue, resultOf, waitingCountForJob, type Author, type OutboxRow } from "../store/outbox.ts";
+import { enqueue, resultOf, waitingCountForJob, waitingCountsForJobs, type Author, type OutboxRow } from "../store/outbox.ts";
+import { customerNames } from "../store/queue.ts";
 import { fileSecretStore, type Credentials, type SecretStore } from "../store/secrets.ts";
 import { readSetting, writeSetting } from "../store/settings.ts";
 import { SyncEngine } from "../sync/engine.ts";
@@ -75,6 +76,8 @@ export interface ConsoleContext {
   /** The site's shift rules as of the last sync (the built-in shifts before the first one). */
   siteShiftHistory(): ShiftHistory;
   localJob(job: SyncJob): LocalJob;
+  /** localJob for a page of jobs, with what they need from the cache read once for the page, not once per job. */
+  localJobs(jobs: readonly SyncJob[]): LocalJob[];
   requireJob(id: string): SyncJob;
   requireSignedIn(): void;
   requireAuthor(): Author;
@@ -165,15 +168,21 @@ export function createConsoleContext(options: ConsoleCoreOptions): ConsoleContex
   };
   const siteTimeZone = (): string => syncedSite()?.timezone ?? parsed("site", Site)?.timezone ?? "UTC";
 
-  const localJob = (job: SyncJob): LocalJob => {
+  const shown = (job: SyncJob, site: SyncSite | null, at: Date, customerName: string | null, pendingChanges: number): LocalJob => ({
+    ...job,
+    displayNumber: formatJobNumber(job.number),
+    customerName,
+    pendingChanges,
+    ageing: site ? ageingOf(job.status, new Date(job.createdAt), at, site) : null,
+  });
+  const localJob = (job: SyncJob): LocalJob =>
+    shown(job, syncedSite(), now(), job.customerId ? (getCustomer(db, job.customerId)?.name ?? null) : null, waitingCountForJob(db, job.id));
+  const localJobs = (jobs: readonly SyncJob[]): LocalJob[] => {
     const site = syncedSite();
-    return {
-      ...job,
-      displayNumber: formatJobNumber(job.number),
-      customerName: job.customerId ? (getCustomer(db, job.customerId)?.name ?? null) : null,
-      pendingChanges: waitingCountForJob(db, job.id),
-      ageing: site ? ageingOf(job.status, new Date(job.createdAt), now(), site) : null,
-    };
+    const at = now();
+    const names = customerNames(db, jobs.flatMap((job) => (job.customerId ? [job.customerId] : [])));
+    const waiting = waitingCountsForJobs(db, jobs.map((job) => job.id));
+    return jobs.map((job) => shown(job, site, at, job.customerId ? (names.get(job.customerId) ?? null) : null, waiting.get(job.id) ?? 0));
   };
   const online = (): boolean => signedIn() && engine.reachable;
 
@@ -211,6 +220,7 @@ export function createConsoleContext(options: ConsoleCoreOptions): ConsoleContex
       return rules.length > 0 ? rules : defaultShiftHistory(siteTimeZone());
     },
     localJob,
+    localJobs,
     requireJob(id) {
       const job = getJob(db, id);
       if (!job) throw new ConsoleRefusal("NOT_FOUND", "NOT_FOUND", "That job is not in this console's copy of the queue (as of the last sync).");

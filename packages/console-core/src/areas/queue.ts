@@ -21,7 +21,7 @@ export function queueArea(ctx: ConsoleContext): ConsoleCoreApi["queue"] {
       }
       const rows = queueRows(ctx.db, { includeClosed: input.includeClosed, statuses: input.statuses, search: input.search, limit: input.limit, after });
       return {
-        items: rows.jobs.map(ctx.localJob),
+        items: ctx.localJobs(rows.jobs),
         nextCursor: rows.next ? `${rows.next.position}:${rows.next.number}` : null,
         asOf: ctx.lastSyncAt(),
       };

@@ -150,6 +150,16 @@ export function waitingCountForJob(db: SqliteDatabase, jobId: string): number {
   return stmt<[string], { n: number }>(db, `SELECT count(*) AS n FROM outbox WHERE job_id = ? AND ${WAITING}`).get(jobId)?.n ?? 0;
 }
 
+/** How many changes wait on each of these jobs; jobs nothing waits on are left out (one statement for a page of the board). */
+export function waitingCountsForJobs(db: SqliteDatabase, jobIds: readonly string[]): Map<string, number> {
+  if (jobIds.length === 0) return new Map();
+  const rows = stmt<[string], { job_id: string; n: number }>(
+    db,
+    `SELECT job_id, count(*) AS n FROM outbox WHERE job_id IN (SELECT value FROM json_each(?)) AND ${WAITING} GROUP BY job_id`,
+  ).all(JSON.stringify(jobIds));
+  return new Map(rows.map((row) => [row.job_id, row.n]));
+}
+
 /** Replaces the arguments of a change that still waits (a handover the person made on the cache's word). */
 export function rewriteWaitingArgs(db: SqliteDatabase, mutationId: string, args: unknown): void {
   stmt(db, `UPDATE outbox SET args = ? WHERE mutation_id = ? AND ${WAITING}`).run(JSON.stringify(args), mutationId);

@@ -17,9 +17,16 @@ export interface QueueRows {
   next: { position: number; number: number } | null;
 }
 
-// Jobs without a place in the queue come after every job with one.
-const ORDER = "COALESCE(j.queue_position, 9007199254740991)";
+// Jobs without a place in the queue come after every job with one, by number; in a cursor their
+// place is this.
+const UNPLACED = 9007199254740991;
 
+/**
+ * A page of the board in queue order. Read in two steps, each in the order of an index, so a page
+ * reads its own rows and stops: the jobs with a place (jobs_board, only equal places sorted among
+ * themselves), then, when the page is not full, those without one (jobs_number). One statement
+ * ordered by COALESCE(queue_position, …) sorted every matching job for every page.
+ */
 export function queueRows(db: SqliteDatabase, query: QueueQuery): QueueRows {
   const conditions: string[] = [];
   const params: unknown[] = [];
@@ -34,16 +41,24 @@ export function queueRows(db: SqliteDatabase, query: QueueQuery): QueueRows {
     conditions.push(`(j.title LIKE ? ESCAPE '\\' OR c.name LIKE ? ESCAPE '\\'${number !== null ? " OR j.number = ?" : ""})`);
     params.push(like, like, ...(number !== null ? [number] : []));
   }
-  if (query.after) {
-    conditions.push(`(${ORDER}, j.number) > (?, ?)`);
-    params.push(query.after.position, query.after.number);
+  const read = (extra: string[], extraParams: unknown[], order: string, limit: number) =>
+    db
+      .prepare<unknown[], { data: string; sort: number }>(
+        `SELECT j.data, COALESCE(j.queue_position, ${UNPLACED}) AS sort FROM jobs j LEFT JOIN customers c ON c.id = j.customer_id WHERE ${[...conditions, ...extra].join(" AND ")} ORDER BY ${order} LIMIT ?`,
+      )
+      .all(...params, ...extraParams, limit);
+
+  const wanted = query.limit + 1;
+  const after = query.after;
+  const rows: Array<{ data: string; sort: number }> = [];
+  if (!after || after.position < UNPLACED) {
+    const seek = after ? ["j.queue_position >= ?", "(j.queue_position > ? OR j.number > ?)"] : [];
+    rows.push(...read(["j.queue_position IS NOT NULL", ...seek], after ? [after.position, after.position, after.number] : [], "j.queue_position, j.number", wanted));
   }
-  const where = conditions.length > 0 ? `WHERE ${conditions.join(" AND ")}` : "";
-  const rows = db
-    .prepare<unknown[], { data: string; sort: number }>(
-      `SELECT j.data, ${ORDER} AS sort FROM jobs j LEFT JOIN customers c ON c.id = j.customer_id ${where} ORDER BY ${ORDER}, j.number LIMIT ?`,
-    )
-    .all(...params, query.limit + 1);
+  if (rows.length < wanted) {
+    const seek = after && after.position >= UNPLACED ? ["j.number > ?"] : [];
+    rows.push(...read(["j.queue_position IS NULL", ...seek], seek.length > 0 ? [after?.number] : [], "j.number", wanted - rows.length));
+  }
   const jobs = rows.slice(0, query.limit).map((row) => JSON.parse(row.data) as SyncJob);
   const last = jobs[jobs.length - 1];
   const lastSort = rows[jobs.length - 1]?.sort;
@@ -51,6 +66,15 @@ export function queueRows(db: SqliteDatabase, query: QueueQuery): QueueRows {
     jobs,
     next: rows.length > query.limit && last && lastSort !== undefined ? { position: lastSort, number: last.number } : null,
   };
+}
+
+/** The names of these customers in the cache, by id (one statement for a page of the board). */
+export function customerNames(db: SqliteDatabase, ids: readonly string[]): Map<string, string> {
+  if (ids.length === 0) return new Map();
+  const rows = db
+    .prepare<[string], { id: string; name: string }>("SELECT id, name FROM customers WHERE id IN (SELECT value FROM json_each(?))")
+    .all(JSON.stringify([...new Set(ids)]));
+  return new Map(rows.map((row) => [row.id, row.name]));
 }
 
 /** Every cached job, in board order (jobs without a place last). */

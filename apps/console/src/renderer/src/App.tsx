@@ -24,13 +24,18 @@ export function App({ shell }: { shell: Shell }) {
   const trpc = useTRPC();
   const queryClient = useQueryClient();
   const state = useQuery(trpc.setup.state.queryOptions());
+  // Read with the setup state (one request), so before any screen reads: the sync the screens' first
+  // answers are at least as new as. A sync that ends after it reloads them; the live stream's first
+  // report of that same sync no longer does (it reloaded the whole board on every start). Read
+  // before a sign-in it says nothing of the session's first pull, so it is not used then.
+  const syncAtStart = useQuery(trpc.sync.state.queryOptions());
   const setup = state.data;
   // Each setup step answers with the new state: it is the answer the next screen is drawn from.
   const setSetup = useCallback((next: SetupState) => queryClient.setQueryData(trpc.setup.state.queryKey(), next), [queryClient, trpc]);
   const { refetch } = state;
   const reload = useCallback(() => void refetch(), [refetch]);
 
-  if (!setup) {
+  if (!setup || syncAtStart.isPending) {
     return (
       <main className="setup">
         <h1>OrderDeck console</h1>
@@ -47,7 +52,7 @@ export function App({ shell }: { shell: Shell }) {
   }
   if (!setup.station || !setup.user) return <SetupFlow setup={setup} onChange={setSetup} />;
   return (
-    <SyncStateProvider>
+    <SyncStateProvider initial={syncAtStart.data?.signedIn ? syncAtStart.data : null}>
       <SiteTimeProvider timeZone={setup.site?.timezone}>
         <SignedIn shell={shell} setup={setup} onSetupChange={setSetup} onSessionLost={reload} />
       </SiteTimeProvider>

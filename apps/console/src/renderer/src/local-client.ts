@@ -1,9 +1,10 @@
-import { createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink, type TRPCClient } from "@trpc/client";
+import { createTRPCClient } from "@trpc/client";
 import type { LocalRouter } from "../../shared/local-api.ts";
-import { LOCAL_REQUEST_HEADER, LOCAL_TRPC_HTTP_PATH } from "../../shared/transport.ts";
+import { LOCAL_TRPC_HTTP_PATH } from "../../shared/transport.ts";
+import { browserModeLinks } from "./browser-links.ts";
 import { ipcLink } from "./ipc-link.ts";
+import type { LocalClient } from "./trpc.ts";
 
-export type LocalClient = TRPCClient<LocalRouter>;
 export type Shell = "electron" | "browser";
 
 /**
@@ -16,17 +17,5 @@ export function createLocalClient(): { client: LocalClient; shell: Shell } {
     return { client: createTRPCClient<LocalRouter>({ links: [ipcLink(bridge)] }), shell: "electron" };
   }
   const url = new URL(LOCAL_TRPC_HTTP_PATH, window.location.origin).href;
-  return {
-    client: createTRPCClient<LocalRouter>({
-      links: [
-        splitLink({
-          condition: (op) => op.type === "subscription",
-          // Server-sent events from the same 127.0.0.1 host (EventSource cannot send the header; the host allows streams without it).
-          true: httpSubscriptionLink({ url }),
-          false: httpBatchLink({ url, headers: { [LOCAL_REQUEST_HEADER]: "1" } }),
-        }),
-      ],
-    }),
-    shell: "browser",
-  };
+  return { client: createTRPCClient<LocalRouter>({ links: browserModeLinks(url) }), shell: "browser" };
 }

@@ -1,6 +1,10 @@
 import { keepPreviousData, QueryClient } from "@tanstack/react-query";
+import type { TRPCClient } from "@trpc/client";
 import { createTRPCContext } from "@trpc/tanstack-react-query";
 import type { LocalRouter } from "../../shared/local-api.ts";
+
+/** localRouter's client, whichever shell carries it. */
+export type LocalClient = TRPCClient<LocalRouter>;
 
 /** Query and mutation options of localRouter's procedures, and its client for calls made by hand. */
 export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<LocalRouter>();

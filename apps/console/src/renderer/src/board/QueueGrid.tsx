@@ -1,11 +1,8 @@
-import { allowedNextStatuses, type JobStatus } from "@orderdeck/contracts";
+import type { JobStatus } from "@orderdeck/contracts";
 import { useVirtualizer } from "@tanstack/react-virtual";
-import { useRef, useState, type DragEvent, type KeyboardEvent } from "react";
+import { useLayoutEffect, useMemo, useRef, useState } from "react";
 import type { LocalJob } from "../../../shared/local-api.ts";
-import { hrefOf } from "../navigation/hash-router.ts";
-import { STATUS_LABEL, slaOf } from "./job-words.ts";
-
-export const ROW_HEIGHT = 52;
+import { QueueRow, ROW_HEIGHT, type RowHandlers } from "./QueueRow.tsx";
 
 export interface GridActions {
   canReorder: boolean;
@@ -18,7 +15,12 @@ export interface GridActions {
   onSelectAll(selected: boolean): void;
 }
 
-const SLA_ICON = { ok: "✓", warn: "!", overdue: "✕", none: "" } as const;
+/**
+ * Rows drawn beyond the visible ones at each end. Rows are drawn in the scroll event itself, so
+ * more only adds work to every frame: each is a dozen elements with a status menu, and at 12 a
+ * fast scroll laid out 30 new rows a frame.
+ */
+export const OVERSCAN_ROWS = 3;
 
 /**
  * The queue as an ARIA grid that is its own scroll container; only the rows in view (plus a few)
@@ -26,24 +28,37 @@ const SLA_ICON = { ok: "✓", warn: "!", overdue: "✕", none: "" } as const;
  */
 export function QueueGrid({ jobs, actions }: { jobs: readonly LocalJob[]; actions: GridActions }) {
   const scrollRef = useRef<HTMLDivElement>(null);
-  const virtualizer = useVirtualizer({ count: jobs.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: 12 });
+  const virtualizer = useVirtualizer({ count: jobs.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: OVERSCAN_ROWS });
   const [dragging, setDragging] = useState<string | null>(null);
-  const now = new Date();
+  const minute = Math.floor(Date.now() / 60_000);
   const allSelected = jobs.length > 0 && jobs.every((job) => actions.selected.has(job.id));
 
-  const onRowKey = (event: KeyboardEvent, job: LocalJob) => {
-    if (!actions.canReorder || !event.altKey) return;
-    if (event.key === "ArrowUp" || event.key === "ArrowDown") {
-      event.preventDefault();
-      actions.onMove(job, event.key === "ArrowUp" ? "up" : "down");
-    }
-  };
-  const onDrop = (event: DragEvent, target: LocalJob) => {
-    event.preventDefault();
-    const id = event.dataTransfer.getData("application/x-orderdeck-job") || dragging;
-    setDragging(null);
-    if (id && id !== target.id) actions.onDropBefore(id, target);
-  };
+  // The rows' handlers stay the same functions and call the board's latest actions, so a row is
+  // drawn again only when what it shows changes (not on every page of the queue that arrives).
+  const latest = useRef({ actions, dragging });
+  useLayoutEffect(() => {
+    latest.current = { actions, dragging };
+  });
+  const handlers = useMemo<RowHandlers>(
+    () => ({
+      onMove: (job, direction) => latest.current.actions.onMove(job, direction),
+      onStatus: (job, to) => latest.current.actions.onStatus(job, to),
+      onSelect: (id, selected) => latest.current.actions.onSelect(id, selected),
+      onDragStart: (event, job) => {
+        event.dataTransfer.setData("application/x-orderdeck-job", job.id);
+        event.dataTransfer.effectAllowed = "move";
+        setDragging(job.id);
+      },
+      onDragEnd: () => setDragging(null),
+      onDrop: (event, target) => {
+        event.preventDefault();
+        const id = event.dataTransfer.getData("application/x-orderdeck-job") || latest.current.dragging;
+        setDragging(null);
+        if (id && id !== target.id) latest.current.actions.onDropBefore(id, target);
+      },
+    }),
+    [],
+  );
 
   return (
     <div className="queue-grid-wrap">
@@ -63,93 +78,19 @@ export function QueueGrid({ jobs, actions }: { jobs: readonly LocalJob[]; action
         <div style={{ height: virtualizer.getTotalSize(), position: "relative" }} role="rowgroup">
           {virtualizer.getVirtualItems().map((item) => {
             const job = jobs[item.index] as LocalJob;
-            const sla = slaOf(job, now);
-            const next = allowedNextStatuses(job.status, job.fulfilment).filter((status) => status !== "PICKED_UP");
             return (
-              <div
+              <QueueRow
                 key={job.id}
-                role="row"
-                aria-rowindex={item.index + 1}
-                aria-label={`${job.displayNumber} ${job.title}`}
-                tabIndex={-1}
-                className={`queue-row sla--${sla.level} ${dragging === job.id ? "queue-row--dragging" : ""}`}
-                data-ageing={sla.ageing ?? undefined}
-                style={{ position: "absolute", top: 0, left: 0, right: 0, height: ROW_HEIGHT, transform: `translateY(${item.start}px)` }}
-                draggable={actions.canReorder}
-                onDragStart={(event) => {
-                  event.dataTransfer.setData("application/x-orderdeck-job", job.id);
-                  event.dataTransfer.effectAllowed = "move";
-                  setDragging(job.id);
-                }}
-                onDragEnd={() => setDragging(null)}
-                onDragOver={(event) => {
-                  if (actions.canReorder) event.preventDefault();
-                }}
-                onDrop={(event) => onDrop(event, job)}
-                onKeyDown={(event) => onRowKey(event, job)}
-              >
-                <span role="gridcell" className="col-select">
-                  <input
-                    type="checkbox"
-                    aria-label={`Select ${job.displayNumber}`}
-                    checked={actions.selected.has(job.id)}
-                    onChange={(event) => actions.onSelect(job.id, event.target.checked)}
-                  />
-                </span>
-                <span role="gridcell" className="col-number">
-                  <a href={hrefOf("/jobs", job.id)}>{job.displayNumber}</a>
-                  {job.pendingChanges > 0 && (
-                    <span className="pending-badge" title="Changes made here that the server has not answered yet">
-                      {" "}
-                      <span aria-hidden="true">↻</span> pending
-                    </span>
-                  )}
-                </span>
-                <span role="gridcell" className="col-title" title={job.title}>
-                  {job.title}
-                </span>
-                <span role="gridcell" className="col-customer">
-                  {job.customerName ?? "—"}
-                </span>
-                <span role="gridcell" className="col-status">
-                  <select
-                    aria-label={`Status of ${job.displayNumber}`}
-                    value={job.status}
-                    disabled={next.length === 0}
-                    onChange={(event) => actions.onStatus(job, event.target.value as JobStatus)}
-                  >
-                    <option value={job.status}>{STATUS_LABEL[job.status]}</option>
-                    {next.map((status) => (
-                      <option key={status} value={status}>
-                        → {STATUS_LABEL[status]}
-                      </option>
-                    ))}
-                  </select>
-                </span>
-                <span role="gridcell" className={`col-sla sla-text sla-text--${sla.level}`}>
-                  {sla.level !== "none" && <span aria-hidden="true">{SLA_ICON[sla.level]} </span>}
-                  {sla.text}
-                </span>
-                <span role="gridcell" className="col-pay">
-                  {job.paymentStatus === "UNPAID" ? "Unpaid" : job.paymentStatus.charAt(0) + job.paymentStatus.slice(1).toLowerCase()}
-                </span>
-                {actions.canReorder && (
-                  <span role="gridcell" className="col-move">
-                    <button type="button" className="button button--secondary button--small" aria-label={`Move ${job.displayNumber} up`} disabled={item.index === 0} onClick={() => actions.onMove(job, "up")}>
-                      ↑
-                    </button>
-                    <button
-                      type="button"
-                      className="button button--secondary button--small"
-                      aria-label={`Move ${job.displayNumber} down`}
-                      disabled={item.index === jobs.length - 1}
-                      onClick={() => actions.onMove(job, "down")}
-                    >
-                      ↓
-                    </button>
-                  </span>
-                )}
-              </div>
+                job={job}
+                index={item.index}
+                start={item.start}
+                last={item.index === jobs.length - 1}
+                canReorder={actions.canReorder}
+                selected={actions.selected.has(job.id)}
+                dragging={dragging === job.id}
+                minute={minute}
+                handlers={handlers}
+              />
             );
           })}
         </div>

@@ -1,5 +1,5 @@
 import { siteDateStamp } from "@orderdeck/contracts";
-import type { LocalClient } from "../local-client.ts";
+import type { LocalClient } from "../trpc.ts";
 import type { BoardFilter } from "./board-data.ts";
 
 /** The board's current filter as the server's CSV, saved as a file (the browser's download, or Electron's). */

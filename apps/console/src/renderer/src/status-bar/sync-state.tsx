@@ -14,8 +14,9 @@ export function useSyncState(): SyncState | null {
   return useContext(SyncStateContext);
 }
 
-export function SyncStateProvider({ children }: { children: ReactNode }) {
-  const state = useLiveSyncState();
+/** `initial`: the state as read before the screens' first reads, shown until the live stream reports. */
+export function SyncStateProvider({ initial, children }: { initial: SyncState | null; children: ReactNode }) {
+  const state = useLiveSyncState() ?? initial;
   return <SyncStateContext.Provider value={state}>{children}</SyncStateContext.Provider>;
 }
 
