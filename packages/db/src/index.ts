@@ -8,7 +8,7 @@ export * from "./generated/prisma/client.ts";
 export * from "./embedded.ts";
 export * from "./migrate.ts";
 export * from "./seed/index.ts";
-export { inSite, plannedPerCall, queryDirect, readInSite, type SiteScopeOptions, type SqlRow } from "./site-scope.ts";
+export { inSite, plannedPerCall, queryDirect, readInSite, writeInSite, type SiteScopeOptions, type SqlRow } from "./site-scope.ts";
 
 import type { Prisma } from "./generated/prisma/client.ts";
 /** The client handed to `prisma.$transaction(async (tx) => …)`. */

@@ -34,8 +34,8 @@ export async function inSite<T>(
 /** A row as node-postgres reads it: bigint and numeric columns arrive as strings. */
 export type SqlRow = Record<string, unknown>;
 
-// A read is a few indexed statements; one that runs this long is a fault, not a busy moment.
-const READ_TIMEOUT = "15s";
+// A pipelined transaction is a few indexed statements; one that runs this long is a fault, not a busy moment.
+const PIPELINED_TIMEOUT = "15s";
 
 /**
  * Runs read-only `statements` acting for `siteId` (the same wall as inSite), all in one round
@@ -43,9 +43,25 @@ const READ_TIMEOUT = "15s";
  * connection and their answers read together. Nothing waits between them, so a statement cannot
  * depend on the one before; under READ COMMITTED each statement reads its own snapshot either way.
  * Answers the rows of each statement, in order, typed as the caller says (as $queryRaw does).
- * Writes belong in inSite.
+ * Writes belong in writeInSite or inSite.
  */
-export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: string, statements: Prisma.Sql[]): Promise<R[][]> {
+export function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: string, statements: Prisma.Sql[]): Promise<R[][]> {
+  return pipelinedInSite<R>(prisma, siteId, "BEGIN READ ONLY", statements);
+}
+
+/**
+ * Runs `statements` acting for `siteId` in one transaction and one round trip, as readInSite
+ * does, for writes whose values are known before the transaction starts: each statement sees
+ * what the ones before it wrote, none can take a value from another's answer. All or nothing: a
+ * statement that fails leaves the later ones refused and the transaction rolled back, and the
+ * call rejects with its error. A transaction that must read before it knows what to write
+ * belongs in inSite.
+ */
+export function writeInSite<R = SqlRow>(prisma: PrismaClient, siteId: string, statements: Prisma.Sql[]): Promise<R[][]> {
+  return pipelinedInSite<R>(prisma, siteId, "BEGIN", statements);
+}
+
+async function pipelinedInSite<R>(prisma: PrismaClient, siteId: string, beginTransaction: string, statements: Prisma.Sql[]): Promise<R[][]> {
   const { pool, onQuery, statementName } = directSqlOf(prisma);
   const client = await pool.connect();
   // A connection that dies while checked out rejects its statements, then raises 'error' on the
@@ -54,16 +70,16 @@ export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: strin
   const ignoreLoss = () => undefined;
   client.on("error", ignoreLoss);
   try {
-    const begin = `BEGIN READ ONLY; SET LOCAL statement_timeout = '${READ_TIMEOUT}'`;
-    const reads = [{ text: ACT_FOR_SITE, params: [siteId] as unknown[] }, ...statements.map((statement) => ({ text: statement.text, params: statement.values }))];
+    const begin = `${beginTransaction}; SET LOCAL statement_timeout = '${PIPELINED_TIMEOUT}'`;
+    const scoped = [{ text: ACT_FOR_SITE, params: [siteId] as unknown[] }, ...statements.map((statement) => ({ text: statement.text, params: statement.values }))];
     onQuery?.({ text: begin, params: [] });
-    for (const statement of reads) onQuery?.(statement);
+    for (const statement of scoped) onQuery?.(statement);
     onQuery?.({ text: "COMMIT", params: [] });
     // Every answer is awaited before the connection goes back: an error leaves the later ones
     // refused ("transaction is aborted"), and COMMIT then ends the transaction as a rollback.
     const answers = await Promise.allSettled([
       client.query(begin),
-      ...reads.map((statement) => client.query({ name: statementName(statement.text, statement.params), text: statement.text, values: statement.params })),
+      ...scoped.map((statement) => client.query({ name: statementName(statement.text, statement.params), text: statement.text, values: statement.params })),
       client.query("COMMIT"),
     ]);
     const failure = answers.find((answer) => answer.status === "rejected");

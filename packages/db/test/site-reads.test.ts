@@ -1,11 +1,12 @@
-// The reads that go around Prisma: readInSite's one-round-trip transaction keeps the same wall as
-// inSite, a failure inside it changes nothing and leaves the connection usable, and the client
+// The reads and writes that go around Prisma: readInSite's and writeInSite's one-round-trip
+// transactions keep the same wall as inSite, a failure inside one changes nothing and leaves the
+// connection usable, and the client
 // names its statements (planned once per connection) except those planned for each call.
 import { generatePickupCode } from "@orderdeck/contracts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createPrismaClient, type SentStatement } from "../src/client.ts";
 import { Prisma } from "../src/generated/prisma/client.ts";
-import { plannedPerCall, queryDirect, readInSite } from "../src/site-scope.ts";
+import { plannedPerCall, queryDirect, readInSite, writeInSite } from "../src/site-scope.ts";
 import { createTestDatabase, type TestDatabase } from "../src/testing/index.ts";
 
 let db: TestDatabase;
@@ -95,6 +96,33 @@ describe("readInSite", () => {
       );
       expect(answers.map((rows) => rows[0]?.n)).toEqual([1, 2, 3]);
       expect(sent.map((s) => s.text.split(/\s+/)[0])).toEqual(["BEGIN", "SELECT", "SELECT", "SELECT", "SELECT", "COMMIT"]);
+    } finally {
+      await prisma.$disconnect();
+    }
+  });
+});
+
+describe("writeInSite", () => {
+  it("writes within the site's wall: another site's rows are out of reach, its own are written", async () => {
+    const [, touched] = await writeInSite<{ site_id: string }>(db.prisma, siteA, [
+      Prisma.sql`UPDATE jobs SET notes = 'written in site A'`,
+      Prisma.sql`SELECT site_id::text AS site_id FROM jobs WHERE notes = 'written in site A'`,
+    ]);
+    // The later statement sees what the one before it wrote, in the same transaction.
+    expect(touched?.map((j) => j.site_id)).toEqual([siteA]);
+    expect(await db.prisma.job.count({ where: { notes: "written in site A" } })).toBe(1);
+    expect(await db.prisma.job.count({ where: { siteId: siteB, notes: "written in site A" } })).toBe(0);
+  });
+
+  it("is all or nothing: a failing statement rolls back the ones before it, and the connection serves the next call", async () => {
+    const prisma = createPrismaClient(db.url, { max: 1 });
+    try {
+      await expect(
+        writeInSite(prisma, siteA, [Prisma.sql`UPDATE jobs SET notes = 'rolled back' WHERE site_id = ${siteA}::uuid`, Prisma.sql`SELECT 1/0 AS x`]),
+      ).rejects.toMatchObject({ code: "22012" });
+      expect(await db.prisma.job.count({ where: { notes: "rolled back" } })).toBe(0);
+      await writeInSite(prisma, siteA, [Prisma.sql`UPDATE jobs SET notes = 'committed' WHERE site_id = ${siteA}::uuid`]);
+      expect(await db.prisma.job.count({ where: { siteId: siteA, notes: "committed" } })).toBe(1);
     } finally {
       await prisma.$disconnect();
     }

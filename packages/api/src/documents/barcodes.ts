@@ -94,7 +94,8 @@ function encodePng(bitmap: Bitmap): Buffer {
     scanlines[offset] = PNG_FILTER_NONE;
     // White bits set; the unused bits after the last pixel stay 0 (the format ignores them).
     row.forEach((dark, x) => {
-      if (!dark) scanlines[offset + 1 + (x >> 3)] |= 0x80 >> (x & 7);
+      const at = offset + 1 + (x >> 3);
+      if (!dark) scanlines[at] = (scanlines[at] ?? 0) | (0x80 >> (x & 7));
     });
     offset += stride + 1;
     for (let again = 1; again < (bitmap.repeat[i] ?? 1); again++) {
