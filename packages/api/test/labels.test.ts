@@ -5,6 +5,7 @@ import { PICKUP_CODE_ALPHABET, formatJobNumber, formatPickupCode, generatePickup
 import bwipjs from "bwip-js/node";
 import { beforeAll, describe, expect, it } from "vitest";
 import { PNG } from "pngjs";
+import { HybridBinarizer, RGBLuminanceSource } from "@zxing/library";
 import { renderBarcodes } from "../src/documents/barcodes.ts";
 import { BarcodeFormat, decodeEither, decodePng, pdfImages } from "./barcode-helpers.ts";
 import { apiHarnessForFile } from "./harness.ts";
@@ -111,6 +112,20 @@ describe("the barcodes' drawing", () => {
       expect(decodePng(qr, BarcodeFormat.QR_CODE)).toBe(code);
     }
     expect(sameQr).toBeGreaterThan(codes.length * 0.8);
+  });
+
+  it("is read back by the QR detector as a scanner's thresholding would see it: its black pixels exactly", async () => {
+    // The read-back hands ZXing the black pixels directly instead of its HybridBinarizer's result.
+    for (const code of ["FS6Y3H3SM5", "QJ2B75X64M", ...Array.from({ length: 8 }, () => generatePickupCode())]) {
+      const image = PNG.sync.read((await renderBarcodes(code)).qr);
+      const luminance = new Uint8ClampedArray(image.width * image.height).map((_, i) => image.data[i * 4] ?? 255);
+      const thresholded = new HybridBinarizer(new RGBLuminanceSource(luminance, image.width, image.height)).getBlackMatrix();
+      let differing = 0;
+      for (let y = 0; y < image.height; y++) {
+        for (let x = 0; x < image.width; x++) if (thresholded.get(x, y) !== (luminance[y * image.width + x] === 0)) differing++;
+      }
+      expect(differing, code).toBe(0);
+    }
   });
 
   it("gives the same images again for a code drawn before", async () => {

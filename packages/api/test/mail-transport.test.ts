@@ -1,6 +1,8 @@
 // The pooled SMTP transport against a real local SMTP server: a batch of concurrent sends all
 // arrive, over a few reused connections rather than one each; a refused message fails only its
-// own send; close() ends the connections; and a worker that stops closes its sender.
+// own send; a server that drops the connections gets the next mails over new ones, each once; a
+// mail built whole before it leaves keeps its Message-ID, envelope, parts and inline images;
+// close() ends the connections; and a worker that stops closes its sender.
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import { createMailSender, describeMailFailure, type MailSender, type OutgoingMail } from "../src/mail/transport.ts";
 import { eventually, mailSinkForFile, startTestWorker, testWorkerDeps } from "./background-helpers.ts";
@@ -83,6 +85,39 @@ describe("the pooled mail transport", () => {
     await sender.send(mail(2, "batch-c"));
     const received = sink.messages.filter((m) => m.subject.startsWith("batch-c #")).map((m) => m.subject);
     expect(received).toEqual(["batch-c #2"]);
+    sender.close();
+  });
+
+  it("recovers when the server drops its connections: the next mails go over a new one, each once", async () => {
+    const sender = newSender();
+    await sender.send(mail(1, "batch-e"));
+    const opened = sink.connections.opened;
+    sink.dropConnections();
+    await eventually("the dropped connections to close", async () => sink.connections.open === 0, 5_000);
+    const answers = await Promise.all([2, 3, 4, 5, 6].map((n) => sender.send(mail(n, "batch-e"))));
+    expect(answers.map((a) => a.messageId)).toEqual([2, 3, 4, 5, 6].map((n) => `<batch-e-${n}@orderdeck.test>`));
+    const received = sink.messages.filter((m) => m.subject.startsWith("batch-e #")).map((m) => m.subject);
+    expect(received.sort()).toEqual([1, 2, 3, 4, 5, 6].map((n) => `batch-e #${n}`));
+    expect(sink.connections.opened).toBeGreaterThan(opened);
+    sender.close();
+  });
+
+  it("sends each mail as built whole, with its own Message-ID, parts and inline images", async () => {
+    const sender = newSender();
+    const image = Buffer.from("89504e470d0a1a0a", "hex");
+    const answer = await sender.send({
+      ...mail(1, "batch-f"),
+      html: '<p>Ready: <img src="cid:code@orderdeck"></p>',
+      attachments: [{ filename: "code.png", content: image, contentType: "image/png", cid: "code@orderdeck" }],
+    });
+    expect(answer.messageId).toBe("<batch-f-1@orderdeck.test>");
+    const received = await sink.waitFor((m) => m.subject === "batch-f #1");
+    expect(received).toMatchObject({ messageId: "<batch-f-1@orderdeck.test>", envelopeFrom: "orders@orderdeck.test", envelopeTo: ["customer-1@example.com"] });
+    expect(received.raw.toString("latin1")).toContain('src="cid:code@orderdeck"');
+    expect(received.text.trim()).toBe("Message 1 of batch-f.");
+    expect(received.attachments.map((a) => ({ cid: a.cid, type: a.contentType, content: a.content.toString("hex") }))).toEqual([
+      { cid: "code@orderdeck", type: "image/png", content: image.toString("hex") },
+    ]);
     sender.close();
   });
 

@@ -34,8 +34,10 @@ export async function inSite<T>(
 /** A row as node-postgres reads it: bigint and numeric columns arrive as strings. */
 export type SqlRow = Record<string, unknown>;
 
-// A read is a few indexed statements; one that runs this long is a fault, not a busy moment.
-const READ_TIMEOUT = "15s";
+// A pipelined transaction is a few indexed statements, or a write waiting on a row lock (a job
+// being handed over, a receipt counter); one that runs this long is a fault, not a busy moment:
+// the same bound as inSite's.
+const PIPELINED_TIMEOUT = "15s";
 
 /**
  * Runs read-only `statements` acting for `siteId` (the same wall as inSite), all in one round
@@ -43,36 +45,10 @@ const READ_TIMEOUT = "15s";
  * connection and their answers read together. Nothing waits between them, so a statement cannot
  * depend on the one before; under READ COMMITTED each statement reads its own snapshot either way.
  * Answers the rows of each statement, in order, typed as the caller says (as $queryRaw does).
- * Writes belong in inSite.
+ * Writes belong in writeInSite or inSite.
  */
-export async function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: string, statements: Prisma.Sql[]): Promise<R[][]> {
-  const { pool, onQuery, statementName } = directSqlOf(prisma);
-  const client = await pool.connect();
-  // A connection that dies while checked out rejects its statements, then raises 'error' on the
-  // client, which would end the process without a listener (the pool listens only to idle ones,
-  // and drops a dead one when it comes back).
-  const ignoreLoss = () => undefined;
-  client.on("error", ignoreLoss);
-  try {
-    const begin = `BEGIN READ ONLY; SET LOCAL statement_timeout = '${READ_TIMEOUT}'`;
-    const reads = [{ text: ACT_FOR_SITE, params: [siteId] as unknown[] }, ...statements.map((statement) => ({ text: statement.text, params: statement.values }))];
-    onQuery?.({ text: begin, params: [] });
-    for (const statement of reads) onQuery?.(statement);
-    onQuery?.({ text: "COMMIT", params: [] });
-    // Every answer is awaited before the connection goes back: an error leaves the later ones
-    // refused ("transaction is aborted"), and COMMIT then ends the transaction as a rollback.
-    const answers = await Promise.allSettled([
-      client.query(begin),
-      ...reads.map((statement) => client.query({ name: statementName(statement.text, statement.params), text: statement.text, values: statement.params })),
-      client.query("COMMIT"),
-    ]);
-    const failure = answers.find((answer) => answer.status === "rejected");
-    if (failure) throw failure.reason;
-    return answers.slice(2, -1).map((answer) => (answer as PromiseFulfilledResult<pg.QueryResult>).value.rows as R[]);
-  } finally {
-    client.removeListener("error", ignoreLoss);
-    client.release();
-  }
+export function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: string, statements: Prisma.Sql[]): Promise<R[][]> {
+  return batchesInSite(prisma, siteId, "BEGIN READ ONLY", (tx) => tx.finish<R>(statements));
 }
 
 /**
@@ -88,10 +64,6 @@ export interface SiteStatements {
   finish<R = SqlRow>(statements: Prisma.Sql[]): Promise<R[][]>;
 }
 
-// A write waits for row locks (a job being handed over, a receipt counter); one held this long
-// is a fault, not a busy moment: the same bound as inSite's.
-const WRITE_TIMEOUT = "15s";
-
 /**
  * Runs `work` in one read-write transaction acting for `siteId` (the same wall as inSite) on a
  * pipelined connection: BEGIN and the site's scope go out with the first batch, COMMIT with the
@@ -100,7 +72,7 @@ const WRITE_TIMEOUT = "15s";
  * thrown.
  */
 export function writeInSite<T>(prisma: PrismaClient, siteId: string, work: (tx: SiteStatements) => Promise<T>): Promise<T> {
-  return batchesInSite(prisma, siteId, `BEGIN; SET LOCAL statement_timeout = '${WRITE_TIMEOUT}'`, work);
+  return batchesInSite(prisma, siteId, "BEGIN", work);
 }
 
 /**
@@ -109,7 +81,7 @@ export function writeInSite<T>(prisma: PrismaClient, siteId: string, work: (tx: 
  * read whose later statements depend on what the earlier ones answered.
  */
 export function snapshotInSite<T>(prisma: PrismaClient, siteId: string, work: (tx: SiteStatements) => Promise<T>): Promise<T> {
-  return batchesInSite(prisma, siteId, `BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY; SET LOCAL statement_timeout = '${READ_TIMEOUT}'`, work);
+  return batchesInSite(prisma, siteId, "BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY", work);
 }
 
 async function batchesInSite<T>(prisma: PrismaClient, siteId: string, begin: string, work: (tx: SiteStatements) => Promise<T>): Promise<T> {
@@ -123,7 +95,7 @@ async function batchesInSite<T>(prisma: PrismaClient, siteId: string, begin: str
   let state = "new" as State;
   const send = async <R>(statements: Prisma.Sql[], commit: boolean): Promise<R[][]> => {
     if (state === "committed" || state === "failed") throw new Error(`this transaction is ${state === "committed" ? "committed" : "aborted"}; nothing more can be sent in it`);
-    const opening = state === "new" ? [begin] : [];
+    const opening = state === "new" ? [`${begin}; SET LOCAL statement_timeout = '${PIPELINED_TIMEOUT}'`] : [];
     const scope = state === "new" ? [{ text: ACT_FOR_SITE, params: [siteId] as unknown[] }] : [];
     state = "open";
     const sent = [...scope, ...statements.map((statement) => ({ text: statement.text, params: statement.values }))];

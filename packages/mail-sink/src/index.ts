@@ -2,7 +2,7 @@
 // mail at it when no SMTP server is configured) and the tests, so that mail really travels over
 // SMTP from nodemailer to a server. It can also refuse mail on demand, to play a server that is down.
 import { mkdir, writeFile } from "node:fs/promises";
-import type { AddressInfo } from "node:net";
+import type { AddressInfo, Socket } from "node:net";
 import path from "node:path";
 import { simpleParser, type AddressObject } from "mailparser";
 import { SMTPServer } from "smtp-server";
@@ -62,6 +62,8 @@ export interface MailSink {
    * sender should retry), 5xx a permanent one.
    */
   setFailing(failing: boolean | number, code?: number): void;
+  /** Ends every open connection from the server's side, as a server that restarts or times out idle clients does. */
+  dropConnections(): void;
   stop(): Promise<void>;
 }
 
@@ -170,6 +172,11 @@ export async function startMailSink(options: MailSinkOptions = {}): Promise<Mail
   });
   // Connection-level errors (a client hanging up mid-message) are the client's problem, not a crash.
   server.on("error", () => undefined);
+  const sockets = new Set<Socket>();
+  server.server.on("connection", (socket: Socket) => {
+    sockets.add(socket);
+    socket.once("close", () => sockets.delete(socket));
+  });
   const port = (server.server.address() as AddressInfo).port;
 
   return {
@@ -199,6 +206,9 @@ export async function startMailSink(options: MailSinkOptions = {}): Promise<Mail
         }, timeoutMs);
         waiters.add(waiter);
       });
+    },
+    dropConnections() {
+      for (const socket of sockets) socket.destroy();
     },
     setFailing(next, code = 451) {
       failing = next;

@@ -92,6 +92,16 @@ export async function startWorker(deps: WorkerDependencies, settings: WorkerSett
       noHandleSignals: true,
       logger: graphileLogger(deps.logger),
       events,
+      preset: {
+        worker: {
+          // Due jobs are taken a batch at a time, one query for as many jobs as run at once, instead
+          // of a query per job: under a backlog (a day's mail after an outage, a bulk status change)
+          // the database's part of a short job was mostly finding and locking it. The batch is
+          // locked under this worker's id like a running job, so a worker that dies has it
+          // released with the rest (recover() below); one that stops returns it.
+          localQueue: { size: settings.concurrency },
+        },
+      },
     });
     if (!poolId) {
       await runner.stop();

@@ -1,8 +1,8 @@
 // The pickup code as Code 128 and QR, shared by the label and the invoice and receipt PDFs, so a
 // code printed on any of them scans the same at the counter.
-import { BarcodeFormat, BinaryBitmap, DecodeHintType, HybridBinarizer, QRCodeReader, RGBLuminanceSource } from "@zxing/library";
+import { crc32, deflateSync } from "node:zlib";
+import { BarcodeFormat, Binarizer, BinaryBitmap, BitMatrix, DecodeHintType, LuminanceSource, QRCodeReader, type BitArray } from "@zxing/library";
 import bwipjs from "bwip-js/node";
-import { PNG } from "pngjs";
 
 /** The resolution the barcodes are drawn for: the label printers' native 300 dpi. */
 export const BARCODE_DPI = 300;
@@ -29,18 +29,20 @@ const drawn = new Map<string, Barcodes>();
 export async function renderBarcodes(code: string): Promise<Barcodes> {
   const kept = drawn.get(code);
   if (kept) return kept;
-  const barcodes = { code128: encodePng(code128Raster(code)), qr: encodePng(readableQrRaster(code)) };
+  const barcodes = { code128: encodePng(code128Bitmap(code)), qr: encodePng(readableQrBitmap(code)) };
   drawn.set(code, barcodes);
   // A Map keeps insertion order: the first key is the oldest.
   if (drawn.size > DRAWN_KEPT) drawn.delete(drawn.keys().next().value as string);
   return barcodes;
 }
 
-// bwip-js encodes (BWIPP); the bitmaps are drawn here, module by module, because its own
-// drawing (and PNG encoding in JavaScript) cost three times the encoding: a mail, a label or a
-// status page drew its two barcodes in about 22 ms, now about 7 ms. The geometry is bwip-js's own:
+// bwip-js encodes (BWIPP); the images are drawn here, module by module, because its own drawing
+// (and PNG encoding in JavaScript) cost three times the encoding. The geometry is bwip-js's own:
 // a QR module is two points times the scale, a Code 128 module one point times the scale, bar
-// height in millimetres at 72 dpi times the scale, padding in points times the scale.
+// height in millimetres at 72 dpi times the scale, padding in points times the scale. Every
+// "ready for pickup" mail draws a new code, so the drawing stays close to the encoding's cost:
+// black and white need one bit a pixel, a row of modules is drawn once and repeated, and the QR
+// read-back takes the very pixels as the detector's black and white instead of thresholding them.
 const QR_MODULE_PX = 2 * QR_SCALE;
 const QR_PADDING_PX = 8 * QR_SCALE;
 const CODE128_MODULE_PX = CODE128_SCALE;
@@ -48,53 +50,110 @@ const CODE128_BAR_PX = Math.ceil(((CODE128_HEIGHT_MM * 72) / 25.4) * CODE128_SCA
 const CODE128_PADDING_X_PX = 10 * CODE128_SCALE;
 const CODE128_PADDING_Y_PX = 2 * CODE128_SCALE;
 
-/** A greyscale bitmap, one byte a pixel: 0 black, 255 white. */
-interface Raster {
+/**
+ * A black-and-white image as a few distinct rows: `rows[i]` is drawn `repeat[i]` times, one
+ * boolean a pixel (true: black). A barcode is a handful of distinct rows, each repeated for a
+ * module's height.
+ */
+interface Bitmap {
   width: number;
   height: number;
-  pixels: Uint8ClampedArray;
+  rows: boolean[][];
+  repeat: number[];
 }
 
-function whiteRaster(width: number, height: number): Raster {
-  return { width, height, pixels: new Uint8ClampedArray(width * height).fill(255) };
-}
-
-function fillBlack(raster: Raster, x: number, y: number, width: number, height: number): void {
-  for (let row = y; row < y + height; row++) raster.pixels.fill(0, row * raster.width + x, row * raster.width + x + width);
-}
-
-function encodePng(raster: Raster): Buffer {
-  const png = new PNG({ width: raster.width, height: raster.height, colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8 });
-  png.data = Buffer.from(raster.pixels.buffer, raster.pixels.byteOffset, raster.pixels.byteLength);
-  // One filter for every row, "up": a barcode's rows repeat, so most filter to zeros. Choosing per row
-  // among all five costs more than everything else here together.
-  return PNG.sync.write(png, { colorType: 0, inputColorType: 0, inputHasAlpha: false, bitDepth: 8, filterType: 2 });
-}
-
-function code128Raster(code: string): Raster {
-  const [symbol] = bwipjs.raw("code128", code, "") as Array<{ sbs?: number[] }>;
-  const widths = symbol?.sbs ?? [];
-  const modules = widths.reduce((sum, w) => sum + w, 0);
-  const raster = whiteRaster(modules * CODE128_MODULE_PX + 2 * CODE128_PADDING_X_PX, CODE128_BAR_PX + 2 * CODE128_PADDING_Y_PX);
-  let x = CODE128_PADDING_X_PX;
-  widths.forEach((width, i) => {
-    // Bars and spaces alternate, a bar first.
-    if (i % 2 === 0) fillBlack(raster, x, CODE128_PADDING_Y_PX, width * CODE128_MODULE_PX, CODE128_BAR_PX);
-    x += width * CODE128_MODULE_PX;
+/** Runs of `modulePx` pixels for each module of a line, with `paddingPx` white either side. */
+function pixelRow(modules: readonly boolean[], modulePx: number, paddingPx: number): boolean[] {
+  const row = new Array<boolean>(modules.length * modulePx + 2 * paddingPx).fill(false);
+  modules.forEach((dark, i) => {
+    if (dark) row.fill(true, paddingPx + i * modulePx, paddingPx + (i + 1) * modulePx);
   });
-  return raster;
+  return row;
 }
 
-function qrRaster(code: string, mask?: number): Raster {
-  const [symbol] = bwipjs.raw("qrcode", code, mask === undefined ? "" : `mask=${mask}`) as Array<{ pixs?: number[]; pixx?: number; pixy?: number }>;
-  const { pixs = [], pixx = 0, pixy = 0 } = symbol ?? {};
-  const raster = whiteRaster(pixx * QR_MODULE_PX + 2 * QR_PADDING_PX, pixy * QR_MODULE_PX + 2 * QR_PADDING_PX);
-  for (let row = 0; row < pixy; row++) {
-    for (let column = 0; column < pixx; column++) {
-      if (pixs[row * pixx + column] === 1) fillBlack(raster, QR_PADDING_PX + column * QR_MODULE_PX, QR_PADDING_PX + row * QR_MODULE_PX, QR_MODULE_PX, QR_MODULE_PX);
+// A PNG of one bit a pixel, greyscale: 0 is black, 1 white.
+const PNG_SIGNATURE = Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]);
+const PNG_FILTER_NONE = 0;
+// "Up": each byte minus the one above; a row equal to the one above is all zeros.
+const PNG_FILTER_UP = 2;
+
+function pngChunk(type: string, data: Buffer): Buffer {
+  const chunk = Buffer.alloc(12 + data.length);
+  chunk.writeUInt32BE(data.length, 0);
+  chunk.write(type, 4, "latin1");
+  data.copy(chunk, 8);
+  chunk.writeUInt32BE(crc32(chunk.subarray(4, 8 + data.length)), 8 + data.length);
+  return chunk;
+}
+
+function encodePng(bitmap: Bitmap): Buffer {
+  const stride = Math.ceil(bitmap.width / 8);
+  const scanlines = Buffer.alloc(bitmap.height * (stride + 1));
+  let offset = 0;
+  bitmap.rows.forEach((row, i) => {
+    scanlines[offset] = PNG_FILTER_NONE;
+    // White bits set; the unused bits after the last pixel stay 0 (the format ignores them).
+    row.forEach((dark, x) => {
+      const at = offset + 1 + (x >> 3);
+      if (!dark) scanlines[at] = (scanlines[at] ?? 0) | (0x80 >> (x & 7));
+    });
+    offset += stride + 1;
+    for (let again = 1; again < (bitmap.repeat[i] ?? 1); again++) {
+      scanlines[offset] = PNG_FILTER_UP;
+      offset += stride + 1;
     }
-  }
-  return raster;
+  });
+  const header = Buffer.alloc(13);
+  header.writeUInt32BE(bitmap.width, 0);
+  header.writeUInt32BE(bitmap.height, 4);
+  // Bit depth 1, greyscale, deflate, adaptive filtering, no interlace.
+  header.set([1, 0, 0, 0, 0], 8);
+  // The fastest level: a barcode's rows are runs and repeats, so it still makes a few hundred bytes.
+  return Buffer.concat([PNG_SIGNATURE, pngChunk("IHDR", header), pngChunk("IDAT", deflateSync(scanlines, { level: 1 })), pngChunk("IEND", Buffer.alloc(0))]);
+}
+
+function code128Bitmap(code: string): Bitmap {
+  const [symbol] = bwipjs.raw("code128", code, "") as Array<{ sbs?: number[] }>;
+  // Bars and spaces alternate, a bar first.
+  const modules = (symbol?.sbs ?? []).flatMap((width, i) => new Array<boolean>(width).fill(i % 2 === 0));
+  const bars = pixelRow(modules, CODE128_MODULE_PX, CODE128_PADDING_X_PX);
+  const blank = new Array<boolean>(bars.length).fill(false);
+  return {
+    width: bars.length,
+    height: CODE128_BAR_PX + 2 * CODE128_PADDING_Y_PX,
+    rows: [blank, bars, blank],
+    repeat: [CODE128_PADDING_Y_PX, CODE128_BAR_PX, CODE128_PADDING_Y_PX],
+  };
+}
+
+interface QrSymbol {
+  /** Modules a side. */
+  size: number;
+  dark: (row: number, column: number) => boolean;
+}
+
+function qrSymbol(code: string, mask?: number): QrSymbol {
+  const [symbol] = bwipjs.raw("qrcode", code, mask === undefined ? "" : `mask=${mask}`) as Array<{ pixs?: number[]; pixx?: number }>;
+  const { pixs = [], pixx = 0 } = symbol ?? {};
+  return { size: pixx, dark: (row, column) => pixs[row * pixx + column] === 1 };
+}
+
+function qrBitmap(symbol: QrSymbol): Bitmap {
+  const side = symbol.size * QR_MODULE_PX + 2 * QR_PADDING_PX;
+  const blank = new Array<boolean>(side).fill(false);
+  const lines = Array.from({ length: symbol.size }, (_, row) =>
+    pixelRow(
+      Array.from({ length: symbol.size }, (_, column) => symbol.dark(row, column)),
+      QR_MODULE_PX,
+      QR_PADDING_PX,
+    ),
+  );
+  return {
+    width: side,
+    height: side,
+    rows: [blank, ...lines, blank],
+    repeat: [QR_PADDING_PX, ...lines.map(() => QR_MODULE_PX), QR_PADDING_PX],
+  };
 }
 
 // The encoder picks the QR mask by the standard's penalty rules, yet for about one code in fifty
@@ -103,21 +162,88 @@ function qrRaster(code: string, mask?: number): Raster {
 // a camera would, from the very pixels to be printed, and the next mask is tried until one reads.
 const QR_OTHER_MASKS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
 
-function readableQrRaster(code: string): Raster {
-  const standard = qrRaster(code);
+function readableQrBitmap(code: string): Bitmap {
+  const standard = qrBitmap(qrSymbol(code));
   if (readsAs(standard, code)) return standard;
   for (const mask of QR_OTHER_MASKS) {
-    const raster = qrRaster(code, mask);
-    if (readsAs(raster, code)) return raster;
+    const bitmap = qrBitmap(qrSymbol(code, mask));
+    if (readsAs(bitmap, code)) return bitmap;
   }
   // No mask read back (not seen in 1 000 random codes): the standard's own choice is still a valid symbol.
   return standard;
 }
 
-function readsAs(raster: Raster, code: string): boolean {
-  const bitmap = new BinaryBitmap(new HybridBinarizer(new RGBLuminanceSource(raster.pixels, raster.width, raster.height)));
+/** The bitmap's pixels as ZXing's black and white. */
+function blackMatrix(bitmap: Bitmap): BitMatrix {
+  const matrix = new BitMatrix(bitmap.width, bitmap.height);
+  let top = 0;
+  bitmap.rows.forEach((row, i) => {
+    const height = bitmap.repeat[i] ?? 1;
+    let x = 0;
+    while (x < row.length) {
+      if (!row[x]) {
+        x++;
+        continue;
+      }
+      const start = x;
+      while (x < row.length && row[x]) x++;
+      matrix.setRegion(start, top, x - start, height);
+    }
+    top += height;
+  });
+  return matrix;
+}
+
+/**
+ * The image as ZXing's detector sees it. Its HybridBinarizer thresholds each 8×8 block against
+ * its neighbourhood's mean; for an image whose pixels are only black (0) and white (255) every
+ * threshold falls between the two, so its black matrix is exactly the black pixels. That matrix
+ * is given here directly (labels.test.ts checks the two agree).
+ */
+class PrintedPixels extends Binarizer {
+  constructor(
+    private readonly matrix: BitMatrix,
+    source: LuminanceSource,
+  ) {
+    super(source);
+  }
+
+  getBlackMatrix(): BitMatrix {
+    return this.matrix;
+  }
+
+  getBlackRow(y: number, row: BitArray): BitArray {
+    return this.matrix.getRow(y, row);
+  }
+
+  createBinarizer(source: LuminanceSource): Binarizer {
+    return new PrintedPixels(this.matrix, source);
+  }
+}
+
+/** Only the size of the image: its black and white come from PrintedPixels. */
+class ImageSize extends LuminanceSource {
+  constructor(width: number, height: number) {
+    super(width, height);
+  }
+
+  getRow(): Uint8ClampedArray {
+    throw new Error("the image's pixels are read as black and white only");
+  }
+
+  getMatrix(): Uint8ClampedArray {
+    throw new Error("the image's pixels are read as black and white only");
+  }
+
+  invert(): LuminanceSource {
+    throw new Error("the image's pixels are read as black and white only");
+  }
+}
+
+function readsAs(bitmap: Bitmap, code: string): boolean {
+  const image = new BinaryBitmap(new PrintedPixels(blackMatrix(bitmap), new ImageSize(bitmap.width, bitmap.height)));
   try {
-    return new QRCodeReader().decode(bitmap, new Map([[DecodeHintType.POSSIBLE_FORMATS, [BarcodeFormat.QR_CODE]]])).getText() === code;
+    return new QRCodeReader().decode(image, new Map([[DecodeHintType.POSSIBLE_FORMATS, [BarcodeFormat.QR_CODE]]])).getText() === code;
   } catch {
     return false;
   }

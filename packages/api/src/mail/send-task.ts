@@ -1,8 +1,8 @@
-import { inSite, type MailLog, type TransactionClient } from "@orderdeck/db";
+import { Prisma, inSite, readInSite, writeInSite, type MailLog } from "@orderdeck/db";
 import type { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
 import { renderBarcodes } from "../documents/barcodes.ts";
-import { ensureStatusLink, statusLinkUrl } from "../pickup/status-link.ts";
+import { ensureStatusLinkStatements, liveStatusToken, statusLinkUrl, type LinkState } from "../pickup/status-link.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
 import { TASK_PAYLOADS } from "../background/registry.ts";
 import { PermanentFailure, defineTask, type WorkerDependencies } from "../background/task.ts";
@@ -33,52 +33,103 @@ function pdfAttachment(file: { filename: string; base64: string }): MailAttachme
   return { filename: file.filename, content: Buffer.from(file.base64, "base64"), contentType: "application/pdf" };
 }
 
-type Facts = Awaited<ReturnType<typeof loadFacts>>;
+/** The mail log row as sending needs it. */
+type LoggedMail = Pick<MailLog, "id" | "siteId" | "kind" | "to" | "subject" | "jobId" | "invoiceId" | "receiptId" | "status" | "attempts">;
+
+interface Facts {
+  shop: string;
+  job: JobFacts | null;
+  invoice: { formattedNumber: string; amountCents: number; currency: string } | null;
+  receipt: { formattedNumber: string; amountCents: number; currency: string } | null;
+  statusUrl: string | null;
+}
+
+/** The mail log row with the facts its text is written from, as one statement reads them. */
+interface MailWithFacts extends LoggedMail {
+  shop: string | null;
+  jobNumber: number | null;
+  jobTitle: string;
+  pickupCode: string;
+  priceCents: number;
+  jobCurrency: string;
+  paymentStatus: string;
+  customerName: string | null;
+  invoiceNumber: string | null;
+  invoiceAmountCents: number;
+  invoiceCurrency: string;
+  receiptNumber: string | null;
+  receiptAmountCents: number;
+  receiptCurrency: string;
+  /** Null: the job has no status link yet. */
+  linkGeneration: number | null;
+  linkRevoked: boolean;
+}
+
+// One statement, one snapshot: the row and everything its text says (each join under the site's
+// row-level security, as the rows' own reads were).
+function mailWithFactsStatement(siteId: string, mailLogId: string): Prisma.Sql {
+  return Prisma.sql`
+    SELECT m.id::text AS id, m.site_id::text AS "siteId", m.kind::text AS kind, m."to", m.subject,
+           m.job_id::text AS "jobId", m.invoice_id::text AS "invoiceId", m.receipt_id::text AS "receiptId",
+           m.status::text AS status, m.attempts,
+           s.name AS shop,
+           j.number AS "jobNumber", j.title AS "jobTitle", j.pickup_code AS "pickupCode", j.price_cents AS "priceCents",
+           j.currency AS "jobCurrency", j.payment_status::text AS "paymentStatus", c.name AS "customerName",
+           i.formatted_number AS "invoiceNumber", i.amount_cents AS "invoiceAmountCents", i.currency AS "invoiceCurrency",
+           r.formatted_number AS "receiptNumber", r.amount_cents AS "receiptAmountCents", r.currency AS "receiptCurrency",
+           l.generation AS "linkGeneration", l.token_hash IS NULL AS "linkRevoked"
+      FROM mail_log m
+      LEFT JOIN sites s ON s.id = m.site_id
+      LEFT JOIN jobs j ON j.id = m.job_id AND j.site_id = m.site_id
+      LEFT JOIN customers c ON c.id = j.customer_id
+      LEFT JOIN invoices i ON i.id = m.invoice_id AND i.site_id = m.site_id
+      LEFT JOIN receipts r ON r.id = m.receipt_id AND r.site_id = m.site_id
+      LEFT JOIN job_status_links l ON l.job_id = j.id AND l.site_id = m.site_id
+     WHERE m.id = ${mailLogId}::uuid AND m.site_id = ${siteId}::uuid`;
+}
+
+function loggedMailOf(row: MailWithFacts): LoggedMail {
+  const { id, siteId, kind, to, subject, jobId, invoiceId, receiptId, status, attempts } = row;
+  return { id, siteId, kind, to, subject, jobId, invoiceId, receiptId, status, attempts };
+}
 
 /**
- * The facts a mail's text is written from, as they are now, in the caller's transaction. A ready
- * mail's status page link is issued here if the job has none yet, so it works before the mail leaves.
+ * The facts of the mail's text from its row. A ready mail's status page link is issued here if
+ * the job has none yet (a transaction of its own, committed before the mail is sent), so it works
+ * before the mail leaves.
  */
-async function loadFacts(tx: TransactionClient, mail: MailLog, links: WorkerDependencies["mail"]["statusLinks"]) {
-  const site = await tx.site.findFirst({ where: { id: mail.siteId }, select: { name: true } });
-  const job = mail.jobId
-    ? await tx.job.findFirst({
-        where: { id: mail.jobId, siteId: mail.siteId },
-        select: {
-          number: true,
-          title: true,
-          pickupCode: true,
-          priceCents: true,
-          currency: true,
-          paymentStatus: true,
-          customer: { select: { name: true } },
-        },
-      })
-    : null;
-  const invoice = mail.invoiceId
-    ? await tx.invoice.findFirst({ where: { id: mail.invoiceId, siteId: mail.siteId }, select: { formattedNumber: true, amountCents: true, currency: true } })
-    : null;
-  const receipt = mail.receiptId
-    ? await tx.receipt.findFirst({ where: { id: mail.receiptId, siteId: mail.siteId }, select: { formattedNumber: true, amountCents: true, currency: true } })
-    : null;
-  const jobFacts: JobFacts | null = job
-    ? {
-        number: job.number,
-        title: job.title,
-        pickupCode: job.pickupCode,
-        priceCents: job.priceCents,
-        currency: job.currency,
-        paymentStatus: job.paymentStatus,
-        customerName: job.customer?.name ?? null,
-      }
-    : null;
-  const statusToken = links && mail.kind === "READY_FOR_PICKUP" && mail.jobId && job ? await ensureStatusLink(tx, mail.siteId, mail.jobId, links.secretKey) : null;
-  const statusUrl = statusToken ? statusLinkUrl(links?.publicBaseUrl, statusToken) : null;
-  return { shop: site?.name ?? "OrderDeck", job: jobFacts, invoice, receipt, statusUrl };
+async function factsOf(deps: WorkerDependencies, row: MailWithFacts): Promise<Facts> {
+  const job: JobFacts | null =
+    row.jobNumber === null
+      ? null
+      : {
+          number: row.jobNumber,
+          title: row.jobTitle,
+          pickupCode: row.pickupCode,
+          priceCents: row.priceCents,
+          currency: row.jobCurrency,
+          paymentStatus: row.paymentStatus,
+          customerName: row.customerName,
+        };
+  const invoice = row.invoiceNumber === null ? null : { formattedNumber: row.invoiceNumber, amountCents: row.invoiceAmountCents, currency: row.invoiceCurrency };
+  const receipt = row.receiptNumber === null ? null : { formattedNumber: row.receiptNumber, amountCents: row.receiptAmountCents, currency: row.receiptCurrency };
+  const links = deps.mail.statusLinks;
+  let statusUrl: string | null = null;
+  if (links && row.kind === "READY_FOR_PICKUP" && row.jobId && job) {
+    let link: LinkState | undefined = row.linkGeneration === null ? undefined : { generation: row.linkGeneration, revoked: row.linkRevoked };
+    if (!link) {
+      const statements = ensureStatusLinkStatements(row.siteId, row.jobId, links.secretKey);
+      const [, issued] = await writeInSite(deps.prisma, row.siteId, (tx) => tx.finish<LinkState>(statements));
+      link = issued?.[0];
+    }
+    const token = liveStatusToken(links.secretKey, row.jobId, link);
+    statusUrl = token ? statusLinkUrl(links.publicBaseUrl, token) : null;
+  }
+  return { shop: row.shop ?? "OrderDeck", job, invoice, receipt, statusUrl };
 }
 
 /** The body and attachments of a logged mail, from the rows as they are now. */
-async function compose(deps: WorkerDependencies, mail: MailLog, facts: Facts): Promise<Composed> {
+async function compose(deps: WorkerDependencies, mail: LoggedMail, facts: Facts): Promise<Composed> {
   const caller: MoneyCaller = { prisma: deps.prisma, siteId: mail.siteId, actor: { kind: "SYSTEM" }, requestId: `mail-${mail.id}` };
   const missing = (what: string) => new PermanentFailure(`the ${what} of this ${mail.kind} mail no longer exists; nothing to send`);
   switch (mail.kind) {
@@ -117,7 +168,7 @@ async function compose(deps: WorkerDependencies, mail: MailLog, facts: Facts): P
  * configured backoff, in one transaction: the log never says "will retry" without a job to do it.
  * The new job takes this job's key, which also keeps graphile-worker from retrying this one.
  */
-async function recordFailedAttempt(deps: WorkerDependencies, mail: MailLog, failure: MailFailure): Promise<void> {
+async function recordFailedAttempt(deps: WorkerDependencies, mail: LoggedMail, failure: MailFailure): Promise<void> {
   const { siteId, id } = mail;
   await inSite(deps.prisma, siteId, async (tx) => {
     const updated = await tx.mailLog.update({
@@ -146,19 +197,16 @@ async function recordFailedAttempt(deps: WorkerDependencies, mail: MailLog, fail
 export const sendMailTask = defineTask({
   payload: SendMailPayload,
   async run({ siteId, mailLogId }: SendMailPayload, deps) {
-    // The log row and the facts of its text in one transaction (one snapshot, one round of
-    // BEGIN/COMMIT); the PDFs are rendered by money's own reads after it.
-    const found = await inSite(deps.prisma, siteId, async (tx) => {
-      const row = await tx.mailLog.findFirst({ where: { id: mailLogId, siteId } });
-      if (!row || row.status === "SENT") return { mail: row, facts: null };
-      return { mail: row, facts: await loadFacts(tx, row, deps.mail.statusLinks) };
-    });
-    const { mail, facts } = found;
-    if (!mail) {
+    // The log row and the facts of its text in one statement, one round trip.
+    const [rows] = await readInSite<MailWithFacts>(deps.prisma, siteId, [mailWithFactsStatement(siteId, mailLogId)]);
+    const row = rows?.[0];
+    if (!row) {
       deps.logger.info("mail is no longer in the mail log; nothing to send", { mailLogId });
       return;
     }
-    if (mail.status === "SENT" || !facts) return;
+    if (row.status === "SENT") return;
+    const mail = loggedMailOf(row);
+    const facts = await factsOf(deps, row);
     const content = await compose(deps, mail, facts);
     let messageId: string;
     try {
@@ -175,12 +223,10 @@ export const sendMailTask = defineTask({
       await recordFailedAttempt(deps, mail, describeMailFailure(error));
       return;
     }
-    await inSite(deps.prisma, siteId, (tx) =>
-      tx.mailLog.update({
-        where: { id: mail.id, siteId },
-        data: { status: "SENT", attempts: { increment: 1 }, sentAt: deps.now(), messageId },
-        select: { id: true },
-      }),
+    await writeInSite(deps.prisma, siteId, (tx) =>
+      tx.finish([
+        Prisma.sql`UPDATE mail_log SET status = 'SENT', attempts = attempts + 1, sent_at = ${deps.now()}, message_id = ${messageId} WHERE id = ${mail.id}::uuid AND site_id = ${siteId}::uuid`,
+      ]),
     );
     deps.logger.info("mail sent", { mailLogId: mail.id, kind: mail.kind, attempts: mail.attempts + 1 });
   },

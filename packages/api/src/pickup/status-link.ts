@@ -6,7 +6,7 @@
 // old one matching nothing.
 import { createHmac, timingSafeEqual } from "node:crypto";
 import { DomainError, type StatusLinkView } from "@orderdeck/contracts";
-import { inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
+import { Prisma, inSite, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit } from "../audit/log.ts";
 import { hashToken } from "../auth/tokens.ts";
 import type { AuthedContext } from "../context.ts";
@@ -58,19 +58,31 @@ function viewOf(settings: StatusLinkSettings, jobId: string, row: LinkRow | null
   };
 }
 
+/** A job's link as the "ready for pickup" mail needs it: its generation, and whether a lead revoked it. */
+export interface LinkState {
+  generation: number;
+  revoked: boolean;
+}
+
 /**
- * The job's live token, issuing the first one if the job never had a link; null when a lead
- * revoked it (a revoked link comes back only by a lead's reissue). Used by the "ready for pickup"
- * mail, in its own transaction, so the link works before the mail leaves.
+ * What issues the job's first link if it never had one, then reads the link back: two statements
+ * for writeInSite (one transaction, one round trip). Used by the "ready for pickup" mail, before
+ * it is sent, so the link works before the mail leaves. A job that has a link keeps it as it is.
  */
-export async function ensureStatusLink(tx: TransactionClient, siteId: string, jobId: string, secretKey: string): Promise<string | null> {
+export function ensureStatusLinkStatements(siteId: string, jobId: string, secretKey: string): [Prisma.Sql, Prisma.Sql] {
   const first = statusLinkToken(secretKey, jobId, 1);
-  await tx.$executeRaw`
-    INSERT INTO job_status_links (id, site_id, job_id, generation, token_hash)
-    VALUES (gen_random_uuid(), ${siteId}::uuid, ${jobId}::uuid, 1, ${hashToken(secretKey, first)})
-    ON CONFLICT (job_id) DO NOTHING`;
-  const row = await tx.jobStatusLink.findFirst({ where: { jobId, siteId }, select: linkSelect });
-  return row?.tokenHash ? statusLinkToken(secretKey, jobId, row.generation) : null;
+  return [
+    Prisma.sql`
+      INSERT INTO job_status_links (id, site_id, job_id, generation, token_hash)
+      VALUES (gen_random_uuid(), ${siteId}::uuid, ${jobId}::uuid, 1, ${hashToken(secretKey, first)})
+      ON CONFLICT (job_id) DO NOTHING`,
+    Prisma.sql`SELECT generation, token_hash IS NULL AS revoked FROM job_status_links WHERE job_id = ${jobId}::uuid AND site_id = ${siteId}::uuid`,
+  ];
+}
+
+/** The job's live token; null when a lead revoked the link (it comes back only by a lead's reissue) or there is none. */
+export function liveStatusToken(secretKey: string, jobId: string, link: LinkState | null | undefined): string | null {
+  return link && !link.revoked ? statusLinkToken(secretKey, jobId, link.generation) : null;
 }
 
 /**
