@@ -31,13 +31,17 @@ export async function recordJobEvent(tx: TransactionClient, event: JobEventInput
   await tx.$queryRaw(jobEventStatement(event));
 }
 
-/** The event's INSERT, for a caller that sends it with the change's other statements. */
+/**
+ * The event's INSERT, for a caller that sends it with the change's other statements. Its time is
+ * the clock's when the event is made, not the transaction's start: a change that records several
+ * events shows them in the order they were made (the timeline sorts by time).
+ */
 export function jobEventStatement(event: JobEventInput): Prisma.Sql {
   const { actor } = event;
   const json = (value: Prisma.InputJsonValue | undefined) => (value === undefined ? null : JSON.stringify(value));
   return Prisma.sql`
-    INSERT INTO job_events (id, site_id, job_id, actor_kind, actor_user_id, actor_station_id, type, before, after, request_id)
-    VALUES (${randomUUID()}::uuid, ${event.siteId}::uuid, ${event.jobId}::uuid, ${actor.kind}::actor_kind,
+    INSERT INTO job_events (id, at, site_id, job_id, actor_kind, actor_user_id, actor_station_id, type, before, after, request_id)
+    VALUES (${randomUUID()}::uuid, ${new Date()}::timestamptz, ${event.siteId}::uuid, ${event.jobId}::uuid, ${actor.kind}::actor_kind,
             ${actor.kind === "USER" ? actor.userId : null}::uuid, ${actor.kind === "SYSTEM" ? null : actor.stationId}::uuid,
             ${event.type}, ${json(event.before)}::jsonb, ${json(event.after)}::jsonb, ${event.requestId ?? null})`;
 }
