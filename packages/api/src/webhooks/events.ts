@@ -87,7 +87,10 @@ export function subscribedEndpointsStatement(siteId: string, events: readonly Pi
      ORDER BY id`;
 }
 
-/** One statement per delivery, each writing the delivery row and enqueueing its job. */
+/**
+ * One statement per delivery, each writing the delivery row and enqueueing its job. A delivery is
+ * dated when it is made (as job events are), so a change's events list in the order they happened.
+ */
 export function webhookDeliveryStatements(siteId: string, events: readonly Omit<WebhookEvent, "siteId">[], endpoints: readonly SubscribedEndpoint[]): Prisma.Sql[] {
   return events.flatMap((event) => {
     const subscribed = endpoints.filter((endpoint) => endpoint.event_types.includes(event.type));
@@ -97,8 +100,8 @@ export function webhookDeliveryStatements(siteId: string, events: readonly Omit<
       const deliveryId = randomUUID();
       return Prisma.sql`
         WITH delivery AS (
-          INSERT INTO webhook_deliveries (id, site_id, endpoint_id, event_type, payload)
-          VALUES (${deliveryId}::uuid, ${siteId}::uuid, ${endpoint.id}::uuid, ${event.type}, ${envelope}::jsonb)
+          INSERT INTO webhook_deliveries (id, site_id, endpoint_id, event_type, payload, created_at)
+          VALUES (${deliveryId}::uuid, ${siteId}::uuid, ${endpoint.id}::uuid, ${event.type}, ${envelope}::jsonb, ${new Date()}::timestamptz)
           RETURNING id
         )
         SELECT ${enqueueCall("deliver_webhook", { siteId, deliveryId }, { jobKey: deliveryJobKey(deliveryId) })} AS job FROM delivery`;
