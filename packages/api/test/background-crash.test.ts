@@ -101,3 +101,24 @@ describe("a worker killed mid-task", () => {
     expect(alive.rows.map((r) => r.worker_id)).toEqual([survivor.id]);
   });
 });
+
+describe("a live worker", () => {
+  it("beats several times in every stale window, so it never counts as dead between beats", { timeout: 30_000 }, async () => {
+    // The beat's own interval is left to the worker: it follows from the stale window.
+    const worker = await startTestWorker(harness, testWorkerDeps(harness, undefined), { staleAfterMs: STALE_AFTER_MS, heartbeatIntervalMs: undefined });
+    try {
+      let oldest = 0;
+      for (let i = 0; i < 30; i++) {
+        const age = await harness.db.pool.query<{ age_ms: number }>(
+          "SELECT (extract(epoch FROM clock_timestamp() - last_beat_at) * 1000)::float8 AS age_ms FROM worker_heartbeats WHERE worker_id = $1",
+          [worker.id],
+        );
+        oldest = Math.max(oldest, age.rows[0]?.age_ms ?? Number.POSITIVE_INFINITY);
+        await new Promise((resolve) => setTimeout(resolve, 100));
+      }
+      expect(oldest).toBeLessThan(STALE_AFTER_MS);
+    } finally {
+      await worker.stop();
+    }
+  });
+});

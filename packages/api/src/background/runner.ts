@@ -58,7 +58,9 @@ export async function startWorker(deps: WorkerDependencies, settings: WorkerSett
   pool.on("connect", (client) => {
     client.on("error", (error) => deps.logger.debug("worker database connection failed", { error: error.message }));
   });
-  const heartbeatIntervalMs = settings.heartbeatIntervalMs ?? 5_000;
+  // Several beats in every stale window: a beat every 5 s against a 5 s limit would leave the worker
+  // counted dead (and /readyz failing) for a moment before every beat.
+  const heartbeatIntervalMs = settings.heartbeatIntervalMs ?? Math.min(5_000, Math.floor(settings.staleAfterMs / 3));
   const recoveryIntervalMs = settings.recoveryIntervalMs ?? Math.max(1_000, Math.floor(settings.staleAfterMs / 2));
 
   const utils = await makeWorkerUtils({ pgPool: pool, logger: graphileLogger(deps.logger) }).catch(async (error: unknown) => {
