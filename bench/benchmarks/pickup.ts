@@ -80,7 +80,9 @@ export async function benchPickup(env: BenchEnvironment, shape: LoadShape, log: 
         return {
           method: "POST",
           path: "/trpc/pickup.confirm",
-          headers: seatHeaders(site.seats, n, { "content-type": "application/json" }),
+          // The site's own count of requests picks its seat: every seat of every site takes its turn
+          // (n itself would give each site only the seats its residue mod COUNTER_SITES reaches).
+          headers: seatHeaders(site.seats, Math.floor(n / COUNTER_SITES), { "content-type": "application/json" }),
           body: JSON.stringify({ code, clientMutationId: randomUUID(), scannedAt: new Date().toISOString() }),
         };
       },
