@@ -8,7 +8,9 @@ import type { BenchEnvironment } from "../environment.ts";
 import type { LoadFigures, LoadShape } from "../load.ts";
 import { openLoop, type OpenLoopRun, type OpenLoopStream } from "../open-loop.ts";
 import type { BenchResult, Target } from "../report.ts";
+import type { BenchSeat } from "../seed/index.ts";
 import { seatHeaders } from "./seats.ts";
+import { counterSites } from "./site.ts";
 
 const CONSOLES = 50;
 const PULL_EVERY_MS = 5_000;
@@ -47,7 +49,31 @@ async function currentCursor(env: BenchEnvironment): Promise<string> {
   throw new Error("sync.pull did not finish its first round in 100 pages");
 }
 
-function streams(env: BenchEnvironment, startCursor: string, supply: { codes: string[]; ranOut: boolean }): OpenLoopStream[] {
+/** Ready, paid pickups for the counter stream, and the seats that hand them over. */
+interface CounterSupply {
+  codes: string[];
+  seats: BenchSeat[];
+  ranOut: boolean;
+}
+
+// Enough handovers for the shop's rate and the doubling steps after it (5 a second for 20 s, then
+// 10, 20, 40, … a second for 10 s each until a step breaks).
+const SUPPLY_WANTED = 3_000;
+
+/**
+ * What is left of the benchmark shop's ready pickups (the pickup benchmark hands over the rest),
+ * or, when that is short, a counter site of the shop's own with enough of them: the counter's
+ * lookups and handovers then run there, the pulls and lists at the benchmark shop as before.
+ */
+async function counterSupply(env: BenchEnvironment, log: (line: string) => void): Promise<CounterSupply> {
+  if (env.shop.handoverCodes.length >= SUPPLY_WANTED) return { codes: env.shop.handoverCodes, seats: env.shop.seats, ranOut: false };
+  log(`shop day: ${env.shop.handoverCodes.length} ready pickups left; the counter hands over at a site of ${SUPPLY_WANTED} of its own`);
+  const [site] = await counterSites(env, { count: 1, seats: CONSOLES, ready: SUPPLY_WANTED });
+  if (!site) throw new Error("no counter site was made");
+  return { codes: site.readyCodes, seats: site.seats, ranOut: false };
+}
+
+function streams(env: BenchEnvironment, startCursor: string, supply: CounterSupply): OpenLoopStream[] {
   const cursors = new Map<number, string>();
   return [
     {
@@ -73,7 +99,7 @@ function streams(env: BenchEnvironment, startCursor: string, supply: { codes: st
           supply.ranOut = true;
           return;
         }
-        const headers = seatHeaders(env.shop.seats, client + CONSOLES * n);
+        const headers = seatHeaders(supply.seats, client + CONSOLES * n);
         const lookup = await send("pickup.lookup", { method: "GET", path: trpcGet("pickup.lookup", { code }), headers }, dueAt);
         if (lookup.status !== 200) return;
         await send(
@@ -106,8 +132,8 @@ function holds(run: OpenLoopRun, p99Ms: number): boolean {
 
 export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log: (line: string) => void): Promise<BenchResult> {
   const startCursor = await currentCursor(env);
-  // Handovers take codes from the end of the seeded supply; the pickup benchmark takes from the start.
-  const supply = { codes: env.shop.handoverCodes, ranOut: false };
+  // Handovers take codes from the end of the supply; the pickup benchmark takes from the start of the seeded one.
+  const supply = await counterSupply(env, log);
   const seconds = shape.quick ? 5 : Math.max(20, shape.seconds);
   log(`shop day: ${CONSOLES} consoles at a fixed arrival rate for ${seconds} s`);
   const shop = await openLoop(env.api.url, streams(env, startCursor, supply), seconds);
