@@ -104,7 +104,8 @@ export async function counterSites(env: BenchEnvironment, options: { count: numb
         `INSERT INTO users (id, site_id, email, name, role, password_hash, updated_at)
          SELECT u.id, $1, 'counter' || u.n || '.' || $2 || '@bench.orderdeck.test', 'Counter seat ' || u.n, 'STAFF', 'no sign-in', now()
            FROM unnest($3::uuid[]) WITH ORDINALITY AS u(id, n)`,
-        [siteId, s + 1, userIds],
+        // The site's id keeps addresses apart when several benchmarks make counter sites in one run.
+        [siteId, siteId, userIds],
       );
       await client.query(
         `INSERT INTO sessions (id, site_id, user_id, station_id, token_hash, expires_at)
