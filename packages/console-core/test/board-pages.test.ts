@@ -6,18 +6,16 @@ import path from "node:path";
 import type { SyncJob, SyncPullPage } from "@orderdeck/contracts";
 import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
-import { createConsoleCore, memorySecretStore, openDatabase, type ConsoleCore } from "../src/index.ts";
-import { applyPullPage } from "../src/store/cache.ts";
+import type { ConsoleCore } from "../src/index.ts";
 import { DATABASE_FILE } from "../src/store/database.ts";
 import { queueRows, type QueueQuery } from "../src/store/queue.ts";
-import { job, offlineConsoleFolderPerTest } from "./fixtures.ts";
+import { job, offlineConsole as openOfflineConsole, offlineConsoleFolderPerTest } from "./fixtures.ts";
 
 const folder = offlineConsoleFolderPerTest("orderdeck-board-");
 
 const SITE = { id: randomUUID(), name: "Board Werkstatt", timezone: "Europe/Berlin", defaultCurrency: "EUR", slaWarnHours: 48, slaBreachHours: 96, shiftRules: [] };
 const USER = { id: randomUUID(), name: "Lee Lead", email: "lee@orderdeck.test", role: "LEAD" };
 const STATION = { id: randomUUID(), name: "Counter 1" };
-const actor = { userId: USER.id, userName: USER.name, stationId: STATION.id, stationName: STATION.name };
 const customer = { id: randomUUID(), name: "Ada Lovelace", email: null, phone: null, updatedAt: new Date().toISOString() };
 
 function page(jobs: SyncJob[]): SyncPullPage {
@@ -36,16 +34,7 @@ const boardOrder = (jobs: SyncJob[]) =>
   [...jobs].sort((a, b) => (a.queuePosition ?? Number.MAX_SAFE_INTEGER) - (b.queuePosition ?? Number.MAX_SAFE_INTEGER) || a.number - b.number).map((j) => j.id);
 
 function offlineConsole(jobs: SyncJob[]): ConsoleCore {
-  const db = openDatabase(folder.dir);
-  const set = db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-  set.run("server_url", folder.deadUrl);
-  set.run("station", JSON.stringify(STATION));
-  set.run("user", JSON.stringify(USER));
-  applyPullPage(db, page(jobs), actor, new Date());
-  db.close();
-  const core = createConsoleCore({ dataDir: folder.dir, secrets: memorySecretStore({ stationToken: "station-token-xxxxxxxxxxxx", sessionToken: "session-token-xxxxxxxxxxxx" }), requestTimeoutMs: 500 });
-  folder.cores.push(core);
-  return core;
+  return openOfflineConsole(folder, { user: USER, station: STATION }, page(jobs));
 }
 
 function allPages(core: ConsoleCore, input: { limit: number; includeClosed: boolean; statuses?: SyncJob["status"][]; search?: string }): string[] {

@@ -5,9 +5,11 @@ import { mkdtemp, rm } from "node:fs/promises";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import path from "node:path";
-import { generatePickupCode, type SyncJob } from "@orderdeck/contracts";
+import { generatePickupCode, type SyncJob, type SyncPullPage } from "@orderdeck/contracts";
 import { afterEach, beforeEach } from "vitest";
-import type { ConsoleCore } from "../src/index.ts";
+import type { ConsoleCoreOptions } from "../src/areas/context.ts";
+import { createConsoleCore, memorySecretStore, openDatabase, type ConsoleCore } from "../src/index.ts";
+import { applyPullPage } from "../src/store/cache.ts";
 
 /** A URL where no server answers (a free port, closed again): the console is offline against it. */
 export async function deadServerUrl(): Promise<string> {
@@ -42,6 +44,35 @@ export function offlineConsoleFolderPerTest(prefix: string): OfflineConsoleFolde
     await rm(folder.dir, { recursive: true, force: true });
   });
   return folder;
+}
+
+/** Who the offline console was signed in as, at which station. */
+export interface OfflineSeat {
+  user: { id: string; name: string; email: string; role: string };
+  station: { id: string; name: string };
+}
+
+/**
+ * A console that was enrolled and signed in at `seat` and has synced `page`, now without its
+ * server (the folder's dead URL); not started. Closed after the test.
+ */
+export function offlineConsole(folder: OfflineConsoleFolder, seat: OfflineSeat, page: SyncPullPage, options: Partial<ConsoleCoreOptions> = {}): ConsoleCore {
+  const db = openDatabase(folder.dir);
+  const set = db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
+  set.run("server_url", folder.deadUrl);
+  set.run("station", JSON.stringify(seat.station));
+  set.run("user", JSON.stringify(seat.user));
+  const actor = { userId: seat.user.id, userName: seat.user.name, stationId: seat.station.id, stationName: seat.station.name };
+  applyPullPage(db, page, actor, new Date());
+  db.close();
+  const core = createConsoleCore({
+    dataDir: folder.dir,
+    secrets: memorySecretStore({ stationToken: "station-token-xxxxxxxxxxxx", sessionToken: "session-token-xxxxxxxxxxxx" }),
+    requestTimeoutMs: 500,
+    ...options,
+  });
+  folder.cores.push(core);
+  return core;
 }
 
 let seq = 1000;

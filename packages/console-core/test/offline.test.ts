@@ -11,7 +11,7 @@ import { createConsoleCore, createLocalRouter, memorySecretStore, openDatabase, 
 import { applyPullPage, getJob, refreshJob, showChange, storeServerJob } from "../src/store/cache.ts";
 import { DATABASE_FILE, MIGRATIONS, type SqliteDatabase } from "../src/store/database.ts";
 import { enqueue, settle } from "../src/store/outbox.ts";
-import { job, offlineConsoleFolderPerTest } from "./fixtures.ts";
+import { job, offlineConsole as openOfflineConsole, offlineConsoleFolderPerTest } from "./fixtures.ts";
 
 const folder = offlineConsoleFolderPerTest("orderdeck-core-");
 
@@ -39,20 +39,7 @@ const AUTHOR = { userId: USER.id, name: USER.name, sessionId: randomUUID() };
 
 /** A console that was enrolled and signed in and has synced these jobs, now without its server. */
 function offlineConsole(jobs: SyncJob[]): ConsoleCore {
-  const db = openDatabase(folder.dir);
-  const set = db.prepare("INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET value = excluded.value");
-  set.run("server_url", folder.deadUrl);
-  set.run("station", JSON.stringify(STATION));
-  set.run("user", JSON.stringify(USER));
-  applyPullPage(db, page(jobs), actor, new Date());
-  db.close();
-  const core = createConsoleCore({
-    dataDir: folder.dir,
-    secrets: memorySecretStore({ stationToken: "station-token-xxxxxxxxxxxx", sessionToken: "session-token-xxxxxxxxxxxx" }),
-    backoff: { minMs: 50, maxMs: 200 },
-    requestTimeoutMs: 500,
-  });
-  folder.cores.push(core);
+  const core = openOfflineConsole(folder, { user: USER, station: STATION }, page(jobs), { backoff: { minMs: 50, maxMs: 200 } });
   core.start();
   return core;
 }
