@@ -52,7 +52,7 @@ export function readInSite<R = SqlRow>(prisma: PrismaClient, siteId: string, sta
 }
 
 /**
- * Statements of one transaction (writeInSite's), sent in batches: every statement of a batch goes
+ * Statements of one pipelined transaction (writeInSite's, snapshotInSite's), sent in batches: every statement of a batch goes
  * out before the first answer is awaited, so a batch is one round trip on a pipelined connection.
  * The statements of a batch run in order, each seeing what the ones before it wrote, but none can
  * use an earlier one's answer: what depends on an answer goes in the next batch.
