@@ -156,9 +156,9 @@ async function decideScan(
   // The row lock is the whole concurrency story: every other confirm of this code waits at the
   // first read, then reads the committed PICKED_UP and is refused as ALREADY_PICKED_UP. The reads
   // after it run once the lock is granted, so they see the job's payments and receipts as they stay.
-  const jobId = Prisma.sql`(SELECT id FROM jobs WHERE site_id = ${siteId}::uuid AND pickup_code = ${scan.code})`;
+  const jobByCode = Prisma.sql`(SELECT id FROM jobs WHERE site_id = ${siteId}::uuid AND pickup_code = ${scan.code})`;
   const reads = valid
-    ? [pickupJobStatement(siteId, scan.code, true), ...receiptPlanReads(siteId, jobId), handoverEndpointsStatement(siteId), ...(stationRead ? [stationRead] : [])]
+    ? [pickupJobStatement(siteId, scan.code, true), ...receiptPlanReads(siteId, jobByCode), handoverEndpointsStatement(siteId), ...(stationRead ? [stationRead] : [])]
     : [];
   const answers = await tx.run<SqlRow>([...(ledger ? [ledger.claim] : []), ...reads]);
   if (ledger && !isClaimed(answers.shift() ?? [])) return null;
