@@ -44,7 +44,7 @@ export async function claimMutation(
 }
 
 /** What claimStatement answers: the claim's row, or no row when the id was taken. */
-export interface ClaimRow {
+interface ClaimRow {
   id: string;
 }
 

@@ -70,7 +70,7 @@ export function queueMailStatement(mail: QueuedMail): { id: string; statement: P
 }
 
 /** The mail's id from queueMailStatement's rows, or null when it was queued before. */
-export function queuedMailOf(id: string, inserted: QueuedMailRow[]): string | null {
+function queuedMailOf(id: string, inserted: QueuedMailRow[]): string | null {
   if (inserted.length === 0) return null;
   if (!inserted[0]?.job) throw new Error("app_enqueue returned no job id for send_mail");
   return id;
