@@ -249,6 +249,17 @@ function readsAs(bitmap: Bitmap, code: string): boolean {
   }
 }
 
+// On a screen a QR module is a whole number of CSS pixels: at every device pixel ratio that is a
+// multiple of 1/8 (1, 1.5, 2, 2.625, 3, 3.5 …) it is then a whole number of screen pixels too.
+// Shown at any other size, pixelated scaling makes some modules a pixel wider than the rest, and
+// about one code in twenty then no longer reads in ZXing's detector from the screen.
+const QR_SCREEN_MODULE_CSS_PX = 8;
+
+/** The width in CSS pixels to show a QR image from renderBarcodes at on a screen (it is square). */
+export function qrScreenWidth(qr: Buffer): number {
+  return (pngSize(qr).width / QR_MODULE_PX) * QR_SCREEN_MODULE_CSS_PX;
+}
+
 export function pngSize(buffer: Buffer): { width: number; height: number } {
   // Width and height are the first two fields of the IHDR chunk, right after the 8-byte signature.
   return { width: buffer.readUInt32BE(16), height: buffer.readUInt32BE(20) };

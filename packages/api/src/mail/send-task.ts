@@ -1,7 +1,7 @@
 import { Prisma, inSite, readInSite, writeInSite, type MailLog } from "@orderdeck/db";
 import type { z } from "zod";
 import { enqueue } from "../background/enqueue.ts";
-import { renderBarcodes } from "../documents/barcodes.ts";
+import { qrScreenWidth, renderBarcodes } from "../documents/barcodes.ts";
 import { ensureStatusLinkStatements, liveStatusToken, statusLinkUrl, type LinkState } from "../pickup/status-link.ts";
 import { hasAttemptsLeft, retryDelayMs } from "../background/retry.ts";
 import { TASK_PAYLOADS } from "../background/registry.ts";
@@ -139,7 +139,7 @@ async function compose(deps: WorkerDependencies, mail: LoggedMail, facts: Facts)
       const barcodes = await renderBarcodes(facts.job.pickupCode);
       return {
         text: readyForPickupText(facts.shop, facts.job, facts.statusUrl),
-        html: readyForPickupHtml(facts.shop, facts.job, facts.statusUrl),
+        html: readyForPickupHtml(facts.shop, facts.job, qrScreenWidth(barcodes.qr), facts.statusUrl),
         attachments: [
           { filename: "pickup-code-qr.png", content: barcodes.qr, contentType: "image/png", cid: READY_MAIL_IMAGES.qr },
           { filename: "pickup-code-128.png", content: barcodes.code128, contentType: "image/png", cid: READY_MAIL_IMAGES.code128 },

@@ -54,7 +54,7 @@ export const READY_MAIL_IMAGES = { qr: "pickup-qr@orderdeck", code128: "pickup-c
 const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
 /** The same mail as HTML, showing the code as QR and Code 128 (inline images) to hold under the counter's scanner. */
-export function readyForPickupHtml(shop: string, job: JobFacts, statusUrl: string | null = null): string {
+export function readyForPickupHtml(shop: string, job: JobFacts, qrWidth: number, statusUrl: string | null = null): string {
   const code = escapeHtml(formatPickupCode(job.pickupCode));
   const paragraphs = [
     escapeHtml(greeting(job.customerName)),
@@ -64,7 +64,7 @@ export function readyForPickupHtml(shop: string, job: JobFacts, statusUrl: strin
   return [
     "<!doctype html><html><body style=\"font-family:sans-serif;color:#111\">",
     ...paragraphs.map((p) => `<p>${p}</p>`),
-    `<p><img src="cid:${READY_MAIL_IMAGES.qr}" alt="QR code of pickup code ${code}" width="200" style="display:block"></p>`,
+    `<p><img src="cid:${READY_MAIL_IMAGES.qr}" alt="QR code of pickup code ${code}" width="${qrWidth}" height="${qrWidth}" style="display:block"></p>`,
     `<p><img src="cid:${READY_MAIL_IMAGES.code128}" alt="Barcode of pickup code ${code}" style="display:block;max-width:100%;height:auto"></p>`,
     `<p style="font:700 24px monospace;letter-spacing:2px">${code}</p>`,
     ...(statusUrl ? [`<p><a href="${escapeHtml(statusUrl)}">Your order's page</a>: the code, and where and when to collect it.</p>`] : []),

@@ -4,6 +4,7 @@
 // one and any other missing page under /status answer byte for byte alike.
 import { createHash } from "node:crypto";
 import type { JobStatus } from "@orderdeck/contracts";
+import { qrScreenWidth } from "../documents/barcodes.ts";
 
 /** What the page says (status-page.ts reads it for a token). */
 export interface StatusPageFacts {
@@ -46,7 +47,6 @@ p{margin:.25rem 0}
 .pre{white-space:pre-line}
 .code{text-align:center}
 .code img{display:block;margin:.5rem auto;max-width:100%;height:auto;image-rendering:pixelated}
-.qr{width:14rem}
 .bars{width:100%}
 .grouped{font:700 1.6rem/1.2 ui-monospace,"DejaVu Sans Mono",monospace;letter-spacing:.08em;margin:.5rem 0 0}
 `;
@@ -104,10 +104,11 @@ export function renderStatusPage(facts: StatusPageFacts): string {
 ${facts.readySince ? `<p class="muted">Ready since ${escapeHtml(facts.readySince)}</p>` : ""}
 </section>`);
   if (facts.code) {
+    const qrSide = qrScreenWidth(facts.code.qrPng);
     sections.push(`<section class="code" aria-labelledby="code-heading">
 <h2 id="code-heading">Pickup code</h2>
 <p class="muted">Show this at the counter.</p>
-<img class="qr" src="${png(facts.code.qrPng)}" alt="QR code of pickup code ${escapeHtml(facts.code.grouped)}">
+<img src="${png(facts.code.qrPng)}" width="${qrSide}" height="${qrSide}" alt="QR code of pickup code ${escapeHtml(facts.code.grouped)}">
 <img class="bars" src="${png(facts.code.code128Png)}" alt="Barcode of pickup code ${escapeHtml(facts.code.grouped)}">
 <p class="grouped">${escapeHtml(facts.code.grouped)}</p>
 </section>`);
