@@ -68,6 +68,7 @@ export async function startEnvironment(log: (line: string) => void): Promise<Ben
       databaseUrl,
       secretKey,
       output: createWriteStream(logFile),
+      nodeArgs: process.env.BENCH_API_NODE_ARGS?.split(/\s+/).filter(Boolean),
       extra: {
         DB_POOL_MAX: String(API_POOL_MAX),
         // As in production: one JSON line per request (written to a file here).

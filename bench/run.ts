@@ -6,7 +6,8 @@
 //   npm run bench -- worker intake      some benchmarks only, by name (or --only=worker,intake)
 //   Writes docs/benchmarks.md (tables) and docs/benchmarks.json (every figure, for scripts).
 //   BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_CONNECTIONS override the run's shape;
-//   BENCH_LOG_LEVEL the API's log level (default info, as in production).
+//   BENCH_LOG_LEVEL the API's log level (default info, as in production);
+//   BENCH_API_NODE_ARGS Node options added to the API's (to profile it: "--cpu-prof --cpu-prof-dir=DIR").
 import path from "node:path";
 import { benchConsole } from "./benchmarks/console.ts";
 import { benchIntake } from "./benchmarks/intake.ts";

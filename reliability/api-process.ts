@@ -58,6 +58,8 @@ export interface SpawnServer {
   script?: string;
   /** Where its output goes; kept in memory when not given. */
   output?: Writable;
+  /** Node options added to the deployed ones (e.g. "--cpu-prof"). */
+  nodeArgs?: string[];
   startTimeoutMs?: number;
 }
 
@@ -70,6 +72,7 @@ export async function spawnServer(options: SpawnServer): Promise<ServerChild> {
     role: options.role,
     script: options.script,
     output: options.output,
+    nodeArgs: options.nodeArgs,
     startTimeoutMs: options.startTimeoutMs,
   });
 }

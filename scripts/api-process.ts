@@ -34,6 +34,8 @@ export interface SpawnServerOptions {
   command?: string[];
   /** Where its output goes; kept in memory when not given. */
   output?: Writable;
+  /** Node options added to the deployed ones, e.g. to profile it ("--cpu-prof"; NODE_OPTIONS may not carry that). */
+  nodeArgs?: string[];
   /** How long the first /healthz may take (migrations and the demo seed run before it). */
   startTimeoutMs?: number;
 }
@@ -58,6 +60,7 @@ export async function spawnServer(options: SpawnServerOptions): Promise<ServerCh
   const [program, ...args] = options.command ?? [
     "node",
     ...deployedNodeOptions(role === "worker" ? "worker" : "api"),
+    ...(options.nodeArgs ?? []),
     "--import",
     "tsx",
     options.script ?? "apps/server/src/main.ts",
