@@ -199,4 +199,30 @@ describe("sync.pull's page of jobs", () => {
     });
     expect(byId.get(paid.id)?.paidCents).toBe(1500);
   });
+
+  it("writes every timestamp as a JS Date prints it (UTC, milliseconds), the column's own value", async () => {
+    const shop = await harness.createSite("Sync Zwickau");
+    const customer = await harness.db.prisma.customer.create({ data: { siteId: shop.siteId, name: "Ada Lovelace" } });
+    const job = await insertJob(harness, shop, { status: "PICKED_UP", customerId: customer.id });
+    await harness.db.pool.query(
+      "UPDATE jobs SET due_at = '2031-02-03 04:05:06.789987+00', picked_up_at = '2031-02-03 23:59:59.999999-02' WHERE id = $1",
+      [job.id],
+    );
+    const open = await insertJob(harness, shop);
+
+    const { pages } = await round(shop.as.STAFF, undefined, 10);
+    const byId = new Map(pages.flatMap((p) => p.jobs).map((j) => [j.id, j]));
+    const stored = await harness.db.pool.query<{ id: string; created_at: Date; updated_at: Date }>(
+      "SELECT id::text, created_at, updated_at FROM jobs WHERE id = ANY($1::uuid[])",
+      [[job.id, open.id]],
+    );
+    for (const row of stored.rows) {
+      expect(byId.get(row.id)).toMatchObject({ createdAt: row.created_at.toISOString(), updatedAt: row.updated_at.toISOString() });
+    }
+    // The columns keep milliseconds (timestamptz(3)): PostgreSQL rounded the microseconds on the way in.
+    expect(byId.get(job.id)).toMatchObject({ dueAt: "2031-02-03T04:05:06.790Z", pickedUpAt: "2031-02-04T02:00:00.000Z", archivedAt: null });
+    expect(byId.get(open.id)).toMatchObject({ dueAt: null, pickedUpAt: null });
+    const customerRow = await harness.db.pool.query<{ updated_at: Date }>("SELECT updated_at FROM customers WHERE id = $1", [customer.id]);
+    expect(pages.flatMap((p) => p.customers).find((c) => c.id === customer.id)?.updatedAt).toBe(customerRow.rows[0]?.updated_at.toISOString());
+  });
 });

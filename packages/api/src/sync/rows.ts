@@ -42,23 +42,23 @@ export interface JobRow {
   colour: string | null;
   quantity: number;
   estimated_minutes: number | null;
-  due_at: Date | null;
+  due_at: string | null;
   price_cents: number;
   currency: string;
   payment_status: PaymentStatus;
   paid_cents: number;
   fulfilment: Fulfilment;
   pickup_code: string;
-  picked_up_at: Date | null;
+  picked_up_at: string | null;
   picked_up_by_id: string | null;
   picked_up_by_name: string | null;
   picked_up_station_id: string | null;
   picked_up_station_name: string | null;
   notes: string | null;
   version: number;
-  created_at: Date;
-  updated_at: Date;
-  archived_at: Date | null;
+  created_at: string;
+  updated_at: string;
+  archived_at: string | null;
   change_seq: string;
   /** Whether the row belongs in a console's cache (open, or closed within the window, and not archived). */
   in_scope: boolean;
@@ -83,12 +83,13 @@ export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
     j.id::text AS id, j.number, j.title, j.status::text AS status, j.queue_position, j.priority::text AS priority,
     j.source::text AS source, j.external_id, j.customer_id::text AS customer_id, j.assignee_id::text AS assignee_id,
-    a.name AS assignee_name, j.machine, j.material, j.colour, j.quantity, j.estimated_minutes, j.due_at, j.price_cents,
+    a.name AS assignee_name, j.machine, j.material, j.colour, j.quantity, j.estimated_minutes, ${isoText(Prisma.sql`j.due_at`)} AS due_at, j.price_cents,
     j.currency::text AS currency, j.payment_status::text AS payment_status,
     COALESCE((SELECT sum(p.amount_cents) FROM payments p WHERE p.job_id = j.id AND p.site_id = j.site_id), 0)::float8 AS paid_cents,
-    j.fulfilment::text AS fulfilment, j.pickup_code, j.picked_up_at, j.picked_up_by_id::text AS picked_up_by_id,
+    j.fulfilment::text AS fulfilment, j.pickup_code, ${isoText(Prisma.sql`j.picked_up_at`)} AS picked_up_at, j.picked_up_by_id::text AS picked_up_by_id,
     pu.name AS picked_up_by_name, j.picked_up_station_id::text AS picked_up_station_id, ps.name AS picked_up_station_name,
-    j.notes, j.version, j.created_at, j.updated_at, j.archived_at, j.change_seq::text AS change_seq,
+    j.notes, j.version, ${isoText(Prisma.sql`j.created_at`)} AS created_at, ${isoText(Prisma.sql`j.updated_at`)} AS updated_at,
+    ${isoText(Prisma.sql`j.archived_at`)} AS archived_at, j.change_seq::text AS change_seq,
     ${inScope(since)} AS in_scope
   FROM ${jobs}
   LEFT JOIN users a ON a.id = j.assignee_id AND a.site_id = j.site_id
@@ -97,6 +98,16 @@ export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
+
+/**
+ * A timestamp (a timestamptz(3) column) as the contracts carry it, in Date.prototype.toISOString's
+ * form (UTC, milliseconds), written by PostgreSQL: a full snapshot carries two to five a job, and
+ * parsing each into a Date only to print it again was a large part of the API's work (and garbage)
+ * per pulled row.
+ */
+function isoText(column: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
+}
 
 export function syncJobOf(row: JobRow): SyncJob {
   return {
@@ -116,23 +127,23 @@ export function syncJobOf(row: JobRow): SyncJob {
     colour: row.colour,
     quantity: row.quantity,
     estimatedMinutes: row.estimated_minutes,
-    dueAt: iso(row.due_at),
+    dueAt: row.due_at,
     priceCents: row.price_cents,
     currency: row.currency,
     paymentStatus: row.payment_status,
     paidCents: Number(row.paid_cents),
     fulfilment: row.fulfilment,
     pickupCode: row.pickup_code,
-    pickedUpAt: iso(row.picked_up_at),
+    pickedUpAt: row.picked_up_at,
     pickedUpById: row.picked_up_by_id,
     pickedUpByName: row.picked_up_by_name,
     pickedUpStationId: row.picked_up_station_id,
     pickedUpStationName: row.picked_up_station_name,
     notes: row.notes,
     version: row.version,
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    archivedAt: iso(row.archived_at),
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    archivedAt: row.archived_at,
     changeSeq: row.change_seq,
   };
 }
@@ -152,24 +163,24 @@ export interface CustomerRow {
   name: string;
   email: string | null;
   phone: string | null;
-  updated_at: Date;
+  updated_at: string;
 }
 
 export function syncCustomerOf(row: CustomerRow): SyncCustomer {
-  return { id: row.id, name: row.name, email: row.email, phone: row.phone, updatedAt: row.updated_at.toISOString() };
+  return { id: row.id, name: row.name, email: row.email, phone: row.phone, updatedAt: row.updated_at };
 }
 
 /** The customers of `ids` (at least one): a page's referenced customers. */
 export function customersByIdStatement(siteId: string, ids: string[]): Prisma.Sql {
   return Prisma.sql`
-    SELECT c.id::text AS id, c.name, c.email, c.phone, c.updated_at FROM site_customers c
+    SELECT c.id::text AS id, c.name, c.email, c.phone, ${isoText(Prisma.sql`c.updated_at`)} AS updated_at FROM site_customers c
      WHERE c.site_id = ${siteId}::uuid AND c.id = ANY(${ids}::uuid[])`;
 }
 
 /** Customers changed between two snapshots, after `afterId`, by id. */
 export function changedCustomersStatement(siteId: string, prev: string, target: string, afterId: string | null, limit: number): Prisma.Sql {
   return Prisma.sql`
-    SELECT c.id::text AS id, c.name, c.email, c.phone, c.updated_at FROM site_customers c
+    SELECT c.id::text AS id, c.name, c.email, c.phone, ${isoText(Prisma.sql`c.updated_at`)} AS updated_at FROM site_customers c
      WHERE c.site_id = ${siteId}::uuid
        AND c.change_xid >= pg_snapshot_xmin(${prev}::pg_snapshot)::text::bigint
        AND NOT pg_visible_in_snapshot(c.change_xid::text::xid8, ${prev}::pg_snapshot)
