@@ -7,6 +7,7 @@ import { beforeAll, describe, expect, it } from "vitest";
 import { PNG } from "pngjs";
 import { HybridBinarizer, RGBLuminanceSource } from "@zxing/library";
 import { qrScreenWidth, renderBarcodes } from "../src/documents/barcodes.ts";
+import { qrVersion1 } from "../src/documents/qr-version1.ts";
 import { BarcodeFormat, decodeEither, decodeImage, decodePng, pdfImages } from "./barcode-helpers.ts";
 import { apiHarnessForFile } from "./harness.ts";
 import { pdfText } from "./money-helpers.ts";
@@ -162,6 +163,45 @@ describe("the barcodes' drawing", () => {
     const code = generatePickupCode();
     const first = await renderBarcodes(code);
     expect(await renderBarcodes(code)).toEqual(first);
+  });
+});
+
+describe("the pickup codes' QR encoding", () => {
+  // The QR symbols of pickup codes are encoded by qr-version1.ts, not bwip-js: they must be the
+  // very symbols bwip-js encodes, data segments, error correction level, mask choice and all.
+  const bwipModules = (code: string, mask?: number) => {
+    const [symbol] = bwipjs.raw("qrcode", code, mask === undefined ? "" : `mask=${mask + 1}`) as Array<{ pixs: number[]; pixx: number }>;
+    return { size: symbol?.pixx, dark: symbol?.pixs.map((p) => p === 1) };
+  };
+  const ourModules = (code: string, mask?: number) => {
+    const symbol = qrVersion1(code, mask);
+    const size = symbol?.size ?? 0;
+    return { size: symbol?.size, dark: Array.from({ length: size * size }, (_, i) => symbol?.dark(Math.floor(i / size), i % size)) };
+  };
+  const digits = [...PICKUP_CODE_ALPHABET].filter((c) => c >= "0" && c <= "9");
+  const letters = [...PICKUP_CODE_ALPHABET].filter((c) => c >= "A");
+  const pick = (from: string[]) => from[Math.floor(Math.random() * from.length)] ?? "";
+
+  it("is bwip-js's, module for module, for random codes", () => {
+    for (const code of Array.from({ length: 300 }, () => generatePickupCode())) expect(ourModules(code), code).toEqual(bwipModules(code));
+  });
+
+  it("is bwip-js's for every arrangement of digits and letters (which decides the numeric and alphanumeric segments)", () => {
+    for (let arrangement = 0; arrangement < 2 ** 10; arrangement++) {
+      const code = Array.from({ length: 10 }, (_, i) => pick((arrangement >> i) & 1 ? digits : letters)).join("");
+      expect(ourModules(code), code).toEqual(bwipModules(code));
+    }
+  });
+
+  it("is bwip-js's with each mask given", () => {
+    for (const code of Array.from({ length: 5 }, () => generatePickupCode())) {
+      for (let mask = 0; mask < 8; mask++) expect(ourModules(code, mask), `${code} mask ${mask}`).toEqual(bwipModules(code, mask));
+    }
+  });
+
+  it("leaves text that does not fit version 1 to bwip-js", () => {
+    expect(qrVersion1("ABCDEFGHJKL")).toBeNull();
+    expect(qrVersion1("pickup")).toBeNull();
   });
 });
 

@@ -3,6 +3,7 @@
 import { crc32, deflateSync } from "node:zlib";
 import { BarcodeFormat, Binarizer, BinaryBitmap, BitMatrix, DecodeHintType, LuminanceSource, QRCodeReader, type BitArray } from "@zxing/library";
 import bwipjs from "bwip-js/node";
+import { qrVersion1, type QrModules } from "./qr-version1.ts";
 
 /** The resolution the barcodes are drawn for: the label printers' native 300 dpi. */
 export const BARCODE_DPI = 300;
@@ -36,7 +37,7 @@ export async function renderBarcodes(code: string): Promise<Barcodes> {
   return barcodes;
 }
 
-// bwip-js encodes (BWIPP); the images are drawn here, module by module, because its own drawing
+// bwip-js encodes (BWIPP), but for the pickup codes' QR symbols (qr-version1.ts); the images are drawn here, module by module, because its own drawing
 // (and PNG encoding in JavaScript) cost three times the encoding. The geometry is bwip-js's own:
 // a QR module is two points times the scale, a Code 128 module one point times the scale, bar
 // height in millimetres at 72 dpi times the scale, padding in points times the scale. Every
@@ -126,19 +127,18 @@ function code128Bitmap(code: string): Bitmap {
   };
 }
 
-interface QrSymbol {
-  /** Modules a side. */
-  size: number;
-  dark: (row: number, column: number) => boolean;
-}
-
-function qrSymbol(code: string, mask?: number): QrSymbol {
-  const [symbol] = bwipjs.raw("qrcode", code, mask === undefined ? "" : `mask=${mask}`) as Array<{ pixs?: number[]; pixx?: number }>;
+/** `mask`: 0–7, the standard's numbering; left out, the one its penalty rules choose. */
+function qrSymbol(code: string, mask?: number): QrModules {
+  // Every pickup code fits version 1; bwip-js encodes whatever else comes, the same way.
+  const ours = qrVersion1(code, mask);
+  if (ours) return ours;
+  // bwip-js numbers the masks from 1.
+  const [symbol] = bwipjs.raw("qrcode", code, mask === undefined ? "" : `mask=${mask + 1}`) as Array<{ pixs?: number[]; pixx?: number }>;
   const { pixs = [], pixx = 0 } = symbol ?? {};
   return { size: pixx, dark: (row, column) => pixs[row * pixx + column] === 1 };
 }
 
-function qrBitmap(symbol: QrSymbol): Bitmap {
+function qrBitmap(symbol: QrModules): Bitmap {
   const side = symbol.size * QR_MODULE_PX + 2 * QR_PADDING_PX;
   const blank = new Array<boolean>(side).fill(false);
   const lines = Array.from({ length: symbol.size }, (_, row) =>
@@ -160,7 +160,7 @@ function qrBitmap(symbol: QrSymbol): Bitmap {
 // that mask leaves a finder-like pattern in the data which ZXing's detector (inside many Android
 // scanners) locks onto, and the code cannot be read from a photo. Each symbol is read back the way
 // a camera would, from the very pixels to be printed, and the next mask is tried until one reads.
-const QR_OTHER_MASKS = [1, 2, 3, 4, 5, 6, 7, 8] as const;
+const QR_OTHER_MASKS = [0, 1, 2, 3, 4, 5, 6, 7] as const;
 
 function readableQrBitmap(code: string): Bitmap {
   const standard = qrBitmap(qrSymbol(code));
