@@ -119,15 +119,23 @@ export class ChunkState {
   async loadIndex(externalIds: string[]): Promise<void> {
     if (externalIds.length === 0) return;
     const { tx, ctx } = this;
+    // The jobs are read by one index scan over all the chunk's ids, not probed id by id: each
+    // probe had to skip through the index's sources, as `source = 'FEED'` (enum equality, not
+    // leakproof) is only a filter under row-level security.
     const rows = await tx.$queryRaw<IndexRow[]>`
-      SELECT i.external_id, j.id::text AS id, j.number, r.id::text AS record_id, r.source_id::text AS record_source_id,
-             r.payload_hash, r.source_updated_at, r.snapshot IS NOT NULL AS has_snapshot,
+      WITH known AS MATERIALIZED (
+             SELECT j.id, j.number, j.external_id, r.id AS record_id, r.source_id AS record_source_id,
+                    r.payload_hash, r.source_updated_at, r.snapshot IS NOT NULL AS has_snapshot
+               FROM jobs j
+               LEFT JOIN intake_records r ON r.job_id = j.id AND r.site_id = j.site_id
+              WHERE j.site_id = ${ctx.siteId}::uuid AND j.source = 'FEED' AND j.external_id = ANY(${externalIds}::text[]))
+      SELECT i.external_id, k.id::text AS id, k.number, k.record_id::text AS record_id, k.record_source_id::text AS record_source_id,
+             k.payload_hash, k.source_updated_at, k.has_snapshot,
              EXISTS (SELECT 1 FROM intake_dead_letters l
                       WHERE l.site_id = ${ctx.siteId}::uuid AND l.source_id = ${ctx.sourceId}::uuid AND l.external_id = i.external_id
                         AND l.status = 'OPEN' AND l.kind = 'INVALID') AS open_letter
         FROM unnest(${externalIds}::text[]) AS i(external_id)
-        LEFT JOIN jobs j ON j.site_id = ${ctx.siteId}::uuid AND j.source = 'FEED' AND j.external_id = i.external_id
-        LEFT JOIN intake_records r ON r.job_id = j.id AND r.site_id = j.site_id`;
+        LEFT JOIN known k ON k.external_id = i.external_id`;
     for (const row of rows) {
       if (row.open_letter) this.lettersMaybeOpen.add(row.external_id);
       if (row.id === null || row.number === null) continue;
