@@ -25,6 +25,7 @@ import { writeCallerAudit } from "../audit/log.ts";
 import type { Principal } from "../auth/principal.ts";
 import { appendPositions } from "../jobs/queue.ts";
 import { restoreFormulas } from "./csv-export.ts";
+import { customersByEmail } from "./customer-match.ts";
 
 /*
  * CSV import of jobs (RFC 4180: quoted fields may hold commas, quotes and line breaks; CRLF or LF
@@ -253,11 +254,7 @@ async function resolveCustomers(tx: TransactionClient, siteId: string, rows: Che
   const ids = new Map<string, string>();
   const emails = [...new Set(rows.flatMap((r) => (r.job.customer_email ? [r.job.customer_email.toLowerCase()] : [])))];
   if (emails.length > 0) {
-    const existing = await tx.$queryRaw<Array<{ id: string; email: string }>>`
-      SELECT id::text AS id, lower(email) AS email FROM customers
-       WHERE site_id = ${siteId}::uuid AND lower(email) = ANY(${emails}::text[])
-       ORDER BY created_at DESC, id DESC`;
-    for (const c of existing) ids.set(`email:${c.email}`, c.id);
+    for (const c of await customersByEmail(tx, siteId, emails)) ids.set(`email:${c.email}`, c.id);
   }
   const toCreate = new Map<string, { name: string; email: string | null; phone: string | null }>();
   for (const { job } of rows) {

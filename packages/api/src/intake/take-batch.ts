@@ -6,7 +6,8 @@ import { snapshotOf, type JobFields } from "./mapping.ts";
 import { insertFeedPayments } from "./payment.ts";
 import type { TakeContext } from "./take-context.ts";
 import type { ParsedRow } from "./take-parse.ts";
-import type { ChunkState, CustomerRow } from "./take-state.ts";
+import type { CustomerRow } from "./customer-match.ts";
+import type { ChunkState } from "./take-state.ts";
 
 /*
  * Taking many orders at once: the common cases (a new order, one whose content the intake already

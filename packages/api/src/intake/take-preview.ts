@@ -24,16 +24,23 @@ export async function chunkWritesNothing(prisma: PrismaClient, ctx: TakeContext,
     orders.push(row);
   }
   const ids = orders.map((r) => r.order.externalId);
+  // The chunk's records are read by one index scan over all its ids (a feed's ids sit together in
+  // the index), not probed one by one, and matched to the rows by a hash join. Rows with work are
+  // counted rather than looked for with EXISTS, which the planner answers with a nested loop
+  // over the records for every row.
   const [rows = []] = await readInSite<{ work: boolean }>(prisma, ctx.siteId, [
     Prisma.sql`
-      SELECT EXISTS (
-               SELECT 1
+      WITH taken AS MATERIALIZED (
+             SELECT r.external_id, r.job_id, r.payload_hash, r.source_updated_at, r.snapshot IS NOT NULL AS has_snapshot
+               FROM intake_records r
+              WHERE r.source_id = ${ctx.sourceId}::uuid AND r.site_id = ${ctx.siteId}::uuid AND r.external_id = ANY(${ids}::text[]))
+      SELECT (SELECT count(*)
                  FROM unnest(${ids}::text[], ${orders.map((r) => r.hash)}::text[], ${orders.map((r) => r.order.updatedAt.toISOString())}::timestamptz[])
                         AS i(external_id, hash, updated_at)
-                 LEFT JOIN intake_records r ON r.source_id = ${ctx.sourceId}::uuid AND r.external_id = i.external_id AND r.site_id = ${ctx.siteId}::uuid
+                 LEFT JOIN taken r ON r.external_id = i.external_id
                  LEFT JOIN jobs j ON j.id = r.job_id AND j.site_id = ${ctx.siteId}::uuid
-                WHERE j.id IS NULL OR j.source <> 'FEED' OR j.external_id <> i.external_id OR r.snapshot IS NULL
-                   OR (r.payload_hash <> i.hash AND i.updated_at >= r.source_updated_at))
+                WHERE j.id IS NULL OR j.source <> 'FEED' OR j.external_id <> i.external_id OR NOT r.has_snapshot
+                   OR (r.payload_hash <> i.hash AND i.updated_at >= r.source_updated_at)) > 0
           OR EXISTS (
                SELECT 1 FROM intake_dead_letters l
                 WHERE l.site_id = ${ctx.siteId}::uuid AND l.source_id = ${ctx.sourceId}::uuid AND l.status = 'OPEN' AND l.kind = 'INVALID'

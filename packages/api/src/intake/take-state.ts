@@ -1,5 +1,6 @@
 import type { JobStatus, PaymentStatus } from "@orderdeck/contracts";
 import type { TransactionClient } from "@orderdeck/db";
+import { customersByEmail, type CustomerRow } from "./customer-match.ts";
 import type { JobFields, MappedOrder, OrderSnapshot } from "./mapping.ts";
 import type { TakeContext } from "./take-context.ts";
 
@@ -95,13 +96,6 @@ function knownJobOf(row: KnownJobRow): KnownJob {
   };
 }
 
-export interface CustomerRow {
-  id: string;
-  email: string;
-  name: string;
-  phone: string | null;
-}
-
 export class ChunkState {
   readonly jobs = new Map<string, KnownJob>();
   readonly touched = new Set<string>();
@@ -125,15 +119,23 @@ export class ChunkState {
   async loadIndex(externalIds: string[]): Promise<void> {
     if (externalIds.length === 0) return;
     const { tx, ctx } = this;
+    // The jobs are read by one index scan over all the chunk's ids, not probed id by id: each
+    // probe had to skip through the index's sources, as `source = 'FEED'` (enum equality, not
+    // leakproof) is only a filter under row-level security.
     const rows = await tx.$queryRaw<IndexRow[]>`
-      SELECT i.external_id, j.id::text AS id, j.number, r.id::text AS record_id, r.source_id::text AS record_source_id,
-             r.payload_hash, r.source_updated_at, r.snapshot IS NOT NULL AS has_snapshot,
+      WITH known AS MATERIALIZED (
+             SELECT j.id, j.number, j.external_id, r.id AS record_id, r.source_id AS record_source_id,
+                    r.payload_hash, r.source_updated_at, r.snapshot IS NOT NULL AS has_snapshot
+               FROM jobs j
+               LEFT JOIN intake_records r ON r.job_id = j.id AND r.site_id = j.site_id
+              WHERE j.site_id = ${ctx.siteId}::uuid AND j.source = 'FEED' AND j.external_id = ANY(${externalIds}::text[]))
+      SELECT i.external_id, k.id::text AS id, k.number, k.record_id::text AS record_id, k.record_source_id::text AS record_source_id,
+             k.payload_hash, k.source_updated_at, k.has_snapshot,
              EXISTS (SELECT 1 FROM intake_dead_letters l
                       WHERE l.site_id = ${ctx.siteId}::uuid AND l.source_id = ${ctx.sourceId}::uuid AND l.external_id = i.external_id
                         AND l.status = 'OPEN' AND l.kind = 'INVALID') AS open_letter
         FROM unnest(${externalIds}::text[]) AS i(external_id)
-        LEFT JOIN jobs j ON j.site_id = ${ctx.siteId}::uuid AND j.source = 'FEED' AND j.external_id = i.external_id
-        LEFT JOIN intake_records r ON r.job_id = j.id AND r.site_id = j.site_id`;
+        LEFT JOIN known k ON k.external_id = i.external_id`;
     for (const row of rows) {
       if (row.open_letter) this.lettersMaybeOpen.add(row.external_id);
       if (row.id === null || row.number === null) continue;
@@ -153,7 +155,7 @@ export class ChunkState {
     const { tx, ctx } = this;
     const rows = await tx.$queryRaw<KnownJobRow[]>`
       SELECT j.id::text AS id, j.external_id, j.number, j.status::text AS status, j.archived_at, j.payment_status::text AS payment_status,
-             j.customer_id::text AS customer_id, lower(c.email) AS customer_email,
+             j.customer_id::text AS customer_id, c.email_key AS customer_email,
              j.title, j.notes, j.due_at, j.quantity, j.material, j.colour, j.estimated_minutes,
              j.priority::text AS priority, j.price_cents, j.currency, j.fulfilment::text AS fulfilment,
              r.id::text AS record_id, r.source_id::text AS record_source_id, r.payload_hash, r.source_updated_at, r.snapshot
@@ -179,10 +181,7 @@ export class ChunkState {
   async loadCustomers(emails: string[]): Promise<void> {
     const missing = [...new Set(emails)].filter((e) => !this.emailsRead.has(e));
     if (missing.length === 0) return;
-    const rows = await this.tx.$queryRaw<CustomerRow[]>`
-      SELECT id::text AS id, lower(email) AS email, name, phone FROM customers
-       WHERE site_id = ${this.ctx.siteId}::uuid AND lower(email) = ANY(${missing}::text[])
-       ORDER BY created_at DESC, id DESC`;
+    const rows = await customersByEmail(this.tx, this.ctx.siteId, missing);
     for (const email of missing) this.emailsRead.add(email);
     // Oldest last, so the oldest customer with an address wins when several share it.
     for (const row of rows) this.customers.set(row.email, row);
