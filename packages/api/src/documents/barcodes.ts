@@ -37,8 +37,9 @@ export async function renderBarcodes(code: string): Promise<Barcodes> {
   return barcodes;
 }
 
-// bwip-js encodes (BWIPP), but for the pickup codes' QR symbols (qr-version1.ts); the images are drawn here, module by module, because its own drawing
-// (and PNG encoding in JavaScript) cost three times the encoding. The geometry is bwip-js's own:
+// bwip-js encodes (BWIPP), except the pickup codes' QR symbols (qr-version1.ts makes the same
+// ones faster); the images are drawn here, module by module, because its own drawing (and PNG
+// encoding in JavaScript) cost three times the encoding. The geometry is bwip-js's own:
 // a QR module is two points times the scale, a Code 128 module one point times the scale, bar
 // height in millimetres at 72 dpi times the scale, padding in points times the scale. Every
 // "ready for pickup" mail draws a new code, so the drawing stays close to the encoding's cost:
