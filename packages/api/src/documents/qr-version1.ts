@@ -307,9 +307,9 @@ function penalty(dark: Uint8Array): number {
 }
 
 /**
- * The version 1, level M symbol of `text`, with the mask the penalty rules choose or the given
- * one (0–7); null when the text is not digits and capital letters (with the standard's few
- * alphanumeric signs) that fit the symbol.
+ * The version 1, level H symbol of `text` (the level BWIPP raises a pickup code to), with the
+ * mask the penalty rules choose or the given one (0–7); null when the text is not digits and
+ * capital letters (with the standard's few alphanumeric signs) that fit the symbol.
  */
 export function qrVersion1(text: string, mask?: number): QrModules | null {
   const data = dataCodewords(text);
