@@ -47,7 +47,37 @@ export async function resolveDatabase(
     await admin.end();
   }
   const url = cluster.urlFor(EMBEDDED_DATABASE);
-  return { url, directUrl: url, embedded: true, stop: () => cluster.stop() };
+  const stop = async () => {
+    await untilSessionsEnd(cluster.adminUrl, EMBEDDED_DATABASE).catch((error: unknown) =>
+      logger.debug("could not watch the sessions end before stopping PostgreSQL", { error: String(error) }),
+    );
+    await cluster.stop();
+  };
+  return { url, directUrl: url, embedded: true, stop };
+}
+
+const SESSIONS_END_WITHIN_MS = 3_000;
+
+/**
+ * The embedded PostgreSQL stops with a fast shutdown, which cuts every session still open and tells
+ * its client "terminating connection due to administrator command". A pg pool's end() resolves as
+ * soon as it has asked its idle connections to close, before they have; so the sessions of a
+ * server that stopped its pools may still be there. Waits until they are gone (or a bound passes:
+ * a session that never ends must not hold up the stop).
+ */
+async function untilSessionsEnd(adminUrl: string, database: string): Promise<void> {
+  const admin = new pg.Client({ connectionString: adminUrl });
+  await admin.connect();
+  try {
+    const deadline = Date.now() + SESSIONS_END_WITHIN_MS;
+    for (;;) {
+      const open = await admin.query<{ count: number }>("SELECT count(*)::int AS count FROM pg_stat_activity WHERE datname = $1", [database]);
+      if ((open.rows[0]?.count ?? 0) === 0 || Date.now() >= deadline) return;
+      await new Promise((resolve) => setTimeout(resolve, 10));
+    }
+  } finally {
+    await admin.end();
+  }
 }
 
 /**
