@@ -76,6 +76,24 @@ describe("scans pushed from the outbox", () => {
     expect((await site.as.ADMIN.sync.push({ mutations: [scan(late.pickupCode)] })).halted).toMatchObject({ reason: "RATE_LIMITED" });
   });
 
+  it("between guesses, a handover's point comes back with the next scan, and the last one's as the push ends", async () => {
+    const mixed = await harness.createSite("Scan budget, mixed push");
+    const [first, second] = await Promise.all([addPickupJob(harness, mixed), addPickupJob(harness, mixed)]);
+    const points = async () =>
+      (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [mixed.users.STAFF.id])).rows.map((r) => r.points);
+    // Handover (given back with the guess), guess, guess, handover (given back as the push ends): two spent.
+    const pushes = [scan(first?.pickupCode ?? ""), scan(generatePickupCode()), scan(generatePickupCode()), scan(second?.pickupCode ?? "")];
+    const pushed = await mixed.as.STAFF.sync.push({ mutations: pushes });
+    expect(pushed.halted).toBeNull();
+    expect(pushed.results.map((r) => r.status)).toEqual(["applied", "rejected", "rejected", "applied"]);
+    expect(await points()).toEqual([2]);
+    // One guess left, then the push halts.
+    const guesses = [scan(generatePickupCode()), scan(generatePickupCode())];
+    const guessed = await mixed.as.STAFF.sync.push({ mutations: guesses });
+    expect(guessed.results.map((r) => r.reason)).toEqual(["UNKNOWN_CODE"]);
+    expect(guessed.halted).toMatchObject({ id: guesses[1]?.id, reason: "RATE_LIMITED" });
+  });
+
   it("records a misread code as INVALID_CODE and a code of no job as UNKNOWN_CODE, answered so, with no conflict", async () => {
     const misread = scan("2345678923");
     const nobodys = scan(generatePickupCode());

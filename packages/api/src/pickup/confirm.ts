@@ -124,6 +124,14 @@ function replayOf(first: LedgerEntry, scan: ScanContext): StoredAnswer {
 interface ScanLedger {
   claim: Prisma.Sql;
   settle(decision: ScanDecision): Prisma.Sql;
+  /** A read of the decided job, run last before the commit; its rows come back with the decision. */
+  readBack?: ((jobId: string) => Prisma.Sql) | undefined;
+}
+
+/** A scan decided, with the rows of its ledger's read-back (null: none was asked for, or no job was found). */
+interface DecidedScan {
+  decision: ScanDecision;
+  readBack: unknown[] | null;
 }
 
 /** The scanning station's name: the principal's own, as the session resolved it, unless another was named (then read). */
@@ -136,10 +144,10 @@ function stationNameRead(principal: Principal, stationId: string): Prisma.Sql | 
  * Decides the scan and, when it is a handover, makes it, in the caller's transaction, in three
  * batches: the reads (the job locked first, then its payments and receipts, the webhook endpoints),
  * the writes that need no receipt number with the receipt numbers last, and the receipts, mail,
- * webhooks and ledger answer, which on a pipelined transaction commit with them. Refusals are
- * returned, not thrown, with their scan record written, so they commit. With a `ledger`, the
- * mutation id is claimed with the reads and the answer stored with the last writes; null means the
- * id was taken before, and nothing was decided.
+ * webhooks, ledger answer and the ledger's read-back of the job, which on a pipelined transaction
+ * commit with them. Refusals are returned, not thrown, with their scan record written, so they
+ * commit. The mutation id is claimed with the reads and the answer stored with the last writes;
+ * null means the id was taken before, and nothing was decided.
  */
 async function decideScan(
   tx: SiteStatements,
@@ -147,8 +155,8 @@ async function decideScan(
   principal: Principal,
   scan: ScanContext,
   requestId: string,
-  ledger?: ScanLedger,
-): Promise<ScanDecision | null> {
+  ledger: ScanLedger,
+): Promise<DecidedScan | null> {
   const now = deps.now?.() ?? new Date();
   const { siteId } = principal;
   const valid = isValidPickupCode(scan.code);
@@ -160,14 +168,18 @@ async function decideScan(
   const reads = valid
     ? [pickupJobStatement(siteId, scan.code, true), ...receiptPlanReads(siteId, jobByCode), handoverEndpointsStatement(siteId), ...(stationRead ? [stationRead] : [])]
     : [];
-  const answers = await tx.run<SqlRow>([...(ledger ? [ledger.claim] : []), ...reads]);
-  if (ledger && !isClaimed(answers.shift() ?? [])) return null;
-  const settled = (decision: ScanDecision) => (ledger ? [ledger.settle(decision)] : []);
+  const answers = await tx.run<SqlRow>([ledger.claim, ...reads]);
+  if (!isClaimed(answers.shift() ?? [])) return null;
+  // The last batch: the decision's writes, the ledger's answer and, last, the ledger's read-back.
+  const finish = async (decision: ScanDecision, writes: Prisma.Sql[]): Promise<DecidedScan> => {
+    const readBack = decision.jobId !== null && ledger.readBack ? ledger.readBack(decision.jobId) : null;
+    const rows = await tx.finish([...writes, ledger.settle(decision), ...(readBack ? [readBack] : [])]);
+    return { decision, readBack: readBack ? (rows[rows.length - 1] ?? []) : null };
+  };
 
-  const refuse = async (error: DomainError, jobId: string | null): Promise<ScanDecision> => {
+  const refuse = (error: DomainError, jobId: string | null): Promise<DecidedScan> => {
     const decision: ScanDecision = { ok: false, refusal: { reason: error.reason, message: error.message, details: error.details ?? {} }, jobId };
-    await tx.finish([scanRecordStatement(scan, scanOutcomeFor(error.reason, scan.offline ?? false), jobId, now), ...settled(decision)]);
-    return decision;
+    return finish(decision, [scanRecordStatement(scan, scanOutcomeFor(error.reason, scan.offline ?? false), jobId, now)]);
   };
   if (!valid) return refuse(invalidCode(), null);
   const [jobRows, paymentRows, receiptRows, endpoints, stationRows] = answers as [PickupJobRow[], PaymentRow[], ReceiptRow[], SubscribedEndpoint[], Array<{ name: string }>?];
@@ -224,18 +236,19 @@ async function decideScan(
     jobId: job.id,
   };
   const handover = { siteId, siteName: job.site.name, job: handedOver, from: job.status, at: now, receipts: receipts.receipts, stationId: scan.stationId };
-  await tx.finish([...receipts.statements, ...afterHandoverStatements(handover, endpoints), ...settled(decision)]);
-  return decision;
+  return finish(decision, [...receipts.statements, ...afterHandoverStatements(handover, endpoints)]);
 }
 
 /** How a path keeps a scan in the client-mutation ledger: the arguments it claims with, and the answer it stores. */
 export interface ScanEntry {
   args: Prisma.InputJsonValue;
   stored(decision: ScanDecision): { outcome: MutationOutcome; result: Prisma.InputJsonValue };
+  /** The job as the path answers it, read in the same transaction after the decision's writes. */
+  readBack?: (jobId: string) => Prisma.Sql;
 }
 
 /** The scan decided (and its answer stored), or the entry that had taken its mutation id first. */
-export type ClaimedScan = { decision: ScanDecision; first: null } | { decision: null; first: LedgerEntry };
+export type ClaimedScan = { decision: ScanDecision; first: null; readBack: unknown[] | null } | { decision: null; first: LedgerEntry; readBack: null };
 
 /**
  * A scan under the client-mutation ledger, in one pipelined transaction (writeInSite): the
@@ -251,10 +264,10 @@ export function decideClaimedScan(deps: PickupDependencies, principal: Principal
       const { outcome, result } = entry.stored(decision);
       return settleStatement(claim.id, outcome, result, deps.now?.() ?? new Date());
     };
-    const decision = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle });
-    if (decision) return { decision, first: null };
+    const decided = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle, readBack: entry.readBack });
+    if (decided) return { decision: decided.decision, first: null, readBack: decided.readBack };
     const [first] = await tx.finish<LedgerEntry>([firstEntryStatement(key)]);
-    return { decision: null, first: firstEntryOf(first ?? []) };
+    return { decision: null, first: firstEntryOf(first ?? []), readBack: null };
   });
 }
 

@@ -303,17 +303,18 @@ export function spendSessionBudget(deps: LimiterDeps, sessionId: string): Promis
  * points, expire in epoch ms), written the way its upsert writes them, so its block, reward and
  * delete work on them as on any other key.
  */
+// $7: the point of the scan before is given back first, as REFUND_SCAN would (a key over its budget keeps its count).
 const SPEND_SCAN = `
   WITH account AS (
     INSERT INTO rate_limits AS r VALUES ($1, 1, $3)
       ON CONFLICT (key) DO UPDATE SET
-        points = CASE WHEN r.expire <= $6 THEN 1 ELSE r.points + 1 END,
+        points = CASE WHEN r.expire <= $6 THEN 1 ELSE r.points + 1 - (CASE WHEN $7 AND r.points > 0 AND r.points <= $5 THEN 1 ELSE 0 END) END,
         expire = CASE WHEN r.expire <= $6 THEN $3 ELSE r.expire END
       RETURNING points, expire
   ), address AS (
     INSERT INTO rate_limits AS r SELECT $2, 1, $4 FROM account WHERE account.points <= $5
       ON CONFLICT (key) DO UPDATE SET
-        points = CASE WHEN r.expire <= $6 THEN 1 ELSE r.points + 1 END,
+        points = CASE WHEN r.expire <= $6 THEN 1 ELSE r.points + 1 - (CASE WHEN $7 AND r.points > 0 AND r.points <= $8 THEN 1 ELSE 0 END) END,
         expire = CASE WHEN r.expire <= $6 THEN $4 ELSE r.expire END
       RETURNING points, expire
   )
@@ -338,8 +339,12 @@ async function refuseIfOver(deps: LimiterDeps, name: "scanPerUser" | "scanPerIp"
   throw rateLimitedError(name, new RateLimiterRes(0, msBeforeNext, points), what);
 }
 
-/** Every pickup scan counts against the account and the address it comes from. */
-export async function spendScanBudget(deps: LimiterDeps, userId: string, ip: string): Promise<void> {
+/**
+ * Every pickup scan counts against the account and the address it comes from. `givingBack`: the
+ * scan before handed its job over, and its point is given back in the same statement (a replay's
+ * scans one after another, see refundScanBudget); should the statement fail, that point stays spent.
+ */
+export async function spendScanBudget(deps: LimiterDeps, userId: string, ip: string, givingBack = false): Promise<void> {
   const { policy, store } = deps.rateLimits;
   const address = limiterKey(ip);
   const now = Date.now();
@@ -355,6 +360,8 @@ export async function spendScanBudget(deps: LimiterDeps, userId: string, ip: str
         now + policy.scanPerIp.durationSeconds * 1000,
         policy.scanPerUser.points,
         now,
+        givingBack,
+        policy.scanPerIp.points,
       ],
     })) as { rows: ScanSpendRow[] };
     row = result.rows[0];

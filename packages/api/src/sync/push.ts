@@ -225,9 +225,9 @@ function presented(id: string, type: SyncMutationType, stored: StoredAnswer, rep
 }
 
 /**
- * A scan from the outbox: decided, handed over and answered in one pipelined transaction
- * (decideClaimedScan, the online procedure's path, under sync.push's ledger entry), then the job
- * read as it is now.
+ * A scan from the outbox: decided, handed over, answered and the job read back in one pipelined
+ * transaction (decideClaimedScan, the online procedure's path, under sync.push's ledger entry). A
+ * repeat of an id decided before reads the job as it is now.
  */
 async function pushScan(call: PushCall, mutation: SyncMutationEnvelope, args: SyncMutationArgs["pickup.confirm"], now: Date): Promise<SyncMutationResult> {
   const { principal } = call;
@@ -246,9 +246,15 @@ async function pushScan(call: PushCall, mutation: SyncMutationEnvelope, args: Sy
       const stored = scanAnswer(decision, args.offline);
       return { outcome: OUTCOME[stored.status], result: stored as unknown as Prisma.InputJsonValue };
     },
+    readBack: (jobId) => currentJobStatement(principal.siteId, jobId, now),
   });
   const stored = claimed.decision ? scanAnswer(claimed.decision, args.offline) : replayOf(claimed.first, "pickup.confirm");
-  const [rows] = stored.jobId ? await readInSite<JobRow>(call.prisma, principal.siteId, [currentJobStatement(principal.siteId, stored.jobId, now)]) : [];
+  const rows =
+    claimed.readBack !== null
+      ? (claimed.readBack as JobRow[])
+      : stored.jobId
+        ? (await readInSite<JobRow>(call.prisma, principal.siteId, [currentJobStatement(principal.siteId, stored.jobId, now)]))[0]
+        : undefined;
   return presented(mutation.id, "pickup.confirm", stored, claimed.decision === null, rows?.[0] ? syncJobOf(rows[0]) : null, null);
 }
 
@@ -274,8 +280,17 @@ function unrecorded(mutation: SyncMutationEnvelope, status: SyncResultStatus, re
   return { id: mutation.id, type: mutation.type, status, reason, message, details: null, replayed: false, job: null, handoff: null, receipts: [] };
 }
 
+/**
+ * A push's scans and the scan budget: the point of a scan that handed its job over is owed back, and
+ * given back with the next scan's spend (one statement, not two: a replay's scans come one after
+ * another) or, when no scan follows, as the push ends.
+ */
+interface PushBudget {
+  owed: boolean;
+}
+
 /** Applies one mutation; a thrown Halt means it was left untouched and the batch stops there. */
-async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<SyncMutationResult> {
+async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, budget: PushBudget): Promise<SyncMutationResult> {
   const { principal } = call;
   const now = call.now?.() ?? new Date();
   const type = mutation.type;
@@ -299,8 +314,10 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
   // recorded: the batch stops at it and the console sends it again once the wait is over. One
   // that hands its job over gives its points back: it was no guess.
   if (type === "pickup.confirm") {
+    const givingBack = budget.owed;
+    budget.owed = false;
     try {
-      await spendScanBudget(call, principal.userId, call.ip);
+      await spendScanBudget(call, principal.userId, call.ip, givingBack);
     } catch (error) {
       throw haltOf(error);
     }
@@ -319,7 +336,7 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
             await settleMutation(tx, claimId, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
             return present(tx, call, mutation.id, type, stored, false, now);
           });
-    if (type === "pickup.confirm" && result.status === "applied") await refundScanBudget(call, principal.userId, call.ip);
+    if (type === "pickup.confirm" && result.status === "applied") budget.owed = true;
     return result;
   } catch (error) {
     // Its transaction rolled back whole, its claim with it: a later session of its author decides afresh.
@@ -359,10 +376,19 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope): Promise<
  */
 export async function pushMutations(call: PushCall, mutations: readonly SyncMutationEnvelope[]): Promise<SyncPushResult> {
   if (!call.principal.stationId) throw new DomainError("FORBIDDEN", "Only an enrolled console station replays an outbox.");
+  const budget: PushBudget = { owed: false };
+  try {
+    return await pushInOrder(call, mutations, budget);
+  } finally {
+    if (budget.owed) await refundScanBudget(call, call.principal.userId, call.ip);
+  }
+}
+
+async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvelope[], budget: PushBudget): Promise<SyncPushResult> {
   const results: SyncMutationResult[] = [];
   for (const mutation of mutations) {
     try {
-      const result = await pushOne(call, mutation);
+      const result = await pushOne(call, mutation, budget);
       call.metrics.syncMutations.inc({ type: mutation.type, outcome: result.status, replayed: String(result.replayed) });
       results.push(result);
     } catch (error) {
