@@ -19,7 +19,7 @@ import {
   type SyncPullPage,
   type SyncTombstone,
 } from "@orderdeck/contracts";
-import { Prisma, snapshotInSite, type PrismaClient } from "@orderdeck/db";
+import { Prisma, plannedPerCall, snapshotInSite, type PrismaClient } from "@orderdeck/db";
 import { z } from "zod";
 import type { ShiftRulesRow } from "../site/shift-rules.ts";
 import {
@@ -121,11 +121,14 @@ function jobsPageStatement(siteId: string, state: CursorState, target: string, s
         Prisma.sql`AND j.change_seq >= ${state.lastSeq}::bigint AND (j.change_seq, j.id) > (${state.lastSeq}::bigint, ${state.lastId}::uuid)`
       : Prisma.empty;
   const visibleInTarget = Prisma.sql`pg_visible_in_snapshot(j.change_xid::text::xid8, ${target}::pg_snapshot)`;
+  // Planned per call: a generic plan knows neither the snapshots nor so how few transactions they
+  // leave, and walks the site's whole (site_id, change_seq) index testing each job's visibility
+  // (70–160 ms a round at a site of 100 000 jobs, against well under a millisecond).
   if (state.prev === null) {
     // A full snapshot: every job in scope, as the target snapshot saw it. The page's ids are chosen
     // first (on the (site_id, change_seq) index), so that rows, names and payments are read for
     // the page only.
-    return Prisma.sql`
+    return plannedPerCall(Prisma.sql`
       SELECT ${jobColumns(
         since,
         Prisma.sql`(SELECT j.id FROM site_jobs j
@@ -133,11 +136,11 @@ function jobsPageStatement(siteId: string, state: CursorState, target: string, s
           ORDER BY j.change_seq, j.id
           LIMIT ${limit}) page`,
       )}
-       ORDER BY j.change_seq, j.id`;
+       ORDER BY j.change_seq, j.id`);
   }
   // An increment: jobs written by transactions prev did not see and target did. Transaction ids
   // below prev's xmin were all visible to prev, so the index on change_xid bounds the search.
-  return Prisma.sql`
+  return plannedPerCall(Prisma.sql`
     SELECT ${jobColumns(
       since,
       Prisma.sql`(SELECT j.id FROM site_jobs j
@@ -148,7 +151,7 @@ function jobsPageStatement(siteId: string, state: CursorState, target: string, s
         ORDER BY j.change_seq, j.id
         LIMIT ${limit}) page`,
     )}
-     ORDER BY j.change_seq, j.id`;
+     ORDER BY j.change_seq, j.id`);
 }
 
 /** One page of the site's changes since the cursor (or of the full snapshot). */
