@@ -303,7 +303,7 @@ export function spendSessionBudget(deps: LimiterDeps, sessionId: string): Promis
  * points, expire in epoch ms), written the way its upsert writes them, so its block, reward and
  * delete work on them as on any other key.
  */
-// $7: the point of the scan before is given back first, as REFUND_SCAN would (a key over its budget keeps its count).
+// $7: the scan before handed its job over, and its point comes back first, as in REFUND_SCAN.
 const SPEND_SCAN = `
   WITH account AS (
     INSERT INTO rate_limits AS r VALUES ($1, 1, $3)
@@ -339,11 +339,7 @@ async function refuseIfOver(deps: LimiterDeps, name: "scanPerUser" | "scanPerIp"
   throw rateLimitedError(name, new RateLimiterRes(0, msBeforeNext, points), what);
 }
 
-/**
- * Every pickup scan counts against the account and the address it comes from. `givingBack`: the
- * scan before handed its job over, and its point is given back in the same statement (a replay's
- * scans one after another, see refundScanBudget); should the statement fail, that point stays spent.
- */
+/** Every pickup scan counts against the account and the address it comes from (`givingBack`: see SPEND_SCAN). */
 export async function spendScanBudget(deps: LimiterDeps, userId: string, ip: string, givingBack = false): Promise<void> {
   const { policy, store } = deps.rateLimits;
   const address = limiterKey(ip);

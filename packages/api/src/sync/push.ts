@@ -8,11 +8,9 @@
 import {
   DomainError,
   SYNC_MUTATION_ARGS,
-  SyncMutationStatus,
   hasRole,
   normalizePickupCode,
   type DomainErrorCode,
-  type MutationOutcome,
   type SyncMutationArgs,
   type SyncHandoff,
   type SyncJob,
@@ -24,9 +22,8 @@ import {
 } from "@orderdeck/contracts";
 import { inSite, readInSite, type Prisma, type PrismaClient, type TransactionClient } from "@orderdeck/db";
 import type { Logger } from "@orderdeck/logging";
-import { z } from "zod";
 import type { Principal } from "../auth/principal.ts";
-import { claimMutation, settleMutation, type LedgerEntry, type MutationKey } from "../client-mutations/ledger.ts";
+import { claimMutation, settleMutation, type MutationKey } from "../client-mutations/ledger.ts";
 import { databaseRefusal } from "../database-refusals.ts";
 import { acknowledgeHandoffInTx, createHandoffInTx } from "../handoff/service.ts";
 import { floorState, type FloorState } from "../handoff/summary.ts";
@@ -36,9 +33,10 @@ import { transitionInTx } from "../jobs/lifecycle.ts";
 import { updateInTx } from "../jobs/service.ts";
 import { recordPayment, waivePayment } from "../payments/service.ts";
 import type { Metrics } from "../observability/metrics.ts";
-import { isOfflineConflict, scanOutcomeFor } from "../pickup/scan-outcome.ts";
-import { decideClaimedScan, recordScan, type ScanDecision } from "../pickup/confirm.ts";
+import { scanOutcomeFor } from "../pickup/scan-outcome.ts";
+import { decideClaimedScan, recordScan } from "../pickup/confirm.ts";
 import { refundScanBudget, spendScanBudget, type RateLimits } from "../rate-limits/limits.ts";
+import { OUTCOME, answer, replayOf, scanAnswer, type StoredAnswer } from "./push-answers.ts";
 import { currentHandoff, currentJob, currentJobStatement, syncJobOf, type JobRow } from "./rows.ts";
 
 export interface PushCall {
@@ -52,26 +50,6 @@ export interface PushCall {
   now?: () => Date;
 }
 
-/** What the ledger keeps for a sync mutation; the rows it names are read afresh for every answer. */
-const StoredAnswer = z.object({
-  v: z.literal(1),
-  status: SyncMutationStatus,
-  reason: z.string().nullable(),
-  message: z.string().nullable(),
-  details: z.record(z.string(), z.unknown()).nullable(),
-  receipts: z.array(z.string()),
-  jobId: z.string().nullable(),
-  handoffId: z.string().nullable(),
-});
-type StoredAnswer = z.infer<typeof StoredAnswer>;
-
-// What the online pickup.confirm stores for the same ledger: read as such if the ids ever meet.
-const OnlinePickupAnswer = z.union([
-  z.object({ ok: z.literal(true), confirmation: z.object({ job: z.object({ id: z.string() }), receipts: z.array(z.object({ number: z.string() })) }) }),
-  z.object({ ok: z.literal(false), refusal: z.object({ reason: z.string(), message: z.string(), details: z.record(z.string(), z.unknown()) }) }),
-]);
-
-const OUTCOME: Record<SyncMutationStatus, MutationOutcome> = { applied: "APPLIED", rejected: "REJECTED", conflict: "CONFLICT" };
 
 /** Refusals that say nothing about the mutation, only about now: the console sends it again later. */
 const TRANSIENT_REASONS: ReadonlySet<DomainErrorCode> = new Set(["RATE_LIMITED", "SERVICE_UNAVAILABLE"]);
@@ -90,10 +68,6 @@ type AppliedInTx = Exclude<SyncMutationType, "pickup.confirm">;
 
 type Applier<K extends AppliedInTx> = (tx: TransactionClient, ctx: ApplyContext, args: SyncMutationArgs[K]) => Promise<StoredAnswer>;
 
-function answer(status: SyncMutationStatus, fields: Partial<StoredAnswer> = {}): StoredAnswer {
-  return { v: 1, status, reason: null, message: null, details: null, receipts: [], jobId: null, handoffId: null, ...fields };
-}
-
 /** The sender's role is too low for the change: a matter of who sends it, not of the change (deferred). */
 class RoleRefusal extends DomainError {}
 
@@ -101,14 +75,6 @@ function requireLead(principal: Principal, what: string): void {
   if (!hasRole(principal.role, "LEAD")) {
     throw new RoleRefusal("FORBIDDEN", `${what} needs the LEAD role; you are signed in as ${principal.role}.`);
   }
-}
-
-/** A scan's decision as sync.push answers it. */
-function scanAnswer(decision: ScanDecision, offline: boolean): StoredAnswer {
-  if (decision.ok) return answer("applied", { jobId: decision.jobId, receipts: decision.confirmation.receipts.map((r) => r.number) });
-  const { reason, message, details } = decision.refusal;
-  // The person was told "handed over": the job changed under the console, and someone must look.
-  return answer(isOfflineConflict(reason, offline) ? "conflict" : "rejected", { reason, message, details, jobId: decision.jobId });
 }
 
 const APPLY: { [K in AppliedInTx]: Applier<K> } = {
@@ -177,28 +143,6 @@ function refusalAnswer(type: SyncMutationType, error: DomainError, args: Record<
     details,
     jobId,
     handoffId: type === "handoff.acknowledge" ? id : null,
-  });
-}
-
-/** The stored first answer to this mutation id, as a sync answer. */
-function replayOf(entry: LedgerEntry, type: SyncMutationType): StoredAnswer {
-  if (entry.type === type) {
-    const stored = StoredAnswer.safeParse(entry.result);
-    if (stored.success) return stored.data;
-    const online = OnlinePickupAnswer.safeParse(entry.result);
-    if (type === "pickup.confirm" && online.success) {
-      return online.data.ok
-        ? answer("applied", { jobId: online.data.confirmation.job.id, receipts: online.data.confirmation.receipts.map((r) => r.number) })
-        : answer("rejected", {
-            reason: online.data.refusal.reason,
-            message: online.data.refusal.message,
-            details: online.data.refusal.details,
-          });
-    }
-  }
-  return answer("rejected", {
-    reason: "VERSION_CONFLICT",
-    message: "This console already used that mutation id for a different change; the console must send the change with a new id.",
   });
 }
 
@@ -283,7 +227,8 @@ function unrecorded(mutation: SyncMutationEnvelope, status: SyncResultStatus, re
 /**
  * A push's scans and the scan budget: the point of a scan that handed its job over is owed back, and
  * given back with the next scan's spend (one statement, not two: a replay's scans come one after
- * another) or, when no scan follows, as the push ends.
+ * another) or, when no scan follows, as the push ends. Should that statement fail, the point stays
+ * spent: the budget errs towards fewer guesses.
  */
 interface PushBudget {
   owed: boolean;
