@@ -127,7 +127,11 @@ describe("the barcodes' drawing", () => {
     return { width: image.width, height: image.height, dark: Array.from({ length: image.width * image.height }, (_, i) => (image.data[i * 4] ?? 255) < 128) };
   };
   it("is bwip-js's own, pixel for pixel, for Code 128 and for every QR code whose standard mask reads", async () => {
-    const codes = Array.from({ length: 15 }, () => generatePickupCode());
+    // The same codes every run: how many of a random draw take another mask varies, and a random 15
+    // sometimes had more than three (this test's bound). Their bytes come from a fixed-seed generator.
+    let seed = 20261206;
+    const seeded = (bytes: Uint8Array) => bytes.map(() => ((seed = (Math.imul(seed, 1_103_515_245) + 12_345) >>> 0) >>> 24));
+    const codes = Array.from({ length: 15 }, () => generatePickupCode(seeded));
     let sameQr = 0;
     for (const code of codes) {
       const { code128, qr } = await renderBarcodes(code);
