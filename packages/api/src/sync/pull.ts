@@ -121,9 +121,9 @@ function jobsPageStatement(siteId: string, state: CursorState, target: string, s
         Prisma.sql`AND j.change_seq >= ${state.lastSeq}::bigint AND (j.change_seq, j.id) > (${state.lastSeq}::bigint, ${state.lastId}::uuid)`
       : Prisma.empty;
   const visibleInTarget = Prisma.sql`pg_visible_in_snapshot(j.change_xid::text::xid8, ${target}::pg_snapshot)`;
-  // Planned per call: a generic plan knows neither the snapshots nor so how few transactions they
-  // leave, and walks the site's whole (site_id, change_seq) index testing each job's visibility
-  // (70–160 ms a round at a site of 100 000 jobs, against well under a millisecond).
+  // Planned per call: a generic plan, made without the snapshots, cannot tell how few transactions
+  // they leave, and walks the site's whole (site_id, change_seq) index testing each job's
+  // visibility (70–160 ms a round at a site of 100 000 jobs, against well under a millisecond).
   if (state.prev === null) {
     // A full snapshot: every job in scope, as the target snapshot saw it. The page's ids are chosen
     // first (on the (site_id, change_seq) index), so that rows, names and payments are read for
