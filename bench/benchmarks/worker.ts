@@ -78,6 +78,7 @@ export async function benchWorker(env: BenchEnvironment, shape: LoadShape, log: 
     await env.spawn("worker", {
       role: "worker",
       script: "bench/processes/worker.ts",
+      nodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean),
       extra: { ...workerEnv, SMTP_PORT: String(sink.port), MAIL_FROM: "Bench Workshop <orders@orderdeck.test>" },
     });
     await drainBacklog(env.pool, log);

@@ -94,11 +94,12 @@ function encodePng(bitmap: Bitmap): Buffer {
   let offset = 0;
   bitmap.rows.forEach((row, i) => {
     scanlines[offset] = PNG_FILTER_NONE;
-    // White bits set; the unused bits after the last pixel stay 0 (the format ignores them).
-    row.forEach((dark, x) => {
-      const at = offset + 1 + (x >> 3);
-      if (!dark) scanlines[at] = (scanlines[at] ?? 0) | (0x80 >> (x & 7));
-    });
+    // White bits set, eight pixels a byte; the unused bits after the last pixel stay 0 (the format ignores them).
+    for (let x = 0; x < row.length; x += 8) {
+      let byte = 0;
+      for (let bit = 0; bit < 8 && x + bit < row.length; bit++) if (!row[x + bit]) byte |= 0x80 >> bit;
+      scanlines[offset + 1 + (x >> 3)] = byte;
+    }
     offset += stride + 1;
     for (let again = 1; again < (bitmap.repeat[i] ?? 1); again++) {
       scanlines[offset] = PNG_FILTER_UP;
@@ -174,25 +175,22 @@ function readableQrBitmap(code: string): Bitmap {
   return standard;
 }
 
-/** The bitmap's pixels as ZXing's black and white. */
+/** The bitmap's pixels as ZXing's black and white: each distinct row's words are made once and copied for its repeats. */
 function blackMatrix(bitmap: Bitmap): BitMatrix {
-  const matrix = new BitMatrix(bitmap.width, bitmap.height);
+  // ZXing's layout: 32 pixels a word, the leftmost in the lowest bit.
+  const rowSize = Math.ceil(bitmap.width / 32);
+  const bits = new Int32Array(rowSize * bitmap.height);
   let top = 0;
   bitmap.rows.forEach((row, i) => {
+    const words = new Int32Array(rowSize);
+    row.forEach((dark, x) => {
+      if (dark) words[x >> 5] = (words[x >> 5] ?? 0) | (1 << (x & 31));
+    });
     const height = bitmap.repeat[i] ?? 1;
-    let x = 0;
-    while (x < row.length) {
-      if (!row[x]) {
-        x++;
-        continue;
-      }
-      const start = x;
-      while (x < row.length && row[x]) x++;
-      matrix.setRegion(start, top, x - start, height);
-    }
+    for (let y = top; y < top + height; y++) bits.set(words, y * rowSize);
     top += height;
   });
-  return matrix;
+  return new BitMatrix(bitmap.width, bitmap.height, rowSize, bits);
 }
 
 /**
