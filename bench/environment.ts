@@ -15,6 +15,11 @@ import { seedBenchShop, type BenchShop } from "./seed/index.ts";
 /** The API's database pool (DB_POOL_MAX); the bare floor gets the same number of connections. */
 export const API_POOL_MAX = 20;
 
+/** Node options for a benchmarked process from an environment variable (e.g. "--cpu-prof --cpu-prof-dir=DIR", to profile it). */
+export function nodeArgsFrom(variable: string): string[] {
+  return process.env[variable]?.split(/\s+/).filter(Boolean) ?? [];
+}
+
 export interface BenchEnvironment {
   databaseUrl: string;
   postgresVersion: string;
@@ -68,7 +73,7 @@ export async function startEnvironment(log: (line: string) => void): Promise<Ben
       databaseUrl,
       secretKey,
       output: createWriteStream(logFile),
-      nodeArgs: process.env.BENCH_API_NODE_ARGS?.split(/\s+/).filter(Boolean),
+      nodeArgs: nodeArgsFrom("BENCH_API_NODE_ARGS"),
       extra: {
         DB_POOL_MAX: String(API_POOL_MAX),
         // As in production: one JSON line per request (written to a file here).

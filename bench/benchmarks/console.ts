@@ -8,7 +8,7 @@ import path from "node:path";
 import { DATABASE_FILE, openDatabase } from "@orderdeck/console-core";
 import Database from "better-sqlite3";
 import { startConsoleProcess, type ConsoleLine } from "../../reliability/console-process.ts";
-import type { BenchEnvironment } from "../environment.ts";
+import { nodeArgsFrom, type BenchEnvironment } from "../environment.ts";
 import type { LoadShape } from "../load.ts";
 import type { BenchResult } from "../report.ts";
 import { consoleSite } from "./site.ts";
@@ -76,8 +76,7 @@ export async function benchConsole(env: BenchEnvironment, shape: LoadShape, log:
     serverUrl: env.api.url,
     args: [site.code, site.email, site.password, codesFile],
     env: { CONSOLE_LOOKUPS: String(LOOKUPS) },
-    // BENCH_CONSOLE_NODE_ARGS (e.g. "--cpu-prof --cpu-prof-dir=/tmp/prof"): Node's flags for the console process alone, to profile it.
-    nodeArgs: process.env.BENCH_CONSOLE_NODE_ARGS?.split(" ").filter(Boolean) ?? [],
+    nodeArgs: nodeArgsFrom("BENCH_CONSOLE_NODE_ARGS"),
   });
   let peakSampledKiB = 0;
   const sampler = setInterval(() => {

@@ -6,7 +6,7 @@
 import { startMailSink } from "@orderdeck/mail-sink";
 import type pg from "pg";
 import { mailStatuses, queueMails } from "../../reliability/shop.ts";
-import type { BenchEnvironment } from "../environment.ts";
+import { nodeArgsFrom, type BenchEnvironment } from "../environment.ts";
 import type { LoadShape } from "../load.ts";
 import type { BenchResult } from "../report.ts";
 
@@ -78,7 +78,7 @@ export async function benchWorker(env: BenchEnvironment, shape: LoadShape, log: 
     await env.spawn("worker", {
       role: "worker",
       script: "bench/processes/worker.ts",
-      nodeArgs: process.env.BENCH_WORKER_NODE_ARGS?.split(/\s+/).filter(Boolean),
+      nodeArgs: nodeArgsFrom("BENCH_WORKER_NODE_ARGS"),
       extra: { ...workerEnv, SMTP_PORT: String(sink.port), MAIL_FROM: "Bench Workshop <orders@orderdeck.test>" },
     });
     await drainBacklog(env.pool, log);
