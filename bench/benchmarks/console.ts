@@ -8,7 +8,7 @@ import path from "node:path";
 import { DATABASE_FILE, openDatabase } from "@orderdeck/console-core";
 import Database from "better-sqlite3";
 import { startConsoleProcess, type ConsoleLine } from "../../reliability/console-process.ts";
-import { nodeArgsFrom, type BenchEnvironment } from "../environment.ts";
+import { nodeArgsFrom, settleDatabase, type BenchEnvironment } from "../environment.ts";
 import type { LoadShape } from "../load.ts";
 import type { BenchResult } from "../report.ts";
 import { consoleSite } from "./site.ts";
@@ -70,6 +70,8 @@ export async function benchConsole(env: BenchEnvironment, shape: LoadShape, log:
   const codesFile = path.join(env.dataDir, "console-codes.json");
   await writeFile(codesFile, JSON.stringify({ lookups: lookupCodes, scans }));
 
+  log("console: settling the database after the seeds before it (VACUUM ANALYZE, CHECKPOINT)");
+  const settledIn = await settleDatabase(env);
   log("console: a fresh console pulls the site");
   const consoleProcess = startConsoleProcess(CONSOLE_SCRIPT, {
     dataDir,
@@ -129,6 +131,7 @@ export async function benchConsole(env: BenchEnvironment, shape: LoadShape, log:
       "the peak is the kernel's high-water mark (VmHWM) when the pull ended. The floor writes the same rows (jobs and customers) into a fresh console database by raw better-sqlite3 inserts in one transaction.",
     runs: [],
     facts: [
+      ["the database before the pull", `vacuumed, analysed and checkpointed in ${settledIn.toFixed(1)} s`],
       ["first pull", `${pullSeconds.toFixed(2)} s, ${cachedJobs.toLocaleString("en")} jobs in the console's copy`],
       ["console process RSS at the end of the pull", `${(pulledPeakKiB / 1024).toFixed(0)} MiB at its peak (highest 50 ms sample ${(peakSampledKiB / 1024).toFixed(0)} MiB over the whole run)`],
       ["local pickup lookup", `p50 ${number(lookups, "p50").toFixed(3)} ms, p99 ${p99.toFixed(3)} ms, max ${number(lookups, "max").toFixed(3)} ms over ${number(lookups, "lookups")} lookups`],

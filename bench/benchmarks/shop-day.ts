@@ -4,7 +4,7 @@
 // doubling rates, to find the highest that still answers every procedure within 100 ms at p99.
 import { randomUUID } from "node:crypto";
 import { OPEN_STATUSES } from "@orderdeck/contracts";
-import type { BenchEnvironment } from "../environment.ts";
+import { settleDatabase, type BenchEnvironment } from "../environment.ts";
 import type { LoadFigures, LoadShape } from "../load.ts";
 import { openLoop, type OpenLoopRun, type OpenLoopStream } from "../open-loop.ts";
 import type { BenchResult, Target } from "../report.ts";
@@ -131,18 +131,6 @@ function streams(env: BenchEnvironment, startCursor: string, supply: CounterSupp
   ];
 }
 
-/**
- * A shop's day does not begin in the wake of thousands of handovers a minute, as this benchmark
- * does after the pickup benchmark: their dead rows and dirty pages would be cleaned up (autovacuum,
- * a checkpoint) inside the measured minute. Cleaned up first, and timed.
- */
-async function settle(env: BenchEnvironment): Promise<number> {
-  const started = performance.now();
-  await env.pool.query("VACUUM (ANALYZE)");
-  await env.pool.query("CHECKPOINT");
-  return (performance.now() - started) / 1000;
-}
-
 /** What PostgreSQL did in the background while the shop ran: autovacuum's tables, and checkpoints. */
 function watchBackgroundWork(env: BenchEnvironment): { stop: () => Promise<string> } {
   const seen = new Set<string>();
@@ -180,7 +168,7 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
   const supply = await counterSupply(env, log);
   const seconds = shape.quick ? 5 : Math.max(SHOP_SECONDS, shape.seconds);
   log("shop day: settling the database after the benchmarks before it (VACUUM ANALYZE, CHECKPOINT)");
-  const settledIn = await settle(env);
+  const settledIn = await settleDatabase(env);
   log(`shop day: ${CONSOLES} consoles at a fixed arrival rate for ${seconds} s`);
   const watch = watchBackgroundWork(env);
   const shop = await openLoop(env.api.url, streams(env, startCursor, supply), seconds);
