@@ -205,6 +205,37 @@ describe("working offline", () => {
     expect(reopened.queue.get(ready.id)).toMatchObject({ status: "PICKED_UP", pendingChanges: 1 });
   });
 
+  it("finds a code's waiting handover among an offline day's scans by its index, and none once it is answered", async () => {
+    const ready = Array.from({ length: 120 }, () => job());
+    const core = offlineConsole(ready);
+    await syncStateReached(core, (state) => state.connection === "offline" && state.lastError !== null, 10_000);
+    const handed = [];
+    for (const scanned of ready.slice(0, 100)) handed.push(await core.pickup.confirm(scanned.pickupCode));
+    expect(handed.every((answer) => answer.outcome === "pending_sync")).toBe(true);
+    for (const i of [0, 57, 99]) {
+      const code = ready[i]?.pickupCode as string;
+      expect(core.pickup.lookup(code.toLowerCase()).pendingHandover?.mutationId).toBe(handed[i]?.mutationId);
+      expect(await core.pickup.confirm(code)).toMatchObject({ outcome: "pending_sync", mutationId: handed[i]?.mutationId });
+    }
+    expect(core.pickup.lookup(ready[100]?.pickupCode as string)).toMatchObject({ canHandOver: true, pendingHandover: null });
+    expect(core.sync.state().outboxSize).toBe(100);
+
+    // Read by the code's index, not by parsing every waiting scan (the same statement as pendingPickupOf's).
+    const db = openDatabase(folder.dir);
+    const plan = db
+      .prepare<[string], { detail: string }>(
+        "EXPLAIN QUERY PLAN SELECT * FROM outbox WHERE type = 'pickup.confirm' AND json_extract(args, '$.code') = ? AND status IN ('pending', 'sent') ORDER BY seq LIMIT 1",
+      )
+      .all(ready[0]?.pickupCode as string);
+    expect(plan.map((step) => step.detail)).toEqual(["SEARCH outbox USING INDEX outbox_pickup_code (<expr>=?)"]);
+    // Answered, the scan no longer waits: the code is the cache's again.
+    const first = handed[0]?.mutationId as string;
+    db.prepare("UPDATE outbox SET status = 'applied' WHERE mutation_id = ?").run(first);
+    db.close();
+    expect(core.pickup.lookup(ready[0]?.pickupCode as string).pendingHandover).toBeNull();
+    await core.close();
+  });
+
   it("refuses at the counter what the server would refuse, with the same words, and queues nothing", async () => {
     const unpaid = job({ paymentStatus: "UNPAID", paidCents: 500, priceCents: 2_000 });
     const cancelled = job({ status: "CANCELLED", queuePosition: null });

@@ -141,8 +141,10 @@ export function resultOf(row: OutboxRow): SyncMutationResult | null {
 
 /** This station's handover of `code` that the server has not answered yet, if any. */
 export function pendingPickupOf(db: SqliteDatabase, code: string): OutboxRow | null {
-  const rows = db.prepare<[], OutboxRow>(`SELECT * FROM outbox WHERE type = 'pickup.confirm' AND ${WAITING} ORDER BY seq`).all();
-  return rows.find((row) => (JSON.parse(row.args) as { code?: string }).code === code) ?? null;
+  return (
+    stmt<[string], OutboxRow>(db, `SELECT * FROM outbox WHERE type = 'pickup.confirm' AND json_extract(args, '$.code') = ? AND ${WAITING} ORDER BY seq LIMIT 1`).get(code) ??
+    null
+  );
 }
 
 /** How many changes to the job wait for the server's answer (the board's "pending" mark). */
