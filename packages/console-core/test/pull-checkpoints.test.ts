@@ -1,6 +1,7 @@
 // A full snapshot's pages against a real SQLite file: they are asked for in the largest pages the
-// server gives, checkpointed once at the round's end rather than every 4 MB of log (and so, too,
-// when the round is cut off), and an increment leaves SQLite's own checkpoints alone.
+// server gives, each before the one in hand is stored, checkpointed once at the round's end rather
+// than every 4 MB of log (and so, too, when the round is cut off), and an increment leaves SQLite's
+// own checkpoints alone.
 import { randomUUID } from "node:crypto";
 import { existsSync, statSync } from "node:fs";
 import path from "node:path";
@@ -27,13 +28,15 @@ interface Seen {
   cursors: Array<string | undefined>;
   /** SQLite's automatic checkpoint setting while the round ran (held from the first page that arrived). */
   autocheckpoint: number[];
+  /** The jobs stored when each page was asked for. */
+  jobsStored: number[];
 }
 
 /** The server's side of the round: `pages` pages of jobs, the call numbered `failAt` (1-based) failing as a dropped network would. */
 function snapshotServer(db: SqliteDatabase, pages: number, options: { full?: boolean; failAt?: number } = {}): { client: ServerClient; seen: Seen; jobs: SyncJob[][] } {
   const file = path.join(folder.dir, DATABASE_FILE);
   const jobs = Array.from({ length: pages }, () => Array.from({ length: JOBS_PER_PAGE }, () => job({ notes: NOTES })));
-  const seen: Seen = { fileBytes: [], limits: [], cursors: [], autocheckpoint: [] };
+  const seen: Seen = { fileBytes: [], limits: [], cursors: [], autocheckpoint: [], jobsStored: [] };
   const full = options.full ?? true;
   const client: ServerClient = {
     url: "http://server.invalid",
@@ -44,6 +47,7 @@ function snapshotServer(db: SqliteDatabase, pages: number, options: { full?: boo
       seen.cursors.push(cursor);
       seen.fileBytes.push(statSync(file).size);
       seen.autocheckpoint.push(db.pragma("wal_autocheckpoint", { simple: true }) as number);
+      seen.jobsStored.push(db.prepare<[], { n: number }>("SELECT count(*) AS n FROM jobs").get()?.n ?? 0);
       if (call === options.failAt) throw new ServerCallError("The server cannot be reached: the network dropped", "offline");
       const index = cursor === undefined ? 0 : Number(cursor.slice("page-".length));
       const answer: SyncPullPage = {
@@ -84,6 +88,8 @@ describe("a full snapshot's checkpoints", () => {
     // While the pages landed (over 7 MB of log), nothing was copied into the database file.
     expect(seen.fileBytes).toEqual([fileBefore, fileBefore, fileBefore]);
     expect(seen.autocheckpoint).toEqual([1000, 0, 0]);
+    // Each next page was asked for before the page in hand was stored: the server makes it meanwhile.
+    expect(seen.jobsStored).toEqual([0, 0, JOBS_PER_PAGE]);
     // At the end: all of it in the database file, the log emptied, SQLite's own checkpoints back.
     expect(statSync(path.join(folder.dir, DATABASE_FILE)).size).toBeGreaterThan(3 * JOBS_PER_PAGE * NOTES.length);
     expect(logBytes()).toBe(0);
