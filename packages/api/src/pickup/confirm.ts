@@ -126,8 +126,6 @@ interface ScanLedger {
   settle(decision: ScanDecision): Prisma.Sql;
   /** A read of the decided job, run last before the commit; its rows come back with the decision. */
   readBack?: ((jobId: string) => Prisma.Sql) | undefined;
-  /** Run beside the first batch (see ScanEntry.admit). */
-  admit?: (() => Promise<void>) | undefined;
 }
 
 /** A scan decided, with the rows of its ledger's read-back (null: none was asked for, or no job was found). */
@@ -170,12 +168,7 @@ async function decideScan(
   const reads = valid
     ? [pickupJobStatement(siteId, scan.code, true), ...receiptPlanReads(siteId, jobByCode), handoverEndpointsStatement(siteId), ...(stationRead ? [stationRead] : [])]
     : [];
-  // Both settled before either is looked at: a refused admission rolls the transaction back
-  // (claim and locks with it), and neither failure is left unobserved.
-  const [read, admitted] = await Promise.allSettled([tx.run<SqlRow>([ledger.claim, ...reads]), ledger.admit?.()]);
-  if (admitted.status === "rejected") throw admitted.reason;
-  if (read.status === "rejected") throw read.reason;
-  const answers = read.value;
+  const answers = await tx.run<SqlRow>([ledger.claim, ...reads]);
   if (!isClaimed(answers.shift() ?? [])) return null;
   // The last batch: the decision's writes, the ledger's answer and, last, the ledger's read-back.
   const finish = async (decision: ScanDecision, writes: Prisma.Sql[]): Promise<DecidedScan> => {
@@ -252,12 +245,6 @@ export interface ScanEntry {
   stored(decision: ScanDecision): { outcome: MutationOutcome; result: Prisma.InputJsonValue };
   /** The job as the path answers it, read in the same transaction after the decision's writes. */
   readBack?: (jobId: string) => Prisma.Sql;
-  /**
-   * A check the scan must pass (its scan budget), run on its own connection while the scan's first
-   * batch is out, so it costs no round trip of its own: when it throws, the scan's transaction
-   * rolls back and the error is thrown, nothing decided or recorded.
-   */
-  admit?: () => Promise<void>;
 }
 
 /** The scan decided (and its answer stored), or the entry that had taken its mutation id first. */
@@ -277,7 +264,7 @@ export function decideClaimedScan(deps: PickupDependencies, principal: Principal
       const { outcome, result } = entry.stored(decision);
       return settleStatement(claim.id, outcome, result, deps.now?.() ?? new Date());
     };
-    const decided = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle, readBack: entry.readBack, admit: entry.admit });
+    const decided = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle, readBack: entry.readBack });
     if (decided) return { decision: decided.decision, first: null, readBack: decided.readBack };
     const [first] = await tx.finish<LedgerEntry>([firstEntryStatement(key)]);
     return { decision: null, first: firstEntryOf(first ?? []), readBack: null };

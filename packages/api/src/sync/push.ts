@@ -173,7 +173,7 @@ function presented(id: string, type: SyncMutationType, stored: StoredAnswer, rep
  * transaction (decideClaimedScan, the online procedure's path, under sync.push's ledger entry). A
  * repeat of an id decided before reads the job as it is now.
  */
-async function pushScan(call: PushCall, mutation: SyncMutationEnvelope, args: SyncMutationArgs["pickup.confirm"], now: Date, admit: () => Promise<void>): Promise<SyncMutationResult> {
+async function pushScan(call: PushCall, mutation: SyncMutationEnvelope, args: SyncMutationArgs["pickup.confirm"], now: Date): Promise<SyncMutationResult> {
   const { principal } = call;
   const scan = {
     siteId: principal.siteId,
@@ -191,7 +191,6 @@ async function pushScan(call: PushCall, mutation: SyncMutationEnvelope, args: Sy
       return { outcome: OUTCOME[stored.status], result: stored as unknown as Prisma.InputJsonValue };
     },
     readBack: (jobId) => currentJobStatement(principal.siteId, jobId, now),
-    admit,
   });
   const stored = claimed.decision ? scanAnswer(claimed.decision, args.offline) : replayOf(claimed.first, "pickup.confirm");
   const rows =
@@ -256,21 +255,25 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, budget: P
   const jobCall: JobServiceCall = { prisma: call.prisma, principal, requestId: call.requestId, now: () => now };
 
   // Every scan counts against the scan budget like pickup.confirm, offline ones too: else the
-  // outbox would be a way to guess codes unlimited. The budget is spent beside the scan's first
-  // batch (decideClaimedScan's admit): a scan over it is neither applied nor recorded, its
-  // transaction rolls back, and the batch stops at it (RATE_LIMITED is transient, below); the
-  // console sends it again once the wait is over. One that hands its job over gives its points
-  // back: it was no guess.
-  const givingBack = type === "pickup.confirm" && budget.owed;
-  if (type === "pickup.confirm") budget.owed = false;
-  const admitScan = () => spendScanBudget(call, principal.userId, call.ip, givingBack);
+  // outbox would be a way to guess codes unlimited. A scan over the budget is neither applied nor
+  // recorded: the batch stops at it and the console sends it again once the wait is over. One
+  // that hands its job over gives its points back: it was no guess.
+  if (type === "pickup.confirm") {
+    const givingBack = budget.owed;
+    budget.owed = false;
+    try {
+      await spendScanBudget(call, principal.userId, call.ip, givingBack);
+    } catch (error) {
+      throw haltOf(error);
+    }
+  }
   const floor = type === "handoff.create" ? await floorState(call.prisma, principal.siteId, now) : null;
   const ctx: ApplyContext = { call, jobCall, mutation, now, floor };
 
   try {
     const result =
       type === "pickup.confirm"
-        ? await pushScan(call, mutation, parsed.data as SyncMutationArgs["pickup.confirm"], now, admitScan)
+        ? await pushScan(call, mutation, parsed.data as SyncMutationArgs["pickup.confirm"], now)
         : await inSite(call.prisma, principal.siteId, async (tx) => {
             const { claimId, first } = await claimMutation(tx, key, type, ledgerArgs);
             if (first) return present(tx, call, mutation.id, type, replayOf(first, type), true, now);
