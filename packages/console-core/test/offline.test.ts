@@ -10,7 +10,7 @@ import { describe, expect, it } from "vitest";
 import { createConsoleCore, createLocalRouter, memorySecretStore, openDatabase, SCHEMA_VERSION, syncStateReached, type ConsoleCore } from "../src/index.ts";
 import { applyPullPage, getJob, refreshJob, showChange, storeServerJob } from "../src/store/cache.ts";
 import { DATABASE_FILE, MIGRATIONS, type SqliteDatabase } from "../src/store/database.ts";
-import { enqueue, settle } from "../src/store/outbox.ts";
+import { enqueue, PENDING_PICKUP_STATEMENT, settle } from "../src/store/outbox.ts";
 import { job, offlineConsole as openOfflineConsole, offlineConsoleFolderPerTest } from "./fixtures.ts";
 
 const folder = offlineConsoleFolderPerTest("orderdeck-core-");
@@ -220,13 +220,9 @@ describe("working offline", () => {
     expect(core.pickup.lookup(ready[100]?.pickupCode as string)).toMatchObject({ canHandOver: true, pendingHandover: null });
     expect(core.sync.state().outboxSize).toBe(100);
 
-    // Read by the code's index, not by parsing every waiting scan (the same statement as pendingPickupOf's).
+    // Read by the code's index, not by parsing every waiting scan.
     const db = openDatabase(folder.dir);
-    const plan = db
-      .prepare<[string], { detail: string }>(
-        "EXPLAIN QUERY PLAN SELECT * FROM outbox WHERE type = 'pickup.confirm' AND json_extract(args, '$.code') = ? AND status IN ('pending', 'sent') ORDER BY seq LIMIT 1",
-      )
-      .all(ready[0]?.pickupCode as string);
+    const plan = db.prepare<[string], { detail: string }>(`EXPLAIN QUERY PLAN ${PENDING_PICKUP_STATEMENT}`).all(ready[0]?.pickupCode as string);
     expect(plan.map((step) => step.detail)).toEqual(["SEARCH outbox USING INDEX outbox_pickup_code (<expr>=?)"]);
     // Answered, the scan no longer waits: the code is the cache's again.
     const first = handed[0]?.mutationId as string;

@@ -139,12 +139,12 @@ export function resultOf(row: OutboxRow): SyncMutationResult | null {
   return row.result ? SyncMutationResult.parse(JSON.parse(row.result)) : null;
 }
 
+/** Read on the outbox_pickup_code index (its plan is checked in offline.test.ts). */
+export const PENDING_PICKUP_STATEMENT = `SELECT * FROM outbox WHERE type = 'pickup.confirm' AND json_extract(args, '$.code') = ? AND ${WAITING} ORDER BY seq LIMIT 1`;
+
 /** This station's handover of `code` that the server has not answered yet, if any. */
 export function pendingPickupOf(db: SqliteDatabase, code: string): OutboxRow | null {
-  return (
-    stmt<[string], OutboxRow>(db, `SELECT * FROM outbox WHERE type = 'pickup.confirm' AND json_extract(args, '$.code') = ? AND ${WAITING} ORDER BY seq LIMIT 1`).get(code) ??
-    null
-  );
+  return stmt<[string], OutboxRow>(db, PENDING_PICKUP_STATEMENT).get(code) ?? null;
 }
 
 /** How many changes to the job wait for the server's answer (the board's "pending" mark). */

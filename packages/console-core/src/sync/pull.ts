@@ -63,9 +63,9 @@ async function pagesOfRound(client: ServerClient, db: SqliteDatabase, options: P
     ahead = page.hasMore ? ask(page.cursor, page.full) : null;
     // Read when this page is stored, or never (the store failed, the loop ends): not an unhandled rejection.
     ahead?.catch(() => undefined);
+    if (page.full) snapshotting();
     // Storing a page holds the event loop (SQLite is synchronous): let the next page's request go
     // out first, so that the server makes it while this one is stored, not after.
-    if (page.full) snapshotting();
     if (ahead) await new Promise((resolve) => setImmediate(resolve));
     applyPullPage(db, page, options.actor(), options.now());
     cursor = page.cursor;
