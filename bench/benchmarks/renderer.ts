@@ -105,6 +105,12 @@ export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log
     const wholeBoardMs = performance.now() - started;
     const domRows = await grid.locator('[role="row"]').count();
 
+    // Chromium's own counters of main-thread work, read around the scroll: what each frame costs,
+    // apart from how the machine schedules it.
+    const devtools = await page.context().newCDPSession(page);
+    await devtools.send("Performance.enable");
+    const mainThreadBefore = (await devtools.send("Performance.getMetrics")).metrics;
+
     const frames = await grid.evaluate(async (element, durationMs) => {
       const el = element as unknown as ScrollBox;
       const deltas: number[] = [];
@@ -124,6 +130,11 @@ export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log
       });
       return { deltas: deltas.slice(1), distance, reachedBottom: el.scrollTop >= distance - 2 };
     }, shape.quick ? 2_000 : 5_000);
+    const mainThreadAfter = (await devtools.send("Performance.getMetrics")).metrics;
+    const perFrameMs = (metric: string) => {
+      const at = (metrics: typeof mainThreadBefore) => metrics.find((m) => m.name === metric)?.value ?? 0;
+      return ((at(mainThreadAfter) - at(mainThreadBefore)) * 1000) / Math.max(1, frames.deltas.length);
+    };
     const sorted = [...frames.deltas].sort((a, b) => a - b);
     const pick = (p: number) => sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)] ?? Number.NaN;
     const bottomRowVisible = await grid.getByText(`Board part ${JOBS}`, { exact: false }).first().isVisible().catch(() => false);
@@ -145,6 +156,10 @@ export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log
         [
           "frame time while scrolling",
           `p50 ${pick(50).toFixed(1)} ms, p95 ${pick(95).toFixed(1)} ms, max ${pick(100).toFixed(1)} ms over ${frames.deltas.length} frames; ${longFrames} frames over 50 ms`,
+        ],
+        [
+          "main-thread work per frame while scrolling (Chromium's counters)",
+          `${perFrameMs("TaskDuration").toFixed(1)} ms: script ${perFrameMs("ScriptDuration").toFixed(1)}, style ${perFrameMs("RecalcStyleDuration").toFixed(1)}, layout ${perFrameMs("LayoutDuration").toFixed(1)}`,
         ],
         ["scrolled", `${frames.distance} px, bottom reached: ${frames.reachedBottom ? "yes" : "no"}, last job shown: ${bottomRowVisible ? "yes" : "no"}`],
       ],

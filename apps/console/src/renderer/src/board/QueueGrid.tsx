@@ -23,6 +23,22 @@ export interface GridActions {
 export const OVERSCAN_ROWS = 3;
 
 /**
+ * True while a fling moves the grid more than a screenful between two draws. Every row then is new
+ * and on screen for one frame, too briefly to be used: it is drawn without its controls, which
+ * are most of a frame's work (the status menu alone about half its style time). Once the scroll
+ * slows or ends (the virtualizer reports the end 150 ms after the last scroll event), every row
+ * is drawn whole again.
+ */
+function usePassingScroll(offset: number, viewportHeight: number, scrolling: boolean): boolean {
+  const lastOffset = useRef(offset);
+  const passing = scrolling && viewportHeight > 0 && Math.abs(offset - lastOffset.current) > viewportHeight;
+  useLayoutEffect(() => {
+    lastOffset.current = offset;
+  });
+  return passing;
+}
+
+/**
  * The queue as an ARIA grid that is its own scroll container; only the rows in view (plus a few)
  * are in the DOM, so 10 000 jobs scroll like 50.
  */
@@ -30,6 +46,7 @@ export function QueueGrid({ jobs, actions }: { jobs: readonly LocalJob[]; action
   const scrollRef = useRef<HTMLDivElement>(null);
   const virtualizer = useVirtualizer({ count: jobs.length, getScrollElement: () => scrollRef.current, estimateSize: () => ROW_HEIGHT, overscan: OVERSCAN_ROWS });
   const [dragging, setDragging] = useState<string | null>(null);
+  const passing = usePassingScroll(virtualizer.scrollOffset ?? 0, virtualizer.scrollRect?.height ?? 0, virtualizer.isScrolling);
   const minute = Math.floor(Date.now() / 60_000);
   const allSelected = jobs.length > 0 && jobs.every((job) => actions.selected.has(job.id));
 
@@ -89,6 +106,7 @@ export function QueueGrid({ jobs, actions }: { jobs: readonly LocalJob[]; action
                 selected={actions.selected.has(job.id)}
                 dragging={dragging === job.id}
                 minute={minute}
+                passing={passing}
                 handlers={handlers}
               />
             );

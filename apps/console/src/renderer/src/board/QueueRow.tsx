@@ -29,6 +29,8 @@ export interface QueueRowProps {
   dragging: boolean;
   /** The minute of the grid's last render: a row's due and ageing words are worked out again when it turns. */
   minute: number;
+  /** Drawn for one frame of a fling (see QueueGrid's usePassingScroll): the row's words without its controls. */
+  passing: boolean;
   handlers: RowHandlers;
 }
 
@@ -42,9 +44,9 @@ const onRowKey = (event: KeyboardEvent, job: LocalJob, handlers: RowHandlers) =>
 
 /** One job of the queue grid. Memoized: scrolling adds the rows coming into view and leaves the others as they are. */
 // `minute` is not read: it only lets the memo draw the row again when the minute turns.
-export const QueueRow = memo(function QueueRow({ job, index, start, last, canReorder, selected, dragging, handlers }: QueueRowProps) {
+export const QueueRow = memo(function QueueRow({ job, index, start, last, canReorder, selected, dragging, passing, handlers }: QueueRowProps) {
   const sla = slaOf(job, new Date());
-  const next = allowedNextStatuses(job.status, job.fulfilment).filter((status) => status !== "PICKED_UP");
+  const next = passing ? [] : allowedNextStatuses(job.status, job.fulfilment).filter((status) => status !== "PICKED_UP");
   return (
     <div
       role="row"
@@ -64,10 +66,10 @@ export const QueueRow = memo(function QueueRow({ job, index, start, last, canReo
       onKeyDown={canReorder ? (event) => onRowKey(event, job, handlers) : undefined}
     >
       <span role="gridcell" className="col-select">
-        <input type="checkbox" aria-label={`Select ${job.displayNumber}`} checked={selected} onChange={(event) => handlers.onSelect(job.id, event.target.checked)} />
+        {!passing && <input type="checkbox" aria-label={`Select ${job.displayNumber}`} checked={selected} onChange={(event) => handlers.onSelect(job.id, event.target.checked)} />}
       </span>
       <span role="gridcell" className="col-number">
-        <a href={hrefOf("/jobs", job.id)}>{job.displayNumber}</a>
+        {passing ? job.displayNumber : <a href={hrefOf("/jobs", job.id)}>{job.displayNumber}</a>}
         {job.pendingChanges > 0 && (
           <span className="pending-badge" title="Changes made here that the server has not answered yet">
             {" "}
@@ -82,14 +84,18 @@ export const QueueRow = memo(function QueueRow({ job, index, start, last, canReo
         {job.customerName ?? "—"}
       </span>
       <span role="gridcell" className="col-status">
-        <select aria-label={`Status of ${job.displayNumber}`} value={job.status} disabled={next.length === 0} onChange={(event) => handlers.onStatus(job, event.target.value as JobStatus)}>
-          <option value={job.status}>{STATUS_LABEL[job.status]}</option>
-          {next.map((status) => (
-            <option key={status} value={status}>
-              → {STATUS_LABEL[status]}
-            </option>
-          ))}
-        </select>
+        {passing ? (
+          STATUS_LABEL[job.status]
+        ) : (
+          <select aria-label={`Status of ${job.displayNumber}`} value={job.status} disabled={next.length === 0} onChange={(event) => handlers.onStatus(job, event.target.value as JobStatus)}>
+            <option value={job.status}>{STATUS_LABEL[job.status]}</option>
+            {next.map((status) => (
+              <option key={status} value={status}>
+                → {STATUS_LABEL[status]}
+              </option>
+            ))}
+          </select>
+        )}
       </span>
       <span role="gridcell" className={`col-sla sla-text sla-text--${sla.level}`}>
         {sla.level !== "none" && <span aria-hidden="true">{SLA_ICON[sla.level]} </span>}
@@ -98,7 +104,7 @@ export const QueueRow = memo(function QueueRow({ job, index, start, last, canReo
       <span role="gridcell" className="col-pay">
         {job.paymentStatus === "UNPAID" ? "Unpaid" : job.paymentStatus.charAt(0) + job.paymentStatus.slice(1).toLowerCase()}
       </span>
-      {canReorder && (
+      {canReorder && !passing && (
         <span role="gridcell" className="col-move">
           <button type="button" className="button button--secondary button--small" aria-label={`Move ${job.displayNumber} up`} disabled={index === 0} onClick={() => handlers.onMove(job, "up")}>
             ↑
