@@ -1,7 +1,8 @@
 // Pickup scans replayed through sync.push: they spend the same scan budget as pickup.confirm,
 // offline ones included (the outbox is no way around the limit on guessing codes), and a scan over
 // the budget is neither applied nor recorded: the push stops at it with RATE_LIMITED and the
-// seconds to wait, to be sent again. A scan that hands its job over gives its points back. Codes that are no valid code, or no job's, are recorded as
+// seconds to wait, to be sent again. A scan that hands its job over gives its points back. The next
+// scan's point is spent while one is applied, and given back should the push stop before it. Codes that are no valid code, or no job's, are recorded as
 // what they are (INVALID_CODE, UNKNOWN_CODE), not as pickup conflicts in the exceptions list.
 import { randomUUID } from "node:crypto";
 import { generatePickupCode, type SyncMutationEnvelope } from "@orderdeck/contracts";
@@ -92,6 +93,59 @@ describe("scans pushed from the outbox", () => {
     const guessed = await mixed.as.STAFF.sync.push({ mutations: guesses });
     expect(guessed.results.map((r) => r.reason)).toEqual(["UNKNOWN_CODE"]);
     expect(guessed.halted).toMatchObject({ id: guesses[1]?.id, reason: "RATE_LIMITED" });
+  });
+
+  it("spend the next scan's point while one is applied, and hold none once both handed over", async () => {
+    const ahead = await harness.createSite("Scan budget, spent ahead");
+    const [first, second] = await Promise.all([addPickupJob(harness, ahead), addPickupJob(harness, ahead)]);
+    const points = async () =>
+      (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [ahead.users.STAFF.id])).rows.map((r) => r.points);
+    // The first scan's job is held by another transaction: its handover waits for it.
+    const holder = await harness.db.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", [first?.id]);
+      const pushed = ahead.as.STAFF.sync.push({ mutations: [scan(first?.pickupCode ?? ""), scan(second?.pickupCode ?? "")] });
+      // Meanwhile the second scan's point is spent: two, not one.
+      await expect.poll(points).toEqual([2]);
+      await holder.query("ROLLBACK");
+      const { results, halted } = await pushed;
+      expect(halted).toBeNull();
+      expect(results.map((r) => r.status)).toEqual(["applied", "applied"]);
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    // Both handed their jobs over: both points given back.
+    expect(await points()).toEqual([0]);
+  });
+
+  it("give back the point spent ahead for a scan the push stops before", async () => {
+    const stopped = await harness.createSite("Scan budget, stopped push");
+    const [first, second] = await Promise.all([addPickupJob(harness, stopped), addPickupJob(harness, stopped)]);
+    const points = async () =>
+      (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [stopped.users.STAFF.id])).rows.map((r) => r.points);
+    const holder = await harness.db.pool.connect();
+    try {
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", [first?.id]);
+      const pushes = [scan(first?.pickupCode ?? ""), scan(second?.pickupCode ?? "")];
+      const pushed = stopped.as.STAFF.sync.push({ mutations: pushes });
+      await expect.poll(points).toEqual([2]);
+      // The first scan's connection is lost while it waits: the push stops there, the second scan untouched.
+      const waiting = async () =>
+        (await harness.db.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows.map((r) => r.pid);
+      await expect.poll(waiting).toHaveLength(1);
+      await harness.db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+      const { results, halted } = await pushed;
+      expect(results).toEqual([]);
+      expect(halted).toMatchObject({ id: pushes[0]?.id });
+    } finally {
+      await holder.query("ROLLBACK");
+      holder.release();
+    }
+    // The first scan's point stays spent, as any scan's that was not a handover; the second's came back.
+    expect(await points()).toEqual([1]);
   });
 
   it("records a misread code as INVALID_CODE and a code of no job as UNKNOWN_CODE, answered so, with no conflict", async () => {

@@ -172,7 +172,7 @@ export function limiterKey(value: string): string {
   return createHash("sha256").update(value).digest("base64url");
 }
 
-interface LimiterDeps {
+export interface LimiterDeps {
   rateLimits: RateLimits;
   metrics: Metrics;
   logger: Logger;

@@ -35,8 +35,9 @@ import { recordPayment, waivePayment } from "../payments/service.ts";
 import type { Metrics } from "../observability/metrics.ts";
 import { scanOutcomeFor } from "../pickup/scan-outcome.ts";
 import { decideClaimedScan, recordScan } from "../pickup/confirm.ts";
-import { refundScanBudget, spendScanBudget, type RateLimits } from "../rate-limits/limits.ts";
+import type { RateLimits } from "../rate-limits/limits.ts";
 import { OUTCOME, answer, replayOf, scanAnswer, type StoredAnswer } from "./push-answers.ts";
+import { PushBudget } from "./push-budget.ts";
 import { currentHandoff, currentJob, currentJobStatement, syncJobOf, type JobRow } from "./rows.ts";
 
 export interface PushCall {
@@ -224,23 +225,22 @@ function unrecorded(mutation: SyncMutationEnvelope, status: SyncResultStatus, re
   return { id: mutation.id, type: mutation.type, status, reason, message, details: null, replayed: false, job: null, handoff: null, receipts: [] };
 }
 
-/**
- * A push's scans and the scan budget: the point of a scan that handed its job over is owed back, and
- * given back with the next scan's spend (one statement, not two: a replay's scans come one after
- * another) or, when no scan follows, as the push ends. Should that statement fail, the point stays
- * spent: the budget errs towards fewer guesses.
- */
-interface PushBudget {
-  owed: boolean;
+/** Whether `mutation` is a scan this push spends a point of the scan budget on (pushOne answers the others without). */
+function spendsScanPoint(mutation: SyncMutationEnvelope, principal: Principal): boolean {
+  return mutation.type === "pickup.confirm" && !authoredElsewhere(mutation, principal) && SYNC_MUTATION_ARGS["pickup.confirm"].safeParse(mutation.args).success;
+}
+
+function authoredElsewhere(mutation: SyncMutationEnvelope, principal: Principal): boolean {
+  return mutation.authorId !== undefined && mutation.authorId !== principal.userId;
 }
 
 /** Applies one mutation; a thrown Halt means it was left untouched and the batch stops there. */
-async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, budget: PushBudget): Promise<SyncMutationResult> {
+async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, next: SyncMutationEnvelope | undefined, budget: PushBudget): Promise<SyncMutationResult> {
   const { principal } = call;
   const now = call.now?.() ?? new Date();
   const type = mutation.type;
   // Recorded under this session's person, a change another person made would be theirs no more.
-  if (mutation.authorId !== undefined && mutation.authorId !== principal.userId) {
+  if (authoredElsewhere(mutation, principal)) {
     return unrecorded(mutation, "deferred", "FORBIDDEN", "This change was made by another person; it is sent only while they are signed in.");
   }
   const parsed = SYNC_MUTATION_ARGS[type].safeParse(mutation.args);
@@ -259,13 +259,12 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, budget: P
   // recorded: the batch stops at it and the console sends it again once the wait is over. One
   // that hands its job over gives its points back: it was no guess.
   if (type === "pickup.confirm") {
-    const givingBack = budget.owed;
-    budget.owed = false;
     try {
-      await spendScanBudget(call, principal.userId, call.ip, givingBack);
+      await budget.spendFor(mutation.id);
     } catch (error) {
       throw haltOf(error);
     }
+    if (next && spendsScanPoint(next, principal)) budget.spendAhead(next.id);
   }
   const floor = type === "handoff.create" ? await floorState(call.prisma, principal.siteId, now) : null;
   const ctx: ApplyContext = { call, jobCall, mutation, now, floor };
@@ -281,7 +280,7 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, budget: P
             await settleMutation(tx, claimId, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
             return present(tx, call, mutation.id, type, stored, false, now);
           });
-    if (type === "pickup.confirm" && result.status === "applied") budget.owed = true;
+    if (type === "pickup.confirm" && result.status === "applied") budget.handedOver();
     return result;
   } catch (error) {
     // Its transaction rolled back whole, its claim with it: a later session of its author decides afresh.
@@ -321,19 +320,19 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, budget: P
  */
 export async function pushMutations(call: PushCall, mutations: readonly SyncMutationEnvelope[]): Promise<SyncPushResult> {
   if (!call.principal.stationId) throw new DomainError("FORBIDDEN", "Only an enrolled console station replays an outbox.");
-  const budget: PushBudget = { owed: false };
+  const budget = new PushBudget(call, call.principal.userId, call.ip);
   try {
     return await pushInOrder(call, mutations, budget);
   } finally {
-    if (budget.owed) await refundScanBudget(call, call.principal.userId, call.ip);
+    await budget.settle();
   }
 }
 
 async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvelope[], budget: PushBudget): Promise<SyncPushResult> {
   const results: SyncMutationResult[] = [];
-  for (const mutation of mutations) {
+  for (const [index, mutation] of mutations.entries()) {
     try {
-      const result = await pushOne(call, mutation, budget);
+      const result = await pushOne(call, mutation, mutations[index + 1], budget);
       call.metrics.syncMutations.inc({ type: mutation.type, outcome: result.status, replayed: String(result.replayed) });
       results.push(result);
     } catch (error) {
