@@ -65,13 +65,14 @@ export function pendingForJob(db: SqliteDatabase, jobId: string): OutboxRow[] {
 
 /**
  * The next changes `sender` may send, in the order they were made: their own, and not those the
- * server deferred under this very session. Everyone else's wait.
+ * server deferred under this very session. Everyone else's wait. `afterSeq`: only the changes made
+ * after that one (a batch whose answers have arrived but not yet landed still waits).
  */
-export function nextBatch(db: SqliteDatabase, limit: number, sender: Author): OutboxRow[] {
-  return stmt<[string, string, number], OutboxRow>(
+export function nextBatch(db: SqliteDatabase, limit: number, sender: Author, afterSeq = 0): OutboxRow[] {
+  return stmt<[string, string, number, number], OutboxRow>(
     db,
-    `SELECT * FROM outbox WHERE author_id = ? AND ${WAITING} AND (held_session IS NULL OR held_session <> ?) ORDER BY seq LIMIT ?`,
-  ).all(sender.userId, sender.sessionId ?? "", limit);
+    `SELECT * FROM outbox WHERE author_id = ? AND ${WAITING} AND (held_session IS NULL OR held_session <> ?) AND seq > ? ORDER BY seq LIMIT ?`,
+  ).all(sender.userId, sender.sessionId ?? "", afterSeq, limit);
 }
 
 export function markSent(db: SqliteDatabase, ids: readonly string[]): void {

@@ -255,33 +255,59 @@ export class SyncEngine {
    */
   private async pushAll(client: ServerClient, sender: Author): Promise<string | null> {
     const { db } = this.options;
+    let sending = this.sendBatch(client, sender, 0);
     for (;;) {
-      // Read afresh for every batch: a batch is only ever the changes of the person signed in now.
-      // (Should another sign in while it is on its way, the server answers it "deferred".)
-      if (!sameSession(this.options.sender(), sender)) return null;
-      const batch = nextBatch(db, SYNC_PUSH_MAX_BATCH, sender);
-      if (batch.length === 0) return null;
-      const waitMs = this.pushNotBefore - this.now().getTime();
-      if (waitMs > 0) return `Changes wait: the server asked for a pause of ${Math.ceil(waitMs / 1000)} s (too many pickup scans); they go after it.`;
-      markSent(
-        db,
-        batch.map((row) => row.mutation_id),
-      );
-      const answer = await client.mutation("sync.push", { mutations: batch.map(toMutation) }, SyncPushResult);
+      if (sending === null || typeof sending === "string") return sending;
+      const { lastSeq, answered } = sending;
+      const answer = await answered;
+      // The changes after this batch go out before its answers land (SQLite holds the event loop
+      // while they do), so the server applies them meanwhile. Only after this answer, and only if
+      // the server took the whole batch: it still takes every change in outbox order.
+      sending = answer.halted ? null : this.sendBatch(client, sender, lastSeq);
+      // A request reaches its socket once the event loop is free: let it leave first.
+      if (sending !== null && typeof sending !== "string") await new Promise((resolve) => setImmediate(resolve));
       const now = this.now();
-      db.transaction(() => {
-        for (const result of answer.results) landAnswer(db, result, { sender, actor: () => this.options.actor(), now });
-      })();
+      try {
+        db.transaction(() => {
+          for (const result of answer.results) landAnswer(db, result, { sender, actor: () => this.options.actor(), now });
+        })();
+      } catch (error) {
+        // Its answer is not landed either: those changes stay sent, and go again (the server answers a repeat from its ledger).
+        if (sending !== null && typeof sending !== "string") sending.answered.catch(() => undefined);
+        throw error;
+      }
       logSync(db, "push", `${answer.results.length} answered${answer.halted ? `, halted at ${answer.halted.id}` : ""}`, now);
       this.release(answer.results.map((r) => r.id));
       this.publish({});
       const { halted } = answer;
       if (halted?.reason === "RATE_LIMITED" && halted.retryAfterSeconds) {
         this.pushNotBefore = now.getTime() + halted.retryAfterSeconds * 1000;
+        sending = this.sendBatch(client, sender, 0);
         continue;
       }
       if (halted) throw new ServerCallError(halted.message, "offline");
     }
+  }
+
+  /**
+   * Marks and sends the next batch of `sender`'s changes made after `afterSeq`: null when none
+   * waits (or another person signed in meanwhile), or why they wait.
+   */
+  private sendBatch(client: ServerClient, sender: Author, afterSeq: number): { lastSeq: number; answered: Promise<SyncPushResult> } | string | null {
+    const { db } = this.options;
+    // Read afresh for every batch: a batch is only ever the changes of the person signed in now.
+    // (Should another sign in while it is on its way, the server answers it "deferred".)
+    if (!sameSession(this.options.sender(), sender)) return null;
+    const batch = nextBatch(db, SYNC_PUSH_MAX_BATCH, sender, afterSeq);
+    const last = batch.at(-1);
+    if (!last) return null;
+    const waitMs = this.pushNotBefore - this.now().getTime();
+    if (waitMs > 0) return `Changes wait: the server asked for a pause of ${Math.ceil(waitMs / 1000)} s (too many pickup scans); they go after it.`;
+    markSent(
+      db,
+      batch.map((row) => row.mutation_id),
+    );
+    return { lastSeq: last.seq, answered: client.mutation("sync.push", { mutations: batch.map(toMutation) }, SyncPushResult) };
   }
 
   private release(ids: readonly string[]): void {
