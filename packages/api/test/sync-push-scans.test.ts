@@ -6,6 +6,7 @@
 // what they are (INVALID_CODE, UNKNOWN_CODE), not as pickup conflicts in the exceptions list.
 import { randomUUID } from "node:crypto";
 import { generatePickupCode, type SyncMutationEnvelope } from "@orderdeck/contracts";
+import type { PoolClient } from "pg";
 import { describe, expect, it } from "vitest";
 import { listExceptions } from "../src/exceptions/service.ts";
 import { apiHarnessForFile, detailsOf, refusalOf } from "./harness.ts";
@@ -29,6 +30,35 @@ const scanOutcomes = async (ids: string[]) =>
       ids,
     ])
   ).rows.map((r) => r.outcome);
+
+/** The points on the account's scan budget of `userId`. */
+const scanPoints = (userId: string) => async () =>
+  (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [userId])).rows.map((r) => r.points);
+
+/**
+ * Two handovers pushed at a new site while another transaction holds the first one's job: once the
+ * second scan's point is spent too (two points, not one), `whileHeld` runs, then the job is let go.
+ */
+async function twoScansBehindAHeldJob(name: string, whileHeld: (holder: PoolClient) => Promise<void>) {
+  const site = await harness.createSite(name);
+  const [first, second] = await Promise.all([addPickupJob(harness, site), addPickupJob(harness, site)]);
+  const points = scanPoints(site.users.STAFF.id);
+  const pushes = [scan(first?.pickupCode ?? ""), scan(second?.pickupCode ?? "")];
+  const holder = await harness.db.pool.connect();
+  try {
+    await holder.query("BEGIN");
+    await holder.query("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", [first?.id]);
+    const pushed = site.as.STAFF.sync.push({ mutations: pushes });
+    // Awaited by the test; settled or not, never an unhandled rejection while this waits.
+    pushed.catch(() => undefined);
+    await expect.poll(points).toEqual([2]);
+    await whileHeld(holder);
+    return { pushed, pushes, points };
+  } finally {
+    await holder.query("ROLLBACK");
+    holder.release();
+  }
+}
 
 describe("scans pushed from the outbox", () => {
   it("spend the account's scan budget even when made offline; over it the push halts, records nothing and says how long to wait", async () => {
@@ -80,8 +110,7 @@ describe("scans pushed from the outbox", () => {
   it("between guesses, a handover's point comes back with the next scan, and the last one's as the push ends", async () => {
     const mixed = await harness.createSite("Scan budget, mixed push");
     const [first, second] = await Promise.all([addPickupJob(harness, mixed), addPickupJob(harness, mixed)]);
-    const points = async () =>
-      (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [mixed.users.STAFF.id])).rows.map((r) => r.points);
+    const points = scanPoints(mixed.users.STAFF.id);
     // Handover (given back with the guess), guess, guess, handover (given back as the push ends): two spent.
     const pushes = [scan(first?.pickupCode ?? ""), scan(generatePickupCode()), scan(generatePickupCode()), scan(second?.pickupCode ?? "")];
     const pushed = await mixed.as.STAFF.sync.push({ mutations: pushes });
@@ -96,54 +125,27 @@ describe("scans pushed from the outbox", () => {
   });
 
   it("spend the next scan's point while one is applied, and hold none once both handed over", async () => {
-    const ahead = await harness.createSite("Scan budget, spent ahead");
-    const [first, second] = await Promise.all([addPickupJob(harness, ahead), addPickupJob(harness, ahead)]);
-    const points = async () =>
-      (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [ahead.users.STAFF.id])).rows.map((r) => r.points);
-    // The first scan's job is held by another transaction: its handover waits for it.
-    const holder = await harness.db.pool.connect();
-    try {
-      await holder.query("BEGIN");
-      await holder.query("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", [first?.id]);
-      const pushed = ahead.as.STAFF.sync.push({ mutations: [scan(first?.pickupCode ?? ""), scan(second?.pickupCode ?? "")] });
-      // Meanwhile the second scan's point is spent: two, not one.
-      await expect.poll(points).toEqual([2]);
+    const { pushed, points } = await twoScansBehindAHeldJob("Scan budget, spent ahead", async (holder) => {
       await holder.query("ROLLBACK");
-      const { results, halted } = await pushed;
-      expect(halted).toBeNull();
-      expect(results.map((r) => r.status)).toEqual(["applied", "applied"]);
-    } finally {
-      await holder.query("ROLLBACK");
-      holder.release();
-    }
+    });
+    const { results, halted } = await pushed;
+    expect(halted).toBeNull();
+    expect(results.map((r) => r.status)).toEqual(["applied", "applied"]);
     // Both handed their jobs over: both points given back.
     expect(await points()).toEqual([0]);
   });
 
   it("give back the point spent ahead for a scan the push stops before", async () => {
-    const stopped = await harness.createSite("Scan budget, stopped push");
-    const [first, second] = await Promise.all([addPickupJob(harness, stopped), addPickupJob(harness, stopped)]);
-    const points = async () =>
-      (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [stopped.users.STAFF.id])).rows.map((r) => r.points);
-    const holder = await harness.db.pool.connect();
-    try {
-      await holder.query("BEGIN");
-      await holder.query("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE", [first?.id]);
-      const pushes = [scan(first?.pickupCode ?? ""), scan(second?.pickupCode ?? "")];
-      const pushed = stopped.as.STAFF.sync.push({ mutations: pushes });
-      await expect.poll(points).toEqual([2]);
-      // The first scan's connection is lost while it waits: the push stops there, the second scan untouched.
+    // The first scan's connection is lost while it waits: the push stops there, the second scan untouched.
+    const { pushed, pushes, points } = await twoScansBehindAHeldJob("Scan budget, stopped push", async () => {
       const waiting = async () =>
         (await harness.db.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows.map((r) => r.pid);
       await expect.poll(waiting).toHaveLength(1);
       await harness.db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-      const { results, halted } = await pushed;
-      expect(results).toEqual([]);
-      expect(halted).toMatchObject({ id: pushes[0]?.id });
-    } finally {
-      await holder.query("ROLLBACK");
-      holder.release();
-    }
+    });
+    const { results, halted } = await pushed;
+    expect(results).toEqual([]);
+    expect(halted).toMatchObject({ id: pushes[0]?.id });
     // The first scan's point stays spent, as any scan's that was not a handover; the second's came back.
     expect(await points()).toEqual([1]);
   });
