@@ -256,16 +256,14 @@ export class SyncEngine {
   private async pushAll(client: ServerClient, sender: Author): Promise<string | null> {
     const { db } = this.options;
     let sending = this.sendBatch(client, sender, 0);
-    for (;;) {
-      if (sending === null || typeof sending === "string") return sending;
-      const { lastSeq, answered } = sending;
-      const answer = await answered;
+    while (isSent(sending)) {
+      const answer = await sending.answered;
       // The changes after this batch go out before its answers land (SQLite holds the event loop
       // while they do), so the server applies them meanwhile. Only after this answer, and only if
       // the server took the whole batch: it still takes every change in outbox order.
-      sending = answer.halted ? null : this.sendBatch(client, sender, lastSeq);
+      const next = answer.halted ? null : this.sendBatch(client, sender, sending.lastSeq);
       // A request reaches its socket once the event loop is free: let it leave first.
-      if (sending !== null && typeof sending !== "string") await new Promise((resolve) => setImmediate(resolve));
+      if (isSent(next)) await new Promise((resolve) => setImmediate(resolve));
       const now = this.now();
       try {
         db.transaction(() => {
@@ -273,7 +271,7 @@ export class SyncEngine {
         })();
       } catch (error) {
         // Its answer is not landed either: those changes stay sent, and go again (the server answers a repeat from its ledger).
-        if (sending !== null && typeof sending !== "string") sending.answered.catch(() => undefined);
+        if (isSent(next)) next.answered.catch(() => undefined);
         throw error;
       }
       logSync(db, "push", `${answer.results.length} answered${answer.halted ? `, halted at ${answer.halted.id}` : ""}`, now);
@@ -282,18 +280,19 @@ export class SyncEngine {
       const { halted } = answer;
       if (halted?.reason === "RATE_LIMITED" && halted.retryAfterSeconds) {
         this.pushNotBefore = now.getTime() + halted.retryAfterSeconds * 1000;
-        sending = this.sendBatch(client, sender, 0);
-        continue;
+      } else if (halted) {
+        throw new ServerCallError(halted.message, "offline");
       }
-      if (halted) throw new ServerCallError(halted.message, "offline");
+      sending = halted ? this.sendBatch(client, sender, 0) : next;
     }
+    return sending;
   }
 
   /**
    * Marks and sends the next batch of `sender`'s changes made after `afterSeq`: null when none
    * waits (or another person signed in meanwhile), or why they wait.
    */
-  private sendBatch(client: ServerClient, sender: Author, afterSeq: number): { lastSeq: number; answered: Promise<SyncPushResult> } | string | null {
+  private sendBatch(client: ServerClient, sender: Author, afterSeq: number): SentBatch | string | null {
     const { db } = this.options;
     // Read afresh for every batch: a batch is only ever the changes of the person signed in now.
     // (Should another sign in while it is on its way, the server answers it "deferred".)
@@ -343,6 +342,16 @@ export class SyncEngine {
     this.eventsClient = null;
     stop?.();
   }
+}
+
+/** A batch of the outbox on its way: its last change's place in the outbox, and the server's answer to come. */
+interface SentBatch {
+  lastSeq: number;
+  answered: Promise<SyncPushResult>;
+}
+
+function isSent(sending: SentBatch | string | null): sending is SentBatch {
+  return sending !== null && typeof sending !== "string";
 }
 
 function sameSession(a: Author | null, b: Author): boolean {
