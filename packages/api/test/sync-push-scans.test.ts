@@ -2,8 +2,9 @@
 // offline ones included (the outbox is no way around the limit on guessing codes), and a scan over
 // the budget is neither applied nor recorded: the push stops at it with RATE_LIMITED and the
 // seconds to wait, to be sent again. A scan that hands its job over gives its points back. The next
-// scan's point is spent while one is applied, and given back should the push stop before it. Codes that are no valid code, or no job's, are recorded as
-// what they are (INVALID_CODE, UNKNOWN_CODE), not as pickup conflicts in the exceptions list.
+// scan's point is spent while one is applied, and given back should the push stop before it. Codes
+// that are no valid code, or no job's, are recorded as what they are (INVALID_CODE, UNKNOWN_CODE),
+// not as pickup conflicts in the exceptions list.
 import { randomUUID } from "node:crypto";
 import { generatePickupCode, type SyncMutationEnvelope } from "@orderdeck/contracts";
 import type { PoolClient } from "pg";

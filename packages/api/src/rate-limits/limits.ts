@@ -372,22 +372,22 @@ export async function spendScanBudget(deps: LimiterDeps, userId: string, ip: str
 }
 
 const REFUND_SCAN = `
-  UPDATE rate_limits SET points = points - 1
+  UPDATE rate_limits SET points = GREATEST(points - $6, 0)
    WHERE expire > $5 AND points > 0 AND ((key = $1 AND points <= $3) OR (key = $2 AND points <= $4))`;
 
 /**
- * Gives back the points of a scan that handed its job over (best effort). The budget bounds
+ * Gives back the points of `scans` scans that handed their jobs over (best effort). The budget bounds
  * guesses, and a guess that hands a job over needed a real code; without this, a console back
  * from a long outage would wait minutes to send the handovers its counter made. A key over its
  * budget (so locked) keeps its count: nothing gives a lock back.
  */
-export async function refundScanBudget(deps: LimiterDeps, userId: string, ip: string): Promise<void> {
+export async function refundScanBudget(deps: LimiterDeps, userId: string, ip: string, scans: number): Promise<void> {
   const { policy, store } = deps.rateLimits;
   try {
     await store.query({
       name: "orderdeck-refund-scan",
       text: REFUND_SCAN,
-      values: [`${KEY_PREFIX.scanPerUser}:${userId}`, `${KEY_PREFIX.scanPerIp}:${limiterKey(ip)}`, policy.scanPerUser.points, policy.scanPerIp.points, Date.now()],
+      values: [`${KEY_PREFIX.scanPerUser}:${userId}`, `${KEY_PREFIX.scanPerIp}:${limiterKey(ip)}`, policy.scanPerUser.points, policy.scanPerIp.points, Date.now(), scans],
     });
   } catch (error) {
     deps.logger.warn("could not refund a scan's points", { error: error instanceof Error ? error.message : String(error) });

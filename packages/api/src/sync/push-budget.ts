@@ -46,7 +46,9 @@ export class PushBudget {
     const ahead = this.ahead;
     this.ahead = null;
     if (ahead) await this.oweBackIfSpent(ahead.spent);
-    for (; this.owed > 0; this.owed--) await refundScanBudget(this.deps, this.userId, this.ip);
+    const owed = this.owed;
+    this.owed = 0;
+    if (owed > 0) await refundScanBudget(this.deps, this.userId, this.ip, owed);
   }
 
   private async oweBackIfSpent(spent: Promise<void>): Promise<void> {
