@@ -126,6 +126,17 @@ interface ScanLedger {
   settle(decision: ScanDecision): Prisma.Sql;
   /** A read of the decided job, run last before the commit; its rows come back with the decision. */
   readBack?: ((jobId: string) => Prisma.Sql) | undefined;
+  turn?: ScanTurn | undefined;
+}
+
+/**
+ * A replayed scan's place among its push's scans (sync/push.ts): `reached` is called once the
+ * scan's reads have answered, its job locked, and resolves when the scan before it is answered.
+ * The scan decides and writes only then, so nothing is applied out of order; its reads ran while
+ * the scan before it committed. Rejects when the push stopped before it: the scan rolls back.
+ */
+export interface ScanTurn {
+  reached(): Promise<void>;
 }
 
 /** A scan decided, with the rows of its ledger's read-back (null: none was asked for, or no job was found). */
@@ -169,6 +180,7 @@ async function decideScan(
     ? [pickupJobStatement(siteId, scan.code, true), ...receiptPlanReads(siteId, jobByCode), handoverEndpointsStatement(siteId), ...(stationRead ? [stationRead] : [])]
     : [];
   const answers = await tx.run<SqlRow>([ledger.claim, ...reads]);
+  await ledger.turn?.reached();
   if (!isClaimed(answers.shift() ?? [])) return null;
   // The last batch: the decision's writes, the ledger's answer and, last, the ledger's read-back.
   const finish = async (decision: ScanDecision, writes: Prisma.Sql[]): Promise<DecidedScan> => {
@@ -245,6 +257,7 @@ export interface ScanEntry {
   stored(decision: ScanDecision): { outcome: MutationOutcome; result: Prisma.InputJsonValue };
   /** The job as the path answers it, read in the same transaction after the decision's writes. */
   readBack?: (jobId: string) => Prisma.Sql;
+  turn?: ScanTurn;
 }
 
 /** The scan decided (and its answer stored), or the entry that had taken its mutation id first. */
@@ -264,7 +277,7 @@ export function decideClaimedScan(deps: PickupDependencies, principal: Principal
       const { outcome, result } = entry.stored(decision);
       return settleStatement(claim.id, outcome, result, deps.now?.() ?? new Date());
     };
-    const decided = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle, readBack: entry.readBack });
+    const decided = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle, readBack: entry.readBack, turn: entry.turn });
     if (decided) return { decision: decided.decision, first: null, readBack: decided.readBack };
     const [first] = await tx.finish<LedgerEntry>([firstEntryStatement(key)]);
     return { decision: null, first: firstEntryOf(first ?? []), readBack: null };

@@ -41,6 +41,11 @@ export class PushBudget {
     this.owed++;
   }
 
+  /** A scan started, its point spent, and stopped before it decided anything (the push stopped before it). */
+  notReached(): void {
+    this.owed++;
+  }
+
   /** As the push ends: gives back what is owed, the point spent ahead for a scan not reached included. */
   async settle(): Promise<void> {
     const ahead = this.ahead;

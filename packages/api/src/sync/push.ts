@@ -8,7 +8,6 @@
 import {
   DomainError,
   SYNC_MUTATION_ARGS,
-  hasRole,
   normalizePickupCode,
   type DomainErrorCode,
   type SyncMutationArgs,
@@ -25,17 +24,13 @@ import type { Logger } from "@orderdeck/logging";
 import type { Principal } from "../auth/principal.ts";
 import { claimMutation, settleMutation, type MutationKey } from "../client-mutations/ledger.ts";
 import { databaseRefusal } from "../database-refusals.ts";
-import { acknowledgeHandoffInTx, createHandoffInTx } from "../handoff/service.ts";
-import { floorState, type FloorState } from "../handoff/summary.ts";
-import { actorOf } from "../jobs/events.ts";
+import { floorState } from "../handoff/summary.ts";
 import type { JobServiceCall } from "../jobs/call.ts";
-import { transitionInTx } from "../jobs/lifecycle.ts";
-import { updateInTx } from "../jobs/service.ts";
-import { recordPayment, waivePayment } from "../payments/service.ts";
 import type { Metrics } from "../observability/metrics.ts";
+import { decideClaimedScan, recordScan, type ScanTurn } from "../pickup/confirm.ts";
 import { scanOutcomeFor } from "../pickup/scan-outcome.ts";
-import { decideClaimedScan, recordScan } from "../pickup/confirm.ts";
 import type { RateLimits } from "../rate-limits/limits.ts";
+import { applyOne, RoleRefusal, type ApplyContext } from "./push-appliers.ts";
 import { OUTCOME, answer, replayOf, scanAnswer, type StoredAnswer } from "./push-answers.ts";
 import { PushBudget } from "./push-budget.ts";
 import { currentHandoff, currentJob, currentJobStatement, syncJobOf, type JobRow } from "./rows.ts";
@@ -54,82 +49,6 @@ export interface PushCall {
 
 /** Refusals that say nothing about the mutation, only about now: the console sends it again later. */
 const TRANSIENT_REASONS: ReadonlySet<DomainErrorCode> = new Set(["RATE_LIMITED", "SERVICE_UNAVAILABLE"]);
-
-interface ApplyContext {
-  call: PushCall;
-  jobCall: JobServiceCall;
-  mutation: SyncMutationEnvelope;
-  now: Date;
-  /** Read before the mutation's transaction (handoff.create only). */
-  floor: FloorState | null;
-}
-
-/** Every type but the scan, which decideClaimedScan applies in a pipelined transaction of its own (pushScan). */
-type AppliedInTx = Exclude<SyncMutationType, "pickup.confirm">;
-
-type Applier<K extends AppliedInTx> = (tx: TransactionClient, ctx: ApplyContext, args: SyncMutationArgs[K]) => Promise<StoredAnswer>;
-
-/** The sender's role is too low for the change: a matter of who sends it, not of the change (deferred). */
-class RoleRefusal extends DomainError {}
-
-function requireLead(principal: Principal, what: string): void {
-  if (!hasRole(principal.role, "LEAD")) {
-    throw new RoleRefusal("FORBIDDEN", `${what} needs the LEAD role; you are signed in as ${principal.role}.`);
-  }
-}
-
-const APPLY: { [K in AppliedInTx]: Applier<K> } = {
-  "job.note": async (tx, ctx, args) => {
-    await updateInTx(ctx.jobCall, tx, { id: args.id, version: args.version, notes: args.notes });
-    return answer("applied", { jobId: args.id });
-  },
-
-  "job.transition": async (tx, ctx, args) => {
-    await transitionInTx(ctx.jobCall, tx, args);
-    return answer("applied", { jobId: args.id });
-  },
-
-  "handoff.create": async (tx, ctx, args) => {
-    requireLead(ctx.call.principal, "Writing a handoff");
-    if (!ctx.floor) throw new Error("handoff.create needs the floor state read before its transaction");
-    const view = await createHandoffInTx(tx, ctx.call.principal, args, ctx.now, ctx.floor);
-    return answer("applied", { handoffId: view.id });
-  },
-
-  "handoff.acknowledge": async (tx, ctx, args) => {
-    requireLead(ctx.call.principal, "Acknowledging a handoff");
-    const view = await acknowledgeHandoffInTx(tx, ctx.call.principal, args.id, ctx.now);
-    return answer("applied", { handoffId: view.id });
-  },
-
-  "payment.record": async (tx, ctx, args) => {
-    const { principal } = ctx.call;
-    const recorded = await recordPayment(tx, {
-      siteId: principal.siteId,
-      jobId: args.jobId,
-      provider: args.method,
-      // Unique per console change: the same change again finds this payment, never makes a second.
-      providerReference: `counter-${ctx.mutation.id}`,
-      amountCents: args.amountCents,
-      currency: args.currency,
-      actor: actorOf(principal),
-      requestId: ctx.call.requestId,
-      now: ctx.now,
-    });
-    return answer("applied", { jobId: args.jobId, receipts: recorded.receipt ? [recorded.receipt.number] : [] });
-  },
-
-  "payment.waive": async (tx, ctx, args) => {
-    const { principal } = ctx.call;
-    requireLead(principal, "Waiving a payment");
-    await waivePayment(tx, { siteId: principal.siteId, jobId: args.jobId, reason: args.reason, actor: actorOf(principal), requestId: ctx.call.requestId });
-    return answer("applied", { jobId: args.jobId });
-  },
-};
-
-function applyOne<K extends AppliedInTx>(tx: TransactionClient, ctx: ApplyContext, type: K, args: SyncMutationArgs[K]): Promise<StoredAnswer> {
-  return (APPLY[type] as Applier<K>)(tx, ctx, args);
-}
 
 /** A refusal thrown by a rule: a conflict when the row moved on under the console, else a rejection. */
 function refusalAnswer(type: SyncMutationType, error: DomainError, args: Record<string, unknown>): StoredAnswer {
@@ -174,7 +93,13 @@ function presented(id: string, type: SyncMutationType, stored: StoredAnswer, rep
  * transaction (decideClaimedScan, the online procedure's path, under sync.push's ledger entry). A
  * repeat of an id decided before reads the job as it is now.
  */
-async function pushScan(call: PushCall, mutation: SyncMutationEnvelope, args: SyncMutationArgs["pickup.confirm"], now: Date): Promise<SyncMutationResult> {
+async function pushScan(
+  call: PushCall,
+  mutation: SyncMutationEnvelope,
+  args: SyncMutationArgs["pickup.confirm"],
+  now: Date,
+  turn: ScanTurn | undefined,
+): Promise<SyncMutationResult> {
   const { principal } = call;
   const scan = {
     siteId: principal.siteId,
@@ -192,6 +117,7 @@ async function pushScan(call: PushCall, mutation: SyncMutationEnvelope, args: Sy
       return { outcome: OUTCOME[stored.status], result: stored as unknown as Prisma.InputJsonValue };
     },
     readBack: (jobId) => currentJobStatement(principal.siteId, jobId, now),
+    ...(turn ? { turn } : {}),
   });
   const stored = claimed.decision ? scanAnswer(claimed.decision, args.offline) : replayOf(claimed.first, "pickup.confirm");
   const rows =
@@ -234,8 +160,17 @@ function authoredElsewhere(mutation: SyncMutationEnvelope, principal: Principal)
   return mutation.authorId !== undefined && mutation.authorId !== principal.userId;
 }
 
+/** A scan started ahead whose turn never came: the push stopped at a mutation before it. */
+class OutOfTurn extends Error {}
+
 /** Applies one mutation; a thrown Halt means it was left untouched and the batch stops there. */
-async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, next: SyncMutationEnvelope | undefined, budget: PushBudget): Promise<SyncMutationResult> {
+async function pushOne(
+  call: PushCall,
+  mutation: SyncMutationEnvelope,
+  next: SyncMutationEnvelope | undefined,
+  budget: PushBudget,
+  turn?: ScanTurn,
+): Promise<SyncMutationResult> {
   const { principal } = call;
   const now = call.now?.() ?? new Date();
   const type = mutation.type;
@@ -267,12 +202,12 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, next: Syn
     if (next && spendsScanPoint(next, principal)) budget.spendAhead(next.id);
   }
   const floor = type === "handoff.create" ? await floorState(call.prisma, principal.siteId, now) : null;
-  const ctx: ApplyContext = { call, jobCall, mutation, now, floor };
+  const ctx: ApplyContext = { principal, requestId: call.requestId, jobCall, mutation, now, floor };
 
   try {
     const result =
       type === "pickup.confirm"
-        ? await pushScan(call, mutation, parsed.data as SyncMutationArgs["pickup.confirm"], now)
+        ? await pushScan(call, mutation, parsed.data as SyncMutationArgs["pickup.confirm"], now, turn)
         : await inSite(call.prisma, principal.siteId, async (tx) => {
             const { claimId, first } = await claimMutation(tx, key, type, ledgerArgs);
             if (first) return present(tx, call, mutation.id, type, replayOf(first, type), true, now);
@@ -283,6 +218,11 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, next: Syn
     if (type === "pickup.confirm" && result.status === "applied") budget.handedOver();
     return result;
   } catch (error) {
+    // Rolled back before deciding anything: the scan was not reached, its point is owed back.
+    if (error instanceof OutOfTurn) {
+      budget.notReached();
+      throw error;
+    }
     // Its transaction rolled back whole, its claim with it: a later session of its author decides afresh.
     if (error instanceof RoleRefusal) return unrecorded(mutation, "deferred", error.reason, error.message);
     const refusal = error instanceof DomainError ? error : databaseRefusal(error);
@@ -316,7 +256,7 @@ async function pushOne(call: PushCall, mutation: SyncMutationEnvelope, next: Syn
  * Applies the batch in order. Every mutation is independent: a rejection or conflict does not stop
  * the ones after it. A failure that is not an answer (the database unreachable, a rate limit) stops
  * the batch at that mutation, so that nothing is applied out of order; the console sends the rest
- * again.
+ * again. Consecutive scans overlap (pushInOrder), each still decided and committed in its turn.
  */
 export async function pushMutations(call: PushCall, mutations: readonly SyncMutationEnvelope[]): Promise<SyncPushResult> {
   if (!call.principal.stationId) throw new DomainError("FORBIDDEN", "Only an enrolled console station replays an outbox.");
@@ -328,28 +268,66 @@ export async function pushMutations(call: PushCall, mutations: readonly SyncMuta
   }
 }
 
+/** A mutation under way, and whether its reads have answered (a scan's: its job is locked). */
+interface Started {
+  result: Promise<SyncMutationResult>;
+  readsAnswered: Promise<void>;
+}
+
 async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvelope[], budget: PushBudget): Promise<SyncPushResult> {
+  const start = (index: number, after: Promise<unknown> | null): Started => {
+    const mutation = mutations[index] as SyncMutationEnvelope;
+    let answered = (): void => undefined;
+    const readsAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const turn: ScanTurn = {
+      reached: async () => {
+        answered();
+        if (after) await after.catch(() => Promise.reject(new OutOfTurn("the push stopped before this scan")));
+      },
+    };
+    const result = pushOne(call, mutation, mutations[index + 1], budget, turn);
+    // Read in its turn, or (the push stopped before it) only awaited: no unhandled rejection.
+    result.catch(() => undefined);
+    return { result, readsAnswered };
+  };
+
   const results: SyncMutationResult[] = [];
+  let current = start(0, null);
   for (const [index, mutation] of mutations.entries()) {
+    // Consecutive scans overlap: the next one's reads go out once this one's have answered (its job
+    // is locked), so they run while this one writes and commits; it decides only after this one
+    // is answered (ScanTurn). Two scans of one job still meet at its lock, in order.
+    const following = mutations[index + 1];
+    const overlapping = following !== undefined && overlaps(mutation, following, call.principal);
+    const after = overlapping ? current.result : null;
+    let next: Started | null = null;
+    const startNext = (): Started => (next ??= start(index + 1, after));
+    if (overlapping) void current.readsAnswered.then(startNext);
     try {
-      const result = await pushOne(call, mutation, mutations[index + 1], budget);
+      const result = await current.result;
       call.metrics.syncMutations.inc({ type: mutation.type, outcome: result.status, replayed: String(result.replayed) });
       results.push(result);
     } catch (error) {
-      const message = error instanceof Error ? error.message : String(error);
-      if (!(error instanceof Halt)) {
-        call.logger.error("sync.push stopped on an unexpected error", { mutationId: mutation.id, type: mutation.type, error: message });
-      } else {
-        call.logger.warn("sync.push stopped; the console will send the rest again", { mutationId: mutation.id, type: mutation.type, error: message });
-      }
-      return {
-        results,
-        halted:
-          error instanceof Halt
-            ? { id: mutation.id, message, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds }
-            : { id: mutation.id, message: "The server could not apply this change just now; it will be sent again.", reason: null, retryAfterSeconds: null },
-      };
+      // A scan started ahead rolls back (its turn is refused); the push ends once it has.
+      await (next as Started | null)?.result.catch(() => undefined);
+      return { results, halted: haltedAt(call, mutation, error) };
     }
+    if (following) current = startNext();
   }
   return { results, halted: null };
+}
+
+/** Whether `next` can start while `mutation` is applied: both scans the push decides in pipelined transactions. */
+function overlaps(mutation: SyncMutationEnvelope, next: SyncMutationEnvelope, principal: Principal): boolean {
+  return spendsScanPoint(mutation, principal) && spendsScanPoint(next, principal);
+}
+
+function haltedAt(call: PushCall, mutation: SyncMutationEnvelope, error: unknown): NonNullable<SyncPushResult["halted"]> {
+  const message = error instanceof Error ? error.message : String(error);
+  if (!(error instanceof Halt)) {
+    call.logger.error("sync.push stopped on an unexpected error", { mutationId: mutation.id, type: mutation.type, error: message });
+    return { id: mutation.id, message: "The server could not apply this change just now; it will be sent again.", reason: null, retryAfterSeconds: null };
+  }
+  call.logger.warn("sync.push stopped; the console will send the rest again", { mutationId: mutation.id, type: mutation.type, error: message });
+  return { id: mutation.id, message, reason: error.reason, retryAfterSeconds: error.retryAfterSeconds };
 }

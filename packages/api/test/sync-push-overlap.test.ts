@@ -1,0 +1,108 @@
+// A push's scans overlap: the next scan's reads (its claim, its job locked, its payments and
+// receipts) go out while the scan before it writes and commits, and it decides only once that one
+// is answered. So the receipt numbers still follow the outbox, and a push that stops at a scan
+// rolls back the one started after it, its budget point given back.
+import { randomUUID } from "node:crypto";
+import type { SyncMutationEnvelope } from "@orderdeck/contracts";
+import { describe, expect, it } from "vitest";
+import { apiHarnessForFile } from "./harness.ts";
+import { addPickupJob, count, type PickupJob } from "./pickup-helpers.ts";
+
+const harness = await apiHarnessForFile({});
+
+const scan = (code: string): SyncMutationEnvelope => ({
+  id: randomUUID(),
+  type: "pickup.confirm",
+  args: { code, scannedAt: new Date().toISOString(), offline: true },
+  clientTime: new Date().toISOString(),
+});
+
+/** Whether another transaction holds the job's row (a scan's reads lock it). */
+async function jobHeld(id: string): Promise<boolean> {
+  const probe = await harness.db.pool.connect();
+  try {
+    await probe.query("BEGIN");
+    await probe.query("SELECT 1 FROM jobs WHERE id = $1 FOR UPDATE NOWAIT", [id]);
+    return false;
+  } catch (error) {
+    if ((error as { code?: string }).code === "55P03") return true;
+    throw error;
+  } finally {
+    await probe.query("ROLLBACK");
+    probe.release();
+  }
+}
+
+/**
+ * Two handovers pushed while another transaction holds the site's receipt counter, so that the
+ * first waits for it at its number. `whileHeld` runs once the second's reads hold its job.
+ */
+async function secondStartedWhileFirstWaits(name: string, whileHeld: (jobs: { first: PickupJob; second: PickupJob }) => Promise<void>) {
+  const site = await harness.createSite(name);
+  const first = await addPickupJob(harness, site);
+  const second = await addPickupJob(harness, site);
+  const pushes = [scan(first.pickupCode), scan(second.pickupCode)];
+  const holder = await harness.db.pool.connect();
+  try {
+    await holder.query("BEGIN");
+    await holder.query("SELECT next_counter(id, 'RECEIPT', EXTRACT(year FROM now() AT TIME ZONE timezone)::int) FROM sites WHERE id = $1", [site.siteId]);
+    const pushed = site.as.STAFF.sync.push({ mutations: pushes });
+    // Awaited by the test; settled or not, never an unhandled rejection while this waits.
+    pushed.catch(() => undefined);
+    await expect.poll(() => jobHeld(second.id), { timeout: 5_000 }).toBe(true);
+    await whileHeld({ first, second });
+    return { site, first, second, pushed, pushes };
+  } finally {
+    await holder.query("ROLLBACK");
+    holder.release();
+  }
+}
+
+const statusOf = async (id: string) => (await harness.db.pool.query<{ status: string }>("SELECT status::text FROM jobs WHERE id = $1", [id])).rows[0]?.status;
+
+describe("a push's scans", () => {
+  it("read the next scan's job while the scan before it waits for its receipt number, and hand both over in order", async () => {
+    const { first, second, pushed } = await secondStartedWhileFirstWaits("Overlapping scans", async ({ first, second }) => {
+      // Started, and still undecided: neither is handed over while the first waits.
+      expect([await statusOf(first.id), await statusOf(second.id)]).toEqual(["READY_FOR_PICKUP", "READY_FOR_PICKUP"]);
+    });
+    const { results, halted } = await pushed;
+    expect(halted).toBeNull();
+    expect(results.map((r) => r.status)).toEqual(["applied", "applied"]);
+    const numbers = await harness.db.pool.query<{ job_id: string; number: number }>("SELECT job_id::text, number FROM receipts WHERE job_id = ANY($1::uuid[]) ORDER BY number", [
+      [first.id, second.id],
+    ]);
+    // Gapless and in the outbox's order: the number the holder gave back goes to the first scan.
+    expect(numbers.rows).toEqual([
+      { job_id: first.id, number: 1 },
+      { job_id: second.id, number: 2 },
+    ]);
+  });
+
+  it("roll back the scan started ahead when the push stops at the one before it, and give its point back", async () => {
+    const { site, second, pushed, pushes } = await secondStartedWhileFirstWaits("Overlapping scans, stopped", async () => {
+      // The first scan's connection is lost while it waits for the counter.
+      const waiting = async () =>
+        (await harness.db.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows;
+      await expect.poll(waiting).toHaveLength(1);
+      await harness.db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+    });
+    const { results, halted } = await pushed;
+    expect(results).toEqual([]);
+    expect(halted).toMatchObject({ id: pushes[0]?.id });
+    // The second scan left nothing: not handed over, no answer stored, no scan recorded.
+    expect(await statusOf(second.id)).toBe("READY_FOR_PICKUP");
+    const ids = pushes.map((p) => p.id);
+    expect(await count(harness, "SELECT count(*) AS n FROM client_mutations WHERE mutation_id = ANY($1::text[])", [ids])).toBe(0);
+    expect(await count(harness, "SELECT count(*) AS n FROM scan_records WHERE client_mutation_id = ANY($1::text[])", [ids])).toBe(0);
+    // The first scan's point stays spent, as any scan's that was not a handover; the second's came back.
+    const points = await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [site.users.STAFF.id]);
+    expect(points.rows.map((r) => r.points)).toEqual([1]);
+    // Sent again, both hand over.
+    const again = await site.as.STAFF.sync.push({ mutations: pushes });
+    expect(again.results.map((r) => [r.status, r.replayed])).toEqual([
+      ["applied", false],
+      ["applied", false],
+    ]);
+  });
+});
