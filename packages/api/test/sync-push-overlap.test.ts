@@ -1,7 +1,7 @@
 // A push's scans overlap: the next scan's reads (its claim, its job locked, its payments and
-// receipts) go out while the scan before it writes and commits, and it decides only once that one
-// is answered. So the receipt numbers still follow the outbox, and a push that stops at a scan
-// rolls back the one started after it, its budget point given back.
+// receipts) go out while the scan before it writes, its writes while that one commits, and it
+// commits only once that one is answered. So the receipt numbers still follow the outbox, gapless,
+// and a push that stops at a scan rolls back the one started after it, its budget point given back.
 import { randomUUID } from "node:crypto";
 import type { SyncMutationEnvelope } from "@orderdeck/contracts";
 import { describe, expect, it } from "vitest";
@@ -33,23 +33,44 @@ async function jobHeld(id: string): Promise<boolean> {
   }
 }
 
+const waitingStatements = async () =>
+  (await harness.db.pool.query<{ query: string }>("SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows.map(
+    (r) => r.query,
+  );
+
 /**
- * Two handovers pushed while another transaction holds the site's receipt counter, so that the
- * first waits for it at its number. `whileHeld` runs once the second's reads hold its job.
+ * Two handovers pushed while another transaction holds what the first needs: the site's receipt
+ * counter (it waits at its number, before its last batch), or its receipt mail's place in the
+ * mail log (it waits in its last batch, the one that commits). `whileHeld` runs once the second
+ * has gone as far as it may: its job locked, or its own receipt number asked for.
  */
-async function secondStartedWhileFirstWaits(name: string, whileHeld: (jobs: { first: PickupJob; second: PickupJob }) => Promise<void>) {
+async function twoScansWhileTheFirstWaits(name: string, held: "counter" | "mail", whileHeld: (jobs: { first: PickupJob; second: PickupJob }) => Promise<void>) {
   const site = await harness.createSite(name);
   const first = await addPickupJob(harness, site);
   const second = await addPickupJob(harness, site);
+  if (held === "mail") {
+    const customer = await harness.db.prisma.customer.create({ data: { siteId: site.siteId, name: "Ada Lovelace", email: "ada@example.test" } });
+    await harness.db.pool.query("UPDATE jobs SET customer_id = $2 WHERE id = $1", [first.id, customer.id]);
+  }
   const pushes = [scan(first.pickupCode), scan(second.pickupCode)];
   const holder = await harness.db.pool.connect();
   try {
     await holder.query("BEGIN");
-    await holder.query("SELECT next_counter(id, 'RECEIPT', EXTRACT(year FROM now() AT TIME ZONE timezone)::int) FROM sites WHERE id = $1", [site.siteId]);
+    if (held === "counter") {
+      await holder.query("SELECT next_counter(id, 'RECEIPT', EXTRACT(year FROM now() AT TIME ZONE timezone)::int) FROM sites WHERE id = $1", [site.siteId]);
+    } else {
+      // Its dedupe key alone: a row naming the job would hold the job itself (its foreign key).
+      await holder.query(
+        `INSERT INTO mail_log (id, site_id, kind, "to", subject, status, attempts, dedupe_key)
+         VALUES (gen_random_uuid(), $1, 'RECEIPT', 'ada@example.test', 'held', 'PENDING', 0, 'pickup-receipt:' || $2)`,
+        [site.siteId, first.id],
+      );
+    }
     const pushed = site.as.STAFF.sync.push({ mutations: pushes });
     // Awaited by the test; settled or not, never an unhandled rejection while this waits.
     pushed.catch(() => undefined);
-    await expect.poll(() => jobHeld(second.id), { timeout: 5_000 }).toBe(true);
+    if (held === "counter") await expect.poll(() => jobHeld(second.id), { timeout: 5_000 }).toBe(true);
+    else await expect.poll(async () => (await waitingStatements()).some((q) => q.includes("next_counter")), { timeout: 5_000 }).toBe(true);
     await whileHeld({ first, second });
     return { site, first, second, pushed, pushes };
   } finally {
@@ -58,29 +79,37 @@ async function secondStartedWhileFirstWaits(name: string, whileHeld: (jobs: { fi
   }
 }
 
+const receiptNumbers = async (jobs: PickupJob[]) =>
+  (
+    await harness.db.pool.query<{ job_id: string; number: number }>("SELECT job_id::text, number FROM receipts WHERE job_id = ANY($1::uuid[]) ORDER BY number", [
+      jobs.map((job) => job.id),
+    ])
+  ).rows;
+
+/** The points spent on the account's scan budget. */
+const scanPoints = async (userId: string) =>
+  (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [userId])).rows.map((r) => r.points);
+
 const statusOf = async (id: string) => (await harness.db.pool.query<{ status: string }>("SELECT status::text FROM jobs WHERE id = $1", [id])).rows[0]?.status;
 
 describe("a push's scans", () => {
   it("read the next scan's job while the scan before it waits for its receipt number, and hand both over in order", async () => {
-    const { first, second, pushed } = await secondStartedWhileFirstWaits("Overlapping scans", async ({ first, second }) => {
+    const { first, second, pushed } = await twoScansWhileTheFirstWaits("Overlapping scans", "counter", async ({ first, second }) => {
       // Started, and still undecided: neither is handed over while the first waits.
       expect([await statusOf(first.id), await statusOf(second.id)]).toEqual(["READY_FOR_PICKUP", "READY_FOR_PICKUP"]);
     });
     const { results, halted } = await pushed;
     expect(halted).toBeNull();
     expect(results.map((r) => r.status)).toEqual(["applied", "applied"]);
-    const numbers = await harness.db.pool.query<{ job_id: string; number: number }>("SELECT job_id::text, number FROM receipts WHERE job_id = ANY($1::uuid[]) ORDER BY number", [
-      [first.id, second.id],
-    ]);
     // Gapless and in the outbox's order: the number the holder gave back goes to the first scan.
-    expect(numbers.rows).toEqual([
+    expect(await receiptNumbers([first, second])).toEqual([
       { job_id: first.id, number: 1 },
       { job_id: second.id, number: 2 },
     ]);
   });
 
   it("roll back the scan started ahead when the push stops at the one before it, and give its point back", async () => {
-    const { site, second, pushed, pushes } = await secondStartedWhileFirstWaits("Overlapping scans, stopped", async () => {
+    const { site, second, pushed, pushes } = await twoScansWhileTheFirstWaits("Overlapping scans, stopped", "counter", async () => {
       // The first scan's connection is lost while it waits for the counter.
       const waiting = async () =>
         (await harness.db.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows;
@@ -96,13 +125,46 @@ describe("a push's scans", () => {
     expect(await count(harness, "SELECT count(*) AS n FROM client_mutations WHERE mutation_id = ANY($1::text[])", [ids])).toBe(0);
     expect(await count(harness, "SELECT count(*) AS n FROM scan_records WHERE client_mutation_id = ANY($1::text[])", [ids])).toBe(0);
     // The first scan's point stays spent, as any scan's that was not a handover; the second's came back.
-    const points = await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [site.users.STAFF.id]);
-    expect(points.rows.map((r) => r.points)).toEqual([1]);
+    expect(await scanPoints(site.users.STAFF.id)).toEqual([1]);
     // Sent again, both hand over.
     const again = await site.as.STAFF.sync.push({ mutations: pushes });
     expect(again.results.map((r) => [r.status, r.replayed])).toEqual([
       ["applied", false],
       ["applied", false],
     ]);
+  });
+
+  it("write the next scan while the one before it commits; its receipt number waits for that commit", async () => {
+    const { first, second, pushed } = await twoScansWhileTheFirstWaits("Overlapping scans, committing", "mail", async ({ first, second }) => {
+      // The second has handed its job over in its transaction and waits for the number after the first's.
+      expect([await statusOf(first.id), await statusOf(second.id)]).toEqual(["READY_FOR_PICKUP", "READY_FOR_PICKUP"]);
+    });
+    const { results, halted } = await pushed;
+    expect(halted).toBeNull();
+    expect(results.map((r) => r.status)).toEqual(["applied", "applied"]);
+    expect(await receiptNumbers([first, second])).toEqual([
+      { job_id: first.id, number: 1 },
+      { job_id: second.id, number: 2 },
+    ]);
+  });
+
+  it("roll the next scan back, written and numbered, when the one before it fails as it commits", async () => {
+    const { site, second, pushed, pushes } = await twoScansWhileTheFirstWaits("Overlapping scans, failed commit", "mail", async () => {
+      await harness.db.pool.query(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%mail_log%'",
+      );
+    });
+    const { results, halted } = await pushed;
+    expect(results).toEqual([]);
+    expect(halted).toMatchObject({ id: pushes[0]?.id });
+    expect(await statusOf(second.id)).toBe("READY_FOR_PICKUP");
+    const ids = pushes.map((p) => p.id);
+    expect(await count(harness, "SELECT count(*) AS n FROM client_mutations WHERE mutation_id = ANY($1::text[])", [ids])).toBe(0);
+    expect(await count(harness, "SELECT count(*) AS n FROM receipts WHERE site_id = $1", [site.siteId])).toBe(0);
+    expect(await scanPoints(site.users.STAFF.id)).toEqual([1]);
+    // Sent again, both hand over, and the numbers the rolled-back ones took are issued again: no gap.
+    const again = await site.as.STAFF.sync.push({ mutations: pushes });
+    expect(again.results.map((r) => r.status)).toEqual(["applied", "applied"]);
+    expect((await count(harness, "SELECT max(number) AS n FROM receipts WHERE site_id = $1", [site.siteId]))).toBe(2);
   });
 });

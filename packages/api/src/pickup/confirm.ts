@@ -130,13 +130,18 @@ interface ScanLedger {
 }
 
 /**
- * A replayed scan's place among its push's scans (sync/push.ts): `reached` is called once the
- * scan's reads have answered, its job locked, and resolves when the scan before it is answered.
- * The scan decides and writes only then, so nothing is applied out of order; its reads ran while
- * the scan before it committed. Rejects when the push stopped before it: the scan rolls back.
+ * A replayed scan's place among its push's scans (sync/push.ts), so that the next scan's work
+ * overlaps this one's and nothing is applied out of order:
+ *   - `reached`, once the scan's reads have answered (its job locked), resolves when the scan
+ *     before it has sent its last batch: that one holds every lock it takes (the receipt counter
+ *     among them), so this one's writes may go, and its receipt number waits for that commit;
+ *   - `committing`, before the scan's last batch (its COMMIT goes with it), resolves when the scan
+ *     before it is answered, committed.
+ * Either rejects when the push stopped before the scan: the scan rolls back.
  */
 export interface ScanTurn {
   reached(): Promise<void>;
+  committing(): Promise<void>;
 }
 
 /** A scan decided, with the rows of its ledger's read-back (null: none was asked for, or no job was found). */
@@ -185,6 +190,7 @@ async function decideScan(
   // The last batch: the decision's writes, the ledger's answer and, last, the ledger's read-back.
   const finish = async (decision: ScanDecision, writes: Prisma.Sql[]): Promise<DecidedScan> => {
     const readBack = decision.jobId !== null && ledger.readBack ? ledger.readBack(decision.jobId) : null;
+    await ledger.turn?.committing();
     const rows = await tx.finish([...writes, ledger.settle(decision), ...(readBack ? [readBack] : [])]);
     return { decision, readBack: readBack ? (rows[rows.length - 1] ?? []) : null };
   };
@@ -279,6 +285,7 @@ export function decideClaimedScan(deps: PickupDependencies, principal: Principal
     };
     const decided = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle, readBack: entry.readBack, turn: entry.turn });
     if (decided) return { decision: decided.decision, first: null, readBack: decided.readBack };
+    await entry.turn?.committing();
     const [first] = await tx.finish<LedgerEntry>([firstEntryStatement(key)]);
     return { decision: null, first: firstEntryOf(first ?? []), readBack: null };
   });

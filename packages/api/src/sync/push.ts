@@ -268,40 +268,49 @@ export async function pushMutations(call: PushCall, mutations: readonly SyncMuta
   }
 }
 
-/** A mutation under way, and whether its reads have answered (a scan's: its job is locked). */
+/** A mutation under way: whether its reads have answered (a scan's: its job is locked), and its last batch gone. */
 interface Started {
   result: Promise<SyncMutationResult>;
   readsAnswered: Promise<void>;
+  lastBatchSent: Promise<void>;
 }
 
+const outOfTurn = (): Promise<never> => Promise.reject(new OutOfTurn("the push stopped before this scan"));
+
 async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvelope[], budget: PushBudget): Promise<SyncPushResult> {
-  const start = (index: number, after: Promise<unknown> | null): Started => {
+  const start = (index: number, before: Started | null): Started => {
     const mutation = mutations[index] as SyncMutationEnvelope;
     let answered = (): void => undefined;
+    let sent = (): void => undefined;
     const readsAnswered = new Promise<void>((resolve) => (answered = resolve));
+    const lastBatchSent = new Promise<void>((resolve) => (sent = resolve));
     const turn: ScanTurn = {
       reached: async () => {
         answered();
-        if (after) await after.catch(() => Promise.reject(new OutOfTurn("the push stopped before this scan")));
+        if (before) await Promise.race([before.lastBatchSent, before.result.then(() => undefined)]).catch(outOfTurn);
+      },
+      committing: async () => {
+        if (before) await before.result.catch(outOfTurn);
+        sent();
       },
     };
     const result = pushOne(call, mutation, mutations[index + 1], budget, turn);
     // Read in its turn, or (the push stopped before it) only awaited: no unhandled rejection.
     result.catch(() => undefined);
-    return { result, readsAnswered };
+    return { result, readsAnswered, lastBatchSent };
   };
 
   const results: SyncMutationResult[] = [];
   let current = start(0, null);
   for (const [index, mutation] of mutations.entries()) {
     // Consecutive scans overlap: the next one's reads go out once this one's have answered (its job
-    // is locked), so they run while this one writes and commits; it decides only after this one
-    // is answered (ScanTurn). Two scans of one job still meet at its lock, in order.
+    // is locked), its writes once this one's last batch has gone, its commit once this one is
+    // answered (ScanTurn). Two scans of one job still meet at its lock, in order.
     const following = mutations[index + 1];
     const overlapping = following !== undefined && overlaps(mutation, following, call.principal);
-    const after = overlapping ? current.result : null;
+    const before = overlapping ? current : null;
     let next: Started | null = null;
-    const startNext = (): Started => (next ??= start(index + 1, after));
+    const startNext = (): Started => (next ??= start(index + 1, before));
     if (overlapping) void current.readsAnswered.then(startNext);
     try {
       const result = await current.result;
