@@ -92,79 +92,52 @@ const scanPoints = async (userId: string) =>
 
 const statusOf = async (id: string) => (await harness.db.pool.query<{ status: string }>("SELECT status::text FROM jobs WHERE id = $1", [id])).rows[0]?.status;
 
-describe("a push's scans", () => {
-  it("read the next scan's job while the scan before it waits for its receipt number, and hand both over in order", async () => {
-    const { first, second, pushed } = await twoScansWhileTheFirstWaits("Overlapping scans", "counter", async ({ first, second }) => {
-      // Started, and still undecided: neither is handed over while the first waits.
+// Where the first scan is held: at its receipt number (the second has only read, its job locked),
+// or in its last batch, the one that commits (the second has written and waits for its number).
+const HOLDS = [
+  { held: "counter", first: "waits for its receipt number", waiting: "next_counter" },
+  { held: "mail", first: "commits", waiting: "mail_log" },
+] as const;
+
+describe.each(HOLDS)("a push's scans, while the first $first", ({ held, waiting }) => {
+  it("hand both over in order, the receipt numbers gapless and in the outbox's order", async () => {
+    const { first, second, pushed } = await twoScansWhileTheFirstWaits(`Overlapping scans (${held})`, held, async ({ first, second }) => {
+      // The second has gone as far as it may, and nothing is handed over before the first commits.
       expect([await statusOf(first.id), await statusOf(second.id)]).toEqual(["READY_FOR_PICKUP", "READY_FOR_PICKUP"]);
     });
     const { results, halted } = await pushed;
     expect(halted).toBeNull();
     expect(results.map((r) => r.status)).toEqual(["applied", "applied"]);
-    // Gapless and in the outbox's order: the number the holder gave back goes to the first scan.
     expect(await receiptNumbers([first, second])).toEqual([
       { job_id: first.id, number: 1 },
       { job_id: second.id, number: 2 },
     ]);
   });
 
-  it("roll back the scan started ahead when the push stops at the one before it, and give its point back", async () => {
-    const { site, second, pushed, pushes } = await twoScansWhileTheFirstWaits("Overlapping scans, stopped", "counter", async () => {
-      // The first scan's connection is lost while it waits for the counter.
-      const waiting = async () =>
-        (await harness.db.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows;
-      await expect.poll(waiting).toHaveLength(1);
-      await harness.db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+  it("roll the second back when the first fails there, and give its point back", async () => {
+    const { site, second, pushed, pushes } = await twoScansWhileTheFirstWaits(`Overlapping scans, failed (${held})`, held, async () => {
+      // The first scan's connection is lost while it waits.
+      const first = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%${waiting}%'`;
+      await expect.poll(async () => (await harness.db.pool.query(first)).rows).toHaveLength(1);
+      await harness.db.pool.query(`SELECT pg_terminate_backend(pid) FROM (${first}) waiting`);
     });
     const { results, halted } = await pushed;
     expect(results).toEqual([]);
     expect(halted).toMatchObject({ id: pushes[0]?.id });
-    // The second scan left nothing: not handed over, no answer stored, no scan recorded.
+    // The second scan left nothing: not handed over, no answer stored, no scan recorded, no receipt.
     expect(await statusOf(second.id)).toBe("READY_FOR_PICKUP");
     const ids = pushes.map((p) => p.id);
     expect(await count(harness, "SELECT count(*) AS n FROM client_mutations WHERE mutation_id = ANY($1::text[])", [ids])).toBe(0);
     expect(await count(harness, "SELECT count(*) AS n FROM scan_records WHERE client_mutation_id = ANY($1::text[])", [ids])).toBe(0);
+    expect(await count(harness, "SELECT count(*) AS n FROM receipts WHERE site_id = $1", [site.siteId])).toBe(0);
     // The first scan's point stays spent, as any scan's that was not a handover; the second's came back.
     expect(await scanPoints(site.users.STAFF.id)).toEqual([1]);
-    // Sent again, both hand over.
+    // Sent again, both hand over, numbered from where the failed ones left the counter: no gap.
     const again = await site.as.STAFF.sync.push({ mutations: pushes });
     expect(again.results.map((r) => [r.status, r.replayed])).toEqual([
       ["applied", false],
       ["applied", false],
     ]);
-  });
-
-  it("write the next scan while the one before it commits; its receipt number waits for that commit", async () => {
-    const { first, second, pushed } = await twoScansWhileTheFirstWaits("Overlapping scans, committing", "mail", async ({ first, second }) => {
-      // The second has handed its job over in its transaction and waits for the number after the first's.
-      expect([await statusOf(first.id), await statusOf(second.id)]).toEqual(["READY_FOR_PICKUP", "READY_FOR_PICKUP"]);
-    });
-    const { results, halted } = await pushed;
-    expect(halted).toBeNull();
-    expect(results.map((r) => r.status)).toEqual(["applied", "applied"]);
-    expect(await receiptNumbers([first, second])).toEqual([
-      { job_id: first.id, number: 1 },
-      { job_id: second.id, number: 2 },
-    ]);
-  });
-
-  it("roll the next scan back, written and numbered, when the one before it fails as it commits", async () => {
-    const { site, second, pushed, pushes } = await twoScansWhileTheFirstWaits("Overlapping scans, failed commit", "mail", async () => {
-      await harness.db.pool.query(
-        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%mail_log%'",
-      );
-    });
-    const { results, halted } = await pushed;
-    expect(results).toEqual([]);
-    expect(halted).toMatchObject({ id: pushes[0]?.id });
-    expect(await statusOf(second.id)).toBe("READY_FOR_PICKUP");
-    const ids = pushes.map((p) => p.id);
-    expect(await count(harness, "SELECT count(*) AS n FROM client_mutations WHERE mutation_id = ANY($1::text[])", [ids])).toBe(0);
-    expect(await count(harness, "SELECT count(*) AS n FROM receipts WHERE site_id = $1", [site.siteId])).toBe(0);
-    expect(await scanPoints(site.users.STAFF.id)).toEqual([1]);
-    // Sent again, both hand over, and the numbers the rolled-back ones took are issued again: no gap.
-    const again = await site.as.STAFF.sync.push({ mutations: pushes });
-    expect(again.results.map((r) => r.status)).toEqual(["applied", "applied"]);
-    expect((await count(harness, "SELECT max(number) AS n FROM receipts WHERE site_id = $1", [site.siteId]))).toBe(2);
+    expect(await count(harness, "SELECT max(number) AS n FROM receipts WHERE site_id = $1", [site.siteId])).toBe(2);
   });
 });
