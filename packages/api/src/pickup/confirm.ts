@@ -136,12 +136,13 @@ interface ScanLedger {
  *     before it has sent its last batch: that one holds every lock it takes (the receipt counter
  *     among them), so this one's writes may go, and its receipt number waits for that commit;
  *   - `committing`, before the scan's last batch (its COMMIT goes with it), resolves when the scan
- *     before it is answered, committed.
+ *     before it has committed (`committed`, called as its last batch answers).
  * Either rejects when the push stopped before the scan: the scan rolls back.
  */
 export interface ScanTurn {
   reached(): Promise<void>;
   committing(): Promise<void>;
+  committed(): void;
 }
 
 /** A scan decided, with the rows of its ledger's read-back (null: none was asked for, or no job was found). */
@@ -192,6 +193,7 @@ async function decideScan(
     const readBack = decision.jobId !== null && ledger.readBack ? ledger.readBack(decision.jobId) : null;
     await ledger.turn?.committing();
     const rows = await tx.finish([...writes, ledger.settle(decision), ...(readBack ? [readBack] : [])]);
+    ledger.turn?.committed();
     return { decision, readBack: readBack ? (rows[rows.length - 1] ?? []) : null };
   };
 
@@ -287,6 +289,7 @@ export function decideClaimedScan(deps: PickupDependencies, principal: Principal
     if (decided) return { decision: decided.decision, first: null, readBack: decided.readBack };
     await entry.turn?.committing();
     const [first] = await tx.finish<LedgerEntry>([firstEntryStatement(key)]);
+    entry.turn?.committed();
     return { decision: null, first: firstEntryOf(first ?? []), readBack: null };
   });
 }

@@ -268,44 +268,55 @@ export async function pushMutations(call: PushCall, mutations: readonly SyncMuta
   }
 }
 
-/** A mutation under way: whether its reads have answered (a scan's: its job is locked), and its last batch gone. */
+/** A mutation under way: whether its reads have answered (a scan's: its job is locked), its last batch gone, and committed. */
 interface Started {
   result: Promise<SyncMutationResult>;
   readsAnswered: Promise<void>;
   lastBatchSent: Promise<void>;
+  committed: Promise<void>;
 }
 
 const outOfTurn = (): Promise<never> => Promise.reject(new OutOfTurn("the push stopped before this scan"));
 
+/** A promise and what resolves it. */
+function signal(): [Promise<void>, () => void] {
+  let resolve = (): void => undefined;
+  const promise = new Promise<void>((r) => (resolve = r));
+  return [promise, resolve];
+}
+
 async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvelope[], budget: PushBudget): Promise<SyncPushResult> {
   const start = (index: number, before: Started | null): Started => {
     const mutation = mutations[index] as SyncMutationEnvelope;
-    let answered = (): void => undefined;
-    let sent = (): void => undefined;
-    const readsAnswered = new Promise<void>((resolve) => (answered = resolve));
-    const lastBatchSent = new Promise<void>((resolve) => (sent = resolve));
+    const [readsAnswered, answered] = signal();
+    const [lastBatchSent, sent] = signal();
+    const [committed, commit] = signal();
+    // What the scan before has reached, or its failure (then this one rolls back).
+    const reachedBefore = (step: Promise<void> | undefined) =>
+      step ? Promise.race([step, before?.result.then(() => undefined)]).catch(outOfTurn) : Promise.resolve();
     const turn: ScanTurn = {
       reached: async () => {
         answered();
-        if (before) await Promise.race([before.lastBatchSent, before.result.then(() => undefined)]).catch(outOfTurn);
+        await reachedBefore(before?.lastBatchSent);
       },
       committing: async () => {
-        if (before) await before.result.catch(outOfTurn);
+        await reachedBefore(before?.committed);
         sent();
       },
+      committed: commit,
     };
     const result = pushOne(call, mutation, mutations[index + 1], budget, turn);
     // Read in its turn, or (the push stopped before it) only awaited: no unhandled rejection.
     result.catch(() => undefined);
-    return { result, readsAnswered, lastBatchSent };
+    return { result, readsAnswered, lastBatchSent, committed };
   };
 
   const results: SyncMutationResult[] = [];
   let current = start(0, null);
   for (const [index, mutation] of mutations.entries()) {
     // Consecutive scans overlap: the next one's reads go out once this one's have answered (its job
-    // is locked), its writes once this one's last batch has gone, its commit once this one is
-    // answered (ScanTurn). Two scans of one job still meet at its lock, in order.
+    // is locked), its writes once this one's last batch has gone, its commit once this one has
+    // committed (ScanTurn). Two scans of one job still meet at its lock, in order.
     const following = mutations[index + 1];
     const overlapping = following !== undefined && overlaps(mutation, following, call.principal);
     const before = overlapping ? current : null;
