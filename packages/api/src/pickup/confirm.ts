@@ -265,6 +265,7 @@ export interface ScanEntry {
   stored(decision: ScanDecision): { outcome: MutationOutcome; result: Prisma.InputJsonValue };
   /** The job as the path answers it, read in the same transaction after the decision's writes. */
   readBack?: (jobId: string) => Prisma.Sql;
+  /** The scan's place among its push's scans (sync.push); the online procedure's scan stands alone. */
   turn?: ScanTurn;
 }
 

@@ -4,9 +4,10 @@ import { refundScanBudget, spendScanBudget, type LimiterDeps } from "../rate-lim
  * A push's scans and the scan budget. Each scan's point is spent before anything reads its code.
  * A replay's scans come one after another, so the next one's point is spent while this one is
  * applied (on the limits' own connection): its round trip is off the scans' path, and its code is
- * still read only once the spend has answered. The point of a scan that handed its job over is
- * owed back: given back with a later spend (one statement, not two) or as the push ends, with the
- * point spent ahead for a scan the push never reached. Should any of those statements fail, the
+ * still read only once the spend has answered. The point of a scan that handed its job over, or
+ * that was started ahead and rolled back because the push stopped before it, is owed back: given
+ * back with a later spend (one statement, not two) or as the push ends, with the point spent ahead
+ * for a scan the push never reached. Should any of those statements fail, the
  * point stays spent: the budget errs towards fewer guesses. Spending ahead holds one point more than
  * spending each scan's in turn, so an account at the very edge of its budget is stopped one scan sooner.
  */
@@ -37,12 +38,8 @@ export class PushBudget {
     this.ahead = { mutationId, spent };
   }
 
-  handedOver(): void {
-    this.owed++;
-  }
-
-  /** A scan started, its point spent, and stopped before it decided anything (the push stopped before it). */
-  notReached(): void {
+  /** The scan's point comes back: it handed its job over (no guess), or it rolled back unapplied. */
+  oweBack(): void {
     this.owed++;
   }
 

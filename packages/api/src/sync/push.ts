@@ -98,7 +98,7 @@ async function pushScan(
   mutation: SyncMutationEnvelope,
   args: SyncMutationArgs["pickup.confirm"],
   now: Date,
-  turn: ScanTurn | undefined,
+  turn: ScanTurn,
 ): Promise<SyncMutationResult> {
   const { principal } = call;
   const scan = {
@@ -117,7 +117,7 @@ async function pushScan(
       return { outcome: OUTCOME[stored.status], result: stored as unknown as Prisma.InputJsonValue };
     },
     readBack: (jobId) => currentJobStatement(principal.siteId, jobId, now),
-    ...(turn ? { turn } : {}),
+    turn,
   });
   const stored = claimed.decision ? scanAnswer(claimed.decision, args.offline) : replayOf(claimed.first, "pickup.confirm");
   const rows =
@@ -169,7 +169,7 @@ async function pushOne(
   mutation: SyncMutationEnvelope,
   next: SyncMutationEnvelope | undefined,
   budget: PushBudget,
-  turn?: ScanTurn,
+  turn: ScanTurn,
 ): Promise<SyncMutationResult> {
   const { principal } = call;
   const now = call.now?.() ?? new Date();
@@ -215,12 +215,13 @@ async function pushOne(
             await settleMutation(tx, claimId, OUTCOME[stored.status], stored as unknown as Prisma.InputJsonValue, now);
             return present(tx, call, mutation.id, type, stored, false, now);
           });
-    if (type === "pickup.confirm" && result.status === "applied") budget.handedOver();
+    // A handover was no guess: its point comes back.
+    if (type === "pickup.confirm" && result.status === "applied") budget.oweBack();
     return result;
   } catch (error) {
-    // Rolled back before deciding anything: the scan was not reached, its point is owed back.
+    // Rolled back whole, the push having stopped before it: nothing of it applied, its point comes back.
     if (error instanceof OutOfTurn) {
-      budget.notReached();
+      budget.oweBack();
       throw error;
     }
     // Its transaction rolled back whole, its claim with it: a later session of its author decides afresh.
