@@ -7,9 +7,9 @@ import { refundScanBudget, spendScanBudget, type LimiterDeps } from "../rate-lim
  * still read only once the spend has answered. The point of a scan that handed its job over, or
  * that was started ahead and rolled back because the push stopped before it, is owed back: given
  * back with a later spend (one statement, not two) or as the push ends, with the point spent ahead
- * for a scan the push never reached. Should any of those statements fail, the
- * point stays spent: the budget errs towards fewer guesses. Spending ahead holds one point more than
- * spending each scan's in turn, so an account at the very edge of its budget is stopped one scan sooner.
+ * for a scan the push never reached. Should any of those statements fail, the point stays spent:
+ * the budget errs towards fewer guesses. Spending ahead holds one point more than spending each
+ * scan's in turn, so an account at the very edge of its budget is stopped one scan sooner.
  */
 export class PushBudget {
   private owed = 0;

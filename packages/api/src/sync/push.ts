@@ -167,7 +167,8 @@ class OutOfTurn extends Error {}
 async function pushOne(
   call: PushCall,
   mutation: SyncMutationEnvelope,
-  next: SyncMutationEnvelope | undefined,
+  /** The next mutation's id when it is a scan that spends a point (spendsScanPoint): its point is spent ahead. */
+  nextScanId: string | null,
   budget: PushBudget,
   turn: ScanTurn,
 ): Promise<SyncMutationResult> {
@@ -199,7 +200,7 @@ async function pushOne(
     } catch (error) {
       throw haltOf(error);
     }
-    if (next && spendsScanPoint(next, principal)) budget.spendAhead(next.id);
+    if (nextScanId !== null) budget.spendAhead(nextScanId);
   }
   const floor = type === "handoff.create" ? await floorState(call.prisma, principal.siteId, now) : null;
   const ctx: ApplyContext = { principal, requestId: call.requestId, jobCall, mutation, now, floor };
@@ -287,6 +288,7 @@ function signal(): [Promise<void>, () => void] {
 }
 
 async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvelope[], budget: PushBudget): Promise<SyncPushResult> {
+  const scans = mutations.map((mutation) => spendsScanPoint(mutation, call.principal));
   const start = (index: number, before: Started | null): Started => {
     const mutation = mutations[index] as SyncMutationEnvelope;
     const [readsAnswered, answered] = signal();
@@ -306,7 +308,8 @@ async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvel
       },
       committed: commit,
     };
-    const result = pushOne(call, mutation, mutations[index + 1], budget, turn);
+    const nextScanId = scans[index + 1] ? (mutations[index + 1]?.id ?? null) : null;
+    const result = pushOne(call, mutation, nextScanId, budget, turn);
     // Read in its turn, or (the push stopped before it) only awaited: no unhandled rejection.
     result.catch(() => undefined);
     return { result, readsAnswered, lastBatchSent, committed };
@@ -315,11 +318,11 @@ async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvel
   const results: SyncMutationResult[] = [];
   let current = start(0, null);
   for (const [index, mutation] of mutations.entries()) {
-    // Consecutive scans overlap: the next one's reads go out once this one's have answered (its job
-    // is locked), its writes once this one's last batch has gone, its commit once this one has
-    // committed (ScanTurn). Two scans of one job still meet at its lock, in order.
-    const following = mutations[index + 1];
-    const overlapping = following !== undefined && overlaps(mutation, following, call.principal);
+    // Consecutive scans (each decided in a pipelined transaction) overlap: the next one's reads go
+    // out once this one's have answered (its job is locked), its writes once this one's last batch
+    // has gone, its commit once this one has committed (ScanTurn). Two scans of one job still meet
+    // at its lock, in order.
+    const overlapping = scans[index] === true && scans[index + 1] === true;
     const before = overlapping ? current : null;
     let next: Started | null = null;
     const startNext = (): Started => (next ??= start(index + 1, before));
@@ -333,14 +336,9 @@ async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvel
       await (next as Started | null)?.result.catch(() => undefined);
       return { results, halted: haltedAt(call, mutation, error) };
     }
-    if (following) current = startNext();
+    if (index + 1 < mutations.length) current = startNext();
   }
   return { results, halted: null };
-}
-
-/** Whether `next` can start while `mutation` is applied: both scans the push decides in pipelined transactions. */
-function overlaps(mutation: SyncMutationEnvelope, next: SyncMutationEnvelope, principal: Principal): boolean {
-  return spendsScanPoint(mutation, principal) && spendsScanPoint(next, principal);
 }
 
 function haltedAt(call: PushCall, mutation: SyncMutationEnvelope, error: unknown): NonNullable<SyncPushResult["halted"]> {
