@@ -1,6 +1,9 @@
-// Shared by the pickup, label and handoff test files: more stations at a site, jobs made straight
-// in the database in any state, and a digest of what a refused scan must leave alone.
-import { generatePickupCode, type Fulfilment, type JobStatus, type PaymentStatus } from "@orderdeck/contracts";
+// Shared by the pickup, label, handoff and pushed-scan test files: more stations at a site, jobs
+// made straight in the database in any state, a digest of what a refused scan must leave alone,
+// and what the pushed-scan tests read and break (budget points, a connection waiting for a lock).
+import { randomUUID } from "node:crypto";
+import { generatePickupCode, type Fulfilment, type JobStatus, type PaymentStatus, type SyncMutationEnvelope } from "@orderdeck/contracts";
+import { expect } from "vitest";
 import { hashToken, newToken } from "../src/auth/tokens.ts";
 import { TEST_SECRET, type ApiHarness, type Caller, type SiteFixture } from "./harness.ts";
 
@@ -125,4 +128,24 @@ export async function unusedCode(harness: ApiHarness): Promise<string> {
     const code = generatePickupCode();
     if ((await count(harness, "SELECT count(*) AS n FROM jobs WHERE pickup_code = $1", [code])) === 0) return code;
   }
+}
+
+/** A scan as a console's outbox pushes it. */
+export function outboxScan(code: string, offline = true): SyncMutationEnvelope {
+  return { id: randomUUID(), type: "pickup.confirm", args: { code, scannedAt: new Date().toISOString(), offline }, clientTime: new Date().toISOString() };
+}
+
+/** The points spent on the scan budgets that name `userId`. */
+export async function scanPoints(harness: ApiHarness, userId: string): Promise<number[]> {
+  return (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [userId])).rows.map((r) => r.points);
+}
+
+/**
+ * Waits until one connection waits for a lock while running a statement that contains `running`,
+ * then ends it: a connection lost in the middle of its transaction.
+ */
+export async function endTheLockWaiter(harness: ApiHarness, running = ""): Promise<void> {
+  const waiter = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND strpos(query, $1) > 0`;
+  await expect.poll(async () => (await harness.db.pool.query(waiter, [running])).rows).toHaveLength(1);
+  await harness.db.pool.query(`SELECT pg_terminate_backend(pid) FROM (${waiter}) waiting`, [running]);
 }

@@ -1,21 +1,12 @@
 // A push's scans overlap: the next scan's reads (its claim, its job locked, its payments and
 // receipts) go out while the scan before it writes, its writes while that one commits, and it
-// commits only once that one is answered. So the receipt numbers still follow the outbox, gapless,
+// commits only once that one has committed. So the receipt numbers still follow the outbox, gapless,
 // and a push that stops at a scan rolls back the one started after it, its budget point given back.
-import { randomUUID } from "node:crypto";
-import type { SyncMutationEnvelope } from "@orderdeck/contracts";
 import { describe, expect, it } from "vitest";
 import { apiHarnessForFile } from "./harness.ts";
-import { addPickupJob, count, type PickupJob } from "./pickup-helpers.ts";
+import { addPickupJob, count, endTheLockWaiter, outboxScan, scanPoints, type PickupJob } from "./pickup-helpers.ts";
 
 const harness = await apiHarnessForFile({});
-
-const scan = (code: string): SyncMutationEnvelope => ({
-  id: randomUUID(),
-  type: "pickup.confirm",
-  args: { code, scannedAt: new Date().toISOString(), offline: true },
-  clientTime: new Date().toISOString(),
-});
 
 /** Whether another transaction holds the job's row (a scan's reads lock it). */
 async function jobHeld(id: string): Promise<boolean> {
@@ -52,7 +43,7 @@ async function twoScansWhileTheFirstWaits(name: string, held: "counter" | "mail"
     const customer = await harness.db.prisma.customer.create({ data: { siteId: site.siteId, name: "Ada Lovelace", email: "ada@example.test" } });
     await harness.db.pool.query("UPDATE jobs SET customer_id = $2 WHERE id = $1", [first.id, customer.id]);
   }
-  const pushes = [scan(first.pickupCode), scan(second.pickupCode)];
+  const pushes = [outboxScan(first.pickupCode), outboxScan(second.pickupCode)];
   const holder = await harness.db.pool.connect();
   try {
     await holder.query("BEGIN");
@@ -86,10 +77,6 @@ const receiptNumbers = async (jobs: PickupJob[]) =>
     ])
   ).rows;
 
-/** The points spent on the account's scan budget. */
-const scanPoints = async (userId: string) =>
-  (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [userId])).rows.map((r) => r.points);
-
 const statusOf = async (id: string) => (await harness.db.pool.query<{ status: string }>("SELECT status::text FROM jobs WHERE id = $1", [id])).rows[0]?.status;
 
 // Where the first scan is held: at its receipt number (the second has only read, its job locked),
@@ -115,12 +102,10 @@ describe.each(HOLDS)("a push's scans, while the first $first", ({ held, waiting 
   });
 
   it("roll the second back when the first fails there, and give its point back", async () => {
-    const { site, second, pushed, pushes } = await twoScansWhileTheFirstWaits(`Overlapping scans, failed (${held})`, held, async () => {
-      // The first scan's connection is lost while it waits.
-      const first = `SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%${waiting}%'`;
-      await expect.poll(async () => (await harness.db.pool.query(first)).rows).toHaveLength(1);
-      await harness.db.pool.query(`SELECT pg_terminate_backend(pid) FROM (${first}) waiting`);
-    });
+    // The first scan's connection is lost while it waits.
+    const { site, second, pushed, pushes } = await twoScansWhileTheFirstWaits(`Overlapping scans, failed (${held})`, held, () =>
+      endTheLockWaiter(harness, waiting),
+    );
     const { results, halted } = await pushed;
     expect(results).toEqual([]);
     expect(halted).toMatchObject({ id: pushes[0]?.id });
@@ -131,7 +116,7 @@ describe.each(HOLDS)("a push's scans, while the first $first", ({ held, waiting 
     expect(await count(harness, "SELECT count(*) AS n FROM scan_records WHERE client_mutation_id = ANY($1::text[])", [ids])).toBe(0);
     expect(await count(harness, "SELECT count(*) AS n FROM receipts WHERE site_id = $1", [site.siteId])).toBe(0);
     // The first scan's point stays spent, as any scan's that was not a handover; the second's came back.
-    expect(await scanPoints(site.users.STAFF.id)).toEqual([1]);
+    expect(await scanPoints(harness, site.users.STAFF.id)).toEqual([1]);
     // Sent again, both hand over, numbered from where the failed ones left the counter: no gap.
     const again = await site.as.STAFF.sync.push({ mutations: pushes });
     expect(again.results.map((r) => [r.status, r.replayed])).toEqual([

@@ -6,24 +6,17 @@
 // that are no valid code, or no job's, are recorded as what they are (INVALID_CODE, UNKNOWN_CODE),
 // not as pickup conflicts in the exceptions list.
 import { randomUUID } from "node:crypto";
-import { generatePickupCode, type SyncMutationEnvelope } from "@orderdeck/contracts";
+import { generatePickupCode } from "@orderdeck/contracts";
 import type { PoolClient } from "pg";
 import { describe, expect, it } from "vitest";
 import { listExceptions } from "../src/exceptions/service.ts";
 import { apiHarnessForFile, detailsOf, refusalOf } from "./harness.ts";
-import { addPickupJob, count } from "./pickup-helpers.ts";
+import { addPickupJob, count, endTheLockWaiter, outboxScan, scanPoints } from "./pickup-helpers.ts";
 
 const SCANS_PER_ACCOUNT = 3;
 
 const harness = await apiHarnessForFile({}, { rateLimitPolicy: { scanPerUser: { points: SCANS_PER_ACCOUNT, durationSeconds: 60, blockSeconds: 60 } } });
 const site = await harness.createSite("Scan budget");
-
-const scan = (code: string, offline = true): SyncMutationEnvelope => ({
-  id: randomUUID(),
-  type: "pickup.confirm",
-  args: { code, scannedAt: new Date().toISOString(), offline },
-  clientTime: new Date().toISOString(),
-});
 
 const scanOutcomes = async (ids: string[]) =>
   (
@@ -32,10 +25,6 @@ const scanOutcomes = async (ids: string[]) =>
     ])
   ).rows.map((r) => r.outcome);
 
-/** The points on the account's scan budget of `userId`. */
-const scanPoints = (userId: string) => async () =>
-  (await harness.db.pool.query<{ points: number }>("SELECT points FROM rate_limits WHERE key LIKE '%' || $1", [userId])).rows.map((r) => r.points);
-
 /**
  * Two handovers pushed at a new site while another transaction holds the first one's job: once the
  * second scan's point is spent too (two points, not one), `whileHeld` runs, then the job is let go.
@@ -43,8 +32,8 @@ const scanPoints = (userId: string) => async () =>
 async function twoScansBehindAHeldJob(name: string, whileHeld: (holder: PoolClient) => Promise<void>) {
   const site = await harness.createSite(name);
   const [first, second] = await Promise.all([addPickupJob(harness, site), addPickupJob(harness, site)]);
-  const points = scanPoints(site.users.STAFF.id);
-  const pushes = [scan(first?.pickupCode ?? ""), scan(second?.pickupCode ?? "")];
+  const points = () => scanPoints(harness, site.users.STAFF.id);
+  const pushes = [outboxScan(first?.pickupCode ?? ""), outboxScan(second?.pickupCode ?? "")];
   const holder = await harness.db.pool.connect();
   try {
     await holder.query("BEGIN");
@@ -63,7 +52,7 @@ async function twoScansBehindAHeldJob(name: string, whileHeld: (holder: PoolClie
 
 describe("scans pushed from the outbox", () => {
   it("spend the account's scan budget even when made offline; over it the push halts, records nothing and says how long to wait", async () => {
-    const guesses = Array.from({ length: SCANS_PER_ACCOUNT + 2 }, () => scan(generatePickupCode()));
+    const guesses = Array.from({ length: SCANS_PER_ACCOUNT + 2 }, () => outboxScan(generatePickupCode()));
     const { results, halted } = await site.as.STAFF.sync.push({ mutations: guesses });
 
     expect(results.map((r) => [r.status, r.reason])).toEqual(Array(SCANS_PER_ACCOUNT).fill(["rejected", "UNKNOWN_CODE"]));
@@ -91,7 +80,7 @@ describe("scans pushed from the outbox", () => {
 
   it("give their points back when they hand a job over, so an outage's handovers replay at once and guesses stay bounded", async () => {
     const jobs = await Promise.all(Array.from({ length: SCANS_PER_ACCOUNT * 3 }, () => addPickupJob(harness, site)));
-    const handovers = jobs.map((job) => scan(job.pickupCode));
+    const handovers = jobs.map((job) => outboxScan(job.pickupCode));
     const pushed = await site.as.ADMIN.sync.push({ mutations: handovers });
     expect(pushed.halted).toBeNull();
     expect(pushed.results.map((r) => r.status)).toEqual(Array(handovers.length).fill("applied"));
@@ -99,27 +88,27 @@ describe("scans pushed from the outbox", () => {
     expect((await site.as.ADMIN.sync.push({ mutations: handovers })).results.every((r) => r.status === "applied" && r.replayed)).toBe(true);
 
     // The budget is whole for guesses: as many as it allows, then the push halts.
-    const guesses = Array.from({ length: SCANS_PER_ACCOUNT + 1 }, () => scan(generatePickupCode()));
+    const guesses = Array.from({ length: SCANS_PER_ACCOUNT + 1 }, () => outboxScan(generatePickupCode()));
     const guessed = await site.as.ADMIN.sync.push({ mutations: guesses });
     expect(guessed.results.map((r) => r.reason)).toEqual(Array(SCANS_PER_ACCOUNT).fill("UNKNOWN_CODE"));
     expect(guessed.halted).toMatchObject({ id: guesses[SCANS_PER_ACCOUNT]?.id, reason: "RATE_LIMITED" });
     // Locked now: a handover does not lift the lock it cannot pay for.
     const late = await addPickupJob(harness, site);
-    expect((await site.as.ADMIN.sync.push({ mutations: [scan(late.pickupCode)] })).halted).toMatchObject({ reason: "RATE_LIMITED" });
+    expect((await site.as.ADMIN.sync.push({ mutations: [outboxScan(late.pickupCode)] })).halted).toMatchObject({ reason: "RATE_LIMITED" });
   });
 
   it("between guesses, a handover's point comes back with the next scan, and the last one's as the push ends", async () => {
     const mixed = await harness.createSite("Scan budget, mixed push");
     const [first, second] = await Promise.all([addPickupJob(harness, mixed), addPickupJob(harness, mixed)]);
-    const points = scanPoints(mixed.users.STAFF.id);
+    const points = () => scanPoints(harness, mixed.users.STAFF.id);
     // Handover (given back with the guess), guess, guess, handover (given back as the push ends): two spent.
-    const pushes = [scan(first?.pickupCode ?? ""), scan(generatePickupCode()), scan(generatePickupCode()), scan(second?.pickupCode ?? "")];
+    const pushes = [outboxScan(first?.pickupCode ?? ""), outboxScan(generatePickupCode()), outboxScan(generatePickupCode()), outboxScan(second?.pickupCode ?? "")];
     const pushed = await mixed.as.STAFF.sync.push({ mutations: pushes });
     expect(pushed.halted).toBeNull();
     expect(pushed.results.map((r) => r.status)).toEqual(["applied", "rejected", "rejected", "applied"]);
     expect(await points()).toEqual([2]);
     // One guess left, then the push halts.
-    const guesses = [scan(generatePickupCode()), scan(generatePickupCode())];
+    const guesses = [outboxScan(generatePickupCode()), outboxScan(generatePickupCode())];
     const guessed = await mixed.as.STAFF.sync.push({ mutations: guesses });
     expect(guessed.results.map((r) => r.reason)).toEqual(["UNKNOWN_CODE"]);
     expect(guessed.halted).toMatchObject({ id: guesses[1]?.id, reason: "RATE_LIMITED" });
@@ -138,12 +127,7 @@ describe("scans pushed from the outbox", () => {
 
   it("give back the point spent ahead for a scan the push stops before", async () => {
     // The first scan's connection is lost while it waits: the push stops there, the second scan untouched.
-    const { pushed, pushes, points } = await twoScansBehindAHeldJob("Scan budget, stopped push", async () => {
-      const waiting = async () =>
-        (await harness.db.pool.query<{ pid: number }>("SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows.map((r) => r.pid);
-      await expect.poll(waiting).toHaveLength(1);
-      await harness.db.pool.query("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
-    });
+    const { pushed, pushes, points } = await twoScansBehindAHeldJob("Scan budget, stopped push", () => endTheLockWaiter(harness));
     const { results, halted } = await pushed;
     expect(results).toEqual([]);
     expect(halted).toMatchObject({ id: pushes[0]?.id });
@@ -152,8 +136,8 @@ describe("scans pushed from the outbox", () => {
   });
 
   it("records a misread code as INVALID_CODE and a code of no job as UNKNOWN_CODE, answered so, with no conflict", async () => {
-    const misread = scan("2345678923");
-    const nobodys = scan(generatePickupCode());
+    const misread = outboxScan("2345678923");
+    const nobodys = outboxScan(generatePickupCode());
     const { results, halted } = await site.as.LEAD.sync.push({ mutations: [misread, nobodys] });
     expect(halted).toBeNull();
     expect(results.map((r) => [r.status, r.reason])).toEqual([
@@ -167,7 +151,7 @@ describe("scans pushed from the outbox", () => {
     // A real conflict still is one: a job cancelled since the console handed it over offline.
     const job = await addPickupJob(harness, site);
     await site.as.LEAD.jobs.transition({ id: job.id, to: "CANCELLED" });
-    const lost = scan(job.pickupCode);
+    const lost = outboxScan(job.pickupCode);
     expect((await site.as.LEAD.sync.push({ mutations: [lost] })).results[0]).toMatchObject({ status: "conflict", reason: "CANCELLED" });
     expect(await scanOutcomes([lost.id])).toEqual(["CONFLICT"]);
     const exceptions = await listExceptions(harness.db.prisma, site.siteId, { kinds: ["PICKUP_CONFLICT"], perKind: 50 });
