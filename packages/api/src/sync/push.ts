@@ -273,6 +273,8 @@ export async function pushMutations(call: PushCall, mutations: readonly SyncMuta
 /** A mutation under way: whether its reads have answered (a scan's: its job is locked), its last batch gone, and committed. */
 interface Started {
   result: Promise<SyncMutationResult>;
+  /** Settles with `result`; a failure a later scan no longer waits for is still handled (no unhandled rejection). */
+  settled: Promise<void>;
   readsAnswered: Promise<void>;
   lastBatchSent: Promise<void>;
   committed: Promise<void>;
@@ -296,7 +298,7 @@ async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvel
     const [committed, commit] = signal();
     // What the scan before has reached, or its failure (then this one rolls back).
     const reachedBefore = (step: Promise<void> | undefined) =>
-      step ? Promise.race([step, before?.result.then(() => undefined)]).catch(outOfTurn) : Promise.resolve();
+      step && before ? Promise.race([step, before.settled]).catch(outOfTurn) : Promise.resolve();
     const turn: ScanTurn = {
       reached: async () => {
         answered();
@@ -312,7 +314,9 @@ async function pushInOrder(call: PushCall, mutations: readonly SyncMutationEnvel
     const result = pushOne(call, mutation, nextScanId, budget, turn);
     // Read in its turn, or (the push stopped before it) only awaited: no unhandled rejection.
     result.catch(() => undefined);
-    return { result, readsAnswered, lastBatchSent, committed };
+    const settled = result.then(() => undefined);
+    settled.catch(() => undefined);
+    return { result, settled, readsAnswered, lastBatchSent, committed };
   };
 
   const results: SyncMutationResult[] = [];
