@@ -134,4 +134,18 @@ describe("invoice numbering", () => {
     expect(r1.receipt?.number).toBe(formatReceiptNumber(thisYear(), 1));
     expect(r2.receipt?.number).toBe(formatReceiptNumber(thisYear(), 2));
   });
+
+  it("writes a receipt's number, taken in its INSERT, as formatReceiptNumber does, past four digits too", async () => {
+    const site = await harness.createSite("Numbers receipts wide");
+    await harness.db.pool.query("INSERT INTO counters (site_id, kind, year, value) VALUES ($1, 'RECEIPT', $2, 9998)", [site.siteId, thisYear()]);
+    const numbers: Array<string | undefined> = [];
+    for (let i = 0; i < 2; i++) {
+      const job = await addJob(harness, site, { priceCents: 1_000 });
+      const paid = await site.as.STAFF.payments.record({ jobId: job.id, provider: "cash", providerReference: `w-${job.id}`, amountCents: 1_000, currency: "EUR" });
+      numbers.push(paid.receipt?.number);
+    }
+    expect(numbers).toEqual([formatReceiptNumber(thisYear(), 9_999), formatReceiptNumber(thisYear(), 10_000)]);
+    const stored = await harness.db.pool.query<{ formatted_number: string }>("SELECT formatted_number FROM receipts WHERE site_id = $1 ORDER BY number", [site.siteId]);
+    expect(stored.rows.map((r) => r.formatted_number)).toEqual(numbers);
+  });
 });

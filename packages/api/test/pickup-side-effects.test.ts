@@ -102,12 +102,25 @@ describe("a handover writes exactly its rows", () => {
     });
 
     // The receipt mail of the newest receipt, with its send job.
-    const mails = await harness.db.pool.query<{ id: string; kind: string; to: string; receipt_id: string; status: string; dedupe_key: string }>(
-      "SELECT id::text AS id, kind::text AS kind, \"to\", receipt_id::text AS receipt_id, status::text AS status, dedupe_key FROM mail_log WHERE job_id = $1",
+    // The number was taken in the batch that wrote the mail, the webhooks and the stored answer:
+    // each carries it as the receipt's INSERT stored it.
+    const [receipt] = (await harness.db.pool.query<{ formatted_number: string; number: number }>("SELECT formatted_number, number FROM receipts WHERE id = $1", [answer.receipts[0]?.id])).rows;
+    expect(answer.receipts[0]).toMatchObject({ number: receipt?.formatted_number, sequence: receipt?.number });
+    expect(receipt?.formatted_number).toMatch(/^RCT-\d{4}-\d{4}$/);
+    const mails = await harness.db.pool.query<{ id: string; kind: string; to: string; subject: string; receipt_id: string; status: string; dedupe_key: string }>(
+      "SELECT id::text AS id, kind::text AS kind, \"to\", subject, receipt_id::text AS receipt_id, status::text AS status, dedupe_key FROM mail_log WHERE job_id = $1",
       [job.id],
     );
     expect(mails.rows).toEqual([
-      { id: expect.any(String), kind: "RECEIPT", to: email, receipt_id: answer.receipts[0]?.id, status: "PENDING", dedupe_key: `pickup-receipt:${job.id}` },
+      {
+        id: expect.any(String),
+        kind: "RECEIPT",
+        to: email,
+        subject: expect.stringContaining(`: receipt ${receipt?.formatted_number} for order J-`),
+        receipt_id: answer.receipts[0]?.id,
+        status: "PENDING",
+        dedupe_key: `pickup-receipt:${job.id}`,
+      },
     ]);
     const mailId = mails.rows[0]?.id;
     const added = (await graphileJobs(harness, site.siteId)).filter((j) => !jobsBefore.has(j.id));
@@ -143,15 +156,30 @@ describe("a handover writes exactly its rows", () => {
     expect(ledger[0]?.result).toEqual({ ok: true, confirmation: answer });
   });
 
-  it("takes the site's receipt number as late as it can: after it, only what needs the number", async () => {
+  it("takes the site's receipt number as late as it can: in the batch that commits, after it only what needs the number", async () => {
     // Every handover of a site that issues a receipt waits at the site's counter row from the
-    // number's take to the commit, so what comes after the take decides the site's handover rate.
+    // number's take to the commit, so what comes after the take decides the site's handover rate:
+    // no round trip to the API, and no statement that does not carry the number.
     const counterSite = await harness.createSite("Pickup Altona");
     const job = await addPickupJob(harness, counterSite, { status: "READY_FOR_PICKUP", paymentStatus: "WAIVED", priceCents: 0, customer: "Emmy Noether" });
     const { customerId } = await harness.db.prisma.job.findUniqueOrThrow({ where: { id: job.id }, select: { customerId: true } });
     await harness.db.prisma.customer.update({ where: { id: customerId ?? "" }, data: { email: `emmy-${randomUUID()}@example.com` } });
-    const sent: SentStatement[] = [];
-    const prisma = createPrismaClient(harness.db.url, { max: 1, onQuery: (statement) => sent.push(statement) });
+    // A pipelined batch's statements are all sent before anything is awaited: those seen before
+    // the next microtask went out together.
+    const sent: Array<SentStatement & { batch: number }> = [];
+    let batch = 0;
+    let batchOpen = false;
+    const onQuery = (statement: SentStatement) => {
+      if (!batchOpen) {
+        batchOpen = true;
+        queueMicrotask(() => {
+          batch += 1;
+          batchOpen = false;
+        });
+      }
+      sent.push({ ...statement, batch });
+    };
+    const prisma = createPrismaClient(harness.db.url, { max: 1, onQuery });
     try {
       const staff = counterSite.users.STAFF;
       const principal: Principal = {
@@ -174,14 +202,13 @@ describe("a handover writes exactly its rows", () => {
     const commit = texts.findIndex((t, i) => i > take && t.trim().toUpperCase() === "COMMIT");
     expect(take).toBeGreaterThan(0);
     expect(commit).toBeGreaterThan(take);
+    // The receipt's own INSERT takes the number, in the batch that commits.
+    expect(texts[take]).toMatch(/INSERT INTO receipts/);
+    expect(sent[take]?.batch).toBe(sent[commit]?.batch);
     const held = texts.slice(take + 1, commit);
-    // The receipt, its mail (with the send job), the scan's stored answer (this site has no
-    // webhook endpoints, so no deliveries), and nothing read: the subscriptions were read before.
-    expect(held.map((t) => /"?(receipts|mail_log|webhook_endpoints|client_mutations)"?/.exec(t)?.[1] ?? t)).toEqual([
-      "receipts",
-      "mail_log",
-      "client_mutations",
-    ]);
+    // Its mail (with the send job) and the scan's stored answer (this site has no webhook
+    // endpoints, so no deliveries), and nothing read: the subscriptions were read before.
+    expect(held.map((t) => /"?(receipts|mail_log|webhook_endpoints|client_mutations)"?/.exec(t)?.[1] ?? t)).toEqual(["mail_log", "client_mutations"]);
     const before = texts.slice(0, take);
     for (const table of ["webhook_endpoints", "job_events", "scan_records"]) expect(before.some((t) => t.includes(table))).toBe(true);
   });

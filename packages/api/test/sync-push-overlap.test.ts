@@ -1,7 +1,8 @@
 // A push's scans overlap: the next scan's reads (its claim, its job locked, its payments and
-// receipts) go out while the scan before it writes, its writes while that one commits, and it
-// commits only once that one has committed. So the receipt numbers still follow the outbox, gapless,
-// and a push that stops at a scan rolls back the one started after it, its budget point given back.
+// receipts) go out while the scan before it writes, its handover's writes while that one commits,
+// and its last batch (its receipt numbers and COMMIT) only once that one has committed. So the
+// receipt numbers still follow the outbox, gapless, and a push that stops at a scan rolls back the
+// one started after it, its budget point given back.
 import { describe, expect, it } from "vitest";
 import { apiHarnessForFile } from "./harness.ts";
 import { addPickupJob, count, endTheLockWaiter, outboxScan, scanPoints, type PickupJob } from "./pickup-helpers.ts";
@@ -24,16 +25,20 @@ async function jobHeld(id: string): Promise<boolean> {
   }
 }
 
-const waitingStatements = async () =>
-  (await harness.db.pool.query<{ query: string }>("SELECT query FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'")).rows.map(
-    (r) => r.query,
+/** How many transactions have written scan records and not ended (each handover writes one). */
+const scanWriters = async () =>
+  count(
+    harness,
+    `SELECT count(DISTINCT l.pid) AS n FROM pg_locks l JOIN pg_class c ON c.oid = l.relation
+      WHERE c.relname = 'scan_records' AND l.mode = 'RowExclusiveLock' AND l.pid <> pg_backend_pid()`,
+    [],
   );
 
 /**
- * Two handovers pushed while another transaction holds what the first needs: the site's receipt
- * counter (it waits at its number, before its last batch), or its receipt mail's place in the
- * mail log (it waits in its last batch, the one that commits). `whileHeld` runs once the second
- * has gone as far as it may: its job locked, or its own receipt number asked for.
+ * Two handovers pushed while another transaction holds what the first needs in its last batch,
+ * the one that commits: the site's receipt counter (it waits at its receipt's number), or its
+ * receipt mail's place in the mail log (it waits after its number). `whileHeld` runs once the
+ * second has gone as far as it may: its handover written, its last batch not sent.
  */
 async function twoScansWhileTheFirstWaits(name: string, held: "counter" | "mail", whileHeld: (jobs: { first: PickupJob; second: PickupJob }) => Promise<void>) {
   const site = await harness.createSite(name);
@@ -60,8 +65,8 @@ async function twoScansWhileTheFirstWaits(name: string, held: "counter" | "mail"
     const pushed = site.as.STAFF.sync.push({ mutations: pushes });
     // Awaited by the test; settled or not, never an unhandled rejection while this waits.
     pushed.catch(() => undefined);
-    if (held === "counter") await expect.poll(() => jobHeld(second.id), { timeout: 5_000 }).toBe(true);
-    else await expect.poll(async () => (await waitingStatements()).some((q) => q.includes("next_counter")), { timeout: 5_000 }).toBe(true);
+    await expect.poll(scanWriters, { timeout: 5_000 }).toBe(2);
+    expect(await jobHeld(second.id)).toBe(true);
     await whileHeld({ first, second });
     return { site, first, second, pushed, pushes };
   } finally {
@@ -77,18 +82,24 @@ const receiptNumbers = async (jobs: PickupJob[]) =>
     ])
   ).rows;
 
+const formattedNumbers = async (jobs: PickupJob[]) =>
+  (
+    await harness.db.pool.query<{ formatted_number: string }>("SELECT formatted_number FROM receipts WHERE job_id = ANY($1::uuid[]) ORDER BY number", [
+      jobs.map((job) => job.id),
+    ])
+  ).rows.map((r) => r.formatted_number);
+
 const statusOf = async (id: string) => (await harness.db.pool.query<{ status: string }>("SELECT status::text FROM jobs WHERE id = $1", [id])).rows[0]?.status;
 
-// Where the first scan is held: at its receipt number (the second has only read, its job locked),
-// or in its last batch, the one that commits (the second has written and waits for its number).
+// Where the first scan is held in its last batch: at its receipt's number, or after it.
 const HOLDS = [
   { held: "counter", first: "waits for its receipt number", waiting: "next_counter" },
-  { held: "mail", first: "commits", waiting: "mail_log" },
+  { held: "mail", first: "writes its receipt mail", waiting: "mail_log" },
 ] as const;
 
 describe.each(HOLDS)("a push's scans, while the first $first", ({ held, waiting }) => {
   it("hand both over in order, the receipt numbers gapless and in the outbox's order", async () => {
-    const { first, second, pushed } = await twoScansWhileTheFirstWaits(`Overlapping scans (${held})`, held, async ({ first, second }) => {
+    const { site, first, second, pushed, pushes } = await twoScansWhileTheFirstWaits(`Overlapping scans (${held})`, held, async ({ first, second }) => {
       // The second has gone as far as it may, and nothing is handed over before the first commits.
       expect([await statusOf(first.id), await statusOf(second.id)]).toEqual(["READY_FOR_PICKUP", "READY_FOR_PICKUP"]);
     });
@@ -98,6 +109,14 @@ describe.each(HOLDS)("a push's scans, while the first $first", ({ held, waiting 
     expect(await receiptNumbers([first, second])).toEqual([
       { job_id: first.id, number: 1 },
       { job_id: second.id, number: 2 },
+    ]);
+    // The answers stored in the ledger carry the numbers as taken: sent again, the same receipts.
+    const stored = await formattedNumbers([first, second]);
+    expect(results.map((r) => r.receipts)).toEqual([[stored[0]], [stored[1]]]);
+    const again = await site.as.STAFF.sync.push({ mutations: pushes });
+    expect(again.results.map((r) => [r.replayed, r.receipts])).toEqual([
+      [true, [stored[0]]],
+      [true, [stored[1]]],
     ]);
   });
 

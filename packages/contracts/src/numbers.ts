@@ -21,8 +21,11 @@ export function formatJobNumber(number: number): string {
   return `J-${String(positiveInteger(number, "job number")).padStart(6, "0")}`;
 }
 
+/** A yearly number's sequence is written with at least this many digits, zero-padded; a longer one grows wider. */
+export const YEARLY_SEQUENCE_DIGITS = 4;
+
 function formatYearly(prefix: string, year: number, number: number, what: string): string {
-  return `${prefix}-${documentYear(year)}-${String(positiveInteger(number, what)).padStart(4, "0")}`;
+  return `${prefix}-${documentYear(year)}-${String(positiveInteger(number, what)).padStart(YEARLY_SEQUENCE_DIGITS, "0")}`;
 }
 
 /** `INV-2026-0001`: the sequence restarts every year (in the site's timezone) at every site. */
@@ -33,4 +36,12 @@ export function formatInvoiceNumber(year: number, number: number): string {
 /** `RCT-2026-0001`, numbered like invoices but on a counter of its own. */
 export function formatReceiptNumber(year: number, number: number): string {
   return formatYearly("RCT", year, number, "receipt number");
+}
+
+/**
+ * `RCT-2026-`: a receipt number before its sequence, for a statement that writes the number
+ * from a sequence the database takes (the sequence then written as YEARLY_SEQUENCE_DIGITS says).
+ */
+export function receiptNumberPrefix(year: number): string {
+  return formatReceiptNumber(year, 1).slice(0, -YEARLY_SEQUENCE_DIGITS);
 }

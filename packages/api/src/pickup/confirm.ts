@@ -20,12 +20,12 @@ import type { Principal } from "../auth/principal.ts";
 import { claimStatement, firstEntryOf, firstEntryStatement, isClaimed, settleStatement, type LedgerEntry, type MutationKey } from "../client-mutations/ledger.ts";
 import { databaseRefusal } from "../database-refusals.ts";
 import { actorOf, jobEventStatement } from "../jobs/events.ts";
-import type { CounterRow } from "../money/common.ts";
 import type { ReceiptRow, ReceiptView } from "../receipts/service.ts";
 import type { SubscribedEndpoint } from "../webhooks/events.ts";
 import { invalidCode, jobFacts, pickupJobOf, pickupJobStatement, refusalFor, unknownCode, type PickupDependencies, type PickupJob, type PickupJobRow, type PickupView } from "./lookup.ts";
 import { afterHandoverStatements, handoverEndpointsStatement } from "./notify.ts";
-import { issuedReceipts, planPickupReceipts, receiptNumberStatements, receiptPlanReads, type PaymentRow } from "./receipt.ts";
+import { numberedReceipts, withReceiptNumbers, withSequenceSlots } from "./receipt-number-slots.ts";
+import { issuedReceipts, planPickupReceipts, receiptPlanReads, type PaymentRow, type PickupReceipts } from "./receipt.ts";
 import { scanOutcomeFor, scanOutcomeOf } from "./scan-outcome.ts";
 
 export interface PickupConfirmation extends Omit<PickupView, "canHandOver" | "refusal"> {
@@ -133,10 +133,11 @@ interface ScanLedger {
  * A replayed scan's place among its push's scans (sync/push.ts), so that the next scan's work
  * overlaps this one's and nothing is applied out of order:
  *   - `reached`, once the scan's reads have answered (its job locked), resolves when the scan
- *     before it has sent its last batch: that one holds every lock it takes (the receipt counter
- *     among them), so this one's writes may go, and its receipt number waits for that commit;
- *   - `committing`, before the scan's last batch (its COMMIT goes with it), resolves when the scan
- *     before it has committed (`committed`, called as its last batch answers).
+ *     before it has sent its last batch: that one holds every lock it takes, so this one's
+ *     handover writes may go (as a batch of their own, ahead of its last);
+ *   - `committing`, before the scan's last batch (its receipt numbers and COMMIT go with it),
+ *     resolves when the scan before it has committed (`committed`, called as its last batch
+ *     answers), so the numbers follow the push's order.
  * Either rejects when the push stopped before the scan: the scan rolls back.
  */
 export interface ScanTurn {
@@ -158,13 +159,16 @@ function stationNameRead(principal: Principal, stationId: string): Prisma.Sql | 
 }
 
 /**
- * Decides the scan and, when it is a handover, makes it, in the caller's transaction, in three
- * batches: the reads (the job locked first, then its payments and receipts, the webhook endpoints),
- * the writes that need no receipt number with the receipt numbers last, and the receipts, mail,
- * webhooks, ledger answer and the ledger's read-back of the job, which on a pipelined transaction
- * commit with them. Refusals are returned, not thrown, with their scan record written, so they
- * commit. The mutation id is claimed with the reads and the answer stored with the last writes;
- * null means the id was taken before, and nothing was decided.
+ * Decides the scan and, when it is a handover, makes it, in the caller's transaction, in two
+ * batches: the reads (the job locked first, then its payments and receipts, the webhook
+ * endpoints), then the writes: the handover's own, the receipts, which take their numbers (the
+ * site's counter is held from there to the commit, which on a pipelined transaction goes with
+ * them), the mail, webhooks and ledger answer, which carry the numbers through their slots
+ * (receipt-number-slots.ts), and the ledger's read-back of the job. In a push the handover's own
+ * writes go as a batch of their own, ahead of the scan's turn to commit (ScanTurn). Refusals are
+ * returned, not thrown, with their scan record written, so they commit. The mutation id is
+ * claimed with the reads and the answer stored with the last writes; null means the id was taken
+ * before, and nothing was decided.
  */
 async function decideScan(
   tx: SiteStatements,
@@ -188,13 +192,18 @@ async function decideScan(
   const answers = await tx.run<SqlRow>([ledger.claim, ...reads]);
   await ledger.turn?.reached();
   if (!isClaimed(answers.shift() ?? [])) return null;
-  // The last batch: the decision's writes, the ledger's answer and, last, the ledger's read-back.
-  const finish = async (decision: ScanDecision, writes: Prisma.Sql[]): Promise<DecidedScan> => {
+  // The last batch: the decision's writes, the receipts it issues and what carries their numbers,
+  // the ledger's answer and, last, the ledger's read-back.
+  const finish = async (decision: ScanDecision, writes: Prisma.Sql[], issuing?: { receipts: PickupReceipts; carriers: Prisma.Sql[] }): Promise<DecidedScan> => {
     const readBack = decision.jobId !== null && ledger.readBack ? ledger.readBack(decision.jobId) : null;
+    const issued = issuing?.receipts.statements ?? [];
+    const ids = issuing?.receipts.issuedIds ?? [];
+    const numbered = [...issued, ...(issuing?.carriers ?? []), ledger.settle(decision)].map((statement) => withReceiptNumbers(statement, ids));
     await ledger.turn?.committing();
-    const rows = await tx.finish([...writes, ledger.settle(decision), ...(readBack ? [readBack] : [])]);
+    const rows = await tx.finish([...writes, ...numbered, ...(readBack ? [readBack] : [])]);
     ledger.turn?.committed();
-    return { decision, readBack: readBack ? (rows[rows.length - 1] ?? []) : null };
+    const stored = rows.slice(writes.length, writes.length + issued.length).flat();
+    return { decision: stored.length > 0 ? withNumbers(decision, stored) : decision, readBack: readBack ? (rows[rows.length - 1] ?? []) : null };
   };
 
   const refuse = (error: DomainError, jobId: string | null): Promise<DecidedScan> => {
@@ -246,17 +255,22 @@ async function decideScan(
     },
     requestId,
   });
-  // The receipt numbers last: from their take to the commit the site's receipt counter is held.
   const writes = [handedOverStatement(principal, scan, job.id, now), event, scanRecordStatement(scan, "HANDED_OVER", job.id, now)];
-  const numbers = (await tx.run<CounterRow>([...writes, ...receiptNumberStatements(receiptInput, plan)])).slice(writes.length);
-  const receipts = issuedReceipts(receiptInput, plan, numbers);
+  if (ledger.turn) await tx.run(writes);
+  const receipts = issuedReceipts(receiptInput, plan);
   const decision: ScanDecision = {
     ok: true,
-    confirmation: { ...jobFacts(handedOver, paid), outcome: "HANDED_OVER", receipts: receipts.receipts, receiptsIssued: receipts.issued, replayed: false },
+    confirmation: { ...jobFacts(handedOver, paid), outcome: "HANDED_OVER", receipts: receipts.receipts, receiptsIssued: receipts.issuedIds.length, replayed: false },
     jobId: job.id,
   };
   const handover = { siteId, siteName: job.site.name, job: handedOver, from: job.status, at: now, receipts: receipts.receipts, stationId: scan.stationId };
-  return finish(decision, [...receipts.statements, ...afterHandoverStatements(handover, endpoints)]);
+  return finish(decision, ledger.turn ? [] : writes, { receipts, carriers: afterHandoverStatements(handover, endpoints) });
+}
+
+/** A handover's decision with its receipts' numbers as their INSERTs took them (`stored`). */
+function withNumbers(decision: ScanDecision, stored: unknown[]): ScanDecision {
+  if (!decision.ok) return decision;
+  return { ...decision, confirmation: { ...decision.confirmation, receipts: numberedReceipts(decision.confirmation.receipts, stored) } };
 }
 
 /** How a path keeps a scan in the client-mutation ledger: the arguments it claims with, and the answer it stores. */
@@ -284,7 +298,7 @@ export function decideClaimedScan(deps: PickupDependencies, principal: Principal
     const claim = claimStatement(key, MUTATION_TYPE, entry.args);
     const settle = (decision: ScanDecision) => {
       const { outcome, result } = entry.stored(decision);
-      return settleStatement(claim.id, outcome, result, deps.now?.() ?? new Date());
+      return settleStatement(claim.id, outcome, withSequenceSlots(result), deps.now?.() ?? new Date());
     };
     const decided = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle, readBack: entry.readBack, turn: entry.turn });
     if (decided) return { decision: decided.decision, first: null, readBack: decided.readBack };

@@ -5,13 +5,14 @@
 // Receipt numbers are gapless per site and year: the site's counter row stays locked from the
 // number's take to the commit, and every handover of the site that issues a receipt queues
 // behind it. So a handover decides its receipts first (planPickupReceipts, ids included, for
-// its event), takes their numbers in the batch of its other writes, last (receiptNumberStatements),
-// and stores them in its final batch, the one that commits (issuedReceipts).
+// its event), and their INSERTs take their numbers in its final batch, the one that commits
+// (issuedReceipts), with what carries the numbers after them (receipt-number-slots.ts).
 import { randomUUID } from "node:crypto";
 import { Prisma } from "@orderdeck/db";
-import { documentNumberOf, nextCounterStatement, type CounterRow, type SiteForDocuments } from "../money/common.ts";
+import type { SiteForDocuments } from "../money/common.ts";
 import { yearInTimeZone } from "../money/time.ts";
 import { newReceipt, toReceiptView, type ReceiptRow, type ReceiptView } from "../receipts/service.ts";
+import { slottedReceipt } from "./receipt-number-slots.ts";
 
 export interface PickupReceiptInput {
   siteId: string;
@@ -34,11 +35,11 @@ export interface PickupReceiptPlan {
 }
 
 export interface PickupReceipts {
-  /** The job's receipts after the handover, newest first. */
+  /** The job's receipts after the handover, newest first; an issued one's number is its slot until its INSERT has run. */
   receipts: ReceiptView[];
-  /** How many of them the handover issued (0 when payments had issued them already). */
-  issued: number;
-  /** The INSERTs of the issued ones. */
+  /** The ids of those the handover issues (none when payments had issued them already). */
+  issuedIds: string[];
+  /** The INSERTs of the issued ones, each taking its number and answering its row (a ReceiptRow). */
   statements: Prisma.Sql[];
 }
 
@@ -90,38 +91,28 @@ export function planPickupReceipts(job: { number: number }, payments: PaymentRow
   return { existing, toIssue, ids };
 }
 
-function receiptYear(input: PickupReceiptInput): number {
-  return yearInTimeZone(input.issuedAt, input.site.timezone);
-}
-
-/** One number of the site's receipt counter per receipt to issue. */
-export function receiptNumberStatements(input: PickupReceiptInput, plan: PickupReceiptPlan): Prisma.Sql[] {
-  const year = receiptYear(input);
-  return plan.toIssue.map(() => nextCounterStatement(input.siteId, "RECEIPT", year));
-}
-
 /**
- * The planned receipts with the numbers receiptNumberStatements took, in the plan's order. A
- * waived job (nothing paid: amount 0), or one marked paid with no payment on record (the full
- * price), still leaves with a receipt, numbered the same way, with no payment.
+ * The planned receipts, in the plan's order, as their INSERTs will store them. A waived job
+ * (nothing paid: amount 0), or one marked paid with no payment on record (the full price), still
+ * leaves with a receipt, numbered the same way, with no payment.
  */
-export function issuedReceipts(input: PickupReceiptInput, plan: PickupReceiptPlan, numbers: CounterRow[][]): PickupReceipts {
-  const year = receiptYear(input);
-  const issued = plan.toIssue.map((planned, i) => {
-    const { number } = documentNumberOf("RECEIPT", year, numbers[i] ?? []);
-    return newReceipt({
+export function issuedReceipts(input: PickupReceiptInput, plan: PickupReceiptPlan): PickupReceipts {
+  const year = yearInTimeZone(input.issuedAt, input.site.timezone);
+  const issued = plan.toIssue.map((planned) => {
+    const receipt = {
       id: planned.id,
       siteId: input.siteId,
       jobId: input.job.id,
       paymentId: planned.payment?.id ?? null,
       year,
-      number,
       amountCents: planned.payment ? planned.payment.amountCents : input.job.paymentStatus === "WAIVED" ? 0 : input.job.priceCents,
       currency: planned.payment?.currency ?? input.job.currency,
       issuedAt: input.issuedAt,
-    });
+    };
+    const view = slottedReceipt(toReceiptView({ ...receipt, number: 0, formattedNumber: "" }, input.job.number));
+    return { view, statement: newReceipt(receipt) };
   });
   // The plan's order, which the event already named them in.
-  const byId = new Map([...issued.map(({ row }) => toReceiptView(row, input.job.number)), ...plan.existing].map((receipt) => [receipt.id, receipt]));
-  return { receipts: plan.ids.flatMap((id) => byId.get(id) ?? []), issued: issued.length, statements: issued.map(({ statement }) => statement) };
+  const byId = new Map([...issued.map(({ view }) => view), ...plan.existing].map((receipt) => [receipt.id, receipt]));
+  return { receipts: plan.ids.flatMap((id) => byId.get(id) ?? []), issuedIds: issued.map(({ view }) => view.id), statements: issued.map(({ statement }) => statement) };
 }

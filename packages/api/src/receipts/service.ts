@@ -1,11 +1,11 @@
 import { randomUUID } from "node:crypto";
-import { formatPickupCode, formatReceiptNumber } from "@orderdeck/contracts";
+import { formatPickupCode, receiptNumberPrefix, YEARLY_SEQUENCE_DIGITS } from "@orderdeck/contracts";
 import { inSite, Prisma, type TransactionClient } from "@orderdeck/db";
-import { findJob, siteOf, takeDocumentNumber, type MoneyCaller, type PdfFile, type SiteForDocuments } from "../money/common.ts";
+import { findJob, siteOf, type MoneyCaller, type PdfFile, type SiteForDocuments } from "../money/common.ts";
 import { formatMoney } from "../money/format.ts";
 import type { DocumentLine } from "../documents/money-document.ts";
 import { foundDocument, numberedDocumentPdf, numberedDocumentSelect, numberedDocumentView, withJobNumber, type NumberedDocumentRow, type NumberedDocumentView } from "../money/numbered-document.ts";
-import { formatDocumentDateTime } from "../money/time.ts";
+import { formatDocumentDateTime, yearInTimeZone } from "../money/time.ts";
 
 export interface ReceiptView extends NumberedDocumentView {
   paymentId: string | null;
@@ -31,60 +31,57 @@ export interface IssueReceiptInput {
   issuedAt: Date;
 }
 
-/** The receipt for one payment, numbered in the caller's transaction (see takeDocumentNumber). */
+/** The receipt for one payment, numbered in the caller's transaction (as newReceipt says). */
 export async function issueReceipt(tx: TransactionClient, input: IssueReceiptInput): Promise<ReceiptView> {
-  const { year, number } = await takeDocumentNumber(tx, input.siteId, "RECEIPT", input.issuedAt, input.site.timezone);
   const receipt = newReceipt({
     id: input.id ?? randomUUID(),
     siteId: input.siteId,
     jobId: input.job.id,
     paymentId: input.payment.id,
-    year,
-    number,
+    year: yearInTimeZone(input.issuedAt, input.site.timezone),
     amountCents: input.payment.amountCents,
     currency: input.payment.currency,
     issuedAt: input.issuedAt,
   });
-  await tx.$queryRaw(receipt.statement);
-  return toReceiptView(receipt.row, input.job.number);
+  const [row] = await tx.$queryRaw<ReceiptRow[]>(receipt);
+  if (!row) throw new Error("the receipt's INSERT answered no row");
+  return toReceiptView(row, input.job.number);
 }
 
-/** A numbered receipt about to be stored. */
+/** A receipt about to be stored: everything but its number, which the INSERT takes. */
 export interface NewReceipt {
   id: string;
   siteId: string;
   jobId: string;
   paymentId: string | null;
   year: number;
-  number: number;
   amountCents: number;
   currency: string;
   issuedAt: Date;
 }
 
 /**
- * A numbered receipt's INSERT and its row as stored, for a caller that sends the INSERT with the
- * change's other statements: nothing in the row is decided by the database.
+ * A receipt's INSERT, which takes the next number of the site's receipt counter for its year
+ * and answers the row as stored (a ReceiptRow). Receipt numbers are gapless per site and year:
+ * the counter's row stays locked from the take to the commit, and every other receipt of the
+ * site waits for it, so send this as late in the transaction as its statements allow; whatever
+ * must carry the number goes after it (pickup/receipt-number-slots.ts).
  */
-export function newReceipt(receipt: NewReceipt): { statement: Prisma.Sql; row: ReceiptRow } {
-  const formattedNumber = formatReceiptNumber(receipt.year, receipt.number);
-  return {
-    statement: Prisma.sql`
-      INSERT INTO receipts (id, site_id, job_id, payment_id, year, number, formatted_number, amount_cents, currency, issued_at)
-      VALUES (${receipt.id}::uuid, ${receipt.siteId}::uuid, ${receipt.jobId}::uuid, ${receipt.paymentId}::uuid, ${receipt.year}::int, ${receipt.number}::int,
-              ${formattedNumber}, ${receipt.amountCents}::int, ${receipt.currency}, ${receipt.issuedAt}::timestamptz)`,
-    row: {
-      id: receipt.id,
-      jobId: receipt.jobId,
-      paymentId: receipt.paymentId,
-      year: receipt.year,
-      number: receipt.number,
-      formattedNumber,
-      amountCents: receipt.amountCents,
-      currency: receipt.currency,
-      issuedAt: receipt.issuedAt,
-    },
-  };
+export function newReceipt(receipt: NewReceipt): Prisma.Sql {
+  const taken = Prisma.sql`taken.value`;
+  return Prisma.sql`
+    WITH taken AS (SELECT next_counter(${receipt.siteId}::uuid, 'RECEIPT'::counter_kind, ${receipt.year}::int) AS value)
+    INSERT INTO receipts (id, site_id, job_id, payment_id, year, number, formatted_number, amount_cents, currency, issued_at)
+    SELECT ${receipt.id}::uuid, ${receipt.siteId}::uuid, ${receipt.jobId}::uuid, ${receipt.paymentId}::uuid, ${receipt.year}::int, ${taken},
+           ${receiptNumberSql(receipt.year, taken)}, ${receipt.amountCents}::int, ${receipt.currency}, ${receipt.issuedAt}::timestamptz
+      FROM taken
+    RETURNING id::text AS id, job_id::text AS "jobId", payment_id::text AS "paymentId", year, number, formatted_number AS "formattedNumber",
+              amount_cents AS "amountCents", currency, issued_at AS "issuedAt"`;
+}
+
+/** The receipt number formatReceiptNumber writes, in SQL, for a sequence the statement has (`sequence`, an integer). */
+export function receiptNumberSql(year: number, sequence: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`${receiptNumberPrefix(year)} || lpad(${sequence}::text, greatest(${YEARLY_SEQUENCE_DIGITS}::int, length(${sequence}::text)), '0')`;
 }
 
 /** The receipt of a payment, if it has one (a payment gets exactly one, in its transaction). */
