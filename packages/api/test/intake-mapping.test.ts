@@ -2,6 +2,7 @@
 // as pure functions.
 import { describe, expect, it } from "vitest";
 import {
+  MAPPING_REVISION,
   planChange,
   planPayment,
   type JobFields,
@@ -11,6 +12,10 @@ import {
   type OrderSnapshot,
   type PaymentState,
 } from "../src/intake/mapping.ts";
+import { parseRow, rawRowHash } from "../src/intake/take-parse.ts";
+
+// orderHash of the row in "the mapping's revision", under MAPPING_REVISION 1.
+const PINNED_HASH = "2f52b9bd0da4a0d9cec69568771e6fc4c1512b5fe665093246214a383f46f37d";
 
 const FIELDS: JobFields = {
   title: "Phone stand",
@@ -151,5 +156,34 @@ describe("planPayment", () => {
       // Seen again unchanged: standing, not flagged a second time.
       expect(planPayment(money(state), next, next)).toMatchObject({ conflict: null, standing: { field: "payment" } });
     }
+  });
+});
+
+describe("the mapping's revision", () => {
+  it("is raised with any change to what a row maps and hashes to (rows recorded as sent under the old mapping are then mapped again)", () => {
+    const row = {
+      id: "SO-1",
+      updated_at: "2026-11-02T00:00:00Z",
+      status: "open",
+      customer: { name: "Ada", email: "Ada@Example.com", phone: null },
+      title: "Phone stand",
+      material: "PLA",
+      colour: "black",
+      quantity: 2,
+      estimated_minutes: 60,
+      price_cents: 1500,
+      currency: "EUR",
+      due_at: "2026-12-01T00:00:00Z",
+      fulfilment: "pickup",
+      priority: "normal",
+      notes: null,
+      payment: { status: "paid", provider: "card", reference: "ch_1", paid_at: "2026-11-01T12:00:00Z" },
+    };
+    const parsed = parseRow(row);
+    if (!parsed.ok) throw new Error(parsed.reason);
+    // When this hash changes, raise MAPPING_REVISION and pin the new hash with it.
+    expect({ revision: MAPPING_REVISION, hash: parsed.hash }).toEqual({ revision: 1, hash: PINNED_HASH });
+    expect(parsed.rawHash).toBe(rawRowHash(row));
+    expect(rawRowHash({ ...row, title: "Phone stand." })).not.toBe(parsed.rawHash);
   });
 });

@@ -13,7 +13,7 @@ import {
 } from "./storefront-feed.ts";
 import { addCounts, emptyCounts, type TakeContext, type TakeCounts } from "./take-context.ts";
 import { furthest, readPage, type BufferedRow, type ReadPage } from "./run-pages.ts";
-import { chunkWritesNothing } from "./take-preview.ts";
+import { ChunkPreview, recordRawHashes } from "./take-preview.ts";
 import { takeParsedRows } from "./take.ts";
 
 /*
@@ -30,8 +30,9 @@ import { takeParsedRows } from "./take.ts";
  *      the last committed chunk, and the next run resumes from there. A chunk that would write
  *      nothing (every order one the intake has, as it is: take-preview.ts, looked at in a full
  *      reconciliation and after such a chunk) opens no transaction; its counts and checkpoint go
- *      with the next chunk that writes, or together once UNSAVED_CHUNKS_MAX of them have gone by,
- *      or at the end of the run, failed or not (a crash re-reads them, which writes nothing);
+ *      with the next chunk that writes, or together once UNSAVED_CHUNKS_MAX of them have gone by
+ *      (written while the run reads on, before any later checkpoint), or at the end of the run,
+ *      failed or not (a crash re-reads them, which writes nothing);
  *   4. finish the run record (SUCCEEDED or FAILED with the error) and the source's health:
  *      last success, consecutive failures, and the newest updated-at the storefront reported.
  *
@@ -210,9 +211,8 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   // Chunks that wrote nothing, not yet checkpointed: their counts and where they end.
   let unsaved = { counts: emptyCounts(), chunks: 0 };
   // Checkpoints in the caller's transaction: the cursor (and a full run's own checkpoint) to
-  // `end`, and the run's counts by `taken` plus those of the chunks not yet checkpointed.
-  const checkpoint = async (tx: TransactionClient, end: string | null, taken: TakeCounts) => {
-    const total = addCounts(unsaved.counts, taken);
+  // `end`, and the run's counts by `total`.
+  const checkpoint = async (tx: TransactionClient, end: string | null, total: TakeCounts) => {
     const cursor = laterCursor(cursorNow, end);
     await tx.intakeSource.update({
       where: { id: sourceId, siteId },
@@ -236,41 +236,53 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
     });
     return cursor;
   };
-  // The checkpoint of the chunks that wrote nothing, in a transaction of its own.
+  // The checkpoint of the chunks that wrote nothing, in a transaction of its own. It is written
+  // while the run reads on (`saving`); the next checkpoint waits for it, so they land in order.
+  let saving: Promise<void> = Promise.resolve();
   const saveUnsaved = async () => {
-    if (unsaved.chunks === 0) return;
-    const cursor = await inSite(prisma, siteId, (tx) => checkpoint(tx, committed, emptyCounts()), { timeout: settings.chunkTimeoutMs });
-    cursorNow = cursor;
+    const { counts: total, chunks } = unsaved;
+    const end = committed;
     unsaved = { counts: emptyCounts(), chunks: 0 };
+    if (chunks > 0) cursorNow = await inSite(prisma, siteId, (tx) => checkpoint(tx, end, total), { timeout: settings.chunkTimeoutMs });
+  };
+  const saveInTurn = () => {
+    saving = saving.then(saveUnsaved);
+    // Its failure is met where it is waited for: by the next checkpoint, or as the run ends.
+    saving.catch(() => undefined);
   };
   // Whether the next chunk is looked at before a transaction is opened (chunkWritesNothing): in a
   // full reconciliation, and after a chunk that wrote nothing; not while new orders come in.
   let expectUnchanged = mode === "FULL";
 
+  const preview = new ChunkPreview(prisma, chunkContext, settings.chunkTimeoutMs);
+
   const commit = async (rows: BufferedRow[]) => {
     // Compared by the instants read with the page, not by parsing every row's cursor again.
     const end = laterCursor(committed, furthest(rows)?.after ?? null);
-    const parsed = rows.map((r) => r.parsed);
-    if (expectUnchanged && (await chunkWritesNothing(prisma, chunkContext(), parsed))) {
-      const taken = { ...emptyCounts(), seen: parsed.length, unchanged: parsed.length };
+    if (expectUnchanged && (await preview.unchanged(rows))) {
+      const taken = { ...emptyCounts(), seen: rows.length, unchanged: rows.length };
       unsaved = { counts: addCounts(unsaved.counts, taken), chunks: unsaved.chunks + 1 };
       committed = end;
       counts = addCounts(counts, taken);
       // A crash re-reads at most this many chunks (they write nothing, so reading them again is all it costs).
-      if (unsaved.chunks >= UNSAVED_CHUNKS_MAX) await saveUnsaved();
+      if (unsaved.chunks >= UNSAVED_CHUNKS_MAX) saveInTurn();
       return;
     }
+    const parsed = rows.map((r) => r.parsed);
+    await saving;
     const chunkCounts: TakeCounts = await inSite(
       prisma,
       siteId,
       async (tx) => {
         const taken = await takeParsedRows(tx, chunkContext(), parsed);
+        if (taken.unchanged > 0) await recordRawHashes(tx, chunkContext(), parsed);
         // The checkpoint moves in the transaction that took the rows, never before it.
-        cursorNow = await checkpoint(tx, end, taken);
+        cursorNow = await checkpoint(tx, end, addCounts(unsaved.counts, taken));
         return taken;
       },
       { timeout: settings.chunkTimeoutMs },
     );
+    preview.chunkTaken();
     unsaved = { counts: emptyCounts(), chunks: 0 };
     committed = end;
     counts = addCounts(counts, chunkCounts);
@@ -282,7 +294,11 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   // the run ends, so no request of this run outlives it.
   let pending: Promise<ReadPage> | null = null;
   // A page's rows are parsed as soon as it arrives, which is while the previous chunk commits.
-  const read = (cursor: string | null): Promise<ReadPage> => readPage(feed, cursor);
+  const read = (cursor: string | null): Promise<ReadPage> =>
+    readPage(feed, cursor).then((read) => {
+      if (expectUnchanged) preview.pageArrived(read.rows);
+      return read;
+    });
   try {
     const buffer: BufferedRow[] = [];
     let cursor = from;
@@ -323,7 +339,8 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
   }
   // What the chunks that wrote nothing read is counted and checkpointed, whether or not the run failed.
   try {
-    await saveUnsaved();
+    saveInTurn();
+    await saving;
   } catch (error) {
     failure ??= error;
   }

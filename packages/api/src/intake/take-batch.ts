@@ -75,6 +75,7 @@ export async function insertBatch(tx: TransactionClient, ctx: TakeContext, state
       paymentStatus: order.payment?.status === "PAID" ? "PAID" : "UNPAID",
       recordId: randomUUID(),
       payloadHash: row.hash,
+      rawHash: row.rawHash,
       sourceUpdatedAt: order.updatedAt,
       snapshot: JSON.stringify(snapshotOf(order)),
     };
@@ -150,6 +151,8 @@ interface NewFeedJob {
   paymentStatus: PaymentStatus;
   recordId: string;
   payloadHash: string;
+  /** The row's hash as sent (take-parse.ts rawRowHash). */
+  rawHash: string;
   sourceUpdatedAt: Date;
   /** intake_records.snapshot, as JSON text. */
   snapshot: string;
@@ -186,11 +189,12 @@ async function insertFeedJobs(tx: TransactionClient, scope: TakeContext, jobs: N
     RETURNING external_id, number`;
 
   await tx.$executeRaw`
-    INSERT INTO intake_records (id, site_id, source_id, external_id, job_id, payload_hash, source_updated_at, snapshot)
-    SELECT r.id, ${scope.siteId}::uuid, ${scope.sourceId}::uuid, r.external_id, r.job_id, r.payload_hash, r.source_updated_at, r.snapshot::jsonb
+    INSERT INTO intake_records (id, site_id, source_id, external_id, job_id, payload_hash, raw_hash, source_updated_at, snapshot)
+    SELECT r.id, ${scope.siteId}::uuid, ${scope.sourceId}::uuid, r.external_id, r.job_id, r.payload_hash, r.raw_hash, r.source_updated_at, r.snapshot::jsonb
       FROM unnest(${col((j) => j.recordId)}::uuid[], ${col((j) => j.externalId)}::text[], ${col((j) => j.id)}::uuid[],
-                  ${col((j) => j.payloadHash)}::text[], ${col((j) => j.sourceUpdatedAt.toISOString())}::timestamptz[], ${col((j) => j.snapshot)}::text[])
-           AS r(id, external_id, job_id, payload_hash, source_updated_at, snapshot)`;
+                  ${col((j) => j.payloadHash)}::text[], ${col((j) => j.rawHash)}::text[], ${col((j) => j.sourceUpdatedAt.toISOString())}::timestamptz[],
+                  ${col((j) => j.snapshot)}::text[])
+           AS r(id, external_id, job_id, payload_hash, raw_hash, source_updated_at, snapshot)`;
 
   // The body recordJobEvent gets from the per-row path's createJob.
   const events = jobs.map((j) =>

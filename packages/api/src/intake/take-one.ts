@@ -82,6 +82,7 @@ async function createJob(tx: TransactionClient, ctx: TakeContext, state: ChunkSt
       externalId: order.externalId,
       jobId: job.id,
       payloadHash: hash,
+      rawHash: row.rawHash,
       sourceUpdatedAt: order.updatedAt,
       snapshot: snapshot as unknown as Prisma.InputJsonObject,
     },
@@ -215,7 +216,7 @@ async function updateJob(
   const nextSnapshot = snapshotOf(order);
   await tx.intakeRecord.update({
     where: { id: known.recordId as string },
-    data: { payloadHash: hash, sourceUpdatedAt: order.updatedAt, snapshot: nextSnapshot as unknown as Prisma.InputJsonObject },
+    data: { payloadHash: hash, rawHash: row.rawHash, sourceUpdatedAt: order.updatedAt, snapshot: nextSnapshot as unknown as Prisma.InputJsonObject },
   });
   await closeDeadLetters(tx, ctx, order.externalId, ["INVALID"]);
 

@@ -23,7 +23,7 @@ import { ChunkState } from "./take-state.ts";
 
 /** Takes rows into jobs in the caller's transaction (which acts for ctx.siteId); see the header. */
 export function takeRows(tx: TransactionClient, ctx: TakeContext, rows: readonly unknown[]): Promise<TakeCounts> {
-  return takeParsedRows(tx, ctx, rows.map(parseRow));
+  return takeParsedRows(tx, ctx, rows.map((raw) => parseRow(raw)));
 }
 
 /**
@@ -31,7 +31,7 @@ export function takeRows(tx: TransactionClient, ctx: TakeContext, rows: readonly
  * tests compare the two).
  */
 export function takeRowsOneByOne(tx: TransactionClient, ctx: TakeContext, rows: readonly unknown[]): Promise<TakeCounts> {
-  return takeParsedRows(tx, ctx, rows.map(parseRow), { setBased: false });
+  return takeParsedRows(tx, ctx, rows.map((raw) => parseRow(raw)), { setBased: false });
 }
 
 /** takeRows for rows the caller has already read with parseRow (a run reads a page while the previous chunk commits). */
