@@ -131,19 +131,19 @@ export class ChunkPreview {
 
   /** Whether the chunk has nothing to do; known only once its rows are checked and mapped, their raw hashes are recorded. */
   async unchanged(rows: BufferedRow[]): Promise<boolean> {
-    if (await this.unchangedAsSent(rows)) return true;
-    const parsed = rows.map((row) => row.parsed);
-    if (!(await chunkWritesNothing(this.prisma, this.ctx(), parsed))) return false;
     const ctx = this.ctx();
+    if (await this.unchangedAsSent(ctx, rows)) return true;
+    const parsed = rows.map((row) => row.parsed);
+    if (!(await chunkWritesNothing(this.prisma, ctx, parsed))) return false;
     await inSite(this.prisma, ctx.siteId, (tx) => recordRawHashes(tx, ctx, parsed), { timeout: this.timeoutMs });
     return true;
   }
 
-  private async unchangedAsSent(rows: BufferedRow[]): Promise<boolean> {
+  private async unchangedAsSent(ctx: TakeContext, rows: BufferedRow[]): Promise<boolean> {
     const checks = [...new Set(rows.map((row) => this.pages.get(row)))];
     const current = checks.every((check) => check?.taken === this.taken);
     if (current && (await Promise.all(checks.map((check) => check?.answer))).every(Boolean)) return true;
     // The page had work somewhere, or its answer is out of date: the chunk's own rows are compared.
-    return chunkUnchangedAsSent(this.prisma, this.ctx(), rows);
+    return chunkUnchangedAsSent(this.prisma, ctx, rows);
   }
 }

@@ -298,7 +298,9 @@ export function decideClaimedScan(deps: PickupDependencies, principal: Principal
     const claim = claimStatement(key, MUTATION_TYPE, entry.args);
     const settle = (decision: ScanDecision) => {
       const { outcome, result } = entry.stored(decision);
-      return settleStatement(claim.id, outcome, withSequenceSlots(result), deps.now?.() ?? new Date());
+      // Only a handover that issues receipts has numbers to fill in.
+      const issues = decision.ok && decision.confirmation.receiptsIssued > 0;
+      return settleStatement(claim.id, outcome, issues ? withSequenceSlots(result) : result, deps.now?.() ?? new Date());
     };
     const decided = await decideScan(tx, deps, principal, scan, requestId, { claim: claim.statement, settle, readBack: entry.readBack, turn: entry.turn });
     if (decided) return { decision: decided.decision, first: null, readBack: decided.readBack };
