@@ -5,7 +5,7 @@
 // the statement that sends it has the slot replaced, in SQL, by the number the receipt's INSERT
 // took earlier in the same batch. The answer the caller gets is filled from the INSERTs' rows.
 import { Prisma } from "@orderdeck/db";
-import type { ReceiptRow, ReceiptView } from "../receipts/service.ts";
+import { toReceiptView, type ReceiptRow, type ReceiptView } from "../receipts/service.ts";
 
 const OPEN = "⟦receipt-";
 const CLOSE = "⟧";
@@ -20,8 +20,8 @@ function sequenceSlot(id: string): string {
 }
 
 /** The view of a receipt whose INSERT has not run yet: its number is its slot, its sequence 0 (no real one is). */
-export function slottedReceipt(view: ReceiptView): ReceiptView {
-  return { ...view, number: numberSlot(view.id), sequence: 0 };
+export function slottedReceipt(receipt: Omit<ReceiptRow, "number" | "formattedNumber">, jobNumber: number): ReceiptView {
+  return toReceiptView({ ...receipt, number: 0, formattedNumber: numberSlot(receipt.id) }, jobNumber);
 }
 
 /**
@@ -74,8 +74,8 @@ function isStoredNumber(row: unknown): row is StoredNumber {
 export function numberedReceipts(receipts: readonly ReceiptView[], rows: readonly unknown[]): ReceiptView[] {
   const stored = new Map(rows.filter(isStoredNumber).map((row) => [row.id, row]));
   return receipts.map((receipt) => {
-    const row = stored.get(receipt.id);
     if (receipt.number !== numberSlot(receipt.id)) return receipt;
+    const row = stored.get(receipt.id);
     if (!row) throw new Error(`receipt ${receipt.id} was not stored`);
     return { ...receipt, number: row.formattedNumber, sequence: row.number };
   });

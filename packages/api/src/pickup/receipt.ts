@@ -109,7 +109,7 @@ export function issuedReceipts(input: PickupReceiptInput, plan: PickupReceiptPla
       currency: planned.payment?.currency ?? input.job.currency,
       issuedAt: input.issuedAt,
     };
-    const view = slottedReceipt(toReceiptView({ ...receipt, number: 0, formattedNumber: "" }, input.job.number));
+    const view = slottedReceipt(receipt, input.job.number);
     return { view, statement: newReceipt(receipt) };
   });
   // The plan's order, which the event already named them in.

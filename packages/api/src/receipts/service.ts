@@ -80,7 +80,7 @@ export function newReceipt(receipt: NewReceipt): Prisma.Sql {
 }
 
 /** The receipt number formatReceiptNumber writes, in SQL, for a sequence the statement has (`sequence`, an integer). */
-export function receiptNumberSql(year: number, sequence: Prisma.Sql): Prisma.Sql {
+function receiptNumberSql(year: number, sequence: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`${receiptNumberPrefix(year)} || lpad(${sequence}::text, greatest(${YEARLY_SEQUENCE_DIGITS}::int, length(${sequence}::text)), '0')`;
 }
 
