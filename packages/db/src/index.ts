@@ -8,7 +8,7 @@ export * from "./generated/prisma/client.ts";
 export * from "./embedded.ts";
 export * from "./migrate.ts";
 export * from "./seed/index.ts";
-export { inSite, plannedPerCall, queryDirect, readInSite, snapshotInSite, writeInSite, type SiteScopeOptions, type SiteStatements, type SqlRow } from "./site-scope.ts";
+export { actForSite, inSite, plannedPerCall, queryDirect, readInSite, snapshotInSite, writeInSite, type SiteScopeOptions, type SiteStatements, type SqlRow } from "./site-scope.ts";
 
 import type { Prisma } from "./generated/prisma/client.ts";
 /** The client handed to `prisma.$transaction(async (tx) => …)`. */

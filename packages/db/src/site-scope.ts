@@ -13,6 +13,15 @@ export interface SiteScopeOptions {
 const ACT_FOR_SITE = "SELECT set_config('app.site_id', $1, true), set_config('role', 'orderdeck_app', true)";
 
 /**
+ * From here to the end of `tx`, it acts for `siteId` under row-level security, as inSite's
+ * transactions do from their start: for a transaction that must first do what no site may (an
+ * operator's reads across sites) and then act as the site.
+ */
+export async function actForSite(tx: Prisma.TransactionClient, siteId: string): Promise<void> {
+  await tx.$executeRawUnsafe(ACT_FOR_SITE, siteId);
+}
+
+/**
  * Runs `work` in one transaction acting for `siteId`. Services still filter by site in every
  * query; this is the wall behind that filter.
  */
@@ -24,7 +33,7 @@ export async function inSite<T>(
 ): Promise<T> {
   return prisma.$transaction(
     async (tx) => {
-      await tx.$executeRawUnsafe(ACT_FOR_SITE, siteId);
+      await actForSite(tx, siteId);
       return work(tx);
     },
     { maxWait: 5_000, timeout: options.timeout ?? 15_000, isolationLevel: options.isolationLevel },

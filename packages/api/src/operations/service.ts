@@ -5,7 +5,7 @@
 // app_enqueue guarantees for every job a site's change creates. Schedule (cron) jobs belong to no
 // site and are not shown.
 import { DomainError, type OperationsOverview, type TaskActionResult, type TaskPage, type TaskState, type TaskView } from "@orderdeck/contracts";
-import { Prisma, WORKER_SCHEMA, type TransactionClient } from "@orderdeck/db";
+import { actForSite, Prisma, WORKER_SCHEMA, type TransactionClient } from "@orderdeck/db";
 import { writeCallerAudit, type AuditAction } from "../audit/log.ts";
 import type { AuthedContext } from "../context.ts";
 import { recordGiveUp } from "../background/tasks.ts";
@@ -140,11 +140,6 @@ async function lockOwnJobs(tx: TransactionClient, siteId: string, ids: string[])
      FOR UPDATE OF j`;
 }
 
-/** From here on the transaction acts for the site under row-level security, as a request does. */
-async function actAsSite(tx: TransactionClient, siteId: string): Promise<void> {
-  await tx.$executeRaw`SELECT set_config('app.site_id', ${siteId}, true), set_config('role', 'orderdeck_app', true)`;
-}
-
 type Apply = (tx: TransactionClient, free: OwnJob[]) => Promise<Set<string>>;
 
 /**
@@ -159,7 +154,8 @@ async function act(ctx: AuthedContext, ids: string[], action: AuditAction, detai
     const own = await lockOwnJobs(tx, siteId, unique);
     const free = own.filter((j) => !j.locked);
     const done = free.length > 0 ? await apply(tx, free) : new Set<string>();
-    await actAsSite(tx, siteId);
+    // From here on the transaction acts for the site under row-level security, as a request does.
+    await actForSite(tx, siteId);
     if (after) await after(tx, free.filter((j) => done.has(j.id)));
     const results = unique.map((id) => {
       const job = own.find((j) => j.id === id);
