@@ -14,8 +14,8 @@ const ACT_FOR_SITE = "SELECT set_config('app.site_id', $1, true), set_config('ro
 
 /**
  * From here to the end of `tx`, it acts for `siteId` under row-level security, as inSite's
- * transactions do from their start: for a transaction that must first do what no site may (an
- * operator's reads across sites) and then act as the site.
+ * transactions do from their start: for a transaction that first works on what the site's role
+ * may not touch (graphile-worker's tables, in operations/service.ts) and then acts as the site.
  */
 export async function actForSite(tx: Prisma.TransactionClient, siteId: string): Promise<void> {
   await tx.$executeRawUnsafe(ACT_FOR_SITE, siteId);
