@@ -1,10 +1,12 @@
-// An OrderDeck server as a child process (`node --import tsx apps/server/src/main.ts --role=…`)
-// that a test can stop and start again, or kill outright. Shared by the reliability suite (which
-// SIGKILLs it) and the e2e harness (which stops it to take the consoles offline).
+// An OrderDeck server as a child process (`node apps/server/dist/main.js --role=…`, compiled as
+// the systemd units run it) that a test can stop and start again, or kill outright. Shared by the
+// reliability suite (which SIGKILLs it), the e2e harness (which stops it to take the consoles
+// offline) and the benchmarks.
 import { spawn, type ChildProcess } from "node:child_process";
 import { readFileSync } from "node:fs";
 import path from "node:path";
 import type { Writable } from "node:stream";
+import { bundleServer, SERVER_BUNDLE, SERVER_ENTRY } from "@orderdeck/server/build";
 
 const REPO_ROOT = path.resolve(import.meta.dirname, "..");
 
@@ -28,7 +30,7 @@ export interface SpawnServerOptions {
   /** The API's port; for a worker-only process, its metrics server's (WORKER_METRICS_PORT). */
   port: number;
   role?: "api" | "worker" | "all";
-  /** Another entry point that composes the server the same way (default apps/server/src/main.ts). */
+  /** Another entry point that composes the server the same way (default apps/server/src/main.ts); compiled like it. */
   script?: string;
   /** The whole command instead (e.g. a systemd unit's ExecStart); its first word "node" or a path ending in /node runs this Node. */
   command?: string[];
@@ -47,23 +49,41 @@ export interface SpawnServerOptions {
 export function deployedNodeOptions(role: "api" | "worker"): string[] {
   const unit = readFileSync(path.join(REPO_ROOT, "deploy", "systemd", `orderdeck-${role}@.service`), "utf8");
   const words = /^ExecStart=(.*)$/m.exec(unit)?.[1]?.trim().split(/\s+/) ?? [];
-  const script = words.findIndex((word) => word.endsWith(".ts"));
-  if (script < 0) throw new Error(`deploy/systemd/orderdeck-${role}@.service has no ExecStart running a script`);
-  // Between the node binary and the script, without the loader (`--import tsx`), which spawnServer adds itself.
-  return words.slice(1, script).filter((word) => word !== "--import" && word !== "tsx");
+  const script = words.findIndex((word) => word.endsWith(".js"));
+  if (script < 0) throw new Error(`deploy/systemd/orderdeck-${role}@.service has no ExecStart running a compiled script`);
+  // Between the node binary and the script.
+  return words.slice(1, script);
+}
+
+const compiled = new Map<string, Promise<string>>();
+
+/**
+ * The compiled file of a server entry point, compiled once per process from the sources as they
+ * are now: apps/server/dist/main.js for the server's own (the file the units run), dist/<its
+ * path>.js at the repository root for another.
+ */
+function compiledEntry(entry: string): Promise<string> {
+  const source = path.resolve(REPO_ROOT, entry);
+  const outfile = source === SERVER_ENTRY ? SERVER_BUNDLE : path.join(REPO_ROOT, "dist", path.relative(REPO_ROOT, source).replace(/\.ts$/, ".js"));
+  let done = compiled.get(outfile);
+  if (!done) {
+    done = bundleServer(source, outfile).then(() => outfile);
+    compiled.set(outfile, done);
+  }
+  return done;
 }
 
 /** Starts the server as a child on `options.port` and resolves once its /healthz answers. */
 export async function spawnServer(options: SpawnServerOptions): Promise<ServerChild> {
   const role = options.role ?? "api";
   const portEnv = role === "worker" ? { WORKER_METRICS_PORT: String(options.port) } : { PORT: String(options.port) };
+  // A unit's own command runs the server's compiled file too.
+  const script = await compiledEntry(options.script ?? SERVER_ENTRY);
   const [program, ...args] = options.command ?? [
     "node",
     ...deployedNodeOptions(role === "worker" ? "worker" : "api"),
     ...(options.nodeArgs ?? []),
-    "--import",
-    "tsx",
-    options.script ?? "apps/server/src/main.ts",
+    script,
     `--role=${role}`,
   ];
   const child = spawn(program === "node" || program?.endsWith("/node") ? process.execPath : (program ?? process.execPath), args, {

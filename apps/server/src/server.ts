@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import {
   createMailSender,
   createMetrics,
@@ -30,8 +30,8 @@ import { demoPassword, resolveDatabase } from "./database.ts";
 export const ROLES = ["api", "worker", "all"] as const;
 export type Role = (typeof ROLES)[number];
 
-const VERSION: string = (JSON.parse(readFileSync(new URL("../package.json", import.meta.url), "utf8")) as { version: string })
-  .version;
+// By the package's name, not this file's place: the compiled server (build.ts) runs from dist/.
+const VERSION: string = (createRequire(import.meta.url)("@orderdeck/server/package.json") as { version: string }).version;
 
 export interface DemoSignIn {
   emails: string[];

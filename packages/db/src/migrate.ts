@@ -1,13 +1,16 @@
 import { createHash, randomUUID } from "node:crypto";
 import { existsSync } from "node:fs";
 import { readdir, readFile } from "node:fs/promises";
+import { createRequire } from "node:module";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Logger as GraphileLogger, runMigrations as runWorkerMigrations } from "graphile-worker";
 import pg from "pg";
 
-/** prisma/migrations at the repository root, in Prisma's own layout. */
-export const MIGRATIONS_DIR = fileURLToPath(new URL("../../../prisma/migrations", import.meta.url));
+/**
+ * prisma/migrations at the repository root, in Prisma's own layout. Found from this package's
+ * folder, not from this file: the compiled server (apps/server/build.ts) runs it from elsewhere.
+ */
+export const MIGRATIONS_DIR = path.join(path.dirname(createRequire(import.meta.url).resolve("@orderdeck/db/package.json")), "../../prisma/migrations");
 
 // The advisory lock key `prisma migrate deploy` takes, so our migrator and Prisma's never run at once.
 const PRISMA_MIGRATE_LOCK = 72707369;
