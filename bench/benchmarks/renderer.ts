@@ -23,6 +23,19 @@ const CHROMIUM = process.env.ORDERDECK_CHROMIUM ?? "/usr/bin/chromium";
 const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const GRID = '[role="grid"][aria-label="Queue"]';
 
+// Run in the page before its own scripts: notes the animation frame that first draws a row of the
+// board (its callback's timestamp, on the page's clock, which starts at the navigation). The
+// harness's own wait sees the row later, once the page's main thread is free of the board's
+// further pages.
+const FIRST_ROW_FRAME = `(() => {
+  const observer = new MutationObserver(() => {
+    if (!document.querySelector(${JSON.stringify(`${GRID} [role="row"]`)})) return;
+    observer.disconnect();
+    requestAnimationFrame((frame) => { globalThis.__firstRowFrame = frame; });
+  });
+  observer.observe(document, { childList: true, subtree: true });
+})();`;
+
 // What the scroll measurement uses of the page (it runs in Chromium; this project has no DOM types).
 interface ScrollBox {
   scrollTop: number;
@@ -86,6 +99,7 @@ export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log
     // tsx compiles this file keeping function names, through a helper (__name) that the page does
     // not have: the measuring function below would fail in Chromium without it.
     await page.addInitScript({ content: "globalThis.__name = (fn) => fn;" });
+    await page.addInitScript({ content: FIRST_ROW_FRAME });
     const grid = page.locator(GRID);
     const firstRow = grid.locator('[role="row"]').first();
 
@@ -98,7 +112,9 @@ export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log
       });
     }
     await firstRow.waitFor({ state: "visible", timeout: 60_000 });
-    const firstRowsMs = performance.now() - started;
+    const firstRowSeenMs = performance.now() - started;
+    const firstRowFrame = await page.waitForFunction(() => (globalThis as { __firstRowFrame?: number }).__firstRowFrame ?? false);
+    const firstRowsMs = Number(await firstRowFrame.jsonValue());
     // The board streams the rest of its pages after the first rows (about a second for 10 000
     // jobs); the scroll is measured on the whole board, once its row count has stopped growing.
     const totalRows = await wholeBoardRowCount(grid);
@@ -145,12 +161,13 @@ export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log
       title: "Renderer — the queue board with 10 000 jobs",
       about:
         `A site with ${JOBS.toLocaleString("en")} queued jobs; a console in browser mode (the renderer and console-core of the Electron shell, localRouter over HTTP on 127.0.0.1) has pulled them; ` +
-        `Debian's Chromium (headless, the e2e suite's flags, 1280×800) opens the queue board (\`role="grid"\` "Queue"). Time to first rows runs from navigation to the first visible row. ` +
+        `Debian's Chromium (headless, the e2e suite's flags, 1280×800) opens the queue board (\`role="grid"\` "Queue"). Time to first rows runs from the navigation to the animation frame that first draws a row of the grid (noted inside the page; the harness's own sighting of the row, later by however long the page's main thread stays busy taking in the board's further pages, is shown beside it). ` +
         `Scrolling starts once the whole board is in (its row count steady for 500 ms): the grid's scrollTop is moved from top to bottom over ${shape.quick ? 2 : 5} s, one step per animation frame; the figures are the times between frames (16.7 ms is 60 frames a second).`,
       runs: [],
       facts: [
         ["the database before the browser started", `vacuumed, analysed and checkpointed in ${settledIn.toFixed(1)} s`],
-        ["time to first rows", `${firstRowsMs.toFixed(0)} ms`],
+        ["time to first rows (the animation frame that first draws a row, on the page's clock from its navigation)", `${firstRowsMs.toFixed(0)} ms`],
+        ["the first row seen by the harness (Playwright's wait for a visible row, from before the navigation)", `${firstRowSeenMs.toFixed(0)} ms`],
         ["time to the whole board (its row count steady for 500 ms, counted from navigation)", `${wholeBoardMs.toFixed(0)} ms`],
         ["rows in the DOM", `${domRows} (of ${JOBS.toLocaleString("en")} jobs${totalRows ? `; aria-rowcount ${totalRows}` : ""})`],
         [
