@@ -1,21 +1,9 @@
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { defineConfig } from "@playwright/test";
+import { CHROMIUM, CHROMIUM_ARGS } from "./harness/chromium.ts";
 
 const repoRoot = fileURLToPath(new URL("..", import.meta.url));
-
-// Debian's Chromium: Playwright's own browser download cannot work on the build machines.
-const CHROMIUM = process.env["ORDERDECK_CHROMIUM"] ?? "/usr/bin/chromium";
-// The network is closed there; without these Chromium keeps dialling out (updates, sync, QUIC).
-const CHROMIUM_ARGS = [
-  "--no-sandbox",
-  "--disable-gpu",
-  "--disable-quic",
-  "--no-first-run",
-  "--disable-background-networking",
-  "--disable-component-update",
-  "--disable-sync",
-];
 
 // The stack (embedded Postgres, the API as a child process, mail sink, browser-mode consoles) is
 // a worker fixture (harness/fixtures.ts), started once for the one worker: tests stop and start

@@ -12,15 +12,13 @@ import path from "node:path";
 import { chromium, type Locator } from "@playwright/test";
 import { startBrowserConsole } from "@orderdeck/console";
 import { createConsoleCore } from "@orderdeck/console-core";
+import { CHROMIUM, CHROMIUM_ARGS } from "../../e2e/harness/chromium.ts";
 import { settleDatabase, type BenchEnvironment } from "../environment.ts";
 import type { LoadShape } from "../load.ts";
 import type { BenchResult } from "../report.ts";
 import { consoleSite, type ConsoleSite } from "./site.ts";
 
 const JOBS = 10_000;
-// As e2e/playwright.config.ts: Debian's Chromium, and no dialling out from a closed network.
-const CHROMIUM = process.env.ORDERDECK_CHROMIUM ?? "/usr/bin/chromium";
-const CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"];
 const GRID = '[role="grid"][aria-label="Queue"]';
 
 // Run in the page before its own scripts: notes the animation frame that first draws a row of the
@@ -161,7 +159,7 @@ export async function benchRenderer(env: BenchEnvironment, shape: LoadShape, log
       title: "Renderer — the queue board with 10 000 jobs",
       about:
         `A site with ${JOBS.toLocaleString("en")} queued jobs; a console in browser mode (the renderer and console-core of the Electron shell, localRouter over HTTP on 127.0.0.1) has pulled them; ` +
-        `Debian's Chromium (headless, the e2e suite's flags, 1280×800) opens the queue board (\`role="grid"\` "Queue"). Time to first rows runs from the navigation to the animation frame that first draws a row of the grid (noted inside the page; the harness's own sighting of the row, later by however long the page's main thread stays busy taking in the board's further pages, is shown beside it). ` +
+        `Debian's Chromium (headless, the e2e suite's flags, without its own omnibox pages, 1280×800) opens the queue board (\`role="grid"\` "Queue"). Time to first rows runs from the navigation to the animation frame that first draws a row of the grid (noted inside the page; the harness's own sighting of the row, later by however long the page's main thread stays busy taking in the board's further pages, is shown beside it). ` +
         `Scrolling starts once the whole board is in (its row count steady for 500 ms): the grid's scrollTop is moved from top to bottom over ${shape.quick ? 2 : 5} s, one step per animation frame; the figures are the times between frames (16.7 ms is 60 frames a second).`,
       runs: [],
       facts: [
