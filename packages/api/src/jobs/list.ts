@@ -215,15 +215,18 @@ function segmentQuery(
     order = Prisma.sql`${unarchivedFirst}j.created_at ${dir}, j.id ${dir}`;
   }
   // The page is cut first and only its rows are joined: joining every match before the sort would
-  // look up a customer for each of hundreds of matches to keep fifty. Its best plan depends on the
-  // filter's values (the search above all), so it is planned for each call.
+  // look up a customer for each of hundreds of matches to keep fifty. Each row's customer is then
+  // probed by its key (LATERAL, and OFFSET 0 so that it is not folded back into a join): as a
+  // plain join, the planner prices fifty probes above one pass over the site's customers and
+  // hashes them all (5 000 of them: 2.7 ms, against 0.3 ms for the whole page probed). Its best
+  // plan depends on the filter's values (the search above all), so it is planned for each call.
   const sql = plannedPerCall(Prisma.sql`
     SELECT ${LIST_COLUMNS}${extraColumns}
       FROM (SELECT * FROM site_jobs j
              WHERE ${Prisma.join(where, " AND ")}
              ORDER BY ${order}
              LIMIT ${limit}) j
-      LEFT JOIN site_customers c ON c.id = j.customer_id
+      LEFT JOIN LATERAL (SELECT * FROM site_customers c WHERE c.id = j.customer_id OFFSET 0) c ON true
      ORDER BY ${order}`);
   return { segment, sql };
 }
