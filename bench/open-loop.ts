@@ -26,8 +26,8 @@ export interface OpenLoopStream {
 export type Send = (name: string, plan: HttpRequestPlan, dueAt: number) => Promise<{ status: number; body: string }>;
 
 export interface OpenLoopRun {
-  /** Requests a second, all streams together, as planned. */
-  plannedRate: number;
+  /** Requests a second of each stream (by its name), as planned. */
+  plannedRates: Record<string, number>;
   seconds: number;
   byName: Record<string, LoadFigures>;
 }
@@ -70,11 +70,11 @@ export async function openLoop(url: string, streams: OpenLoopStream[], seconds: 
   const started = performance.now();
   const until = started + seconds * 1000;
   const outstanding: Array<Promise<void>> = [];
-  let plannedRate = 0;
+  const plannedRates: Record<string, number> = {};
   const timers: NodeJS.Timeout[] = [];
   for (const stream of streams) {
     const clients = Math.max(1, Math.round(stream.clients * scale));
-    plannedRate += (clients * 1000 * (stream.requestsPerRun ?? 1)) / stream.everyMs;
+    plannedRates[stream.name] = (plannedRates[stream.name] ?? 0) + (clients * 1000 * (stream.requestsPerRun ?? 1)) / stream.everyMs;
     for (let client = 0; client < clients; client++) {
       let n = 0;
       let dueAt = started + Math.random() * stream.everyMs;
@@ -98,5 +98,5 @@ export async function openLoop(url: string, streams: OpenLoopStream[], seconds: 
   for (const name of new Set([...latencies.keys(), ...errors.keys()])) {
     byName[name] = figuresOf(latencies.get(name) ?? [], seconds, statuses.get(name) ?? {}, errors.get(name) ?? 0);
   }
-  return { plannedRate, seconds, byName };
+  return { plannedRates, seconds, byName };
 }
