@@ -75,6 +75,8 @@ export function inScope(since: Date): Prisma.Sql {
  * `page` is a relation of job ids (`page.id`, a pulled page): each row is then fetched by primary
  * key. As a plain join the planner hashes the page against a scan of every job of the site (200 ms
  * a page at 100 000 jobs); the lateral subquery, kept apart by OFFSET 0, is one probe per id.
+ * The names are read per row for the same reason: as joins, each row of a page hashed it against
+ * a pass over every station (0.034 ms a row, over half of an increment's page).
  */
 export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
   const jobs = page
@@ -83,18 +85,18 @@ export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
     j.id::text AS id, j.number, j.title, j.status::text AS status, j.queue_position, j.priority::text AS priority,
     j.source::text AS source, j.external_id, j.customer_id::text AS customer_id, j.assignee_id::text AS assignee_id,
-    a.name AS assignee_name, j.machine, j.material, j.colour, j.quantity, j.estimated_minutes, ${isoText(Prisma.sql`j.due_at`)} AS due_at, j.price_cents,
+    (SELECT a.name FROM users a WHERE a.id = j.assignee_id AND a.site_id = j.site_id) AS assignee_name, j.machine, j.material, j.colour, j.quantity, j.estimated_minutes, ${isoText(Prisma.sql`j.due_at`)} AS due_at, j.price_cents,
     j.currency::text AS currency, j.payment_status::text AS payment_status,
     COALESCE((SELECT sum(p.amount_cents) FROM payments p WHERE p.job_id = j.id AND p.site_id = j.site_id), 0)::float8 AS paid_cents,
     j.fulfilment::text AS fulfilment, j.pickup_code, ${isoText(Prisma.sql`j.picked_up_at`)} AS picked_up_at, j.picked_up_by_id::text AS picked_up_by_id,
-    pu.name AS picked_up_by_name, j.picked_up_station_id::text AS picked_up_station_id, ps.name AS picked_up_station_name,
+    (SELECT pu.name FROM users pu WHERE pu.id = j.picked_up_by_id AND pu.site_id = j.site_id) AS picked_up_by_name,
+    j.picked_up_station_id::text AS picked_up_station_id,
+    CASE WHEN j.picked_up_station_id IS NOT NULL
+      THEN (SELECT ps.name FROM stations ps WHERE ps.id = j.picked_up_station_id AND ps.site_id = j.site_id) END AS picked_up_station_name,
     j.notes, j.version, ${isoText(Prisma.sql`j.created_at`)} AS created_at, ${isoText(Prisma.sql`j.updated_at`)} AS updated_at,
     ${isoText(Prisma.sql`j.archived_at`)} AS archived_at, j.change_seq::text AS change_seq,
     ${inScope(since)} AS in_scope
-  FROM ${jobs}
-  LEFT JOIN users a ON a.id = j.assignee_id AND a.site_id = j.site_id
-  LEFT JOIN users pu ON pu.id = j.picked_up_by_id AND pu.site_id = j.site_id
-  LEFT JOIN stations ps ON ps.id = j.picked_up_station_id AND ps.site_id = j.site_id`;
+  FROM ${jobs}`;
 }
 
 const iso = (d: Date | null): string | null => (d ? d.toISOString() : null);
