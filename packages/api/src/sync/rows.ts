@@ -75,7 +75,7 @@ export function inScope(since: Date): Prisma.Sql {
  * `page` is a relation of job ids (`page.id`, a pulled page): each row is then fetched by primary
  * key. As a plain join the planner hashes the page against a scan of every job of the site (200 ms
  * a page at 100 000 jobs); the lateral subquery, kept apart by OFFSET 0, is one probe per id.
- * The names are read per row for the same reason: as joins, each row of a page hashed it against
+ * The names are read per row for the same reason: as joins, each row of a page was hashed against
  * a pass over every station (0.034 ms a row, over half of an increment's page).
  */
 export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
@@ -85,7 +85,8 @@ export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
   return Prisma.sql`
     j.id::text AS id, j.number, j.title, j.status::text AS status, j.queue_position, j.priority::text AS priority,
     j.source::text AS source, j.external_id, j.customer_id::text AS customer_id, j.assignee_id::text AS assignee_id,
-    (SELECT a.name FROM users a WHERE a.id = j.assignee_id AND a.site_id = j.site_id) AS assignee_name, j.machine, j.material, j.colour, j.quantity, j.estimated_minutes, ${isoText(Prisma.sql`j.due_at`)} AS due_at, j.price_cents,
+    (SELECT a.name FROM users a WHERE a.id = j.assignee_id AND a.site_id = j.site_id) AS assignee_name,
+    j.machine, j.material, j.colour, j.quantity, j.estimated_minutes, ${isoText(Prisma.sql`j.due_at`)} AS due_at, j.price_cents,
     j.currency::text AS currency, j.payment_status::text AS payment_status,
     COALESCE((SELECT sum(p.amount_cents) FROM payments p WHERE p.job_id = j.id AND p.site_id = j.site_id), 0)::float8 AS paid_cents,
     j.fulfilment::text AS fulfilment, j.pickup_code, ${isoText(Prisma.sql`j.picked_up_at`)} AS picked_up_at, j.picked_up_by_id::text AS picked_up_by_id,
