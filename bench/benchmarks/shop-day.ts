@@ -90,19 +90,28 @@ async function counterSupply(env: BenchEnvironment, log: (line: string) => void)
   return { codes: site.readyCodes, seats: site.seats, ranOut: false };
 }
 
-function streams(env: BenchEnvironment, startCursor: string, supply: CounterSupply): OpenLoopStream[] {
-  const cursors = new Map<number, string>();
+/**
+ * The consoles' cursors, by client: each console pulls on from where its last pull ended, through
+ * the warm-up, the measured minute and the faster steps, as a console keeps its cursor all day.
+ * A console that has not pulled yet starts at the cursor of a full pull taken before the runs.
+ */
+interface ConsoleCursors {
+  start: string;
+  byClient: Map<number, string>;
+}
+
+function streams(env: BenchEnvironment, cursors: ConsoleCursors, supply: CounterSupply): OpenLoopStream[] {
   return [
     {
       name: "sync.pull",
       clients: CONSOLES,
       everyMs: PULL_EVERY_MS,
       async run(send, client, _n, dueAt) {
-        const cursor = cursors.get(client) ?? startCursor;
+        const cursor = cursors.byClient.get(client) ?? cursors.start;
         const answer = await send("sync.pull", { method: "GET", path: trpcGet("sync.pull", { cursor, limit: 500 }), headers: seatHeaders(env.shop.seats, client) }, dueAt);
         if (answer.status !== 200) return;
         const page = (JSON.parse(answer.body) as TrpcAnswer<{ cursor: string }>).result?.data;
-        if (page) cursors.set(client, page.cursor);
+        if (page) cursors.byClient.set(client, page.cursor);
       },
     },
     {
@@ -189,11 +198,11 @@ function shopRate(run: OpenLoopRun): number {
 }
 
 function holds(run: OpenLoopRun, p99Ms: number): boolean {
-  return Object.values(run.byName).every((f) => f.errors === 0 && f.p99 < p99Ms && Object.keys(f.statuses).every((s) => s === "200"));
+  return consoleCalls(run).every(([, f]) => f.errors === 0 && f.p99 < p99Ms && Object.keys(f.statuses).every((s) => s === "200"));
 }
 
 export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log: (line: string) => void): Promise<BenchResult> {
-  const startCursor = await currentCursor(env);
+  const cursors: ConsoleCursors = { start: await currentCursor(env), byClient: new Map() };
   // Handovers take codes from the end of the supply; the pickup benchmark takes from the start of the seeded one.
   const supply = await counterSupply(env, log);
   const seconds = shape.quick ? 5 : Math.max(SHOP_SECONDS, shape.seconds);
@@ -201,10 +210,10 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
   const settledIn = await settleDatabase(env);
   const warmup = shape.quick ? 1 : WARMUP_SECONDS;
   log(`shop day: the same mix for ${warmup} s first, unmeasured`);
-  await openLoop(env.api.url, streams(env, startCursor, supply), warmup);
+  await openLoop(env.api.url, streams(env, cursors, supply), warmup);
   log(`shop day: ${CONSOLES} consoles at a fixed arrival rate for ${seconds} s`);
   const watch = watchBackgroundWork(env);
-  const shop = await openLoop(env.api.url, streams(env, startCursor, supply), seconds);
+  const shop = await openLoop(env.api.url, streams(env, cursors, supply), seconds);
   const background = await watch.stop();
 
   const stepSeconds = shape.quick ? 3 : 10;
@@ -212,7 +221,7 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
   let broke: OpenLoopRun | undefined;
   for (let scale = 2; scale <= MAX_SCALE && highest && !broke && !supply.ranOut; scale *= 2) {
     log(`shop day: ${scale}× the shop's rate for ${stepSeconds} s`);
-    const run = await openLoop(env.api.url, streams(env, startCursor, supply), stepSeconds, scale);
+    const run = await openLoop(env.api.url, streams(env, cursors, supply), stepSeconds, scale);
     if (holds(run, HOLD_P99_MS) && !supply.ranOut) highest = run;
     else broke = run;
   }
