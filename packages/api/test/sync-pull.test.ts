@@ -89,6 +89,35 @@ describe("sync.pull", () => {
     expect(pages.flatMap((p) => p.customers)).toEqual([expect.objectContaining({ id: customerId, phone: "+49 30 1234567" })]);
   });
 
+  it("ends a current console's round in one call when its changes fit a page, and pages customers that do not", async () => {
+    const edited: string[] = [];
+    for (const name of ["Ada Lovelace", "Alan Turing", "Edsger Dijkstra"]) {
+      edited.push((await harness.db.prisma.customer.create({ data: { siteId: site.siteId, name } })).id);
+    }
+    // One of the jobs that reference the first test's customer.
+    const changedJob = open[10] as string;
+    await site.as.STAFF.jobs.update({ id: changedJob, version: 1, material: "PETG" });
+
+    // Limit 10: the job, the three new customers and the job's own customer, in one page that ends the round.
+    const fits = await site.as.STAFF.sync.pull({ cursor, limit: 10 });
+    expect(fits.hasMore).toBe(false);
+    expect(jobIds([fits])).toEqual([changedJob]);
+    expect(new Set(fits.customers.map((c) => c.id))).toEqual(new Set([...edited, customerId]));
+
+    // The same round from the same cursor with pages of 2: the job and two of the customers, then the third.
+    const first = await site.as.STAFF.sync.pull({ cursor, limit: 2 });
+    expect(first.hasMore).toBe(true);
+    expect(jobIds([first])).toEqual([changedJob]);
+    const second = await site.as.STAFF.sync.pull({ cursor: first.cursor, limit: 2 });
+    expect(second.hasMore).toBe(false);
+    expect(second.jobs).toEqual([]);
+    expect(second.site).toBeNull();
+    const paged = [...first.customers, ...second.customers].map((c) => c.id);
+    expect(new Set(paged)).toEqual(new Set([...edited, customerId]));
+    expect(second.customers).toHaveLength(1);
+    cursor = fits.cursor;
+  });
+
   it("never skips a row whose transaction took an earlier change_seq but committed later", async () => {
     const [first, second] = [open[5] as string, open[6] as string];
     const slow = await harness.db.pool.connect();

@@ -15,7 +15,6 @@ import {
   DomainError,
   SYNC_CURSOR_MAX_LENGTH,
   type SyncCustomer,
-  type SyncJob,
   type SyncPullPage,
   type SyncTombstone,
 } from "@orderdeck/contracts";
@@ -24,9 +23,9 @@ import { z } from "zod";
 import type { ShiftRulesRow } from "../site/shift-rules.ts";
 import {
   changedCustomersStatement,
-  customersByIdStatement,
   inScope,
   jobColumns,
+  pageCustomerOf,
   recentHandoffsOf,
   recentHandoffsStatements,
   siteOf,
@@ -36,7 +35,7 @@ import {
   windowStart,
   type CustomerRow,
   type HandoffRow,
-  type JobRow,
+  type PageJobRow,
   type SiteRow,
 } from "./rows.ts";
 
@@ -114,13 +113,22 @@ function snapshotStatement(state: CursorState | null): Prisma.Sql {
       FROM unnest(${snapshots}::text[]) s`;
 }
 
-function jobsPageStatement(siteId: string, state: CursorState, target: string, since: Date, limit: number): Prisma.Sql {
+/**
+ * The round's target snapshot as the page's statements read it: the cursor's, or at a round's
+ * start this transaction's own (pg_current_snapshot(), the very snapshot the rows are read with),
+ * so that the page need not wait for the snapshot's answer.
+ */
+function targetOf(state: CursorState): Prisma.Sql {
+  return state.target !== null ? Prisma.sql`${state.target}::pg_snapshot` : Prisma.sql`pg_current_snapshot()`;
+}
+
+function jobsPageStatement(siteId: string, state: CursorState, target: Prisma.Sql, since: Date, limit: number): Prisma.Sql {
   const after =
     state.lastSeq !== null && state.lastId !== null
       ? // The plain bound lets the (site_id, change_seq) index start at the page; the pair breaks ties.
         Prisma.sql`AND j.change_seq >= ${state.lastSeq}::bigint AND (j.change_seq, j.id) > (${state.lastSeq}::bigint, ${state.lastId}::uuid)`
       : Prisma.empty;
-  const visibleInTarget = Prisma.sql`pg_visible_in_snapshot(j.change_xid::text::xid8, ${target}::pg_snapshot)`;
+  const visibleInTarget = Prisma.sql`pg_visible_in_snapshot(j.change_xid::text::xid8, ${target})`;
   if (state.prev === null) {
     // A full snapshot: every job in scope, as the target snapshot saw it. The page's ids are chosen
     // first (on the (site_id, change_seq) index), so that rows, names and payments are read for
@@ -164,71 +172,67 @@ export async function pullPage(call: PullCall, input: { cursor?: string | undefi
   const incoming = input.cursor !== undefined ? decodeCursor(input.cursor, siteId) : null;
 
   // One snapshot for the whole page (REPEATABLE READ): pg_current_snapshot() answers the very
-  // snapshot the rows are read with, so the target and the rows agree exactly. Round trips: the
-  // cursor's check with the round's site and handoffs, the page, and the page's customers.
+  // snapshot the rows are read with, so the target and the rows agree exactly. One round trip: the
+  // cursor's check, the round's site and handoffs, the page of jobs with their customers and, in an
+  // increment, the customers edited in the round's window go out together with the COMMIT. The
+  // statements after the check read with the cursor before it is known to be good; they only read,
+  // and nothing they answer is sent back when it is not.
   return snapshotInSite(call.prisma, siteId, async (tx) => {
     const roundStart = incoming === null || incoming.target === null;
     const state: CursorState = roundStart
       ? { v: 1, site: siteId, prev: incoming?.prev ?? null, target: null, phase: "jobs", lastSeq: null, lastId: null }
       : incoming;
-    const [snapshotRows, siteRows, shiftRows, recentRows, acknowledgedRows] = await tx.run<unknown>([
+    const target = targetOf(state);
+    const jobsPhase = state.phase === "jobs";
+    // An edit of a customer changes no job, so an increment also sends the customers edited in its
+    // window, by id, after its jobs: read with the jobs' page, and sent when that page is the last.
+    const changedCustomers = state.prev !== null ? changedCustomersStatement(siteId, state.prev, target, jobsPhase ? null : state.lastId, input.limit + 1) : null;
+    const [snapshotRows = [], ...answers] = await tx.finish<unknown>([
       snapshotStatement(incoming),
       ...(roundStart ? [...siteStatements(siteId), ...recentHandoffsStatements(siteId, now)] : []),
+      ...(jobsPhase ? [jobsPageStatement(siteId, state, target, since, input.limit + 1)] : []),
+      ...(changedCustomers ? [changedCustomers] : []),
     ]);
-    const snapshot = (snapshotRows as Array<{ taken_here: boolean; snapshot: string }> | undefined)?.[0];
+    const snapshot = (snapshotRows as Array<{ taken_here: boolean; snapshot: string }>)[0];
     if (!snapshot?.taken_here) throw badCursor();
-    const target = state.target ?? snapshot.snapshot;
+    const [siteRows = [], shiftRows = [], recentRows = [], acknowledgedRows = []] = roundStart ? answers.splice(0, 4) : [];
+    const jobRows = (jobsPhase ? (answers.shift() ?? []) : []) as PageJobRow[];
+    const changedRows = (answers.shift() ?? []) as CustomerRow[];
+    const roundTarget = state.target ?? snapshot.snapshot;
     const full = state.prev === null;
 
-    let jobs: SyncJob[] = [];
-    let tombstones: SyncTombstone[] = [];
-    let customers: SyncCustomer[];
+    const page = jobRows.slice(0, input.limit);
+    const jobs = page.filter((r) => r.in_scope).map(syncJobOf);
+    const tombstones: SyncTombstone[] = page.filter((r) => !r.in_scope).map((r) => ({ id: r.id }));
+    const customers = new Map<string, SyncCustomer>();
+    for (const row of page) {
+      const customer = row.in_scope ? pageCustomerOf(row) : null;
+      if (customer) customers.set(customer.id, customer);
+    }
+    const roundOver: CursorState = { v: 1, site: siteId, prev: roundTarget, target: null, phase: "jobs", lastSeq: null, lastId: null };
     let next: CursorState;
-    let hasMore: boolean;
-
-    if (state.phase === "jobs") {
-      const [rows = []] = await tx.run<JobRow>([jobsPageStatement(siteId, state, target, since, input.limit + 1)]);
-      const page = rows.slice(0, input.limit);
-      jobs = page.filter((r) => r.in_scope).map(syncJobOf);
-      tombstones = page.filter((r) => !r.in_scope).map((r) => ({ id: r.id }));
-      const referenced = [...new Set(jobs.flatMap((j) => (j.customerId ? [j.customerId] : [])))];
-      const [customerRows = []] = referenced.length > 0 ? await tx.finish<CustomerRow>([customersByIdStatement(siteId, referenced)]) : [];
-      customers = customerRows.map(syncCustomerOf);
-      const last = page[page.length - 1];
-      if (rows.length > input.limit && last) {
-        next = { ...state, target, lastSeq: last.change_seq, lastId: last.id };
-        hasMore = true;
-      } else if (!full) {
-        // Jobs done; customers edited in this round's window follow (an edit changes no job).
-        next = { ...state, target, phase: "customers", lastSeq: null, lastId: null };
-        hasMore = true;
-      } else {
-        next = { v: 1, site: siteId, prev: target, target: null, phase: "jobs", lastSeq: null, lastId: null };
-        hasMore = false;
-      }
+    const lastJob = page[page.length - 1];
+    if (jobRows.length > input.limit && lastJob) {
+      next = { ...state, target: roundTarget, lastSeq: lastJob.change_seq, lastId: lastJob.id };
+    } else if (full) {
+      next = roundOver;
     } else {
-      const [rows = []] = await tx.finish<CustomerRow>([changedCustomersStatement(siteId, state.prev ?? target, target, state.lastId, input.limit + 1)]);
-      customers = rows.slice(0, input.limit).map(syncCustomerOf);
-      const last = customers[customers.length - 1];
-      if (rows.length > input.limit && last) {
-        // Customers page by id alone; lastSeq keeps the cursor's pair rule (both or neither).
-        next = { ...state, target, lastSeq: "0", lastId: last.id };
-        hasMore = true;
-      } else {
-        next = { v: 1, site: siteId, prev: target, target: null, phase: "jobs", lastSeq: null, lastId: null };
-        hasMore = false;
-      }
+      const changed = changedRows.slice(0, input.limit).map(syncCustomerOf);
+      for (const customer of changed) customers.set(customer.id, customer);
+      const lastCustomer = changed[changed.length - 1];
+      // Customers page by id alone; lastSeq keeps the cursor's pair rule (both or neither).
+      next = changedRows.length > input.limit && lastCustomer ? { ...state, target: roundTarget, phase: "customers", lastSeq: "0", lastId: lastCustomer.id } : roundOver;
     }
 
     return {
       jobs,
-      customers,
+      customers: [...customers.values()],
       tombstones,
-      site: roundStart ? siteOf((siteRows ?? []) as SiteRow[], (shiftRows ?? []) as ShiftRulesRow[], now) : null,
-      handoffs: roundStart ? recentHandoffsOf((recentRows ?? []) as HandoffRow[], (acknowledgedRows ?? []) as HandoffRow[]) : null,
+      site: roundStart ? siteOf(siteRows as SiteRow[], shiftRows as ShiftRulesRow[], now) : null,
+      handoffs: roundStart ? recentHandoffsOf(recentRows as HandoffRow[], acknowledgedRows as HandoffRow[]) : null,
       full,
       cursor: encodeCursor(next),
-      hasMore,
+      hasMore: next !== roundOver,
       serverTime: now.toISOString(),
     };
   });

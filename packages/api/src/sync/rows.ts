@@ -64,6 +64,20 @@ export interface JobRow {
   in_scope: boolean;
 }
 
+/** A row of a pulled page: the job and its customer (all null: none, or another site's). */
+export interface PageJobRow extends JobRow {
+  customer_name: string | null;
+  customer_email: string | null;
+  customer_phone: string | null;
+  customer_updated_at: string | null;
+}
+
+/** The customer a page's row carries, if it has one. */
+export function pageCustomerOf(row: PageJobRow): SyncCustomer | null {
+  if (row.customer_id === null || row.customer_name === null || row.customer_updated_at === null) return null;
+  return { id: row.customer_id, name: row.customer_name, email: row.customer_email, phone: row.customer_phone, updatedAt: row.customer_updated_at };
+}
+
 /** In the cache: not archived, and open or closed within the window. */
 export function inScope(since: Date): Prisma.Sql {
   return Prisma.sql`(j.archived_at IS NULL AND (j.status NOT IN ('PICKED_UP', 'SHIPPED', 'CANCELLED') OR j.updated_at >= ${since}::timestamptz))`;
@@ -73,15 +87,20 @@ export function inScope(since: Date): Prisma.Sql {
  * The columns of a job row. Reads the view site_jobs (the transaction's site only), where the
  * change_xid and change_seq conditions can use their indexes beneath row-level security.
  * `page` is a relation of job ids (`page.id`, a pulled page): each row is then fetched by primary
- * key. As a plain join the planner hashes the page against a scan of every job of the site (200 ms
+ * key, with its customer's columns (PageJobRow). As a plain join the planner hashes the page against a scan of every job of the site (200 ms
  * a page at 100 000 jobs); the lateral subquery, kept apart by OFFSET 0, is one probe per id.
  * The names are read per row for the same reason: as joins, each row of a page was hashed against
  * a pass over every station (0.034 ms a row, over half of an increment's page).
  */
 export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
   const jobs = page
-    ? Prisma.sql`${page} CROSS JOIN LATERAL (SELECT * FROM site_jobs pj WHERE pj.id = page.id OFFSET 0) j`
+    ? Prisma.sql`${page} CROSS JOIN LATERAL (SELECT * FROM site_jobs pj WHERE pj.id = page.id OFFSET 0) j
+        LEFT JOIN LATERAL (SELECT pc.name, pc.email, pc.phone, pc.updated_at FROM site_customers pc WHERE pc.id = j.customer_id OFFSET 0) c ON true`
     : Prisma.sql`site_jobs j`;
+  // A page's rows carry their customer, so that the page and its customers are one statement.
+  const customer = page
+    ? Prisma.sql`, c.name AS customer_name, c.email AS customer_email, c.phone AS customer_phone, ${isoText(Prisma.sql`c.updated_at`)} AS customer_updated_at`
+    : Prisma.empty;
   return Prisma.sql`
     j.id::text AS id, j.number, j.title, j.status::text AS status, j.queue_position, j.priority::text AS priority,
     j.source::text AS source, j.external_id, j.customer_id::text AS customer_id, j.assignee_id::text AS assignee_id,
@@ -96,7 +115,7 @@ export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
       THEN (SELECT ps.name FROM stations ps WHERE ps.id = j.picked_up_station_id AND ps.site_id = j.site_id) END AS picked_up_station_name,
     j.notes, j.version, ${isoText(Prisma.sql`j.created_at`)} AS created_at, ${isoText(Prisma.sql`j.updated_at`)} AS updated_at,
     ${isoText(Prisma.sql`j.archived_at`)} AS archived_at, j.change_seq::text AS change_seq,
-    ${inScope(since)} AS in_scope
+    ${inScope(since)} AS in_scope ${customer}
   FROM ${jobs}`;
 }
 
@@ -173,21 +192,14 @@ export function syncCustomerOf(row: CustomerRow): SyncCustomer {
   return { id: row.id, name: row.name, email: row.email, phone: row.phone, updatedAt: row.updated_at };
 }
 
-/** The customers of `ids` (at least one): a page's referenced customers. */
-export function customersByIdStatement(siteId: string, ids: string[]): Prisma.Sql {
-  return Prisma.sql`
-    SELECT c.id::text AS id, c.name, c.email, c.phone, ${isoText(Prisma.sql`c.updated_at`)} AS updated_at FROM site_customers c
-     WHERE c.site_id = ${siteId}::uuid AND c.id = ANY(${ids}::uuid[])`;
-}
-
 /** Customers changed between two snapshots, after `afterId`, by id. */
-export function changedCustomersStatement(siteId: string, prev: string, target: string, afterId: string | null, limit: number): Prisma.Sql {
+export function changedCustomersStatement(siteId: string, prev: string, target: Prisma.Sql, afterId: string | null, limit: number): Prisma.Sql {
   return Prisma.sql`
     SELECT c.id::text AS id, c.name, c.email, c.phone, ${isoText(Prisma.sql`c.updated_at`)} AS updated_at FROM site_customers c
      WHERE c.site_id = ${siteId}::uuid
        AND c.change_xid >= pg_snapshot_xmin(${prev}::pg_snapshot)::text::bigint
        AND NOT pg_visible_in_snapshot(c.change_xid::text::xid8, ${prev}::pg_snapshot)
-       AND pg_visible_in_snapshot(c.change_xid::text::xid8, ${target}::pg_snapshot)
+       AND pg_visible_in_snapshot(c.change_xid::text::xid8, ${target})
        ${afterId ? Prisma.sql`AND c.id > ${afterId}::uuid` : Prisma.empty}
      ORDER BY c.id
      LIMIT ${limit}`;
