@@ -1,12 +1,14 @@
 // Rate limits on their Postgres store: login per address, per account at one address (a lock)
 // and per account from anywhere (a short block, not at an enrolled console), with retry-after, enrollment per address, the per-session budget, and failing closed when the
 // store cannot be used. A short policy stands in for the real 15-minute windows.
+import { randomUUID } from "node:crypto";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import type { Metrics } from "../src/observability/metrics.ts";
 import { createRateLimitPool, createRateLimits, limiterKey, type RateLimitPolicy } from "../src/rate-limits/limits.ts";
 import { auditRows, bearer } from "./auth-helpers.ts";
 import { apiHarnessForFile, createApiHarness, detailsOf, refusalOf, TEST_PASSWORD } from "./harness.ts";
+import { addPickupJob, count, fingerprint } from "./pickup-helpers.ts";
 
 const WINDOW_SECONDS = 2;
 const ADDRESS_FAILURES = 8;
@@ -237,6 +239,26 @@ describe("pickup scan limit", () => {
     expect((await refusalOf(second.pickup.lookup({ code: "2345678923" }))).code).toBe("TOO_MANY_REQUESTS");
     // Other accounts scan on.
     expect((await refusalOf(site.as.ADMIN.pickup.lookup({ code: "2345678923" }))).code).toBe("BAD_REQUEST");
+  });
+});
+
+describe("a handover over the scan budget", () => {
+  it("hands nothing over and records nothing: the budget is spent beside the scan's reads, and its refusal is the answer", async () => {
+    const shop = await harness.createSite("Counter over budget");
+    const ready = await addPickupJob(harness, shop);
+    const counter = shop.as.STAFF;
+    for (let i = 0; i < 3; i++) expect((await refusalOf(counter.pickup.lookup({ code: "2345678923" }))).code).toBe("BAD_REQUEST");
+    const before = await fingerprint(harness);
+    const scansBefore = await count(harness, "SELECT count(*) AS n FROM scan_records WHERE site_id = $1", [shop.siteId]);
+    const mutationId = randomUUID();
+
+    const refused = await refusalOf(counter.pickup.confirm({ code: ready.pickupCode, clientMutationId: mutationId, scannedAt: new Date().toISOString() }));
+    expect(refused.code).toBe("TOO_MANY_REQUESTS");
+    expect(detailsOf(refused)).toMatchObject({ limiter: "scan_user" });
+    // The job was found and locked, its handover ready to go: none of it committed.
+    expect(await fingerprint(harness)).toBe(before);
+    expect(await count(harness, "SELECT count(*) AS n FROM scan_records WHERE site_id = $1", [shop.siteId])).toBe(scansBefore);
+    expect(await count(harness, "SELECT count(*) AS n FROM client_mutations WHERE mutation_id = $1", [mutationId])).toBe(0);
   });
 });
 

@@ -190,6 +190,7 @@ async function decideScan(
     ? [pickupJobStatement(siteId, scan.code, true), ...receiptPlanReads(siteId, jobByCode), handoverEndpointsStatement(siteId), ...(stationRead ? [stationRead] : [])]
     : [];
   const answers = await tx.run<SqlRow>([ledger.claim, ...reads]);
+  await deps.scanSpent;
   await ledger.turn?.reached();
   if (!isClaimed(answers.shift() ?? [])) return null;
   // The last batch: the decision's writes, the receipts it issues and what carries their numbers,
@@ -355,6 +356,8 @@ export async function confirmPickup(
   try {
     answer = await decideAndApply(deps, principal, scan, requestId);
   } catch (error) {
+    // Refused by its budget, the scan was not made: its refusal is the answer, and nothing is recorded.
+    await deps.scanSpent;
     const refusal = error instanceof DomainError ? error : databaseRefusal(error);
     await writeInSite(deps.prisma, principal.siteId, (tx) =>
       tx.finish([scanRecordStatement(scan, scanOutcomeOf(refusal?.reason ?? "VERSION_CONFLICT"), null, deps.now?.() ?? new Date())]),

@@ -23,6 +23,11 @@ import { formatLocal } from "../documents/zoned-time.ts";
 
 export interface PickupDependencies {
   prisma: PrismaClient;
+  /**
+   * The scan's budget, being spent beside its first batch (router.ts `scanning`): nothing of the
+   * scan commits before it allowed the scan, and its refusal is the scan's answer.
+   */
+  scanSpent?: Promise<void>;
   /** The server's clock (tests pin it). */
   now?: () => Date;
 }

@@ -10,11 +10,20 @@ import { reissueStatusLink, revokeStatusLink, statusLinkOf } from "./status-link
 // but is still a scan to record, up to a bound that keeps junk out of the audit table.
 const ScannedCode = z.string().max(64);
 
-/** Scans are rate-limited per account and per address, so pickup codes cannot be enumerated. */
+/**
+ * Scans are rate-limited per account and per address, so pickup codes cannot be enumerated. The
+ * budget's statement (its own pool, its own commit) goes out beside the scan's first batch rather
+ * than before it: the answer waits for both, the budget's refusal is the answer and, when it
+ * refuses, nothing of the scan commits (`scanSpent`, confirm.ts).
+ */
 function scanning(procedure: typeof staffProcedure | typeof stationProcedure) {
   return procedure.use(async ({ ctx, next }) => {
-    await spendScanBudget(ctx, ctx.principal.userId, ctx.ip);
-    return next();
+    const scanSpent = spendScanBudget(ctx, ctx.principal.userId, ctx.ip);
+    // Awaited once the procedure has answered; until then its refusal must not count as unhandled.
+    scanSpent.catch(() => undefined);
+    const result = await next({ ctx: { scanSpent } });
+    await scanSpent;
+    return result;
   });
 }
 
@@ -35,7 +44,7 @@ export const pickupRouter = router({
     )
     .mutation(({ ctx, input }) =>
       confirmPickup(
-        { prisma: ctx.prisma },
+        { prisma: ctx.prisma, scanSpent: ctx.scanSpent },
         ctx.principal,
         { code: input.code, clientMutationId: input.clientMutationId, scannedAt: new Date(input.scannedAt) },
         ctx.requestId,
