@@ -64,7 +64,7 @@ export interface JobRow {
   in_scope: boolean;
 }
 
-/** A row of a pulled page: the job and its customer (all null: none, or another site's). */
+/** A row of an increment's page: the job and its customer (all null: none, or another site's). */
 export interface PageJobRow extends JobRow {
   customer_name: string | null;
   customer_email: string | null;
@@ -87,18 +87,19 @@ export function inScope(since: Date): Prisma.Sql {
  * The columns of a job row. Reads the view site_jobs (the transaction's site only), where the
  * change_xid and change_seq conditions can use their indexes beneath row-level security.
  * `page` is a relation of job ids (`page.id`, a pulled page): each row is then fetched by primary
- * key, with its customer's columns (PageJobRow). As a plain join the planner hashes the page against a scan of every job of the site (200 ms
+ * key. `withCustomers`: each row carries its customer's columns too (PageJobRow). As a plain join the planner hashes the page against a scan of every job of the site (200 ms
  * a page at 100 000 jobs); the lateral subquery, kept apart by OFFSET 0, is one probe per id.
  * The names are read per row for the same reason: as joins, each row of a page was hashed against
  * a pass over every station (0.034 ms a row, over half of an increment's page).
  */
-export function jobColumns(since: Date, page?: Prisma.Sql): Prisma.Sql {
+export function jobColumns(since: Date, page?: Prisma.Sql, withCustomers = false): Prisma.Sql {
+  const customerProbe = withCustomers
+    ? Prisma.sql`LEFT JOIN LATERAL (SELECT pc.name, pc.email, pc.phone, pc.updated_at FROM site_customers pc WHERE pc.id = j.customer_id OFFSET 0) c ON true`
+    : Prisma.empty;
   const jobs = page
-    ? Prisma.sql`${page} CROSS JOIN LATERAL (SELECT * FROM site_jobs pj WHERE pj.id = page.id OFFSET 0) j
-        LEFT JOIN LATERAL (SELECT pc.name, pc.email, pc.phone, pc.updated_at FROM site_customers pc WHERE pc.id = j.customer_id OFFSET 0) c ON true`
-    : Prisma.sql`site_jobs j`;
-  // A page's rows carry their customer, so that the page and its customers are one statement.
-  const customer = page
+    ? Prisma.sql`${page} CROSS JOIN LATERAL (SELECT * FROM site_jobs pj WHERE pj.id = page.id OFFSET 0) j ${customerProbe}`
+    : Prisma.sql`site_jobs j ${customerProbe}`;
+  const customer = withCustomers
     ? Prisma.sql`, c.name AS customer_name, c.email AS customer_email, c.phone AS customer_phone, ${isoText(Prisma.sql`c.updated_at`)} AS customer_updated_at`
     : Prisma.empty;
   return Prisma.sql`
@@ -190,6 +191,13 @@ export interface CustomerRow {
 
 export function syncCustomerOf(row: CustomerRow): SyncCustomer {
   return { id: row.id, name: row.name, email: row.email, phone: row.phone, updatedAt: row.updated_at };
+}
+
+/** The customers of `ids` (at least one): a page's referenced customers. */
+export function customersByIdStatement(siteId: string, ids: string[]): Prisma.Sql {
+  return Prisma.sql`
+    SELECT c.id::text AS id, c.name, c.email, c.phone, ${isoText(Prisma.sql`c.updated_at`)} AS updated_at FROM site_customers c
+     WHERE c.site_id = ${siteId}::uuid AND c.id = ANY(${ids}::uuid[])`;
 }
 
 /** Customers changed between two snapshots, after `afterId`, by id. */
