@@ -147,9 +147,9 @@ function jobsPageStatement(siteId: string, state: CursorState, target: Prisma.Sq
       )}
        ORDER BY j.change_seq, j.id`;
   }
-  // Its rows carry their customers: an increment's page is small, and that ends the call in one
+  // An increment's rows carry their customers: its page is small, and that ends the call in one
   // round trip. A full snapshot's 500 rows read their customers by id in a second, once each: as
-  // columns of every row they cost 13 % more per page (2.2 of 17 ms, pg and node-postgres).
+  // columns of every row they made a page 14 % slower (18.7–19.4 against 16.7–17.0 ms, docs/benchmarks.md).
   // An increment: jobs written by transactions prev did not see and target did. Transaction ids
   // below prev's xmin were all visible to prev, so the index on change_xid bounds the search.
   // Planned per call: a generic plan, made without the snapshots, cannot tell how few transactions
