@@ -147,14 +147,14 @@ function jobsPageStatement(siteId: string, state: CursorState, target: Prisma.Sq
       )}
        ORDER BY j.change_seq, j.id`;
   }
-  // An increment's rows carry their customers: its page is small, and that ends the call in one
-  // round trip. A full snapshot's 500 rows read their customers by id in a second, once each: as
-  // columns of every row they made a page 14 % slower (18.7–19.4 against 16.7–17.0 ms, docs/benchmarks.md).
   // An increment: jobs written by transactions prev did not see and target did. Transaction ids
   // below prev's xmin were all visible to prev, so the index on change_xid bounds the search.
   // Planned per call: a generic plan, made without the snapshots, cannot tell how few transactions
   // they leave, and walks the site's whole (site_id, change_seq) index testing each job's
   // visibility (70–160 ms a round at a site of 100 000 jobs, against well under a millisecond).
+  // Its rows carry their customers: the page is small, and that ends the call in one round trip.
+  // A full snapshot's 500 rows read theirs by id in a second, once each: as columns of every row
+  // they made its page 14 % slower (18.7–19.4 against 16.7–17.0 ms, docs/benchmarks.md).
   return plannedPerCall(Prisma.sql`
     SELECT ${jobColumns(
       since,
@@ -190,9 +190,9 @@ export async function pullPage(call: PullCall, input: { cursor?: string | undefi
       : incoming;
     const target = targetOf(state);
     const jobsPhase = state.phase === "jobs";
+    const full = state.prev === null;
     // An edit of a customer changes no job, so an increment also sends the customers edited in its
     // window, by id, after its jobs: read with the jobs' page, and sent when that page is the last.
-    const full = state.prev === null;
     const changedCustomers = state.prev !== null ? changedCustomersStatement(siteId, state.prev, target, jobsPhase ? null : state.lastId, input.limit + 1) : null;
     const first = [
       snapshotStatement(incoming),

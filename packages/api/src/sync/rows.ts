@@ -87,10 +87,11 @@ export function inScope(since: Date): Prisma.Sql {
  * The columns of a job row. Reads the view site_jobs (the transaction's site only), where the
  * change_xid and change_seq conditions can use their indexes beneath row-level security.
  * `page` is a relation of job ids (`page.id`, a pulled page): each row is then fetched by primary
- * key. `withCustomers`: each row carries its customer's columns too (PageJobRow). As a plain join the planner hashes the page against a scan of every job of the site (200 ms
+ * key. As a plain join the planner hashes the page against a scan of every job of the site (200 ms
  * a page at 100 000 jobs); the lateral subquery, kept apart by OFFSET 0, is one probe per id.
  * The names are read per row for the same reason: as joins, each row of a page was hashed against
- * a pass over every station (0.034 ms a row, over half of an increment's page).
+ * a pass over every station (0.034 ms a row, over half of an increment's page). `withCustomers`:
+ * each row also carries its customer's columns (PageJobRow), probed by key the same way.
  */
 export function jobColumns(since: Date, page?: Prisma.Sql, withCustomers = false): Prisma.Sql {
   const customerProbe = withCustomers
