@@ -19,11 +19,14 @@ export interface OpenLoopStream {
    * in a row (a lookup, then the confirmation), each timed under its own name through `send`.
    * `dueAt` is when the step was due (performance.now() time).
    */
-  run: (send: Send, client: number, n: number, dueAt: number) => Promise<void>;
+  run: (send: Send, client: number, n: number, dueAt: number, time: Time) => Promise<void>;
 }
 
 /** Sends one request, timed from `dueAt` (performance.now() when it should have been sent) under `name`. */
 export type Send = (name: string, plan: HttpRequestPlan, dueAt: number) => Promise<{ status: number; body: string }>;
+
+/** Runs `work` (a floor that is no HTTP request), timed from `dueAt` under `name`; a failure counts as an error. */
+export type Time = (name: string, work: () => Promise<unknown>, dueAt: number) => Promise<void>;
 
 export interface OpenLoopRun {
   /** Requests a second of each stream (by its name), as planned. */
@@ -66,6 +69,15 @@ export async function openLoop(url: string, streams: OpenLoopStream[], seconds: 
       request.on("timeout", () => request.destroy(new Error("timeout")));
       request.end(plan.body);
     });
+  const time: Time = async (name, work, dueAt) => {
+    try {
+      await work();
+    } catch {
+      errors.set(name, (errors.get(name) ?? 0) + 1);
+      return;
+    }
+    (latencies.get(name) ?? latencies.set(name, []).get(name))?.push(performance.now() - dueAt);
+  };
 
   const started = performance.now();
   const until = started + seconds * 1000;
@@ -82,7 +94,7 @@ export async function openLoop(url: string, streams: OpenLoopStream[], seconds: 
       // finished: the arrivals keep their rate whatever the server does.
       const tick = () => {
         if (dueAt >= until) return;
-        outstanding.push(stream.run(send, client, n++, dueAt).catch(() => undefined));
+        outstanding.push(stream.run(send, client, n++, dueAt, time).catch(() => undefined));
         dueAt += stream.everyMs;
         timers.push(setTimeout(tick, Math.max(0, dueAt - performance.now())));
       };

@@ -3,7 +3,8 @@
 // sent on a fixed schedule whatever the server does (bench/open-loop.ts). Then the same mix at
 // doubling rates, to find the highest that still answers every procedure within 100 ms at p99.
 // Beside the consoles, the bare HTTP round trip (GET /healthz) is sent at a steady rate: the
-// floor every procedure's latency stands on, at the same moment, on the same server.
+// floor every procedure's latency stands on, at the same moment, on the same server. And a durable
+// one-row commit, at the rate of the handovers: the floor of a handover, which must reach the disk.
 import { randomUUID } from "node:crypto";
 import { OPEN_STATUSES } from "@orderdeck/contracts";
 import { settleDatabase, type BenchEnvironment } from "../environment.ts";
@@ -38,6 +39,10 @@ const WARMUP_SECONDS = 10;
 const FLOOR = "GET /healthz (bare HTTP round trip)";
 const FLOOR_CLIENTS = 10;
 const FLOOR_EVERY_MS = 1_000;
+/** The handover's floor: a one-row INSERT committed to the disk, straight through pg, as often as the handovers. */
+const COMMIT_FLOOR = "durable one-row commit (pg, no HTTP)";
+const COMMIT_FLOOR_TABLE = "bench_commit_floor";
+const FLOORS = [FLOOR, COMMIT_FLOOR];
 
 const LIST_INPUT = { filter: { statuses: [...OPEN_STATUSES], archived: "exclude" }, limit: 50 };
 
@@ -150,6 +155,14 @@ function streams(env: BenchEnvironment, cursors: ConsoleCursors, supply: Counter
       },
     },
     {
+      name: COMMIT_FLOOR,
+      clients: CONSOLES,
+      everyMs: COUNTER_EVERY_MS,
+      async run(_send, _client, _n, dueAt, time) {
+        await time(COMMIT_FLOOR, () => env.pool.query(`INSERT INTO ${COMMIT_FLOOR_TABLE} DEFAULT VALUES`), dueAt);
+      },
+    },
+    {
       name: "jobs.list",
       clients: CONSOLES,
       everyMs: LIST_EVERY_MS,
@@ -187,14 +200,14 @@ function watchBackgroundWork(env: BenchEnvironment): { stop: () => Promise<strin
   };
 }
 
-/** The consoles' calls of a run, without the floor's. */
+/** The consoles' calls of a run, without the floors'. */
 function consoleCalls(run: OpenLoopRun): Array<[string, LoadFigures]> {
-  return Object.entries(run.byName).filter(([name]) => name !== FLOOR);
+  return Object.entries(run.byName).filter(([name]) => !FLOORS.includes(name));
 }
 
-/** Requests a second the consoles send, without the floor's. */
+/** Requests a second the consoles send, without the floors'. */
 function shopRate(run: OpenLoopRun): number {
-  return Object.entries(run.plannedRates).reduce((sum, [name, rate]) => (name === FLOOR ? sum : sum + rate), 0);
+  return Object.entries(run.plannedRates).reduce((sum, [name, rate]) => (FLOORS.includes(name) ? sum : sum + rate), 0);
 }
 
 function holds(run: OpenLoopRun, p99Ms: number): boolean {
@@ -206,6 +219,7 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
   // Handovers take codes from the end of the supply; the pickup benchmark takes from the start of the seeded one.
   const supply = await counterSupply(env, log);
   const seconds = shape.quick ? 5 : Math.max(SHOP_SECONDS, shape.seconds);
+  await env.pool.query(`CREATE TABLE IF NOT EXISTS ${COMMIT_FLOOR_TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
   log("shop day: settling the database after the benchmarks before it (VACUUM ANALYZE, CHECKPOINT)");
   const settledIn = await settleDatabase(env);
   const warmup = shape.quick ? 1 : WARMUP_SECONDS;
@@ -228,10 +242,12 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
 
   const procedures = consoleCalls(shop);
   const floor = shop.byName[FLOOR];
+  const commitFloor = shop.byName[COMMIT_FLOOR];
   const figures: Array<{ label: string; figures: LoadFigures }> = [
     ...procedures.map(([name, f]) => ({ label: `\`${name}\` at the shop's rate`, figures: f })),
-    ...(floor ? [{ label: `floor: ${FLOOR} beside them`, figures: floor }] : []),
+    ...FLOORS.flatMap((name) => (shop.byName[name] ? [{ label: `floor: ${name} beside them`, figures: shop.byName[name] }] : [])),
   ];
+  const confirm = shop.byName["pickup.confirm"];
   const targets: Target[] = procedures.map(([name, f]) => ({
     what: `${name} p99 under ${SHOP_P99_MS} ms at ${shopRate(shop).toFixed(0)} requests a second`,
     value: f.p99,
@@ -247,9 +263,12 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
     about:
       `${CONSOLES} consoles, each pulling changes every ${PULL_EVERY_MS / 1000} s from a current cursor, looking up and handing over a ready pickup every ${COUNTER_EVERY_MS / 1000} s and ` +
       `listing its queue (a page of 50 open jobs) every ${LIST_EVERY_MS / 1000} s: ${shopRate(shop).toFixed(0)} requests a second sent on schedule for ${seconds} s, whatever the server does; ` +
-      `each latency counts from when the request was due, after ${warmup} s of the same mix unmeasured. Beside them, ${FLOOR_CLIENTS} bare HTTP round trips a second (GET /healthz on the same server), the floor. Then the same mix at 2×, 4×, … for ${stepSeconds} s each, until a procedure's p99 reaches ${HOLD_P99_MS} ms.`,
+      `each latency counts from when the request was due, after ${warmup} s of the same mix unmeasured. Beside them, ${FLOOR_CLIENTS} bare HTTP round trips a second (GET /healthz on the same server), the floor, and ${(CONSOLES * 1000) / COUNTER_EVERY_MS} durable one-row commits a second (an INSERT through pg, committed to the disk as a handover is), the handover's floor. Then the same mix at 2×, 4×, … for ${stepSeconds} s each, until a procedure's p99 reaches ${HOLD_P99_MS} ms.`,
     runs: figures,
-    ratios: floor ? procedures.map(([name, f]) => ({ what: `${name} p99 / the bare HTTP round trip's p99 beside it`, value: f.p99 / floor.p99 })) : [],
+    ratios: [
+      ...(floor ? procedures.map(([name, f]) => ({ what: `${name} p99 / the bare HTTP round trip's p99 beside it`, value: f.p99 / floor.p99 })) : []),
+      ...(confirm && commitFloor ? [{ what: "pickup.confirm p99 / the durable one-row commit's p99 beside it", value: confirm.p99 / commitFloor.p99 }] : []),
+    ],
     targets,
     facts: [
       [
