@@ -25,7 +25,7 @@ export interface OpenLoopStream {
 /** Sends one request, timed from `dueAt` (performance.now() when it should have been sent) under `name`. */
 export type Send = (name: string, plan: HttpRequestPlan, dueAt: number) => Promise<{ status: number; body: string }>;
 
-/** Runs `work` (a floor that is no HTTP request), timed from `dueAt` under `name`; a failure counts as an error. */
+/** Runs `work` (a floor that is no HTTP request), timed from `dueAt` under `name`; a failure counts as no answer. */
 export type Time = (name: string, work: () => Promise<unknown>, dueAt: number) => Promise<void>;
 
 export interface OpenLoopRun {
@@ -77,6 +77,9 @@ export async function openLoop(url: string, streams: OpenLoopStream[], seconds: 
       return;
     }
     (latencies.get(name) ?? latencies.set(name, []).get(name))?.push(performance.now() - dueAt);
+    // Its answers are counted as "done", where an HTTP request's are counted by status.
+    const done = statuses.get(name) ?? statuses.set(name, {}).get(name) ?? {};
+    done.done = (done.done ?? 0) + 1;
   };
 
   const started = performance.now();

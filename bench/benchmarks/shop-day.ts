@@ -245,7 +245,10 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
   const commitFloor = shop.byName[COMMIT_FLOOR];
   const figures: Array<{ label: string; figures: LoadFigures }> = [
     ...procedures.map(([name, f]) => ({ label: `\`${name}\` at the shop's rate`, figures: f })),
-    ...FLOORS.flatMap((name) => (shop.byName[name] ? [{ label: `floor: ${name} beside them`, figures: shop.byName[name] }] : [])),
+    ...FLOORS.flatMap((name) => {
+      const f = shop.byName[name];
+      return f ? [{ label: `floor: ${name} beside them`, figures: f }] : [];
+    }),
   ];
   const confirm = shop.byName["pickup.confirm"];
   const targets: Target[] = procedures.map(([name, f]) => ({
