@@ -45,6 +45,13 @@ export async function openLoop(url: string, streams: OpenLoopStream[], seconds: 
   const latencies = new Map<string, number[]>();
   const statuses = new Map<string, Record<string, number>>();
   const errors = new Map<string, number>();
+  /** An answer under `name`, timed from when it was due: an HTTP status, or "done" for a floor timed by `time`. */
+  const answered = (name: string, dueAt: number, answer: string) => {
+    (latencies.get(name) ?? latencies.set(name, []).get(name))?.push(performance.now() - dueAt);
+    const byAnswer = statuses.get(name) ?? statuses.set(name, {}).get(name) ?? {};
+    byAnswer[answer] = (byAnswer[answer] ?? 0) + 1;
+  };
+  const unanswered = (name: string) => errors.set(name, (errors.get(name) ?? 0) + 1);
   const send: Send = (name, plan, dueAt) =>
     new Promise((resolve) => {
       const request = http.request(
@@ -54,15 +61,13 @@ export async function openLoop(url: string, streams: OpenLoopStream[], seconds: 
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
           response.on("end", () => {
             const status = response.statusCode ?? 0;
-            (latencies.get(name) ?? latencies.set(name, []).get(name))?.push(performance.now() - dueAt);
-            const byStatus = statuses.get(name) ?? statuses.set(name, {}).get(name) ?? {};
-            byStatus[String(status)] = (byStatus[String(status)] ?? 0) + 1;
+            answered(name, dueAt, String(status));
             resolve({ status, body: Buffer.concat(chunks).toString("utf8") });
           });
         },
       );
       const fail = () => {
-        errors.set(name, (errors.get(name) ?? 0) + 1);
+        unanswered(name);
         resolve({ status: 0, body: "" });
       };
       request.on("error", fail);
@@ -73,13 +78,10 @@ export async function openLoop(url: string, streams: OpenLoopStream[], seconds: 
     try {
       await work();
     } catch {
-      errors.set(name, (errors.get(name) ?? 0) + 1);
+      unanswered(name);
       return;
     }
-    (latencies.get(name) ?? latencies.set(name, []).get(name))?.push(performance.now() - dueAt);
-    // Its answers are counted as "done", where an HTTP request's are counted by status.
-    const done = statuses.get(name) ?? statuses.set(name, {}).get(name) ?? {};
-    done.done = (done.done ?? 0) + 1;
+    answered(name, dueAt, "done");
   };
 
   const started = performance.now();
