@@ -1,8 +1,10 @@
 // sync.pull against a real database: a full snapshot paged out, increments after changes, tombstones
 // for jobs leaving the console's scope, customers edited on their own, a cursor that never skips a
 // row whose transaction committed after a later one, and cursors the server did not hand out.
-import { type SyncPullPage } from "@orderdeck/contracts";
+import { generatePickupCode, type SyncPullPage } from "@orderdeck/contracts";
+import { createPrismaClient, type SentStatement } from "@orderdeck/db";
 import { describe, expect, it } from "vitest";
+import { pullPage } from "../src/sync/pull.ts";
 import { apiHarnessForFile, refusalOf, type Caller } from "./harness.ts";
 import { insertJob } from "./jobs-fixtures.ts";
 
@@ -253,5 +255,57 @@ describe("sync.pull's page of jobs", () => {
     expect(byId.get(open.id)).toMatchObject({ dueAt: null, pickedUpAt: null });
     const customerRow = await harness.db.pool.query<{ updated_at: Date }>("SELECT updated_at FROM customers WHERE id = $1", [customer.id]);
     expect(pages.flatMap((p) => p.customers).find((c) => c.id === customer.id)?.updatedAt).toBe(customerRow.rows[0]?.updated_at.toISOString());
+  });
+
+  it("reads a full snapshot's page off the change-order index: the page's rows, not every job left after it", async () => {
+    const shop = await harness.createSite("Sync Plauen");
+    const codes = new Set<string>();
+    while (codes.size < 2000) codes.add(generatePickupCode());
+    await harness.db.pool.query(
+      `INSERT INTO jobs (id, site_id, title, status, fulfilment, queue_position, payment_status, pickup_code, updated_at)
+       SELECT gen_random_uuid(), $1::uuid, 'Bracket ' || n, 'QUEUED', 'PICKUP', n, 'UNPAID', code, now()
+         FROM unnest($2::text[]) WITH ORDINALITY AS c(code, n)`,
+      [shop.siteId, [...codes]],
+    );
+    await harness.db.pool.query("ANALYZE jobs");
+    const sent: SentStatement[] = [];
+    const prisma = createPrismaClient(harness.db.url, { onQuery: (statement) => sent.push(statement) });
+    try {
+      const first = await pullPage({ prisma, siteId: shop.siteId }, { limit: 1000 });
+      sent.length = 0;
+      const second = await pullPage({ prisma, siteId: shop.siteId }, { cursor: first.cursor, limit: 500 });
+      expect(second.jobs).toHaveLength(500);
+    } finally {
+      await prisma.$disconnect();
+    }
+    // The second page's transaction again, as sent, with its page of jobs explained.
+    const isPage = (text: string) => /ORDER BY j\.change_seq, j\.id\s+LIMIT/.test(text);
+    expect(sent.filter((s) => isPage(s.text))).toHaveLength(1);
+    let plan = "";
+    let settings: unknown;
+    const client = await harness.db.pool.connect();
+    try {
+      await client.query("BEGIN ISOLATION LEVEL REPEATABLE READ");
+      for (const statement of sent) {
+        if (/^\s*(BEGIN|COMMIT)\b/.test(statement.text)) continue;
+        if (!isPage(statement.text)) {
+          await client.query(statement.text, statement.params);
+          continue;
+        }
+        const explained = await client.query<{ "QUERY PLAN": string }>(`EXPLAIN (ANALYZE, COSTS OFF, TIMING OFF) ${statement.text}`, statement.params);
+        plan = explained.rows.map((row) => row["QUERY PLAN"]).join("\n");
+      }
+      settings = (await client.query("SELECT current_setting('enable_seqscan') AS seq, current_setting('enable_bitmapscan') AS bitmap, current_setting('enable_sort') AS sort")).rows[0];
+    } finally {
+      await client.query("ROLLBACK");
+      client.release();
+    }
+    // Walked in order and stopped at the page: its 501 rows (500 and the one that tells more follow).
+    expect(plan).toMatch(/Index Scan using jobs_site_id_change_seq_idx on jobs/);
+    expect(plan).not.toMatch(/Seq Scan on jobs|Bitmap Heap Scan on jobs|->\s+Sort\b/);
+    const read = Number(/jobs_site_id_change_seq_idx on jobs \(actual rows=(\d+)/.exec(plan)?.[1] ?? Number.NaN);
+    expect(read).toBeLessThanOrEqual(510);
+    // The planner's settings for the page are the page's alone: the rest of the transaction plans as usual.
+    expect(settings).toEqual({ seq: "on", bitmap: "on", sort: "on" });
   });
 });

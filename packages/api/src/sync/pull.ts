@@ -124,29 +124,45 @@ function targetOf(state: CursorState): Prisma.Sql {
   return state.target !== null ? Prisma.sql`${state.target}::pg_snapshot` : Prisma.sql`pg_current_snapshot()`;
 }
 
-function jobsPageStatement(siteId: string, state: CursorState, target: Prisma.Sql, since: Date, limit: number): Prisma.Sql {
-  const after =
-    state.lastSeq !== null && state.lastId !== null
-      ? // The plain bound lets the (site_id, change_seq) index start at the page; the pair breaks ties.
-        Prisma.sql`AND j.change_seq >= ${state.lastSeq}::bigint AND (j.change_seq, j.id) > (${state.lastSeq}::bigint, ${state.lastId}::uuid)`
-      : Prisma.empty;
-  const visibleInTarget = Prisma.sql`pg_visible_in_snapshot(j.change_xid::text::xid8, ${target})`;
-  if (state.prev === null) {
-    // A full snapshot: every job in scope, as the target snapshot saw it. The page's ids are chosen
-    // first (on the (site_id, change_seq) index), so that rows, names and payments are read for
-    // the page only. It reads the site's jobs in that order whatever the snapshot is, so it keeps
-    // the named statement's plan: planned per call, a first pull of 100 000 jobs took about a
-    // second longer (four runs each way, docs/benchmarks.md).
-    return Prisma.sql`
-      SELECT ${jobColumns(
-        since,
-        Prisma.sql`(SELECT j.id FROM site_jobs j
-          WHERE j.site_id = ${siteId}::uuid AND ${inScope(since)} AND ${visibleInTarget} ${after}
-          ORDER BY j.change_seq, j.id
-          LIMIT ${limit}) page`,
-      )}
-       ORDER BY j.change_seq, j.id`;
-  }
+// The planner methods a full snapshot's page may not use (see snapshotPageStatements).
+const UNORDERED_SCANS = ["enable_seqscan", "enable_bitmapscan", "enable_sort"];
+
+/**
+ * A full snapshot's page as the statements of its batch, the page's rows answered by the second.
+ * Every job in scope as the target snapshot saw it, read straight off the (site_id, change_seq)
+ * index in order until the page is full: a page's work is the page's, whatever is left of the
+ * site. The planner misjudges the page's filters (the visibility test is a function, guessed to
+ * keep a third of the rows), expects fewer rows than the page holds, and then prefers reading every
+ * job after the cursor, by a sequential or bitmap scan, and sorting them all, wide rows and all:
+ * 30 ms more a page at the middle of a site of 100 000 jobs, over 600 ms when the sort spilled to
+ * disk (docs/benchmarks.md). So scans that need a sort are off for this one statement. Its rows carry their columns
+ * directly: as a page of ids joined back by key (the increment's plan), each row was one more
+ * primary-key probe. Planned per call, like the increment: the plan knows where the page starts.
+ */
+function snapshotPageStatements(siteId: string, state: CursorState, target: Prisma.Sql, since: Date, limit: number): Prisma.Sql[] {
+  return [
+    Prisma.sql`SELECT set_config(name, 'off', true) FROM pg_settings WHERE name = ANY(${UNORDERED_SCANS}::text[])`,
+    plannedPerCall(Prisma.sql`
+      SELECT ${jobColumns(since)}
+       WHERE j.site_id = ${siteId}::uuid AND ${inScope(since)} AND ${visibleIn(target)} ${afterPosition(state)}
+       ORDER BY j.change_seq, j.id
+       LIMIT ${limit}`),
+    Prisma.sql`SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name = ANY(${UNORDERED_SCANS}::text[])`,
+  ];
+}
+
+function afterPosition(state: CursorState): Prisma.Sql {
+  return state.lastSeq !== null && state.lastId !== null
+    ? // The plain bound lets the (site_id, change_seq) index start at the page; the pair breaks ties.
+      Prisma.sql`AND j.change_seq >= ${state.lastSeq}::bigint AND (j.change_seq, j.id) > (${state.lastSeq}::bigint, ${state.lastId}::uuid)`
+    : Prisma.empty;
+}
+
+function visibleIn(target: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`pg_visible_in_snapshot(j.change_xid::text::xid8, ${target})`;
+}
+
+function incrementPageStatement(siteId: string, prev: string, state: CursorState, target: Prisma.Sql, since: Date, limit: number): Prisma.Sql {
   // An increment: jobs written by transactions prev did not see and target did. Transaction ids
   // below prev's xmin were all visible to prev, so the index on change_xid bounds the search.
   // Planned per call: a generic plan, made without the snapshots, cannot tell how few transactions
@@ -160,9 +176,9 @@ function jobsPageStatement(siteId: string, state: CursorState, target: Prisma.Sq
       since,
       Prisma.sql`(SELECT j.id FROM site_jobs j
         WHERE j.site_id = ${siteId}::uuid
-          AND j.change_xid >= pg_snapshot_xmin(${state.prev}::pg_snapshot)::text::bigint
-          AND NOT pg_visible_in_snapshot(j.change_xid::text::xid8, ${state.prev}::pg_snapshot)
-          AND ${visibleInTarget} ${after}
+          AND j.change_xid >= pg_snapshot_xmin(${prev}::pg_snapshot)::text::bigint
+          AND NOT pg_visible_in_snapshot(j.change_xid::text::xid8, ${prev}::pg_snapshot)
+          AND ${visibleIn(target)} ${afterPosition(state)}
         ORDER BY j.change_seq, j.id
         LIMIT ${limit}) page`,
       true,
@@ -194,17 +210,22 @@ export async function pullPage(call: PullCall, input: { cursor?: string | undefi
     // An edit of a customer changes no job, so an increment also sends the customers edited in its
     // window, by id, after its jobs: read with the jobs' page, and sent when that page is the last.
     const changedCustomers = state.prev !== null ? changedCustomersStatement(siteId, state.prev, target, jobsPhase ? null : state.lastId, input.limit + 1) : null;
+    const jobsPage = !jobsPhase
+      ? []
+      : state.prev === null
+        ? snapshotPageStatements(siteId, state, target, since, input.limit + 1)
+        : [incrementPageStatement(siteId, state.prev, state, target, since, input.limit + 1)];
     const first = [
       snapshotStatement(incoming),
       ...(roundStart ? [...siteStatements(siteId), ...recentHandoffsStatements(siteId, now)] : []),
-      ...(jobsPhase ? [jobsPageStatement(siteId, state, target, since, input.limit + 1)] : []),
+      ...jobsPage,
       ...(changedCustomers ? [changedCustomers] : []),
     ];
     const [snapshotRows = [], ...answers] = full ? await tx.run<unknown>(first) : await tx.finish<unknown>(first);
     const snapshot = (snapshotRows as Array<{ taken_here: boolean; snapshot: string }>)[0];
     if (!snapshot?.taken_here) throw badCursor();
     const [siteRows = [], shiftRows = [], recentRows = [], acknowledgedRows = []] = roundStart ? answers.splice(0, 4) : [];
-    const jobRows = (jobsPhase ? (answers.shift() ?? []) : []) as JobRow[];
+    const jobRows = (answers.splice(0, jobsPage.length)[full ? 1 : 0] ?? []) as JobRow[];
     const changedRows = (answers.shift() ?? []) as CustomerRow[];
     const roundTarget = state.target ?? snapshot.snapshot;
 
