@@ -124,23 +124,29 @@ function targetOf(state: CursorState): Prisma.Sql {
   return state.target !== null ? Prisma.sql`${state.target}::pg_snapshot` : Prisma.sql`pg_current_snapshot()`;
 }
 
-// The planner methods a full snapshot's page may not use (see snapshotPageStatements).
+// The planner methods a full snapshot's page may not use (see snapshotPage).
 const UNORDERED_SCANS = ["enable_seqscan", "enable_bitmapscan", "enable_sort"];
 
+/** The statements that read a page of jobs, and which of their answers holds the page's rows. */
+interface PageStatements {
+  statements: Prisma.Sql[];
+  rowsAt: number;
+}
+
 /**
- * A full snapshot's page as the statements of its batch, the page's rows answered by the second.
- * Every job in scope as the target snapshot saw it, read straight off the (site_id, change_seq)
- * index in order until the page is full: a page's work is the page's, whatever is left of the
- * site. The planner misjudges the page's filters (the visibility test is a function, guessed to
- * keep a third of the rows), expects fewer rows than the page holds, and then prefers reading every
- * job after the cursor, by a sequential or bitmap scan, and sorting them all, wide rows and all:
- * 30 ms more a page at the middle of a site of 100 000 jobs, over 600 ms when the sort spilled to
- * disk (docs/benchmarks.md). So scans that need a sort are off for this one statement. Its rows carry their columns
+ * A full snapshot's page: every job in scope as the target snapshot saw it, read straight off the
+ * (site_id, change_seq) index in order until the page is full, so that a page's work is the page's
+ * whatever is left of the site. The planner misjudges the page's filters (the visibility test is a
+ * function, guessed to keep a third of the rows), expects fewer rows than the page holds, and then
+ * prefers reading every job after the cursor, by a sequential or bitmap scan, and sorting them
+ * all, wide rows and all: 30 ms more a page at the middle of a site of 100 000 jobs, over 600 ms
+ * when the sort spilled to disk (docs/benchmarks.md). So scans that need a sort are off for this
+ * one statement, and back on for the rest of the transaction. Its rows carry their columns
  * directly: as a page of ids joined back by key (the increment's plan), each row was one more
  * primary-key probe. Planned per call, like the increment: the plan knows where the page starts.
  */
-function snapshotPageStatements(siteId: string, state: CursorState, target: Prisma.Sql, since: Date, limit: number): Prisma.Sql[] {
-  return [
+function snapshotPage(siteId: string, state: CursorState, target: Prisma.Sql, since: Date, limit: number): PageStatements {
+  const statements = [
     Prisma.sql`SELECT set_config(name, 'off', true) FROM pg_settings WHERE name = ANY(${UNORDERED_SCANS}::text[])`,
     plannedPerCall(Prisma.sql`
       SELECT ${jobColumns(since)}
@@ -149,6 +155,7 @@ function snapshotPageStatements(siteId: string, state: CursorState, target: Pris
        LIMIT ${limit}`),
     Prisma.sql`SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name = ANY(${UNORDERED_SCANS}::text[])`,
   ];
+  return { statements, rowsAt: 1 };
 }
 
 function afterPosition(state: CursorState): Prisma.Sql {
@@ -210,22 +217,22 @@ export async function pullPage(call: PullCall, input: { cursor?: string | undefi
     // An edit of a customer changes no job, so an increment also sends the customers edited in its
     // window, by id, after its jobs: read with the jobs' page, and sent when that page is the last.
     const changedCustomers = state.prev !== null ? changedCustomersStatement(siteId, state.prev, target, jobsPhase ? null : state.lastId, input.limit + 1) : null;
-    const jobsPage = !jobsPhase
-      ? []
+    const jobsPage: PageStatements = !jobsPhase
+      ? { statements: [], rowsAt: 0 }
       : state.prev === null
-        ? snapshotPageStatements(siteId, state, target, since, input.limit + 1)
-        : [incrementPageStatement(siteId, state.prev, state, target, since, input.limit + 1)];
+        ? snapshotPage(siteId, state, target, since, input.limit + 1)
+        : { statements: [incrementPageStatement(siteId, state.prev, state, target, since, input.limit + 1)], rowsAt: 0 };
     const first = [
       snapshotStatement(incoming),
       ...(roundStart ? [...siteStatements(siteId), ...recentHandoffsStatements(siteId, now)] : []),
-      ...jobsPage,
+      ...jobsPage.statements,
       ...(changedCustomers ? [changedCustomers] : []),
     ];
     const [snapshotRows = [], ...answers] = full ? await tx.run<unknown>(first) : await tx.finish<unknown>(first);
     const snapshot = (snapshotRows as Array<{ taken_here: boolean; snapshot: string }>)[0];
     if (!snapshot?.taken_here) throw badCursor();
     const [siteRows = [], shiftRows = [], recentRows = [], acknowledgedRows = []] = roundStart ? answers.splice(0, 4) : [];
-    const jobRows = (answers.splice(0, jobsPage.length)[full ? 1 : 0] ?? []) as JobRow[];
+    const jobRows = (answers.splice(0, jobsPage.statements.length)[jobsPage.rowsAt] ?? []) as JobRow[];
     const changedRows = (answers.shift() ?? []) as CustomerRow[];
     const roundTarget = state.target ?? snapshot.snapshot;
 
