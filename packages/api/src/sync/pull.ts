@@ -124,8 +124,9 @@ function targetOf(state: CursorState): Prisma.Sql {
   return state.target !== null ? Prisma.sql`${state.target}::pg_snapshot` : Prisma.sql`pg_current_snapshot()`;
 }
 
-// The planner methods a full snapshot's page may not use (see snapshotPage).
-const UNORDERED_SCANS = ["enable_seqscan", "enable_bitmapscan", "enable_sort"];
+// The planner methods that would read every job left after the cursor and sort them all: off for
+// a full snapshot's page (see snapshotPage).
+const READ_ALL_AND_SORT = ["enable_seqscan", "enable_bitmapscan", "enable_sort"];
 
 /** The statements that read a page of jobs, and which of their answers holds the page's rows. */
 interface PageStatements {
@@ -147,13 +148,13 @@ interface PageStatements {
  */
 function snapshotPage(siteId: string, state: CursorState, target: Prisma.Sql, since: Date, limit: number): PageStatements {
   const statements = [
-    Prisma.sql`SELECT set_config(name, 'off', true) FROM pg_settings WHERE name = ANY(${UNORDERED_SCANS}::text[])`,
+    Prisma.sql`SELECT set_config(name, 'off', true) FROM pg_settings WHERE name = ANY(${READ_ALL_AND_SORT}::text[])`,
     plannedPerCall(Prisma.sql`
       SELECT ${jobColumns(since)}
        WHERE j.site_id = ${siteId}::uuid AND ${inScope(since)} AND ${visibleIn(target)} ${afterPosition(state)}
        ORDER BY j.change_seq, j.id
        LIMIT ${limit}`),
-    Prisma.sql`SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name = ANY(${UNORDERED_SCANS}::text[])`,
+    Prisma.sql`SELECT set_config(name, reset_val, true) FROM pg_settings WHERE name = ANY(${READ_ALL_AND_SORT}::text[])`,
   ];
   return { statements, rowsAt: 1 };
 }
