@@ -214,15 +214,16 @@ export async function pullPage(call: PullCall, input: { cursor?: string | undefi
       : incoming;
     const target = targetOf(state);
     const jobsPhase = state.phase === "jobs";
-    const full = state.prev === null;
+    const { prev } = state;
+    const full = prev === null;
     // An edit of a customer changes no job, so an increment also sends the customers edited in its
     // window, by id, after its jobs: read with the jobs' page, and sent when that page is the last.
-    const changedCustomers = state.prev !== null ? changedCustomersStatement(siteId, state.prev, target, jobsPhase ? null : state.lastId, input.limit + 1) : null;
+    const changedCustomers = prev !== null ? changedCustomersStatement(siteId, prev, target, jobsPhase ? null : state.lastId, input.limit + 1) : null;
     const jobsPage: PageStatements = !jobsPhase
       ? { statements: [], rowsAt: 0 }
-      : state.prev === null
+      : prev === null
         ? snapshotPage(siteId, state, target, since, input.limit + 1)
-        : { statements: [incrementPageStatement(siteId, state.prev, state, target, since, input.limit + 1)], rowsAt: 0 };
+        : { statements: [incrementPageStatement(siteId, prev, state, target, since, input.limit + 1)], rowsAt: 0 };
     const first = [
       snapshotStatement(incoming),
       ...(roundStart ? [...siteStatements(siteId), ...recentHandoffsStatements(siteId, now)] : []),
