@@ -58,11 +58,20 @@ export async function benchIntake(env: BenchEnvironment, shape: LoadShape, log: 
     log(`intake: first run ${first.seconds.toFixed(2)} s`);
     const incremental = await timed(() => runIncrementalSync(deps, target));
     succeeded(incremental.value, "the incremental rerun");
-    log("intake: unchanged rerun (full reconciliation)");
-    const rerun = await timed(() => runFullReconciliation(deps, target));
-    const rerunRun = succeeded(rerun.value, "the full reconciliation");
-    if (rerunRun.rowsUnchanged !== count) throw new Error(`the unchanged rerun should find ${count} unchanged rows: ${JSON.stringify(rerunRun)}`);
-    log(`intake: unchanged rerun ${rerun.seconds.toFixed(2)} s`);
+    const unchangedRerun = async (what: string) => {
+      const rerun = await timed(() => runFullReconciliation(deps, target));
+      const run = succeeded(rerun.value, what);
+      if (run.rowsUnchanged !== count) throw new Error(`${what} should find ${count} unchanged rows: ${JSON.stringify(run)}`);
+      log(`intake: ${what} ${rerun.seconds.toFixed(2)} s`);
+      return { seconds: rerun.seconds, run };
+    };
+    const afterImport = await unchangedRerun("unchanged rerun right after the import");
+    // The nightly reconciliation (INTAKE_FULL_SYNC_CRON, 02:30) runs long after an import, by
+    // when autovacuum has analysed the tables it grew. Right after it, the planner's statistics
+    // still count none of the site's intake records, and each chunk's comparison reads all of
+    // them through the site's index; the rerun that is judged runs as the nightly one would.
+    await env.pool.query("ANALYZE");
+    const rerun = await unchangedRerun("unchanged rerun (full reconciliation)");
 
     log("intake: floor — the same pages fetched, the same rows in one INSERT through pg");
     const fetched = await timed(async () => {
@@ -122,14 +131,16 @@ export async function benchIntake(env: BenchEnvironment, shape: LoadShape, log: 
       about:
         `${count.toLocaleString("en")} orders served by the fake storefront (pages of ${PAGE_SIZE}) into the benchmark shop's site (100 000 jobs, 5 000 customers already there) through the product's sync, ` +
         `as the worker's intake tasks run it: chunks of ${CHUNK_SIZE} rows, each one transaction (jobs, customers, intake records, job events, checkpoint). ` +
-        "The unchanged rerun is the full reconciliation: every order read again and compared by hash, nothing written. " +
+        "The unchanged rerun is the full reconciliation: every order read again and compared by hash, nothing written; it is judged after an ANALYZE, " +
+        "as the nightly reconciliation runs long after autovacuum has analysed what an import wrote, and also timed right after the import. " +
         "The floor fetches the same pages and writes the same rows with one multi-row INSERT through node-postgres into a plain table. " +
         "The storefront, the sync and the floor run in the benchmark's process.",
       runs: [],
       facts: [
         ["first run", `${first.seconds.toFixed(2)} s, ${(count / first.seconds).toFixed(0)} rows/s (${firstRun.rowsInserted} inserted, ${firstRun.rowsRejected} rejected)`],
         ["incremental rerun, nothing new", `${incremental.seconds.toFixed(2)} s`],
-        ["unchanged rerun (full reconciliation)", `${rerun.seconds.toFixed(2)} s, ${(count / rerun.seconds).toFixed(0)} rows/s (${rerunRun.rowsUnchanged} unchanged)`],
+        ["unchanged rerun right after the import, statistics not yet analysed", `${afterImport.seconds.toFixed(2)} s`],
+        ["unchanged rerun (full reconciliation)", `${rerun.seconds.toFixed(2)} s, ${(count / rerun.seconds).toFixed(0)} rows/s (${rerun.run.rowsUnchanged} unchanged)`],
         ["floor: fetching the pages", `${fetched.seconds.toFixed(2)} s`],
         ["floor: one multi-row INSERT", `${inserted.seconds.toFixed(2)} s`],
       ],
