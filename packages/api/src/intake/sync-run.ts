@@ -345,7 +345,7 @@ async function runLocked(deps: IntakeDependencies, target: SyncTarget, mode: Int
     failure ??= error;
   }
 
-    const finishedAt = nowOf(deps);
+  const finishedAt = nowOf(deps);
   const status = failure === null ? "SUCCEEDED" : "FAILED";
   const finished = await inSite(prisma, siteId, async (tx) => {
     await tx.intakeSource.update({
