@@ -8,7 +8,8 @@
 //   BENCH_DURATION_S, BENCH_WARMUP_S, BENCH_CONNECTIONS override the run's shape;
 //   BENCH_LOG_LEVEL the API's log level (default info, as in production);
 //   BENCH_API_NODE_ARGS Node options added to the API's (to profile it: "--cpu-prof --cpu-prof-dir=DIR"),
-//   BENCH_WORKER_NODE_ARGS to the product's worker's, BENCH_CONSOLE_NODE_ARGS to the console's.
+//   BENCH_WORKER_NODE_ARGS to the product's worker's, BENCH_CONSOLE_NODE_ARGS to the console's,
+//   BENCH_SHOP_DAY_NODE_ARGS to the shop day's consoles'.
 import path from "node:path";
 import { benchConsole } from "./benchmarks/console.ts";
 import { benchIntake } from "./benchmarks/intake.ts";

@@ -5,20 +5,35 @@
 // Beside the consoles, the bare HTTP round trip (GET /healthz) is sent at a steady rate: the
 // floor every procedure's latency stands on, at the same moment, on the same server. And a durable
 // one-row commit, at the rate of the handovers: the floor of a handover, which must reach the disk.
-import { randomUUID } from "node:crypto";
-import { OPEN_STATUSES } from "@orderdeck/contracts";
-import { settleDatabase, type BenchEnvironment } from "../environment.ts";
+// The mix (shop-day-mix.ts) is sent by a process of its own; this one prepares it and reports.
+import { spawn } from "node:child_process";
+import { writeFile } from "node:fs/promises";
+import path from "node:path";
+import { createInterface } from "node:readline";
+import { REPO_ROOT } from "../../reliability/api-process.ts";
+import { nodeArgsFrom, settleDatabase, type BenchEnvironment } from "../environment.ts";
 import type { LoadFigures, LoadShape } from "../load.ts";
-import { openLoop, type OpenLoopRun, type OpenLoopStream } from "../open-loop.ts";
+import type { OpenLoopRun } from "../open-loop.ts";
 import type { BenchResult, Target } from "../report.ts";
 import type { BenchSeat } from "../seed/index.ts";
+import {
+  COMMIT_FLOOR,
+  COMMIT_FLOOR_TABLE,
+  CONSOLES,
+  COUNTER_EVERY_MS,
+  FLOOR,
+  FLOOR_CLIENTS,
+  FLOORS,
+  LIST_EVERY_MS,
+  PULL_EVERY_MS,
+  trpcGet,
+  type ShopDayPlan,
+  type ShopDayRunRequest,
+  type TrpcAnswer,
+} from "./shop-day-mix.ts";
 import { seatHeaders } from "./seats.ts";
 import { counterSites } from "./site.ts";
 
-const CONSOLES = 50;
-const PULL_EVERY_MS = 5_000;
-const COUNTER_EVERY_MS = 10_000;
-const LIST_EVERY_MS = 10_000;
 /** The shop's p99, per procedure, at its own rate. */
 const SHOP_P99_MS = 25;
 /** What "still holds" means when the rate is pushed up. */
@@ -35,24 +50,7 @@ const SHOP_SECONDS = 60;
  * connections still to open), which would otherwise be the slowest of the 300 answers a p99 is.
  */
 const WARMUP_SECONDS = 10;
-/** The floor's stream: the bare HTTP round trip, ten a second, timed like the consoles' calls. */
-const FLOOR = "GET /healthz (bare HTTP round trip)";
-const FLOOR_CLIENTS = 10;
-const FLOOR_EVERY_MS = 1_000;
-/** The handover's floor: a one-row INSERT committed to the disk, straight through pg, as often as the handovers. */
-const COMMIT_FLOOR = "durable one-row commit (pg, no HTTP)";
-const COMMIT_FLOOR_TABLE = "bench_commit_floor";
-const FLOORS = [FLOOR, COMMIT_FLOOR];
-
-const LIST_INPUT = { filter: { statuses: [...OPEN_STATUSES], archived: "exclude" }, limit: 50 };
-
-interface TrpcAnswer<T> {
-  result?: { data?: T };
-}
-
-function trpcGet(procedure: string, input: unknown): string {
-  return `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`;
-}
+const CONSOLES_SCRIPT = "bench/processes/shop-day-consoles.ts";
 
 /** The cursor a console holds once its first full pull is done: where every console of the run starts. */
 async function currentCursor(env: BenchEnvironment): Promise<string> {
@@ -71,13 +69,6 @@ async function currentCursor(env: BenchEnvironment): Promise<string> {
   throw new Error("sync.pull did not finish its first round in 100 pages");
 }
 
-/** Ready, paid pickups for the counter stream, and the seats that hand them over. */
-interface CounterSupply {
-  codes: string[];
-  seats: BenchSeat[];
-  ranOut: boolean;
-}
-
 // Enough handovers for the shop's rate and the doubling steps after it (5 a second for 20 s, then
 // 10, 20, 40, … a second for 10 s each until a step breaks).
 const SUPPLY_WANTED = 3_000;
@@ -87,90 +78,46 @@ const SUPPLY_WANTED = 3_000;
  * or, when that is short, a counter site of the shop's own with enough of them: the counter's
  * lookups and handovers then run there, the pulls and lists at the benchmark shop as before.
  */
-async function counterSupply(env: BenchEnvironment, log: (line: string) => void): Promise<CounterSupply> {
-  if (env.shop.handoverCodes.length >= SUPPLY_WANTED) return { codes: env.shop.handoverCodes, seats: env.shop.seats, ranOut: false };
+async function counterSupply(env: BenchEnvironment, log: (line: string) => void): Promise<{ codes: string[]; seats: BenchSeat[] }> {
+  if (env.shop.handoverCodes.length >= SUPPLY_WANTED) return { codes: env.shop.handoverCodes, seats: env.shop.seats };
   log(`shop day: ${env.shop.handoverCodes.length} ready pickups left; the counter hands over at a site of ${SUPPLY_WANTED} of its own`);
   const [site] = await counterSites(env, { count: 1, seats: CONSOLES, ready: SUPPLY_WANTED });
   if (!site) throw new Error("no counter site was made");
-  return { codes: site.readyCodes, seats: site.seats, ranOut: false };
+  return { codes: site.readyCodes, seats: site.seats };
 }
 
-/**
- * The consoles' cursors, by client: each console pulls on from where its last pull ended, through
- * the warm-up, the measured minute and the faster steps, as a console keeps its cursor all day.
- * A console that has not pulled yet starts at the cursor of a full pull taken before the runs.
- */
-interface ConsoleCursors {
-  start: string;
-  byClient: Map<number, string>;
+interface ConsolesAnswer {
+  run: OpenLoopRun;
+  /** The counter's pickups ran out during the run. */
+  ranOut: boolean;
 }
 
-function streams(env: BenchEnvironment, cursors: ConsoleCursors, supply: CounterSupply): OpenLoopStream[] {
-  return [
-    {
-      name: "sync.pull",
-      clients: CONSOLES,
-      everyMs: PULL_EVERY_MS,
-      async run(send, client, _n, dueAt) {
-        const cursor = cursors.byClient.get(client) ?? cursors.start;
-        const answer = await send("sync.pull", { method: "GET", path: trpcGet("sync.pull", { cursor, limit: 500 }), headers: seatHeaders(env.shop.seats, client) }, dueAt);
-        if (answer.status !== 200) return;
-        const page = (JSON.parse(answer.body) as TrpcAnswer<{ cursor: string }>).result?.data;
-        if (page) cursors.byClient.set(client, page.cursor);
-      },
+/** The consoles' process: one run of the mix at a time, its figures back as one line. */
+async function startConsoles(env: BenchEnvironment, plan: ShopDayPlan): Promise<{ run: (request: ShopDayRunRequest) => Promise<ConsolesAnswer>; stop: () => Promise<void> }> {
+  const planFile = path.join(env.dataDir, "shop-day-plan.json");
+  await writeFile(planFile, JSON.stringify(plan));
+  const child = spawn(process.execPath, [...nodeArgsFrom("BENCH_SHOP_DAY_NODE_ARGS"), "--import", "tsx", CONSOLES_SCRIPT, planFile], {
+    cwd: REPO_ROOT,
+    stdio: ["pipe", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  return {
+    async run(request) {
+      child.stdin.write(`${JSON.stringify(request)}\n`);
+      const next = await answers.next();
+      if (next.done) throw new Error(`the shop day's consoles stopped (exit ${String(await exited)}): ${stderr.slice(-2000)}`);
+      return JSON.parse(next.value) as ConsolesAnswer;
     },
-    {
-      name: "counter",
-      clients: CONSOLES,
-      everyMs: COUNTER_EVERY_MS,
-      requestsPerRun: 2,
-      async run(send, client, n, dueAt) {
-        const code = supply.codes.pop();
-        if (code === undefined) {
-          supply.ranOut = true;
-          return;
-        }
-        const headers = seatHeaders(supply.seats, client + CONSOLES * n);
-        const lookup = await send("pickup.lookup", { method: "GET", path: trpcGet("pickup.lookup", { code }), headers }, dueAt);
-        if (lookup.status !== 200) return;
-        await send(
-          "pickup.confirm",
-          {
-            method: "POST",
-            path: "/trpc/pickup.confirm",
-            headers: { ...headers, "content-type": "application/json" },
-            body: JSON.stringify({ code, clientMutationId: randomUUID(), scannedAt: new Date().toISOString() }),
-          },
-          // The person presses the key once the lookup is on screen.
-          performance.now(),
-        );
-      },
+    async stop() {
+      child.stdin.end();
+      await exited;
     },
-    {
-      name: FLOOR,
-      clients: FLOOR_CLIENTS,
-      everyMs: FLOOR_EVERY_MS,
-      async run(send, _client, _n, dueAt) {
-        await send(FLOOR, { method: "GET", path: "/healthz", headers: {} }, dueAt);
-      },
-    },
-    {
-      name: COMMIT_FLOOR,
-      clients: CONSOLES,
-      everyMs: COUNTER_EVERY_MS,
-      async run(_send, _client, _n, dueAt, time) {
-        await time(COMMIT_FLOOR, () => env.pool.query(`INSERT INTO ${COMMIT_FLOOR_TABLE} DEFAULT VALUES`), dueAt);
-      },
-    },
-    {
-      name: "jobs.list",
-      clients: CONSOLES,
-      everyMs: LIST_EVERY_MS,
-      async run(send, client, _n, dueAt) {
-        await send("jobs.list", { method: "GET", path: trpcGet("jobs.list", LIST_INPUT), headers: seatHeaders(env.shop.seats, client) }, dueAt);
-      },
-    },
-  ];
+  };
 }
 
 /** What PostgreSQL did in the background while the shop ran: autovacuum's tables, and checkpoints. */
@@ -215,29 +162,40 @@ function holds(run: OpenLoopRun, p99Ms: number): boolean {
 }
 
 export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log: (line: string) => void): Promise<BenchResult> {
-  const cursors: ConsoleCursors = { start: await currentCursor(env), byClient: new Map() };
+  const cursor = await currentCursor(env);
   // Handovers take codes from the end of the supply; the pickup benchmark takes from the start of the seeded one.
-  const supply = await counterSupply(env, log);
+  const counter = await counterSupply(env, log);
   const seconds = shape.quick ? 5 : Math.max(SHOP_SECONDS, shape.seconds);
   await env.pool.query(`CREATE TABLE IF NOT EXISTS ${COMMIT_FLOOR_TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
-  log("shop day: settling the database after the benchmarks before it (VACUUM ANALYZE, CHECKPOINT)");
-  const settledIn = await settleDatabase(env);
+  const consoles = await startConsoles(env, { apiUrl: env.api.url, databaseUrl: env.databaseUrl, seats: env.shop.seats, counter, cursor });
+  let shop: OpenLoopRun;
+  let background: string;
+  let settledIn: number;
+  let ranOut: boolean;
   const warmup = shape.quick ? 1 : WARMUP_SECONDS;
-  log(`shop day: the same mix for ${warmup} s first, unmeasured`);
-  await openLoop(env.api.url, streams(env, cursors, supply), warmup);
-  log(`shop day: ${CONSOLES} consoles at a fixed arrival rate for ${seconds} s`);
-  const watch = watchBackgroundWork(env);
-  const shop = await openLoop(env.api.url, streams(env, cursors, supply), seconds);
-  const background = await watch.stop();
-
   const stepSeconds = shape.quick ? 3 : 10;
-  let highest: OpenLoopRun | undefined = holds(shop, HOLD_P99_MS) ? shop : undefined;
+  let highest: OpenLoopRun | undefined;
   let broke: OpenLoopRun | undefined;
-  for (let scale = 2; scale <= MAX_SCALE && highest && !broke && !supply.ranOut; scale *= 2) {
-    log(`shop day: ${scale}× the shop's rate for ${stepSeconds} s`);
-    const run = await openLoop(env.api.url, streams(env, cursors, supply), stepSeconds, scale);
-    if (holds(run, HOLD_P99_MS) && !supply.ranOut) highest = run;
-    else broke = run;
+  try {
+    log("shop day: settling the database after the benchmarks before it (VACUUM ANALYZE, CHECKPOINT)");
+    settledIn = await settleDatabase(env);
+    log(`shop day: the same mix for ${warmup} s first, unmeasured`);
+    await consoles.run({ seconds: warmup, scale: 1 });
+    log(`shop day: ${CONSOLES} consoles at a fixed arrival rate for ${seconds} s`);
+    const watch = watchBackgroundWork(env);
+    ({ run: shop, ranOut } = await consoles.run({ seconds, scale: 1 }));
+    background = await watch.stop();
+
+    highest = holds(shop, HOLD_P99_MS) ? shop : undefined;
+    for (let scale = 2; scale <= MAX_SCALE && highest && !broke && !ranOut; scale *= 2) {
+      log(`shop day: ${scale}× the shop's rate for ${stepSeconds} s`);
+      const step = await consoles.run({ seconds: stepSeconds, scale });
+      ranOut = step.ranOut;
+      if (holds(step.run, HOLD_P99_MS) && !ranOut) highest = step.run;
+      else broke = step.run;
+    }
+  } finally {
+    await consoles.stop();
   }
 
   const procedures = consoleCalls(shop);
@@ -265,7 +223,7 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
     title: "A shop's day at a fixed arrival rate (open loop)",
     about:
       `${CONSOLES} consoles, each pulling changes every ${PULL_EVERY_MS / 1000} s from a current cursor, looking up and handing over a ready pickup every ${COUNTER_EVERY_MS / 1000} s and ` +
-      `listing its queue (a page of 50 open jobs) every ${LIST_EVERY_MS / 1000} s: ${shopRate(shop).toFixed(0)} requests a second sent on schedule for ${seconds} s, whatever the server does; ` +
+      `listing its queue (a page of 50 open jobs) every ${LIST_EVERY_MS / 1000} s: ${shopRate(shop).toFixed(0)} requests a second sent on schedule for ${seconds} s, whatever the server does, by a load generator in a process of its own (consoles are machines of their own); ` +
       `each latency counts from when the request was due, after ${warmup} s of the same mix unmeasured. Beside them, ${FLOOR_CLIENTS} bare HTTP round trips a second (GET /healthz on the same server), the floor, and ${(CONSOLES * 1000) / COUNTER_EVERY_MS} durable one-row commits a second (an INSERT through pg, committed to the disk as a handover is), the handover's floor. Then the same mix at 2×, 4×, … for ${stepSeconds} s each, until a procedure's p99 reaches ${HOLD_P99_MS} ms.`,
     runs: figures,
     ratios: [
@@ -281,7 +239,7 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
       ["the database before the run", `vacuumed, analysed and checkpointed in ${settledIn.toFixed(1)} s`],
       ["the database's own work during the run at the shop's rate", background],
       ...(broke ? [["the next step", `${shopRate(broke).toFixed(0)} requests a second: worst p99 ${worst(broke).toFixed(1)} ms`] as [string, string]] : []),
-      ...(supply.ranOut ? [["note", "the seeded ready pickups ran out before the rate stopped holding"] as [string, string]] : []),
+      ...(ranOut ? [["note", "the seeded ready pickups ran out before the rate stopped holding"] as [string, string]] : []),
     ],
   };
 }
