@@ -105,6 +105,8 @@ async function startConsoles(env: BenchEnvironment, plan: ShopDayPlan): Promise<
     stderr += chunk.toString();
   });
   const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
+  // A process that has died refuses the next request's line; run() reports it with its stderr.
+  child.stdin.on("error", () => undefined);
   const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
   return {
     async run(request) {
@@ -161,42 +163,42 @@ function holds(run: OpenLoopRun, p99Ms: number): boolean {
   return consoleCalls(run).every(([, f]) => f.errors === 0 && f.p99 < p99Ms && Object.keys(f.statuses).every((s) => s === "200"));
 }
 
+type Consoles = Awaited<ReturnType<typeof startConsoles>>;
+
+/** The settled database, the warm-up, the measured minute, then doubling rates until one breaks or the pickups run out. */
+async function runTheDay(env: BenchEnvironment, consoles: Consoles, times: { warmup: number; seconds: number; stepSeconds: number }, log: (line: string) => void) {
+  log("shop day: settling the database after the benchmarks before it (VACUUM ANALYZE, CHECKPOINT)");
+  const settledIn = await settleDatabase(env);
+  log(`shop day: the same mix for ${times.warmup} s first, unmeasured`);
+  await consoles.run({ seconds: times.warmup, scale: 1 });
+  log(`shop day: ${CONSOLES} consoles at a fixed arrival rate for ${times.seconds} s`);
+  const watch = watchBackgroundWork(env);
+  const measured = await consoles.run({ seconds: times.seconds, scale: 1 });
+  const background = await watch.stop();
+  const shop = measured.run;
+  let ranOut = measured.ranOut;
+  let highest: OpenLoopRun | undefined = holds(shop, HOLD_P99_MS) ? shop : undefined;
+  let broke: OpenLoopRun | undefined;
+  for (let scale = 2; scale <= MAX_SCALE && highest && !broke && !ranOut; scale *= 2) {
+    log(`shop day: ${scale}× the shop's rate for ${times.stepSeconds} s`);
+    const step = await consoles.run({ seconds: times.stepSeconds, scale });
+    ranOut = step.ranOut;
+    if (holds(step.run, HOLD_P99_MS) && !ranOut) highest = step.run;
+    else broke = step.run;
+  }
+  return { shop, background, settledIn, ranOut, highest, broke };
+}
+
 export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log: (line: string) => void): Promise<BenchResult> {
   const cursor = await currentCursor(env);
   // Handovers take codes from the end of the supply; the pickup benchmark takes from the start of the seeded one.
   const counter = await counterSupply(env, log);
   const seconds = shape.quick ? 5 : Math.max(SHOP_SECONDS, shape.seconds);
   await env.pool.query(`CREATE TABLE IF NOT EXISTS ${COMMIT_FLOOR_TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
-  const consoles = await startConsoles(env, { apiUrl: env.api.url, databaseUrl: env.databaseUrl, seats: env.shop.seats, counter, cursor });
-  let shop: OpenLoopRun;
-  let background: string;
-  let settledIn: number;
-  let ranOut: boolean;
   const warmup = shape.quick ? 1 : WARMUP_SECONDS;
   const stepSeconds = shape.quick ? 3 : 10;
-  let highest: OpenLoopRun | undefined;
-  let broke: OpenLoopRun | undefined;
-  try {
-    log("shop day: settling the database after the benchmarks before it (VACUUM ANALYZE, CHECKPOINT)");
-    settledIn = await settleDatabase(env);
-    log(`shop day: the same mix for ${warmup} s first, unmeasured`);
-    await consoles.run({ seconds: warmup, scale: 1 });
-    log(`shop day: ${CONSOLES} consoles at a fixed arrival rate for ${seconds} s`);
-    const watch = watchBackgroundWork(env);
-    ({ run: shop, ranOut } = await consoles.run({ seconds, scale: 1 }));
-    background = await watch.stop();
-
-    highest = holds(shop, HOLD_P99_MS) ? shop : undefined;
-    for (let scale = 2; scale <= MAX_SCALE && highest && !broke && !ranOut; scale *= 2) {
-      log(`shop day: ${scale}× the shop's rate for ${stepSeconds} s`);
-      const step = await consoles.run({ seconds: stepSeconds, scale });
-      ranOut = step.ranOut;
-      if (holds(step.run, HOLD_P99_MS) && !ranOut) highest = step.run;
-      else broke = step.run;
-    }
-  } finally {
-    await consoles.stop();
-  }
+  const consoles = await startConsoles(env, { apiUrl: env.api.url, databaseUrl: env.databaseUrl, seats: env.shop.seats, counter, cursor });
+  const { shop, background, settledIn, ranOut, highest, broke } = await runTheDay(env, consoles, { warmup, seconds, stepSeconds }, log).finally(() => consoles.stop());
 
   const procedures = consoleCalls(shop);
   const floor = shop.byName[FLOOR];
