@@ -5,7 +5,7 @@
 import { randomUUID } from "node:crypto";
 import { OPEN_STATUSES } from "@orderdeck/contracts";
 import type pg from "pg";
-import type { OpenLoopStream } from "../open-loop.ts";
+import type { OpenLoopRun, OpenLoopStream } from "../open-loop.ts";
 import type { BenchSeat } from "../seed/index.ts";
 import { seatHeaders } from "./seats.ts";
 
@@ -48,6 +48,13 @@ export interface ShopDayPlan {
 export interface ShopDayRunRequest {
   seconds: number;
   scale: number;
+}
+
+/** The consoles' process's answer to a run (a line on its stdout). */
+export interface ShopDayRunAnswer {
+  run: OpenLoopRun;
+  /** The counter's pickups ran out during the run. */
+  ranOut: boolean;
 }
 
 /**

@@ -28,6 +28,7 @@ import {
   PULL_EVERY_MS,
   trpcGet,
   type ShopDayPlan,
+  type ShopDayRunAnswer,
   type ShopDayRunRequest,
   type TrpcAnswer,
 } from "./shop-day-mix.ts";
@@ -86,14 +87,8 @@ async function counterSupply(env: BenchEnvironment, log: (line: string) => void)
   return { codes: site.readyCodes, seats: site.seats };
 }
 
-interface ConsolesAnswer {
-  run: OpenLoopRun;
-  /** The counter's pickups ran out during the run. */
-  ranOut: boolean;
-}
-
 /** The consoles' process: one run of the mix at a time, its figures back as one line. */
-async function startConsoles(env: BenchEnvironment, plan: ShopDayPlan): Promise<{ run: (request: ShopDayRunRequest) => Promise<ConsolesAnswer>; stop: () => Promise<void> }> {
+async function startConsoles(env: BenchEnvironment, plan: ShopDayPlan): Promise<{ run: (request: ShopDayRunRequest) => Promise<ShopDayRunAnswer>; stop: () => Promise<void> }> {
   const planFile = path.join(env.dataDir, "shop-day-plan.json");
   await writeFile(planFile, JSON.stringify(plan));
   const child = spawn(process.execPath, [...nodeArgsFrom("BENCH_SHOP_DAY_NODE_ARGS"), "--import", "tsx", CONSOLES_SCRIPT, planFile], {
@@ -113,7 +108,7 @@ async function startConsoles(env: BenchEnvironment, plan: ShopDayPlan): Promise<
       child.stdin.write(`${JSON.stringify(request)}\n`);
       const next = await answers.next();
       if (next.done) throw new Error(`the shop day's consoles stopped (exit ${String(await exited)}): ${stderr.slice(-2000)}`);
-      return JSON.parse(next.value) as ConsolesAnswer;
+      return JSON.parse(next.value) as ShopDayRunAnswer;
     },
     async stop() {
       child.stdin.end();

@@ -8,7 +8,7 @@
 import { readFileSync } from "node:fs";
 import { createInterface } from "node:readline";
 import pg from "pg";
-import { shopDayStreams, type ConsolesState, type ShopDayPlan, type ShopDayRunRequest } from "../benchmarks/shop-day-mix.ts";
+import { shopDayStreams, type ConsolesState, type ShopDayPlan, type ShopDayRunAnswer, type ShopDayRunRequest } from "../benchmarks/shop-day-mix.ts";
 import { openLoop } from "../open-loop.ts";
 
 const [planFile] = process.argv.slice(2) as [string];
@@ -21,6 +21,7 @@ const state: ConsolesState = { cursors: new Map(), codes: [...plan.counter.codes
 for await (const line of createInterface({ input: process.stdin })) {
   const request = JSON.parse(line) as ShopDayRunRequest;
   const run = await openLoop(plan.apiUrl, shopDayStreams(plan, state, pool), request.seconds, request.scale);
-  process.stdout.write(`${JSON.stringify({ run, ranOut: state.ranOut })}\n`);
+  const answer: ShopDayRunAnswer = { run, ranOut: state.ranOut };
+  process.stdout.write(`${JSON.stringify(answer)}\n`);
 }
 await pool.end();
