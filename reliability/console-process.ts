@@ -1,6 +1,7 @@
-// A console-core process driven over its standard streams, for the tests that kill one and the
-// benchmark that measures one: it is told its data folder and server in its environment, speaks
-// one JSON object per line on stdout, and may be sent lines on stdin.
+// A console process driven over its standard streams, for the tests that kill one and the
+// benchmarks that measure one (console-core's, the shop day's consoles'): it is told its data
+// folder and server in its environment, speaks one JSON object per line on stdout, and may be
+// sent lines on stdin.
 import { spawn, type ChildProcessWithoutNullStreams } from "node:child_process";
 import { createInterface } from "node:readline";
 import { REPO_ROOT } from "./api-process.ts";
@@ -39,6 +40,8 @@ export function startConsoleProcess(
   child.stderr.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
+  // A line sent to a process that has died fails its write; readUntil reports the exit, with stderr.
+  child.stdin.on("error", () => undefined);
   createInterface({ input: child.stdout }).on("line", (text) => {
     let line: ConsoleLine;
     try {

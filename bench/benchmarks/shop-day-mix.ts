@@ -32,9 +32,8 @@ export function trpcGet(procedure: string, input: unknown): string {
   return `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify(input))}`;
 }
 
-/** What the consoles' process is given: the server, the seats, the pickups to hand over and where the cursors start. */
+/** What the consoles' process is given besides the server's address: the seats, the pickups to hand over and where the cursors start. */
 export interface ShopDayPlan {
-  apiUrl: string;
   databaseUrl: string;
   /** The benchmark shop's seats: the consoles' pulls and lists. */
   seats: BenchSeat[];

@@ -6,11 +6,9 @@
 // floor every procedure's latency stands on, at the same moment, on the same server. And a durable
 // one-row commit, at the rate of the handovers: the floor of a handover, which must reach the disk.
 // The mix (shop-day-mix.ts) is sent by a process of its own; this one prepares it and reports.
-import { spawn } from "node:child_process";
 import { writeFile } from "node:fs/promises";
 import path from "node:path";
-import { createInterface } from "node:readline";
-import { REPO_ROOT } from "../../reliability/api-process.ts";
+import { startConsoleProcess } from "../../reliability/console-process.ts";
 import { nodeArgsFrom, settleDatabase, type BenchEnvironment } from "../environment.ts";
 import type { LoadFigures, LoadShape } from "../load.ts";
 import type { OpenLoopRun } from "../open-loop.ts";
@@ -87,32 +85,24 @@ async function counterSupply(env: BenchEnvironment, log: (line: string) => void)
   return { codes: site.readyCodes, seats: site.seats };
 }
 
+/** Longer than any run of the mix takes: its seconds, then the answers still out (each times out at 10 s). */
+const RUN_ANSWER_GRACE_MS = 60_000;
+
 /** The consoles' process: one run of the mix at a time, its figures back as one line. */
 async function startConsoles(env: BenchEnvironment, plan: ShopDayPlan): Promise<{ run: (request: ShopDayRunRequest) => Promise<ShopDayRunAnswer>; stop: () => Promise<void> }> {
   const planFile = path.join(env.dataDir, "shop-day-plan.json");
   await writeFile(planFile, JSON.stringify(plan));
-  const child = spawn(process.execPath, [...nodeArgsFrom("BENCH_SHOP_DAY_NODE_ARGS"), "--import", "tsx", CONSOLES_SCRIPT, planFile], {
-    cwd: REPO_ROOT,
-    stdio: ["pipe", "pipe", "pipe"],
-  });
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => {
-    stderr += chunk.toString();
-  });
-  const exited = new Promise<number | null>((resolve) => child.on("close", resolve));
-  // A process that has died refuses the next request's line; run() reports it with its stderr.
-  child.stdin.on("error", () => undefined);
-  const answers = createInterface({ input: child.stdout })[Symbol.asyncIterator]();
+  const consoles = startConsoleProcess(CONSOLES_SCRIPT, { dataDir: env.dataDir, serverUrl: env.api.url, args: [planFile], nodeArgs: nodeArgsFrom("BENCH_SHOP_DAY_NODE_ARGS") });
   return {
     async run(request) {
-      child.stdin.write(`${JSON.stringify(request)}\n`);
-      const next = await answers.next();
-      if (next.done) throw new Error(`the shop day's consoles stopped (exit ${String(await exited)}): ${stderr.slice(-2000)}`);
-      return JSON.parse(next.value) as ShopDayRunAnswer;
+      const answered = consoles.lines.length;
+      consoles.send(JSON.stringify(request));
+      const lines = await consoles.readUntil((line) => consoles.lines.indexOf(line) >= answered, request.seconds * 1000 + RUN_ANSWER_GRACE_MS);
+      return lines[answered] as unknown as ShopDayRunAnswer;
     },
     async stop() {
-      child.stdin.end();
-      await exited;
+      consoles.child.stdin.end();
+      await consoles.exited;
     },
   };
 }
@@ -192,7 +182,7 @@ export async function benchShopDay(env: BenchEnvironment, shape: LoadShape, log:
   await env.pool.query(`CREATE TABLE IF NOT EXISTS ${COMMIT_FLOOR_TABLE} (id bigserial PRIMARY KEY, at timestamptz NOT NULL DEFAULT now())`);
   const warmup = shape.quick ? 1 : WARMUP_SECONDS;
   const stepSeconds = shape.quick ? 3 : 10;
-  const consoles = await startConsoles(env, { apiUrl: env.api.url, databaseUrl: env.databaseUrl, seats: env.shop.seats, counter, cursor });
+  const consoles = await startConsoles(env, { databaseUrl: env.databaseUrl, seats: env.shop.seats, counter, cursor });
   const { shop, background, settledIn, ranOut, highest, broke } = await runTheDay(env, consoles, { warmup, seconds, stepSeconds }, log).finally(() => consoles.stop());
 
   const procedures = consoleCalls(shop);
