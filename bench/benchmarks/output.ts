@@ -1,8 +1,8 @@
-// What checking an answer against its contracts schema (`.output()` on the procedure) costs, per
-// answer, next to the server's bare HTTP round trip measured in the same run. The answers are
-// real ones, taken through the product's router from the benchmark shop: the largest a console
-// asks for (a full-snapshot page of sync.pull), a page of the queue, a job with its timeline and
-// the handoff summary.
+// What checking an answer against its contracts schema costs, per answer, next to the server's
+// bare HTTP round trip measured in the same run. The answers are real ones, taken through the
+// product's router from the benchmark shop: a page of the queue, a job with its timeline and the
+// handoff summary (each checked by the server, `.output()` on the procedure), and the largest a
+// console asks for, a full-snapshot page of sync.pull (checked by the console that receives it).
 import { performance } from "node:perf_hooks";
 import { HandoffSummary, JobListPage, JobWithTimeline, SyncPullPage } from "@orderdeck/contracts";
 import type { z } from "zod";
@@ -40,7 +40,7 @@ export async function benchOutput(env: BenchEnvironment, shape: LoadShape, log: 
     { what: "`handoff.summary`, this shift", schema: HandoffSummary, answer: await take((caller) => caller.handoff.summary({})), size: "the period's lists" },
   ];
   const pull = await take((caller) => caller.sync.pull({}));
-  answers.push({ what: "`sync.pull`, a full-snapshot page", schema: SyncPullPage, answer: pull, size: `${pull.jobs.length} jobs, ${pull.customers.length} customers` });
+  answers.push({ what: "`sync.pull`, a full-snapshot page (in the console)", schema: SyncPullPage, answer: pull, size: `${pull.jobs.length} jobs, ${pull.customers.length} customers` });
 
   const seconds = shape.quick ? 0.3 : 2;
   const timed = answers.map((a) => ({ ...a, ms: parseTime(a.schema, a.answer, seconds) }));
@@ -51,7 +51,7 @@ export async function benchOutput(env: BenchEnvironment, shape: LoadShape, log: 
     id: "output",
     title: "answers checked against their contracts schema (`.output()`)",
     about:
-      "Each procedure with a schema in `@orderdeck/contracts` declares it as its `.output()`, so tRPC parses every answer before sending it. " +
+      "Each procedure with a schema in `@orderdeck/contracts` declares it as its `.output()`, so tRPC parses every answer before sending it; `sync.pull` is the exception, its pages are parsed by the console that receives them. " +
       "This is the CPU time of that parse for real answers from the benchmark shop (mean over repeated parses in one process), beside the bare HTTP round trip of the same server.",
     runs: [{ label: "bare HTTP round trip (GET /healthz)", figures: http }],
     facts: [

@@ -1,7 +1,7 @@
 // sync.pull against a real database: a full snapshot paged out, increments after changes, tombstones
 // for jobs leaving the console's scope, customers edited on their own, a cursor that never skips a
 // row whose transaction committed after a later one, and cursors the server did not hand out.
-import { generatePickupCode, type SyncPullPage } from "@orderdeck/contracts";
+import { generatePickupCode, SyncPullPage } from "@orderdeck/contracts";
 import { createPrismaClient, type SentStatement } from "@orderdeck/db";
 import { describe, expect, it } from "vitest";
 import { pullPage } from "../src/sync/pull.ts";
@@ -12,12 +12,16 @@ const harness = await apiHarnessForFile();
 const site = await harness.createSite("Sync Leipzig");
 const otherSite = await harness.createSite("Sync Dresden");
 
-/** Pages through one round; returns every page and the cursor the round ended with. */
+/**
+ * Pages through one round; returns every page and the cursor the round ended with. Each page must be
+ * exactly a value of its contract, as the console that receives it parses it (the server does not).
+ */
 async function round(caller: Caller, cursor: string | undefined, limit = 10): Promise<{ pages: SyncPullPage[]; cursor: string }> {
   const pages: SyncPullPage[] = [];
   let next = cursor;
   for (let i = 0; i < 1000; i++) {
     const page = await caller.sync.pull({ cursor: next, limit });
+    expect(SyncPullPage.parse(page)).toEqual(page);
     pages.push(page);
     next = page.cursor;
     if (!page.hasMore) return { pages, cursor: page.cursor };

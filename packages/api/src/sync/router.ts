@@ -1,4 +1,4 @@
-import { SyncPullInput, SyncPullPage, SyncPushInput, SyncPushResult } from "@orderdeck/contracts";
+import { SyncPullInput, SyncPushInput, SyncPushResult } from "@orderdeck/contracts";
 import { router, stationProcedure } from "../trpc.ts";
 import { pullPage } from "./pull.ts";
 import { pushMutations } from "./push.ts";
@@ -8,9 +8,11 @@ import { defaultSyncStreams, guardedSitePokes } from "./streams.ts";
 // mutation ids are unique to.
 export const syncRouter = router({
   /** One page of the site's rows changed since the cursor (none: the full snapshot, page by page). */
+  // No `.output()`: a page is checked against SyncPullPage where it is received (console-core parses
+  // every page before it stores it). Parsed here as well, a full snapshot's 5 000-row pages, copied
+  // row by row, made a fresh console's first pull a quarter slower (docs/benchmarks.md).
   pull: stationProcedure
     .input(SyncPullInput)
-    .output(SyncPullPage)
     .query(({ ctx, input }) => pullPage({ prisma: ctx.prisma, siteId: ctx.principal.siteId }, input)),
 
   /** The outbox, in order: each mutation applied at most once, answered applied / rejected / conflict. */
