@@ -97,7 +97,7 @@ async function startConsoles(env: BenchEnvironment, plan: ShopDayPlan): Promise<
     async run(request) {
       const answered = consoles.lines.length;
       consoles.send(JSON.stringify(request));
-      const lines = await consoles.readUntil((line) => consoles.lines.indexOf(line) >= answered, request.seconds * 1000 + RUN_ANSWER_GRACE_MS);
+      const lines = await consoles.readUntil(() => consoles.lines.length > answered, request.seconds * 1000 + RUN_ANSWER_GRACE_MS);
       return lines[answered] as unknown as ShopDayRunAnswer;
     },
     async stop() {

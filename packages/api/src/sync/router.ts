@@ -7,10 +7,10 @@ import { defaultSyncStreams, guardedSitePokes } from "./streams.ts";
 // Consoles sync as a signed-in user at an enrolled station: the station is what the outbox's
 // mutation ids are unique to.
 export const syncRouter = router({
-  /** One page of the site's rows changed since the cursor (none: the full snapshot, page by page). */
   // No `.output()`: a page is checked against SyncPullPage where it is received (console-core parses
   // every page before it stores it). Parsed here as well, a full snapshot's 5 000-row pages, copied
   // row by row, made a fresh console's first pull a quarter slower (docs/benchmarks.md).
+  /** One page of the site's rows changed since the cursor (none: the full snapshot, page by page). */
   pull: stationProcedure
     .input(SyncPullInput)
     .query(({ ctx, input }) => pullPage({ prisma: ctx.prisma, siteId: ctx.principal.siteId }, input)),
